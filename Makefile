@@ -1,0 +1,52 @@
+# carpvm — see README.md. Two set-up commands on a fresh machine:
+#   make run    build carpvm and run preflight against the embedded simulator
+#   make test   install what the tests need (when missing) and run every test
+GO      ?= go
+BIN     := bin/carpvm
+VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
+COMMIT  ?= $(shell git rev-parse --short HEAD 2>/dev/null)
+LDFLAGS := -X main.version=$(VERSION) -X main.commit=$(COMMIT)
+# Packages whose tests need root and network namespaces; they skip when not root.
+FUZZTIME ?= 10s
+BENCHTIME ?= 1x
+
+.PHONY: all build run test test-deps unit fuzz-short bench lint clean
+
+all: build
+
+build:
+	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/carpvm
+
+# Exit 1 means "a check failed": expected on the default simulated topology.
+run: build
+	@./$(BIN) preflight --sim; rc=$$?; \
+	if [ $$rc -eq 1 ]; then echo "(exit 1: checks failed, as expected on the default simulated topology)" >&2; \
+	elif [ $$rc -ne 0 ]; then exit $$rc; fi
+
+test: test-deps lint unit fuzz-short
+
+# Real CARP peers and a decoder for the wire tests, installed when missing.
+test-deps:
+	@./scripts/install-test-deps
+
+unit:
+	$(GO) test -count=1 -timeout 30m ./...
+
+# A short run of every fuzz target; crashers land in testdata/fuzz.
+fuzz-short:
+	@for spec in $$($(GO) run ./scripts/fuzztargets); do \
+		pkg=$${spec%%:*}; fn=$${spec##*:}; \
+		echo "fuzz $$pkg $$fn ($(FUZZTIME))"; \
+		$(GO) test -run='^$$' -fuzz="^$$fn$$" -fuzztime=$(FUZZTIME) $$pkg || exit 1; \
+	done
+
+bench:
+	$(GO) test -run='^$$' -bench=. -benchmem -benchtime=$(BENCHTIME) -timeout 60m ./...
+
+lint:
+	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null; git ls-files -o --exclude-standard '*.go' 2>/dev/null)); \
+	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
+	$(GO) vet ./...
+
+clean:
+	rm -rf bin

@@ -1,0 +1,64 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/carpvm/carpvm/config"
+)
+
+// Exit codes, DESIGN.md "Preflight output".
+const (
+	exitOK          = 0
+	exitCheckFailed = 1 // a check failed (warnings only with --strict), or a drill failed
+	exitUsage       = 2 // usage or configuration error
+	exitVSphere     = 3 // vSphere unreachable or refused
+	exitNotApplied  = 4 // --fix planned changes but did not apply them
+)
+
+// exitError carries an exit code decided by a command. A nil err means the
+// command already said all it had to say (e.g. a findings table).
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string {
+	if e.err == nil {
+		return fmt.Sprintf("exit %d", e.code)
+	}
+	return e.err.Error()
+}
+
+func (e *exitError) Unwrap() error { return e.err }
+
+// withExit wraps err so that the process exits with code.
+func withExit(code int, err error) error { return &exitError{code: code, err: err} }
+
+// silentExit makes the process exit with code without printing anything more.
+func silentExit(code int) error { return &exitError{code: code} }
+
+// usageError marks bad flags or arguments.
+func usageError(format string, args ...any) error {
+	return withExit(exitUsage, fmt.Errorf(format, args...))
+}
+
+// exitCodeOf decides the process's exit code from a command's error, in one
+// place, and whether the error still needs printing.
+func exitCodeOf(err error) (code int, print bool) {
+	if err == nil {
+		return exitOK, false
+	}
+	var ee *exitError
+	if errors.As(err, &ee) {
+		return ee.code, ee.err != nil
+	}
+	var ce *config.Error
+	if errors.As(err, &ce) {
+		return exitUsage, true
+	}
+	if isVSphereError(err) {
+		return exitVSphere, true
+	}
+	return exitCheckFailed, true
+}

@@ -1,0 +1,17 @@
+// Command carpvm finds, fixes and drills the vSphere settings a CARP router
+// pair needs. See DESIGN.md for the command contracts.
+package main
+
+import (
+	"context"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	code := run(ctx, os.Args[1:], SystemIO(), os.Getenv)
+	stop()
+	os.Exit(code)
+}

@@ -1,0 +1,123 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/carpvm/carpvm/config"
+)
+
+// App holds what every command shares: the streams, the environment and the
+// persistent flags. There is no global state; tests build their own App.
+type App struct {
+	IO     IOStreams
+	Getenv config.Getenv
+
+	configFile string
+	logLevel   string
+}
+
+// Logger returns a text logger on ErrOut at the --log-level chosen.
+func (a *App) Logger() *slog.Logger {
+	var lvl slog.Level
+	_ = lvl.UnmarshalText([]byte(a.logLevel)) // validated in PersistentPreRunE
+	return slog.New(slog.NewTextHandler(a.IO.ErrOut, &slog.HandlerOptions{Level: lvl}))
+}
+
+// LoadConfig loads --config (with CARPVM_* and GOVC_* on top). sim returns
+// the built-in simulator configuration when no --config is given.
+func (a *App) LoadConfig(sim bool) (*config.Config, error) {
+	if sim && a.configFile == "" {
+		return config.Simulator(), nil
+	}
+	if a.configFile == "" && a.Getenv("CARPVM_CONFIG") != "" {
+		a.configFile = a.Getenv("CARPVM_CONFIG")
+	}
+	if a.configFile == "" {
+		return nil, &config.Error{Key: "--config", Msg: "no configuration given; pass --config carpvm.yaml (or set CARPVM_CONFIG), or --sim for the built-in simulator"}
+	}
+	v, err := config.NewViper(a.configFile)
+	if err != nil {
+		return nil, err
+	}
+	return config.Load(v, a.Getenv)
+}
+
+// newRootCmd builds the whole command tree explicitly.
+func newRootCmd(app *App) *cobra.Command {
+	root := &cobra.Command{
+		Use:   "carpvm",
+		Short: "Find, fix and drill the vSphere settings a CARP router pair needs",
+		Long: `carpvm checks that the ESXi/vCenter network under a pair of CARP routers lets
+CARP work (preflight), fixes it safely (preflight --fix), and proves failover
+with live drills (drill). Its embedded CARP node (node, watch) is wire-compatible
+with FreeBSD/OpenBSD CARP and ucarp.`,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+		PersistentPreRunE: func(cmd *cobra.Command, args []string) error {
+			var lvl slog.Level
+			if err := lvl.UnmarshalText([]byte(app.logLevel)); err != nil {
+				return usageError("--log-level %q: want debug, info, warn or error", app.logLevel)
+			}
+			return nil
+		},
+	}
+	root.SetIn(app.IO.In)
+	root.SetOut(app.IO.Out)
+	root.SetErr(app.IO.ErrOut)
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return withExit(exitUsage, err) })
+	root.PersistentFlags().StringVar(&app.configFile, "config", "", "configuration file (carpvm.yaml); env CARPVM_CONFIG")
+	root.PersistentFlags().StringVar(&app.logLevel, "log-level", "info", "log level: debug, info, warn, error")
+
+	root.AddCommand(
+		newPreflightCmd(app),
+		newSimCmd(app),
+		newNodeCmd(app),
+		newWatchCmd(app),
+		newLabCmd(app),
+		newDrillCmd(app),
+		newVersionCmd(app),
+	)
+	return root
+}
+
+// run executes carpvm with args and returns the process exit code.
+func run(ctx context.Context, args []string, streams IOStreams, getenv config.Getenv) int {
+	app := &App{IO: streams, Getenv: getenv}
+	root := newRootCmd(app)
+	root.SetArgs(args)
+	err := root.ExecuteContext(ctx)
+	if err != nil && isCobraUsageError(err) {
+		err = withExit(exitUsage, err)
+	}
+	code, print := exitCodeOf(err)
+	if print {
+		fmt.Fprintln(app.IO.ErrOut, "carpvm: "+err.Error())
+	}
+	return code
+}
+
+// isCobraUsageError recognises cobra's own argument errors, which it does not type.
+func isCobraUsageError(err error) bool {
+	var ee *exitError
+	if errors.As(err, &ee) {
+		return false
+	}
+	msg := err.Error()
+	for _, p := range []string{"unknown command", "unknown flag", "unknown shorthand", "accepts ", "requires ", "invalid argument"} {
+		if strings.Contains(msg, p) {
+			return true
+		}
+	}
+	return false
+}
+
+// notYet is the clear error of a command whose capability has not landed.
+func notYet(what, issue string) error {
+	return withExit(exitUsage, fmt.Errorf("%s is not implemented yet (%s)", what, issue))
+}

@@ -1,0 +1,297 @@
+package config
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"strconv"
+	"strings"
+
+	"github.com/spf13/viper"
+)
+
+// Error is a configuration error: the key that is wrong and why. Commands
+// map it to exit code 2.
+type Error struct {
+	Key string // e.g. networks[1].vips[0]
+	Msg string
+}
+
+func (e *Error) Error() string { return "config: " + e.Key + ": " + e.Msg }
+
+func errorf(key, format string, args ...any) error {
+	return &Error{Key: key, Msg: fmt.Sprintf(format, args...)}
+}
+
+// Getenv looks up an environment variable; os.Getenv in production, a map in tests.
+type Getenv func(string) string
+
+// NewViper returns a viper instance that reads the CARPVM_* environment
+// (vsphere.url <- CARPVM_VSPHERE_URL) on top of an optional config file.
+// file may be empty.
+func NewViper(file string) (*viper.Viper, error) {
+	v := viper.New()
+	v.SetEnvPrefix("CARPVM")
+	v.SetEnvKeyReplacer(strings.NewReplacer(".", "_"))
+	v.AutomaticEnv()
+	if file != "" {
+		v.SetConfigFile(file)
+		if err := v.ReadInConfig(); err != nil {
+			return nil, &Error{Key: "--config", Msg: fmt.Sprintf("read %s: %v", file, err)}
+		}
+	}
+	return v, nil
+}
+
+// Load builds a validated Config from v. GOVC_URL, GOVC_USERNAME,
+// GOVC_PASSWORD and GOVC_INSECURE fill what carpvm's own keys leave unset.
+// The password is never read from the config file itself.
+func Load(v *viper.Viper, getenv Getenv) (*Config, error) {
+	if v.InConfig("vsphere.password") {
+		return nil, errorf("vsphere.password", "passwords are not read from the config file; use CARPVM_VSPHERE_PASSWORD, GOVC_PASSWORD or vsphere.password_file")
+	}
+	c := &Config{}
+	var errs []error
+
+	c.VSphere = VSphere{
+		URL:          first(v.GetString("vsphere.url"), getenv("GOVC_URL")),
+		Username:     first(v.GetString("vsphere.username"), getenv("GOVC_USERNAME")),
+		PasswordFile: v.GetString("vsphere.password_file"),
+		Thumbprint:   v.GetString("vsphere.thumbprint"),
+	}
+	insecure, err := boolSetting(v, "vsphere.insecure", getenv("GOVC_INSECURE"))
+	errs = append(errs, err)
+	c.VSphere.Insecure = insecure
+	switch pw := first(getenv("CARPVM_VSPHERE_PASSWORD"), getenv("GOVC_PASSWORD")); {
+	case pw != "":
+		c.VSphere.Password = NewSecret(pw)
+	case c.VSphere.PasswordFile != "":
+		s, err := ReadSecretFile(c.VSphere.PasswordFile)
+		if err != nil {
+			errs = append(errs, errorf("vsphere.password_file", "%v", err))
+		}
+		c.VSphere.Password = s
+	}
+
+	c.Pair.Name = first(v.GetString("pair.name"), "routers")
+	routers, err := parseRouters(v.Get("pair.routers"))
+	errs = append(errs, err)
+	c.Pair.Routers = routers
+
+	nets, err := parseNetworks(v.Get("networks"))
+	errs = append(errs, err)
+	c.Networks = nets
+
+	if err := errors.Join(errs...); err != nil {
+		return nil, err
+	}
+	return c, c.Validate()
+}
+
+// Validate checks the relations between fields that parsing alone cannot:
+// two distinct routers, unique network names, unique VHIDs per portgroup.
+func (c *Config) Validate() error {
+	var errs []error
+	if len(c.Pair.Routers) != 2 {
+		errs = append(errs, errorf("pair.routers", "want exactly two routers, got %d", len(c.Pair.Routers)))
+	} else if c.Pair.Routers[0].VM == c.Pair.Routers[1].VM {
+		errs = append(errs, errorf("pair.routers", "both routers are VM %q; want two distinct VMs", c.Pair.Routers[0].VM))
+	}
+	seenName := map[string]bool{}
+	seenVHID := map[string]string{}
+	for i, n := range c.Networks {
+		key := fmt.Sprintf("networks[%d]", i)
+		if seenName[n.Name] {
+			errs = append(errs, errorf(key+".name", "network %q is defined twice", n.Name))
+		}
+		seenName[n.Name] = true
+		k := n.Portgroup + "/" + strconv.Itoa(n.VHID)
+		if other, ok := seenVHID[k]; ok {
+			errs = append(errs, errorf(key+".vhid", "vhid %d is already used by network %q on portgroup %q", n.VHID, other, n.Portgroup))
+		}
+		seenVHID[k] = n.Name
+	}
+	return errors.Join(errs...)
+}
+
+func parseRouters(raw any) ([]Router, error) {
+	list, ok := raw.([]any)
+	if !ok || len(list) == 0 {
+		return nil, errorf("pair.routers", "want a list of two router VM names, e.g. [router-002, router-003]")
+	}
+	var routers []Router
+	var errs []error
+	for i, item := range list {
+		key := fmt.Sprintf("pair.routers[%d]", i)
+		// Routers listed by name only: the first is the preferred master.
+		r := Router{AdvSkew: i * 100}
+		switch it := item.(type) {
+		case string:
+			r.Name, r.VM = it, it
+		case map[string]any:
+			r.Name = str(it["name"])
+			r.VM = first(str(it["vm"]), r.Name)
+			if r.Name == "" {
+				r.Name = r.VM
+			}
+			if s, ok := it["advskew"]; ok {
+				n, err := intIn(s, 0, 254)
+				if err != nil {
+					errs = append(errs, errorf(key+".advskew", "%v", err))
+				}
+				r.AdvSkew = n
+			}
+		default:
+			errs = append(errs, errorf(key, "want a VM name or {name, vm, advskew}, got %v", item))
+			continue
+		}
+		if r.VM == "" {
+			errs = append(errs, errorf(key, "router has no name or vm"))
+		}
+		routers = append(routers, r)
+	}
+	return routers, errors.Join(errs...)
+}
+
+func parseNetworks(raw any) ([]Network, error) {
+	if raw == nil {
+		return nil, errorf("networks", "no networks configured; want at least one {name, portgroup, vhid, vips}")
+	}
+	list, ok := raw.([]any)
+	if !ok {
+		return nil, errorf("networks", "want a list of networks, got %T", raw)
+	}
+	var nets []Network
+	var errs []error
+	for i, item := range list {
+		key := fmt.Sprintf("networks[%d]", i)
+		m, ok := item.(map[string]any)
+		if !ok {
+			errs = append(errs, errorf(key, "want a map {name, portgroup, vhid, vips, ...}, got %v", item))
+			continue
+		}
+		n := Network{
+			Name:      str(m["name"]),
+			Portgroup: str(m["portgroup"]),
+			Interface: str(m["interface"]),
+			PassFile:  str(m["pass_file"]),
+		}
+		if n.Name == "" {
+			errs = append(errs, errorf(key+".name", "missing"))
+		}
+		if n.Portgroup == "" {
+			errs = append(errs, errorf(key+".portgroup", "missing; want the portgroup name the routers' NICs use"))
+		}
+		vhid, err := intIn(m["vhid"], 1, 255)
+		if err != nil {
+			errs = append(errs, errorf(key+".vhid", "%v", err))
+		}
+		n.VHID = vhid
+		n.AdvBase = 1
+		if ab, ok := m["advbase"]; ok {
+			n.AdvBase, err = intIn(ab, 1, 255)
+			if err != nil {
+				errs = append(errs, errorf(key+".advbase", "%v", err))
+			}
+		}
+		vips, _ := m["vips"].([]any)
+		if len(vips) == 0 {
+			errs = append(errs, errorf(key+".vips", "want at least one VIP in CIDR form, e.g. [172.27.27.14/28]"))
+		}
+		for j, vip := range vips {
+			p, err := ParseVIP(str(vip))
+			if err != nil {
+				errs = append(errs, errorf(fmt.Sprintf("%s.vips[%d]", key, j), "%v", err))
+				continue
+			}
+			n.VIPs = append(n.VIPs, p)
+		}
+		if s := str(m["vmac"]); s != "" {
+			mac, err := ParseUnicastMAC(s)
+			if err != nil {
+				errs = append(errs, errorf(key+".vmac", "%v", err))
+			}
+			n.VMAC = mac
+		}
+		nets = append(nets, n)
+	}
+	return nets, errors.Join(errs...)
+}
+
+// ParseVIP parses a VIP in CIDR form (172.27.27.14/28); a bare address is
+// taken as a host route (/32 or /128).
+func ParseVIP(s string) (netip.Prefix, error) {
+	if !strings.Contains(s, "/") {
+		a, err := netip.ParseAddr(s)
+		if err != nil {
+			return netip.Prefix{}, fmt.Errorf("%q is not an IP address or CIDR prefix (want e.g. 172.27.27.14/28)", s)
+		}
+		return netip.PrefixFrom(a, a.BitLen()), nil
+	}
+	p, err := netip.ParsePrefix(s)
+	if err != nil {
+		return netip.Prefix{}, fmt.Errorf("%q is not a CIDR prefix (want e.g. 172.27.27.14/28)", s)
+	}
+	if !p.Addr().IsGlobalUnicast() && !p.Addr().IsPrivate() && !p.Addr().IsLinkLocalUnicast() {
+		return netip.Prefix{}, fmt.Errorf("%q is not a unicast address", s)
+	}
+	return p, nil
+}
+
+// ParseUnicastMAC parses a 48-bit unicast MAC address.
+func ParseUnicastMAC(s string) (net.HardwareAddr, error) {
+	mac, err := net.ParseMAC(s)
+	if err != nil || len(mac) != 6 {
+		return nil, fmt.Errorf("%q is not a 48-bit MAC address (want e.g. 02:00:00:aa:bb:cc)", s)
+	}
+	if mac[0]&1 == 1 {
+		return nil, fmt.Errorf("%q is a multicast MAC address; want a unicast one", s)
+	}
+	return mac, nil
+}
+
+func boolSetting(v *viper.Viper, key, fallback string) (bool, error) {
+	if v.IsSet(key) {
+		b, err := strconv.ParseBool(fmt.Sprint(v.Get(key)))
+		if err != nil {
+			return false, errorf(key, "%q is not a boolean (want true or false)", v.Get(key))
+		}
+		return b, nil
+	}
+	if fallback == "" {
+		return false, nil
+	}
+	b, err := strconv.ParseBool(fallback)
+	if err != nil {
+		return false, errorf("GOVC_INSECURE", "%q is not a boolean (want true or false)", fallback)
+	}
+	return b, nil
+}
+
+func intIn(raw any, lo, hi int) (int, error) {
+	if raw == nil {
+		return 0, fmt.Errorf("missing; want an integer in %d..%d", lo, hi)
+	}
+	n, err := strconv.Atoi(strings.TrimSpace(fmt.Sprint(raw)))
+	if err != nil || n < lo || n > hi {
+		return 0, fmt.Errorf("%v is out of range; want an integer in %d..%d", raw, lo, hi)
+	}
+	return n, nil
+}
+
+func str(v any) string {
+	if v == nil {
+		return ""
+	}
+	return strings.TrimSpace(fmt.Sprint(v))
+}
+
+func first(vals ...string) string {
+	for _, v := range vals {
+		if v != "" {
+			return v
+		}
+	}
+	return ""
+}
