@@ -10,7 +10,7 @@ LDFLAGS := -X main.version=$(VERSION) -X main.commit=$(COMMIT)
 FUZZTIME ?= 10s
 BENCHTIME ?= 1x
 
-.PHONY: all build run test test-deps unit fuzz-short bench lint clean
+.PHONY: all build run test test-deps unit fuzz-short bench lint docs man clean
 
 all: build
 
@@ -47,6 +47,14 @@ lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null; git ls-files -o --exclude-standard '*.go' 2>/dev/null)); \
 	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
+
+# Rewrite every example output in docs/*.md from the commands themselves;
+# TestDocsExamples fails when one differs.
+docs:
+	$(GO) test -count=1 -run '^TestDocsExamples$$' ./cmd/carpvm -update-docs
+
+man: build
+	./$(BIN) gen-man --dir docs/man
 
 clean:
 	rm -rf bin

@@ -45,6 +45,9 @@ type Network struct {
 	VIPs      []netip.Prefix
 	PassFile  string
 	VMAC      net.HardwareAddr // OVH IPFO virtual MAC shared by both routers; nil when unset
+	// Addresses are the routers' own (real) addresses on this network, by
+	// router name; optional, used by rendered configs (ucarp --srcip) and labs.
+	Addresses map[string]netip.Prefix
 }
 
 // VirtualMAC is the CARP virtual MAC of the network's VHID, 00:00:5e:00:01:<vhid>.

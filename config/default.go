@@ -21,11 +21,13 @@ networks:
     vhid: 1
     vips: [172.27.27.14/28]
     pass_file: /etc/carpvm/intranought.pass
+    addresses: {router-002: 172.27.27.11/28, router-003: 172.27.27.12/28}
   - name: public
     portgroup: Public
     interface: vmx1
     vhid: 2
     vips: [203.0.113.10/32]
+    pass_file: /etc/carpvm/public.pass
     vmac: "02:00:00:aa:bb:cc"
 `
 

@@ -98,6 +98,11 @@ func (c *Config) Validate() error {
 	} else if c.Pair.Routers[0].VM == c.Pair.Routers[1].VM {
 		errs = append(errs, errorf("pair.routers", "both routers are VM %q; want two distinct VMs", c.Pair.Routers[0].VM))
 	}
+	// viper lower-cases map keys: match router names without case.
+	routers := map[string]string{}
+	for _, r := range c.Pair.Routers {
+		routers[strings.ToLower(r.Name)] = r.Name
+	}
 	seenName := map[string]bool{}
 	seenVHID := map[string]string{}
 	for i, n := range c.Networks {
@@ -111,6 +116,17 @@ func (c *Config) Validate() error {
 			errs = append(errs, errorf(key+".vhid", "vhid %d is already used by network %q on portgroup %q", n.VHID, other, n.Portgroup))
 		}
 		seenVHID[k] = n.Name
+		for router, addr := range n.Addresses {
+			name, ok := routers[strings.ToLower(router)]
+			if !ok {
+				errs = append(errs, errorf(key+".addresses."+router, "no router named %q in pair.routers", router))
+				continue
+			}
+			if name != router {
+				delete(n.Addresses, router)
+				n.Addresses[name] = addr
+			}
+		}
 	}
 	return errors.Join(errs...)
 }
@@ -207,6 +223,11 @@ func parseNetworks(raw any) ([]Network, error) {
 			}
 			n.VIPs = append(n.VIPs, p)
 		}
+		if raw, ok := m["addresses"]; ok {
+			addrs, err := parseAddresses(key+".addresses", raw)
+			errs = append(errs, err)
+			n.Addresses = addrs
+		}
 		if s := str(m["vmac"]); s != "" {
 			mac, err := ParseUnicastMAC(s)
 			if err != nil {
@@ -217,6 +238,24 @@ func parseNetworks(raw any) ([]Network, error) {
 		nets = append(nets, n)
 	}
 	return nets, errors.Join(errs...)
+}
+
+func parseAddresses(key string, raw any) (map[string]netip.Prefix, error) {
+	m, ok := raw.(map[string]any)
+	if !ok {
+		return nil, errorf(key, "want a map of router name to address, e.g. {router-002: 172.27.27.11/28}")
+	}
+	addrs := make(map[string]netip.Prefix, len(m))
+	var errs []error
+	for router, v := range m {
+		p, err := ParseVIP(str(v))
+		if err != nil {
+			errs = append(errs, errorf(key+"."+router, "%v", err))
+			continue
+		}
+		addrs[router] = p
+	}
+	return addrs, errors.Join(errs...)
 }
 
 // ParseVIP parses a VIP in CIDR form (172.27.27.14/28); a bare address is

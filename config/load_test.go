@@ -130,3 +130,18 @@ func TestPasswordFile(t *testing.T) {
 		t.Errorf("password = %q, want from-file", c.VSphere.Password.Reveal())
 	}
 }
+
+func TestAddresses(t *testing.T) {
+	c, err := loadYAML(t, "pair:\n  routers: [Router-A, router-b]\nnetworks:\n  - {name: n, portgroup: P, vhid: 1, vips: [10.0.0.1/24], addresses: {Router-A: 10.0.0.2/24, router-b: 10.0.0.3/24}}", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]netip.Prefix{"Router-A": netip.MustParsePrefix("10.0.0.2/24"), "router-b": netip.MustParsePrefix("10.0.0.3/24")}
+	if diff := cmp.Diff(want, c.Networks[0].Addresses, cmp.Comparer(func(a, b netip.Prefix) bool { return a == b })); diff != "" {
+		t.Errorf("addresses (-want +got):\n%s", diff)
+	}
+	_, err = loadYAML(t, "pair:\n  routers: [a, b]\nnetworks:\n  - {name: n, portgroup: P, vhid: 1, vips: [10.0.0.1/24], addresses: {c: 10.0.0.2/24}}", nil)
+	if err == nil || !strings.Contains(err.Error(), `no router named "c"`) {
+		t.Errorf("unknown router in addresses: err = %v", err)
+	}
+}

@@ -81,6 +81,8 @@ with FreeBSD/OpenBSD CARP and ucarp.`,
 		newWatchCmd(app),
 		newLabCmd(app),
 		newDrillCmd(app),
+		newRenderCmd(app),
+		newGenManCmd(app),
 		newVersionCmd(app),
 	)
 	return root

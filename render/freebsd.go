@@ -1,0 +1,88 @@
+package render
+
+import (
+	"fmt"
+	"net/netip"
+	"strings"
+
+	"github.com/carpvm/carpvm/config"
+)
+
+// MaxPassphrase is the longest passphrase FreeBSD's and OpenBSD's ifconfig
+// keep whole: the kernel key is 20 bytes with a terminating NUL, longer ones
+// are silently truncated (and ucarp refuses them).
+const MaxPassphrase = 19
+
+// CheckIfconfigPassphrase reports why pass cannot be used as an ifconfig
+// carp "pass" inside a double-quoted rc.conf value.
+func CheckIfconfigPassphrase(pass string) error {
+	if pass == "" {
+		return fmt.Errorf("passphrase is empty")
+	}
+	if len(pass) > MaxPassphrase {
+		return fmt.Errorf("passphrase is %d bytes; ifconfig keeps at most %d and would silently truncate it", len(pass), MaxPassphrase)
+	}
+	for _, r := range pass {
+		switch {
+		case r <= ' ' || r == 0x7f:
+			return fmt.Errorf("passphrase contains whitespace or a control character; ifconfig takes one word")
+		case strings.ContainsRune("\"'\\$`", r):
+			return fmt.Errorf("passphrase contains a quote, backslash, $ or backtick, which rc.conf's shell quoting would alter")
+		case r > 0x7e:
+			return fmt.Errorf("passphrase contains a non-ASCII character")
+		}
+	}
+	return nil
+}
+
+// FreeBSD renders /boot/loader.conf, /etc/sysctl.conf and /etc/rc.conf lines
+// for router: one "inet vhid N advskew K pass P alias VIP" alias per VIP on
+// the network's interface, numbered per interface.
+func FreeBSD(c *config.Config, routerName string, secrets Secrets) (Files, error) {
+	router, err := findRouter(c, routerName)
+	if err != nil {
+		return nil, err
+	}
+	var rc strings.Builder
+	rc.WriteString(header(router, "/etc/rc.conf lines"))
+	aliases := map[string]int{} // next alias number per interface
+	for i, n := range c.Networks {
+		if n.Interface == "" {
+			return nil, fmt.Errorf("render: networks[%d].interface is not set; want the router's interface on %s (e.g. vmx0)", i, n.Portgroup)
+		}
+		pass, real := secrets.passOrPlaceholder(n)
+		if real {
+			if err := CheckIfconfigPassphrase(pass); err != nil {
+				return nil, fmt.Errorf("render: network %s: %w", n.Name, err)
+			}
+		}
+		fmt.Fprintf(&rc, "\n# %s: vhid %d on %s (portgroup %s), advskew %d\n", n.Name, n.VHID, n.Interface, n.Portgroup, router.AdvSkew)
+		if n.VMAC != nil {
+			fmt.Fprintf(&rc, "# %s's MAC must be %s: set it as the NIC's manual MAC in vSphere (carpvm preflight --fix --set-vmac).\n", n.Interface, n.VMAC)
+		}
+		if addr, ok := n.Addresses[router.Name]; ok {
+			fmt.Fprintf(&rc, "ifconfig_%s=\"inet %s\"\n", n.Interface, addr)
+		}
+		for _, vip := range n.VIPs {
+			if !vip.Addr().Is4() {
+				return nil, fmt.Errorf("render: network %s: IPv6 VIP %s is not supported by render freebsd yet", n.Name, vip)
+			}
+			alias := aliases[n.Interface]
+			aliases[n.Interface]++
+			fmt.Fprintf(&rc, "ifconfig_%s_alias%d=\"inet vhid %d advbase %d advskew %d pass %s alias %s\"\n",
+				n.Interface, alias, n.VHID, n.AdvBase, router.AdvSkew, pass, hostPrefix(vip))
+		}
+	}
+	return Files{
+		{Path: "/boot/loader.conf", Mode: "0644", Content: header(router, "/boot/loader.conf lines") + "carp_load=\"YES\"\n"},
+		{Path: "/etc/sysctl.conf", Mode: "0644", Content: header(router, "/etc/sysctl.conf lines") +
+			"# Take the master role back when this router has the lower advskew.\nnet.inet.carp.preempt=1\n"},
+		{Path: "/etc/rc.conf", Mode: "0644", Content: rc.String()},
+	}, nil
+}
+
+// hostPrefix is the VIP as a host route: FreeBSD's handbook configures CARP
+// aliases as /32 so that they do not clash with the interface's own subnet.
+func hostPrefix(p netip.Prefix) netip.Prefix {
+	return netip.PrefixFrom(p.Addr(), p.Addr().BitLen())
+}
