@@ -1,0 +1,12 @@
+// Package carp is the Common Address Redundancy Protocol core: the
+// version 2 advertisement codec (36-byte header, RFC 1071 checksum,
+// HMAC-SHA1 over version, type, vhid, the sorted virtual addresses and the
+// counter, as FreeBSD and OpenBSD ip_carp.c and ucarp compute it), the
+// Ethernet + IPv4 framing of protocol 112, and a deterministic state machine
+// (INIT, BACKUP, MASTER) with FreeBSD's timers, preemption and demotion.
+//
+// The package is pure: it opens no socket, reads no clock and starts no
+// goroutine. The Linux runtime (carp/node) feeds a Machine with received
+// payloads and the current time and performs the Actions it returns, in
+// order, in the style of etcd-io/raft's Step/Tick/Ready.
+package carp

@@ -1,0 +1,179 @@
+package carp
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+)
+
+// Protocol is the IPv4 protocol number of CARP (shared with VRRP).
+const Protocol = 112
+
+// GroupV4 is the IPv4 multicast group CARP advertises to.
+var GroupV4 = netip.MustParseAddr("224.0.0.18")
+
+// TTL is the only TTL CARP sends and accepts.
+const TTL = 255
+
+// Type of service values in use: FreeBSD sends TOSFreeBSD, OpenBSD and
+// ucarp TOSLowDelay.
+const (
+	TOSFreeBSD  = 0xe0
+	TOSLowDelay = 0x10
+)
+
+const (
+	etherLen       = 14
+	vlanTagLen     = 4
+	ipv4MinLen     = 20
+	etherTypeIPv4  = 0x0800
+	etherTypeVLAN  = 0x8100
+	etherTypeQinQ  = 0x88a8
+	ipFlagDF       = 0x4000
+	ipFlagMF       = 0x2000
+	ipFragOffMask  = 0x1fff
+	maxVLANTagging = 2
+)
+
+// ErrFrame is wrapped by every ParseFrame error.
+var ErrFrame = errors.New("carp: bad frame")
+
+// VirtualMAC returns the virtual router MAC of a vhid, 00:00:5e:00:01:vhid,
+// which the kernels send from and which owns the VIPs. (ucarp deviates and
+// sends from 00:00:5e:00:00:vhid.)
+func VirtualMAC(vhid uint8) net.HardwareAddr {
+	return net.HardwareAddr{0x00, 0x00, 0x5e, 0x00, 0x01, vhid}
+}
+
+// MulticastMAC returns the Ethernet address of an IPv4 multicast group:
+// 01:00:5e followed by the low 23 bits of the address.
+func MulticastMAC(group netip.Addr) net.HardwareAddr {
+	b := as4(group)
+	return net.HardwareAddr{0x01, 0x00, 0x5e, b[1] & 0x7f, b[2], b[3]}
+}
+
+// Frame is an Ethernet II frame carrying an IPv4 packet of protocol 112.
+type Frame struct {
+	SrcMAC, DstMAC net.HardwareAddr
+	// VLAN is the 802.1Q VLAN ID of the (outermost) tag, 0 when untagged.
+	VLAN     uint16
+	Src, Dst netip.Addr
+	TTL, TOS uint8
+	// Payload is the protocol-112 payload (CARP or VRRP), trimmed to the IP
+	// total length. ParseFrame returns slices of its input, not copies.
+	Payload []byte
+}
+
+// ParseFrame decodes an Ethernet II frame (untagged, or with up to two
+// 802.1Q/802.1ad tags) carrying an unfragmented IPv4 packet of protocol 112.
+// The IPv4 header checksum is checked, options are skipped and Ethernet
+// padding is trimmed. Any other input yields an error wrapping ErrFrame; it
+// never panics.
+func ParseFrame(b []byte) (Frame, error) {
+	var f Frame
+	if len(b) < etherLen {
+		return f, fmt.Errorf("%w: %d bytes, shorter than an Ethernet header", ErrFrame, len(b))
+	}
+	f.DstMAC = net.HardwareAddr(b[0:6])
+	f.SrcMAC = net.HardwareAddr(b[6:12])
+	et := binary.BigEndian.Uint16(b[12:14])
+	rest := b[etherLen:]
+	for tags := 0; et == etherTypeVLAN || et == etherTypeQinQ; tags++ {
+		if tags == maxVLANTagging {
+			return f, fmt.Errorf("%w: more than %d VLAN tags", ErrFrame, maxVLANTagging)
+		}
+		if len(rest) < vlanTagLen {
+			return f, fmt.Errorf("%w: truncated VLAN tag", ErrFrame)
+		}
+		if tags == 0 {
+			f.VLAN = binary.BigEndian.Uint16(rest[0:2]) & 0x0fff
+		}
+		et = binary.BigEndian.Uint16(rest[2:4])
+		rest = rest[vlanTagLen:]
+	}
+	if et != etherTypeIPv4 {
+		return f, fmt.Errorf("%w: ethertype 0x%04x, want IPv4 (0x0800)", ErrFrame, et)
+	}
+	if len(rest) < ipv4MinLen {
+		return f, fmt.Errorf("%w: IPv4 header truncated (%d bytes)", ErrFrame, len(rest))
+	}
+	if v := rest[0] >> 4; v != 4 {
+		return f, fmt.Errorf("%w: IP version %d in an IPv4 frame", ErrFrame, v)
+	}
+	ihl := int(rest[0]&0x0f) * 4
+	if ihl < ipv4MinLen {
+		return f, fmt.Errorf("%w: IPv4 header length %d", ErrFrame, ihl)
+	}
+	total := int(binary.BigEndian.Uint16(rest[2:4]))
+	if total < ihl || total > len(rest) {
+		return f, fmt.Errorf("%w: IPv4 total length %d, header %d, %d bytes present", ErrFrame, total, ihl, len(rest))
+	}
+	if checksum(rest[:ihl]) != 0 {
+		return f, fmt.Errorf("%w: bad IPv4 header checksum", ErrFrame)
+	}
+	if ff := binary.BigEndian.Uint16(rest[6:8]); ff&ipFlagMF != 0 || ff&ipFragOffMask != 0 {
+		return f, fmt.Errorf("%w: IPv4 fragment", ErrFrame)
+	}
+	if p := rest[9]; p != Protocol {
+		return f, fmt.Errorf("%w: IP protocol %d, want %d", ErrFrame, p, Protocol)
+	}
+	f.TOS = rest[1]
+	f.TTL = rest[8]
+	f.Src = netip.AddrFrom4([4]byte(rest[12:16]))
+	f.Dst = netip.AddrFrom4([4]byte(rest[16:20]))
+	f.Payload = rest[ihl:total]
+	return f, nil
+}
+
+// AppendFrame appends f as an Ethernet II frame to dst: an 802.1Q tag when
+// f.VLAN is not 0, then an IPv4 header without options (DF set, ID 0,
+// protocol 112, header checksum filled) and f.Payload. A nil DstMAC becomes
+// the multicast MAC of f.Dst when that is multicast (01:00:5e:00:00:12 for
+// 224.0.0.18); a nil SrcMAC is sent as zeros; TTL 0 means 255; an address
+// that is not IPv4 is sent as 0.0.0.0 (never a panic). The frame is
+// not padded to the Ethernet minimum (the kernel or NIC pads it).
+func AppendFrame(dst []byte, f Frame) []byte {
+	dmac := f.DstMAC
+	if dmac == nil && f.Dst.Unmap().Is4() && f.Dst.IsMulticast() {
+		dmac = MulticastMAC(f.Dst)
+	}
+	dst = appendMAC(dst, dmac)
+	dst = appendMAC(dst, f.SrcMAC)
+	if f.VLAN != 0 {
+		dst = binary.BigEndian.AppendUint16(dst, etherTypeVLAN)
+		dst = binary.BigEndian.AppendUint16(dst, f.VLAN&0x0fff)
+	}
+	dst = binary.BigEndian.AppendUint16(dst, etherTypeIPv4)
+	ttl := f.TTL
+	if ttl == 0 {
+		ttl = TTL
+	}
+	ip := len(dst)
+	dst = append(dst, 0x45, f.TOS)
+	dst = binary.BigEndian.AppendUint16(dst, uint16(ipv4MinLen+len(f.Payload)))
+	dst = append(dst, 0, 0) // identification: atomic datagram (RFC 6864)
+	dst = binary.BigEndian.AppendUint16(dst, ipFlagDF)
+	dst = append(dst, ttl, Protocol, 0, 0)
+	src, dstIP := as4(f.Src), as4(f.Dst)
+	dst = append(dst, src[:]...)
+	dst = append(dst, dstIP[:]...)
+	binary.BigEndian.PutUint16(dst[ip+10:ip+12], checksum(dst[ip:ip+ipv4MinLen]))
+	return append(dst, f.Payload...)
+}
+
+// as4 returns the 4 bytes of an IPv4 (or IPv4-mapped) address, zeros for
+// anything else, so that AppendFrame never panics.
+func as4(a netip.Addr) [4]byte {
+	if a = a.Unmap(); a.Is4() {
+		return a.As4()
+	}
+	return [4]byte{}
+}
+
+func appendMAC(dst []byte, mac net.HardwareAddr) []byte {
+	var b [6]byte
+	copy(b[:], mac)
+	return append(dst, b[:]...)
+}

@@ -1,0 +1,95 @@
+package carp
+
+import (
+	"bytes"
+	"net/netip"
+	"testing"
+)
+
+func FuzzUnmarshalAdvert(f *testing.F) {
+	frames, _ := vectorAdverts(f)
+	for _, fr := range frames {
+		f.Add(fr.Payload)
+	}
+	good, _ := (&Advert{VHID: 9, AdvSkew: 1, AdvBase: 1}).MarshalBinary()
+	f.Add(good)
+	f.Add([]byte{0x21})
+	f.Fuzz(func(t *testing.T, b []byte) {
+		var a Advert
+		if err := a.UnmarshalBinary(b); err != nil {
+			return
+		}
+		again, err := a.MarshalBinary()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !bytes.Equal(again, b[:HeaderLen]) {
+			t.Fatalf("round trip:\n in %x\nout %x", b[:HeaderLen], again)
+		}
+	})
+}
+
+func FuzzParseFrame(f *testing.F) {
+	for _, p := range readCapture(f, vectorPath) {
+		f.Add(p.Data)
+	}
+	tagged := sampleFrame(f)
+	tagged.VLAN = 7
+	f.Add(AppendFrame(nil, tagged))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		fr, err := ParseFrame(b)
+		if err != nil {
+			return
+		}
+		again, err := ParseFrame(AppendFrame(nil, fr))
+		if err != nil {
+			t.Fatalf("re-encoded frame does not parse: %v", err)
+		}
+		same := bytes.Equal(fr.SrcMAC, again.SrcMAC) && bytes.Equal(fr.DstMAC, again.DstMAC) &&
+			fr.VLAN == again.VLAN && fr.Src == again.Src && fr.Dst == again.Dst &&
+			fr.TOS == again.TOS && bytes.Equal(fr.Payload, again.Payload) &&
+			(fr.TTL == again.TTL || fr.TTL == 0 && again.TTL == TTL)
+		if !same {
+			t.Fatalf("round trip:\n in %+v\nout %+v", fr, again)
+		}
+	})
+}
+
+// FuzzMachineStep: whatever arrives, Step never panics, and the state only
+// changes for an authentic advert (decodes, our vhid, HMAC verifies).
+func FuzzMachineStep(f *testing.F) {
+	key := netKey(f)
+	for _, c := range []uint64{1, 2, 1 << 63} {
+		for _, skew := range []uint8{0, 200} {
+			a := Advert{VHID: 1, AdvBase: 1, AdvSkew: skew, Counter: c, HMAC: key.Sum(1, netVIPs, c)}
+			b, _ := a.MarshalBinary()
+			f.Add(true, uint8(255), uint8(12), b)
+			f.Add(false, uint8(255), uint8(12), b)
+		}
+	}
+	f.Add(true, uint8(255), uint8(11), []byte{0x21, 1, 0, 7})
+	f.Fuzz(func(t *testing.T, master bool, ttl, src uint8, payload []byte) {
+		m, err := NewMachine(Config{VHID: 1, AdvBase: 1, AdvSkew: 100, VIPs: netVIPs, Key: key,
+			Self: netip.AddrFrom4([4]byte{172, 27, 27, 11}), Counter: 1 << 62})
+		if err != nil {
+			t.Fatal(err)
+		}
+		m.Start(t0)
+		if master {
+			m.Tick(m.Deadline())
+		}
+		before := m.State()
+		dl := m.Deadline()
+		m.Step(t0.Add(sec), Received{Src: netip.AddrFrom4([4]byte{172, 27, 27, src}), TTL: ttl, Payload: payload})
+		var a Advert
+		authentic := ttl == TTL && a.UnmarshalBinary(payload) == nil && a.VHID == 1 &&
+			key.Sum(1, netVIPs, a.Counter) == a.HMAC
+		if !authentic && (m.State() != before || !m.Deadline().Equal(dl)) {
+			t.Fatalf("forged advert %x changed %v -> %v", payload, before, m.State())
+		}
+		st := m.Status()
+		if st.Received+st.Rejected.Total() != 1 {
+			t.Fatalf("advert counted %d times", st.Received+st.Rejected.Total())
+		}
+	})
+}

@@ -1,0 +1,299 @@
+package carp
+
+import (
+	"errors"
+	"fmt"
+	"net/netip"
+	"slices"
+	"time"
+)
+
+// MaxAdvSkew is the largest advskew a node may be configured with.
+const MaxAdvSkew = 254
+
+// MaxDemotedSkew is where demotion stops adding to advskew (FreeBSD's
+// CARP_MAXSKEW). Reaching it means "unfit to be master": a MASTER bows out.
+const MaxDemotedSkew = 240
+
+// BowOut is the advbase and advskew of the advert a MASTER sends when it
+// stops: its interval (255 s) exceeds every backup's master-down, so any
+// backup takes over at once.
+const BowOut = 255
+
+// Config is one CARP group on this node.
+type Config struct {
+	VHID    uint8
+	AdvBase uint8 // seconds; 0 = sub-second (OpenBSD semantics), for labs
+	AdvSkew uint8 // 0..254
+	Preempt bool
+	VIPs    []netip.Addr
+	Key     Key
+	// Self is this node's own source address (to recognise echoed adverts);
+	// optional: echoes are also recognised by counters this machine sent.
+	Self netip.Addr
+	// Counter seeds the advert counter (the runtime passes a random value).
+	Counter uint64
+}
+
+// ErrConfig is wrapped by NewMachine's validation errors.
+var ErrConfig = errors.New("carp: invalid group configuration")
+
+// Machine is the CARP state machine of one group. It is deterministic and
+// pure: time comes in as arguments, and what must be done goes out as
+// Actions (see Action for their order). It is not safe for concurrent use.
+type Machine struct {
+	cfg    Config
+	signer *signer
+	state  State
+
+	demotion uint8
+	counter  uint64 // next counter to send
+	nsent    uint64 // adverts sent; our counters are [cfg.Counter, counter)
+
+	masterDownAt time.Time // BACKUP: take over when reached
+	nextAdvert   time.Time // MASTER: advertise when reached
+	garpAt       time.Time // MASTER: second gratuitous ARP; zero when done
+
+	replay replayGuard
+	st     Status
+}
+
+// NewMachine validates cfg and returns a machine in INIT; call Start.
+func NewMachine(cfg Config) (*Machine, error) {
+	if cfg.VHID == 0 {
+		return nil, fmt.Errorf("%w: vhid 0, want 1..255", ErrConfig)
+	}
+	if cfg.AdvSkew > MaxAdvSkew {
+		return nil, fmt.Errorf("%w: advskew %d, want 0..%d", ErrConfig, cfg.AdvSkew, MaxAdvSkew)
+	}
+	if len(cfg.VIPs) == 0 {
+		return nil, fmt.Errorf("%w: vhid %d has no virtual address, want at least one", ErrConfig, cfg.VHID)
+	}
+	for _, ip := range cfg.VIPs {
+		if !ip.IsValid() || ip.IsUnspecified() || ip.IsMulticast() || ip == netip.AddrFrom4([4]byte{255, 255, 255, 255}) {
+			return nil, fmt.Errorf("%w: vhid %d: virtual address %q is not a unicast address", ErrConfig, cfg.VHID, ip)
+		}
+	}
+	cfg.VIPs = slices.Clone(cfg.VIPs)
+	m := &Machine{
+		cfg:     cfg,
+		signer:  newSigner(cfg.Key, cfg.VHID, cfg.VIPs),
+		counter: cfg.Counter,
+	}
+	m.st.VHID = cfg.VHID
+	return m, nil
+}
+
+// State returns the current state.
+func (m *Machine) State() State { return m.state }
+
+// skew is our effective advskew: advskew plus demotion, clamped at
+// MaxDemotedSkew (never below the configured advskew).
+func (m *Machine) skew() int {
+	s := int(m.cfg.AdvSkew)
+	if m.demotion == 0 {
+		return s
+	}
+	return max(s, min(s+int(m.demotion), MaxDemotedSkew))
+}
+
+// Interval is this node's advertisement interval, demotion included.
+func (m *Machine) Interval() time.Duration { return interval(m.cfg.AdvBase, m.skew()) }
+
+// MasterDown is how long this node, as BACKUP, waits without adverts.
+func (m *Machine) MasterDown() time.Duration { return masterDown(m.cfg.AdvBase, m.skew()) }
+
+// Start moves INIT to BACKUP and arms the master-down timer. It also yields
+// ReleaseVIPs, so that VIPs left by a crashed run are removed. Calling it in
+// another state does nothing.
+func (m *Machine) Start(now time.Time) []Action {
+	if m.state != Init {
+		return nil
+	}
+	return append(m.become(now, Backup, "started"), ReleaseVIPs{})
+}
+
+// Stop leaves the group: as MASTER it bows out (an advert with advbase and
+// advskew 255, so that a backup takes over at once) and releases the VIPs;
+// in any case the machine ends in INIT. Start may be called again.
+func (m *Machine) Stop(now time.Time) []Action {
+	switch m.state {
+	case Master:
+		acts := m.become(now, Init, "stopped")
+		return append(acts, m.advert(BowOut, BowOut), ReleaseVIPs{})
+	case Backup:
+		return m.become(now, Init, "stopped")
+	}
+	return nil
+}
+
+// SetDemotion sets the demotion added to advskew (the effective skew is
+// clamped at MaxDemotedSkew). A MASTER whose effective skew changes
+// advertises at once with it (as FreeBSD does when its demotion changes),
+// so that a preempting backup can take over; a MASTER demoted to the clamp
+// bows out instead, so that any backup takes over at once.
+func (m *Machine) SetDemotion(now time.Time, d uint8) []Action {
+	old := m.skew()
+	m.demotion = d
+	m.st.Demotion = d
+	cur := m.skew()
+	if m.state != Master || cur == old {
+		return nil
+	}
+	m.nextAdvert = now.Add(m.Interval())
+	if cur >= MaxDemotedSkew && old < MaxDemotedSkew {
+		return []Action{m.advert(BowOut, BowOut)}
+	}
+	return []Action{m.advert(m.cfg.AdvBase, uint8(cur))}
+}
+
+// Deadline is when Tick must next be called; the zero time when no timer
+// runs (INIT).
+func (m *Machine) Deadline() time.Time {
+	switch m.state {
+	case Backup:
+		return m.masterDownAt
+	case Master:
+		if !m.garpAt.IsZero() && m.garpAt.Before(m.nextAdvert) {
+			return m.garpAt
+		}
+		return m.nextAdvert
+	}
+	return time.Time{}
+}
+
+// Tick runs the timers that are due at now: a BACKUP whose master-down
+// timer expired becomes MASTER; a MASTER advertises every interval and
+// sends its second gratuitous ARP two intervals after taking over.
+func (m *Machine) Tick(now time.Time) []Action {
+	switch m.state {
+	case Backup:
+		if !now.Before(m.masterDownAt) {
+			return m.become(now, Master, "master-down timer expired")
+		}
+	case Master:
+		var acts []Action
+		if !now.Before(m.nextAdvert) {
+			m.nextAdvert = now.Add(m.Interval())
+			acts = append(acts, m.advert(m.cfg.AdvBase, uint8(m.skew())))
+		}
+		if !m.garpAt.IsZero() && !now.Before(m.garpAt) {
+			m.garpAt = time.Time{}
+			acts = append(acts, SendGARP{})
+		}
+		return acts
+	}
+	return nil
+}
+
+// Received is a protocol-112 packet as the runtime got it.
+type Received struct {
+	Src     netip.Addr
+	TTL     uint8
+	Payload []byte // raw protocol-112 payload
+}
+
+// Step handles a received advertisement. It is checked in the order of the
+// Reject constants (TTL, length, checksum, version and type, authlen, vhid,
+// HMAC, echo of our own, replay); a rejected one is counted by reason and
+// changes nothing else. An accepted one, with interval advbase +
+// (advskew+demote)/256 s (OpenBSD's demote byte honoured), is judged as
+// FreeBSD does: a MASTER steps down before an interval shorter than or equal
+// to its own; a BACKUP takes over from a slower master when preempting, and
+// from a master whose interval exceeds its own master-down interval (a
+// bow-out); otherwise it re-arms its master-down timer.
+func (m *Machine) Step(now time.Time, r Received) []Action {
+	a, rej := m.check(r)
+	if rej != 0 {
+		m.st.Rejected.n[rej]++
+		m.st.LastReject = RejectRecord{At: now, Reason: rej, Src: r.Src}
+		return nil
+	}
+	m.st.Received++
+	theirs := interval(a.AdvBase, int(a.AdvSkew)+int(a.Demote))
+	switch m.state {
+	case Master:
+		if theirs <= m.Interval() {
+			m.st.MasterSeen = r.Src
+			return m.become(now, Backup, "more frequent advertisement received from "+r.Src.String())
+		}
+	case Backup:
+		m.st.MasterSeen = r.Src
+		switch {
+		case m.cfg.Preempt && theirs > m.Interval():
+			return m.become(now, Master, "preempting a slower master "+r.Src.String())
+		case theirs > m.MasterDown():
+			return m.become(now, Master, "master "+r.Src.String()+" will time out (bow-out)")
+		}
+		m.masterDownAt = now.Add(m.MasterDown())
+	}
+	return nil
+}
+
+// check decodes and authenticates r; it returns why r is refused, or 0.
+func (m *Machine) check(r Received) (Advert, Reject) {
+	if r.TTL != TTL {
+		return Advert{}, RejectTTL
+	}
+	a, rej := decodeAdvert(r.Payload)
+	if rej != 0 {
+		return a, rej
+	}
+	if a.VHID != m.cfg.VHID {
+		return a, RejectVHID
+	}
+	if !m.signer.verify(&a) {
+		return a, RejectHMAC
+	}
+	if (m.cfg.Self.IsValid() && r.Src == m.cfg.Self) || a.Counter-m.cfg.Counter < m.nsent {
+		return a, RejectEcho
+	}
+	if !m.replay.accept(r.Src, a.Counter) {
+		return a, RejectReplay
+	}
+	return a, 0
+}
+
+// become moves to state to, arming that state's timers, and returns the
+// transition and the actions entering it takes.
+func (m *Machine) become(now time.Time, to State, reason string) []Action {
+	from := m.state
+	m.state = to
+	m.st.State = to
+	m.st.LastTransition = TransitionRecord{At: now, From: from, To: to, Reason: reason}
+	m.st.Transitions++
+	acts := []Action{Transition{From: from, To: to, Reason: reason}}
+	m.garpAt = time.Time{}
+	switch to {
+	case Master:
+		m.st.MasterSeen = m.cfg.Self
+		m.nextAdvert = now.Add(m.Interval())
+		m.garpAt = now.Add(2 * m.Interval())
+		acts = append(acts, m.advert(m.cfg.AdvBase, uint8(m.skew())), ClaimVIPs{}, SendGARP{})
+	case Backup:
+		m.masterDownAt = now.Add(m.MasterDown())
+		if from == Master {
+			acts = append(acts, ReleaseVIPs{})
+		}
+	case Init:
+		m.st.MasterSeen = netip.Addr{}
+	}
+	return acts
+}
+
+// advert builds the next advertisement with the given advbase and advskew.
+func (m *Machine) advert(advbase, advskew uint8) SendAdvert {
+	a := Advert{
+		VHID:    m.cfg.VHID,
+		AdvBase: advbase,
+		AdvSkew: advskew,
+		AuthLen: AuthLen,
+		Counter: m.counter,
+	}
+	a.HMAC = m.signer.sum(a.Counter)
+	m.counter++
+	m.nsent++
+	m.st.Sent++
+	b, _ := a.MarshalBinary()
+	return SendAdvert{Advert: a, Payload: b}
+}

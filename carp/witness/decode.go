@@ -1,0 +1,151 @@
+package witness
+
+import (
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"net/netip"
+	"time"
+
+	"github.com/carpvm/carpvm/carp"
+)
+
+// Protocol names a group's protocol, as it appears in a Snapshot.
+type Protocol string
+
+// The protocols sharing IP protocol 112.
+const (
+	CARP  Protocol = "carp"
+	VRRP2 Protocol = "vrrp2"
+	VRRP3 Protocol = "vrrp3"
+)
+
+var protoOrder = map[Protocol]int{CARP: 0, VRRP2: 1, VRRP3: 2}
+
+// errUnknown is a protocol-112 payload that is none of the three.
+var errUnknown = errors.New("witness: not CARP, VRRPv2 or VRRPv3")
+
+// advert is one decoded advertisement, whatever its protocol.
+type advert struct {
+	proto    Protocol
+	id       uint8 // vhid or vrid
+	carp     carp.Advert
+	priority uint8        // VRRP
+	addrs    []netip.Addr // VRRP: the virtual addresses on the wire
+	interval time.Duration
+	down     time.Duration // the backups' master-down interval for this advertiser
+	leaving  bool          // CARP bow-out, VRRP priority 0
+}
+
+// decode classifies and decodes a protocol-112 payload. CARP and VRRPv2
+// share the first byte 0x21; a CARP advert is exactly 36 bytes with authlen
+// 7, which no VRRPv2 packet can be (7 addresses make 44 bytes).
+func decode(f carp.Frame) (advert, error) {
+	p := f.Payload
+	switch {
+	case len(p) == carp.HeaderLen && p[0] == 0x21 && p[3] == carp.AuthLen:
+		var a advert
+		if err := a.carp.UnmarshalBinary(p); err != nil {
+			return a, err
+		}
+		a.proto, a.id = CARP, a.carp.VHID
+		skew := int(a.carp.AdvSkew) + int(a.carp.Demote)
+		a.interval = carpInterval(a.carp.AdvBase, skew)
+		a.down = 3 * a.interval
+		if a.carp.AdvBase > 0 {
+			a.down = 3*time.Duration(a.carp.AdvBase)*time.Second + time.Duration(skew)*time.Second/256
+		}
+		a.leaving = a.carp.AdvBase == carp.BowOut && a.carp.AdvSkew == carp.BowOut
+		return a, nil
+	case len(p) >= 8 && p[0] == 0x21:
+		return decodeVRRP2(p)
+	case len(p) >= 8 && p[0] == 0x31:
+		return decodeVRRP3(f)
+	}
+	return advert{}, errUnknown
+}
+
+func carpInterval(advbase uint8, skew int) time.Duration {
+	if advbase == 0 && skew == 0 {
+		skew = 1
+	}
+	return time.Duration(advbase)*time.Second + time.Duration(skew)*time.Second/256
+}
+
+// vrrpAddrs reads count IPv4 addresses at p[8:], checking the length.
+func vrrpAddrs(p []byte, count int, trailer int) ([]netip.Addr, error) {
+	if need := 8 + 4*count + trailer; len(p) < need {
+		return nil, fmt.Errorf("witness: VRRP packet of %d bytes, %d addresses need %d", len(p), count, need)
+	}
+	addrs := make([]netip.Addr, count)
+	for i := range addrs {
+		addrs[i] = netip.AddrFrom4([4]byte(p[8+4*i : 12+4*i]))
+	}
+	return addrs, nil
+}
+
+// decodeVRRP2: version/type, vrid, priority, count, auth type, adver int
+// (s), checksum (over the VRRP message), addresses, 8 bytes of auth data.
+func decodeVRRP2(p []byte) (advert, error) {
+	addrs, err := vrrpAddrs(p, int(p[3]), 8)
+	if err != nil {
+		return advert{}, err
+	}
+	if sum(p[:8+4*len(addrs)+8], 0) != 0 {
+		return advert{}, fmt.Errorf("witness: VRRPv2 vrid %d: bad checksum", p[1])
+	}
+	a := advert{proto: VRRP2, id: p[1], priority: p[2], addrs: addrs, leaving: p[2] == 0}
+	a.interval = time.Duration(p[5]) * time.Second
+	a.down = 3*a.interval + time.Duration(256-int(p[2]))*time.Second/256
+	return a, nil
+}
+
+// decodeVRRP3: version/type, vrid, priority, count, 4 reserved bits and a
+// 12-bit max adver int (centiseconds), checksum (with the IPv4
+// pseudo-header), addresses.
+func decodeVRRP3(f carp.Frame) (advert, error) {
+	p := f.Payload
+	addrs, err := vrrpAddrs(p, int(p[3]), 0)
+	if err != nil {
+		return advert{}, err
+	}
+	n := 8 + 4*len(addrs)
+	if !f.Src.Is4() || !f.Dst.Is4() {
+		return advert{}, fmt.Errorf("witness: VRRPv3 vrid %d: not carried over IPv4", p[1])
+	}
+	src, dst := f.Src.As4(), f.Dst.As4()
+	var ph [12]byte
+	copy(ph[0:4], src[:])
+	copy(ph[4:8], dst[:])
+	ph[9] = carp.Protocol
+	binary.BigEndian.PutUint16(ph[10:12], uint16(n))
+	if sum(p[:n], sum32(ph[:], 0)) != 0 {
+		return advert{}, fmt.Errorf("witness: VRRPv3 vrid %d: bad checksum", p[1])
+	}
+	a := advert{proto: VRRP3, id: p[1], priority: p[2], addrs: addrs, leaving: p[2] == 0}
+	a.interval = time.Duration(binary.BigEndian.Uint16(p[4:6])&0x0fff) * 10 * time.Millisecond
+	a.down = 3*a.interval + time.Duration(256-int(p[2]))*a.interval/256
+	return a, nil
+}
+
+// sum32 adds b's 16-bit words to acc (one's complement, unfolded).
+func sum32(b []byte, acc uint32) uint32 {
+	for len(b) >= 2 {
+		acc += uint32(b[0])<<8 | uint32(b[1])
+		b = b[2:]
+	}
+	if len(b) == 1 {
+		acc += uint32(b[0]) << 8
+	}
+	return acc
+}
+
+// sum is the RFC 1071 checksum of b with acc already added; 0 over a
+// buffer carrying a correct checksum.
+func sum(b []byte, acc uint32) uint16 {
+	acc = sum32(b, acc)
+	for acc>>16 != 0 {
+		acc = acc&0xffff + acc>>16
+	}
+	return ^uint16(acc)
+}

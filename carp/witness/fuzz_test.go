@@ -1,0 +1,40 @@
+package witness
+
+import (
+	"encoding/json"
+	"net/netip"
+	"testing"
+	"time"
+
+	"github.com/carpvm/carpvm/carp"
+)
+
+// FuzzObserve: any protocol-112 payload is observed without a panic, and
+// the snapshot stays encodable, with every frame counted once.
+func FuzzObserve(f *testing.F) {
+	k, _ := carp.NewKey([]byte("pass"))
+	f.Add(carpFrame(&k, 1, nodeA, 1, 0, 1).Payload, uint8(11))
+	f.Add(vrrp2(1, 100, 1, vip), uint8(12))
+	f.Add(vrrp3(nodeA, 2, 100, 100, vip), uint8(11))
+	f.Add([]byte{0x21, 1, 100, 200, 0, 1, 0, 0}, uint8(13))
+	f.Fuzz(func(t *testing.T, payload []byte, src uint8) {
+		w := New(Options{Key: &k, VIPs: map[uint8][]netip.Addr{1: {vip}}})
+		from := netip.AddrFrom4([4]byte{172, 27, 27, src})
+		for i := range 3 {
+			w.Observe(t0.Add(time.Duration(i)*time.Second), carp.Frame{Src: from, Dst: carp.GroupV4, TTL: 255, Payload: payload})
+		}
+		s := w.Snapshot(t0.Add(3 * time.Second))
+		if _, err := json.Marshal(s); err != nil {
+			t.Fatal(err)
+		}
+		var n uint64
+		for _, g := range s.Groups {
+			for _, a := range g.Advertisers {
+				n += a.Adverts
+			}
+		}
+		if n+s.Malformed+s.Unknown != 3 {
+			t.Fatalf("3 frames, %d adverts + %d malformed + %d unknown", n, s.Malformed, s.Unknown)
+		}
+	})
+}
