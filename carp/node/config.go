@@ -1,0 +1,220 @@
+package node
+
+import (
+	"fmt"
+	"net/netip"
+	"slices"
+	"strings"
+
+	"github.com/spf13/viper"
+
+	"github.com/carpvm/carpvm/carp"
+	"github.com/carpvm/carpvm/config"
+)
+
+// Defaults of `carpvm node run`.
+const (
+	DefaultControlSocket = "/run/carpvm/node.sock"
+	DefaultAdvBase       = 1
+	// PassEnv is the environment variable a passphrase may come from when
+	// no pass file is given.
+	PassEnv = "CARPVM_NODE_PASS"
+)
+
+// Config is a whole node: its groups and where it answers.
+type Config struct {
+	Groups        []Group
+	ControlSocket string // "" disables the control socket
+	MetricsListen string // "" disables metrics
+}
+
+// Group is one CARP group (VHID) on one interface.
+type Group struct {
+	Interface string
+	VHID      uint8
+	VIPs      []netip.Prefix
+	AdvBase   uint8
+	AdvSkew   uint8
+	Preempt   bool
+	Key       carp.Key
+	// VMAC puts the VIPs on a macvlan with the virtual MAC (default);
+	// false puts them on Interface itself (--no-vmac).
+	VMAC bool
+	// ManageVIPs false leaves the VIPs to the scripts (ucarp's model).
+	ManageVIPs bool
+	UpScript   string
+	DownScript string
+	XParam     string
+}
+
+// Addrs returns the VIPs' addresses.
+func (g Group) Addrs() []netip.Addr {
+	out := make([]netip.Addr, len(g.VIPs))
+	for i, p := range g.VIPs {
+		out[i] = p.Addr()
+	}
+	return out
+}
+
+// fileConfig is node.yaml as read.
+type fileConfig struct {
+	Interface     string      `mapstructure:"interface"`
+	ControlSocket *string     `mapstructure:"control_socket"`
+	MetricsListen string      `mapstructure:"metrics_listen"`
+	Groups        []fileGroup `mapstructure:"groups"`
+}
+
+type fileGroup struct {
+	Interface  string   `mapstructure:"interface"`
+	VHID       *int     `mapstructure:"vhid"`
+	VIPs       []string `mapstructure:"vips"`
+	AdvBase    *int     `mapstructure:"advbase"`
+	AdvSkew    int      `mapstructure:"advskew"`
+	Preempt    bool     `mapstructure:"preempt"`
+	PassFile   string   `mapstructure:"pass_file"`
+	NoVMAC     bool     `mapstructure:"no_vmac"`
+	ManageVIPs *bool    `mapstructure:"manage_vips"`
+	UpScript   string   `mapstructure:"up_script"`
+	DownScript string   `mapstructure:"down_script"`
+	XParam     string   `mapstructure:"xparam"`
+}
+
+// LoadConfig reads and validates node.yaml (format in the package
+// documentation). Errors are *config.Error naming the key.
+func LoadConfig(path string, getenv config.Getenv) (*Config, error) {
+	v := viper.New()
+	v.SetConfigFile(path)
+	if err := v.ReadInConfig(); err != nil {
+		return nil, &config.Error{Key: "--config", Msg: fmt.Sprintf("read %s: %v", path, err)}
+	}
+	var fc fileConfig
+	if err := v.UnmarshalExact(&fc); err != nil {
+		return nil, &config.Error{Key: path, Msg: strings.ReplaceAll(err.Error(), "\n", " ")}
+	}
+	cfg := &Config{ControlSocket: DefaultControlSocket, MetricsListen: fc.MetricsListen}
+	if fc.ControlSocket != nil {
+		cfg.ControlSocket = *fc.ControlSocket
+	}
+	if len(fc.Groups) == 0 {
+		return nil, &config.Error{Key: "groups", Msg: "no group; want at least one {vhid, vips, pass_file}"}
+	}
+	for i, fg := range fc.Groups {
+		key := fmt.Sprintf("groups[%d]", i)
+		g, err := fg.resolve(key, fc.Interface, getenv)
+		if err != nil {
+			return nil, err
+		}
+		cfg.Groups = append(cfg.Groups, g)
+	}
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	return cfg, nil
+}
+
+func (fg fileGroup) resolve(key, defIface string, getenv config.Getenv) (Group, error) {
+	g := Group{
+		Interface: fg.Interface, AdvBase: DefaultAdvBase, Preempt: fg.Preempt,
+		VMAC: !fg.NoVMAC, ManageVIPs: true,
+		UpScript: fg.UpScript, DownScript: fg.DownScript, XParam: fg.XParam,
+	}
+	if g.Interface == "" {
+		g.Interface = defIface
+	}
+	if fg.VHID == nil {
+		return g, &config.Error{Key: key + ".vhid", Msg: "missing; want an integer in 1..255"}
+	}
+	if *fg.VHID < 1 || *fg.VHID > 255 {
+		return g, &config.Error{Key: key + ".vhid", Msg: fmt.Sprintf("%d is out of range; want an integer in 1..255", *fg.VHID)}
+	}
+	g.VHID = uint8(*fg.VHID)
+	if fg.AdvBase != nil {
+		if *fg.AdvBase < 0 || *fg.AdvBase > 255 {
+			return g, &config.Error{Key: key + ".advbase", Msg: fmt.Sprintf("%d is out of range; want seconds in 0..255 (0 = sub-second, labs only)", *fg.AdvBase)}
+		}
+		g.AdvBase = uint8(*fg.AdvBase)
+	}
+	if fg.AdvSkew < 0 || fg.AdvSkew > carp.MaxAdvSkew {
+		return g, &config.Error{Key: key + ".advskew", Msg: fmt.Sprintf("%d is out of range; want 0..%d", fg.AdvSkew, carp.MaxAdvSkew)}
+	}
+	g.AdvSkew = uint8(fg.AdvSkew)
+	if fg.ManageVIPs != nil {
+		g.ManageVIPs = *fg.ManageVIPs
+	}
+	for j, s := range fg.VIPs {
+		p, err := ParseVIP(s)
+		if err != nil {
+			return g, &config.Error{Key: fmt.Sprintf("%s.vips[%d]", key, j), Msg: err.Error()}
+		}
+		g.VIPs = append(g.VIPs, p)
+	}
+	k, err := ReadKey(fg.PassFile, getenv)
+	if err != nil {
+		return g, &config.Error{Key: key + ".pass_file", Msg: err.Error()}
+	}
+	g.Key = k
+	return g, nil
+}
+
+// ParseVIP parses a VIP (CIDR or bare address). IPv6 VIPs are refused:
+// not supported yet.
+func ParseVIP(s string) (netip.Prefix, error) {
+	p, err := config.ParseVIP(strings.TrimSpace(s))
+	if err != nil {
+		return p, err
+	}
+	if !p.Addr().Is4() {
+		return p, fmt.Errorf("%q: IPv6 VIPs are not supported yet by carpvm node; want an IPv4 address", s)
+	}
+	return p, nil
+}
+
+// ReadKey reads the passphrase from passFile, or from $CARPVM_NODE_PASS
+// when passFile is empty, and makes the CARP key. The passphrase is never
+// part of an error.
+func ReadKey(passFile string, getenv config.Getenv) (carp.Key, error) {
+	var pass config.Secret
+	switch {
+	case passFile != "":
+		s, err := config.ReadSecretFile(passFile)
+		if err != nil {
+			return carp.Key{}, err
+		}
+		pass = s
+	case getenv != nil && getenv(PassEnv) != "":
+		pass = config.NewSecret(getenv(PassEnv))
+	default:
+		return carp.Key{}, fmt.Errorf("no passphrase; want a pass file (first line is the passphrase) or $%s", PassEnv)
+	}
+	return carp.NewKey([]byte(pass.Reveal()))
+}
+
+// Validate checks what spans groups: an interface for each, VIPs, and no
+// VHID twice on one interface.
+func (c *Config) Validate() error {
+	type ifvhid struct {
+		iface string
+		vhid  uint8
+	}
+	seen := map[ifvhid]int{}
+	for i, g := range c.Groups {
+		key := fmt.Sprintf("groups[%d]", i)
+		if g.Interface == "" {
+			return &config.Error{Key: key + ".interface", Msg: "missing; set interface at the top or in the group"}
+		}
+		if g.VHID == 0 {
+			return &config.Error{Key: key + ".vhid", Msg: "missing; want an integer in 1..255"}
+		}
+		if len(g.VIPs) == 0 {
+			return &config.Error{Key: key + ".vips", Msg: "empty; want at least one IPv4 VIP, e.g. 172.27.27.14/28"}
+		}
+		if j, dup := seen[ifvhid{g.Interface, g.VHID}]; dup {
+			return &config.Error{Key: key + ".vhid", Msg: fmt.Sprintf("vhid %d on %s is already groups[%d]", g.VHID, g.Interface, j)}
+		}
+		seen[ifvhid{g.Interface, g.VHID}] = i
+		if slices.ContainsFunc(g.VIPs, func(p netip.Prefix) bool { return !p.Addr().Is4() }) {
+			return &config.Error{Key: key + ".vips", Msg: "IPv6 VIPs are not supported yet"}
+		}
+	}
+	return nil
+}

@@ -1,0 +1,270 @@
+package node
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io/fs"
+	"log/slog"
+	"net"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"time"
+
+	"github.com/carpvm/carpvm/carp"
+)
+
+// The control protocol: a client connects to the Unix socket, writes one
+// JSON Request on a line and reads one JSON Response on a line.
+//
+//	{"command":"status"}
+//	{"command":"demote","vhid":1}            hand over vhid 1 (bow-out)
+//	{"command":"demote","vhid":0,"demotion":50}  every group, demotion 50
+//	{"command":"promote","vhid":1}           demotion back to 0
+const (
+	CmdStatus  = "status"
+	CmdDemote  = "demote"
+	CmdPromote = "promote"
+)
+
+// Request is one control command.
+type Request struct {
+	Command string `json:"command"`
+	// VHID selects the group of demote and promote; 0 means every group.
+	VHID uint8 `json:"vhid,omitempty"`
+	// Demotion is added to advskew by demote; 0 means carp.MaxDemotedSkew,
+	// which makes a MASTER bow out so that a backup takes over at once.
+	Demotion uint8 `json:"demotion,omitempty"`
+}
+
+// Response answers a Request.
+type Response struct {
+	OK     bool    `json:"ok"`
+	Error  string  `json:"error,omitempty"`
+	Status *Status `json:"status,omitempty"`
+}
+
+// Status is the whole node as `carpvm node status -o json` prints it.
+type Status struct {
+	Groups     []GroupStatus     `json:"groups"`
+	Interfaces []InterfaceStatus `json:"interfaces"`
+}
+
+// GroupStatus is one group: its configuration and its machine's status.
+type GroupStatus struct {
+	Interface string         `json:"interface"`
+	VIPs      []netip.Prefix `json:"vips"`
+	AdvBase   uint8          `json:"advbase"`
+	AdvSkew   uint8          `json:"advskew"`
+	Preempt   bool           `json:"preempt"`
+	VMAC      bool           `json:"vmac"`
+	Source    netip.Addr     `json:"source"`
+	carp.Status
+}
+
+// InterfaceStatus counts the protocol-112 frames of an interface that
+// reached no group.
+type InterfaceStatus struct {
+	Name string `json:"name"`
+	// BadFrame counts malformed frames (bad IP header, truncated).
+	BadFrame uint64 `json:"bad_frame"`
+	// OtherVHID counts adverts of groups this node does not run (other
+	// pairs, VRRP routers on the segment).
+	OtherVHID uint64 `json:"other_vhid"`
+}
+
+type ctlRequest struct {
+	req   Request
+	reply chan Response
+}
+
+// ErrStopped is returned by Do once the node has stopped.
+var ErrStopped = errors.New("node: stopped")
+
+// Do runs a control request in the node's loop.
+func (n *Node) Do(ctx context.Context, req Request) (Response, error) {
+	cr := ctlRequest{req: req, reply: make(chan Response, 1)}
+	select {
+	case n.ctl <- cr:
+	case <-n.done:
+		return Response{}, ErrStopped
+	case <-ctx.Done():
+		return Response{}, ctx.Err()
+	}
+	select {
+	case r := <-cr.reply:
+		return r, nil
+	case <-ctx.Done():
+		return Response{}, ctx.Err()
+	}
+}
+
+// Status returns the node's status.
+func (n *Node) Status(ctx context.Context) (Status, error) {
+	r, err := n.Do(ctx, Request{Command: CmdStatus})
+	if err != nil {
+		return Status{}, err
+	}
+	return *r.Status, nil
+}
+
+// control runs in the loop.
+func (n *Node) control(req Request) Response {
+	switch req.Command {
+	case CmdStatus:
+		st := n.status()
+		return Response{OK: true, Status: &st}
+	case CmdDemote, CmdPromote:
+		d := req.Demotion
+		if req.Command == CmdPromote {
+			d = 0
+		} else if d == 0 {
+			d = carp.MaxDemotedSkew
+		}
+		found := false
+		now := n.clock.Now()
+		for _, g := range n.groups {
+			if req.VHID != 0 && g.cfg.VHID != req.VHID {
+				continue
+			}
+			found = true
+			g.log.Info("demotion set over the control socket", "command", req.Command, "demotion", d)
+			n.perform(g, g.m.SetDemotion(now, d))
+		}
+		if !found {
+			return Response{Error: fmt.Sprintf("no group with vhid %d on this node", req.VHID)}
+		}
+		st := n.status()
+		return Response{OK: true, Status: &st}
+	}
+	return Response{Error: fmt.Sprintf("unknown command %q; want status, demote or promote", req.Command)}
+}
+
+func (n *Node) status() Status {
+	var st Status
+	for _, g := range n.groups {
+		st.Groups = append(st.Groups, GroupStatus{
+			Interface: g.cfg.Interface, VIPs: g.cfg.VIPs, AdvBase: g.cfg.AdvBase, AdvSkew: g.cfg.AdvSkew,
+			Preempt: g.cfg.Preempt, VMAC: g.cfg.VMAC && g.cfg.ManageVIPs, Source: g.link.self,
+			Status: g.m.Status(),
+		})
+	}
+	seen := map[string]bool{}
+	for _, g := range n.groups {
+		l := g.link
+		if seen[l.name] {
+			continue
+		}
+		seen[l.name] = true
+		st.Interfaces = append(st.Interfaces, InterfaceStatus{Name: l.name, BadFrame: l.badFrame, OtherVHID: l.otherVHID})
+	}
+	return st
+}
+
+// ServeControl serves the control protocol for n on the Unix socket path
+// (mode 0600: demote is privileged) until ctx ends, then removes it. A
+// stale socket file is replaced; one a live node answers on is refused.
+func ServeControl(ctx context.Context, path string, n *Node, log *slog.Logger) error {
+	ln, err := listenControl(path)
+	if err != nil {
+		return err
+	}
+	go func() {
+		<-ctx.Done()
+		ln.Close()
+	}()
+	defer os.Remove(path)
+	for {
+		c, err := ln.Accept()
+		if err != nil {
+			if ctx.Err() != nil {
+				return nil
+			}
+			return fmt.Errorf("node: control socket %s: %w", path, err)
+		}
+		go serveConn(ctx, c, n, log)
+	}
+}
+
+func listenControl(path string) (net.Listener, error) {
+	if err := os.MkdirAll(filepath.Dir(path), 0o755); err != nil {
+		return nil, fmt.Errorf("node: control socket directory: %w", err)
+	}
+	if fi, err := os.Lstat(path); err == nil {
+		if fi.Mode().Type() != fs.ModeSocket {
+			return nil, fmt.Errorf("node: control socket %s exists and is not a socket", path)
+		}
+		if c, err := net.DialTimeout("unix", path, time.Second); err == nil {
+			c.Close()
+			return nil, fmt.Errorf("node: control socket %s is in use by a running node", path)
+		}
+		if err := os.Remove(path); err != nil {
+			return nil, fmt.Errorf("node: remove stale control socket: %w", err)
+		}
+	}
+	ln, err := net.Listen("unix", path)
+	if err != nil {
+		return nil, fmt.Errorf("node: control socket %s: %w", path, err)
+	}
+	if err := os.Chmod(path, 0o600); err != nil {
+		ln.Close()
+		return nil, fmt.Errorf("node: control socket %s: %w", path, err)
+	}
+	return ln, nil
+}
+
+func serveConn(ctx context.Context, c net.Conn, n *Node, log *slog.Logger) {
+	defer c.Close()
+	_ = c.SetDeadline(time.Now().Add(10 * time.Second))
+	line, err := bufio.NewReader(c).ReadBytes('\n')
+	if err != nil && len(line) == 0 {
+		return
+	}
+	var req Request
+	var resp Response
+	if err := json.Unmarshal(line, &req); err != nil {
+		resp = Response{Error: fmt.Sprintf("bad request: %v; want one JSON object such as {\"command\":\"status\"}", err)}
+	} else if resp, err = n.Do(ctx, req); err != nil {
+		resp = Response{Error: err.Error()}
+	}
+	b, _ := json.Marshal(resp)
+	if _, err := c.Write(append(b, '\n')); err != nil && log != nil {
+		log.Debug("control reply not sent", "err", err)
+	}
+}
+
+// Call sends req to the node listening on path and returns its response;
+// a response with OK false becomes an error.
+func Call(ctx context.Context, path string, req Request) (Response, error) {
+	var d net.Dialer
+	c, err := d.DialContext(ctx, "unix", path)
+	if err != nil {
+		return Response{}, fmt.Errorf("node: no carpvm node on control socket %s: %w", path, err)
+	}
+	defer c.Close()
+	if dl, ok := ctx.Deadline(); ok {
+		_ = c.SetDeadline(dl)
+	}
+	b, err := json.Marshal(req)
+	if err != nil {
+		return Response{}, err
+	}
+	if _, err := c.Write(append(b, '\n')); err != nil {
+		return Response{}, fmt.Errorf("node: control socket %s: %w", path, err)
+	}
+	line, err := bufio.NewReader(c).ReadBytes('\n')
+	if err != nil && len(line) == 0 {
+		return Response{}, fmt.Errorf("node: control socket %s: %w", path, err)
+	}
+	var resp Response
+	if err := json.Unmarshal(line, &resp); err != nil {
+		return Response{}, fmt.Errorf("node: control socket %s: bad response: %w", path, err)
+	}
+	if !resp.OK {
+		return resp, fmt.Errorf("node: %s", resp.Error)
+	}
+	return resp, nil
+}

@@ -1,0 +1,77 @@
+// Package node is the Linux runtime of carpvm's CARP node: it runs
+// carp.Machine groups over AF_PACKET sockets and holds their VIPs with
+// netlink. It is the only place with sockets, goroutines and a clock; the
+// protocol itself (codec, HMAC, state machine, replay window) is package
+// carp. Wire facts follow FreeBSD's ip_carp.c and interoperate with ucarp.
+//
+// # Runtime
+//
+// One AF_PACKET socket per interface (github.com/mdlayher/packet) with a
+// classic BPF filter that admits only IPv4 protocol 112 (untagged or behind
+// one 802.1Q tag), joined at link level to 224.0.0.18's MAC
+// 01:00:5e:00:00:12 and ignoring the host's own outgoing frames. Adverts go
+// out as whole Ethernet frames from 00:00:5e:00:01:<vhid>, to 224.0.0.18,
+// TTL 255, TOS 0xe0, DF. One reader goroutine per socket parses frames and
+// hands them to a single loop that owns every Machine, fires their timers
+// (Clock is injected) and performs their actions in order. Rejected adverts
+// are counted by the machines and summarised in the log once per interval
+// ("rejected 12034 adverts in last 10s" with counts by reason), never one
+// line per packet.
+//
+// # VIPs
+//
+// By default (virtual-MAC mode) a macvlan interface carp<vhid>-<parent>
+// (cut to 15 bytes), MAC 00:00:5e:00:01:<vhid>, bridge mode, exists only
+// while MASTER and carries the VIPs, so they resolve to the virtual MAC and
+// the switch relearns that MAC on the new master's port at failover; the
+// parent gets arp_ignore=1 and arp_announce=2 so it does not answer ARP for
+// the VIPs with its own MAC, and the macvlan loose rp_filter. Gratuitous ARPs
+// go out from the virtual MAC on becoming MASTER and two intervals later.
+// With --no-vmac (ucarp's way) the VIPs go on the parent itself and the
+// GARPs come from its MAC. Up/down scripts run with ucarp's arguments
+// (interface, VIP, extra parameter; once per VIP) off the loop, in order.
+// A VIP is never left on a node that is not MASTER: at start a stale
+// macvlan or VIP is removed, and on SIGTERM/SIGINT a MASTER bows out
+// (advbase 255, advskew 255, so a backup takes over at once) and releases
+// them. IPv6 VIPs are refused as not supported yet.
+//
+// # node.yaml
+//
+// carpvm node run --config node.yaml runs several groups in one process:
+//
+//	interface: ens192                 # default for every group
+//	control_socket: /run/carpvm/node.sock   # "" disables it
+//	metrics_listen: 127.0.0.1:9380    # Prometheus /metrics; empty disables it
+//	groups:
+//	  - vhid: 1                       # 1..255, once per interface
+//	    vips: [172.27.27.14/28]       # IPv4, CIDR or bare (/32); several allowed
+//	    advbase: 1                    # seconds, default 1 (0: sub-second, labs)
+//	    advskew: 0                    # 0..254, the lowest is preferred
+//	    preempt: true
+//	    pass_file: /etc/carpvm/intranought.pass   # first line; else $CARPVM_NODE_PASS
+//	    no_vmac: false                # true: VIPs on the interface itself
+//	    manage_vips: true             # false: leave the VIPs to the scripts
+//	    up_script: /etc/carpvm/up.sh  # run as: up.sh IFACE VIP [XPARAM]
+//	    down_script: /etc/carpvm/down.sh
+//	    xparam: ""
+//	  - interface: ens224             # per-group interface
+//	    vhid: 2
+//	    vips: [203.0.113.10/32]
+//	    pass_file: /etc/carpvm/public.pass
+//
+// # Control socket and metrics
+//
+// A Unix socket (mode 0600) answers one JSON request per connection:
+// {"command":"status"}, {"command":"demote","vhid":N} (a MASTER bows out;
+// "demotion" sets another level) and {"command":"promote","vhid":N}; see
+// Request and Response. Metrics are served from their own registry:
+// carpvm_node_state{vhid,iface,state}, carpvm_node_transitions_total,
+// carpvm_node_adverts_sent_total, carpvm_node_adverts_received_total,
+// carpvm_node_adverts_rejected_total{reason}, carpvm_node_demotion and
+// carpvm_node_frames_ignored_total{iface,reason}.
+//
+// # Witness
+//
+// Watch runs a listen-only link into a carp/witness.Witness for
+// `carpvm watch`; it never sends.
+package node

@@ -1,0 +1,17 @@
+package node
+
+import "net"
+
+// Link sends and receives whole Ethernet frames on one interface. The
+// Linux implementation is an AF_PACKET socket (OpenPacketLink); tests use
+// an in-memory hub.
+type Link interface {
+	// ReadFrame reads one frame into b and returns its length. It returns
+	// an error once the link is closed.
+	ReadFrame(b []byte) (int, error)
+	// WriteFrame sends one frame as is (source MAC included).
+	WriteFrame(b []byte) error
+	// HardwareAddr is the interface's own MAC address.
+	HardwareAddr() net.HardwareAddr
+	Close() error
+}

@@ -1,0 +1,116 @@
+package node
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/carpvm/carpvm/carp"
+)
+
+// collector exports a Node's status as Prometheus metrics, read from the
+// loop at scrape time (no copy of the state is kept).
+type collector struct {
+	n *Node
+
+	state, demotion                  *prometheus.Desc
+	transitions, sent, received, rej *prometheus.Desc
+	ignored                          *prometheus.Desc
+}
+
+func newCollector(n *Node) *collector {
+	gl := []string{"vhid", "iface"}
+	return &collector{
+		n:           n,
+		state:       prometheus.NewDesc("carpvm_node_state", "1 for the group's current CARP state, 0 for the others.", append(gl, "state"), nil),
+		demotion:    prometheus.NewDesc("carpvm_node_demotion", "Demotion added to the group's advskew.", gl, nil),
+		transitions: prometheus.NewDesc("carpvm_node_transitions_total", "State transitions of the group.", gl, nil),
+		sent:        prometheus.NewDesc("carpvm_node_adverts_sent_total", "Advertisements sent.", gl, nil),
+		received:    prometheus.NewDesc("carpvm_node_adverts_received_total", "Authentic advertisements accepted.", gl, nil),
+		rej:         prometheus.NewDesc("carpvm_node_adverts_rejected_total", "Advertisements rejected, by reason.", append(gl, "reason"), nil),
+		ignored:     prometheus.NewDesc("carpvm_node_frames_ignored_total", "Protocol-112 frames that reached no group: malformed, or another vhid.", []string{"iface", "reason"}, nil),
+	}
+}
+
+func (c *collector) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{c.state, c.demotion, c.transitions, c.sent, c.received, c.rej, c.ignored} {
+		ch <- d
+	}
+}
+
+func (c *collector) Collect(ch chan<- prometheus.Metric) {
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	st, err := c.n.Status(ctx)
+	if err != nil {
+		ch <- prometheus.NewInvalidMetric(c.state, err)
+		return
+	}
+	for _, g := range st.Groups {
+		l := []string{strconv.Itoa(int(g.VHID)), g.Interface}
+		for _, s := range []carp.State{carp.Init, carp.Backup, carp.Master} {
+			v := 0.0
+			if g.State == s {
+				v = 1
+			}
+			ch <- prometheus.MustNewConstMetric(c.state, prometheus.GaugeValue, v, append(l, s.String())...)
+		}
+		ch <- prometheus.MustNewConstMetric(c.demotion, prometheus.GaugeValue, float64(g.Demotion), l...)
+		ch <- prometheus.MustNewConstMetric(c.transitions, prometheus.CounterValue, float64(g.Transitions), l...)
+		ch <- prometheus.MustNewConstMetric(c.sent, prometheus.CounterValue, float64(g.Sent), l...)
+		ch <- prometheus.MustNewConstMetric(c.received, prometheus.CounterValue, float64(g.Received), l...)
+		for _, r := range carp.Rejects() {
+			ch <- prometheus.MustNewConstMetric(c.rej, prometheus.CounterValue, float64(g.Rejected.Of(r)), append(l, r.String())...)
+		}
+	}
+	for _, i := range st.Interfaces {
+		ch <- prometheus.MustNewConstMetric(c.ignored, prometheus.CounterValue, float64(i.BadFrame), i.Name, "bad_frame")
+		ch <- prometheus.MustNewConstMetric(c.ignored, prometheus.CounterValue, float64(i.OtherVHID), i.Name, "other_vhid")
+	}
+}
+
+// Registry returns a new registry (not the global one) with n's metrics
+// and the Go and process collectors.
+func Registry(n *Node) *prometheus.Registry {
+	reg := prometheus.NewRegistry()
+	reg.MustRegister(newCollector(n), collectors.NewGoCollector(),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return reg
+}
+
+// ServeMetrics serves n's metrics on addr at /metrics until ctx ends.
+// ready, when not nil, receives the bound address.
+func ServeMetrics(ctx context.Context, addr string, n *Node, log *slog.Logger, ready func(net.Addr)) error {
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return fmt.Errorf("node: metrics listener %s: %w", addr, err)
+	}
+	if ready != nil {
+		ready(ln.Addr())
+	}
+	mux := http.NewServeMux()
+	mux.Handle("/metrics", promhttp.HandlerFor(Registry(n), promhttp.HandlerOpts{}))
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	go func() {
+		<-ctx.Done()
+		sctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+		defer cancel()
+		_ = srv.Shutdown(sctx)
+	}()
+	if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("node: metrics: %w", err)
+	}
+	if log != nil {
+		log.Debug("metrics server stopped")
+	}
+	return nil
+}

@@ -1,0 +1,348 @@
+package node
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/binary"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/netip"
+	"sync"
+	"time"
+
+	"github.com/carpvm/carpvm/carp"
+)
+
+// DefaultRejectLogInterval is how often rejected adverts are summarised in
+// the log (one line per group per interval, never one per packet).
+const DefaultRejectLogInterval = 10 * time.Second
+
+// Options are a Node's dependencies. Only Groups is required; the rest
+// default to the Linux implementations.
+type Options struct {
+	Groups []Group
+	Log    *slog.Logger
+	Clock  Clock
+	// OpenLink opens the frame link of an interface (default: an
+	// AF_PACKET socket ignoring this host's outgoing frames).
+	OpenLink func(iface string) (Link, error)
+	// NewVIPs returns the VIP holder of a group (default: NetlinkVIPs).
+	NewVIPs func(g Group, log *slog.Logger) VIPHolder
+	// SourceAddr returns the IPv4 address adverts are sent from on iface
+	// (default: the interface's first IPv4 address that is not a VIP).
+	SourceAddr func(iface string, vips []netip.Addr) (netip.Addr, error)
+	// RunScript runs an up/down script (default: exec with a timeout).
+	RunScript func(ctx context.Context, path string, args, env []string) ([]byte, error)
+	// Rand seeds the advert counters (default: crypto/rand).
+	Rand io.Reader
+	// RejectLogInterval (default DefaultRejectLogInterval).
+	RejectLogInterval time.Duration
+}
+
+// Node runs CARP groups over the interfaces' links: one reader goroutine
+// per link, and one loop that owns every Machine (no locks around them).
+type Node struct {
+	opts   Options
+	log    *slog.Logger
+	clock  Clock
+	groups []*group
+	links  map[string]*ifLink
+
+	rx   chan rxFrame
+	ctl  chan ctlRequest
+	done chan struct{}
+}
+
+// ifLink is an interface's link and what is counted on it outside groups.
+type ifLink struct {
+	name   string
+	link   Link
+	self   netip.Addr
+	groups map[uint8]*group
+	// Frames that reached no group.
+	badFrame, otherVHID uint64
+}
+
+type group struct {
+	cfg   Group
+	m     *carp.Machine
+	link  *ifLink
+	vips  VIPHolder
+	hooks *hookRunner
+	log   *slog.Logger
+
+	loggedRejects carp.RejectCounts
+	sendErrs      uint64
+}
+
+type rxFrame struct {
+	link  *ifLink
+	frame carp.Frame
+	err   error
+}
+
+// New checks opts and returns a Node; Run opens the links.
+func New(opts Options) (*Node, error) {
+	if len(opts.Groups) == 0 {
+		return nil, errors.New("node: no CARP group to run")
+	}
+	if opts.Log == nil {
+		opts.Log = slog.New(slog.DiscardHandler)
+	}
+	if opts.Clock == nil {
+		opts.Clock = SystemClock{}
+	}
+	if opts.OpenLink == nil {
+		opts.OpenLink = func(iface string) (Link, error) {
+			return OpenPacketLink(iface, LinkOptions{IgnoreOutgoing: true})
+		}
+	}
+	if opts.NewVIPs == nil {
+		opts.NewVIPs = defaultVIPs
+	}
+	if opts.SourceAddr == nil {
+		opts.SourceAddr = InterfaceSourceAddr
+	}
+	if opts.RunScript == nil {
+		opts.RunScript = execScript
+	}
+	if opts.Rand == nil {
+		opts.Rand = rand.Reader
+	}
+	if opts.RejectLogInterval <= 0 {
+		opts.RejectLogInterval = DefaultRejectLogInterval
+	}
+	cfg := Config{Groups: opts.Groups}
+	if err := cfg.Validate(); err != nil {
+		return nil, err
+	}
+	return &Node{
+		opts:  opts,
+		log:   opts.Log,
+		clock: opts.Clock,
+		links: map[string]*ifLink{},
+		rx:    make(chan rxFrame, 256),
+		ctl:   make(chan ctlRequest),
+		done:  make(chan struct{}),
+	}, nil
+}
+
+// Run opens the links, cleans up what a previous run may have left, runs
+// the groups until ctx ends, then stops them (a MASTER bows out and
+// releases its VIPs) and returns. It returns early with an error when the
+// set-up fails, after undoing what it did.
+func (n *Node) Run(ctx context.Context) (err error) {
+	defer close(n.done)
+	defer func() {
+		for _, l := range n.links {
+			l.link.Close()
+		}
+	}()
+	if err := n.setup(); err != nil {
+		return err
+	}
+	var readers sync.WaitGroup
+	for _, l := range n.links {
+		readers.Add(1)
+		go func() {
+			defer readers.Done()
+			n.read(l)
+		}()
+	}
+	hooksDone := n.startHooks()
+
+	now := n.clock.Now()
+	for _, g := range n.groups {
+		n.perform(g, g.m.Start(now))
+	}
+	n.loop(ctx)
+
+	now = n.clock.Now()
+	for _, g := range n.groups {
+		n.perform(g, g.m.Stop(now))
+	}
+	for _, l := range n.links {
+		l.link.Close()
+	}
+	// Drain the readers so that they can exit.
+	go func() {
+		for range n.rx {
+		}
+	}()
+	readers.Wait()
+	close(n.rx)
+	for _, g := range n.groups {
+		g.hooks.close()
+	}
+	hooksDone()
+	return nil
+}
+
+// setup opens one link per interface and makes the machines.
+func (n *Node) setup() error {
+	for _, gc := range n.opts.Groups {
+		l, ok := n.links[gc.Interface]
+		if !ok {
+			link, err := n.opts.OpenLink(gc.Interface)
+			if err != nil {
+				return err
+			}
+			l = &ifLink{name: gc.Interface, link: link, groups: map[uint8]*group{}}
+			n.links[gc.Interface] = l
+			self, err := n.opts.SourceAddr(gc.Interface, allVIPs(n.opts.Groups))
+			if err != nil {
+				return err
+			}
+			l.self = self
+		}
+		var seed [8]byte
+		if _, err := io.ReadFull(n.opts.Rand, seed[:]); err != nil {
+			return fmt.Errorf("node: random advert counter: %w", err)
+		}
+		m, err := carp.NewMachine(carp.Config{
+			VHID: gc.VHID, AdvBase: gc.AdvBase, AdvSkew: gc.AdvSkew, Preempt: gc.Preempt,
+			VIPs: gc.Addrs(), Key: gc.Key, Self: l.self,
+			// Leave room below 2^64 so the counter never wraps in practice.
+			Counter: binary.BigEndian.Uint64(seed[:]) >> 1,
+		})
+		if err != nil {
+			return fmt.Errorf("node: vhid %d on %s: %w", gc.VHID, gc.Interface, err)
+		}
+		log := n.log.With("vhid", gc.VHID, "iface", gc.Interface)
+		g := &group{cfg: gc, m: m, link: l, log: log}
+		if gc.ManageVIPs {
+			g.vips = n.opts.NewVIPs(gc, log)
+			if err := g.vips.Prepare(); err != nil {
+				return err
+			}
+		}
+		l.groups[gc.VHID] = g
+		n.groups = append(n.groups, g)
+	}
+	return nil
+}
+
+func allVIPs(groups []Group) []netip.Addr {
+	var out []netip.Addr
+	for _, g := range groups {
+		out = append(out, g.Addrs()...)
+	}
+	return out
+}
+
+// read is a link's reader goroutine: it parses frames and hands them to
+// the loop; it ends when the link is closed.
+func (n *Node) read(l *ifLink) {
+	buf := make([]byte, 2048)
+	for {
+		k, err := l.link.ReadFrame(buf)
+		if err != nil {
+			select {
+			case <-n.done:
+			default:
+			}
+			return
+		}
+		f, perr := carp.ParseFrame(buf[:k])
+		if perr == nil {
+			// The loop keeps nothing of the frame but the payload.
+			f.Payload = append([]byte(nil), f.Payload...)
+			f.SrcMAC, f.DstMAC = nil, nil
+		}
+		n.rx <- rxFrame{link: l, frame: f, err: perr}
+	}
+}
+
+// loop drives every machine from one goroutine until ctx ends.
+func (n *Node) loop(ctx context.Context) {
+	timer := n.clock.NewTimer(time.Hour)
+	defer timer.Stop()
+	summary := n.clock.NewTimer(n.opts.RejectLogInterval)
+	defer summary.Stop()
+	for {
+		n.arm(timer)
+		select {
+		case <-ctx.Done():
+			return
+		case rf := <-n.rx:
+			n.receive(rf)
+		case <-timer.C():
+			now := n.clock.Now()
+			for _, g := range n.groups {
+				if d := g.m.Deadline(); !d.IsZero() && !now.Before(d) {
+					n.perform(g, g.m.Tick(now))
+				}
+			}
+		case <-summary.C():
+			n.logRejects()
+			summary.Reset(n.opts.RejectLogInterval)
+		case req := <-n.ctl:
+			req.reply <- n.control(req.req)
+		}
+	}
+}
+
+// arm sets timer to the earliest machine deadline.
+func (n *Node) arm(timer Timer) {
+	var next time.Time
+	for _, g := range n.groups {
+		if d := g.m.Deadline(); !d.IsZero() && (next.IsZero() || d.Before(next)) {
+			next = d
+		}
+	}
+	d := time.Hour
+	if !next.IsZero() {
+		d = max(next.Sub(n.clock.Now()), 0)
+	}
+	if !timer.Stop() {
+		select {
+		case <-timer.C():
+		default:
+		}
+	}
+	timer.Reset(d)
+}
+
+func (n *Node) receive(rf rxFrame) {
+	l := rf.link
+	if rf.err != nil {
+		l.badFrame++
+		n.log.Debug("dropped a malformed protocol-112 frame", "iface", l.name, "err", rf.err)
+		return
+	}
+	f := rf.frame
+	if len(f.Payload) < 2 {
+		l.badFrame++
+		return
+	}
+	g, ok := l.groups[f.Payload[1]]
+	if !ok {
+		// Another group on the segment (or a VRRP router): not ours.
+		l.otherVHID++
+		return
+	}
+	n.perform(g, g.m.Step(n.clock.Now(), carp.Received{Src: f.Src, TTL: f.TTL, Payload: f.Payload}))
+}
+
+// logRejects writes one summary line per group that rejected adverts since
+// the last summary.
+func (n *Node) logRejects() {
+	for _, g := range n.groups {
+		st := g.m.Status()
+		d := st.Rejected.Sub(g.loggedRejects)
+		g.loggedRejects = st.Rejected
+		total := d.Total()
+		if total == 0 {
+			continue
+		}
+		attrs := []any{"count", total, "interval", n.opts.RejectLogInterval.String(), "last_src", st.LastReject.Src.String()}
+		for _, r := range carp.Rejects() {
+			if c := d.Of(r); c > 0 {
+				attrs = append(attrs, r.String(), c)
+			}
+		}
+		g.log.Warn(fmt.Sprintf("rejected %d adverts in last %s", total, n.opts.RejectLogInterval), attrs...)
+	}
+}

@@ -1,0 +1,284 @@
+package node
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"net"
+	"net/netip"
+	"os"
+	"path/filepath"
+
+	"github.com/vishvananda/netlink"
+	"golang.org/x/sys/unix"
+
+	"github.com/carpvm/carpvm/carp"
+)
+
+// MacvlanName is the name of the interface that holds vhid's VIPs on
+// parent in virtual-MAC mode: "carp<vhid>-<parent>", cut to 15 bytes.
+func MacvlanName(vhid uint8, parent string) string {
+	n := fmt.Sprintf("carp%d-%s", vhid, parent)
+	if len(n) > 15 {
+		n = n[:15]
+	}
+	return n
+}
+
+// NetlinkVIPs holds VIPs with netlink. In virtual-MAC mode (the default) a
+// macvlan interface with MAC 00:00:5e:00:01:<vhid> exists only while
+// MASTER and carries the VIPs, so that they resolve to the virtual MAC and
+// the switch learns it on the master's port; the parent is set to answer
+// ARP only for its own addresses (arp_ignore=1, arp_announce=2), or it
+// would answer for the VIP with its own MAC. In parent mode (--no-vmac,
+// ucarp's way) the VIPs go on the parent interface itself.
+type NetlinkVIPs struct {
+	Parent string
+	VHID   uint8
+	VIPs   []netip.Prefix
+	VMAC   bool
+	Log    *slog.Logger
+	// NL is the netlink handle; nil means a socket per request in the
+	// calling thread's namespace.
+	NL *netlink.Handle
+	// Sysctl writes a sysctl (dotted key); nil writes /proc/sys.
+	Sysctl func(key, value string) error
+}
+
+func (h *NetlinkVIPs) nl() *netlink.Handle {
+	if h.NL != nil {
+		return h.NL
+	}
+	return &netlink.Handle{}
+}
+
+func (h *NetlinkVIPs) sysctl(key, value string) error {
+	if h.Sysctl != nil {
+		return h.Sysctl(key, value)
+	}
+	return writeSysctl(key, value)
+}
+
+func writeSysctl(key, value string) error {
+	path := filepath.Join("/proc/sys", filepath.FromSlash(dotsToSlashes(key)))
+	if err := os.WriteFile(path, []byte(value), 0o644); err != nil {
+		return fmt.Errorf("node: sysctl %s=%s: %w", key, value, err)
+	}
+	return nil
+}
+
+// dotsToSlashes turns "net.ipv4.conf.eth0.arp_ignore" into a path; an
+// interface name with a dot ("eth0.100") is written with a slash in sysctl
+// syntax, so the caller passes it as "eth0/100" and it is turned back.
+func dotsToSlashes(key string) string {
+	b := []byte(key)
+	for i, c := range b {
+		switch c {
+		case '.':
+			b[i] = '/'
+		case '/':
+			b[i] = '.'
+		}
+	}
+	return string(b)
+}
+
+// sysctlIf is an interface name in sysctl key syntax.
+func sysctlIf(name string) string {
+	b := []byte(name)
+	for i, c := range b {
+		if c == '.' {
+			b[i] = '/'
+		}
+	}
+	return string(b)
+}
+
+// MacvlanName is the name of the macvlan this holder uses.
+func (h *NetlinkVIPs) MacvlanName() string { return MacvlanName(h.VHID, h.Parent) }
+
+// GARPSource implements VIPHolder.
+func (h *NetlinkVIPs) GARPSource() net.HardwareAddr {
+	if h.VMAC {
+		return carp.VirtualMAC(h.VHID)
+	}
+	if ifi, err := net.InterfaceByName(h.Parent); err == nil {
+		return ifi.HardwareAddr
+	}
+	return nil
+}
+
+// Prepare implements VIPHolder: it removes a stale macvlan and stale VIPs
+// on the parent, and in virtual-MAC mode sets the parent's ARP sysctls.
+func (h *NetlinkVIPs) Prepare() error {
+	parent, err := h.nl().LinkByName(h.Parent)
+	if err != nil {
+		return fmt.Errorf("node: interface %q: %w", h.Parent, err)
+	}
+	if err := h.deleteMacvlan(); err != nil {
+		return err
+	}
+	if err := h.removeFromParent(parent, true); err != nil {
+		return err
+	}
+	if h.VMAC {
+		pif := sysctlIf(h.Parent)
+		if err := h.sysctl("net.ipv4.conf."+pif+".arp_ignore", "1"); err != nil {
+			return err
+		}
+		if err := h.sysctl("net.ipv4.conf."+pif+".arp_announce", "2"); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// Claim implements VIPHolder.
+func (h *NetlinkVIPs) Claim() error {
+	parent, err := h.nl().LinkByName(h.Parent)
+	if err != nil {
+		return fmt.Errorf("node: interface %q: %w", h.Parent, err)
+	}
+	if !h.VMAC {
+		return h.addAddrs(parent, parent)
+	}
+	if err := h.deleteMacvlan(); err != nil {
+		return err
+	}
+	name := h.MacvlanName()
+	mv := &netlink.Macvlan{
+		LinkAttrs: netlink.LinkAttrs{
+			Name:         name,
+			ParentIndex:  parent.Attrs().Index,
+			HardwareAddr: carp.VirtualMAC(h.VHID),
+		},
+		// Bridge mode: frames between this macvlan and others on the same
+		// parent (other VHIDs) are switched locally; frames from the wire
+		// reach it by destination MAC in every mode.
+		Mode: netlink.MACVLAN_MODE_BRIDGE,
+	}
+	if err := h.nl().LinkAdd(mv); err != nil {
+		return fmt.Errorf("node: create macvlan %s on %s: %w", name, h.Parent, err)
+	}
+	link, err := h.nl().LinkByName(name)
+	if err != nil {
+		return fmt.Errorf("node: macvlan %s: %w", name, err)
+	}
+	// No IPv6 link-local address (and so no DAD or MLD from the virtual
+	// MAC): IPv6 VIPs are not supported yet. Hosts without IPv6 refuse it.
+	if err := h.nl().LinkSetIP6AddrGenMode(link, 1 /* IN6_ADDR_GEN_MODE_NONE */); err != nil {
+		h.logger().Debug("macvlan without IPv6 address generation mode", "iface", name, "err", err)
+	}
+	// Loose reverse-path filtering: clients' replies reach the VIP on the
+	// macvlan while the route back to them goes through the parent.
+	if err := h.sysctl("net.ipv4.conf."+sysctlIf(name)+".rp_filter", "2"); err != nil {
+		h.logger().Debug("macvlan rp_filter", "iface", name, "err", err)
+	}
+	if err := h.addAddrs(parent, link); err != nil {
+		return err
+	}
+	if err := h.nl().LinkSetUp(link); err != nil {
+		return fmt.Errorf("node: set %s up: %w", name, err)
+	}
+	return nil
+}
+
+// Release implements VIPHolder.
+func (h *NetlinkVIPs) Release() error {
+	if h.VMAC {
+		return h.deleteMacvlan()
+	}
+	parent, err := h.nl().LinkByName(h.Parent)
+	if err != nil {
+		return fmt.Errorf("node: interface %q: %w", h.Parent, err)
+	}
+	return h.removeFromParent(parent, false)
+}
+
+// addAddrs adds every VIP to link. When the parent already has an address
+// in a VIP's prefix, the VIP is added without a prefix route, so that the
+// routing table stays as it was.
+func (h *NetlinkVIPs) addAddrs(parent, link netlink.Link) error {
+	own, err := h.nl().AddrList(parent, unix.AF_INET)
+	if err != nil {
+		return fmt.Errorf("node: addresses of %s: %w", h.Parent, err)
+	}
+	for _, vip := range h.VIPs {
+		a := &netlink.Addr{IPNet: prefixToIPNet(vip)}
+		for _, o := range own {
+			oa, ok := netip.AddrFromSlice(o.IP)
+			if ok && oa.Unmap() != vip.Addr() && vip.Masked().Contains(oa.Unmap()) && vip.Bits() < 32 {
+				a.Flags |= unix.IFA_F_NOPREFIXROUTE
+			}
+		}
+		if err := h.nl().AddrReplace(link, a); err != nil {
+			return fmt.Errorf("node: add VIP %s to %s: %w", vip, link.Attrs().Name, err)
+		}
+	}
+	return nil
+}
+
+// removeFromParent removes the VIPs from the parent; stale says it is the
+// clean-up at start, which logs what it found.
+func (h *NetlinkVIPs) removeFromParent(parent netlink.Link, stale bool) error {
+	addrs, err := h.nl().AddrList(parent, unix.AF_INET)
+	if err != nil {
+		return fmt.Errorf("node: addresses of %s: %w", h.Parent, err)
+	}
+	var errs []error
+	for _, a := range addrs {
+		aa, ok := netip.AddrFromSlice(a.IP)
+		if !ok || !h.isVIP(aa.Unmap()) {
+			continue
+		}
+		if stale {
+			h.logger().Warn("removing a VIP left on the interface (this node is not MASTER yet)", "vhid", h.VHID, "iface", h.Parent, "vip", aa.Unmap())
+		}
+		if err := h.nl().AddrDel(parent, &a); err != nil && !errors.Is(err, unix.EADDRNOTAVAIL) {
+			errs = append(errs, fmt.Errorf("node: remove VIP %s from %s: %w", aa.Unmap(), h.Parent, err))
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func (h *NetlinkVIPs) isVIP(a netip.Addr) bool {
+	for _, v := range h.VIPs {
+		if v.Addr() == a {
+			return true
+		}
+	}
+	return false
+}
+
+// deleteMacvlan removes the macvlan if it exists; it refuses to remove an
+// interface of that name that is not a macvlan with the virtual MAC.
+func (h *NetlinkVIPs) deleteMacvlan() error {
+	name := h.MacvlanName()
+	link, err := h.nl().LinkByName(name)
+	if err != nil {
+		var nf netlink.LinkNotFoundError
+		if errors.As(err, &nf) {
+			return nil
+		}
+		return fmt.Errorf("node: look up %s: %w", name, err)
+	}
+	if link.Type() != "macvlan" || link.Attrs().HardwareAddr.String() != carp.VirtualMAC(h.VHID).String() {
+		return fmt.Errorf("node: interface %s exists and is not carpvm's macvlan (type %s, MAC %s); rename it or use --no-vmac",
+			name, link.Type(), link.Attrs().HardwareAddr)
+	}
+	if err := h.nl().LinkDel(link); err != nil {
+		return fmt.Errorf("node: delete macvlan %s: %w", name, err)
+	}
+	return nil
+}
+
+func (h *NetlinkVIPs) logger() *slog.Logger {
+	if h.Log != nil {
+		return h.Log
+	}
+	return slog.New(slog.DiscardHandler)
+}
+
+func prefixToIPNet(p netip.Prefix) *net.IPNet {
+	return &net.IPNet{IP: p.Addr().AsSlice(), Mask: net.CIDRMask(p.Bits(), p.Addr().BitLen())}
+}

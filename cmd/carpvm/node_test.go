@@ -1,0 +1,109 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/carpvm/carpvm/carp"
+	"github.com/carpvm/carpvm/carp/node"
+)
+
+func runNodeCLI(t *testing.T, env map[string]string, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	code := run(context.Background(), args, IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut},
+		func(k string) string { return env[k] })
+	return code, out.String(), errOut.String()
+}
+
+func TestNodeRunBadInput(t *testing.T) {
+	dir := t.TempDir()
+	pass := filepath.Join(dir, "pass")
+	if err := os.WriteFile(pass, []byte("123piano2026%\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	long := filepath.Join(dir, "long")
+	if err := os.WriteFile(long, []byte("a-passphrase-of-25-bytes!\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	base := []string{"node", "run", "--interface", "eth0", "--vhid", "1", "--vip", "172.27.27.14/28", "--control-socket", ""}
+	for _, tc := range []struct {
+		name string
+		args []string
+		env  map[string]string
+		want string
+	}{
+		{"nothing", []string{"node", "run"}, nil, "--interface, --vhid and at least one --vip"},
+		{"no passphrase", base, nil, "no passphrase"},
+		{"long passphrase", append(base, "--pass-file", long), nil, "limit is 19"},
+		{"vhid out of range", []string{"node", "run", "--interface", "eth0", "--vhid", "300", "--vip", "10.0.0.1/24"}, nil, "--vhid"},
+		{"advskew out of range", append(base, "--pass-file", pass, "--advskew", "255"), nil, "--advskew"},
+		{"ipv6 vip", []string{"node", "run", "--interface", "eth0", "--vhid", "1", "--vip", "2001:db8::1/64", "--pass-file", pass}, nil, "not supported yet"},
+		{"bad vip", []string{"node", "run", "--interface", "eth0", "--vhid", "1", "--vip", "nope", "--pass-file", pass}, nil, `"nope"`},
+		{"flags with --config", []string{"node", "run", "--config", "x.yaml", "--vhid", "1"}, nil, "exclusive"},
+		{"env passphrase too long", base, map[string]string{node.PassEnv: "a-passphrase-of-25-bytes!"}, "limit is 19"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			code, out, errOut := runNodeCLI(t, tc.env, tc.args...)
+			if code != exitUsage {
+				t.Errorf("exit %d, want %d (usage); stderr %q", code, exitUsage, errOut)
+			}
+			if !strings.Contains(errOut, tc.want) {
+				t.Errorf("stderr %q lacks %q", errOut, tc.want)
+			}
+			if strings.Contains(out+errOut, "piano") || strings.Contains(out+errOut, "25-bytes") {
+				t.Errorf("output reveals a passphrase: %q %q", out, errOut)
+			}
+		})
+	}
+}
+
+func TestNodeStatusWithoutNode(t *testing.T) {
+	sock := filepath.Join(t.TempDir(), "none.sock")
+	code, _, errOut := runNodeCLI(t, nil, "node", "status", "--control-socket", sock)
+	if code != exitCheckFailed || !strings.Contains(errOut, "no carpvm node on control socket "+sock) {
+		t.Errorf("exit %d, stderr %q; want 1 and a message naming the socket", code, errOut)
+	}
+	code, _, errOut = runNodeCLI(t, nil, "node", "status", "-o", "yaml", "--control-socket", sock)
+	if code != exitUsage || !strings.Contains(errOut, "want table or json") {
+		t.Errorf("-o yaml: exit %d, stderr %q", code, errOut)
+	}
+}
+
+func TestWatchBadInput(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"watch"}, "--interface is required"},
+		{[]string{"watch", "--interface", "lo", "-o", "xml"}, "want table or json"},
+		{[]string{"watch", "--interface", "lo", "--vip", "300=10.0.0.1"}, "VHID=ADDR"},
+		{[]string{"watch", "--interface", "lo", "--vip", "1=nope"}, `"nope"`},
+	} {
+		code, _, errOut := runNodeCLI(t, nil, tc.args...)
+		if code != exitUsage || !strings.Contains(errOut, tc.want) {
+			t.Errorf("%v: exit %d, stderr %q; want 2 and %q", tc.args, code, errOut, tc.want)
+		}
+	}
+}
+
+func TestPrintNodeStatusTable(t *testing.T) {
+	st := &node.Status{Groups: []node.GroupStatus{{Interface: "eth0", AdvBase: 1, AdvSkew: 100}}}
+	st.Groups[0].VHID = 1
+	st.Groups[0].State = carp.Backup
+	st.Groups[0].LastTransition = carp.TransitionRecord{At: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC), From: carp.Init, To: carp.Backup, Reason: "started"}
+	var b bytes.Buffer
+	if err := printNodeStatus(&b, false, "table", st); err != nil {
+		t.Fatal(err)
+	}
+	want := "VHID\tIFACE\tSTATE\tMASTER\tVIPS\tADVBASE\tADVSKEW\tDEMOTION\tSENT\tRECEIVED\tREJECTED\tLAST TRANSITION\n" +
+		"1\teth0\tBACKUP\t-\t\t1\t100\t0\t0\t0\t0\t2026-01-02T03:04:05Z INIT->BACKUP (started)\n"
+	if b.String() != want {
+		t.Errorf("piped table\n got %q\nwant %q", b.String(), want)
+	}
+}
