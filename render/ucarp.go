@@ -7,21 +7,32 @@ import (
 	"github.com/carpvm/carpvm/config"
 )
 
-// UcarpOptions are the Linux-side choices ucarp needs that carpvm.yaml,
-// written for the FreeBSD routers, does not hold.
-type UcarpOptions struct {
+// LinuxOptions are the Linux-side choices (ucarp, carpvm node) that
+// carpvm.yaml, written for the FreeBSD routers, does not hold.
+type LinuxOptions struct {
 	// Interface overrides each network's interface name (Linux names differ
 	// from FreeBSD's vmx0), by network name.
 	Interface map[string]string
-	// ScriptDir holds the rendered vip-up.sh and vip-down.sh.
+	// ScriptDir holds the rendered vip-up.sh and vip-down.sh (ucarp).
 	ScriptDir string
+}
+
+// linuxInterface is the router's interface on network i.
+func (o LinuxOptions) linuxInterface(i int, n config.Network) (string, error) {
+	if ifname := o.Interface[n.Name]; ifname != "" {
+		return ifname, nil
+	}
+	if n.Interface == "" {
+		return "", fmt.Errorf("render: networks[%d].interface is not set and no --interface %s=IF given", i, n.Name)
+	}
+	return n.Interface, nil
 }
 
 // Ucarp renders, for router, one ucarp systemd unit per network plus the
 // up/down scripts that add and remove the VIP. ucarp manages one VIP per
 // process and signs only that VIP, so a network with several VIPs cannot be
 // mirrored by ucarp wire-compatibly: that is an error.
-func Ucarp(c *config.Config, routerName string, opts UcarpOptions) (Files, error) {
+func Ucarp(c *config.Config, routerName string, opts LinuxOptions) (Files, error) {
 	router, err := findRouter(c, routerName)
 	if err != nil {
 		return nil, err
@@ -36,12 +47,9 @@ func Ucarp(c *config.Config, routerName string, opts UcarpOptions) (Files, error
 			"exec ip address del \"$2/$3\" dev \"$1\"\n"},
 	}
 	for i, n := range c.Networks {
-		iface := n.Interface
-		if o := opts.Interface[n.Name]; o != "" {
-			iface = o
-		}
-		if iface == "" {
-			return nil, fmt.Errorf("render: networks[%d].interface is not set and no --interface %s=IF given", i, n.Name)
+		iface, err := opts.linuxInterface(i, n)
+		if err != nil {
+			return nil, err
 		}
 		if len(n.VIPs) != 1 {
 			return nil, fmt.Errorf("render: network %s has %d VIPs; ucarp signs and manages exactly one VIP per vhid", n.Name, len(n.VIPs))

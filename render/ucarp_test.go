@@ -10,7 +10,7 @@ import (
 
 func TestUcarpGolden(t *testing.T) {
 	c := config.Simulator()
-	fs, err := Ucarp(c, "router-003", UcarpOptions{Interface: map[string]string{"intranought": "ens192", "public": "ens224"}})
+	fs, err := Ucarp(c, "router-003", LinuxOptions{Interface: map[string]string{"intranought": "ens192", "public": "ens224"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -29,7 +29,7 @@ func TestUcarpGolden(t *testing.T) {
 func TestUcarpRefusesSeveralVIPs(t *testing.T) {
 	c := config.Simulator()
 	c.Networks[0].VIPs = append(c.Networks[0].VIPs, netip.MustParsePrefix("172.27.27.13/28"))
-	_, err := Ucarp(c, "router-002", UcarpOptions{})
+	_, err := Ucarp(c, "router-002", LinuxOptions{})
 	if err == nil || !strings.Contains(err.Error(), "2 VIPs") {
 		t.Errorf("err = %v, want a refusal naming 2 VIPs", err)
 	}

@@ -21,20 +21,22 @@ type renderOptions struct {
 func newRenderCmd(app *App) *cobra.Command {
 	opts := &renderOptions{}
 	cmd := &cobra.Command{
-		Use:   "render freebsd|ucarp --router NAME",
+		Use:   "render freebsd|node|ucarp --router NAME",
 		Short: "Render each router's CARP configuration from carpvm.yaml",
 		Long: `render prints what a router needs, from the same carpvm.yaml that preflight and
 drill read, so the routers and the docs never disagree:
 
   freebsd  /boot/loader.conf, /etc/sysctl.conf and /etc/rc.conf carp aliases
+  node     carpvm node's node.yaml and its systemd unit (Linux routers)
   ucarp    one systemd unit per network and the VIP up/down scripts
 
 Passphrases are printed only with --with-secrets (read from each network's
 pass_file); otherwise a placeholder names the file.`,
 		Example: `  carpvm render freebsd --router router-002 --config carpvm.yaml
+  carpvm render node --router router-003 --interface intranought=ens192 --interface public=ens224 --example
   carpvm render ucarp --router router-003 --interface intranought=ens192 --example`,
 		Args:      cobra.ExactArgs(1),
-		ValidArgs: []string{"freebsd", "ucarp"},
+		ValidArgs: []string{"freebsd", "node", "ucarp"},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return renderRun(app, args[0], opts)
 		},
@@ -64,14 +66,19 @@ func renderRun(app *App, target string, opts *renderOptions) error {
 			}
 		}
 		files, err = render.FreeBSD(cfg, opts.Router, secrets)
-	case "ucarp":
+	case "node", "ucarp":
 		ifaces, perr := parseInterfaceFlags(cfg, opts.Interfaces)
 		if perr != nil {
 			return perr
 		}
-		files, err = render.Ucarp(cfg, opts.Router, render.UcarpOptions{Interface: ifaces})
+		linux := render.LinuxOptions{Interface: ifaces}
+		if target == "node" {
+			files, err = render.Node(cfg, opts.Router, linux)
+		} else {
+			files, err = render.Ucarp(cfg, opts.Router, linux)
+		}
 	default:
-		return usageError("render: unknown target %q; want freebsd or ucarp", target)
+		return usageError("render: unknown target %q; want freebsd, node or ucarp", target)
 	}
 	if err != nil {
 		return withExit(exitUsage, err)

@@ -1,0 +1,65 @@
+package render
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/carpvm/carpvm/config"
+)
+
+// NodeConfigPath is where the rendered node.yaml goes.
+const NodeConfigPath = "/etc/carpvm/node.yaml"
+
+// Node renders router's carpvm node configuration (carp/node's node.yaml)
+// and its systemd unit. A network with an OVH virtual MAC runs with
+// no_vmac: the NIC itself carries that MAC (set in vSphere), and the
+// failover IP must answer from it, not from CARP's 00:00:5e:00:01:<vhid>.
+func Node(c *config.Config, routerName string, opts LinuxOptions) (Files, error) {
+	router, err := findRouter(c, routerName)
+	if err != nil {
+		return nil, err
+	}
+	var y strings.Builder
+	y.WriteString(header(router, "carpvm node configuration"))
+	y.WriteString("control_socket: /run/carpvm/node.sock\nmetrics_listen: 127.0.0.1:9380\ngroups:\n")
+	for i, n := range c.Networks {
+		iface, err := opts.linuxInterface(i, n)
+		if err != nil {
+			return nil, err
+		}
+		if n.PassFile == "" {
+			return nil, fmt.Errorf("render: networks[%d].pass_file is not set; carpvm node reads the passphrase from a file", i)
+		}
+		vips := make([]string, len(n.VIPs))
+		for j, v := range n.VIPs {
+			vips[j] = v.String()
+		}
+		fmt.Fprintf(&y, "  # %s (portgroup %s)\n", n.Name, n.Portgroup)
+		fmt.Fprintf(&y, "  - interface: %s\n    vhid: %d\n    vips: [%s]\n    advbase: %d\n    advskew: %d\n    preempt: true\n    pass_file: %s\n",
+			iface, n.VHID, strings.Join(vips, ", "), n.AdvBase, router.AdvSkew, n.PassFile)
+		if n.VMAC != nil {
+			fmt.Fprintf(&y, "    # The NIC carries the OVH virtual MAC %s: the VIP answers from it.\n    no_vmac: true\n", n.VMAC)
+		}
+	}
+	unit := header(router, "systemd unit") + `[Unit]
+Description=carpvm CARP node
+After=network-online.target
+Wants=network-online.target
+
+[Service]
+ExecStart=/usr/local/bin/carpvm node run --config ` + NodeConfigPath + `
+# SIGTERM makes a master bow out so the backup takes over at once.
+KillSignal=SIGTERM
+Restart=on-failure
+RuntimeDirectory=carpvm
+AmbientCapabilities=CAP_NET_ADMIN CAP_NET_RAW
+CapabilityBoundingSet=CAP_NET_ADMIN CAP_NET_RAW
+
+[Install]
+WantedBy=multi-user.target
+`
+	return Files{
+		{Path: NodeConfigPath, Mode: "0644", Content: y.String()},
+		{Path: "/etc/systemd/system/carpvm-node.service", Mode: "0644", Content: unit},
+	}, nil
+}
