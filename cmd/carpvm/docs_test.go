@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 	"testing"
 
@@ -41,6 +42,7 @@ func TestDocsExamples(t *testing.T) {
 		changed := false
 		out := exampleBlock.ReplaceAllFunc(src, func(block []byte) []byte {
 			m := exampleBlock.FindSubmatch(block)
+			idx := exampleBlock.FindSubmatchIndex(block)
 			root, args, want := len(m[1]) > 0, string(m[2]), string(m[3])
 			name := filepath.Base(path) + ": carpvm " + args
 			if root && os.Geteuid() != 0 {
@@ -53,7 +55,7 @@ func TestDocsExamples(t *testing.T) {
 			if got != want {
 				if *updateDocs {
 					changed = true
-					return bytes.Replace(block, m[3], []byte(got), 1)
+					return slices.Concat(block[:idx[6]], []byte(got), block[idx[7]:])
 				}
 				t.Errorf("%s: the example in docs differs from the command's output now; run make docs (-docs +now):\n%s", name, cmp.Diff(want, got))
 			}

@@ -1,13 +1,144 @@
 package main
 
-import "github.com/spf13/cobra"
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net/url"
+
+	"github.com/spf13/cobra"
+
+	"github.com/carpvm/carpvm/config"
+	"github.com/carpvm/carpvm/preflight"
+	"github.com/carpvm/carpvm/vsphere/facts"
+)
+
+// gatherFunc connects to vSphere (or, with sim, to a simulator it starts
+// itself), gathers the facts under cfg's router pair, and closes what it
+// opened. Progress goes to progress(); errors that mean vSphere was
+// unreachable or refused are returned as they come, preflightRun decides
+// the exit code.
+type gatherFunc func(ctx context.Context, cfg *config.Config, sim bool, progress func(format string, args ...any)) (*facts.Facts, error)
+
+// preflightOptions are the dependencies and flag values of carpvm preflight.
+type preflightOptions struct {
+	IO IOStreams
+	// LoadConfig loads the configuration; with sim and no --config, the
+	// built-in simulator configuration.
+	LoadConfig func(sim bool) (*config.Config, error)
+	// Gather is gatherFacts in production; tests may hand in facts.
+	Gather gatherFunc
+
+	Sim    bool
+	Output string
+	Strict bool
+	// Fix is read by runPreflightFix (preflight_fix.go), which takes over
+	// the command when it is set.
+	Fix bool
+}
 
 func newPreflightCmd(app *App) *cobra.Command {
-	return &cobra.Command{
-		Use:   "preflight",
-		Short: "(not implemented yet)",
+	opts := &preflightOptions{Gather: gatherFacts}
+	fixOpts := &fixFlags{}
+	cmd := &cobra.Command{
+		Use:   "preflight [--sim] [-o table|json] [--strict] [--fix [--yes] [--backup FILE]]",
+		Short: "Check that the vSphere network under the CARP pair lets CARP work",
+		Long: `preflight reads the vSphere inventory under the router pair of carpvm.yaml,
+read-only, and checks what CARP needs: the routers exist and are connected to
+each network's portgroup on one L2 segment; the effective security policy
+accepts promiscuous mode, MAC changes and forged transmits; a teamed vSwitch
+does not reflect the routers' own adverts (Net.ReversePathFwdCheckPromisc);
+the public network's vmac is set on both routers and used by no other VM; the
+pair does not share one host, a standalone host, or one datastore.
+
+Each finding names the object, what was expected, what is there and how to
+fix it. Exit status: 0 nothing failed, 1 a check failed (or warned, with
+--strict), 2 usage or configuration error, 3 vSphere unreachable or refused.`,
+		Example: `  carpvm preflight --sim
+  carpvm preflight --config carpvm.yaml -o json
+  GOVC_URL=https://vcenter.example/sdk GOVC_USERNAME=carpvm@vsphere.local GOVC_PASSWORD=... \
+    carpvm preflight --config carpvm.yaml --strict`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return notYet("carpvm preflight", "issue 2")
+			opts.IO = app.IO
+			opts.LoadConfig = app.LoadConfig
+			if handled, err := runPreflightFix(cmd, app, opts, fixOpts); handled {
+				return err
+			}
+			return preflightRun(cmd.Context(), opts)
 		},
 	}
+	cmd.Flags().BoolVar(&opts.Sim, "sim", false, "check the embedded vSphere simulator (the typical user's topology) instead of a real vCenter")
+	cmd.Flags().StringVarP(&opts.Output, "output", "o", "table", "output format: table or json")
+	cmd.Flags().BoolVar(&opts.Strict, "strict", false, "exit 1 on warnings too")
+	cmd.Flags().BoolVar(&opts.Fix, "fix", false, "plan the changes the failed checks need; apply them with --yes or on confirmation")
+	addFixFlags(cmd, fixOpts)
+	cmd.AddCommand(newPreflightRollbackCmd(app))
+	return cmd
+}
+
+// preflightRun does the work of carpvm preflight; cobra only fills opts.
+func preflightRun(ctx context.Context, opts *preflightOptions) error {
+	if opts.Output != "table" && opts.Output != "json" {
+		return usageError("preflight: -o %q: want table or json", opts.Output)
+	}
+	cfg, err := opts.LoadConfig(opts.Sim)
+	if err != nil {
+		return err
+	}
+	progress := func(format string, args ...any) {
+		fmt.Fprintf(opts.IO.ErrOut, format+"\n", args...)
+	}
+	f, err := opts.Gather(ctx, cfg, opts.Sim, progress)
+	if err != nil {
+		var ce *config.Error
+		if errors.As(err, &ce) {
+			return err
+		}
+		return withExit(exitVSphere, fmt.Errorf("preflight: %w", err))
+	}
+	f.Target = target(f.Target, cfg, opts.Sim)
+
+	rep := preflight.Run(cfg, f)
+	switch opts.Output {
+	case "json":
+		enc := json.NewEncoder(opts.IO.Out)
+		enc.SetIndent("", "  ")
+		if err := enc.Encode(rep); err != nil {
+			return fmt.Errorf("preflight: write json: %w", err)
+		}
+	default:
+		if err := writePreflightTable(opts.IO.Out, opts.IO.OutTTY, rep); err != nil {
+			return fmt.Errorf("preflight: write table: %w", err)
+		}
+	}
+	if rep.Failed(opts.Strict) {
+		return silentExit(exitCheckFailed)
+	}
+	return nil
+}
+
+// target names what was checked, never with credentials: "simulator" for
+// --sim (its address changes every run), else the vSphere URL without its
+// user information.
+func target(gathered string, cfg *config.Config, sim bool) string {
+	if sim {
+		return "simulator"
+	}
+	t := gathered
+	if t == "" {
+		t = cfg.VSphere.URL
+	}
+	return redactURL(t)
+}
+
+// redactURL drops user:password@ from a URL (GOVC_URL often carries them).
+func redactURL(s string) string {
+	u, err := url.Parse(s)
+	if err != nil {
+		return "(unparsable vSphere URL)"
+	}
+	u.User = nil
+	return u.String()
 }

@@ -1,0 +1,520 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/olekukonko/tablewriter"
+	"github.com/olekukonko/tablewriter/renderer"
+	"github.com/olekukonko/tablewriter/tw"
+	"github.com/spf13/cobra"
+
+	"github.com/carpvm/carpvm/config"
+	"github.com/carpvm/carpvm/preflight"
+	"github.com/carpvm/carpvm/preflight/fix"
+	"github.com/carpvm/carpvm/vsphere"
+	"github.com/carpvm/carpvm/vsphere/change"
+	"github.com/carpvm/carpvm/vsphere/facts"
+	"github.com/carpvm/carpvm/vsphere/sim"
+)
+
+// fixBackend is what --fix and rollback need of vSphere; *vsphere.Session
+// in production, wrapped with the simulator it started under --sim.
+type fixBackend interface {
+	Gather(ctx context.Context, cfg *config.Config) (*facts.Facts, error)
+	Backup(ctx context.Context, plan []change.Change) (change.Backup, error)
+	Apply(ctx context.Context, b change.Backup) error
+	Rollback(ctx context.Context, b change.Backup) error
+	Close(ctx context.Context) error
+}
+
+// connectFunc opens a fixBackend for cfg; with sim it starts the embedded
+// simulator first and points cfg at it.
+type connectFunc func(ctx context.Context, cfg *config.Config, sim bool, progress func(string, ...any)) (fixBackend, error)
+
+// fixFlags are the --fix flag values, registered on carpvm preflight.
+type fixFlags struct {
+	Yes       bool
+	Backup    string
+	Scope     string
+	DVSMode   string
+	Mandatory bool
+	Relocate  bool
+	SetVMAC   bool
+}
+
+// addFixFlags registers the --fix flags on the preflight command.
+func addFixFlags(cmd *cobra.Command, f *fixFlags) {
+	cmd.Flags().BoolVar(&f.Yes, "yes", false, "with --fix: apply the plan without asking")
+	cmd.Flags().StringVar(&f.Backup, "backup", "", "with --fix: write the backup here (default $XDG_STATE_HOME/carpvm/backups/TIME.json)")
+	cmd.Flags().StringVar(&f.Scope, "scope", string(fix.ScopePortgroup), "with --fix: where to change security settings: portgroup (the routers' portgroups) or vswitch")
+	cmd.Flags().StringVar(&f.DVSMode, "dvs-mode", string(fix.DVSPromiscuous), "with --fix: on a distributed portgroup, promiscuous or mac-learning (vSphere 6.7+)")
+	cmd.Flags().BoolVar(&f.Mandatory, "mandatory", false, "with --fix: make the new DRS anti-affinity rule a must-rule")
+	cmd.Flags().BoolVar(&f.Relocate, "relocate", false, "with --fix: migrate a router to another host of its cluster when both share one")
+	cmd.Flags().BoolVar(&f.SetVMAC, "set-vmac", false, "with --fix: set the routers' NICs to the network's vmac (disruptive: NICs reconfigured)")
+}
+
+// fixOptions are the dependencies and flag values of preflight --fix.
+type fixOptions struct {
+	IO         IOStreams
+	Getenv     config.Getenv
+	LoadConfig func(sim bool) (*config.Config, error)
+	Connect    connectFunc
+	Now        func() time.Time
+	Log        *slog.Logger
+
+	Sim    bool
+	Output string
+	Strict bool
+	fixFlags
+}
+
+// fixDocument is the -o json output of --fix (DESIGN.md).
+type fixDocument struct {
+	Plan    []change.Change  `json:"plan"`
+	Manual  []fix.Manual     `json:"manual"`
+	Applied bool             `json:"applied"`
+	Backup  string           `json:"backup"`
+	Result  preflight.Report `json:"result"`
+}
+
+// connectVSphere is the production connectFunc.
+func connectVSphere(ctx context.Context, cfg *config.Config, useSim bool, progress func(string, ...any)) (fixBackend, error) {
+	var srv *sim.Server
+	if useSim {
+		progress("starting the embedded vSphere simulator (topology %q)", sim.Default().Name)
+		var err error
+		if srv, err = sim.Start(ctx, sim.Default(), ""); err != nil {
+			return nil, fmt.Errorf("start the simulator: %w", err)
+		}
+		if err := srv.StrictDVPortgroups(); err != nil {
+			srv.Close()
+			return nil, err
+		}
+		cfg.VSphere = srv.VSphereConfig()
+	}
+	progress("connecting to %s", redactURL(cfg.VSphere.URL))
+	s, err := vsphere.Open(ctx, cfg.VSphere)
+	if err != nil {
+		if srv != nil {
+			srv.Close()
+		}
+		return nil, err
+	}
+	return &simSession{Session: s, srv: srv}, nil
+}
+
+// simSession is a session that also stops the simulator it runs against.
+type simSession struct {
+	*vsphere.Session
+	srv *sim.Server
+}
+
+func (s *simSession) Close(ctx context.Context) error {
+	err := s.Session.Close(ctx)
+	if s.srv != nil {
+		s.srv.Close()
+	}
+	return err
+}
+
+func (o *fixOptions) progress(format string, args ...any) {
+	fmt.Fprintf(o.IO.ErrOut, format+"\n", args...)
+}
+
+func (o *fixOptions) fixOpts() (fix.Options, error) {
+	scope, err := fix.ParseScope(o.Scope)
+	if err != nil {
+		return fix.Options{}, usageError("preflight --scope %q: want portgroup or vswitch", o.Scope)
+	}
+	mode, err := fix.ParseDVSMode(o.DVSMode)
+	if err != nil {
+		return fix.Options{}, usageError("preflight --dvs-mode %q: want promiscuous or mac-learning", o.DVSMode)
+	}
+	return fix.Options{Scope: scope, DVSMode: mode, Mandatory: o.Mandatory, Relocate: o.Relocate, SetVMAC: o.SetVMAC}, nil
+}
+
+// vsphereExit maps a backend error to its exit code: configuration errors
+// keep theirs (2), the rest mean vSphere was unreachable or refused (3).
+func vsphereExit(what string, err error) error {
+	var ce *config.Error
+	if errors.As(err, &ce) {
+		return err
+	}
+	return withExit(exitVSphere, fmt.Errorf("%s: %w", what, err))
+}
+
+// fixRun does the work of carpvm preflight --fix: gather, check, plan,
+// print the plan; then, confirmed by --yes or on a terminal, back up, apply,
+// gather and check again, and print the re-checked state.
+func fixRun(ctx context.Context, o *fixOptions) error {
+	if o.Output != "table" && o.Output != "json" {
+		return usageError("preflight: -o %q: want table or json", o.Output)
+	}
+	opts, err := o.fixOpts()
+	if err != nil {
+		return err
+	}
+	cfg, err := o.LoadConfig(o.Sim)
+	if err != nil {
+		return err
+	}
+	be, err := o.Connect(ctx, cfg, o.Sim, o.progress)
+	if err != nil {
+		return vsphereExit("preflight --fix", err)
+	}
+	defer func() {
+		if err := be.Close(ctx); err != nil {
+			o.progress("warning: log out: %v", err)
+		}
+	}()
+	check := func() (*facts.Facts, preflight.Report, error) {
+		o.progress("gathering facts for %s", strings.Join(cfg.RouterVMs(), ", "))
+		f, err := be.Gather(ctx, cfg)
+		if err != nil {
+			return nil, preflight.Report{}, vsphereExit("preflight --fix", err)
+		}
+		f.Target = target(f.Target, cfg, o.Sim)
+		return f, preflight.Run(cfg, f), nil
+	}
+	f, rep, err := check()
+	if err != nil {
+		return err
+	}
+	plan, err := fix.NewPlan(cfg, f, rep.Findings, opts)
+	if err != nil {
+		return withExit(exitUsage, err)
+	}
+	doc := fixDocument{Plan: plan.Changes, Manual: plan.Manual, Result: rep}
+	if o.Output == "table" {
+		if err := writePlanTable(o.IO.Out, o.IO.OutTTY, plan); err != nil {
+			return fmt.Errorf("preflight --fix: write table: %w", err)
+		}
+	}
+	if plan.Empty() {
+		o.progress("nothing to change")
+		return o.finish(doc)
+	}
+	if !o.Yes {
+		ok, err := o.confirm(len(plan.Changes))
+		if err != nil {
+			return err
+		}
+		if !ok {
+			if o.Output == "json" {
+				if err := writeJSON(o.IO.Out, doc); err != nil {
+					return err
+				}
+			}
+			return withExit(exitNotApplied, errors.New("preflight --fix: the plan was not applied"))
+		}
+	}
+
+	b, err := be.Backup(ctx, plan.Changes)
+	if err != nil {
+		return vsphereExit("preflight --fix: back up", err)
+	}
+	path, err := o.writeBackup(b)
+	if err != nil {
+		return err
+	}
+	doc.Backup = path
+	o.progress("backup written to %s", path)
+	for i, c := range plan.Changes {
+		o.Log.Info("applying", "step", i+1, "object", c.Object, "setting", string(c.Setting), "desired", c.Desired)
+	}
+	if err := be.Apply(ctx, b); err != nil {
+		o.progress("the backup is kept in %s; restore it any time with: carpvm preflight rollback %s", path, path)
+		return vsphereExit("preflight --fix", err)
+	}
+	doc.Applied = true
+	o.progress("applied %d change(s); checking again", len(plan.Changes))
+	if _, doc.Result, err = check(); err != nil {
+		return err
+	}
+	if o.Output == "table" {
+		fmt.Fprintf(o.IO.Out, "\nApplied %d change(s); backup: %s\n\n", len(plan.Changes), path)
+	}
+	return o.finish(doc)
+}
+
+// finish prints the result and decides the exit code from it.
+func (o *fixOptions) finish(doc fixDocument) error {
+	switch o.Output {
+	case "json":
+		if err := writeJSON(o.IO.Out, doc); err != nil {
+			return err
+		}
+	default:
+		if err := writePreflightTable(o.IO.Out, o.IO.OutTTY, doc.Result); err != nil {
+			return fmt.Errorf("preflight --fix: write table: %w", err)
+		}
+	}
+	if doc.Result.Failed(o.Strict) {
+		return silentExit(exitCheckFailed)
+	}
+	return nil
+}
+
+func writeJSON(w io.Writer, v any) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(v); err != nil {
+		return fmt.Errorf("preflight --fix: write json: %w", err)
+	}
+	return nil
+}
+
+// confirm asks on a terminal whether to apply n changes; off a terminal it
+// says how to apply and answers no.
+func (o *fixOptions) confirm(n int) (bool, error) {
+	if !o.IO.InTTY {
+		o.progress("not applied: standard input is not a terminal; re-run with --yes to apply the %d change(s)", n)
+		return false, nil
+	}
+	fmt.Fprintf(o.IO.ErrOut, "Apply these %d change(s)? A backup is written first. [y/N] ", n)
+	line, err := bufio.NewReader(o.IO.In).ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return false, fmt.Errorf("preflight --fix: read answer: %w", err)
+	}
+	switch strings.ToLower(strings.TrimSpace(line)) {
+	case "y", "yes":
+		return true, nil
+	}
+	return false, nil
+}
+
+// defaultBackupDir is $XDG_STATE_HOME/carpvm/backups, else
+// ~/.local/state/carpvm/backups.
+func defaultBackupDir(getenv config.Getenv) (string, error) {
+	if d := getenv("XDG_STATE_HOME"); d != "" && filepath.IsAbs(d) {
+		return filepath.Join(d, "carpvm", "backups"), nil
+	}
+	home := getenv("HOME")
+	if home == "" {
+		return "", usageError("preflight --fix: no $XDG_STATE_HOME or $HOME for the backup; pass --backup FILE")
+	}
+	return filepath.Join(home, ".local", "state", "carpvm", "backups"), nil
+}
+
+// writeBackup writes b to --backup or a new timestamped file, readable by
+// its owner only, and returns the path.
+func (o *fixOptions) writeBackup(b change.Backup) (string, error) {
+	path := o.Backup
+	if path == "" {
+		dir, err := defaultBackupDir(o.Getenv)
+		if err != nil {
+			return "", err
+		}
+		path = filepath.Join(dir, o.Now().UTC().Format("20060102T150405.000000000Z")+".json")
+	}
+	var buf bytes.Buffer
+	if err := b.Encode(&buf); err != nil {
+		return "", err
+	}
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return "", fmt.Errorf("preflight --fix: backup directory: %w", err)
+	}
+	// O_EXCL: never overwrite an earlier backup.
+	fh, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if err != nil {
+		return "", withExit(exitUsage, fmt.Errorf("preflight --fix: write backup: %w", err))
+	}
+	if _, err := fh.Write(buf.Bytes()); err != nil {
+		fh.Close()
+		return "", fmt.Errorf("preflight --fix: write backup %s: %w", path, err)
+	}
+	if err := fh.Close(); err != nil {
+		return "", fmt.Errorf("preflight --fix: write backup %s: %w", path, err)
+	}
+	return path, nil
+}
+
+// rollbackOptions are the dependencies of carpvm preflight rollback.
+type rollbackOptions struct {
+	IO         IOStreams
+	LoadConfig func(sim bool) (*config.Config, error)
+	Connect    connectFunc
+	File       string
+}
+
+// newPreflightRollbackCmd builds carpvm preflight rollback FILE.
+func newPreflightRollbackCmd(app *App) *cobra.Command {
+	return newPreflightRollbackCmdWith(app, connectVSphere)
+}
+
+func newPreflightRollbackCmdWith(app *App, connect connectFunc) *cobra.Command {
+	return &cobra.Command{
+		Use:   "rollback FILE",
+		Short: "Restore what preflight --fix changed, from its backup file",
+		Long: `rollback restores every object a preflight --fix plan touched to the state
+saved in its backup file (host options, vSwitch and portgroup specs,
+distributed portgroups, the DRS rule, a relocated VM, NIC MAC addresses), in
+reverse order, then reads them back and checks each matches the backup.
+It connects with the vsphere settings of --config (or GOVC_* variables).`,
+		Example: `  carpvm preflight rollback ~/.local/state/carpvm/backups/20260101T120000.000000000Z.json --config carpvm.yaml`,
+		Args:    cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return rollbackRun(cmd.Context(), &rollbackOptions{IO: app.IO, LoadConfig: app.LoadConfig, Connect: connect, File: args[0]})
+		},
+	}
+}
+
+func rollbackRun(ctx context.Context, o *rollbackOptions) error {
+	fh, err := os.Open(o.File)
+	if err != nil {
+		return usageError("preflight rollback: %v", err)
+	}
+	b, err := change.DecodeBackup(fh)
+	fh.Close()
+	if err != nil {
+		return usageError("preflight rollback %s: %v", o.File, err)
+	}
+	cfg, err := o.LoadConfig(false)
+	if err != nil {
+		return err
+	}
+	if got, want := urlHost(cfg.VSphere.URL), urlHost(b.Target); want != "" && got != want {
+		return usageError("preflight rollback: the backup is of %s, the configuration points at %s", b.Target, redactURL(cfg.VSphere.URL))
+	}
+	progress := func(format string, args ...any) { fmt.Fprintf(o.IO.ErrOut, format+"\n", args...) }
+	be, err := o.Connect(ctx, cfg, false, progress)
+	if err != nil {
+		return vsphereExit("preflight rollback", err)
+	}
+	defer func() {
+		if err := be.Close(ctx); err != nil {
+			progress("warning: log out: %v", err)
+		}
+	}()
+	progress("restoring %d object(s) saved %s", len(b.Objects), b.Time.Format(time.RFC3339))
+	if err := be.Rollback(ctx, b); err != nil {
+		return vsphereExit("preflight rollback", err)
+	}
+	fmt.Fprintf(o.IO.Out, "restored and verified %d object(s) from %s\n", len(b.Objects), o.File)
+	return nil
+}
+
+// urlHost is the host[:port] of a vSphere URL, "" when it has none.
+func urlHost(s string) string {
+	u, err := url.Parse(s)
+	if err != nil {
+		return ""
+	}
+	return u.Host
+}
+
+// writePlanTable prints the plan (OBJECT, SETTING, CURRENT, DESIRED, CHECK,
+// NOTE), then what it leaves to the operator, in the style of the findings
+// table: bordered and wrapped on a terminal, plain and stable otherwise.
+func writePlanTable(w io.Writer, tty bool, p fix.Plan) error {
+	if p.Empty() {
+		if _, err := io.WriteString(w, "Plan: nothing to change.\n"); err != nil {
+			return err
+		}
+	} else {
+		if _, err := fmt.Fprintf(w, "Plan: %d change(s), in this order:\n", len(p.Changes)); err != nil {
+			return err
+		}
+		rows := make([][]string, len(p.Changes))
+		for i, c := range p.Changes {
+			rows[i] = []string{c.Object, string(c.Setting), c.Current, c.Desired, c.Check, dash(c.Note)}
+		}
+		if err := writeFixTable(w, tty, []string{"OBJECT", "SETTING", "CURRENT", "DESIRED", "CHECK", "NOTE"}, rows); err != nil {
+			return err
+		}
+	}
+	if len(p.Manual) > 0 {
+		if _, err := fmt.Fprintf(w, "\nNot changed by --fix (%d):\n", len(p.Manual)); err != nil {
+			return err
+		}
+		rows := make([][]string, len(p.Manual))
+		for i, m := range p.Manual {
+			rows[i] = []string{string(m.Check), string(m.Status), dash(m.Network), m.Object, dash(m.Note)}
+		}
+		if err := writeFixTable(w, tty, []string{"CHECK", "STATUS", "NETWORK", "OBJECT", "WHAT TO DO"}, rows); err != nil {
+			return err
+		}
+	}
+	_, err := io.WriteString(w, "\n")
+	return err
+}
+
+// writeFixTable renders one table with tablewriter, without trailing blanks.
+func writeFixTable(w io.Writer, tty bool, header []string, rows [][]string) error {
+	opts := []tablewriter.Option{
+		tablewriter.WithHeaderAutoFormat(tw.Off),
+		tablewriter.WithHeaderAlignment(tw.AlignLeft),
+		tablewriter.WithRowAlignment(tw.AlignLeft),
+	}
+	if tty {
+		opts = append(opts, tablewriter.WithRowAutoWrap(tw.WrapNormal), tablewriter.WithRowMaxWidth(tableColumnMax))
+	} else {
+		opts = append(opts,
+			tablewriter.WithRenderer(renderer.NewBlueprint(tw.Rendition{
+				Borders:  tw.BorderNone,
+				Symbols:  tw.NewSymbols(tw.StyleNone),
+				Settings: tw.Settings{Lines: tw.LinesNone, Separators: tw.SeparatorsNone},
+			})),
+			tablewriter.WithRowAutoWrap(tw.WrapNone),
+			tablewriter.WithHeaderAutoWrap(tw.WrapNone),
+			tablewriter.WithPadding(tw.Padding{Left: "", Right: "  ", Overwrite: true}))
+	}
+	var buf bytes.Buffer
+	t := tablewriter.NewTable(&buf, opts...)
+	t.Header(fixCells(header)...)
+	for _, r := range rows {
+		if err := t.Append(fixCells(r)...); err != nil {
+			return err
+		}
+	}
+	if err := t.Render(); err != nil {
+		return err
+	}
+	for line := range strings.Lines(buf.String()) {
+		if _, err := io.WriteString(w, strings.TrimRight(line, " \n")+"\n"); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func fixCells(s []string) []any {
+	out := make([]any, len(s))
+	for i, v := range s {
+		out[i] = v
+	}
+	return out
+}
+
+// fixFlagNames are the flags that mean something only with --fix.
+var fixFlagNames = []string{"yes", "backup", "scope", "dvs-mode", "mandatory", "relocate", "set-vmac"}
+
+// runPreflightFix is what carpvm preflight runs for --fix: it refuses the
+// --fix flags without --fix, else runs fixRun with the command's values.
+func runPreflightFix(cmd *cobra.Command, app *App, p *preflightOptions, f *fixFlags) (handled bool, err error) {
+	if !p.Fix {
+		for _, name := range fixFlagNames {
+			if cmd.Flags().Changed(name) {
+				return true, usageError("preflight --%s needs --fix", name)
+			}
+		}
+		return false, nil
+	}
+	return true, fixRun(cmd.Context(), &fixOptions{
+		IO: app.IO, Getenv: app.Getenv, LoadConfig: app.LoadConfig, Connect: connectVSphere,
+		Now: time.Now, Log: app.Logger(),
+		Sim: p.Sim, Output: p.Output, Strict: p.Strict, fixFlags: *f,
+	})
+}

@@ -1,0 +1,79 @@
+package vsphere_test
+
+import (
+	"context"
+	"fmt"
+	"testing"
+	"time"
+
+	"github.com/carpvm/carpvm/config"
+	"github.com/carpvm/carpvm/vsphere"
+	"github.com/carpvm/carpvm/vsphere/sim"
+)
+
+// gatherRoundTrips gathers once and returns the SOAP round trips it took.
+func gatherRoundTrips(t testing.TB, s *vsphere.Session) (int, int) {
+	t.Helper()
+	before := s.RoundTrips()
+	f, err := s.Gather(context.Background(), config.Simulator())
+	if err != nil {
+		t.Fatalf("Gather: %v", err)
+	}
+	pub, _ := f.Network("Public")
+	return s.RoundTrips() - before, len(pub.Attached)
+}
+
+// The number of round trips does not grow with the inventory.
+func TestGatherRoundTripsConstant(t *testing.T) {
+	got := map[int]int{}
+	for _, n := range []int{10, 500} {
+		s := open(t, startSim(t, sim.Scaled(n)).VSphereConfig())
+		rt, attached := gatherRoundTrips(t, s)
+		// Every tenth filler VM has a NIC on Public: proof the big
+		// inventory was really read.
+		if want := (n + 9) / 10; attached != want {
+			t.Errorf("Scaled(%d): %d other VMs on Public, want %d", n, attached, want)
+		}
+		got[n] = rt
+	}
+	if got[10] != got[500] {
+		t.Errorf("round trips: %d for 10 VMs, %d for 500; want the same", got[10], got[500])
+	}
+	if got[10] != 4 {
+		t.Errorf("Gather took %d round trips, want 4 (create view, retrieve, destroy view, retrieve details)", got[10])
+	}
+}
+
+// BenchmarkGather reports Gather's time and round trips on simulated
+// inventories of about 10, 500 and 5,000 VMs. Building the 5,000-VM
+// simulator takes tens of seconds on two cores; it is reported as build-s
+// and not timed.
+func BenchmarkGather(b *testing.B) {
+	for _, n := range []int{10, 500, 5000} {
+		var s *vsphere.Session
+		var build time.Duration
+		b.Run(fmt.Sprintf("vms=%d", n), func(b *testing.B) {
+			if s == nil {
+				start := time.Now()
+				srv, err := sim.Start(context.Background(), sim.Scaled(n), "")
+				if err != nil {
+					b.Fatal(err)
+				}
+				b.Cleanup(srv.Close)
+				build = time.Since(start)
+				s, err = vsphere.Open(context.Background(), srv.VSphereConfig())
+				if err != nil {
+					b.Fatal(err)
+				}
+			}
+			b.ResetTimer()
+			rt := 0
+			for b.Loop() {
+				n, _ := gatherRoundTrips(b, s)
+				rt += n
+			}
+			b.ReportMetric(float64(rt)/float64(b.N), "round-trips/op")
+			b.ReportMetric(build.Seconds(), "build-s")
+		})
+	}
+}
