@@ -40,9 +40,6 @@ func newFixWorld(t testing.TB, top sim.Topology) *fixWorld {
 		t.Fatalf("sim.Start(%s): %v", top.Name, err)
 	}
 	t.Cleanup(srv.Close)
-	if err := srv.StrictDVPortgroups(); err != nil {
-		t.Fatal(err)
-	}
 	s, err := vsphere.Open(ctx, srv.VSphereConfig())
 	if err != nil {
 		t.Fatalf("vsphere.Open: %v", err)

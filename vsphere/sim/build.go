@@ -64,13 +64,20 @@ func (b *builder) build(ctx context.Context) error {
 	if b.folders, err = dc.Folders(ctx); err != nil {
 		return fmt.Errorf("sim: datacenter folders: %w", err)
 	}
-	steps := []func(context.Context) error{b.buildClusters, b.buildHosts, b.buildDatastores, b.buildSwitches, b.buildOpaque, b.buildVMs, b.buildRules}
+	steps := []func(context.Context) error{b.buildClusters, b.buildHosts, b.buildDatastores, b.buildSwitches, b.buildOpaque, b.buildVMs, b.buildRules, b.strictDVPortgroups}
 	for _, step := range steps {
 		if err := step(ctx); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// strictDVPortgroups makes every distributed portgroup honour configVersion
+// as vCenter does (StrictDVPortgroup); last, once the VMs are attached,
+// because vcsim's own port allocation expects its plain portgroup type.
+func (b *builder) strictDVPortgroups(context.Context) error {
+	return strictDVPortgroups(b.sctx)
 }
 
 func (b *builder) buildClusters(ctx context.Context) error {

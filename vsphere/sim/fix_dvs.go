@@ -70,6 +70,9 @@ func (p *StrictDVPortgroup) ReconfigureDVPortgroupTask(ctx *simulator.Context, r
 // portgroup of the model, seeding a missing configVersion with "1".
 func strictDVPortgroups(ctx *simulator.Context) error {
 	for _, ref := range ctx.Map.All("DistributedVirtualPortgroup") {
+		if _, done := ref.(*StrictDVPortgroup); done {
+			continue
+		}
 		pg, ok := ref.(*simulator.DistributedVirtualPortgroup)
 		if !ok {
 			return fmt.Errorf("sim: distributed portgroup %v is %T", ref.Reference(), ref)

@@ -4,16 +4,6 @@ import (
 	"github.com/vmware/govmomi/simulator"
 )
 
-// StrictDVPortgroups makes the server's distributed portgroups check and
-// bump configVersion on reconfiguration, as vCenter does (see StrictDVPortgroup).
-// Call it before any client reconfigures a portgroup.
-func (s *Server) StrictDVPortgroups() error {
-	if s.model == nil || s.model.Service == nil {
-		return nil
-	}
-	return strictDVPortgroups(s.model.Service.Context)
-}
-
 // AddFaultRule injects faults into the server's responses, for tests of
 // what a client does when vSphere refuses a request halfway (see govmomi's
 // simulator.FaultInjectionRule: SkipCount and MaxCount pick the Nth call).
