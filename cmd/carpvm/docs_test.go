@@ -30,7 +30,7 @@ var exampleBlock = regexp.MustCompile("(?s)<!-- example(\\(root\\))?: carpvm ([^
 // TestDocsExamples fails when an example output checked into docs/ differs
 // from what the command prints now; `make docs` rewrites them.
 func TestDocsExamples(t *testing.T) {
-	files, err := filepath.Glob(filepath.Join("..", "..", "docs", "*.md"))
+	files, err := docsFiles()
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -67,4 +67,11 @@ func TestDocsExamples(t *testing.T) {
 			}
 		}
 	}
+}
+
+// docsFiles are the Markdown files whose examples must match: docs/*.md and
+// the README.
+func docsFiles() ([]string, error) {
+	files, err := filepath.Glob(filepath.Join("..", "..", "docs", "*.md"))
+	return append(files, filepath.Join("..", "..", "README.md")), err
 }
