@@ -1,13 +1,319 @@
 package main
 
-import "github.com/spf13/cobra"
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"strings"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/carpvm/carpvm/failover"
+	"github.com/carpvm/carpvm/failover/lab"
+	"github.com/carpvm/carpvm/preflight"
+	"github.com/carpvm/carpvm/vsphere"
+)
+
+// drillOptions are the flags of carpvm drill.
+type drillOptions struct {
+	Lab            bool
+	LabPrefix      string
+	LabStateDir    string
+	Network        string
+	Trigger        string
+	Command        string
+	RestoreCommand string
+	Interface      string
+	MaxTakeover    time.Duration
+	MaxBlackout    time.Duration
+	Deadline       time.Duration
+	Force          bool
+	DryRun         bool
+	History        string
+	NoHistory      bool
+	MetricsFile    string
+	Report         string
+	Output         string
+}
 
 func newDrillCmd(app *App) *cobra.Command {
-	return &cobra.Command{
-		Use:   "drill",
-		Short: "(not implemented yet)",
+	o := &drillOptions{}
+	cmd := &cobra.Command{
+		Use:   "drill (--lab | --config carpvm.yaml) [--network NAME] [--trigger KIND] [-o table|json] [--dry-run]",
+		Short: "Run a live failover drill: trigger, measure takeover and blackout, restore, report",
+		Long: `drill makes the CARP master fail on purpose and measures what clients live
+through, in phases: gate (preflight, or lab health; a failure stops the drill
+unless --force), baseline (a witness finds the master and checks the VIP's MAC),
+trigger (--trigger nic-disconnect, power-off, demote, or partition in the lab),
+measure (detection: last advert of the old master to first advert of the new;
+blackout: last good reply to first good reply of a prober pinging and ARPing the
+VIP every 10 ms; the MAC answering the VIP; gratuitous ARPs; the switch
+relearning the MAC), restore (reconnect, power on, un-demote, heal; then wait
+for the preferred master back) and report.
+
+A drill that sees no new master within its deadline restores at once and fails;
+Ctrl-C or SIGTERM restores before exiting; a lock keeps two drills off one pair;
+--dry-run prints the plan and touches nothing. Each run is appended to the
+history (--history DIR) and can update Prometheus textfile metrics.
+
+On vSphere the witness needs an interface of this machine on the CARP segment
+(--interface), and networks[].addresses must give each router's address.
+
+Exit codes: 0 the drill passed, 1 it failed, 2 usage or configuration error,
+3 vSphere unreachable or refused.`,
+		Example: `  carpvm lab up --advbase 1 && carpvm drill --lab --trigger power-off
+  carpvm drill --config carpvm.yaml --network intranought --trigger nic-disconnect --interface ens224
+  carpvm drill --config carpvm.yaml --trigger demote --interface ens224 \
+      --command 'ssh root@$CARPVM_ROUTER ifconfig vmx0 vhid $CARPVM_VHID state backup'`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error { return drillRun(cmd.Context(), app, o) },
+	}
+	f := cmd.Flags()
+	f.BoolVar(&o.Lab, "lab", false, "drill the network-namespace lab (carpvm lab up)")
+	f.StringVar(&o.LabPrefix, "lab-prefix", lab.DefaultPrefix, "the lab's namespace prefix")
+	f.StringVar(&o.LabStateDir, "lab-state-dir", lab.DefaultStateDir, "the lab's state directory")
+	f.StringVar(&o.Network, "network", "", "drill only this network (default: each in turn)")
+	f.StringVar(&o.Trigger, "trigger", string(failover.TriggerNICDisconnect), "nic-disconnect, power-off, demote or partition (lab)")
+	f.StringVar(&o.Command, "command", "", "demote command for a FreeBSD master (sh -c; env CARPVM_ROUTER, CARPVM_VM, CARPVM_NETWORK, CARPVM_VHID, CARPVM_INTERFACE)")
+	f.StringVar(&o.RestoreCommand, "restore-command", "", "command that undoes --command (optional)")
+	f.StringVar(&o.Interface, "interface", "", "vSphere: this machine's interface on the CARP segment, for the witness and prober")
+	f.DurationVar(&o.MaxTakeover, "max-takeover", 0, "takeover objective (default master-down + 1s)")
+	f.DurationVar(&o.MaxBlackout, "max-blackout", 0, "client blackout objective (default master-down + 1s)")
+	f.DurationVar(&o.Deadline, "deadline", 0, "give up waiting for a new master after this long, restore and fail (default 2 x objective + 2s)")
+	f.BoolVar(&o.Force, "force", false, "drill although the gate failed")
+	f.BoolVar(&o.DryRun, "dry-run", false, "print the plan; touch nothing")
+	f.StringVar(&o.History, "history", "", "history directory (default $XDG_STATE_HOME/carpvm/drills or ~/.local/state/carpvm/drills)")
+	f.BoolVar(&o.NoHistory, "no-history", false, "do not record this run")
+	f.StringVar(&o.MetricsFile, "metrics-file", "", "write Prometheus textfile metrics here (node_exporter textfile collector)")
+	f.StringVar(&o.Report, "report", "", "write a Markdown report to this file")
+	f.StringVarP(&o.Output, "output", "o", "table", "output format: table or json")
+	cmd.AddCommand(newDrillHistoryCmd(app))
+	return cmd
+}
+
+// drillTarget is what drillRun drills: an Env and its networks.
+type drillTarget struct {
+	env   failover.Env
+	nets  []failover.Network
+	close func()
+}
+
+func drillRun(ctx context.Context, app *App, o *drillOptions) error {
+	if o.Output != "table" && o.Output != "json" {
+		return usageError("drill: -o %q: want table or json", o.Output)
+	}
+	trigger, err := failover.ParseTrigger(o.Trigger)
+	if err != nil {
+		return usageError("drill: --%v", err)
+	}
+	if !o.Lab && app.configFile == "" && app.Getenv("CARPVM_CONFIG") == "" {
+		return usageError("drill: want --lab, or --config carpvm.yaml for the pair on vSphere")
+	}
+	if o.Lab && app.configFile != "" {
+		return usageError("drill: --lab and --config are exclusive")
+	}
+	for name, d := range map[string]time.Duration{"--max-takeover": o.MaxTakeover, "--max-blackout": o.MaxBlackout, "--deadline": o.Deadline} {
+		if d < 0 {
+			return usageError("drill: %s %s: want a positive duration", name, d)
+		}
+	}
+	var t *drillTarget
+	if o.Lab {
+		t, err = labTarget(o)
+	} else {
+		t, err = vsphereTarget(ctx, app, o, trigger)
+	}
+	if err != nil {
+		return err
+	}
+	defer t.close()
+
+	fopts := failover.Options{
+		Env: t.env, Trigger: trigger, Networks: t.nets, MaxTakeover: o.MaxTakeover, MaxBlackout: o.MaxBlackout,
+		Deadline: o.Deadline, Force: o.Force, Log: app.Logger(),
+	}
+	if o.DryRun {
+		return failover.WritePlan(app.IO.Out, app.IO.OutTTY, o.Output == "json", failover.Plan(t.env, trigger, t.nets, fopts))
+	}
+
+	histDir := o.History
+	if histDir == "" {
+		if histDir, err = failover.DefaultHistoryDir(app.Getenv); err != nil {
+			return withExit(exitUsage, err)
+		}
+	}
+	lock, err := failover.TryLock(histDir, t.env.Pair())
+	if err != nil {
+		return withExit(exitCheckFailed, err)
+	}
+	defer lock.Unlock()
+
+	fmt.Fprintf(app.IO.ErrOut, "drilling %s (%s): trigger %s on %d network(s)\n", t.env.Pair(), t.env.Target(), trigger, len(t.nets))
+	reps, runErr := failover.Run(ctx, fopts)
+	if len(reps) > 0 {
+		if err := drillOutputs(app, o, histDir, reps); err != nil {
+			return err
+		}
+	}
+	if runErr != nil {
+		if errors.Is(runErr, context.Canceled) {
+			return withExit(exitCheckFailed, fmt.Errorf("drill interrupted; restored: %t", allRestored(reps)))
+		}
+		return runErr
+	}
+	if !failover.Passed(reps) {
+		return silentExit(exitCheckFailed)
+	}
+	return nil
+}
+
+func allRestored(reps []failover.Report) bool {
+	for _, r := range reps {
+		if _, triggered := r.Phase(failover.PhaseTrigger); triggered && !r.Restored {
+			return false
+		}
+	}
+	return true
+}
+
+// drillOutputs prints the reports and writes the report file, the history
+// and the metrics.
+func drillOutputs(app *App, o *drillOptions, histDir string, reps []failover.Report) error {
+	var err error
+	if o.Output == "json" {
+		err = failover.WriteJSON(app.IO.Out, reps, o.Network == "")
+	} else {
+		err = failover.WriteTable(app.IO.Out, app.IO.OutTTY, reps)
+	}
+	if err != nil {
+		return err
+	}
+	if o.Report != "" {
+		var b strings.Builder
+		if err := failover.WriteMarkdown(&b, reps); err != nil {
+			return err
+		}
+		if err := os.WriteFile(o.Report, []byte(b.String()), 0o644); err != nil {
+			return fmt.Errorf("drill: write report: %w", err)
+		}
+	}
+	if !o.NoHistory {
+		if err := failover.AppendHistory(histDir, reps); err != nil {
+			return err
+		}
+	}
+	if o.MetricsFile != "" {
+		hist, err := failover.ReadHistory(histDir)
+		if err != nil {
+			return err
+		}
+		if o.NoHistory {
+			hist = append(hist, reps...)
+		}
+		if err := failover.WriteMetrics(o.MetricsFile, hist); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func labTarget(o *drillOptions) (*drillTarget, error) {
+	if o.Interface != "" || o.Command != "" {
+		return nil, usageError("drill: --interface and --command are for vSphere; the lab's witness runs in its client namespace")
+	}
+	l, err := lab.Open(lab.Options{Prefix: o.LabPrefix, StateDir: o.LabStateDir}, nil)
+	if err != nil {
+		return nil, withExit(exitUsage, err)
+	}
+	nets, err := l.Networks(o.Network)
+	if err != nil {
+		return nil, withExit(exitUsage, err)
+	}
+	return &drillTarget{env: &lab.Env{Lab: l}, nets: nets, close: func() {}}, nil
+}
+
+func vsphereTarget(ctx context.Context, app *App, o *drillOptions, trigger failover.Trigger) (*drillTarget, error) {
+	if trigger == failover.TriggerPartition {
+		return nil, usageError("drill: --trigger partition is a lab trigger (it cuts the routers from each other); on vSphere use nic-disconnect, power-off or demote")
+	}
+	if trigger == failover.TriggerDemote && o.Command == "" {
+		return nil, usageError("drill: --trigger demote on vSphere needs --command (e.g. an ssh running `ifconfig vmx0 vhid 1 state backup`)")
+	}
+	cfg, err := app.LoadConfig(false)
+	if err != nil {
+		return nil, err
+	}
+	env := &failover.VSphereEnv{Config: cfg, URL: redactURL(cfg.VSphere.URL), Interface: o.Interface, Command: o.Command, RestoreCommand: o.RestoreCommand}
+	nets, err := env.Networks(o.Network)
+	if err != nil {
+		return nil, err
+	}
+	if o.DryRun {
+		return &drillTarget{env: env, nets: nets, close: func() {}}, nil
+	}
+	if o.Interface == "" {
+		return nil, usageError("drill: on vSphere the witness needs --interface IF, an interface of this machine on the CARP segment")
+	}
+	s, err := vsphere.Open(ctx, cfg.VSphere)
+	if err != nil {
+		return nil, err
+	}
+	env.Ops = s
+	env.CheckGate = func(ctx context.Context, n failover.Network) (string, error) {
+		f, err := s.Gather(ctx, cfg)
+		if err != nil {
+			return "", err
+		}
+		rep := preflight.Run(cfg, f)
+		if rep.Failed(false) {
+			var failed []string
+			for _, fd := range rep.Findings {
+				if fd.Status == preflight.Fail {
+					failed = append(failed, fmt.Sprintf("%s %s", fd.Check, fd.Object))
+				}
+			}
+			return "", fmt.Errorf("preflight: %d check(s) failed: %s", rep.Summary.Fail, strings.Join(failed, "; "))
+		}
+		return fmt.Sprintf("preflight: %d pass, %d warn, 0 fail", rep.Summary.Pass, rep.Summary.Warn), nil
+	}
+	return &drillTarget{env: env, nets: nets, close: func() { _ = s.Close(context.WithoutCancel(ctx)) }}, nil
+}
+
+func newDrillHistoryCmd(app *App) *cobra.Command {
+	var dir, output string
+	cmd := &cobra.Command{
+		Use:   "history [-o table|json]",
+		Short: "Show the recorded drills and their trend",
+		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return notYet("carpvm drill", "issue 5")
+			if output != "table" && output != "json" {
+				return usageError("drill history: -o %q: want table or json", output)
+			}
+			if dir == "" {
+				var err error
+				if dir, err = failover.DefaultHistoryDir(app.Getenv); err != nil {
+					return withExit(exitUsage, err)
+				}
+			}
+			reps, err := failover.ReadHistory(dir)
+			if err != nil {
+				return err
+			}
+			if output == "json" {
+				if reps == nil {
+					reps = []failover.Report{}
+				}
+				enc := json.NewEncoder(app.IO.Out)
+				enc.SetIndent("", "  ")
+				return enc.Encode(map[string]any{"runs": reps, "trends": failover.Trends(reps)})
+			}
+			return failover.WriteHistoryTable(app.IO.Out, app.IO.OutTTY, reps)
 		},
 	}
+	cmd.Flags().StringVar(&dir, "history", "", "history directory (default $XDG_STATE_HOME/carpvm/drills or ~/.local/state/carpvm/drills)")
+	cmd.Flags().StringVarP(&output, "output", "o", "table", "output format: table or json")
+	return cmd
 }

@@ -1,13 +1,165 @@
 package main
 
-import "github.com/spf13/cobra"
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/carpvm/carpvm/failover/lab"
+)
+
+// labOptions are the flags every lab subcommand shares.
+type labOptions struct {
+	Prefix   string
+	StateDir string
+}
+
+func (o labOptions) opts() lab.Options {
+	return lab.Options{Prefix: o.Prefix, StateDir: o.StateDir}
+}
 
 func newLabCmd(app *App) *cobra.Command {
-	return &cobra.Command{
+	lo := &labOptions{}
+	cmd := &cobra.Command{
 		Use:   "lab",
-		Short: "(not implemented yet)",
+		Short: "Build the typical CARP pair in network namespaces, for drills on one machine",
+		Long: `lab builds the typical user's topology with Linux network namespaces: a switch
+namespace with bridges IntraNought and Public, router-002 and router-003 with a
+leg on each running carpvm nodes (vhid 1, VIP 172.27.27.14/28 on IntraNought;
+vhid 2, VIP 203.0.113.10/24 on Public; router-003 advskew 100; preempt on), or
+ucarp on router-003 (--peer ucarp), and a client namespace. Every namespace
+name starts with --prefix; lab down removes exactly what lab up made. Needs root.`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return notYet("carpvm lab", "issue 5")
+			return usageError("lab: want a subcommand: up, down or status")
 		},
 	}
+	cmd.PersistentFlags().StringVar(&lo.Prefix, "prefix", lab.DefaultPrefix, "prefix of the lab's namespace names")
+	cmd.PersistentFlags().StringVar(&lo.StateDir, "state-dir", lab.DefaultStateDir, "directory for the lab's state, pass files, logs and control sockets")
+	cmd.AddCommand(newLabUpCmd(app, lo), newLabDownCmd(app, lo), newLabStatusCmd(app, lo))
+	return cmd
+}
+
+func newLabUpCmd(app *App, lo *labOptions) *cobra.Command {
+	var peer string
+	var advbase int
+	cmd := &cobra.Command{
+		Use:   "up [--peer carpvm|ucarp] [--advbase N]",
+		Short: "Build the lab and start its routers (idempotent)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if peer != lab.PeerCarpvm && peer != lab.PeerUcarp {
+				return usageError("lab up: --peer %q: want carpvm or ucarp", peer)
+			}
+			if advbase < 1 || advbase > 255 {
+				return usageError("lab up: --advbase %d: want seconds in 1..255", advbase)
+			}
+			o := lo.opts()
+			o.Peer, o.AdvBase = peer, advbase
+			l, already, err := lab.Up(cmd.Context(), o, app.Logger())
+			if err != nil {
+				return err
+			}
+			if already {
+				fmt.Fprintf(app.IO.ErrOut, "lab %s is already up\n", o.Prefix)
+			}
+			return writeLabStatus(app.IO.Out, l.Status(cmd.Context()))
+		},
+	}
+	cmd.Flags().StringVar(&peer, "peer", lab.PeerCarpvm, "what runs on router-003: carpvm or ucarp")
+	cmd.Flags().IntVar(&advbase, "advbase", lab.DefaultAdvBase, "CARP advbase of both routers, seconds")
+	return cmd
+}
+
+func newLabDownCmd(app *App, lo *labOptions) *cobra.Command {
+	return &cobra.Command{
+		Use:   "down",
+		Short: "Stop the lab's routers and remove its namespaces",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := lab.Down(cmd.Context(), lo.opts(), app.Logger()); err != nil {
+				return err
+			}
+			fmt.Fprintf(app.IO.ErrOut, "lab %s is down\n", lo.Prefix)
+			return nil
+		},
+	}
+}
+
+func newLabStatusCmd(app *App, lo *labOptions) *cobra.Command {
+	var output string
+	cmd := &cobra.Command{
+		Use:   "status [-o table|json]",
+		Short: "Show the lab's namespaces, processes and masters (exit 1 when unhealthy)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			if output != "table" && output != "json" {
+				return usageError("lab status: -o %q: want table or json", output)
+			}
+			l, err := lab.Open(lo.opts(), app.Logger())
+			if err != nil {
+				return err
+			}
+			st := l.Status(cmd.Context())
+			if output == "json" {
+				enc := json.NewEncoder(app.IO.Out)
+				enc.SetIndent("", "  ")
+				if err := enc.Encode(st); err != nil {
+					return err
+				}
+			} else if err := writeLabStatus(app.IO.Out, st); err != nil {
+				return err
+			}
+			if st.Err() != nil {
+				return silentExit(exitCheckFailed)
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVarP(&output, "output", "o", "table", "output format: table or json")
+	return cmd
+}
+
+func writeLabStatus(w io.Writer, st lab.Status) error {
+	var b strings.Builder
+	fmt.Fprintf(&b, "lab %s (state %s), router-003 runs %s, advbase %d\n", st.Prefix, st.StateDir, st.Peer, st.AdvBase)
+	for _, n := range st.Networks {
+		routers := make([]string, 0, len(n.States))
+		for r := range n.States {
+			routers = append(routers, r)
+		}
+		sort.Strings(routers)
+		var states []string
+		for _, r := range routers {
+			states = append(states, r+"="+n.States[r])
+		}
+		master := n.Master
+		if master == "" {
+			master = "-"
+		}
+		fmt.Fprintf(&b, "  %-12s vhid %d  VIP %-16s master %-12s %s\n", n.Name, n.VHID, n.VIP, master, strings.Join(states, " "))
+	}
+	for i, p := range st.Procs {
+		state := "running"
+		if i < len(st.Running) && !st.Running[i] {
+			state = "NOT RUNNING"
+		}
+		what := p.Kind
+		if p.Net != "" {
+			what += " (" + p.Net + ")"
+		}
+		fmt.Fprintf(&b, "  %-12s %-20s pid %-8s %s\n", p.Router, what, strconv.Itoa(p.Pid), state)
+	}
+	if err := st.Err(); err != nil {
+		fmt.Fprintf(&b, "unhealthy: %v\n", err)
+	} else {
+		b.WriteString("healthy\n")
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
 }
