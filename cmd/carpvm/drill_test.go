@@ -1,0 +1,158 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/carpvm/carpvm/failover"
+)
+
+func runDrillCLI(t *testing.T, env map[string]string, args ...string) (int, string, string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	code := run(context.Background(), args, IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut}, func(k string) string { return env[k] })
+	return code, out.String(), errOut.String()
+}
+
+const drillYAML = `vsphere:
+  url: https://127.0.0.1:1/sdk
+  username: carpvm@vsphere.local
+pair:
+  name: routers
+  routers: [router-002, router-003]
+networks:
+  - name: intranought
+    portgroup: IntraNought
+    interface: vmx0
+    vhid: 1
+    vips: [172.27.27.14/28]
+    addresses: {router-002: 172.27.27.11/28, router-003: 172.27.27.12/28}
+  - name: public
+    portgroup: Public
+    vhid: 2
+    vips: [203.0.113.10/32]
+    vmac: "02:00:00:aa:bb:cc"
+    addresses: {router-002: 203.0.113.2/24, router-003: 203.0.113.3/24}
+`
+
+func writeDrillConfig(t *testing.T, body string) string {
+	t.Helper()
+	path := filepath.Join(t.TempDir(), "carpvm.yaml")
+	if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+func TestDrillUsageErrors(t *testing.T) {
+	cfg := writeDrillConfig(t, drillYAML)
+	for _, tc := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"no target", []string{"drill"}, "want --lab, or --config"},
+		{"bad trigger", []string{"drill", "--lab", "--trigger", "reboot"}, "want nic-disconnect, power-off, demote or partition"},
+		{"bad output", []string{"drill", "--lab", "-o", "yaml"}, "want table or json"},
+		{"lab and config", []string{"drill", "--lab", "--config", cfg}, "exclusive"},
+		{"partition on vSphere", []string{"drill", "--config", cfg, "--trigger", "partition"}, "lab trigger"},
+		{"demote without command", []string{"drill", "--config", cfg, "--trigger", "demote"}, "needs --command"},
+		{"no witness interface", []string{"drill", "--config", cfg}, "--interface"},
+		{"unknown network", []string{"drill", "--config", cfg, "--network", "dmz", "--dry-run"}, "dmz"},
+		{"negative objective", []string{"drill", "--lab", "--max-takeover", "-1s"}, "positive"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			code, _, errOut := runDrillCLI(t, nil, tc.args...)
+			if code != exitUsage || !strings.Contains(errOut, tc.want) {
+				t.Errorf("exit %d, stderr %q; want exit 2 saying %q", code, errOut, tc.want)
+			}
+		})
+	}
+}
+
+func TestDrillDryRunTouchesNothing(t *testing.T) {
+	cfg := writeDrillConfig(t, drillYAML)
+	hist := t.TempDir()
+	// The vCenter URL is unreachable: a dry run must not need it.
+	code, out, errOut := runDrillCLI(t, nil, "drill", "--config", cfg, "--trigger", "power-off", "--dry-run", "--history", hist, "-o", "json")
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	var doc struct {
+		DryRun bool            `json:"dry_run"`
+		Plan   []failover.Step `json:"plan"`
+	}
+	if err := json.Unmarshal([]byte(out), &doc); err != nil {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	if !doc.DryRun || len(doc.Plan) != 12 {
+		t.Fatalf("plan %+v", doc)
+	}
+	if !strings.Contains(doc.Plan[2].Action, "power VM router-002 off") || !strings.Contains(doc.Plan[4].Action, "power VM router-002 on") {
+		t.Errorf("trigger/restore steps: %q / %q", doc.Plan[2].Action, doc.Plan[4].Action)
+	}
+	if entries, _ := os.ReadDir(hist); len(entries) != 0 {
+		t.Errorf("a dry run wrote %d files into the history", len(entries))
+	}
+	code, out, _ = runDrillCLI(t, nil, "drill", "--config", cfg, "--network", "intranought", "--dry-run")
+	if code != exitOK || !strings.Contains(out, "disconnect VM router-002's NIC on portgroup IntraNought") || !strings.Contains(out, "nothing was touched") {
+		t.Errorf("table plan: exit %d\n%s", code, out)
+	}
+}
+
+func TestDrillHistoryCommand(t *testing.T) {
+	dir := t.TempDir()
+	start := time.Date(2026, 5, 1, 5, 30, 0, 0, time.UTC)
+	var reps []failover.Report
+	for i, b := range []float64{3.4, 3.5, 3.39} {
+		reps = append(reps, failover.Report{Pass: true, Pair: "routers", Network: "intranought", Trigger: "nic-disconnect",
+			NewMaster: "router-003", TakeoverS: 3.39, BlackoutS: b, Started: start.Add(time.Duration(i) * 7 * 24 * time.Hour)})
+	}
+	if err := failover.AppendHistory(dir, reps); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := runDrillCLI(t, nil, "drill", "history", "--history", dir)
+	if code != exitOK {
+		t.Fatalf("exit %d: %s", code, errOut)
+	}
+	for _, want := range []string{"2026-05-15T05:30:00Z", "3/3", "3.400s", "steady"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("history table lacks %q:\n%s", want, out)
+		}
+	}
+	code, out, _ = runDrillCLI(t, map[string]string{"XDG_STATE_HOME": filepath.Dir(filepath.Dir(dir))}, "drill", "history", "--history", dir, "-o", "json")
+	var doc struct {
+		Runs   []failover.Report `json:"runs"`
+		Trends []failover.Trend  `json:"trends"`
+	}
+	if code != exitOK || json.Unmarshal([]byte(out), &doc) != nil || len(doc.Runs) != 3 || len(doc.Trends) != 1 || doc.Trends[0].BlackoutMedianS != 3.4 {
+		t.Errorf("history json: exit %d %+v\n%s", code, doc, out)
+	}
+	// The default directory comes from the environment.
+	state := t.TempDir()
+	if code, out, _ := runDrillCLI(t, map[string]string{"XDG_STATE_HOME": state}, "drill", "history", "-o", "json"); code != exitOK || !strings.Contains(out, `"runs": []`) {
+		t.Errorf("empty default history: exit %d\n%s", code, out)
+	}
+}
+
+func TestLabCommandErrors(t *testing.T) {
+	dir := t.TempDir()
+	if code, _, errOut := runDrillCLI(t, nil, "lab", "status", "--state-dir", dir); code == exitOK || !strings.Contains(errOut, "no lab is up") {
+		t.Errorf("status without a lab: exit %d %q", code, errOut)
+	}
+	if code, _, errOut := runDrillCLI(t, nil, "lab", "up", "--peer", "keepalived", "--state-dir", dir); code != exitUsage || !strings.Contains(errOut, "carpvm or ucarp") {
+		t.Errorf("bad peer: exit %d %q", code, errOut)
+	}
+	if code, _, _ := runDrillCLI(t, nil, "lab"); code != exitUsage {
+		t.Errorf("lab without a subcommand: exit %d", code)
+	}
+	if code, _, errOut := runDrillCLI(t, nil, "drill", "--lab", "--lab-state-dir", dir); code != exitUsage || !strings.Contains(errOut, "carpvm lab up") {
+		t.Errorf("drill --lab without a lab: exit %d %q", code, errOut)
+	}
+}

@@ -1,0 +1,156 @@
+package failover
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+
+	"github.com/olekukonko/tablewriter"
+	"github.com/olekukonko/tablewriter/renderer"
+	"github.com/olekukonko/tablewriter/tw"
+)
+
+// WriteTable prints the reports as two tables, the figures then the
+// phases, and a result line. tty draws borders for people; otherwise the
+// output is plain aligned columns, stable for scripts and golden files.
+func WriteTable(w io.Writer, tty bool, reps []Report) error {
+	var rows [][]string
+	for _, r := range reps {
+		rows = append(rows, []string{
+			r.Network, strconv.Itoa(r.VHID), r.Trigger, dash(r.OldMaster) + " -> " + dash(r.NewMaster),
+			secs(r.TakeoverS, r.MaxTakeoverS), secs(r.BlackoutS, r.MaxBlackoutS), dash(r.VIPMACAfter),
+			yesNo(r.MACRelearned), yesNo(r.Restored), passFail(r.Pass),
+		})
+	}
+	if err := writeTable(w, tty, []string{"NETWORK", "VHID", "TRIGGER", "MASTER", "TAKEOVER", "BLACKOUT", "VIP MAC", "RELEARNED", "RESTORED", "RESULT"}, rows); err != nil {
+		return err
+	}
+	rows = rows[:0]
+	for _, r := range reps {
+		for _, p := range r.Phases {
+			rows = append(rows, []string{r.Network, p.Name, okFail(p.OK), dash(p.Detail)})
+		}
+	}
+	fmt.Fprintln(w)
+	if err := writeTable(w, tty, []string{"NETWORK", "PHASE", "OK", "DETAIL"}, rows); err != nil {
+		return err
+	}
+	_, err := fmt.Fprintf(w, "\ndrill %s\n", passFail(Passed(reps)))
+	return err
+}
+
+// WriteMarkdown writes the report file of a drill: a summary table, then
+// each network's figures and phases.
+func WriteMarkdown(w io.Writer, reps []Report) error {
+	var b strings.Builder
+	title := "carpvm failover drill"
+	if len(reps) > 0 {
+		title += ": " + reps[0].Pair + " (" + reps[0].Target + ")"
+	}
+	fmt.Fprintf(&b, "# %s\n\n", title)
+	if len(reps) > 0 {
+		fmt.Fprintf(&b, "Started %s, trigger `%s`. Result: **%s**.\n\n", reps[0].Started.UTC().Format("2006-01-02 15:04:05 MST"), reps[0].Trigger, passFail(Passed(reps)))
+	}
+	b.WriteString("| network | vhid | old master | new master | takeover | blackout | VIP MAC after | relearned | restored | result |\n")
+	b.WriteString("|---|---|---|---|---|---|---|---|---|---|\n")
+	for _, r := range reps {
+		fmt.Fprintf(&b, "| %s | %d | %s | %s | %s | %s | %s | %s | %s | %s |\n", r.Network, r.VHID, dash(r.OldMaster), dash(r.NewMaster),
+			secs(r.TakeoverS, r.MaxTakeoverS), secs(r.BlackoutS, r.MaxBlackoutS), dash(r.VIPMACAfter), yesNo(r.MACRelearned), yesNo(r.Restored), passFail(r.Pass))
+	}
+	for _, r := range reps {
+		fmt.Fprintf(&b, "\n## %s (vhid %d)\n\n", r.Network, r.VHID)
+		what := "last advert of the old master to first advert of the new"
+		if r.SplitBrainS != nil {
+			what = "partition to the backup's first advert as master"
+		}
+		fmt.Fprintf(&b, "- takeover (%s): %.3f s (objective %.3f s; theoretical master-down %.3f s)\n", what, r.TakeoverS, r.MaxTakeoverS, r.MasterDownS)
+		fmt.Fprintf(&b, "- trigger to new master: %.3f s\n", r.TriggerToMasterS)
+		fmt.Fprintf(&b, "- client blackout (last good reply to first good reply): %.3f s (objective %.3f s)\n", r.BlackoutS, r.MaxBlackoutS)
+		if r.SplitBrainS != nil {
+			fmt.Fprintf(&b, "- split brain (both routers advertising): %.3f s\n", *r.SplitBrainS)
+		}
+		fmt.Fprintf(&b, "- gratuitous ARPs seen: %d\n\n", r.GARPs)
+		b.WriteString("| phase | ok | detail |\n|---|---|---|\n")
+		for _, p := range r.Phases {
+			fmt.Fprintf(&b, "| %s | %s | %s |\n", p.Name, okFail(p.OK), strings.ReplaceAll(dash(p.Detail), "|", `\|`))
+		}
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// writeTable renders header and rows with tablewriter, in the style of
+// `carpvm preflight`: borders on a terminal, plain columns otherwise.
+func writeTable(w io.Writer, tty bool, header []string, rows [][]string) error {
+	opts := []tablewriter.Option{
+		tablewriter.WithHeaderAutoFormat(tw.Off),
+		tablewriter.WithHeaderAlignment(tw.AlignLeft),
+		tablewriter.WithRowAlignment(tw.AlignLeft),
+	}
+	if !tty {
+		opts = append(opts,
+			tablewriter.WithRenderer(renderer.NewBlueprint(tw.Rendition{
+				Borders:  tw.BorderNone,
+				Symbols:  tw.NewSymbols(tw.StyleNone),
+				Settings: tw.Settings{Lines: tw.LinesNone, Separators: tw.SeparatorsNone},
+			})),
+			tablewriter.WithRowAutoWrap(tw.WrapNone),
+			tablewriter.WithHeaderAutoWrap(tw.WrapNone),
+			tablewriter.WithPadding(tw.Padding{Left: "", Right: "  ", Overwrite: true}))
+	}
+	var buf bytes.Buffer
+	t := tablewriter.NewTable(&buf, opts...)
+	t.Header(header)
+	for _, r := range rows {
+		if err := t.Append(r); err != nil {
+			return err
+		}
+	}
+	if err := t.Render(); err != nil {
+		return err
+	}
+	for line := range strings.Lines(buf.String()) {
+		if _, err := io.WriteString(w, strings.TrimRight(line, " \n")+"\n"); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func secs(v, max float64) string {
+	s := strconv.FormatFloat(v, 'f', 3, 64) + "s"
+	if max > 0 && v > max {
+		s += " (> " + strconv.FormatFloat(max, 'f', 3, 64) + "s)"
+	}
+	return s
+}
+
+func dash(s string) string {
+	if s == "" {
+		return "-"
+	}
+	return s
+}
+
+func yesNo(b bool) string {
+	if b {
+		return "yes"
+	}
+	return "no"
+}
+
+func okFail(b bool) string {
+	if b {
+		return "ok"
+	}
+	return "FAIL"
+}
+
+func passFail(b bool) string {
+	if b {
+		return "PASS"
+	}
+	return "FAIL"
+}

@@ -1,0 +1,156 @@
+package failover
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+)
+
+func TestHistoryAppendReadTrend(t *testing.T) {
+	dir := filepath.Join(t.TempDir(), "drills")
+	if reps, err := ReadHistory(dir); err != nil || reps != nil {
+		t.Fatalf("empty history: %v, %v", reps, err)
+	}
+	var all []Report
+	for i, b := range []float64{3.4, 3.3, 3.5, 5.0} {
+		r := Report{Pass: b < 4.391, Network: "intranought", VHID: 1, Trigger: "power-off", NewMaster: "router-003",
+			TakeoverS: 3.39, BlackoutS: b, Pair: "lab-cvl", Started: t0.Add(time.Duration(i) * time.Hour)}
+		all = append(all, r)
+		if err := AppendHistory(dir, []Report{r}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	failed := Report{Network: "intranought", Trigger: "demote", Pair: "lab-cvl", Started: t0}
+	all = append(all, failed)
+	if err := AppendHistory(dir, []Report{failed}); err != nil {
+		t.Fatal(err)
+	}
+	got, err := ReadHistory(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(all, got); diff != "" {
+		t.Fatalf("history (-want +got):\n%s", diff)
+	}
+	if fi, err := os.Stat(filepath.Join(dir, HistoryFile)); err != nil || fi.Mode().Perm() != 0o600 {
+		t.Errorf("history file mode: %v, %v", fi.Mode(), err)
+	}
+	want := []Trend{
+		{Pair: "lab-cvl", Network: "intranought", Trigger: "power-off", Runs: 4, Passed: 3, Last: t0.Add(3 * time.Hour), LastPass: false,
+			TakeoverMedianS: 3.39, TakeoverWorstS: 3.39, BlackoutMedianS: 3.45, BlackoutWorstS: 5.0, Direction: "worse"},
+		{Pair: "lab-cvl", Network: "intranought", Trigger: "demote", Runs: 1, Last: t0},
+	}
+	if diff := cmp.Diff(want, Trends(got)); diff != "" {
+		t.Errorf("Trends (-want +got):\n%s", diff)
+	}
+}
+
+func TestHistoryBadLine(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, HistoryFile), []byte("{\"pass\":true}\nnot json\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ReadHistory(dir); err == nil || !strings.Contains(err.Error(), "line 2") {
+		t.Errorf("ReadHistory of a bad line: %v, want an error naming line 2", err)
+	}
+}
+
+func TestDefaultHistoryDir(t *testing.T) {
+	env := func(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+	if d, _ := DefaultHistoryDir(env(map[string]string{"XDG_STATE_HOME": "/s", "HOME": "/h"})); d != "/s/carpvm/drills" {
+		t.Errorf("with XDG_STATE_HOME: %s", d)
+	}
+	if d, _ := DefaultHistoryDir(env(map[string]string{"HOME": "/h"})); d != "/h/.local/state/carpvm/drills" {
+		t.Errorf("with HOME: %s", d)
+	}
+	if _, err := DefaultHistoryDir(env(nil)); err == nil {
+		t.Error("no error without HOME")
+	}
+}
+
+func TestMedianDirection(t *testing.T) {
+	if m := Median([]float64{3, 1, 2}); m != 2 {
+		t.Errorf("Median odd = %v", m)
+	}
+	if m := Median([]float64{4, 1, 2, 3}); m != 2.5 {
+		t.Errorf("Median even = %v", m)
+	}
+	for _, tc := range []struct {
+		before, last float64
+		want         string
+	}{{1, 1.1, "steady"}, {1, 1.3, "worse"}, {1, 0.7, "better"}} {
+		if got := direction(tc.before, tc.last); got != tc.want {
+			t.Errorf("direction(%v, %v) = %s, want %s", tc.before, tc.last, got, tc.want)
+		}
+	}
+}
+
+func TestMetricsTextfile(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "carpvm_drill.prom")
+	hist := []Report{
+		{Pass: true, Pair: "routers", Network: "intranought", Trigger: "power-off", TakeoverS: 3.39, BlackoutS: 3.4, Started: t0},
+		{Pass: false, Pair: "routers", Network: "intranought", Trigger: "power-off", TakeoverS: 3.5, BlackoutS: 6.25, Started: t0.Add(time.Hour)},
+		{Pass: true, Pair: "routers", Network: "public", Trigger: "demote", TakeoverS: 0.01, BlackoutS: 0.02, Started: t0},
+	}
+	if err := WriteMetrics(path, hist); err != nil {
+		t.Fatal(err)
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := string(b)
+	for _, want := range []string{
+		`carpvm_drill_success{network="intranought",pair="routers",trigger="power-off"} 0`,
+		`carpvm_drill_blackout_seconds{network="intranought",pair="routers",trigger="power-off"} 6.25`,
+		`carpvm_drill_takeover_seconds{network="public",pair="routers",trigger="demote"} 0.01`,
+		`carpvm_drill_runs{network="intranought",pair="routers",trigger="power-off"} 2`,
+		`carpvm_drill_last_run_timestamp_seconds{network="intranought",pair="routers",trigger="power-off"} 1.7776404e+09`,
+		"# TYPE carpvm_drill_success gauge",
+	} {
+		if !strings.Contains(got, want) {
+			t.Errorf("metrics lack %q:\n%s", want, got)
+		}
+	}
+	// Written atomically: no temporary file left beside it.
+	entries, _ := os.ReadDir(filepath.Dir(path))
+	if len(entries) != 1 {
+		t.Errorf("directory holds %d files, want only the metrics file", len(entries))
+	}
+	if err := WriteMetrics(filepath.Join(t.TempDir(), "no", "such", "dir", "x.prom"), hist); err == nil {
+		t.Error("WriteMetrics into a missing directory succeeded")
+	}
+}
+
+func TestLock(t *testing.T) {
+	dir := t.TempDir()
+	l, err := TryLock(dir, "routers")
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = TryLock(dir, "routers")
+	if !errors.Is(err, ErrLocked) || !strings.Contains(err.Error(), "pid") {
+		t.Fatalf("second lock on the pair: %v, want ErrLocked naming the holder's pid", err)
+	}
+	other, err := TryLock(dir, "other pair/2")
+	if err != nil {
+		t.Fatalf("another pair: %v", err)
+	}
+	if filepath.Base(LockPath(dir, "other pair/2")) != "other_pair_2.lock" {
+		t.Errorf("lock path %s", LockPath(dir, "other pair/2"))
+	}
+	other.Unlock()
+	if err := l.Unlock(); err != nil {
+		t.Fatal(err)
+	}
+	again, err := TryLock(dir, "routers")
+	if err != nil {
+		t.Fatalf("lock after unlock: %v", err)
+	}
+	again.Unlock()
+}

@@ -1,0 +1,17 @@
+// Package lab builds the typical carpvm user's topology out of Linux
+// network namespaces, so that drills run on one machine (`carpvm lab
+// up|down|status`, issue 5): a switch namespace holding two Linux bridges
+// (learning switches, like the vSwitch), IntraNought and Public; router-002
+// and router-003 with a leg on each, running carpvm nodes (vhid 1 with VIP
+// 172.27.27.14/28 on IntraNought, vhid 2 with VIP 203.0.113.10/24 on Public,
+// router-003 with advskew 100, preempt on) or ucarp on router-003; and a
+// client namespace with a leg on each bridge, where a drill's witness and
+// prober run. The public legs use documentation addresses (203.0.113.0/24)
+// that exist only inside the namespaces.
+//
+// Every namespace is named with the lab's prefix (default "cvl-"), so that
+// Down removes exactly what Up made; the node processes, their logs, the
+// pass files (0600) and a state file live in the state directory (default
+// /run/carpvm-lab). Up is idempotent and cleans after itself when it fails.
+// Env drives drills in the lab (failover.Env).
+package lab

@@ -1,0 +1,338 @@
+package lab
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"strings"
+	"syscall"
+
+	"github.com/carpvm/carpvm/carp"
+	"github.com/carpvm/carpvm/carp/node"
+	"github.com/carpvm/carpvm/failover"
+)
+
+// Env drives drills in the lab (failover.Env): the witness and the prober
+// run in the client namespace; triggers act on the routers' namespaces and
+// the switch.
+type Env struct {
+	Lab *Lab
+}
+
+var _ failover.Env = (*Env)(nil)
+
+// Networks returns the drill networks of the lab, all or the one named.
+func (l *Lab) Networks(name string) ([]failover.Network, error) {
+	var out []failover.Network
+	for _, n := range Nets {
+		if name != "" && n.Name != name {
+			continue
+		}
+		out = append(out, failover.Network{
+			Name: n.Name, VHID: n.VHID, VIP: n.VIP.Addr(), AdvBase: uint8(l.Opts.AdvBase),
+			BackupSkew: AdvSkew[Router2], Routers: []string{Router1, Router2}, Preempt: true,
+		})
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("lab: no network %q; want intranought or public", name)
+	}
+	return out, nil
+}
+
+// Target implements failover.Env.
+func (e *Env) Target() string { return "lab " + e.Lab.Opts.Prefix }
+
+// Pair implements failover.Env.
+func (e *Env) Pair() string { return "lab-" + strings.TrimSuffix(e.Lab.Opts.Prefix, "-") }
+
+func labNet(n failover.Network) (Net, error) {
+	ln, ok := NetByName(n.Name)
+	if !ok {
+		return Net{}, fmt.Errorf("lab: no network %q", n.Name)
+	}
+	return ln, nil
+}
+
+// Gate implements failover.Env: every namespace and process is there and
+// router-002 or router-003 is master.
+func (e *Env) Gate(ctx context.Context, n failover.Network) (string, error) {
+	st := e.Lab.Status(ctx)
+	if err := st.Err(); err != nil {
+		return "", err
+	}
+	for _, ns := range st.Networks {
+		if ns.Name == n.Name {
+			return fmt.Sprintf("lab healthy: %d namespaces, %d processes, %s master %s", len(st.Namespaces), len(st.Procs), n.Name, dashed(ns.Master)), nil
+		}
+	}
+	return "", fmt.Errorf("lab: no network %q", n.Name)
+}
+
+func dashed(s string) string {
+	if s == "" {
+		return "unknown"
+	}
+	return s
+}
+
+// Observe implements failover.Env: a witness on the client's leg.
+func (e *Env) Observe(ctx context.Context, n failover.Network) (failover.Observer, error) {
+	ln, err := labNet(n)
+	if err != nil {
+		return nil, err
+	}
+	ns := e.Lab.ns(Client)
+	return failover.OpenWitness(failover.WitnessConfig{
+		Interface: ln.Leg, VIP: n.VIP, Source: ln.Addrs[Client].Addr(),
+		Enter: func(fn func() error) error { return inNamespace(ns, fn) },
+	})
+}
+
+// RouterName implements failover.Env.
+func (e *Env) RouterName(n failover.Network, src netip.Addr) string {
+	ln, err := labNet(n)
+	if err != nil {
+		return ""
+	}
+	for _, r := range []string{Router1, Router2} {
+		if ln.Addrs[r].Addr() == src {
+			return r
+		}
+	}
+	return ""
+}
+
+// VIPMAC implements failover.Env: the virtual MAC for a carpvm node, the
+// leg's own MAC for ucarp (which puts the VIP on its interface).
+func (e *Env) VIPMAC(n failover.Network, router string) net.HardwareAddr {
+	if e.Lab.kind(router) == PeerCarpvm {
+		return carp.VirtualMAC(n.VHID)
+	}
+	ln, err := labNet(n)
+	if err != nil {
+		return nil
+	}
+	mac, err := e.Lab.LegMAC(router, ln)
+	if err != nil {
+		return nil
+	}
+	return mac
+}
+
+// LegMAC is the MAC of member's leg on n.
+func (l *Lab) LegMAC(member string, n Net) (net.HardwareAddr, error) {
+	out, err := nsRun(context.Background(), l.ns(member), "cat", "/sys/class/net/"+n.Leg+"/address")
+	if err != nil {
+		return nil, err
+	}
+	return net.ParseMAC(strings.TrimSpace(out))
+}
+
+// Describe implements failover.Env.
+func (e *Env) Describe(t failover.Trigger, n failover.Network, router string) (string, string) {
+	ln, _ := labNet(n)
+	sw := e.Lab.ns(Switch)
+	switch t {
+	case failover.TriggerNICDisconnect:
+		return fmt.Sprintf("set %s's switch port %s down in %s (link lost on %s)", router, BridgePort(router, ln), sw, ln.Leg),
+			fmt.Sprintf("set %s up again", BridgePort(router, ln))
+	case failover.TriggerPowerOff:
+		return fmt.Sprintf("power %s off: SIGKILL its %s process(es), drop its switch ports", router, e.Lab.kind(router)),
+			fmt.Sprintf("power %s on: clear left-over VIPs, ports up, restart its %s process(es)", router, e.Lab.kind(router))
+	case failover.TriggerDemote:
+		if e.Lab.kind(router) == PeerUcarp {
+			return fmt.Sprintf("demote %s: SIGUSR2 to its ucarp for vhid %d (ucarp steps down, pauses 3 s)", router, n.VHID),
+				"nothing to undo: ucarp listens again after its pause"
+		}
+		return fmt.Sprintf("demote %s vhid %d over its control socket", router, n.VHID),
+			fmt.Sprintf("promote %s vhid %d over its control socket", router, n.VHID)
+	case failover.TriggerPartition:
+		return fmt.Sprintf("isolate %s and %s from each other on bridge %s (the client still reaches both)", BridgePort(Router1, ln), BridgePort(Router2, ln), ln.Bridge),
+			"heal: ports no longer isolated"
+	}
+	return string(t), ""
+}
+
+// Trigger implements failover.Env.
+func (e *Env) Trigger(ctx context.Context, t failover.Trigger, n failover.Network, router string) error {
+	ln, err := labNet(n)
+	if err != nil {
+		return err
+	}
+	sw := e.Lab.ns(Switch)
+	switch t {
+	case failover.TriggerNICDisconnect:
+		_, err := nsRun(ctx, sw, "ip", "link", "set", BridgePort(router, ln), "down")
+		return err
+	case failover.TriggerPowerOff:
+		e.Lab.stopRouter(router, syscall.SIGKILL)
+		if err := e.Lab.State.save(e.Lab.Opts.StateDir); err != nil {
+			return err
+		}
+		for _, x := range Nets {
+			if _, err := nsRun(ctx, sw, "ip", "link", "set", BridgePort(router, x), "down"); err != nil {
+				return err
+			}
+		}
+		return nil
+	case failover.TriggerDemote:
+		if e.Lab.kind(router) == PeerUcarp {
+			return e.Lab.signalUcarp(router, ln.Name, syscall.SIGUSR2)
+		}
+		_, err := node.Call(ctx, e.Lab.ControlSocket(router), node.Request{Command: node.CmdDemote, VHID: n.VHID})
+		return err
+	case failover.TriggerPartition:
+		for _, r := range []string{Router1, Router2} {
+			if _, err := nsRun(ctx, sw, "bridge", "link", "set", "dev", BridgePort(r, ln), "isolated", "on"); err != nil {
+				return err
+			}
+		}
+		return nil
+	}
+	return fmt.Errorf("lab: trigger %q is not supported", t)
+}
+
+// Undo implements failover.Env.
+func (e *Env) Undo(ctx context.Context, t failover.Trigger, n failover.Network, router string) error {
+	ln, err := labNet(n)
+	if err != nil {
+		return err
+	}
+	sw := e.Lab.ns(Switch)
+	switch t {
+	case failover.TriggerNICDisconnect:
+		_, err := nsRun(ctx, sw, "ip", "link", "set", BridgePort(router, ln), "up")
+		return err
+	case failover.TriggerPowerOff:
+		return e.Lab.powerOn(ctx, router)
+	case failover.TriggerDemote:
+		if e.Lab.kind(router) == PeerUcarp {
+			return nil
+		}
+		_, err := node.Call(ctx, e.Lab.ControlSocket(router), node.Request{Command: node.CmdPromote, VHID: n.VHID})
+		return err
+	case failover.TriggerPartition:
+		var errs []error
+		for _, r := range []string{Router1, Router2} {
+			if _, err := nsRun(ctx, sw, "bridge", "link", "set", "dev", BridgePort(r, ln), "isolated", "off"); err != nil {
+				errs = append(errs, err)
+			}
+		}
+		if len(errs) > 0 {
+			return errs[0]
+		}
+		return nil
+	}
+	return fmt.Errorf("lab: trigger %q is not supported", t)
+}
+
+// powerOn brings a "powered off" router back as a booting VM would: no
+// left-over VIP holders, links up, its CARP process(es) started afresh.
+func (l *Lab) powerOn(ctx context.Context, router string) error {
+	l.stopRouter(router, syscall.SIGKILL) // idempotent: nothing left normally
+	ns := l.ns(router)
+	out, err := nsRun(ctx, ns, "ip", "-o", "link", "show")
+	if err != nil {
+		return err
+	}
+	for _, line := range strings.Split(out, "\n") {
+		f := strings.Fields(line)
+		if len(f) < 2 {
+			continue
+		}
+		name, _, _ := strings.Cut(strings.TrimSuffix(f[1], ":"), "@")
+		if strings.HasPrefix(name, "carp") {
+			if _, err := nsRun(ctx, ns, "ip", "link", "del", name); err != nil {
+				return err
+			}
+		}
+	}
+	for _, n := range Nets {
+		// ucarp's VIP sits on the leg itself; a fresh boot has none.
+		_, _ = nsRun(ctx, ns, "ip", "addr", "del", n.VIP.String(), "dev", n.Leg)
+		if _, err := nsRun(ctx, l.ns(Switch), "ip", "link", "set", BridgePort(router, n), "up"); err != nil {
+			return err
+		}
+	}
+	if l.kind(router) == PeerCarpvm {
+		_ = os.Remove(l.ControlSocket(router))
+	}
+	if err := l.startRouter(router); err != nil {
+		return err
+	}
+	return l.State.save(l.Opts.StateDir)
+}
+
+func (l *Lab) signalUcarp(router, net string, sig syscall.Signal) error {
+	for _, p := range l.State.Procs {
+		if p.Router == router && p.Net == net && p.Kind == PeerUcarp && procAlive(p) {
+			return syscall.Kill(p.Pid, sig)
+		}
+	}
+	return fmt.Errorf("lab: no running ucarp for %s on %s", router, net)
+}
+
+// Relearned implements failover.Env: the switch's forwarding table has
+// mac on router's port of the network's bridge.
+func (e *Env) Relearned(ctx context.Context, n failover.Network, mac net.HardwareAddr, router string, _ failover.Measurement) (bool, string, error) {
+	ln, err := labNet(n)
+	if err != nil {
+		return false, "", err
+	}
+	fdb, err := e.Lab.FDB(ctx, ln)
+	if err != nil {
+		return false, "", err
+	}
+	port, want := fdb[mac.String()], BridgePort(router, ln)
+	if port == want {
+		return true, fmt.Sprintf("bridge %s forwards %s to %s (%s)", ln.Bridge, mac, want, router), nil
+	}
+	return false, fmt.Sprintf("bridge %s forwards %s to %q, want %s (%s)", ln.Bridge, mac, port, want, router), nil
+}
+
+// FDB is the learnt part of n's bridge forwarding table: MAC -> port.
+func (l *Lab) FDB(ctx context.Context, n Net) (map[string]string, error) {
+	out, err := nsRun(ctx, l.ns(Switch), "bridge", "fdb", "show", "br", n.Bridge)
+	if err != nil {
+		return nil, err
+	}
+	return ParseFDB(out), nil
+}
+
+// ParseFDB reads `bridge fdb show` lines ("00:00:5e:00:01:01 dev
+// r2-intra0 master IntraNought") and keeps the learnt ones.
+func ParseFDB(out string) map[string]string {
+	fdb := map[string]string{}
+	for _, line := range strings.Split(out, "\n") {
+		f := strings.Fields(line)
+		if len(f) < 3 || f[1] != "dev" || strings.Contains(line, "permanent") || strings.Contains(line, "static") {
+			continue
+		}
+		mac, err := net.ParseMAC(f[0])
+		if err != nil {
+			continue
+		}
+		fdb[mac.String()] = f[2]
+	}
+	return fdb
+}
+
+// LogTail returns the end of every process log, for failure messages.
+func (l *Lab) LogTail(lines int) string {
+	var b strings.Builder
+	for _, p := range l.State.Procs {
+		data, err := os.ReadFile(p.Log)
+		if err != nil {
+			continue
+		}
+		ls := strings.Split(strings.TrimRight(string(data), "\n"), "\n")
+		if len(ls) > lines {
+			ls = ls[len(ls)-lines:]
+		}
+		fmt.Fprintf(&b, "== %s ==\n%s\n", filepath.Base(p.Log), strings.Join(ls, "\n"))
+	}
+	return b.String()
+}

@@ -1,0 +1,539 @@
+package lab
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"log/slog"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	"github.com/carpvm/carpvm/carp/node"
+)
+
+// Lab is a lab that is up.
+type Lab struct {
+	Opts  Options
+	State *State
+	log   *slog.Logger
+}
+
+// Up builds the lab, or finds it already up with the same options. A
+// failed Up removes what it made.
+func Up(ctx context.Context, opts Options, log *slog.Logger) (l *Lab, already bool, err error) {
+	if opts, err = opts.withDefaults(); err != nil {
+		return nil, false, err
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	if err := available(opts.Peer); err != nil {
+		return nil, false, err
+	}
+	if opts.Executable == "" {
+		if opts.Executable, err = os.Executable(); err != nil {
+			return nil, false, fmt.Errorf("lab: find the carpvm binary: %w", err)
+		}
+	}
+	if err := os.MkdirAll(opts.StateDir, 0o700); err != nil {
+		return nil, false, fmt.Errorf("lab: state directory: %w", err)
+	}
+	st, err := loadState(opts.StateDir)
+	if err != nil {
+		return nil, false, err
+	}
+	if st != nil {
+		l := &Lab{Opts: opts, State: st, log: log}
+		if st.Prefix == opts.Prefix && st.Peer == opts.Peer && st.AdvBase == opts.AdvBase && l.health(ctx) == nil {
+			return l, true, nil
+		}
+		if st.Prefix != opts.Prefix {
+			return nil, false, fmt.Errorf("lab: %s holds a lab with prefix %q; run `carpvm lab down` for it first or use another state directory", opts.StateDir, st.Prefix)
+		}
+		log.Info("replacing the lab in the state directory", "peer", st.Peer, "advbase", st.AdvBase)
+		if err := Down(ctx, opts, log); err != nil {
+			return nil, false, err
+		}
+	}
+	l = &Lab{Opts: opts, State: &State{Prefix: opts.Prefix, Peer: opts.Peer, AdvBase: opts.AdvBase, Executable: opts.Executable, Created: time.Now().UTC()}, log: log}
+	if err := l.build(ctx); err != nil {
+		if derr := Down(context.WithoutCancel(ctx), opts, log); derr != nil {
+			err = errors.Join(err, fmt.Errorf("lab: cleaning after the failed up: %w", derr))
+		}
+		return nil, false, err
+	}
+	return l, false, nil
+}
+
+// Open returns the lab that is up in opts' state directory.
+func Open(opts Options, log *slog.Logger) (*Lab, error) {
+	opts, err := opts.withDefaults()
+	if err != nil {
+		return nil, err
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	st, err := loadState(opts.StateDir)
+	if err != nil {
+		return nil, err
+	}
+	if st == nil {
+		return nil, fmt.Errorf("lab: no lab is up in %s; run `carpvm lab up`", opts.StateDir)
+	}
+	opts.Prefix, opts.Peer, opts.AdvBase, opts.Executable = st.Prefix, st.Peer, st.AdvBase, st.Executable
+	return &Lab{Opts: opts, State: st, log: log}, nil
+}
+
+func available(peer string) error {
+	if os.Geteuid() != 0 {
+		return errors.New("lab: network namespaces need root (CAP_NET_ADMIN, CAP_SYS_ADMIN)")
+	}
+	tools := []string{"ip", "bridge"}
+	if peer == PeerUcarp {
+		tools = append(tools, "ucarp")
+	}
+	for _, t := range tools {
+		if _, err := exec.LookPath(t); err != nil {
+			return fmt.Errorf("lab: %s not found: %w", t, err)
+		}
+	}
+	return nil
+}
+
+// Available says why a lab cannot be built here (nil when it can).
+func Available(peer string) error { return available(peer) }
+
+func (l *Lab) ns(short string) string { return l.Opts.Namespace(short) }
+
+func (l *Lab) build(ctx context.Context) error {
+	dir := l.Opts.StateDir
+	if err := os.MkdirAll(dir, 0o700); err != nil {
+		return fmt.Errorf("lab: state directory: %w", err)
+	}
+	for _, short := range []string{Switch, Router1, Router2, Client} {
+		name := l.ns(short)
+		if _, err := os.Stat(filepath.Join("/run/netns", name)); err == nil {
+			// Left by an earlier lab of this prefix that lost its state.
+			if _, err := run(ctx, "ip", "netns", "del", name); err != nil {
+				return err
+			}
+		}
+		if _, err := run(ctx, "ip", "netns", "add", name); err != nil {
+			return err
+		}
+		l.State.Namespaces = append(l.State.Namespaces, name)
+		if err := l.State.save(dir); err != nil {
+			return err
+		}
+		if _, err := nsRun(ctx, name, "ip", "link", "set", "lo", "up"); err != nil {
+			return err
+		}
+	}
+	sw := l.ns(Switch)
+	for _, n := range Nets {
+		if _, err := nsRun(ctx, sw, "ip", "link", "add", n.Bridge, "type", "bridge",
+			"stp_state", "0", "mcast_snooping", "0", "forward_delay", "0"); err != nil {
+			return err
+		}
+		if _, err := nsRun(ctx, sw, "ip", "link", "set", n.Bridge, "up"); err != nil {
+			return err
+		}
+		for _, m := range Members {
+			port := BridgePort(m, n)
+			if _, err := run(ctx, "ip", "link", "add", n.Leg, "netns", l.ns(m), "type", "veth", "peer", "name", port, "netns", sw); err != nil {
+				return err
+			}
+			if _, err := nsRun(ctx, sw, "ip", "link", "set", port, "master", n.Bridge, "up"); err != nil {
+				return err
+			}
+			if _, err := nsRun(ctx, l.ns(m), "ip", "addr", "add", n.Addrs[m].String(), "dev", n.Leg); err != nil {
+				return err
+			}
+			if _, err := nsRun(ctx, l.ns(m), "ip", "link", "set", n.Leg, "up"); err != nil {
+				return err
+			}
+		}
+	}
+	for _, n := range Nets {
+		if err := writePass(filepath.Join(dir, n.Name+".pass")); err != nil {
+			return err
+		}
+	}
+	if err := l.writeScripts(); err != nil {
+		return err
+	}
+	for _, r := range []string{Router1, Router2} {
+		if err := l.startRouter(r); err != nil {
+			return err
+		}
+	}
+	if err := l.State.save(dir); err != nil {
+		return err
+	}
+	return l.waitMaster(ctx, Router1)
+}
+
+// writePass writes a fresh random passphrase (16 characters: ucarp and
+// the kernels keep at most 19) to path, 0600.
+func writePass(path string) error {
+	var b [12]byte
+	if _, err := rand.Read(b[:]); err != nil {
+		return fmt.Errorf("lab: passphrase: %w", err)
+	}
+	if err := os.WriteFile(path, []byte(base64.RawURLEncoding.EncodeToString(b[:])+"\n"), 0o600); err != nil {
+		return fmt.Errorf("lab: pass file: %w", err)
+	}
+	return nil
+}
+
+func (l *Lab) writeScripts() error {
+	up := "#!/bin/sh\n# carpvm lab: ucarp up script (interface, VIP, prefix length)\nexec ip address add \"$2/$3\" dev \"$1\"\n"
+	down := "#!/bin/sh\n# carpvm lab: ucarp down script\nexec ip address del \"$2/$3\" dev \"$1\"\n"
+	for name, body := range map[string]string{"vip-up.sh": up, "vip-down.sh": down} {
+		if err := os.WriteFile(filepath.Join(l.Opts.StateDir, name), []byte(body), 0o700); err != nil {
+			return fmt.Errorf("lab: script: %w", err)
+		}
+	}
+	return nil
+}
+
+// ControlSocket is the control socket of router's carpvm node.
+func (l *Lab) ControlSocket(router string) string {
+	return filepath.Join(l.Opts.StateDir, router+".sock")
+}
+
+func (l *Lab) kind(router string) string {
+	if router == Router2 && l.Opts.Peer == PeerUcarp {
+		return PeerUcarp
+	}
+	return PeerCarpvm
+}
+
+// startRouter starts router's CARP process(es) and records them.
+func (l *Lab) startRouter(router string) error {
+	dir := l.Opts.StateDir
+	if l.kind(router) == PeerCarpvm {
+		cfg := filepath.Join(dir, router+".yaml")
+		if err := os.WriteFile(cfg, []byte(l.nodeYAML(router)), 0o600); err != nil {
+			return fmt.Errorf("lab: node config: %w", err)
+		}
+		return l.start(Proc{Router: router, Kind: PeerCarpvm, Log: filepath.Join(dir, router+".log"),
+			Args: []string{l.Opts.Executable, "node", "run", "--config", cfg, "--log-level", "debug", "--control-socket", l.ControlSocket(router)}})
+	}
+	for _, n := range Nets {
+		args := []string{"ucarp",
+			"--interface=" + n.Leg, "--srcip=" + n.Addrs[router].Addr().String(), fmt.Sprintf("--vhid=%d", n.VHID),
+			"--passfile=" + filepath.Join(dir, n.Name+".pass"), "--addr=" + n.VIP.Addr().String(),
+			fmt.Sprintf("--advbase=%d", l.Opts.AdvBase), fmt.Sprintf("--advskew=%d", AdvSkew[router]),
+			"--preempt", "--shutdown",
+			"--upscript=" + filepath.Join(dir, "vip-up.sh"), "--downscript=" + filepath.Join(dir, "vip-down.sh"),
+			fmt.Sprintf("--xparam=%d", n.VIP.Bits()),
+		}
+		if err := l.start(Proc{Router: router, Net: n.Name, Kind: PeerUcarp, Log: filepath.Join(dir, router+"-"+n.Name+".log"), Args: args}); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (l *Lab) nodeYAML(router string) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "# carpvm lab: %s\ngroups:\n", router)
+	for _, n := range Nets {
+		fmt.Fprintf(&b, "  - interface: %s\n    vhid: %d\n    vips: [%s]\n    advbase: %d\n    advskew: %d\n    preempt: true\n    pass_file: %s\n",
+			n.Leg, n.VHID, n.VIP, l.Opts.AdvBase, AdvSkew[router], filepath.Join(l.Opts.StateDir, n.Name+".pass"))
+	}
+	return b.String()
+}
+
+// start runs p detached inside router's namespace (own session, output to
+// its log) and records its pid.
+func (l *Lab) start(p Proc) error {
+	logf, err := os.OpenFile(p.Log, os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
+	if err != nil {
+		return fmt.Errorf("lab: log file: %w", err)
+	}
+	defer logf.Close()
+	cmd := exec.Command("ip", append([]string{"netns", "exec", l.ns(p.Router)}, p.Args...)...)
+	cmd.Stdout, cmd.Stderr = logf, logf
+	cmd.Env = []string{"PATH=" + os.Getenv("PATH")}
+	cmd.SysProcAttr = &syscall.SysProcAttr{Setsid: true}
+	if err := cmd.Start(); err != nil {
+		return fmt.Errorf("lab: start %s in %s: %w", p.Args[0], p.Router, err)
+	}
+	// Reap it if it dies while this process lives (tests, drills); once
+	// this process exits, init adopts it.
+	go func() { _ = cmd.Wait() }()
+	p.Pid = cmd.Process.Pid
+	l.State.Procs = append(l.State.Procs, p)
+	l.log.Info("started", "router", p.Router, "kind", p.Kind, "pid", p.Pid, "log", p.Log)
+	return l.State.save(l.Opts.StateDir)
+}
+
+// stopRouter SIGKILLs router's processes and forgets them.
+func (l *Lab) stopRouter(router string, sig syscall.Signal) {
+	keep := l.State.Procs[:0]
+	for _, p := range l.State.Procs {
+		if p.Router != router {
+			keep = append(keep, p)
+			continue
+		}
+		if procAlive(p) {
+			_ = syscall.Kill(p.Pid, sig)
+			waitExit(p.Pid, 3*time.Second)
+		}
+	}
+	l.State.Procs = keep
+}
+
+// procAlive says whether p still runs (and is still ours: its command line
+// names the program we started, so that a recycled pid is left alone).
+func procAlive(p Proc) bool {
+	b, err := os.ReadFile("/proc/" + strconv.Itoa(p.Pid) + "/cmdline")
+	if err != nil || len(b) == 0 {
+		return false
+	}
+	stat, err := os.ReadFile("/proc/" + strconv.Itoa(p.Pid) + "/stat")
+	if err == nil {
+		// A zombie waits to be reaped: it is not running.
+		if f := strings.Fields(string(stat[strings.LastIndexByte(string(stat), ')')+1:])); len(f) > 0 && f[0] == "Z" {
+			return false
+		}
+	}
+	argv0, _, _ := strings.Cut(string(b), "\x00")
+	return filepath.Base(argv0) == filepath.Base(p.Args[0])
+}
+
+func waitExit(pid int, d time.Duration) {
+	deadline := time.Now().Add(d)
+	for time.Now().Before(deadline) {
+		if !procAlive(Proc{Pid: pid, Args: []string{procName(pid)}}) {
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+}
+
+func procName(pid int) string {
+	b, _ := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/cmdline")
+	argv0, _, _ := strings.Cut(string(b), "\x00")
+	if argv0 == "" {
+		return "\x00none"
+	}
+	return argv0
+}
+
+// waitMaster waits until router is master of every lab network.
+func (l *Lab) waitMaster(ctx context.Context, router string) error {
+	wait := time.Duration(3*l.Opts.AdvBase)*time.Second + 10*time.Second
+	deadline := time.Now().Add(wait)
+	var last error
+	for time.Now().Before(deadline) {
+		st := l.Status(ctx)
+		last = st.Err()
+		if last == nil {
+			ok := true
+			for _, n := range st.Networks {
+				if n.Master != router {
+					ok = false
+					last = fmt.Errorf("lab: %s: master is %q, want %s", n.Name, n.Master, router)
+				}
+			}
+			if ok {
+				return nil
+			}
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(100 * time.Millisecond):
+		}
+	}
+	return fmt.Errorf("lab: %s did not become master within %s: %v (logs in %s)", router, wait, last, l.Opts.StateDir)
+}
+
+// Down stops the lab's processes and removes its namespaces and state
+// files: exactly what Up made, found from the state file, and the lab's
+// four namespace names.
+func Down(ctx context.Context, opts Options, log *slog.Logger) error {
+	opts, err := opts.withDefaults()
+	if err != nil {
+		return err
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	st, err := loadState(opts.StateDir)
+	if err != nil {
+		return err
+	}
+	names := []string{opts.Namespace(Switch), opts.Namespace(Router1), opts.Namespace(Router2), opts.Namespace(Client)}
+	if st != nil {
+		if st.Prefix != opts.Prefix {
+			return fmt.Errorf("lab: %s holds a lab with prefix %q, not %q", opts.StateDir, st.Prefix, opts.Prefix)
+		}
+		for _, n := range st.Namespaces {
+			if !slices.Contains(names, n) {
+				names = append(names, n)
+			}
+		}
+		for _, p := range st.Procs {
+			if procAlive(p) {
+				_ = syscall.Kill(p.Pid, syscall.SIGTERM)
+			}
+		}
+	}
+	var errs []error
+	for _, name := range names {
+		if _, err := os.Stat(filepath.Join("/run/netns", name)); err != nil {
+			continue
+		}
+		// Anything still running inside (a node restarted by a drill, a
+		// script): it belongs to the lab.
+		if out, err := run(ctx, "ip", "netns", "pids", name); err == nil {
+			for _, f := range strings.Fields(out) {
+				if pid, err := strconv.Atoi(f); err == nil {
+					_ = syscall.Kill(pid, syscall.SIGTERM)
+					waitExit(pid, 2*time.Second)
+					_ = syscall.Kill(pid, syscall.SIGKILL)
+				}
+			}
+		}
+		if _, err := run(ctx, "ip", "netns", "del", name); err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		log.Info("removed namespace", "name", name)
+	}
+	if st != nil {
+		for _, p := range st.Procs {
+			_ = os.Remove(p.Log)
+		}
+	}
+	for _, f := range []string{"intranought.pass", "public.pass", "vip-up.sh", "vip-down.sh",
+		Router1 + ".yaml", Router2 + ".yaml", Router1 + ".sock", Router2 + ".sock", StateFile} {
+		if err := os.Remove(filepath.Join(opts.StateDir, f)); err != nil && !errors.Is(err, os.ErrNotExist) {
+			errs = append(errs, err)
+		}
+	}
+	_ = os.Remove(opts.StateDir) // only when empty
+	return errors.Join(errs...)
+}
+
+// NetStatus is one network's state in the lab.
+type NetStatus struct {
+	Name   string `json:"name"`
+	VHID   uint8  `json:"vhid"`
+	VIP    string `json:"vip"`
+	Master string `json:"master"`
+	// States by router: MASTER, BACKUP, INIT, or "running"/"stopped" for
+	// ucarp, which has no status interface.
+	States map[string]string `json:"states"`
+}
+
+// Status is the lab's health.
+type Status struct {
+	Prefix     string      `json:"prefix"`
+	StateDir   string      `json:"state_dir"`
+	Peer       string      `json:"peer"`
+	AdvBase    int         `json:"advbase"`
+	Namespaces []string    `json:"namespaces"`
+	Procs      []Proc      `json:"processes"`
+	Running    []bool      `json:"-"`
+	Networks   []NetStatus `json:"networks"`
+	Problems   []string    `json:"problems"`
+}
+
+// Err is nil when the lab is healthy, else its problems.
+func (s Status) Err() error {
+	if len(s.Problems) == 0 {
+		return nil
+	}
+	return errors.New("lab: " + strings.Join(s.Problems, "; "))
+}
+
+func (l *Lab) health(ctx context.Context) error { return l.Status(ctx).Err() }
+
+// Status inspects the lab: namespaces, processes, and each network's
+// master (from the carpvm nodes' control sockets).
+func (l *Lab) Status(ctx context.Context) Status {
+	st := Status{Prefix: l.Opts.Prefix, StateDir: l.Opts.StateDir, Peer: l.Opts.Peer, AdvBase: l.Opts.AdvBase, Procs: l.State.Procs}
+	for _, name := range l.State.Namespaces {
+		st.Namespaces = append(st.Namespaces, name)
+		if _, err := os.Stat(filepath.Join("/run/netns", name)); err != nil {
+			st.Problems = append(st.Problems, "namespace "+name+" is missing")
+		}
+	}
+	if len(l.State.Namespaces) < 4 {
+		st.Problems = append(st.Problems, "the lab is incomplete")
+	}
+	for _, p := range l.State.Procs {
+		alive := procAlive(p)
+		st.Running = append(st.Running, alive)
+		if !alive {
+			what := p.Router + " " + p.Kind
+			if p.Net != "" {
+				what += " (" + p.Net + ")"
+			}
+			st.Problems = append(st.Problems, what+" (pid "+strconv.Itoa(p.Pid)+") is not running; see "+p.Log)
+		}
+	}
+	nodeStates := map[string]map[uint8]string{}
+	for _, r := range []string{Router1, Router2} {
+		if l.kind(r) != PeerCarpvm {
+			continue
+		}
+		cctx, cancel := context.WithTimeout(ctx, 2*time.Second)
+		resp, err := node.Call(cctx, l.ControlSocket(r), node.Request{Command: node.CmdStatus})
+		cancel()
+		if err != nil || resp.Status == nil {
+			st.Problems = append(st.Problems, fmt.Sprintf("%s: no status: %v", r, err))
+			continue
+		}
+		nodeStates[r] = map[uint8]string{}
+		for _, g := range resp.Status.Groups {
+			nodeStates[r][g.VHID] = g.State.String()
+		}
+	}
+	for _, n := range Nets {
+		ns := NetStatus{Name: n.Name, VHID: n.VHID, VIP: n.VIP.String(), States: map[string]string{}}
+		for _, r := range []string{Router1, Router2} {
+			if l.kind(r) == PeerUcarp {
+				ns.States[r] = "stopped"
+				for i, p := range l.State.Procs {
+					if p.Router == r && p.Net == n.Name && i < len(st.Running) && st.Running[i] {
+						ns.States[r] = "running"
+					}
+				}
+				continue
+			}
+			s, ok := nodeStates[r][n.VHID]
+			if !ok {
+				s = "unknown"
+			}
+			ns.States[r] = s
+			if s == "MASTER" {
+				if ns.Master != "" {
+					ns.Master += "+"
+				}
+				ns.Master += r
+			}
+		}
+		// ucarp has no status interface: it is master when the carpvm
+		// node is not.
+		if ns.Master == "" && l.Opts.Peer == PeerUcarp && ns.States[Router2] == "running" && ns.States[Router1] == "BACKUP" {
+			ns.Master = Router2
+		}
+		st.Networks = append(st.Networks, ns)
+	}
+	return st
+}

@@ -1,0 +1,170 @@
+package lab
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"testing"
+)
+
+// carpvmBin is the carpvm binary the labs' nodes run, built once by
+// TestMain (the test binary itself is not carpvm).
+var carpvmBin string
+
+func TestMain(m *testing.M) {
+	code := func() int {
+		if Available(PeerCarpvm) != nil {
+			return m.Run() // the lab tests skip themselves
+		}
+		dir, err := os.MkdirTemp("", "carpvm-lab-bin-")
+		if err != nil {
+			fmt.Fprintln(os.Stderr, err)
+			return 1
+		}
+		defer os.RemoveAll(dir)
+		carpvmBin = filepath.Join(dir, "carpvm")
+		out, err := exec.Command("go", "build", "-o", carpvmBin, "github.com/carpvm/carpvm/cmd/carpvm").CombinedOutput()
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "build carpvm for the lab: %v\n%s", err, out)
+			return 1
+		}
+		return m.Run()
+	}()
+	os.Exit(code)
+}
+
+// testOptions are a lab of the test's own: a unique prefix and a state
+// directory under the test's temporary directory.
+func testOptions(t testing.TB, peer string) Options {
+	t.Helper()
+	if err := Available(peer); err != nil {
+		t.Skipf("skipping: %v", err)
+	}
+	var b [2]byte
+	_, _ = rand.Read(b[:])
+	return Options{
+		Prefix:     fmt.Sprintf("t%d%s-", os.Getpid()%100000, hex.EncodeToString(b[:])),
+		StateDir:   filepath.Join(t.TempDir(), "lab"),
+		Peer:       peer,
+		AdvBase:    1,
+		Executable: carpvmBin,
+	}
+}
+
+// upLab brings a lab up and takes it down when the test ends, even when it
+// fails.
+func upLab(t testing.TB, opts Options) *Lab {
+	t.Helper()
+	t.Cleanup(func() {
+		if err := Down(context.Background(), opts, nil); err != nil {
+			t.Errorf("lab down: %v", err)
+		}
+		for _, short := range []string{Switch, Router1, Router2, Client} {
+			if _, err := os.Stat(filepath.Join("/run/netns", opts.Namespace(short))); err == nil {
+				t.Errorf("namespace %s left after down", opts.Namespace(short))
+			}
+		}
+	})
+	l, _, err := Up(context.Background(), opts, nil)
+	if err != nil {
+		t.Fatalf("lab up: %v", err)
+	}
+	return l
+}
+
+func TestLabUpIdempotentDown(t *testing.T) {
+	opts := testOptions(t, PeerCarpvm)
+	l := upLab(t, opts)
+	st := l.Status(context.Background())
+	if err := st.Err(); err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range st.Networks {
+		if n.Master != Router1 || n.States[Router2] != "BACKUP" {
+			t.Errorf("%s: master %q, states %v; want router-002 master, router-003 backup", n.Name, n.Master, n.States)
+		}
+	}
+	pids := fmt.Sprint(l.State.Procs)
+	l2, already, err := Up(context.Background(), opts, nil)
+	if err != nil || !already || fmt.Sprint(l2.State.Procs) != pids {
+		t.Errorf("second up: already %t, err %v, procs %v (were %s)", already, err, l2.State.Procs, pids)
+	}
+	for _, n := range Nets {
+		fi, err := os.Stat(filepath.Join(opts.StateDir, n.Name+".pass"))
+		if err != nil || fi.Mode().Perm() != 0o600 {
+			t.Errorf("pass file %s: %v %v", n.Name, fi.Mode(), err)
+		}
+	}
+	// The passphrase never reaches a process's arguments.
+	pass, _ := os.ReadFile(filepath.Join(opts.StateDir, "intranought.pass"))
+	for _, p := range l.State.Procs {
+		cmdline, _ := os.ReadFile(fmt.Sprintf("/proc/%d/cmdline", p.Pid))
+		if len(pass) > 1 && containsBytes(cmdline, pass[:len(pass)-1]) {
+			t.Errorf("%s's command line holds the passphrase", p.Router)
+		}
+	}
+	opened, err := Open(Options{Prefix: opts.Prefix, StateDir: opts.StateDir}, nil)
+	if err != nil || opened.Opts.Executable != carpvmBin {
+		t.Errorf("Open: %v, %v", opened, err)
+	}
+}
+
+func containsBytes(hay, needle []byte) bool {
+	return len(needle) > 0 && len(hay) >= len(needle) && string(hay) != "" && (func() bool {
+		for i := 0; i+len(needle) <= len(hay); i++ {
+			if string(hay[i:i+len(needle)]) == string(needle) {
+				return true
+			}
+		}
+		return false
+	})()
+}
+
+func TestLabFailedUpCleansUp(t *testing.T) {
+	opts := testOptions(t, PeerCarpvm)
+	opts.Executable = "/bin/false" // the nodes die at once: no master ever
+	_, _, err := Up(context.Background(), opts, nil)
+	if err == nil {
+		Down(context.Background(), opts, nil)
+		t.Fatal("up with dead nodes succeeded")
+	}
+	for _, short := range []string{Switch, Router1, Router2, Client} {
+		if _, serr := os.Stat(filepath.Join("/run/netns", opts.Namespace(short))); serr == nil {
+			t.Errorf("namespace %s left after a failed up", opts.Namespace(short))
+		}
+	}
+	if _, serr := os.Stat(filepath.Join(opts.StateDir, StateFile)); serr == nil {
+		t.Error("state file left after a failed up")
+	}
+}
+
+func TestParseFDB(t *testing.T) {
+	out := "33:33:00:00:00:01 dev IntraNought self permanent\n00:00:5e:00:01:01 dev r3-intra0 master IntraNought\nde:ad:be:ef:00:01 dev r2-intra0 vlan 1 master IntraNought permanent\n"
+	got := ParseFDB(out)
+	if len(got) != 1 || got["00:00:5e:00:01:01"] != "r3-intra0" {
+		t.Errorf("ParseFDB = %v", got)
+	}
+}
+
+func TestOptionsValidation(t *testing.T) {
+	for _, o := range []Options{{Prefix: "Bad Prefix"}, {Peer: "keepalived"}, {AdvBase: 300}} {
+		if _, err := o.withDefaults(); err == nil {
+			t.Errorf("%+v accepted", o)
+		}
+	}
+	o, err := Options{}.withDefaults()
+	if err != nil || o.Prefix != DefaultPrefix || o.StateDir != DefaultStateDir || o.Peer != PeerCarpvm || o.AdvBase != 1 {
+		t.Errorf("defaults %+v, %v", o, err)
+	}
+	for _, m := range Members {
+		for _, n := range Nets {
+			if p := BridgePort(m, n); len(p) > 15 {
+				t.Errorf("bridge port %q longer than 15 bytes", p)
+			}
+		}
+	}
+}

@@ -1,0 +1,71 @@
+package lab
+
+import (
+	"encoding/json"
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"time"
+)
+
+// StateFile is the lab's state file in its state directory.
+const StateFile = "state.json"
+
+// Proc is a process the lab started.
+type Proc struct {
+	Router string `json:"router"`
+	// Net is the network of a ucarp process ("" for a carpvm node, which
+	// runs every group).
+	Net  string   `json:"net,omitempty"`
+	Kind string   `json:"kind"` // carpvm or ucarp
+	Pid  int      `json:"pid"`
+	Args []string `json:"args"` // argv after `ip netns exec NS`
+	Log  string   `json:"log"`
+}
+
+// State is what Up made, saved so that Down, Status and drills in other
+// processes find it.
+type State struct {
+	Prefix     string    `json:"prefix"`
+	Peer       string    `json:"peer"`
+	AdvBase    int       `json:"advbase"`
+	Executable string    `json:"executable"`
+	Namespaces []string  `json:"namespaces"`
+	Procs      []Proc    `json:"procs"`
+	Created    time.Time `json:"created"`
+}
+
+func statePath(dir string) string { return filepath.Join(dir, StateFile) }
+
+// loadState reads dir's state; (nil, nil) when there is none.
+func loadState(dir string) (*State, error) {
+	b, err := os.ReadFile(statePath(dir))
+	if errors.Is(err, os.ErrNotExist) {
+		return nil, nil
+	}
+	if err != nil {
+		return nil, fmt.Errorf("lab: read state: %w", err)
+	}
+	var st State
+	if err := json.Unmarshal(b, &st); err != nil {
+		return nil, fmt.Errorf("lab: state file %s: %w", statePath(dir), err)
+	}
+	return &st, nil
+}
+
+// save writes the state atomically, 0600.
+func (st *State) save(dir string) error {
+	b, err := json.MarshalIndent(st, "", "  ")
+	if err != nil {
+		return err
+	}
+	tmp := statePath(dir) + ".tmp"
+	if err := os.WriteFile(tmp, append(b, '\n'), 0o600); err != nil {
+		return fmt.Errorf("lab: write state: %w", err)
+	}
+	if err := os.Rename(tmp, statePath(dir)); err != nil {
+		return fmt.Errorf("lab: write state: %w", err)
+	}
+	return nil
+}

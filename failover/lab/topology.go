@@ -1,0 +1,130 @@
+package lab
+
+import (
+	"fmt"
+	"net/netip"
+	"regexp"
+)
+
+// Defaults.
+const (
+	DefaultPrefix   = "cvl-"
+	DefaultStateDir = "/run/carpvm-lab"
+	DefaultAdvBase  = 1
+)
+
+// Peers: what runs on router-003.
+const (
+	PeerCarpvm = "carpvm"
+	PeerUcarp  = "ucarp"
+)
+
+// Router names, as the typical user's VMs are named.
+const (
+	Router1 = "router-002"
+	Router2 = "router-003"
+	Client  = "client"
+	Switch  = "sw"
+)
+
+// Net is one of the lab's two CARP networks.
+type Net struct {
+	Name string // intranought, public (as in config.Simulator())
+	// Bridge is the bridge's name in the switch namespace; Leg the
+	// interface name of every namespace's leg on it.
+	Bridge, Leg string
+	VHID        uint8
+	VIP         netip.Prefix
+	// Addrs are the routers' and the client's own addresses.
+	Addrs map[string]netip.Prefix
+}
+
+// Nets are the lab's networks, in the order of config.Simulator().
+var Nets = []Net{
+	{
+		Name: "intranought", Bridge: "IntraNought", Leg: "intra0", VHID: 1,
+		VIP: netip.MustParsePrefix("172.27.27.14/28"),
+		Addrs: map[string]netip.Prefix{
+			Router1: netip.MustParsePrefix("172.27.27.11/28"),
+			Router2: netip.MustParsePrefix("172.27.27.12/28"),
+			Client:  netip.MustParsePrefix("172.27.27.13/28"),
+		},
+	},
+	{
+		Name: "public", Bridge: "Public", Leg: "pub0", VHID: 2,
+		VIP: netip.MustParsePrefix("203.0.113.10/24"),
+		Addrs: map[string]netip.Prefix{
+			Router1: netip.MustParsePrefix("203.0.113.2/24"),
+			Router2: netip.MustParsePrefix("203.0.113.3/24"),
+			Client:  netip.MustParsePrefix("203.0.113.100/24"),
+		},
+	},
+}
+
+// AdvSkew is each router's advskew.
+var AdvSkew = map[string]uint8{Router1: 0, Router2: 100}
+
+// Members are the namespaces with a leg on every bridge.
+var Members = []string{Router1, Router2, Client}
+
+// NetByName returns the lab network named name.
+func NetByName(name string) (Net, bool) {
+	for _, n := range Nets {
+		if n.Name == name {
+			return n, true
+		}
+	}
+	return Net{}, false
+}
+
+// Options say which lab: its names, where its state lives, what runs.
+type Options struct {
+	// Prefix starts every namespace name (default DefaultPrefix).
+	Prefix string
+	// StateDir holds the state file, pass files, logs and control
+	// sockets (default DefaultStateDir).
+	StateDir string
+	// Peer runs on router-003: PeerCarpvm (default) or PeerUcarp.
+	Peer string
+	// AdvBase in seconds, 1..255; 0 means DefaultAdvBase.
+	AdvBase int
+	// Executable is the carpvm binary the nodes run (default: this one).
+	Executable string
+}
+
+var validPrefix = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,19}$`)
+
+func (o Options) withDefaults() (Options, error) {
+	if o.Prefix == "" {
+		o.Prefix = DefaultPrefix
+	}
+	if !validPrefix.MatchString(o.Prefix) {
+		return o, fmt.Errorf("lab: prefix %q: want 1..20 lower-case letters, digits or '-'", o.Prefix)
+	}
+	if o.StateDir == "" {
+		o.StateDir = DefaultStateDir
+	}
+	if o.Peer == "" {
+		o.Peer = PeerCarpvm
+	}
+	if o.Peer != PeerCarpvm && o.Peer != PeerUcarp {
+		return o, fmt.Errorf("lab: peer %q: want carpvm or ucarp", o.Peer)
+	}
+	if o.AdvBase == 0 {
+		o.AdvBase = DefaultAdvBase
+	}
+	if o.AdvBase < 1 || o.AdvBase > 255 {
+		return o, fmt.Errorf("lab: advbase %d: want seconds in 1..255", o.AdvBase)
+	}
+	return o, nil
+}
+
+// Namespace is the full name of the lab namespace short (sw, router-002...).
+func (o Options) Namespace(short string) string { return o.Prefix + short }
+
+// BridgePort is the name, in the switch namespace, of member's port on
+// net's bridge: "r2-intra0", "cl-pub0" (at most 15 bytes).
+func BridgePort(member string, n Net) string {
+	tag := map[string]string{Router1: "r2", Router2: "r3", Client: "cl"}[member]
+	return tag + "-" + n.Leg
+}

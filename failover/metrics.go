@@ -1,0 +1,57 @@
+package failover
+
+import (
+	"fmt"
+
+	"github.com/prometheus/client_golang/prometheus"
+)
+
+// WriteMetrics writes Prometheus textfile metrics (for node_exporter's
+// textfile collector) describing the last run of every pair, network and
+// trigger in history, atomically (a temporary file renamed over path).
+func WriteMetrics(path string, history []Report) error {
+	labels := []string{"pair", "network", "trigger"}
+	lastRun := prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "carpvm_drill_last_run_timestamp_seconds", Help: "Start of the last failover drill, in seconds since the epoch.",
+	}, labels)
+	success := prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "carpvm_drill_success", Help: "1 when the last failover drill passed, 0 when it failed.",
+	}, labels)
+	takeover := prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "carpvm_drill_takeover_seconds", Help: "Last drill: last advert of the old master to first advert of the new one.",
+	}, labels)
+	blackout := prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "carpvm_drill_blackout_seconds", Help: "Last drill: client blackout, last good reply to first good reply from the VIP.",
+	}, labels)
+	runs := prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "carpvm_drill_runs", Help: "Failover drills recorded in the history.",
+	}, labels)
+	reg := prometheus.NewRegistry()
+	for _, c := range []prometheus.Collector{lastRun, success, takeover, blackout, runs} {
+		if err := reg.Register(c); err != nil {
+			return fmt.Errorf("failover: metrics: %w", err)
+		}
+	}
+	for _, t := range Trends(history) {
+		var last Report
+		for _, r := range history {
+			if r.Pair == t.Pair && r.Network == t.Network && r.Trigger == t.Trigger {
+				last = r
+			}
+		}
+		l := prometheus.Labels{"pair": t.Pair, "network": t.Network, "trigger": t.Trigger}
+		lastRun.With(l).Set(float64(last.Started.UnixNano()) / 1e9)
+		ok := 0.0
+		if last.Pass {
+			ok = 1
+		}
+		success.With(l).Set(ok)
+		takeover.With(l).Set(last.TakeoverS)
+		blackout.With(l).Set(last.BlackoutS)
+		runs.With(l).Set(float64(t.Runs))
+	}
+	if err := prometheus.WriteToTextfile(path, reg); err != nil {
+		return fmt.Errorf("failover: write metrics %s: %w", path, err)
+	}
+	return nil
+}

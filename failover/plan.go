@@ -1,0 +1,75 @@
+package failover
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"strings"
+)
+
+// Step is one step of a drill's plan, as --dry-run prints it.
+type Step struct {
+	Network string `json:"network"`
+	Phase   string `json:"phase"`
+	Action  string `json:"action"`
+}
+
+// Plan says what a drill would do, touching nothing. The master is not
+// known before the baseline: the plan names the preferred one.
+func Plan(env Env, t Trigger, nets []Network, opts Options) []Step {
+	var steps []Step
+	for _, n := range nets {
+		master := ""
+		if len(n.Routers) > 0 {
+			master = n.Routers[0]
+		}
+		d := &drill{opts: opts, n: n}
+		trig, undo := env.Describe(t, n, master)
+		add := func(phase, format string, args ...any) {
+			steps = append(steps, Step{Network: n.Name, Phase: phase, Action: fmt.Sprintf(format, args...)})
+		}
+		gate := "check the pair (" + env.Target() + ")"
+		if opts.Force {
+			gate += "; go on if it fails (--force)"
+		} else {
+			gate += "; stop here if it fails"
+		}
+		add(PhaseGate, "%s", gate)
+		add(PhaseBaseline, "witness vhid %d and probe VIP %s every %s (ARP + ICMP); identify the master (expected %s), check the VIP's MAC", n.VHID, n.VIP, ProbeInterval, master)
+		add(PhaseTrigger, "%s", trig)
+		add(PhaseMeasure, "wait at most %s for a new master and the VIP's replies; takeover objective %s, blackout objective %s (master-down %s)",
+			d.deadline(), d.maxTakeover(), d.maxBlackout(), n.MasterDown())
+		if t == TriggerPartition {
+			add(PhaseMeasure, "after two adverts of split brain: %s; wait for one master", undo)
+			undo = "nothing more to undo"
+		}
+		want := "one master"
+		if n.Preempt && master != "" {
+			want = master + " master again (preempt)"
+		}
+		add(PhaseRestore, "%s; wait for %s", undo, want)
+		add(PhaseReport, "report; append to the history")
+	}
+	return steps
+}
+
+// WritePlan prints a plan as a table, or JSON.
+func WritePlan(w io.Writer, tty, asJSON bool, steps []Step) error {
+	if asJSON {
+		enc := json.NewEncoder(w)
+		enc.SetIndent("", "  ")
+		if steps == nil {
+			steps = []Step{}
+		}
+		return enc.Encode(map[string]any{"dry_run": true, "plan": steps})
+	}
+	rows := make([][]string, len(steps))
+	for i, s := range steps {
+		rows[i] = []string{s.Network, s.Phase, s.Action}
+	}
+	if err := writeTable(w, tty, []string{"NETWORK", "PHASE", "ACTION"}, rows); err != nil {
+		return err
+	}
+	_, err := io.WriteString(w, "\ndry run: "+strings.TrimSpace("nothing was touched")+"\n")
+	return err
+}

@@ -1,0 +1,104 @@
+package failover
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"time"
+)
+
+// Phase names, in the order a drill runs them.
+const (
+	PhaseGate     = "gate"
+	PhaseBaseline = "baseline"
+	PhaseTrigger  = "trigger"
+	PhaseMeasure  = "measure"
+	PhaseRestore  = "restore"
+	PhaseReport   = "report"
+)
+
+// Phase is one phase's outcome.
+type Phase struct {
+	Name   string `json:"name"`
+	OK     bool   `json:"ok"`
+	Detail string `json:"detail"`
+}
+
+// Report is one network's drill, as `carpvm drill -o json` prints it
+// (DESIGN.md "Drill report"); the fields after Phases are additions.
+type Report struct {
+	Pass         bool    `json:"pass"`
+	Network      string  `json:"network"`
+	VHID         int     `json:"vhid"`
+	Trigger      string  `json:"trigger"`
+	OldMaster    string  `json:"old_master"`
+	NewMaster    string  `json:"new_master"`
+	TakeoverS    float64 `json:"takeover_s"`
+	BlackoutS    float64 `json:"blackout_s"`
+	VIPMACAfter  string  `json:"vip_mac_after"`
+	MACRelearned bool    `json:"mac_relearned"`
+	Restored     bool    `json:"restored"`
+	Phases       []Phase `json:"phases"`
+
+	// Target is what was drilled ("lab cvl-", or the vCenter URL).
+	Target string `json:"target"`
+	// Pair is the router pair's name.
+	Pair    string    `json:"pair"`
+	Started time.Time `json:"started"`
+	// DurationS is the whole drill's wall time.
+	DurationS float64 `json:"duration_s"`
+	// MasterDownS is the backup's theoretical takeover time,
+	// 3*advbase + advskew/256.
+	MasterDownS  float64 `json:"master_down_s"`
+	MaxTakeoverS float64 `json:"max_takeover_s"`
+	MaxBlackoutS float64 `json:"max_blackout_s"`
+	// TriggerToMasterS is from the trigger to the new master's first advert.
+	TriggerToMasterS float64 `json:"trigger_to_master_s"`
+	// GARPs counts the gratuitous ARPs for the VIP seen after the trigger.
+	GARPs int `json:"garps"`
+	// SplitBrainS is how long both routers advertised (partition only).
+	SplitBrainS *float64 `json:"split_brain_s,omitempty"`
+}
+
+// Phase returns the phase named name and whether the drill reached it.
+func (r *Report) Phase(name string) (Phase, bool) {
+	for _, p := range r.Phases {
+		if p.Name == name {
+			return p, true
+		}
+	}
+	return Phase{}, false
+}
+
+func (r *Report) addPhase(name string, ok bool, format string, args ...any) {
+	r.Phases = append(r.Phases, Phase{Name: name, OK: ok, Detail: fmt.Sprintf(format, args...)})
+}
+
+// Passed reports whether every report passed (and there is at least one).
+func Passed(reps []Report) bool {
+	for _, r := range reps {
+		if !r.Pass {
+			return false
+		}
+	}
+	return len(reps) > 0
+}
+
+// WriteJSON prints one report as an object, several as a list (DESIGN.md:
+// a list when --network is unset).
+func WriteJSON(w io.Writer, reps []Report, list bool) error {
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	if !list && len(reps) == 1 {
+		return enc.Encode(reps[0])
+	}
+	if reps == nil {
+		reps = []Report{}
+	}
+	return enc.Encode(reps)
+}
+
+// seconds rounds a duration to milliseconds, in seconds.
+func seconds(d time.Duration) float64 {
+	return float64(d.Round(time.Millisecond)) / float64(time.Second)
+}

@@ -1,0 +1,248 @@
+package failover
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net"
+	"net/netip"
+	"os"
+	"os/exec"
+	"strings"
+	"time"
+
+	"github.com/carpvm/carpvm/config"
+)
+
+// VSphereOps are the vSphere operations a drill needs
+// (*vsphere.Session has them).
+type VSphereOps interface {
+	SetNICConnected(ctx context.Context, vm, portgroup string, connected bool) error
+	PowerOff(ctx context.Context, vm string) error
+	PowerOn(ctx context.Context, vm string) error
+}
+
+// VSphereEnv drills a router pair on vSphere: triggers through the
+// vSphere API (or the user's command, for demote), packets through a
+// witness on an interface of this machine attached to the CARP segment.
+type VSphereEnv struct {
+	Ops    VSphereOps
+	Config *config.Config
+	// URL names the target in reports (no credentials).
+	URL string
+	// Interface is the witness's interface on the segment (--interface).
+	Interface string
+	// Command demotes the master (--command), RestoreCommand undoes it
+	// (--restore-command; optional). They run with sh -c and get
+	// CARPVM_ROUTER, CARPVM_VM, CARPVM_NETWORK, CARPVM_VHID and
+	// CARPVM_INTERFACE in their environment.
+	Command, RestoreCommand string
+	// CheckGate runs the preflight (nil: no gate, which passes).
+	CheckGate func(ctx context.Context, n Network) (string, error)
+	// OpenObserver opens the witness; nil means OpenWitness on Interface.
+	OpenObserver func(ctx context.Context, n Network) (Observer, error)
+}
+
+var _ Env = (*VSphereEnv)(nil)
+
+// Networks returns the drill networks of the configuration, all or the
+// one named. Every router needs an address on the network
+// (networks[].addresses), or the witness cannot tell which one advertises.
+func (e *VSphereEnv) Networks(name string) ([]Network, error) {
+	c := e.Config
+	if len(c.Pair.Routers) < 2 {
+		return nil, &config.Error{Key: "pair.routers", Msg: "a drill needs two routers"}
+	}
+	var out []Network
+	for i, n := range c.Networks {
+		if name != "" && n.Name != name {
+			continue
+		}
+		if len(n.VIPs) == 0 || !n.VIPs[0].Addr().Is4() {
+			return nil, &config.Error{Key: fmt.Sprintf("networks[%d].vips", i), Msg: "a drill probes the first VIP, which must be IPv4"}
+		}
+		var routers []string
+		var skew uint8
+		for j, r := range c.Pair.Routers {
+			if _, ok := n.Addresses[r.Name]; !ok {
+				return nil, &config.Error{Key: fmt.Sprintf("networks[%d].addresses", i),
+					Msg: fmt.Sprintf("no address for router %s: the drill's witness tells the routers apart by the source address of their adverts; add %s: <its address on %s>", r.Name, r.Name, n.Name)}
+			}
+			routers = append(routers, r.Name)
+			if j > 0 {
+				skew = max(skew, uint8(r.AdvSkew))
+			}
+		}
+		advbase := n.AdvBase
+		if advbase == 0 {
+			advbase = 1
+		}
+		out = append(out, Network{
+			Name: n.Name, VHID: uint8(n.VHID), VIP: n.VIPs[0].Addr(), AdvBase: uint8(advbase),
+			BackupSkew: skew, Routers: routers, Preempt: true,
+		})
+	}
+	if len(out) == 0 {
+		return nil, &config.Error{Key: "--network", Msg: fmt.Sprintf("no network named %q in the configuration", name)}
+	}
+	return out, nil
+}
+
+func (e *VSphereEnv) network(n Network) (config.Network, error) {
+	cn, ok := e.Config.Network(n.Name)
+	if !ok {
+		return cn, fmt.Errorf("failover: no network %q in the configuration", n.Name)
+	}
+	return cn, nil
+}
+
+func (e *VSphereEnv) vm(router string) string {
+	for _, r := range e.Config.Pair.Routers {
+		if r.Name == router {
+			return r.VM
+		}
+	}
+	return router
+}
+
+// Target implements Env.
+func (e *VSphereEnv) Target() string { return e.URL }
+
+// Pair implements Env.
+func (e *VSphereEnv) Pair() string { return e.Config.Pair.Name }
+
+// Gate implements Env.
+func (e *VSphereEnv) Gate(ctx context.Context, n Network) (string, error) {
+	if e.CheckGate == nil {
+		return "no gate configured", nil
+	}
+	return e.CheckGate(ctx, n)
+}
+
+// Observe implements Env.
+func (e *VSphereEnv) Observe(ctx context.Context, n Network) (Observer, error) {
+	if e.OpenObserver != nil {
+		return e.OpenObserver(ctx, n)
+	}
+	if e.Interface == "" {
+		return nil, errors.New("failover: no witness interface; pass --interface IF, an interface of this machine on the CARP segment")
+	}
+	return OpenWitness(WitnessConfig{Interface: e.Interface, VIP: n.VIP})
+}
+
+// RouterName implements Env, from networks[].addresses.
+func (e *VSphereEnv) RouterName(n Network, src netip.Addr) string {
+	cn, err := e.network(n)
+	if err != nil {
+		return ""
+	}
+	for name, p := range cn.Addresses {
+		if p.Addr() == src {
+			return name
+		}
+	}
+	return ""
+}
+
+// VIPMAC implements Env: the network's vmac (OVH IPFO) if set, else the
+// CARP virtual MAC.
+func (e *VSphereEnv) VIPMAC(n Network, _ string) net.HardwareAddr {
+	cn, err := e.network(n)
+	if err != nil {
+		return nil
+	}
+	if cn.VMAC != nil {
+		return cn.VMAC
+	}
+	return cn.VirtualMAC()
+}
+
+// Describe implements Env.
+func (e *VSphereEnv) Describe(t Trigger, n Network, router string) (string, string) {
+	cn, _ := e.network(n)
+	vm := e.vm(router)
+	switch t {
+	case TriggerNICDisconnect:
+		return fmt.Sprintf("disconnect VM %s's NIC on portgroup %s (ReconfigVM_Task, Connectable.Connected=false)", vm, cn.Portgroup),
+			fmt.Sprintf("reconnect VM %s's NIC on portgroup %s", vm, cn.Portgroup)
+	case TriggerPowerOff:
+		return fmt.Sprintf("power VM %s off (hard)", vm), fmt.Sprintf("power VM %s on", vm)
+	case TriggerDemote:
+		undo := "nothing to undo (no --restore-command)"
+		if e.RestoreCommand != "" {
+			undo = "run --restore-command for " + router
+		}
+		return "run --command for " + router + " (demote)", undo
+	case TriggerPartition:
+		return "partition: not possible on vSphere (a lab trigger)", ""
+	}
+	return string(t), ""
+}
+
+// Trigger implements Env.
+func (e *VSphereEnv) Trigger(ctx context.Context, t Trigger, n Network, router string) error {
+	cn, err := e.network(n)
+	if err != nil {
+		return err
+	}
+	switch t {
+	case TriggerNICDisconnect:
+		return e.Ops.SetNICConnected(ctx, e.vm(router), cn.Portgroup, false)
+	case TriggerPowerOff:
+		return e.Ops.PowerOff(ctx, e.vm(router))
+	case TriggerDemote:
+		if e.Command == "" {
+			return errors.New("failover: --trigger demote on vSphere needs --command, e.g. an ssh running `ifconfig vmx0 vhid 1 state backup`")
+		}
+		return e.run(ctx, e.Command, cn, router)
+	}
+	return fmt.Errorf("failover: trigger %s is not available on vSphere (partition is a lab trigger)", t)
+}
+
+// Undo implements Env.
+func (e *VSphereEnv) Undo(ctx context.Context, t Trigger, n Network, router string) error {
+	cn, err := e.network(n)
+	if err != nil {
+		return err
+	}
+	switch t {
+	case TriggerNICDisconnect:
+		return e.Ops.SetNICConnected(ctx, e.vm(router), cn.Portgroup, true)
+	case TriggerPowerOff:
+		return e.Ops.PowerOn(ctx, e.vm(router))
+	case TriggerDemote:
+		if e.RestoreCommand == "" {
+			return nil
+		}
+		return e.run(ctx, e.RestoreCommand, cn, router)
+	}
+	return nil
+}
+
+func (e *VSphereEnv) run(ctx context.Context, command string, cn config.Network, router string) error {
+	ctx, cancel := context.WithTimeout(ctx, time.Minute)
+	defer cancel()
+	cmd := exec.CommandContext(ctx, "sh", "-c", command)
+	cmd.Env = append(os.Environ(),
+		"CARPVM_ROUTER="+router, "CARPVM_VM="+e.vm(router), "CARPVM_NETWORK="+cn.Name,
+		fmt.Sprintf("CARPVM_VHID=%d", cn.VHID), "CARPVM_INTERFACE="+cn.Interface)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		return fmt.Errorf("failover: command for %s: %w: %s", router, err, strings.TrimSpace(string(out)))
+	}
+	return nil
+}
+
+// Relearned implements Env: on vSphere the switch's table cannot be read;
+// the client's unicast probes to the VIP's MAC being answered again after
+// the old master went away shows that frames to that MAC reach the new one.
+func (e *VSphereEnv) Relearned(_ context.Context, n Network, mac net.HardwareAddr, router string, m Measurement) (bool, string, error) {
+	want := e.VIPMAC(n, router)
+	if !m.RepliesResumed || m.EchoReplies == 0 {
+		return false, fmt.Sprintf("no echo reply from VIP %s after the failover", n.VIP), nil
+	}
+	if want != nil && mac.String() != want.String() {
+		return false, fmt.Sprintf("VIP %s answers from %s, want %s", n.VIP, mac, want), nil
+	}
+	return true, fmt.Sprintf("%d unicast probes to %s answered after the failover (new master %s)", m.EchoReplies, mac, router), nil
+}
