@@ -101,16 +101,21 @@ func (d *drill) settle() time.Duration {
 	return max(500*time.Millisecond, 2*d.n.interval())
 }
 
+// run drills and stamps the report with the drill's whole duration.
 func (d *drill) run(ctx context.Context) (Report, error) {
-	env := d.opts.Env
 	started := time.Now()
+	rep, err := d.runPhases(ctx, started)
+	rep.DurationS = seconds(time.Since(started))
+	return rep, err
+}
+
+func (d *drill) runPhases(ctx context.Context, started time.Time) (Report, error) {
+	env := d.opts.Env
 	d.rep = Report{
 		Network: d.n.Name, VHID: int(d.n.VHID), Trigger: string(d.opts.Trigger),
 		Target: env.Target(), Pair: env.Pair(), Started: started,
 		MasterDownS: seconds(d.n.MasterDown()), MaxTakeoverS: seconds(d.maxTakeover()), MaxBlackoutS: seconds(d.maxBlackout()),
 	}
-	defer func() { d.rep.DurationS = seconds(time.Since(started)) }()
-
 	// 1. Gate.
 	detail, err := env.Gate(ctx, d.n)
 	switch {

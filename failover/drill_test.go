@@ -41,8 +41,13 @@ func TestDrillPasses(t *testing.T) {
 	}
 	// The world takes over 150 ms after the failure; adverts come every
 	// 50 ms: detection lies between 150 and 250 ms, blackout about 150 ms.
-	if r.TakeoverS < 0.15 || r.TakeoverS > 0.3 || r.BlackoutS < 0.14 || r.BlackoutS > 0.3 {
+	// Timers never fire early, so the lower bounds are exact; the upper
+	// ones leave room for a loaded machine.
+	if r.TakeoverS < 0.15 || r.TakeoverS > 1 || r.BlackoutS < 0.14 || r.BlackoutS > 1 {
 		t.Errorf("takeover %.3f s, blackout %.3f s; want about 0.15-0.25 s", r.TakeoverS, r.BlackoutS)
+	}
+	if r.DurationS < r.TakeoverS {
+		t.Errorf("duration %.3f s is shorter than the takeover %.3f s it contains", r.DurationS, r.TakeoverS)
 	}
 	if r.GARPs != 1 || r.VIPMACAfter != vmac.String() {
 		t.Errorf("GARPs %d, VIP MAC %s", r.GARPs, r.VIPMACAfter)

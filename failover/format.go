@@ -1,15 +1,12 @@
 package failover
 
 import (
-	"bytes"
 	"fmt"
 	"io"
 	"strconv"
 	"strings"
 
-	"github.com/olekukonko/tablewriter"
-	"github.com/olekukonko/tablewriter/renderer"
-	"github.com/olekukonko/tablewriter/tw"
+	"github.com/carpvm/carpvm/internal/table"
 )
 
 // WriteTable prints the reports as two tables, the figures then the
@@ -24,7 +21,7 @@ func WriteTable(w io.Writer, tty bool, reps []Report) error {
 			yesNo(r.MACRelearned), yesNo(r.Restored), passFail(r.Pass),
 		})
 	}
-	if err := writeTable(w, tty, []string{"NETWORK", "VHID", "TRIGGER", "MASTER", "TAKEOVER", "BLACKOUT", "VIP MAC", "RELEARNED", "RESTORED", "RESULT"}, rows); err != nil {
+	if err := table.Write(w, tty, []string{"NETWORK", "VHID", "TRIGGER", "MASTER", "TAKEOVER", "BLACKOUT", "VIP MAC", "RELEARNED", "RESTORED", "RESULT"}, rows); err != nil {
 		return err
 	}
 	rows = rows[:0]
@@ -34,7 +31,7 @@ func WriteTable(w io.Writer, tty bool, reps []Report) error {
 		}
 	}
 	fmt.Fprintln(w)
-	if err := writeTable(w, tty, []string{"NETWORK", "PHASE", "OK", "DETAIL"}, rows); err != nil {
+	if err := table.Write(w, tty, []string{"NETWORK", "PHASE", "OK", "DETAIL"}, rows); err != nil {
 		return err
 	}
 	_, err := fmt.Fprintf(w, "\ndrill %s\n", passFail(Passed(reps)))
@@ -79,44 +76,6 @@ func WriteMarkdown(w io.Writer, reps []Report) error {
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
-}
-
-// writeTable renders header and rows with tablewriter, in the style of
-// `carpvm preflight`: borders on a terminal, plain columns otherwise.
-func writeTable(w io.Writer, tty bool, header []string, rows [][]string) error {
-	opts := []tablewriter.Option{
-		tablewriter.WithHeaderAutoFormat(tw.Off),
-		tablewriter.WithHeaderAlignment(tw.AlignLeft),
-		tablewriter.WithRowAlignment(tw.AlignLeft),
-	}
-	if !tty {
-		opts = append(opts,
-			tablewriter.WithRenderer(renderer.NewBlueprint(tw.Rendition{
-				Borders:  tw.BorderNone,
-				Symbols:  tw.NewSymbols(tw.StyleNone),
-				Settings: tw.Settings{Lines: tw.LinesNone, Separators: tw.SeparatorsNone},
-			})),
-			tablewriter.WithRowAutoWrap(tw.WrapNone),
-			tablewriter.WithHeaderAutoWrap(tw.WrapNone),
-			tablewriter.WithPadding(tw.Padding{Left: "", Right: "  ", Overwrite: true}))
-	}
-	var buf bytes.Buffer
-	t := tablewriter.NewTable(&buf, opts...)
-	t.Header(header)
-	for _, r := range rows {
-		if err := t.Append(r); err != nil {
-			return err
-		}
-	}
-	if err := t.Render(); err != nil {
-		return err
-	}
-	for line := range strings.Lines(buf.String()) {
-		if _, err := io.WriteString(w, strings.TrimRight(line, " \n")+"\n"); err != nil {
-			return err
-		}
-	}
-	return nil
 }
 
 func secs(v, max float64) string {

@@ -10,6 +10,8 @@ import (
 	"path/filepath"
 	"slices"
 	"time"
+
+	"github.com/carpvm/carpvm/internal/table"
 )
 
 // HistoryFile is the file in the history directory that holds one JSON
@@ -191,7 +193,7 @@ func WriteHistoryTable(w io.Writer, tty bool, reps []Report) error {
 			secs(r.TakeoverS, 0), secs(r.BlackoutS, 0), passFail(r.Pass),
 		})
 	}
-	if err := writeTable(w, tty, []string{"STARTED", "PAIR", "NETWORK", "TRIGGER", "NEW MASTER", "TAKEOVER", "BLACKOUT", "RESULT"}, rows); err != nil {
+	if err := table.Write(w, tty, []string{"STARTED", "PAIR", "NETWORK", "TRIGGER", "NEW MASTER", "TAKEOVER", "BLACKOUT", "RESULT"}, rows); err != nil {
 		return err
 	}
 	rows = rows[:0]
@@ -202,5 +204,5 @@ func WriteHistoryTable(w io.Writer, tty bool, reps []Report) error {
 		})
 	}
 	fmt.Fprintln(w)
-	return writeTable(w, tty, []string{"PAIR", "NETWORK", "TRIGGER", "PASSED", "TAKEOVER MEDIAN", "TAKEOVER WORST", "BLACKOUT MEDIAN", "BLACKOUT WORST", "TREND"}, rows)
+	return table.Write(w, tty, []string{"PAIR", "NETWORK", "TRIGGER", "PASSED", "TAKEOVER MEDIAN", "TAKEOVER WORST", "BLACKOUT MEDIAN", "BLACKOUT WORST", "TREND"}, rows)
 }

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"strings"
+
+	"github.com/carpvm/carpvm/internal/table"
 )
 
 // Step is one step of a drill's plan, as --dry-run prints it.
@@ -67,7 +69,7 @@ func WritePlan(w io.Writer, tty, asJSON bool, steps []Step) error {
 	for i, s := range steps {
 		rows[i] = []string{s.Network, s.Phase, s.Action}
 	}
-	if err := writeTable(w, tty, []string{"NETWORK", "PHASE", "ACTION"}, rows); err != nil {
+	if err := table.Write(w, tty, []string{"NETWORK", "PHASE", "ACTION"}, rows); err != nil {
 		return err
 	}
 	_, err := io.WriteString(w, "\ndry run: "+strings.TrimSpace("nothing was touched")+"\n")

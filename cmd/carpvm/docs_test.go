@@ -5,6 +5,7 @@ import (
 	"context"
 	"flag"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -14,9 +15,9 @@ import (
 	"github.com/google/go-cmp/cmp"
 )
 
-var updateDocs = flag.Bool("update-docs", false, "rewrite the example outputs in docs/*.md (make docs)")
+var updateDocs = flag.Bool("update-docs", false, "rewrite the example outputs in docs/*.md and README.md (make docs)")
 
-// An example block in docs/*.md: the marker names the command, the fenced
+// An example block in the docs: the marker names the command, the fenced
 // block after it holds what the command prints on stdout now.
 //
 //	<!-- example: carpvm render freebsd --router router-002 --example -->
@@ -24,16 +25,23 @@ var updateDocs = flag.Bool("update-docs", false, "rewrite the example outputs in
 //	...
 //	```
 //
-// "example(root):" marks examples that need root (network namespaces).
-var exampleBlock = regexp.MustCompile("(?s)<!-- example(\\(root\\))?: carpvm ([^\\n]*?) -->\\n```text\\n(.*?)```\\n")
+// "example(root):" marks examples that need root: they run the built binary
+// in the order they appear, may start with "ip netns exec NS", and drive the
+// lab (carpvm lab up ... carpvm lab down). Their figures (times, pids,
+// counters) differ from run to run, so they are compared with every number
+// masked: the test catches changed wording, columns and structure.
+var exampleBlock = regexp.MustCompile("(?s)<!-- example(\\(root\\))?: ((?:ip netns exec \\S+ )?carpvm [^\\n]*?) -->\\n```text\\n(.*?)```\\n")
 
-// TestDocsExamples fails when an example output checked into docs/ differs
-// from what the command prints now; `make docs` rewrites them.
+var digits = regexp.MustCompile(`[0-9]+(\.[0-9]+)?`)
+
+// TestDocsExamples fails when an example output checked into the docs
+// differs from what the command prints now; `make docs` rewrites them.
 func TestDocsExamples(t *testing.T) {
 	files, err := docsFiles()
 	if err != nil {
 		t.Fatal(err)
 	}
+	root := newRootExamples(t)
 	for _, path := range files {
 		src, err := os.ReadFile(path)
 		if err != nil {
@@ -41,24 +49,33 @@ func TestDocsExamples(t *testing.T) {
 		}
 		changed := false
 		out := exampleBlock.ReplaceAllFunc(src, func(block []byte) []byte {
-			m := exampleBlock.FindSubmatch(block)
 			idx := exampleBlock.FindSubmatchIndex(block)
-			root, args, want := len(m[1]) > 0, string(m[2]), string(m[3])
-			name := filepath.Base(path) + ": carpvm " + args
-			if root && os.Geteuid() != 0 {
-				t.Logf("%s: skipped, needs root for network namespaces", name)
+			needsRoot := idx[3] > idx[2]
+			args := string(block[idx[4]:idx[5]])
+			want := string(block[idx[6]:idx[7]])
+			name := filepath.Base(path) + ": " + args
+			var got string
+			same := func(a, b string) bool { return a == b }
+			if needsRoot {
+				if reason := root.unavailable(); reason != "" {
+					t.Logf("%s: skipped, %s", name, reason)
+					return block
+				}
+				got = root.run(t, args)
+				same = func(a, b string) bool { return digits.ReplaceAllString(a, "N") == digits.ReplaceAllString(b, "N") }
+			} else {
+				var stdout, stderr bytes.Buffer
+				run(context.Background(), strings.Fields(strings.TrimPrefix(args, "carpvm ")), IOStreams{In: strings.NewReader(""), Out: &stdout, ErrOut: &stderr}, func(string) string { return "" })
+				got = stdout.String()
+			}
+			if same(want, got) {
 				return block
 			}
-			var stdout, stderr bytes.Buffer
-			run(context.Background(), strings.Fields(args), IOStreams{In: strings.NewReader(""), Out: &stdout, ErrOut: &stderr}, func(string) string { return "" })
-			got := stdout.String()
-			if got != want {
-				if *updateDocs {
-					changed = true
-					return slices.Concat(block[:idx[6]], []byte(got), block[idx[7]:])
-				}
-				t.Errorf("%s: the example in docs differs from the command's output now; run make docs (-docs +now):\n%s", name, cmp.Diff(want, got))
+			if *updateDocs {
+				changed = true
+				return slices.Concat(block[:idx[6]], []byte(got), block[idx[7]:])
 			}
+			t.Errorf("%s: the example in the docs differs from the command's output now; run make docs (-docs +now):\n%s", name, cmp.Diff(want, got))
 			return block
 		})
 		if changed {
@@ -74,4 +91,71 @@ func TestDocsExamples(t *testing.T) {
 func docsFiles() ([]string, error) {
 	files, err := filepath.Glob(filepath.Join("..", "..", "docs", "*.md"))
 	return append(files, filepath.Join("..", "..", "README.md")), err
+}
+
+// rootExamples runs the root examples with the real binary, a private
+// state directory for drill history, and the lab torn down at the end.
+type rootExamples struct {
+	t      *testing.T
+	reason string // why root examples cannot run here; "" when they can
+	bin    string
+	env    []string
+	labUp  bool
+}
+
+func newRootExamples(t *testing.T) *rootExamples {
+	r := &rootExamples{t: t}
+	switch {
+	case os.Geteuid() != 0:
+		r.reason = "needs root for network namespaces"
+	default:
+		out, err := exec.Command("ip", "netns", "list").Output()
+		if err != nil {
+			r.reason = "ip netns list failed: " + err.Error()
+		} else if strings.Contains(string(out), "cvl-") {
+			// The examples use the lab's default names; never touch a lab
+			// somebody brought up on this machine.
+			r.reason = "a carpvm lab (cvl-*) is already up on this machine"
+		}
+	}
+	return r
+}
+
+func (r *rootExamples) unavailable() string { return r.reason }
+
+func (r *rootExamples) run(t *testing.T, cmdline string) string {
+	if r.bin == "" {
+		dir := t.TempDir()
+		r.bin = filepath.Join(dir, "carpvm")
+		if out, err := exec.Command("go", "build", "-o", r.bin, ".").CombinedOutput(); err != nil {
+			t.Fatalf("build carpvm: %v\n%s", err, out)
+		}
+		r.env = append(os.Environ(), "XDG_STATE_HOME="+filepath.Join(dir, "state"))
+		r.t.Cleanup(func() {
+			if r.labUp {
+				if out, err := exec.Command(r.bin, "lab", "down").CombinedOutput(); err != nil {
+					t.Errorf("lab down: %v\n%s", err, out)
+				}
+			}
+		})
+	}
+	words := strings.Fields(cmdline)
+	for i, w := range words {
+		if w == "carpvm" {
+			words[i] = r.bin
+			if rest := words[i+1:]; len(rest) >= 2 && rest[0] == "lab" {
+				r.labUp = rest[1] == "up" || r.labUp && rest[1] != "down"
+			}
+			break
+		}
+	}
+	cmd := exec.Command(words[0], words[1:]...)
+	cmd.Env = r.env
+	cmd.Dir = t.TempDir()
+	var stdout, stderr bytes.Buffer
+	cmd.Stdout, cmd.Stderr = &stdout, &stderr
+	if err := cmd.Run(); err != nil {
+		t.Logf("%s: %v\n%s", cmdline, err, stderr.String())
+	}
+	return stdout.String()
 }

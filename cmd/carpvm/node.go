@@ -11,7 +11,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/olekukonko/tablewriter"
+	"github.com/carpvm/carpvm/internal/table"
+
 	"github.com/spf13/cobra"
 
 	"github.com/carpvm/carpvm/carp"
@@ -281,35 +282,13 @@ func printNodeStatus(w io.Writer, tty bool, format string, st *node.Status) erro
 	var rows [][]string
 	for _, g := range st.Groups {
 		rows = append(rows, []string{
-			strconv.Itoa(int(g.VHID)), g.Interface, g.State.String(), addrOrDash(g.MasterSeen), prefixes(g.VIPs),
+			strconv.Itoa(int(g.VHID)), g.Interface, g.State.String(), addrOrDash(g.MasterSeen), dash(prefixes(g.VIPs)),
 			strconv.Itoa(int(g.AdvBase)), strconv.Itoa(int(g.AdvSkew)), strconv.Itoa(int(g.Demotion)),
 			strconv.FormatUint(g.Sent, 10), strconv.FormatUint(g.Received, 10), rejectSummary(g.Rejected),
 			transitionSummary(g.LastTransition),
 		})
 	}
-	return writeTable(w, tty, header, rows)
-}
-
-// writeTable draws a table for people on a terminal, and plain
-// tab-separated lines (stable for scripts) when piped.
-func writeTable(w io.Writer, tty bool, header []string, rows [][]string) error {
-	if !tty {
-		var b strings.Builder
-		b.WriteString(strings.Join(header, "\t") + "\n")
-		for _, r := range rows {
-			b.WriteString(strings.Join(r, "\t") + "\n")
-		}
-		_, err := io.WriteString(w, b.String())
-		return err
-	}
-	t := tablewriter.NewTable(w)
-	t.Header(header)
-	for _, r := range rows {
-		if err := t.Append(r); err != nil {
-			return err
-		}
-	}
-	return t.Render()
+	return table.Write(w, tty, header, rows)
 }
 
 func addrOrDash(a netip.Addr) string {

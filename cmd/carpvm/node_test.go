@@ -101,8 +101,8 @@ func TestPrintNodeStatusTable(t *testing.T) {
 	if err := printNodeStatus(&b, false, "table", st); err != nil {
 		t.Fatal(err)
 	}
-	want := "VHID\tIFACE\tSTATE\tMASTER\tVIPS\tADVBASE\tADVSKEW\tDEMOTION\tSENT\tRECEIVED\tREJECTED\tLAST TRANSITION\n" +
-		"1\teth0\tBACKUP\t-\t\t1\t100\t0\t0\t0\t0\t2026-01-02T03:04:05Z INIT->BACKUP (started)\n"
+	want := "VHID  IFACE  STATE   MASTER  VIPS  ADVBASE  ADVSKEW  DEMOTION  SENT  RECEIVED  REJECTED  LAST TRANSITION\n" +
+		"1     eth0   BACKUP  -       -     1        100      0         0     0         0         2026-01-02T03:04:05Z INIT->BACKUP (started)\n"
 	if b.String() != want {
 		t.Errorf("piped table\n got %q\nwant %q", b.String(), want)
 	}

@@ -15,9 +15,8 @@ import (
 	"strings"
 	"time"
 
-	"github.com/olekukonko/tablewriter"
-	"github.com/olekukonko/tablewriter/renderer"
-	"github.com/olekukonko/tablewriter/tw"
+	"github.com/carpvm/carpvm/internal/table"
+
 	"github.com/spf13/cobra"
 
 	"github.com/carpvm/carpvm/config"
@@ -427,7 +426,7 @@ func writePlanTable(w io.Writer, tty bool, p fix.Plan) error {
 		for i, c := range p.Changes {
 			rows[i] = []string{c.Object, string(c.Setting), c.Current, c.Desired, c.Check, dash(c.Note)}
 		}
-		if err := writeFixTable(w, tty, []string{"OBJECT", "SETTING", "CURRENT", "DESIRED", "CHECK", "NOTE"}, rows); err != nil {
+		if err := table.Write(w, tty, []string{"OBJECT", "SETTING", "CURRENT", "DESIRED", "CHECK", "NOTE"}, rows); err != nil {
 			return err
 		}
 	}
@@ -439,59 +438,12 @@ func writePlanTable(w io.Writer, tty bool, p fix.Plan) error {
 		for i, m := range p.Manual {
 			rows[i] = []string{string(m.Check), string(m.Status), dash(m.Network), m.Object, dash(m.Note)}
 		}
-		if err := writeFixTable(w, tty, []string{"CHECK", "STATUS", "NETWORK", "OBJECT", "WHAT TO DO"}, rows); err != nil {
+		if err := table.Write(w, tty, []string{"CHECK", "STATUS", "NETWORK", "OBJECT", "WHAT TO DO"}, rows); err != nil {
 			return err
 		}
 	}
 	_, err := io.WriteString(w, "\n")
 	return err
-}
-
-// writeFixTable renders one table with tablewriter, without trailing blanks.
-func writeFixTable(w io.Writer, tty bool, header []string, rows [][]string) error {
-	opts := []tablewriter.Option{
-		tablewriter.WithHeaderAutoFormat(tw.Off),
-		tablewriter.WithHeaderAlignment(tw.AlignLeft),
-		tablewriter.WithRowAlignment(tw.AlignLeft),
-	}
-	if tty {
-		opts = append(opts, tablewriter.WithRowAutoWrap(tw.WrapNormal), tablewriter.WithRowMaxWidth(tableColumnMax))
-	} else {
-		opts = append(opts,
-			tablewriter.WithRenderer(renderer.NewBlueprint(tw.Rendition{
-				Borders:  tw.BorderNone,
-				Symbols:  tw.NewSymbols(tw.StyleNone),
-				Settings: tw.Settings{Lines: tw.LinesNone, Separators: tw.SeparatorsNone},
-			})),
-			tablewriter.WithRowAutoWrap(tw.WrapNone),
-			tablewriter.WithHeaderAutoWrap(tw.WrapNone),
-			tablewriter.WithPadding(tw.Padding{Left: "", Right: "  ", Overwrite: true}))
-	}
-	var buf bytes.Buffer
-	t := tablewriter.NewTable(&buf, opts...)
-	t.Header(fixCells(header)...)
-	for _, r := range rows {
-		if err := t.Append(fixCells(r)...); err != nil {
-			return err
-		}
-	}
-	if err := t.Render(); err != nil {
-		return err
-	}
-	for line := range strings.Lines(buf.String()) {
-		if _, err := io.WriteString(w, strings.TrimRight(line, " \n")+"\n"); err != nil {
-			return err
-		}
-	}
-	return nil
-}
-
-func fixCells(s []string) []any {
-	out := make([]any, len(s))
-	for i, v := range s {
-		out[i] = v
-	}
-	return out
 }
 
 // fixFlagNames are the flags that mean something only with --fix.

@@ -10,6 +10,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/carpvm/carpvm/internal/table"
+
 	"github.com/spf13/cobra"
 
 	"github.com/carpvm/carpvm/carp/node"
@@ -152,7 +154,7 @@ func printWatch(w io.Writer, tty bool, s witness.Snapshot) error {
 			})
 		}
 	}
-	if err := writeTable(w, tty, header, rows); err != nil {
+	if err := table.Write(w, tty, header, rows); err != nil {
 		return err
 	}
 	fmt.Fprintf(w, "%d frames, %d malformed, %d neither CARP nor VRRP\n", s.Frames, s.Malformed, s.Unknown)

@@ -1,0 +1,68 @@
+// Package table prints carpvm's tables in one style: for people on a
+// terminal, tablewriter's borders with long cells wrapped; for scripts,
+// golden files and pipes, plain aligned columns with no borders, no
+// wrapping and no trailing blanks, one row per line.
+package table
+
+import (
+	"bytes"
+	"io"
+	"strings"
+
+	"github.com/olekukonko/tablewriter"
+	"github.com/olekukonko/tablewriter/renderer"
+	"github.com/olekukonko/tablewriter/tw"
+)
+
+// ColumnMax bounds a column's width on a terminal; longer cells wrap.
+const ColumnMax = 48
+
+// Write renders header and rows to w; tty says whether w is a terminal.
+func Write(w io.Writer, tty bool, header []string, rows [][]string) error {
+	opts := []tablewriter.Option{
+		tablewriter.WithHeaderAutoFormat(tw.Off),
+		tablewriter.WithHeaderAlignment(tw.AlignLeft),
+		tablewriter.WithRowAlignment(tw.AlignLeft),
+	}
+	if tty {
+		opts = append(opts, tablewriter.WithRowAutoWrap(tw.WrapNormal), tablewriter.WithRowMaxWidth(ColumnMax))
+	} else {
+		opts = append(opts,
+			tablewriter.WithRenderer(renderer.NewBlueprint(tw.Rendition{
+				Borders:  tw.BorderNone,
+				Symbols:  tw.NewSymbols(tw.StyleNone),
+				Settings: tw.Settings{Lines: tw.LinesNone, Separators: tw.SeparatorsNone},
+			})),
+			tablewriter.WithRowAutoWrap(tw.WrapNone),
+			tablewriter.WithHeaderAutoWrap(tw.WrapNone),
+			tablewriter.WithPadding(tw.Padding{Left: "", Right: "  ", Overwrite: true}))
+	}
+	var buf bytes.Buffer
+	t := tablewriter.NewTable(&buf, opts...)
+	t.Header(cells(header)...)
+	for _, r := range rows {
+		if err := t.Append(cells(r)...); err != nil {
+			return err
+		}
+	}
+	if err := t.Render(); err != nil {
+		return err
+	}
+	// Plain padding leaves trailing blanks on every line: drop them.
+	var out strings.Builder
+	for line := range strings.Lines(buf.String()) {
+		out.WriteString(strings.TrimRight(line, " \n") + "\n")
+	}
+	_, err := io.WriteString(w, out.String())
+	return err
+}
+
+// cells hands tablewriter one argument per cell, so that a one-cell row
+// is not taken for a slice of cells.
+func cells(s []string) []any {
+	out := make([]any, len(s))
+	for i, c := range s {
+		out[i] = c
+	}
+	return out
+}
