@@ -189,14 +189,16 @@ func ReadKey(passFile string, getenv config.Getenv) (carp.Key, error) {
 	return carp.NewKey([]byte(pass.Reveal()))
 }
 
-// Validate checks what spans groups: an interface for each, VIPs, and no
-// VHID twice on one interface.
+// Validate checks what spans groups: an interface for each, VIPs, no
+// VHID twice on one interface and no VIP twice (a VIP's source rule must
+// lead to one group's macvlan).
 func (c *Config) Validate() error {
 	type ifvhid struct {
 		iface string
 		vhid  uint8
 	}
 	seen := map[ifvhid]int{}
+	vipSeen := map[netip.Addr]int{}
 	for i, g := range c.Groups {
 		key := fmt.Sprintf("groups[%d]", i)
 		if g.Interface == "" {
@@ -214,6 +216,13 @@ func (c *Config) Validate() error {
 		seen[ifvhid{g.Interface, g.VHID}] = i
 		if slices.ContainsFunc(g.VIPs, func(p netip.Prefix) bool { return !p.Addr().Is4() }) {
 			return &config.Error{Key: key + ".vips", Msg: "IPv6 VIPs are not supported yet"}
+		}
+		for k, v := range g.VIPs {
+			if j, dup := vipSeen[v.Addr()]; dup {
+				return &config.Error{Key: fmt.Sprintf("%s.vips[%d]", key, k),
+					Msg: fmt.Sprintf("VIP %s is already in groups[%d]; a VIP belongs to one group", v.Addr(), j)}
+			}
+			vipSeen[v.Addr()] = i
 		}
 	}
 	return nil

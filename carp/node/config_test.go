@@ -91,6 +91,7 @@ func TestLoadConfigErrorsNameTheKey(t *testing.T) {
 		{"no vips", "interface: eth0\ngroups:\n  - vhid: 1\n    pass_file: " + pass, "groups[0].vips", "at least one"},
 		{"no interface", "groups:\n  - vhid: 1\n    vips: [10.0.0.1/24]\n    pass_file: " + pass, "groups[0].interface", "missing"},
 		{"duplicate vhid", "interface: eth0\ngroups:\n  - vhid: 1\n    vips: [10.0.0.1/24]\n    pass_file: " + pass + "\n  - vhid: 1\n    vips: [10.0.0.2/24]\n    pass_file: " + pass, "groups[1].vhid", "already groups[0]"},
+		{"vip in two groups", "groups:\n  - interface: eth0\n    vhid: 1\n    vips: [10.0.0.1/24]\n    pass_file: " + pass + "\n  - interface: eth1\n    vhid: 1\n    vips: [10.0.0.9/32, 10.0.0.1/32]\n    pass_file: " + pass, "groups[1].vips[1]", "already in groups[0]"},
 		{"no passphrase", "interface: eth0\ngroups:\n  - vhid: 1\n    vips: [10.0.0.1/24]", "groups[0].pass_file", "no passphrase"},
 		{"long passphrase", "interface: eth0\ngroups:\n  - vhid: 1\n    vips: [10.0.0.1/24]\n    pass_file: " + long, "groups[0].pass_file", "limit is 19"},
 		{"unknown key", "interface: eth0\ngroups:\n  - vhid: 1\n    vip: [10.0.0.1/24]\n    pass_file: " + pass, "node.yaml", "vip"},

@@ -25,13 +25,22 @@
 // while MASTER and carries the VIPs, so they resolve to the virtual MAC and
 // the switch relearns that MAC on the new master's port at failover; the
 // parent gets arp_ignore=1 and arp_announce=2 so it does not answer ARP for
-// the VIPs with its own MAC, and the macvlan loose rp_filter. Gratuitous ARPs
-// go out from the virtual MAC on becoming MASTER and two intervals later.
+// the VIPs with its own MAC, and the macvlan loose rp_filter. Traffic from a
+// VIP to its connected prefix (replies to clients on the segment) leaves
+// through the macvlan too, from the virtual MAC as FreeBSD sends it, by
+// source policy routing: rule "from VIP/32 lookup T" at priority
+// RulePriority (1000), table T = RouteTable(parent index, vhid) (decimal
+// 1<index, 6 digits><vhid, 3 digits>, one per group) holding "PREFIX dev
+// <macvlan> src VIP scope link"; other destinations fall through to the
+// main table. The rules go on Release and at stop, and stale ones (exactly
+// those from a VIP/32 into T) at start; T's routes go with the macvlan.
+// Gratuitous ARPs go out from the virtual MAC on becoming MASTER and two
+// intervals later.
 // With --no-vmac (ucarp's way) the VIPs go on the parent itself and the
 // GARPs come from its MAC. Up/down scripts run with ucarp's arguments
 // (interface, VIP, extra parameter; once per VIP) off the loop, in order.
 // A VIP is never left on a node that is not MASTER: at start a stale
-// macvlan or VIP is removed, and on SIGTERM/SIGINT a MASTER bows out
+// macvlan, source rule or VIP is removed, and on SIGTERM/SIGINT a MASTER bows out
 // (advbase 255, advskew 255, so a backup takes over at once) and releases
 // them. IPv6 VIPs are refused as not supported yet.
 //

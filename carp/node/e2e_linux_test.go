@@ -226,6 +226,9 @@ func TestWireFailoverAfterKill(t *testing.T) {
 		got := p.fdbPort(t, e2eVMAC)
 		return got == p.r1.BridgePort, got
 	})
+	p.replyFromVMAC(t, "master r1")
+	p.wantVIPRule(t, "master r1", p.r1, true)
+	p.wantVIPRule(t, "backup r2", p.r2, false)
 
 	if err := n1.Signal(syscall.SIGKILL); err != nil {
 		t.Fatal(err)
@@ -240,15 +243,21 @@ func TestWireFailoverAfterKill(t *testing.T) {
 		return got == p.r2.BridgePort, got
 	})
 	p.clientReaches(t, 10*time.Second)
+	p.replyFromVMAC(t, "r2 after r1 was killed")
+	p.wantVIPRule(t, "master r2", p.r2, true)
+	// The kill left r1's rule behind (and its macvlan, now also on r2).
+	p.wantVIPRule(t, "killed r1", p.r1, true)
 
 	// Crash-restart: r1 comes back as a backup and removes what the kill
-	// left (the macvlan with the VIP) before anything else.
+	// left (the macvlan with the VIP, the source rule) before anything else.
 	_, s1 = p.node(t, p.r1, 200)
 	p.waitState(t, "restarted r1", s1, carp.Backup, 10*time.Second)
 	if vip, mv := p.hasVIP(t, p.r1); vip || mv {
 		t.Errorf("restarted r1 (BACKUP): VIP %v, macvlan %v left from the crash", vip, mv)
 	}
+	p.wantVIPRule(t, "restarted r1", p.r1, false)
 	p.clientReaches(t, 10*time.Second)
+	p.replyFromVMAC(t, "r2 after r1 restarted")
 }
 
 // 5. SIGTERM: the master bows out, the backup takes over because of the
@@ -259,6 +268,8 @@ func TestWireGracefulStop(t *testing.T) {
 	_, s2 := p.node(t, p.r2, 100)
 	p.waitState(t, "r1", s1, carp.Master, 15*time.Second)
 	p.waitState(t, "r2", s2, carp.Backup, 5*time.Second)
+	p.replyFromVMAC(t, "master r1")
+	p.wantVIPRule(t, "master r1", p.r1, true)
 	if err := n1.Signal(syscall.SIGTERM); err != nil {
 		t.Fatal(err)
 	}
@@ -275,7 +286,10 @@ func TestWireGracefulStop(t *testing.T) {
 	if _, err := os.Stat(s1); !os.IsNotExist(err) {
 		t.Errorf("control socket %s left after stop (%v)", s1, err)
 	}
+	p.wantVIPRule(t, "stopped r1", p.r1, false)
+	p.wantVIPRule(t, "master r2", p.r2, true)
 	p.clientReaches(t, 10*time.Second)
+	p.replyFromVMAC(t, "r2 after r1's SIGTERM")
 }
 
 // 3. carpvm's adverts decode in tshark as CARP with a good checksum.

@@ -30,8 +30,10 @@ func MacvlanName(vhid uint8, parent string) string {
 // MASTER and carries the VIPs, so that they resolve to the virtual MAC and
 // the switch learns it on the master's port; the parent is set to answer
 // ARP only for its own addresses (arp_ignore=1, arp_announce=2), or it
-// would answer for the VIP with its own MAC. In parent mode (--no-vmac,
-// ucarp's way) the VIPs go on the parent interface itself.
+// would answer for the VIP with its own MAC; and traffic from a VIP to its
+// connected prefix leaves through the macvlan, from the virtual MAC, by
+// source policy routing (see RulePriority and RouteTable). In parent mode
+// (--no-vmac, ucarp's way) the VIPs go on the parent interface itself.
 type NetlinkVIPs struct {
 	Parent string
 	VHID   uint8
@@ -43,6 +45,10 @@ type NetlinkVIPs struct {
 	NL *netlink.Handle
 	// Sysctl writes a sysctl (dotted key); nil writes /proc/sys.
 	Sysctl func(key, value string) error
+
+	// table is the routing table of the last Claim in virtual-MAC mode
+	// (RouteTable), whose rules Release removes even if the parent is gone.
+	table int
 }
 
 func (h *NetlinkVIPs) nl() *netlink.Handle {
@@ -108,14 +114,24 @@ func (h *NetlinkVIPs) GARPSource() net.HardwareAddr {
 	return nil
 }
 
-// Prepare implements VIPHolder: it removes a stale macvlan and stale VIPs
-// on the parent, and in virtual-MAC mode sets the parent's ARP sysctls.
+// Prepare implements VIPHolder: it removes a stale macvlan, stale source
+// rules and stale VIPs on the parent, and in virtual-MAC mode sets the
+// parent's ARP sysctls.
 func (h *NetlinkVIPs) Prepare() error {
 	parent, err := h.nl().LinkByName(h.Parent)
 	if err != nil {
 		return fmt.Errorf("node: interface %q: %w", h.Parent, err)
 	}
 	if err := h.deleteMacvlan(); err != nil {
+		return err
+	}
+	// A rule can be stale in parent mode too (a crashed run in virtual-MAC
+	// mode); a parent whose index has no table id never had rules.
+	if table, err := h.routeTable(parent); err == nil {
+		if err := h.removeRules(table, true); err != nil {
+			return err
+		}
+	} else if h.VMAC {
 		return err
 	}
 	if err := h.removeFromParent(parent, true); err != nil {
@@ -180,13 +196,35 @@ func (h *NetlinkVIPs) Claim() error {
 	if err := h.nl().LinkSetUp(link); err != nil {
 		return fmt.Errorf("node: set %s up: %w", name, err)
 	}
+	// Routes need the link up; the rules come last, when the table they
+	// lead to is full.
+	table, err := h.routeTable(parent)
+	if err == nil {
+		h.table = table
+		err = h.addSourceRouting(table, link)
+	}
+	if err != nil {
+		return fmt.Errorf("node: VIPs are up on %s, but replies from them leave with %s's MAC: %w", name, h.Parent, err)
+	}
 	return nil
 }
 
 // Release implements VIPHolder.
 func (h *NetlinkVIPs) Release() error {
 	if h.VMAC {
-		return h.deleteMacvlan()
+		// The rules first, so that none leads to an empty table; the
+		// table's routes go with the macvlan.
+		table := h.table
+		if table == 0 {
+			if parent, err := h.nl().LinkByName(h.Parent); err == nil {
+				table, _ = h.routeTable(parent)
+			}
+		}
+		var rerr error
+		if table != 0 {
+			rerr = h.removeRules(table, false)
+		}
+		return errors.Join(rerr, h.deleteMacvlan())
 	}
 	parent, err := h.nl().LinkByName(h.Parent)
 	if err != nil {
