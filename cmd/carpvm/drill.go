@@ -285,7 +285,9 @@ func vsphereTarget(ctx context.Context, app *App, o *drillOptions, trigger failo
 func newDrillHistoryCmd(app *App) *cobra.Command {
 	var dir, output string
 	cmd := &cobra.Command{
-		Use:   "history [-o table|json]",
+		Use: "history [-o table|json]",
+		Example: `  carpvm drill history
+  carpvm drill history -o json`,
 		Short: "Show the recorded drills and their trend",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {

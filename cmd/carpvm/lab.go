@@ -26,7 +26,10 @@ func (o labOptions) opts() lab.Options {
 func newLabCmd(app *App) *cobra.Command {
 	lo := &labOptions{}
 	cmd := &cobra.Command{
-		Use:   "lab",
+		Use: "lab",
+		Example: `  carpvm lab up
+  carpvm lab status
+  carpvm lab down`,
 		Short: "Build the typical CARP pair in network namespaces, for drills on one machine",
 		Long: `lab builds the typical user's topology with Linux network namespaces: a switch
 namespace with bridges IntraNought and Public, router-002 and router-003 with a
@@ -49,7 +52,9 @@ func newLabUpCmd(app *App, lo *labOptions) *cobra.Command {
 	var peer string
 	var advbase int
 	cmd := &cobra.Command{
-		Use:   "up [--peer carpvm|ucarp] [--advbase N]",
+		Use: "up [--peer carpvm|ucarp] [--advbase N]",
+		Example: `  carpvm lab up
+  carpvm lab up --peer ucarp --advbase 1`,
 		Short: "Build the lab and start its routers (idempotent)",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -78,9 +83,10 @@ func newLabUpCmd(app *App, lo *labOptions) *cobra.Command {
 
 func newLabDownCmd(app *App, lo *labOptions) *cobra.Command {
 	return &cobra.Command{
-		Use:   "down",
-		Short: "Stop the lab's routers and remove its namespaces",
-		Args:  cobra.NoArgs,
+		Use:     "down",
+		Example: `  carpvm lab down`,
+		Short:   "Stop the lab's routers and remove its namespaces",
+		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := lab.Down(cmd.Context(), lo.opts(), app.Logger()); err != nil {
 				return err
@@ -94,9 +100,10 @@ func newLabDownCmd(app *App, lo *labOptions) *cobra.Command {
 func newLabStatusCmd(app *App, lo *labOptions) *cobra.Command {
 	var output string
 	cmd := &cobra.Command{
-		Use:   "status [-o table|json]",
-		Short: "Show the lab's namespaces, processes and masters (exit 1 when unhealthy)",
-		Args:  cobra.NoArgs,
+		Use:     "status [-o table|json]",
+		Example: `  carpvm lab status`,
+		Short:   "Show the lab's namespaces, processes and masters (exit 1 when unhealthy)",
+		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if output != "table" && output != "json" {
 				return usageError("lab status: -o %q: want table or json", output)

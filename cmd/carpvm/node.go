@@ -209,7 +209,9 @@ type nodeStatusOptions struct {
 func newNodeStatusCmd(app *App) *cobra.Command {
 	opts := &nodeStatusOptions{}
 	cmd := &cobra.Command{
-		Use:   "status [--control-socket P] [-o table|json]",
+		Use: "status [--control-socket P] [-o table|json]",
+		Example: `  carpvm node status
+  carpvm node status --control-socket /run/carpvm/node.sock -o json`,
 		Short: "Show a running node's groups: state, master seen, counters, last transition",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -238,9 +240,10 @@ func newNodeDemoteCmd(app *App, command string) *cobra.Command {
 		short = "Clear a group's demotion (a preempting node then takes the master role back)"
 	}
 	cmd := &cobra.Command{
-		Use:   command + " [--vhid N] [--control-socket P]",
-		Short: short,
-		Args:  cobra.NoArgs,
+		Use:     command + " [--vhid N] [--control-socket P]",
+		Short:   short,
+		Example: "  carpvm node " + command + " --vhid 1",
+		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if vhid < 0 || vhid > 255 {
 				return usageError("node %s: --vhid %d: want 1..255 (0: every group)", command, vhid)

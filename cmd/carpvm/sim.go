@@ -23,7 +23,9 @@ type simOptions struct {
 func newSimCmd(app *App) *cobra.Command {
 	opts := &simOptions{}
 	cmd := &cobra.Command{
-		Use:   "sim",
+		Use: "sim",
+		Example: `  carpvm sim --listen 127.0.0.1:8989
+  carpvm sim --listen 127.0.0.1:8989 --topology cluster-anti-affinity`,
 		Short: "Serve a simulated vCenter holding the typical CARP router pair, for any vSphere client",
 		Long: `carpvm sim serves a simulated vCenter (govmomi's vcsim, extended where carpvm
 needs ESXi's behaviour) holding a CARP router pair's inventory, until

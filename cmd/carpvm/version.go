@@ -16,9 +16,10 @@ var (
 
 func newVersionCmd(app *App) *cobra.Command {
 	return &cobra.Command{
-		Use:   "version",
-		Short: "Print carpvm's version and commit",
-		Args:  cobra.NoArgs,
+		Use:     "version",
+		Example: `  carpvm version`,
+		Short:   "Print carpvm's version and commit",
+		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			c := commit
 			if c == "" {
