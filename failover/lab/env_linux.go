@@ -10,6 +10,8 @@ import (
 	"strings"
 	"syscall"
 
+	"github.com/carpvm/carpvm/internal/netns"
+
 	"github.com/carpvm/carpvm/carp"
 	"github.com/carpvm/carpvm/carp/node"
 	"github.com/carpvm/carpvm/failover"
@@ -87,7 +89,7 @@ func (e *Env) Observe(ctx context.Context, n failover.Network) (failover.Observe
 	ns := e.Lab.ns(Client)
 	return failover.OpenWitness(failover.WitnessConfig{
 		Interface: ln.Leg, VIP: n.VIP, Source: ln.Addrs[Client].Addr(),
-		Enter: func(fn func() error) error { return inNamespace(ns, fn) },
+		Enter: func(fn func() error) error { return netns.Enter(ns, fn) },
 	})
 }
 
@@ -299,25 +301,7 @@ func (l *Lab) FDB(ctx context.Context, n Net) (map[string]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	return ParseFDB(out), nil
-}
-
-// ParseFDB reads `bridge fdb show` lines ("00:00:5e:00:01:01 dev
-// r2-intra0 master IntraNought") and keeps the learnt ones.
-func ParseFDB(out string) map[string]string {
-	fdb := map[string]string{}
-	for _, line := range strings.Split(out, "\n") {
-		f := strings.Fields(line)
-		if len(f) < 3 || f[1] != "dev" || strings.Contains(line, "permanent") || strings.Contains(line, "static") {
-			continue
-		}
-		mac, err := net.ParseMAC(f[0])
-		if err != nil {
-			continue
-		}
-		fdb[mac.String()] = f[2]
-	}
-	return fdb
+	return netns.ParseFDB(out), nil
 }
 
 // LogTail returns the end of every process log, for failure messages.

@@ -9,6 +9,8 @@ import (
 	"os/exec"
 	"path/filepath"
 	"testing"
+
+	"github.com/carpvm/carpvm/internal/netns"
 )
 
 // carpvmBin is the carpvm binary the labs' nodes run, built once by
@@ -144,7 +146,7 @@ func TestLabFailedUpCleansUp(t *testing.T) {
 
 func TestParseFDB(t *testing.T) {
 	out := "33:33:00:00:00:01 dev IntraNought self permanent\n00:00:5e:00:01:01 dev r3-intra0 master IntraNought\nde:ad:be:ef:00:01 dev r2-intra0 vlan 1 master IntraNought permanent\n"
-	got := ParseFDB(out)
+	got := netns.ParseFDB(out)
 	if len(got) != 1 || got["00:00:5e:00:01:01"] != "r3-intra0" {
 		t.Errorf("ParseFDB = %v", got)
 	}

@@ -91,7 +91,7 @@ func (w *World) Veth(a *Namespace, aName string, b *Namespace, bName string) err
 	if err := checkIfName(bName); err != nil {
 		return err
 	}
-	_, err := run(context.Background(), "ip", "link", "add", aName, "netns", a.Name,
+	_, err := Run(context.Background(), "ip", "link", "add", aName, "netns", a.Name,
 		"type", "veth", "peer", "name", bName, "netns", b.Name)
 	return err
 }
@@ -116,13 +116,13 @@ func (br *Bridge) FDB(ctx context.Context) (map[string]string, error) {
 	if err != nil {
 		return nil, err
 	}
-	return parseFDB(out), nil
+	return ParseFDB(out), nil
 }
 
-// parseFDB reads `bridge fdb show` lines such as
+// ParseFDB reads `bridge fdb show` lines such as
 // "00:00:5e:00:01:01 dev p1-r1 master br0" and keeps the dynamic ones
 // (no "permanent" or "static" flag).
-func parseFDB(out string) map[string]string {
+func ParseFDB(out string) map[string]string {
 	fdb := map[string]string{}
 	for _, line := range strings.Split(out, "\n") {
 		f := strings.Fields(line)

@@ -29,7 +29,13 @@ func (n *Namespace) Command(ctx context.Context, name string, args ...string) *e
 // Run runs name with args inside the namespace and returns its combined
 // output; a failure's error carries the output.
 func (n *Namespace) Run(ctx context.Context, name string, args ...string) (string, error) {
-	return run(ctx, "ip", append([]string{"netns", "exec", n.Name, name}, args...)...)
+	return RunIn(ctx, n.Name, name, args...)
+}
+
+// RunIn runs name with args inside the named namespace (`ip netns exec`)
+// and returns its combined output; a failure's error carries the output.
+func RunIn(ctx context.Context, ns, name string, args ...string) (string, error) {
+	return Run(ctx, "ip", append([]string{"netns", "exec", ns, name}, args...)...)
 }
 
 // Start starts name with args inside the namespace as a process the world
@@ -40,10 +46,14 @@ func (n *Namespace) Start(name string, args ...string) (*Process, error) {
 }
 
 // Do runs fn on a goroutine-locked OS thread switched into the namespace,
-// then switches the thread back. Sockets and netlink handles opened by fn
-// stay in the namespace after Do returns; goroutines fn starts do not run
-// in it.
-func (n *Namespace) Do(fn func() error) error {
+// then switches the thread back (see Enter).
+func (n *Namespace) Do(fn func() error) error { return Enter(n.Name, fn) }
+
+// Enter runs fn on a goroutine-locked OS thread switched into the named
+// namespace (as `ip netns` knows it), then switches the thread back.
+// Sockets and netlink handles opened by fn stay in the namespace after
+// Enter returns; goroutines fn starts do not run in it.
+func Enter(name string, fn func() error) error {
 	runtime.LockOSThread()
 	orig, err := vnetns.Get()
 	if err != nil {
@@ -51,21 +61,21 @@ func (n *Namespace) Do(fn func() error) error {
 		return fmt.Errorf("netns: current namespace: %w", err)
 	}
 	defer orig.Close()
-	target, err := vnetns.GetFromName(n.Name)
+	target, err := vnetns.GetFromName(name)
 	if err != nil {
 		runtime.UnlockOSThread()
-		return fmt.Errorf("netns: open %s: %w", n.Name, err)
+		return fmt.Errorf("netns: open %s: %w", name, err)
 	}
 	defer target.Close()
 	if err := vnetns.Set(target); err != nil {
 		runtime.UnlockOSThread()
-		return fmt.Errorf("netns: enter %s: %w", n.Name, err)
+		return fmt.Errorf("netns: enter %s: %w", name, err)
 	}
 	ferr := fn()
 	if err := vnetns.Set(orig); err != nil {
 		// Leave the thread locked: it dies with the goroutine instead of
 		// serving other goroutines from the wrong namespace.
-		return fmt.Errorf("netns: leave %s: %w", n.Name, err)
+		return fmt.Errorf("netns: leave %s: %w", name, err)
 	}
 	runtime.UnlockOSThread()
 	return ferr

@@ -204,7 +204,7 @@ aa:bb:cc:dd:ee:ff dev p2-r2 vlan 1 master br0 permanent
 garbage line
 `
 	want := map[string]string{"00:00:5e:00:01:01": "p1-r1", "02:11:22:33:44:55": "p2-r2"}
-	if diff := cmp.Diff(want, parseFDB(out)); diff != "" {
+	if diff := cmp.Diff(want, ParseFDB(out)); diff != "" {
 		t.Errorf("parseFDB (-want +got):\n%s", diff)
 	}
 }

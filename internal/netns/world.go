@@ -77,7 +77,7 @@ func (w *World) Namespace(name string) (*Namespace, error) {
 	}
 	w.mu.Unlock()
 	ns := &Namespace{Name: prefix + w.tag + "-" + name, Short: name, w: w}
-	if _, err := run(context.Background(), "ip", "netns", "add", ns.Name); err != nil {
+	if _, err := Run(context.Background(), "ip", "netns", "add", ns.Name); err != nil {
 		return nil, err
 	}
 	w.mu.Lock()
@@ -109,7 +109,7 @@ func (w *World) Close() error {
 		p.kill()
 	}
 	for i := len(namespaces) - 1; i >= 0; i-- {
-		if _, err := run(context.Background(), "ip", "netns", "del", namespaces[i].Name); err != nil {
+		if _, err := Run(context.Background(), "ip", "netns", "del", namespaces[i].Name); err != nil {
 			errs = append(errs, err)
 		}
 	}
@@ -151,7 +151,7 @@ func Sweep() ([]string, error) {
 		if !ok || alive(pid) {
 			continue
 		}
-		if _, err := run(context.Background(), "ip", "netns", "del", e.Name()); err != nil {
+		if _, err := Run(context.Background(), "ip", "netns", "del", e.Name()); err != nil {
 			errs = append(errs, err)
 			continue
 		}
@@ -179,9 +179,9 @@ func alive(pid int) bool {
 	return err == nil || errors.Is(err, syscall.EPERM)
 }
 
-// run runs a command and returns its combined output; the error names the
-// command and carries its output.
-func run(ctx context.Context, name string, args ...string) (string, error) {
+// Run runs a command (30 s at most) and returns its combined output; the
+// error names the command and carries its output.
+func Run(ctx context.Context, name string, args ...string) (string, error) {
 	ctx, cancel := context.WithTimeout(ctx, 30*time.Second)
 	defer cancel()
 	out, err := exec.CommandContext(ctx, name, args...).CombinedOutput()
