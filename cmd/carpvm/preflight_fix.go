@@ -22,10 +22,8 @@ import (
 	"github.com/carpvm/carpvm/config"
 	"github.com/carpvm/carpvm/preflight"
 	"github.com/carpvm/carpvm/preflight/fix"
-	"github.com/carpvm/carpvm/vsphere"
 	"github.com/carpvm/carpvm/vsphere/change"
 	"github.com/carpvm/carpvm/vsphere/facts"
-	"github.com/carpvm/carpvm/vsphere/sim"
 )
 
 // fixBackend is what --fix and rollback need of vSphere; *vsphere.Session
@@ -90,38 +88,7 @@ type fixDocument struct {
 
 // connectVSphere is the production connectFunc.
 func connectVSphere(ctx context.Context, cfg *config.Config, useSim bool, progress func(string, ...any)) (fixBackend, error) {
-	var srv *sim.Server
-	if useSim {
-		progress("starting the embedded vSphere simulator (topology %q)", sim.Default().Name)
-		var err error
-		if srv, err = sim.Start(ctx, sim.Default(), ""); err != nil {
-			return nil, fmt.Errorf("start the simulator: %w", err)
-		}
-		cfg.VSphere = srv.VSphereConfig()
-	}
-	progress("connecting to %s", redactURL(cfg.VSphere.URL))
-	s, err := vsphere.Open(ctx, cfg.VSphere)
-	if err != nil {
-		if srv != nil {
-			srv.Close()
-		}
-		return nil, err
-	}
-	return &simSession{Session: s, srv: srv}, nil
-}
-
-// simSession is a session that also stops the simulator it runs against.
-type simSession struct {
-	*vsphere.Session
-	srv *sim.Server
-}
-
-func (s *simSession) Close(ctx context.Context) error {
-	err := s.Session.Close(ctx)
-	if s.srv != nil {
-		s.srv.Close()
-	}
-	return err
+	return openSession(ctx, cfg, useSim, progress)
 }
 
 func (o *fixOptions) progress(format string, args ...any) {
