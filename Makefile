@@ -2,6 +2,8 @@
 #   make run    build carpvm and run preflight against the embedded simulator
 #   make test   install what the tests need (when missing) and run every test
 GO      ?= go
+# ip, bridge and ucarp live in /usr/sbin, which a non-login PATH may lack.
+export PATH := $(PATH):/usr/sbin:/sbin
 BIN     := bin/carpvm
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 COMMIT  ?= $(shell git rev-parse --short HEAD 2>/dev/null)
