@@ -48,9 +48,7 @@ func (r *runner) security(n netView) {
 		case n.kind() == facts.KindDistributed:
 			pg := n.fact.DVPortgroup
 			if pg == nil {
-				base.Status, base.Actual = Fail, "the distributed portgroup's policy was not gathered"
-				base.Fix = "Check that the vSphere user can read distributed portgroup " + n.cfg.Portgroup
-				r.add(base)
+				r.add(n.dvPortgroupMissing(base))
 				continue
 			}
 			if s == promiscuous {
@@ -133,9 +131,7 @@ func (r *runner) reversePath(n netView) {
 	case n.kind() == facts.KindDistributed:
 		pg := n.fact.DVPortgroup
 		if pg == nil {
-			base.Status, base.Actual = Fail, "the distributed portgroup's policy was not gathered"
-			base.Fix = "Check that the vSphere user can read distributed portgroup " + n.cfg.Portgroup
-			r.add(base)
+			r.add(n.dvPortgroupMissing(base))
 			return
 		}
 		e := distributedEffective(pg, promiscuous)
@@ -212,4 +208,12 @@ func uplinkWords(uplinks []string) string {
 	default:
 		return fmt.Sprintf("%d active uplinks (%s)", len(uplinks), strings.Join(uplinks, ", "))
 	}
+}
+
+// dvPortgroupMissing is base failed because the distributed portgroup's
+// policy was not gathered (usually a missing read permission).
+func (n netView) dvPortgroupMissing(base Finding) Finding {
+	base.Status, base.Actual = Fail, "the distributed portgroup's policy was not gathered"
+	base.Fix = "Check that the vSphere user can read distributed portgroup " + n.cfg.Portgroup
+	return base
 }

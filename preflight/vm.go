@@ -46,9 +46,15 @@ func orUnknown(s string) string {
 // nicAttached: each router has a NIC on the network's portgroup, connected
 // now (when the VM runs) and at power on.
 func (r *runner) nicAttached(n netView) {
+	r.perRouter(n, CheckNICAttached, "a NIC on "+n.cfg.Portgroup+", connected and connected at power on",
+		func(vm facts.VM) (Status, string, string) { return nicVerdict(vm, n.cfg.Portgroup) })
+}
+
+// perRouter adds one finding of check per router on network n: a missing
+// router or network fails with what is missing, otherwise verdict decides.
+func (r *runner) perRouter(n netView, check Check, expected string, verdict func(facts.VM) (Status, string, string)) {
 	for _, name := range r.cfg.RouterVMs() {
-		fd := Finding{Check: CheckNICAttached, Network: n.cfg.Name, Object: vmObject(name),
-			Expected: "a NIC on " + n.cfg.Portgroup + ", connected and connected at power on"}
+		fd := Finding{Check: check, Network: n.cfg.Name, Object: vmObject(name), Expected: expected}
 		vm, ok := r.router(name)
 		switch {
 		case !ok:
@@ -56,7 +62,7 @@ func (r *runner) nicAttached(n netView) {
 		case !n.found:
 			fd.Status, fd.Actual, fd.Fix = Fail, n.missing(), n.missingFix()
 		default:
-			fd.Status, fd.Actual, fd.Fix = nicVerdict(vm, n.cfg.Portgroup)
+			fd.Status, fd.Actual, fd.Fix = verdict(vm)
 		}
 		r.add(fd)
 	}

@@ -25,21 +25,8 @@ func (r *runner) vmacShared(n netView) {
 			Expected: "no vmac configured", Actual: notApplicablePrefix + "network " + n.cfg.Name + " sets no vmac"})
 		return
 	}
-	vmac := n.cfg.VMAC.String()
-	for _, name := range r.cfg.RouterVMs() {
-		fd := Finding{Check: CheckVMACShared, Network: n.cfg.Name, Object: vmObject(name),
-			Expected: "a NIC on " + n.cfg.Portgroup + " with manual MAC " + vmac}
-		vm, ok := r.router(name)
-		switch {
-		case !ok:
-			fd.Status, fd.Actual, fd.Fix = Fail, missingVMs([]string{name}), missingVMFix
-		case !n.found:
-			fd.Status, fd.Actual, fd.Fix = Fail, n.missing(), n.missingFix()
-		default:
-			fd.Status, fd.Actual, fd.Fix = vmacVerdict(vm, n.cfg)
-		}
-		r.add(fd)
-	}
+	r.perRouter(n, CheckVMACShared, "a NIC on "+n.cfg.Portgroup+" with manual MAC "+n.cfg.VMAC.String(),
+		func(vm facts.VM) (Status, string, string) { return vmacVerdict(vm, n.cfg) })
 }
 
 func vmacVerdict(vm facts.VM, n config.Network) (Status, string, string) {
