@@ -131,6 +131,9 @@ func TestSimulatedTopologies(t *testing.T) {
 		{sim.SharedVMAC(""), with(map[preflight.Check]string{
 			preflight.CheckVMACShared: "pass fail fail",
 		})},
+		{sim.VRRPNeighbour(), with(map[preflight.Check]string{
+			preflight.CheckVMACConflict: "fail pass", // keepalived-01 on VHID 1's MAC
+		})},
 	}
 	for _, tt := range tests {
 		name := tt.top.Name

@@ -2,7 +2,9 @@ package preflight
 
 import (
 	"cmp"
+	"fmt"
 	"slices"
+	"strings"
 )
 
 // Check is a stable check ID of DESIGN.md's table.
@@ -120,6 +122,11 @@ func newReport(target string, networks []string, findings []Finding) Report {
 			cmp.Compare(a.Object, b.Object),
 		)
 	})
+	return counted(target, findings)
+}
+
+// counted is the report of findings already in report order.
+func counted(target string, findings []Finding) Report {
 	r := Report{Target: target, Findings: findings}
 	if r.Findings == nil {
 		r.Findings = []Finding{}
@@ -135,4 +142,32 @@ func newReport(target string, networks []string, findings []Finding) Report {
 		}
 	}
 	return r
+}
+
+// ParseCheck returns the check whose ID is s, or an error listing the IDs.
+func ParseCheck(s string) (Check, error) {
+	if c := Check(s); slices.Contains(Checks(), c) {
+		return c, nil
+	}
+	ids := make([]string, 0, len(Checks()))
+	for _, c := range Checks() {
+		ids = append(ids, string(c))
+	}
+	return "", fmt.Errorf("unknown check %q: want one of %s", s, strings.Join(ids, ", "))
+}
+
+// Only returns the report narrowed to the given checks, in the same order,
+// its summary counted again so that exit status and totals speak of those
+// checks alone. No checks means all of them.
+func (r Report) Only(checks ...Check) Report {
+	if len(checks) == 0 {
+		return r
+	}
+	var kept []Finding
+	for _, f := range r.Findings {
+		if slices.Contains(checks, f.Check) {
+			kept = append(kept, f)
+		}
+	}
+	return counted(r.Target, kept)
 }

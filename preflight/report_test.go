@@ -261,3 +261,42 @@ func TestUnknownNamesSurface(t *testing.T) {
 		t.Errorf("vm.found (-want +got):\n%s", diff)
 	}
 }
+
+func TestOnlyNarrowsAndRecounts(t *testing.T) {
+	full := Run(typicalConfig(), typicalFacts())
+	rep := full.Only(CheckReversePathPromisc, CheckPromiscuous)
+	checkInvariants(t, rep)
+	var got []string
+	for _, f := range rep.Findings {
+		got = append(got, string(f.Check)+" "+f.Network)
+	}
+	want := []string{
+		"security.promiscuous intranought", "security.promiscuous public",
+		"host.reverse_path_promisc intranought", "host.reverse_path_promisc public",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("findings (-want +got):\n%s", diff)
+	}
+	if want := (Summary{Pass: 2, Fail: 2}); rep.Summary != want {
+		t.Errorf("summary = %+v, want %+v", rep.Summary, want)
+	}
+	if passing := full.Only(CheckVHIDUnique); passing.Failed(true) || passing.Summary.Pass != 2 {
+		t.Errorf("only vhid.unique: summary %+v, failed %v; want 2 pass, not failed", passing.Summary, passing.Failed(true))
+	}
+	if all := full.Only(); all.Summary != full.Summary || len(all.Findings) != len(full.Findings) {
+		t.Errorf("Only() = %+v, want the whole report %+v", all.Summary, full.Summary)
+	}
+}
+
+func TestParseCheck(t *testing.T) {
+	for _, c := range Checks() {
+		got, err := ParseCheck(string(c))
+		if err != nil || got != c {
+			t.Errorf("ParseCheck(%q) = %q, %v", c, got, err)
+		}
+	}
+	_, err := ParseCheck("security.promisc")
+	if err == nil || !strings.Contains(err.Error(), `"security.promisc"`) || !strings.Contains(err.Error(), "security.promiscuous") {
+		t.Errorf("ParseCheck(typo) error = %v, want one naming the input and the known IDs", err)
+	}
+}

@@ -46,7 +46,7 @@ func fixCycle(t *testing.T, top sim.Topology, opts fix.Options, also ...prefligh
 func TestFixEachTopology(t *testing.T) {
 	tops := []sim.Topology{
 		sim.Default(), sim.Cluster(3, false), sim.Cluster(3, true), sim.SeparateStandaloneHosts(),
-		sim.PortgroupOverrides(), sim.Teamed(), sim.Distributed(false), sim.Distributed(true), sim.SharedVMAC(""),
+		sim.PortgroupOverrides(), sim.Teamed(), sim.Distributed(false), sim.Distributed(true), sim.SharedVMAC(""), sim.VRRPNeighbour(),
 		everyStepTopology(), rejectingDVS(),
 	}
 	for _, top := range tops {

@@ -25,6 +25,10 @@ var updateDocs = flag.Bool("update-docs", false, "rewrite the example outputs in
 //	...
 //	```
 //
+// An example ending in " 2>&1" shows stderr too, interleaved with stdout,
+// for the errors an entry of the troubleshooting guide is about. Examples
+// run from the repository's root, so paths in them work for a reader there.
+//
 // "example(root):" marks examples that need root: they run the built binary
 // in the order they appear, may start with "ip netns exec NS", and drive the
 // lab (carpvm lab up ... carpvm lab down). Their figures (times, pids,
@@ -46,6 +50,7 @@ func masked(s string) string {
 // TestDocsExamples fails when an example output checked into the docs
 // differs from what the command prints now; `make docs` rewrites them.
 func TestDocsExamples(t *testing.T) {
+	t.Chdir(filepath.Join("..", ".."))
 	files, err := docsFiles()
 	if err != nil {
 		t.Fatal(err)
@@ -74,7 +79,12 @@ func TestDocsExamples(t *testing.T) {
 				same = func(a, b string) bool { return masked(a) == masked(b) }
 			} else {
 				var stdout, stderr bytes.Buffer
-				run(context.Background(), strings.Fields(strings.TrimPrefix(args, "carpvm ")), IOStreams{In: strings.NewReader(""), Out: &stdout, ErrOut: &stderr}, func(string) string { return "" })
+				streams := IOStreams{In: strings.NewReader(""), Out: &stdout, ErrOut: &stderr}
+				cmdline, withStderr := strings.CutSuffix(args, " 2>&1")
+				if withStderr {
+					streams.ErrOut = &stdout
+				}
+				run(context.Background(), strings.Fields(strings.TrimPrefix(cmdline, "carpvm ")), streams, func(string) string { return "" })
 				got = stdout.String()
 			}
 			if same(want, got) {
@@ -96,10 +106,10 @@ func TestDocsExamples(t *testing.T) {
 }
 
 // docsFiles are the Markdown files whose examples must match: docs/*.md and
-// the README.
+// the README, relative to the repository's root.
 func docsFiles() ([]string, error) {
-	files, err := filepath.Glob(filepath.Join("..", "..", "docs", "*.md"))
-	return append(files, filepath.Join("..", "..", "README.md")), err
+	files, err := filepath.Glob(filepath.Join("docs", "*.md"))
+	return append(files, "README.md"), err
 }
 
 // rootExamples runs the root examples with the real binary, a private
@@ -136,7 +146,7 @@ func (r *rootExamples) run(t *testing.T, cmdline string) string {
 	if r.bin == "" {
 		dir := t.TempDir()
 		r.bin = filepath.Join(dir, "carpvm")
-		if out, err := exec.Command("go", "build", "-o", r.bin, ".").CombinedOutput(); err != nil {
+		if out, err := exec.Command("go", "build", "-o", r.bin, "./cmd/carpvm").CombinedOutput(); err != nil {
 			t.Fatalf("build carpvm: %v\n%s", err, out)
 		}
 		r.env = append(os.Environ(), "XDG_STATE_HOME="+filepath.Join(dir, "state"))

@@ -2,6 +2,7 @@ package main
 
 import (
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -12,6 +13,7 @@ import (
 // a user runs has --help examples, and each example command appears in the
 // docs (README.md, docs/), so help and docs cannot tell different stories.
 func TestEveryCommandHasExampleFromDocs(t *testing.T) {
+	t.Chdir(filepath.Join("..", ".."))
 	files, err := docsFiles()
 	if err != nil {
 		t.Fatal(err)

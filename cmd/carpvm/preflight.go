@@ -6,20 +6,22 @@ import (
 	"errors"
 	"fmt"
 	"net/url"
+	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/carpvm/carpvm/config"
 	"github.com/carpvm/carpvm/preflight"
 	"github.com/carpvm/carpvm/vsphere/facts"
+	"github.com/carpvm/carpvm/vsphere/sim"
 )
 
-// gatherFunc connects to vSphere (or, with sim, to a simulator it starts
-// itself), gathers the facts under cfg's router pair, and closes what it
-// opened. Progress goes to progress(); errors that mean vSphere was
+// gatherFunc connects to vSphere (or, when simTopology names one, to a
+// simulator of that topology it starts itself), gathers the facts under
+// cfg's router pair, and closes what it opened. Progress goes to progress(); errors that mean vSphere was
 // unreachable or refused are returned as they come, preflightRun decides
 // the exit code.
-type gatherFunc func(ctx context.Context, cfg *config.Config, sim bool, progress func(format string, args ...any)) (*facts.Facts, error)
+type gatherFunc func(ctx context.Context, cfg *config.Config, simTopology string, progress func(format string, args ...any)) (*facts.Facts, error)
 
 // preflightOptions are the dependencies and flag values of carpvm preflight.
 type preflightOptions struct {
@@ -30,7 +32,11 @@ type preflightOptions struct {
 	// Gather is gatherFacts in production; tests may hand in facts.
 	Gather gatherFunc
 
-	Sim    bool
+	Sim bool
+	// Topology is the simulated inventory --sim serves (sim.Topologies).
+	Topology string
+	// Checks, when given, narrow the report to these check IDs.
+	Checks []string
 	Output string
 	Strict bool
 	// Fix is read by runPreflightFix (preflight_fix.go), which takes over
@@ -42,7 +48,7 @@ func newPreflightCmd(app *App) *cobra.Command {
 	opts := &preflightOptions{Gather: gatherFacts}
 	fixOpts := &fixFlags{}
 	cmd := &cobra.Command{
-		Use:   "preflight [--sim] [-o table|json] [--strict] [--fix [--yes] [--backup FILE]]",
+		Use:   "preflight [--sim [--topology NAME]] [--check ID,...] [-o table|json] [--strict] [--fix [--yes] [--backup FILE]]",
 		Short: "Check that the vSphere network under the CARP pair lets CARP work",
 		Long: `preflight reads the vSphere inventory under the router pair of carpvm.yaml,
 read-only, and checks what CARP needs: the routers exist and are connected to
@@ -56,6 +62,7 @@ Each finding names the object, what was expected, what is there and how to
 fix it. Exit status: 0 nothing failed, 1 a check failed (or warned, with
 --strict), 2 usage or configuration error, 3 vSphere unreachable or refused.`,
 		Example: `  carpvm preflight --sim
+  carpvm preflight --sim --topology teamed --check security.promiscuous,host.reverse_path_promisc
   carpvm preflight --config carpvm.yaml -o json
   GOVC_URL=https://vcenter.example/sdk GOVC_USERNAME=carpvm@vsphere.local GOVC_PASSWORD=... \
     carpvm preflight --config carpvm.yaml --strict`,
@@ -63,6 +70,9 @@ fix it. Exit status: 0 nothing failed, 1 a check failed (or warned, with
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.IO = app.IO
 			opts.LoadConfig = app.LoadConfig
+			if cmd.Flags().Changed("topology") && !opts.Sim {
+				return usageError("preflight --topology needs --sim")
+			}
 			if handled, err := runPreflightFix(cmd, app, opts, fixOpts); handled {
 				return err
 			}
@@ -70,6 +80,8 @@ fix it. Exit status: 0 nothing failed, 1 a check failed (or warned, with
 		},
 	}
 	cmd.Flags().BoolVar(&opts.Sim, "sim", false, "check the embedded vSphere simulator (the typical user's topology) instead of a real vCenter")
+	cmd.Flags().StringVar(&opts.Topology, "topology", "default", "with --sim: the simulated inventory, one of "+strings.Join(topologyNames(), ", "))
+	cmd.Flags().StringSliceVar(&opts.Checks, "check", nil, "report only these check IDs (repeat or comma-separate); the summary and exit status count only them")
 	cmd.Flags().StringVarP(&opts.Output, "output", "o", "table", "output format: table or json")
 	cmd.Flags().BoolVar(&opts.Strict, "strict", false, "exit 1 on warnings too")
 	cmd.Flags().BoolVar(&opts.Fix, "fix", false, "plan the changes the failed checks need; apply them with --yes or on confirmation")
@@ -83,6 +95,14 @@ func preflightRun(ctx context.Context, opts *preflightOptions) error {
 	if opts.Output != "table" && opts.Output != "json" {
 		return usageError("preflight: -o %q: want table or json", opts.Output)
 	}
+	checks, err := parseChecks(opts.Checks)
+	if err != nil {
+		return err
+	}
+	simTopology, err := opts.simTopology()
+	if err != nil {
+		return err
+	}
 	cfg, err := opts.LoadConfig(opts.Sim)
 	if err != nil {
 		return err
@@ -90,7 +110,7 @@ func preflightRun(ctx context.Context, opts *preflightOptions) error {
 	progress := func(format string, args ...any) {
 		fmt.Fprintf(opts.IO.ErrOut, format+"\n", args...)
 	}
-	f, err := opts.Gather(ctx, cfg, opts.Sim, progress)
+	f, err := opts.Gather(ctx, cfg, simTopology, progress)
 	if err != nil {
 		var ce *config.Error
 		if errors.As(err, &ce) {
@@ -100,7 +120,7 @@ func preflightRun(ctx context.Context, opts *preflightOptions) error {
 	}
 	f.Target = target(f.Target, cfg, opts.Sim)
 
-	rep := preflight.Run(cfg, f)
+	rep := preflight.Run(cfg, f).Only(checks...)
 	switch opts.Output {
 	case "json":
 		enc := json.NewEncoder(opts.IO.Out)
@@ -117,6 +137,33 @@ func preflightRun(ctx context.Context, opts *preflightOptions) error {
 		return silentExit(exitCheckFailed)
 	}
 	return nil
+}
+
+// simTopology is the topology to simulate, or "" for a real vCenter.
+func (o *preflightOptions) simTopology() (string, error) {
+	if !o.Sim {
+		return "", nil
+	}
+	if o.Topology == "" {
+		return "default", nil
+	}
+	if _, ok := sim.Topologies()[o.Topology]; !ok {
+		return "", usageError("preflight --topology %q: want one of %s", o.Topology, strings.Join(topologyNames(), ", "))
+	}
+	return o.Topology, nil
+}
+
+// parseChecks turns --check values into check IDs.
+func parseChecks(ids []string) ([]preflight.Check, error) {
+	var checks []preflight.Check
+	for _, id := range ids {
+		c, err := preflight.ParseCheck(strings.TrimSpace(id))
+		if err != nil {
+			return nil, usageError("preflight --check: %v", err)
+		}
+		checks = append(checks, c)
+	}
+	return checks, nil
 }
 
 // target names what was checked, never with credentials: "simulator" for

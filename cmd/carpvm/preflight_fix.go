@@ -36,9 +36,9 @@ type fixBackend interface {
 	Close(ctx context.Context) error
 }
 
-// connectFunc opens a fixBackend for cfg; with sim it starts the embedded
-// simulator first and points cfg at it.
-type connectFunc func(ctx context.Context, cfg *config.Config, sim bool, progress func(string, ...any)) (fixBackend, error)
+// connectFunc opens a fixBackend for cfg; when simTopology names one, it
+// starts the embedded simulator of that topology first and points cfg at it.
+type connectFunc func(ctx context.Context, cfg *config.Config, simTopology string, progress func(string, ...any)) (fixBackend, error)
 
 // fixFlags are the --fix flag values, registered on carpvm preflight.
 type fixFlags struct {
@@ -71,9 +71,11 @@ type fixOptions struct {
 	Now        func() time.Time
 	Log        *slog.Logger
 
-	Sim    bool
-	Output string
-	Strict bool
+	Sim bool
+	// SimTopology is the simulated inventory under --sim, "" otherwise.
+	SimTopology string
+	Output      string
+	Strict      bool
 	fixFlags
 }
 
@@ -87,8 +89,8 @@ type fixDocument struct {
 }
 
 // connectVSphere is the production connectFunc.
-func connectVSphere(ctx context.Context, cfg *config.Config, useSim bool, progress func(string, ...any)) (fixBackend, error) {
-	return openSession(ctx, cfg, useSim, progress)
+func connectVSphere(ctx context.Context, cfg *config.Config, simTopology string, progress func(string, ...any)) (fixBackend, error) {
+	return openSession(ctx, cfg, simTopology, progress)
 }
 
 func (o *fixOptions) progress(format string, args ...any) {
@@ -132,7 +134,7 @@ func fixRun(ctx context.Context, o *fixOptions) error {
 	if err != nil {
 		return err
 	}
-	be, err := o.Connect(ctx, cfg, o.Sim, o.progress)
+	be, err := o.Connect(ctx, cfg, o.SimTopology, o.progress)
 	if err != nil {
 		return vsphereExit("preflight --fix", err)
 	}
@@ -351,7 +353,7 @@ func rollbackRun(ctx context.Context, o *rollbackOptions) error {
 		return usageError("preflight rollback: the backup is of %s, the configuration points at %s", b.Target, redactURL(cfg.VSphere.URL))
 	}
 	progress := func(format string, args ...any) { fmt.Fprintf(o.IO.ErrOut, format+"\n", args...) }
-	be, err := o.Connect(ctx, cfg, false, progress)
+	be, err := o.Connect(ctx, cfg, "", progress)
 	if err != nil {
 		return vsphereExit("preflight rollback", err)
 	}
@@ -427,9 +429,18 @@ func runPreflightFix(cmd *cobra.Command, app *App, p *preflightOptions, f *fixFl
 		}
 		return false, nil
 	}
+	// One check's fix can depend on another's (promiscuous mode on a teamed
+	// vSwitch needs Net.ReversePathFwdCheckPromisc): a plan is never split.
+	if cmd.Flags().Changed("check") {
+		return true, usageError("preflight --check does not go with --fix: a plan covers every check, since fixes depend on each other (promiscuous mode needs Net.ReversePathFwdCheckPromisc on a teamed vSwitch)")
+	}
+	simTopology, err := p.simTopology()
+	if err != nil {
+		return true, err
+	}
 	return true, fixRun(cmd.Context(), &fixOptions{
 		IO: app.IO, Getenv: app.Getenv, LoadConfig: app.LoadConfig, Connect: connectVSphere,
 		Now: time.Now, Log: app.Logger(),
-		Sim: p.Sim, Output: p.Output, Strict: p.Strict, fixFlags: *f,
+		Sim: p.Sim, SimTopology: simTopology, Output: p.Output, Strict: p.Strict, fixFlags: *f,
 	})
 }

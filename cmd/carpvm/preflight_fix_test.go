@@ -43,7 +43,7 @@ func (s *fixSim) config() (*config.Config, error) {
 }
 
 // connect logs in to the test's simulator; Close logs out only.
-func (s *fixSim) connect(ctx context.Context, cfg *config.Config, _ bool, progress func(string, ...any)) (fixBackend, error) {
+func (s *fixSim) connect(ctx context.Context, cfg *config.Config, _ string, progress func(string, ...any)) (fixBackend, error) {
 	return vsphere.Open(ctx, cfg.VSphere)
 }
 

@@ -11,10 +11,10 @@ import (
 	"github.com/carpvm/carpvm/vsphere/sim"
 )
 
-// gatherFacts is the production gatherFunc: it opens a session (with sim,
-// on the embedded simulator), gathers and logs out.
-func gatherFacts(ctx context.Context, cfg *config.Config, useSim bool, progress func(string, ...any)) (*facts.Facts, error) {
-	s, err := openSession(ctx, cfg, useSim, progress)
+// gatherFacts is the production gatherFunc: it opens a session (on the
+// embedded simulator when simTopology names one), gathers and logs out.
+func gatherFacts(ctx context.Context, cfg *config.Config, simTopology string, progress func(string, ...any)) (*facts.Facts, error) {
+	s, err := openSession(ctx, cfg, simTopology, progress)
 	if err != nil {
 		return nil, err
 	}
@@ -31,15 +31,19 @@ func gatherFacts(ctx context.Context, cfg *config.Config, useSim bool, progress 
 	return f, nil
 }
 
-// openSession logs in to cfg's vCenter; with sim it first starts the
-// embedded simulator (the typical user's topology) on a random loopback
-// port and points cfg at it, and Close stops it again.
-func openSession(ctx context.Context, cfg *config.Config, useSim bool, progress func(string, ...any)) (*simSession, error) {
+// openSession logs in to cfg's vCenter; when simTopology names one of
+// sim.Topologies it first starts the embedded simulator of that topology on
+// a random loopback port and points cfg at it, and Close stops it again.
+func openSession(ctx context.Context, cfg *config.Config, simTopology string, progress func(string, ...any)) (*simSession, error) {
 	var srv *sim.Server
-	if useSim {
-		progress("starting the embedded vSphere simulator (topology %q)", sim.Default().Name)
+	if simTopology != "" {
+		build, ok := sim.Topologies()[simTopology]
+		if !ok {
+			return nil, fmt.Errorf("simulator topology %q: want one of %s", simTopology, strings.Join(topologyNames(), ", "))
+		}
+		progress("starting the embedded vSphere simulator (topology %q)", simTopology)
 		var err error
-		if srv, err = sim.Start(ctx, sim.Default(), ""); err != nil {
+		if srv, err = sim.Start(ctx, build(), ""); err != nil {
 			return nil, fmt.Errorf("start the simulator: %w", err)
 		}
 		cfg.VSphere = srv.VSphereConfig()

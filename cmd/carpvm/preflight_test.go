@@ -57,7 +57,7 @@ func healthyFacts() *facts.Facts {
 
 // fakeGather hands out f (a copy per call) or err, as a vSphere would.
 func fakeGather(f *facts.Facts, err error) gatherFunc {
-	return func(ctx context.Context, cfg *config.Config, sim bool, progress func(string, ...any)) (*facts.Facts, error) {
+	return func(ctx context.Context, cfg *config.Config, _ string, progress func(string, ...any)) (*facts.Facts, error) {
 		if err != nil {
 			return nil, err
 		}
@@ -151,6 +151,10 @@ func TestPreflightUsageErrors(t *testing.T) {
 		{"no config", []string{"preflight"}, []string{"--config", "--sim"}},
 		{"stray argument", []string{"preflight", "now"}, []string{"now"}},
 		{"unknown flag", []string{"preflight", "--frobnicate"}, []string{"frobnicate"}},
+		{"unknown topology", []string{"preflight", "--sim", "--topology", "tiny"}, []string{`--topology "tiny"`, "default", "teamed"}},
+		{"topology without sim", []string{"preflight", "--topology", "teamed"}, []string{"--topology needs --sim"}},
+		{"unknown check", []string{"preflight", "--sim", "--check", "security.promisc"}, []string{"--check", `"security.promisc"`, "security.promiscuous"}},
+		{"check with fix", []string{"preflight", "--sim", "--fix", "--check", "vhid.unique"}, []string{"--check does not go with --fix"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -282,6 +286,53 @@ func TestPreflightSim(t *testing.T) {
 			t.Errorf("target %q, summary %+v", doc.Target, doc.Summary)
 		}
 	})
+}
+
+// TestPreflightTopologyAndChecks: --topology picks the simulated inventory
+// and --check narrows the findings, the summary and the exit status to the
+// checks named.
+func TestPreflightTopologyAndChecks(t *testing.T) {
+	if testing.Short() {
+		t.Skip("starts a vCenter simulator")
+	}
+	tests := []struct {
+		name     string
+		args     []string
+		code     int
+		statuses map[string]preflight.Status // check/network -> status
+	}{
+		{"teamed vSwitch without the reverse-path option",
+			[]string{"--topology", "teamed", "--check", "host.reverse_path_promisc,security.promiscuous"}, exitCheckFailed,
+			map[string]preflight.Status{
+				"security.promiscuous/intranought": preflight.Fail, "security.promiscuous/public": preflight.Pass,
+				"host.reverse_path_promisc/intranought": preflight.Pass, "host.reverse_path_promisc/public": preflight.Fail,
+			}},
+		{"default topology has one VHID per portgroup",
+			[]string{"--check", "vhid.unique"}, exitOK,
+			map[string]preflight.Status{"vhid.unique/intranought": preflight.Pass, "vhid.unique/public": preflight.Pass}},
+		{"a VRRP neighbour on the vhid's MAC",
+			[]string{"--topology", "vrrp-neighbour", "--check", "vmac.conflict"}, exitCheckFailed,
+			map[string]preflight.Status{"vmac.conflict/intranought": preflight.Fail, "vmac.conflict/public": preflight.Pass}},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got := runCLI(t, nil, append([]string{"preflight", "--sim", "-o", "json"}, tt.args...)...)
+			if got.code != tt.code {
+				t.Errorf("exit %d, want %d\nstderr:\n%s", got.code, tt.code, got.stderr)
+			}
+			var doc preflight.Report
+			if err := json.Unmarshal([]byte(got.stdout), &doc); err != nil {
+				t.Fatalf("stdout is not one JSON document: %v\n%s", err, got.stdout)
+			}
+			statuses := map[string]preflight.Status{}
+			for _, f := range doc.Findings {
+				statuses[string(f.Check)+"/"+f.Network] = f.Status
+			}
+			if diff := cmp.Diff(tt.statuses, statuses); diff != "" {
+				t.Errorf("findings (-want +got):\n%s", diff)
+			}
+		})
+	}
 }
 
 // TestPreflightUnreachable: a vCenter URL on a closed loopback port exits 3

@@ -344,6 +344,16 @@ func SharedVMAC(mac string) Topology {
 	return t
 }
 
+// VRRPNeighbour is Default plus VM keepalived-01 on IntraNought, a VRRP
+// router whose VRID 1 equals the network's CARP VHID: its NIC uses
+// 00:00:5e:00:01:01, the virtual MAC of VHID 1, as a VRRP master does.
+func VRRPNeighbour() Topology {
+	t := Default().WithVM(VM{Name: "keepalived-01", Host: "esxi-01", Datastore: "datastore1", PoweredOn: true,
+		NICs: []NIC{{Network: PortgroupInternal, MAC: "00:00:5e:00:01:01"}}})
+	t.Name = "vrrp-neighbour"
+	return t
+}
+
 // Scaled is Default plus vms filler VMs on filler standalone hosts (one per
 // 100 VMs, each with its own datastore and the standard networking). Every
 // filler VM has a NIC on VM Network; every tenth also one on Public.
@@ -383,6 +393,7 @@ func Topologies() map[string]func() Topology {
 		"teamed":                   Teamed,
 		"distributed":              func() Topology { return Distributed(false) },
 		"distributed-mac-learning": func() Topology { return Distributed(true) },
+		"vrrp-neighbour":           VRRPNeighbour,
 	}
 }
 
