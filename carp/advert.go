@@ -148,6 +148,17 @@ func (a Advert) Interval() time.Duration {
 	return interval(a.AdvBase, int(a.AdvSkew))
 }
 
+// Interval is the advertisement interval of a sender with this advbase and
+// skew (advskew plus demotion): advbase + skew/256 s, or skew/256 s with
+// advbase 0 (OpenBSD's sub-second mode; a skew of 0 counts as 1). For
+// callers that derive waits from a pair's timers without a Machine.
+func Interval(advbase uint8, skew int) time.Duration { return interval(advbase, skew) }
+
+// MasterDown is how long a BACKUP with this advbase and skew waits without
+// adverts before it takes over: 3*advbase + skew/256 s, or 3*Interval with
+// advbase 0 (OpenBSD). For callers without a Machine (drill objectives).
+func MasterDown(advbase uint8, skew int) time.Duration { return masterDown(advbase, skew) }
+
 // interval is advbase + skew/256 s; with advbase 0 (OpenBSD's sub-second
 // mode) a skew of 0 counts as 1, so that the interval is never zero.
 func interval(advbase uint8, skew int) time.Duration {

@@ -106,11 +106,11 @@ func TestIntervals(t *testing.T) {
 		{255, 255, 255*time.Second + 255*time.Second/256, 765*time.Second + 255*time.Second/256},
 	}
 	for _, tt := range tests {
-		if got := interval(tt.base, tt.skew); got != tt.iv {
-			t.Errorf("interval(%d,%d) = %v, want %v", tt.base, tt.skew, got, tt.iv)
+		if got := Interval(tt.base, tt.skew); got != tt.iv {
+			t.Errorf("Interval(%d,%d) = %v, want %v", tt.base, tt.skew, got, tt.iv)
 		}
-		if got := masterDown(tt.base, tt.skew); got != tt.master {
-			t.Errorf("masterDown(%d,%d) = %v, want %v", tt.base, tt.skew, got, tt.master)
+		if got := MasterDown(tt.base, tt.skew); got != tt.master {
+			t.Errorf("MasterDown(%d,%d) = %v, want %v", tt.base, tt.skew, got, tt.master)
 		}
 	}
 	if got := (Advert{AdvBase: 1, AdvSkew: 100, Demote: 50}).Interval(); got != time.Second+100*time.Second/256 {

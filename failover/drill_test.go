@@ -174,8 +174,9 @@ func TestParseTrigger(t *testing.T) {
 	if _, err := ParseTrigger("reboot"); err == nil || !strings.Contains(err.Error(), "nic-disconnect") {
 		t.Errorf("ParseTrigger(reboot) = %v", err)
 	}
-	if d := fastNet().MasterDown(); d != 25*time.Second/256 {
-		t.Errorf("MasterDown = %v", d)
+	// advbase 0: OpenBSD's sub-second rule, 3*advskew/256 (carp.MasterDown).
+	if d := fastNet().MasterDown(); d != 75*time.Second/256 {
+		t.Errorf("MasterDown(0, 25) = %v, want 3*25/256 s", d)
 	}
 	n := Network{AdvBase: 1, BackupSkew: 100}
 	if d := n.MasterDown(); d != 3*time.Second+100*time.Second/256 {

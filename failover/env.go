@@ -8,6 +8,8 @@ import (
 	"slices"
 	"sync"
 	"time"
+
+	"github.com/carpvm/carpvm/carp"
 )
 
 // Trigger is how a drill makes the master fail.
@@ -58,19 +60,17 @@ type Network struct {
 	Preempt bool
 }
 
-// MasterDown is the backup's theoretical takeover time, 3*advbase +
-// advskew/256 seconds (FreeBSD ip_carp.c).
+// MasterDown is the backup's theoretical takeover time, the carp
+// package's rule: 3*advbase + advskew/256 seconds (FreeBSD ip_carp.c), or
+// 3*advskew/256 seconds with advbase 0 (OpenBSD's sub-second mode).
 func (n Network) MasterDown() time.Duration {
-	return 3*time.Duration(n.AdvBase)*time.Second + time.Duration(n.BackupSkew)*time.Second/256
+	return carp.MasterDown(n.AdvBase, int(n.BackupSkew))
 }
 
-// interval is the slowest advertisement interval of the pair.
+// interval is the slowest advertisement interval of the pair: the
+// backup's, advbase + advskew/256 (at least 1/256 s with advbase 0).
 func (n Network) interval() time.Duration {
-	d := time.Duration(n.AdvBase)*time.Second + time.Duration(n.BackupSkew)*time.Second/256
-	if d <= 0 {
-		d = time.Second / 256
-	}
-	return d
+	return carp.Interval(n.AdvBase, int(n.BackupSkew))
 }
 
 // Env is what a drill drives and observes: the lab, or vSphere with a

@@ -5,6 +5,8 @@ import (
 	"net/netip"
 	"slices"
 	"time"
+
+	"github.com/carpvm/carpvm/carp"
 )
 
 // Window says what Analyze looks at: one VHID's adverts and the replies
@@ -187,11 +189,8 @@ func lastOldAfter(events []Event, w Window, t time.Time) bool {
 	return false
 }
 
-// interval is an advert's sender's advertisement interval.
+// interval is an advert's sender's advertisement interval (demotion not
+// counted, as carp.Advert.Interval).
 func interval(e Event) time.Duration {
-	d := time.Duration(e.AdvBase)*time.Second + time.Duration(e.AdvSkew)*time.Second/256
-	if d <= 0 {
-		d = time.Second / 256
-	}
-	return d
+	return carp.Interval(e.AdvBase, int(e.AdvSkew))
 }

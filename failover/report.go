@@ -48,7 +48,7 @@ type Report struct {
 	// DurationS is the whole drill's wall time.
 	DurationS float64 `json:"duration_s"`
 	// MasterDownS is the backup's theoretical takeover time,
-	// 3*advbase + advskew/256.
+	// 3*advbase + advskew/256 (advbase 0: 3*advskew/256).
 	MasterDownS  float64 `json:"master_down_s"`
 	MaxTakeoverS float64 `json:"max_takeover_s"`
 	MaxBlackoutS float64 `json:"max_blackout_s"`

@@ -73,7 +73,7 @@ func simNet(t *testing.T, env *VSphereEnv) Network {
 		t.Fatal(err)
 	}
 	n := nets[0]
-	// The synthetic segment's timers: master-down 98 ms.
+	// The synthetic segment's timers: master-down 3*25/256 s = 293 ms.
 	n.AdvBase, n.BackupSkew = 0, 25
 	return n
 }

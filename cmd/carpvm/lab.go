@@ -54,18 +54,26 @@ func newLabUpCmd(app *App, lo *labOptions) *cobra.Command {
 	cmd := &cobra.Command{
 		Use: "up [--peer carpvm|ucarp] [--advbase N]",
 		Example: `  carpvm lab up
+  carpvm lab up --advbase 0
   carpvm lab up --peer ucarp --advbase 1`,
 		Short: "Build the lab and start its routers (idempotent)",
-		Args:  cobra.NoArgs,
+		Long: `up builds the lab and starts its routers; run again with the same flags it
+finds the lab up and changes nothing, with other flags it rebuilds it.
+
+--advbase 0 is OpenBSD's sub-second mode, for fast drills: a router advertises
+every advskew/256 s (router-002: 1/256 s) and a backup takes over after
+3 x advskew/256 s (router-003, advskew 100: 1.17 s instead of 3.39 s at
+advbase 1). Only the carpvm peer has it: ucarp takes whole seconds.`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if peer != lab.PeerCarpvm && peer != lab.PeerUcarp {
 				return usageError("lab up: --peer %q: want carpvm or ucarp", peer)
 			}
-			if advbase < 1 || advbase > 255 {
-				return usageError("lab up: --advbase %d: want seconds in 1..255", advbase)
+			if err := lab.CheckAdvBase(peer, advbase); err != nil {
+				return usageError("lab up: --advbase %d: %v", advbase, err)
 			}
 			o := lo.opts()
-			o.Peer, o.AdvBase = peer, advbase
+			o.Peer, o.AdvBase = peer, lab.AdvBase(advbase)
 			l, already, err := lab.Up(cmd.Context(), o, app.Logger())
 			if err != nil {
 				return err
@@ -77,7 +85,7 @@ func newLabUpCmd(app *App, lo *labOptions) *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVar(&peer, "peer", lab.PeerCarpvm, "what runs on router-003: carpvm or ucarp")
-	cmd.Flags().IntVar(&advbase, "advbase", lab.DefaultAdvBase, "CARP advbase of both routers, seconds")
+	cmd.Flags().IntVar(&advbase, "advbase", lab.DefaultAdvBase, "CARP advbase of both routers, seconds, 0..255 (0: sub-second, carpvm peer only)")
 	return cmd
 }
 

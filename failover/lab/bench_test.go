@@ -12,9 +12,11 @@ import (
 
 // BenchmarkDrill runs K drills (CARPVM_BENCH_DRILLS, default 2) per trigger
 // and per b.N in a lab with carpvm on both routers, then with ucarp on
-// router-003, and reports takeover and blackout (median, worst) next to the
-// theoretical master-down 3*advbase + advskew/256. advbase 1: about 4
-// minutes with the defaults (make bench runs -benchtime=1x).
+// router-003, both at advbase 1, then carpvm at advbase 0 (OpenBSD's
+// sub-second mode), and reports takeover and blackout (median, worst) next
+// to the theoretical master-down (carp.MasterDown: 3*advbase + advskew/256,
+// 3*advskew/256 at advbase 0). About 5 minutes with the defaults (make bench
+// runs -benchtime=1x).
 func BenchmarkDrill(b *testing.B) {
 	k := 2
 	if s := os.Getenv("CARPVM_BENCH_DRILLS"); s != "" {
@@ -22,9 +24,18 @@ func BenchmarkDrill(b *testing.B) {
 			k = n
 		}
 	}
-	for _, peer := range []string{PeerCarpvm, PeerUcarp} {
-		b.Run("peer="+peer, func(b *testing.B) {
-			opts := testOptions(b, peer)
+	for _, c := range []struct {
+		name    string
+		peer    string
+		advbase int
+	}{
+		{"peer=carpvm", PeerCarpvm, 1},
+		{"peer=ucarp", PeerUcarp, 1},
+		{"peer=carpvm,advbase=0", PeerCarpvm, 0},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			opts := testOptions(b, c.peer)
+			opts.AdvBase = AdvBase(c.advbase)
 			l := upLab(b, opts)
 			env := &Env{Lab: l}
 			for i, trig := range failover.Triggers() {

@@ -7,7 +7,9 @@
 // router-003 with advskew 100, preempt on) or ucarp on router-003; and a
 // client namespace with a leg on each bridge, where a drill's witness and
 // prober run. The public legs use documentation addresses (203.0.113.0/24)
-// that exist only inside the namespaces.
+// that exist only inside the namespaces. Both routers share one advbase,
+// default 1 s; 0 selects OpenBSD's sub-second timers (carpvm peer only), so
+// that router-003 takes over after 3*100/256 s.
 //
 // Every namespace is named with the lab's prefix (default "cvl-"), so that
 // Down removes exactly what Up made; the node processes, their logs, the

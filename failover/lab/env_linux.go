@@ -34,7 +34,7 @@ func (l *Lab) Networks(name string) ([]failover.Network, error) {
 			continue
 		}
 		out = append(out, failover.Network{
-			Name: n.Name, VHID: n.VHID, VIP: n.VIP.Addr(), AdvBase: uint8(l.Opts.AdvBase),
+			Name: n.Name, VHID: n.VHID, VIP: n.VIP.Addr(), AdvBase: uint8(l.AdvBase()),
 			BackupSkew: AdvSkew[Router2], Routers: []string{Router1, Router2}, Preempt: true,
 		})
 	}

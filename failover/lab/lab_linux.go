@@ -16,6 +16,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/carpvm/carpvm/carp"
 	"github.com/carpvm/carpvm/carp/node"
 )
 
@@ -52,7 +53,7 @@ func Up(ctx context.Context, opts Options, log *slog.Logger) (l *Lab, already bo
 	}
 	if st != nil {
 		l := &Lab{Opts: opts, State: st, log: log}
-		if st.Prefix == opts.Prefix && st.Peer == opts.Peer && st.AdvBase == opts.AdvBase && l.health(ctx) == nil {
+		if st.Prefix == opts.Prefix && st.Peer == opts.Peer && st.AdvBase == *opts.AdvBase && l.health(ctx) == nil {
 			return l, true, nil
 		}
 		if st.Prefix != opts.Prefix {
@@ -63,7 +64,7 @@ func Up(ctx context.Context, opts Options, log *slog.Logger) (l *Lab, already bo
 			return nil, false, err
 		}
 	}
-	l = &Lab{Opts: opts, State: &State{Prefix: opts.Prefix, Peer: opts.Peer, AdvBase: opts.AdvBase, Executable: opts.Executable, Created: time.Now().UTC()}, log: log}
+	l = &Lab{Opts: opts, State: &State{Prefix: opts.Prefix, Peer: opts.Peer, AdvBase: *opts.AdvBase, Executable: opts.Executable, Created: time.Now().UTC()}, log: log}
 	if err := l.build(ctx); err != nil {
 		if derr := Down(context.WithoutCancel(ctx), opts, log); derr != nil {
 			err = errors.Join(err, fmt.Errorf("lab: cleaning after the failed up: %w", derr))
@@ -89,7 +90,7 @@ func Open(opts Options, log *slog.Logger) (*Lab, error) {
 	if st == nil {
 		return nil, fmt.Errorf("lab: no lab is up in %s; run `carpvm lab up`", opts.StateDir)
 	}
-	opts.Prefix, opts.Peer, opts.AdvBase, opts.Executable = st.Prefix, st.Peer, st.AdvBase, st.Executable
+	opts.Prefix, opts.Peer, opts.AdvBase, opts.Executable = st.Prefix, st.Peer, AdvBase(st.AdvBase), st.Executable
 	return &Lab{Opts: opts, State: st, log: log}, nil
 }
 
@@ -113,6 +114,10 @@ func available(peer string) error {
 func Available(peer string) error { return available(peer) }
 
 func (l *Lab) ns(short string) string { return l.Opts.Namespace(short) }
+
+// AdvBase is the advbase both routers run with, in seconds (0: OpenBSD's
+// sub-second mode), as the state file records it.
+func (l *Lab) AdvBase() int { return l.State.AdvBase }
 
 func (l *Lab) build(ctx context.Context) error {
 	dir := l.Opts.StateDir
@@ -233,7 +238,7 @@ func (l *Lab) startRouter(router string) error {
 		args := []string{"ucarp",
 			"--interface=" + n.Leg, "--srcip=" + n.Addrs[router].Addr().String(), fmt.Sprintf("--vhid=%d", n.VHID),
 			"--passfile=" + filepath.Join(dir, n.Name+".pass"), "--addr=" + n.VIP.Addr().String(),
-			fmt.Sprintf("--advbase=%d", l.Opts.AdvBase), fmt.Sprintf("--advskew=%d", AdvSkew[router]),
+			fmt.Sprintf("--advbase=%d", l.AdvBase()), fmt.Sprintf("--advskew=%d", AdvSkew[router]),
 			"--preempt", "--shutdown",
 			"--upscript=" + filepath.Join(dir, "vip-up.sh"), "--downscript=" + filepath.Join(dir, "vip-down.sh"),
 			fmt.Sprintf("--xparam=%d", n.VIP.Bits()),
@@ -250,7 +255,7 @@ func (l *Lab) nodeYAML(router string) string {
 	fmt.Fprintf(&b, "# carpvm lab: %s\ngroups:\n", router)
 	for _, n := range Nets {
 		fmt.Fprintf(&b, "  - interface: %s\n    vhid: %d\n    vips: [%s]\n    advbase: %d\n    advskew: %d\n    preempt: true\n    pass_file: %s\n",
-			n.Leg, n.VHID, n.VIP, l.Opts.AdvBase, AdvSkew[router], filepath.Join(l.Opts.StateDir, n.Name+".pass"))
+			n.Leg, n.VHID, n.VIP, l.AdvBase(), AdvSkew[router], filepath.Join(l.Opts.StateDir, n.Name+".pass"))
 	}
 	return b.String()
 }
@@ -334,7 +339,7 @@ func procName(pid int) string {
 
 // waitMaster waits until router is master of every lab network.
 func (l *Lab) waitMaster(ctx context.Context, router string) error {
-	wait := time.Duration(3*l.Opts.AdvBase)*time.Second + 10*time.Second
+	wait := carp.MasterDown(uint8(l.AdvBase()), int(AdvSkew[Router2])) + 10*time.Second
 	deadline := time.Now().Add(wait)
 	var last error
 	for time.Now().Before(deadline) {
@@ -466,7 +471,7 @@ func (l *Lab) health(ctx context.Context) error { return l.Status(ctx).Err() }
 // Status inspects the lab: namespaces, processes, and each network's
 // master (from the carpvm nodes' control sockets).
 func (l *Lab) Status(ctx context.Context) Status {
-	st := Status{Prefix: l.Opts.Prefix, StateDir: l.Opts.StateDir, Peer: l.Opts.Peer, AdvBase: l.Opts.AdvBase, Procs: l.State.Procs}
+	st := Status{Prefix: l.Opts.Prefix, StateDir: l.Opts.StateDir, Peer: l.Opts.Peer, AdvBase: l.AdvBase(), Procs: l.State.Procs}
 	for _, name := range l.State.Namespaces {
 		st.Namespaces = append(st.Namespaces, name)
 		if _, err := os.Stat(filepath.Join("/run/netns", name)); err != nil {

@@ -8,8 +8,11 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
+	"time"
 
+	"github.com/carpvm/carpvm/carp/node"
 	"github.com/carpvm/carpvm/internal/netns"
 )
 
@@ -52,7 +55,7 @@ func testOptions(t testing.TB, peer string) Options {
 		Prefix:     fmt.Sprintf("t%d%s-", os.Getpid()%100000, hex.EncodeToString(b[:])),
 		StateDir:   filepath.Join(t.TempDir(), "lab"),
 		Peer:       peer,
-		AdvBase:    1,
+		AdvBase:    AdvBase(1),
 		Executable: carpvmBin,
 	}
 }
@@ -153,13 +156,13 @@ func TestParseFDB(t *testing.T) {
 }
 
 func TestOptionsValidation(t *testing.T) {
-	for _, o := range []Options{{Prefix: "Bad Prefix"}, {Peer: "keepalived"}, {AdvBase: 300}} {
+	for _, o := range []Options{{Prefix: "Bad Prefix"}, {Peer: "keepalived"}, {AdvBase: AdvBase(300)}, {AdvBase: AdvBase(-1)}} {
 		if _, err := o.withDefaults(); err == nil {
 			t.Errorf("%+v accepted", o)
 		}
 	}
 	o, err := Options{}.withDefaults()
-	if err != nil || o.Prefix != DefaultPrefix || o.StateDir != DefaultStateDir || o.Peer != PeerCarpvm || o.AdvBase != 1 {
+	if err != nil || o.Prefix != DefaultPrefix || o.StateDir != DefaultStateDir || o.Peer != PeerCarpvm || o.AdvBase == nil || *o.AdvBase != 1 {
 		t.Errorf("defaults %+v, %v", o, err)
 	}
 	for _, m := range Members {
@@ -168,5 +171,71 @@ func TestOptionsValidation(t *testing.T) {
 				t.Errorf("bridge port %q longer than 15 bytes", p)
 			}
 		}
+	}
+}
+
+func TestAdvBaseZero(t *testing.T) {
+	// advbase 0 is a choice, not "unset": it survives the defaults, for
+	// the carpvm peer, and 255 is the top of the range.
+	for _, ab := range []int{0, 1, 255} {
+		o, err := Options{AdvBase: AdvBase(ab)}.withDefaults()
+		if err != nil || *o.AdvBase != ab {
+			t.Errorf("advbase %d: got %v, %v", ab, o.AdvBase, err)
+		}
+	}
+	// ucarp has whole seconds only: refused, saying why.
+	_, err := Options{Peer: PeerUcarp, AdvBase: AdvBase(0)}.withDefaults()
+	if err == nil {
+		t.Fatal("advbase 0 with the ucarp peer accepted")
+	}
+	for _, want := range []string{"advbase 0", "ucarp", "whole seconds", "carpvm peer"} {
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("error %q does not say %q", err, want)
+		}
+	}
+	if err := CheckAdvBase(PeerUcarp, 1); err != nil {
+		t.Errorf("advbase 1 with ucarp: %v", err)
+	}
+	if err := CheckAdvBase(PeerCarpvm, 256); err == nil || !strings.Contains(err.Error(), "0..255") {
+		t.Errorf("advbase 256: %v", err)
+	}
+}
+
+// TestAdvBaseZeroNodeConfig: the nodes' config file carries advbase 0 and
+// the carpvm node's own loader keeps it (not its default of 1).
+func TestAdvBaseZeroNodeConfig(t *testing.T) {
+	opts, err := Options{AdvBase: AdvBase(0), StateDir: t.TempDir()}.withDefaults()
+	if err != nil {
+		t.Fatal(err)
+	}
+	l := &Lab{Opts: opts, State: &State{AdvBase: *opts.AdvBase}}
+	path := filepath.Join(opts.StateDir, Router2+".yaml")
+	if err := os.WriteFile(path, []byte(l.nodeYAML(Router2)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, n := range Nets {
+		if err := os.WriteFile(filepath.Join(opts.StateDir, n.Name+".pass"), []byte("lab-test-passphrase\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	cfg, err := node.LoadConfig(path, func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cfg.Groups) != len(Nets) {
+		t.Fatalf("%d groups, want %d", len(cfg.Groups), len(Nets))
+	}
+	for _, g := range cfg.Groups {
+		if g.AdvBase != 0 || g.AdvSkew != AdvSkew[Router2] {
+			t.Errorf("vhid %d: advbase %d advskew %d, want 0 and %d", g.VHID, g.AdvBase, g.AdvSkew, AdvSkew[Router2])
+		}
+	}
+	nets, err := l.Networks("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	// The drill's objective follows OpenBSD's rule: 3*100/256 s.
+	if got, want := nets[0].MasterDown(), 300*time.Second/256; got != want {
+		t.Errorf("master-down %v, want %v", got, want)
 	}
 }

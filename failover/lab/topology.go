@@ -86,8 +86,11 @@ type Options struct {
 	StateDir string
 	// Peer runs on router-003: PeerCarpvm (default) or PeerUcarp.
 	Peer string
-	// AdvBase in seconds, 1..255; 0 means DefaultAdvBase.
-	AdvBase int
+	// AdvBase is both routers' advbase in seconds, 0..255; nil means
+	// DefaultAdvBase. 0 is OpenBSD's sub-second mode (a router advertises
+	// every advskew/256 s, its backup takes over after 3*advskew/256 s),
+	// which only the carpvm peer has (see CheckAdvBase).
+	AdvBase *int
 	// Executable is the carpvm binary the nodes run (default: this one).
 	Executable string
 }
@@ -110,13 +113,35 @@ func (o Options) withDefaults() (Options, error) {
 	if o.Peer != PeerCarpvm && o.Peer != PeerUcarp {
 		return o, fmt.Errorf("lab: peer %q: want carpvm or ucarp", o.Peer)
 	}
-	if o.AdvBase == 0 {
-		o.AdvBase = DefaultAdvBase
+	if o.AdvBase == nil {
+		o.AdvBase = AdvBase(DefaultAdvBase)
 	}
-	if o.AdvBase < 1 || o.AdvBase > 255 {
-		return o, fmt.Errorf("lab: advbase %d: want seconds in 1..255", o.AdvBase)
+	if err := CheckAdvBase(o.Peer, *o.AdvBase); err != nil {
+		return o, fmt.Errorf("lab: advbase %d: %w", *o.AdvBase, err)
 	}
 	return o, nil
+}
+
+// AdvBase returns a pointer to seconds, for Options.AdvBase.
+func AdvBase(seconds int) *int { return &seconds }
+
+// CheckAdvBase says why advbase cannot be the lab's with peer on
+// router-003 (nil when it can): it must be 0..255, and 0 needs the carpvm
+// peer. ucarp reads --advbase as whole seconds and has no sub-second mode:
+// with advbase 0 its backup would wait advskew/256 s (FreeBSD's rule, 0.39 s
+// for router-003) where carpvm waits 3*advskew/256 s (OpenBSD's), so the
+// pair's timers would disagree, and ucarp refuses advbase 0 with advskew 0
+// ("You must supply an advertisement time base").
+func CheckAdvBase(peer string, advbase int) error {
+	if advbase < 0 || advbase > 255 {
+		return fmt.Errorf("want seconds in 0..255 (0: sub-second, carpvm peer only)")
+	}
+	if advbase == 0 && peer == PeerUcarp {
+		return fmt.Errorf("sub-second timers need the carpvm peer: ucarp takes whole seconds only " +
+			"(it has no sub-second mode: with advbase 0 its backup would wait advskew/256 s, not carpvm's 3*advskew/256 s, " +
+			"and it refuses advbase 0 with advskew 0); use --advbase 1 or more with --peer ucarp")
+	}
+	return nil
 }
 
 // Namespace is the full name of the lab namespace short (sw, router-002...).
