@@ -12,7 +12,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/carpvm/carpvm/carp/internal/capture"
+	"github.com/carpvm/carpvm/internal/capture"
 	"github.com/google/go-cmp/cmp"
 )
 

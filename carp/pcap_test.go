@@ -4,7 +4,7 @@ import (
 	"os"
 	"testing"
 
-	"github.com/carpvm/carpvm/carp/internal/capture"
+	"github.com/carpvm/carpvm/internal/capture"
 )
 
 // vectorPath is the capture of two real ucarp 1.5.2 nodes (testdata/README.md).

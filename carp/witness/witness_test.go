@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/carpvm/carpvm/carp"
-	"github.com/carpvm/carpvm/carp/internal/capture"
+	"github.com/carpvm/carpvm/internal/capture"
 	"github.com/google/go-cmp/cmp"
 )
 

@@ -80,7 +80,9 @@ func TestWatchBadInput(t *testing.T) {
 		args []string
 		want string
 	}{
-		{[]string{"watch"}, "--interface is required"},
+		{[]string{"watch"}, "--interface (listen) or --read (a capture file) is required"},
+		{[]string{"watch", "--interface", "lo", "--read", "x.pcap"}, "exclude each other"},
+		{[]string{"watch", "--read", "x.pcap", "--duration", "3s"}, "--duration is for --interface"},
 		{[]string{"watch", "--interface", "lo", "-o", "xml"}, "want table or json"},
 		{[]string{"watch", "--interface", "lo", "--vip", "300=10.0.0.1"}, "VHID=ADDR"},
 		{[]string{"watch", "--interface", "lo", "--vip", "1=nope"}, `"nope"`},

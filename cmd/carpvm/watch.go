@@ -3,9 +3,11 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/netip"
+	"os"
 	"strconv"
 	"strings"
 	"time"
@@ -14,24 +16,28 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/carpvm/carpvm/carp"
 	"github.com/carpvm/carpvm/carp/node"
 	"github.com/carpvm/carpvm/carp/witness"
 	"github.com/carpvm/carpvm/config"
+	"github.com/carpvm/carpvm/internal/capture"
 )
 
 // watchOptions are the flags of carpvm watch.
 type watchOptions struct {
 	Interface string
-	PassFile  string
-	VIPs      []string
-	Duration  time.Duration
-	Output    string
+	// Read is a capture file to replay instead of listening.
+	Read     string
+	PassFile string
+	VIPs     []string
+	Duration time.Duration
+	Output   string
 }
 
 func newWatchCmd(app *App) *cobra.Command {
 	opts := &watchOptions{}
 	cmd := &cobra.Command{
-		Use:   "watch --interface IF [--pass-file F --vip [VHID=]ADDR...] [--duration D] [-o table|json]",
+		Use:   "watch (--interface IF [--duration D] | --read FILE) [--pass-file F --vip [VHID=]ADDR...] [-o table|json]",
 		Short: "Listen to every CARP and VRRP group on a segment (never sends)",
 		Long: `watch listens on an interface (AF_PACKET, protocol 112 only) and reports every
 CARP and VRRP group it hears: advertisers with source IP and MAC, vhid/vrid,
@@ -42,9 +48,16 @@ authentication, a master whose interval changed.
 
 On a terminal without --duration the table refreshes every second until
 Ctrl-C; with --duration (for scripts) it prints one table or JSON document at
-the end.`,
+the end.
+
+--read replays a capture file (pcap or pcapng, Ethernet) instead, with the
+capture's own timestamps, and reports the segment as it was at the capture's
+last packet: where carpvm cannot run, capture with tcpdump, or on the ESXi
+host with pktcap-uw (e.g. pktcap-uw --switchport PORT --dir 2 -o carp.pcap),
+and read the file anywhere.`,
 		Example: `  carpvm watch --interface ens192
-  carpvm watch --interface ens192 --pass-file /etc/carpvm/intranought.pass --vip 1=172.27.27.14 --duration 10s -o json`,
+  carpvm watch --interface ens192 --pass-file /etc/carpvm/intranought.pass --vip 1=172.27.27.14 --duration 10s -o json
+  carpvm watch --read carp/testdata/ucarp-vhid1-pair.pcap --pass-file docs/examples/ucarp-vector.pass --vip 1=172.27.27.14`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return watchRun(cmd.Context(), app, opts)
@@ -52,6 +65,7 @@ the end.`,
 	}
 	f := cmd.Flags()
 	f.StringVar(&opts.Interface, "interface", "", "interface to listen on")
+	f.StringVar(&opts.Read, "read", "", "replay this capture file (pcap or pcapng) instead of listening")
 	f.StringVar(&opts.PassFile, "pass-file", "", "passphrase file, to verify CARP HMACs")
 	f.StringArrayVar(&opts.VIPs, "vip", nil, "[VHID=]ADDR: a group's VIP, needed to verify its HMAC; without VHID= for every vhid (repeatable)")
 	f.DurationVar(&opts.Duration, "duration", 0, "listen this long, then print the result (0: until interrupted)")
@@ -102,8 +116,13 @@ func (o *watchOptions) witnessOptions(getenv config.Getenv) (witness.Options, er
 }
 
 func watchRun(ctx context.Context, app *App, opts *watchOptions) error {
-	if opts.Interface == "" {
-		return usageError("watch: --interface is required")
+	switch {
+	case opts.Interface == "" && opts.Read == "":
+		return usageError("watch: --interface (listen) or --read (a capture file) is required")
+	case opts.Interface != "" && opts.Read != "":
+		return usageError("watch: --interface and --read exclude each other: listen, or replay a capture")
+	case opts.Read != "" && opts.Duration != 0:
+		return usageError("watch: --duration is for --interface; --read replays the whole capture")
 	}
 	if opts.Output != "table" && opts.Output != "json" {
 		return usageError("watch: -o %q: want table or json", opts.Output)
@@ -114,6 +133,13 @@ func watchRun(ctx context.Context, app *App, opts *watchOptions) error {
 	wo, err := opts.witnessOptions(app.Getenv)
 	if err != nil {
 		return err
+	}
+	if opts.Read != "" {
+		snap, err := replayCapture(app.IO.ErrOut, opts.Read, witness.New(wo))
+		if err != nil {
+			return err
+		}
+		return writeWatch(app.IO.Out, app.IO.OutTTY, opts.Output, snap)
 	}
 	link, err := node.OpenPacketLink(opts.Interface, node.LinkOptions{})
 	if err != nil {
@@ -134,12 +160,51 @@ func watchRun(ctx context.Context, app *App, opts *watchOptions) error {
 		}
 	}
 	snap := node.Watch(ctx, link, witness.New(wo), nil, refresh, show)
-	if opts.Output == "json" {
-		enc := json.NewEncoder(app.IO.Out)
+	return writeWatch(app.IO.Out, app.IO.OutTTY, opts.Output, snap)
+}
+
+// writeWatch prints a snapshot as a table or JSON.
+func writeWatch(w io.Writer, tty bool, output string, snap witness.Snapshot) error {
+	if output == "json" {
+		enc := json.NewEncoder(w)
 		enc.SetIndent("", "  ")
 		return enc.Encode(snap)
 	}
-	return printWatch(app.IO.Out, app.IO.OutTTY, snap)
+	return printWatch(w, tty, snap)
+}
+
+// replayCapture feeds every CARP/VRRP frame of the capture at path into w
+// at its captured time, and returns the snapshot at the last packet. Frames
+// of other protocols are skipped, as the live socket's filter does; a
+// capture cut short is read up to the cut, with a warning on progress.
+func replayCapture(progress io.Writer, path string, w *witness.Witness) (witness.Snapshot, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return witness.Snapshot{}, usageError("watch --read: %v", err)
+	}
+	pkts, err := capture.Parse(b)
+	switch {
+	case errors.Is(err, capture.ErrTruncated):
+		fmt.Fprintf(progress, "warning: %s: %v; reading the %d packets before the cut\n", path, err, len(pkts))
+	case err != nil:
+		return witness.Snapshot{}, usageError("watch --read %s: %v", path, err)
+	}
+	if len(pkts) == 0 {
+		return witness.Snapshot{}, usageError("watch --read %s: the capture holds no Ethernet packets", path)
+	}
+	skipped := 0
+	for _, p := range pkts {
+		f, err := carp.ParseFrame(p.Data)
+		if err != nil {
+			skipped++
+			continue
+		}
+		w.Observe(p.At, f)
+	}
+	first, last := pkts[0].At, pkts[len(pkts)-1].At
+	fmt.Fprintf(progress, "%s: %d packets over %.3f s (%s to %s), %d not protocol 112 (skipped)\n",
+		path, len(pkts), last.Sub(first).Seconds(), first.Format(time.RFC3339), last.Format(time.RFC3339), skipped)
+	return w.Snapshot(last), nil
 }
 
 func printWatch(w io.Writer, tty bool, s witness.Snapshot) error {

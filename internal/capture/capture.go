@@ -1,11 +1,8 @@
-// Package capture reads Ethernet captures in pcapng (section header,
-// interface description and enhanced packet blocks) or classic pcap format:
-// the smallest reader the tests need to replay the vectors in
-// shared/vectors, not a general one. It works on bytes; callers read files.
 package capture
 
 import (
 	"encoding/binary"
+	"errors"
 	"fmt"
 	"math/bits"
 	"time"
@@ -16,6 +13,11 @@ type Packet struct {
 	At   time.Time
 	Data []byte
 }
+
+// ErrTruncated says a capture ends in the middle of a record, as one cut
+// short by a killed tcpdump does: Parse returns the packets before it with
+// an error wrapping ErrTruncated.
+var ErrTruncated = errors.New("capture cut short in the middle of a record")
 
 // Parse decodes a pcapng or pcap capture; Data slices alias b.
 func Parse(b []byte) ([]Packet, error) {
@@ -31,8 +33,9 @@ func parsePcapng(b []byte) ([]Packet, error) {
 		resol   []tsres          // per interface
 		pkts    []Packet
 		linkEth = map[int]bool{}
+		off     int
 	)
-	for off := 0; off+12 <= len(b); {
+	for off+12 <= len(b) {
 		typ := bo.Uint32(b[off:])
 		if typ == 0x0a0d0d0a { // byte order from the section header's magic
 			if binary.BigEndian.Uint32(b[off+8:]) == 0x1a2b3c4d {
@@ -42,8 +45,11 @@ func parsePcapng(b []byte) ([]Packet, error) {
 			}
 		}
 		blen := int(bo.Uint32(b[off+4:]))
-		if blen < 12 || blen%4 != 0 || off+blen > len(b) {
+		if blen < 12 || blen%4 != 0 {
 			return nil, fmt.Errorf("pcapng: bad block length %d at %d", blen, off)
+		}
+		if off+blen > len(b) {
+			return pkts, fmt.Errorf("pcapng: block of %d bytes at %d: %w", blen, off, ErrTruncated)
 		}
 		body := b[off+8 : off+blen-4]
 		switch typ {
@@ -84,6 +90,9 @@ func parsePcapng(b []byte) ([]Packet, error) {
 			}
 		}
 		off += blen
+	}
+	if off < len(b) {
+		return pkts, fmt.Errorf("pcapng: %d bytes at %d: %w", len(b)-off, off, ErrTruncated)
 	}
 	return pkts, nil
 }
@@ -136,20 +145,24 @@ func parsePcap(b []byte) ([]Packet, error) {
 		return nil, fmt.Errorf("pcap: unknown magic %x", b[:4])
 	}
 	if lt := bo.Uint32(b[20:]); lt != 1 {
-		return nil, fmt.Errorf("pcap: link type %d, want Ethernet (1)", lt)
+		return nil, fmt.Errorf("pcap: link type %d, want Ethernet (1): capture on one Ethernet interface (tcpdump -i IFACE, not -i any)", lt)
 	}
 	var pkts []Packet
-	for off := 24; off+16 <= len(b); {
+	off := 24
+	for off+16 <= len(b) {
 		sec, frac := int64(bo.Uint32(b[off:])), int64(bo.Uint32(b[off+4:]))
 		caplen := int(bo.Uint32(b[off+8:]))
 		if off+16+caplen > len(b) {
-			return nil, fmt.Errorf("pcap: record of %d bytes overruns the file", caplen)
+			return pkts, fmt.Errorf("pcap: record of %d bytes at %d overruns the file: %w", caplen, off, ErrTruncated)
 		}
 		if !nano {
 			frac *= 1000
 		}
 		pkts = append(pkts, Packet{At: time.Unix(sec, frac).UTC(), Data: b[off+16 : off+16+caplen]})
 		off += 16 + caplen
+	}
+	if off < len(b) {
+		return pkts, fmt.Errorf("pcap: %d bytes at %d: %w", len(b)-off, off, ErrTruncated)
 	}
 	return pkts, nil
 }

@@ -1,0 +1,110 @@
+package main
+
+import (
+	"encoding/json"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/carpvm/carpvm/carp/witness"
+)
+
+const ucarpVector = "../../carp/testdata/ucarp-vhid1-pair.pcap"
+
+// TestWatchReadVector replays the real ucarp capture: the first master
+// (172.27.27.11) stopped, the backup (172.27.27.12, advskew 100) took over,
+// and both sign with the capture's passphrase.
+func TestWatchReadVector(t *testing.T) {
+	pass := filepath.Join(t.TempDir(), "pass")
+	if err := os.WriteFile(pass, []byte("123piano2026%\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	got := runCLI(t, nil, "watch", "--read", ucarpVector, "--pass-file", pass, "--vip", "1=172.27.27.14", "-o", "json")
+	if got.code != exitOK {
+		t.Fatalf("exit %d\nstderr:\n%s", got.code, got.stderr)
+	}
+	var snap witness.Snapshot
+	if err := json.Unmarshal([]byte(got.stdout), &snap); err != nil {
+		t.Fatalf("stdout is not one JSON document: %v\n%s", err, got.stdout)
+	}
+	if len(snap.Groups) != 1 {
+		t.Fatalf("groups = %+v, want vhid 1 only", snap.Groups)
+	}
+	type seen struct {
+		Src     string
+		Role    witness.Role
+		AdvSkew uint8
+		Auth    witness.Auth
+	}
+	var advertisers []seen
+	for _, a := range snap.Groups[0].Advertisers {
+		advertisers = append(advertisers, seen{a.Src.String(), a.Role, a.AdvSkew, a.Auth})
+	}
+	want := []seen{
+		{"172.27.27.11", witness.RoleSilent, 0, witness.AuthOK},
+		{"172.27.27.12", witness.RoleMaster, 100, witness.AuthOK},
+	}
+	if diff := cmp.Diff(want, advertisers); diff != "" {
+		t.Errorf("advertisers (-want +got):\n%s", diff)
+	}
+	if m := snap.Groups[0].Masters; len(m) != 1 || m[0] != netip.MustParseAddr("172.27.27.12") {
+		t.Errorf("masters = %v, want 172.27.27.12", m)
+	}
+	if !strings.Contains(got.stderr, "17 packets") || !strings.Contains(got.stderr, "4 not protocol 112") {
+		t.Errorf("stderr %q: want the packet count and the skipped ARPs", got.stderr)
+	}
+
+	// Without the passphrase the adverts are not verified; with another
+	// one every advert fails.
+	other := filepath.Join(t.TempDir(), "other")
+	if err := os.WriteFile(other, []byte("not-the-pass\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	got = runCLI(t, nil, "watch", "--read", ucarpVector, "--pass-file", other, "--vip", "1=172.27.27.14")
+	if got.code != exitOK || !strings.Contains(got.stdout, "WARNING auth_failed") {
+		t.Errorf("wrong passphrase: exit %d, stdout:\n%s", got.code, got.stdout)
+	}
+}
+
+func TestWatchReadBadFiles(t *testing.T) {
+	dir := t.TempDir()
+	notCapture := filepath.Join(dir, "notes.txt")
+	if err := os.WriteFile(notCapture, []byte("these are not packets at all\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, tc := range []struct {
+		file string
+		want []string
+	}{
+		{filepath.Join(dir, "missing.pcap"), []string{"missing.pcap", "no such file"}},
+		{notCapture, []string{"notes.txt", "unknown magic"}},
+	} {
+		got := runCLI(t, nil, "watch", "--read", tc.file)
+		if got.code != exitUsage || got.stdout != "" {
+			t.Errorf("%s: exit %d, stdout %q; want 2 and nothing", tc.file, got.code, got.stdout)
+		}
+		for _, w := range tc.want {
+			if !strings.Contains(got.stderr, w) {
+				t.Errorf("%s: stderr %q lacks %q", tc.file, got.stderr, w)
+			}
+		}
+	}
+
+	// A capture cut short (a killed tcpdump) is read up to the cut.
+	b, err := os.ReadFile(ucarpVector)
+	if err != nil {
+		t.Fatal(err)
+	}
+	cut := filepath.Join(dir, "cut.pcap")
+	if err := os.WriteFile(cut, b[:len(b)-10], 0o600); err != nil {
+		t.Fatal(err)
+	}
+	got := runCLI(t, nil, "watch", "--read", cut)
+	if got.code != exitOK || !strings.Contains(got.stderr, "cut short") || !strings.Contains(got.stdout, "172.27.27.12") {
+		t.Errorf("cut capture: exit %d, stderr %q, stdout:\n%s", got.code, got.stderr, got.stdout)
+	}
+}
