@@ -97,6 +97,12 @@ func (c *Config) Validate() error {
 		errs = append(errs, errorf("pair.routers", "want exactly two routers, got %d", len(c.Pair.Routers)))
 	} else if c.Pair.Routers[0].VM == c.Pair.Routers[1].VM {
 		errs = append(errs, errorf("pair.routers", "both routers are VM %q; want two distinct VMs", c.Pair.Routers[0].VM))
+	} else if a, b := c.Pair.Routers[0], c.Pair.Routers[1]; a.AdvSkew == b.AdvSkew {
+		// With equal timers a FreeBSD master steps down on the other's
+		// advert ("more frequent advertisement received": it compares <=),
+		// so two masters both step down, time out and flap.
+		errs = append(errs, errorf("pair.routers[1].advskew", "%d, the same as %s's; CARP has no tie-break and an equal advert makes a FreeBSD master step down, so the pair flaps: give the backup a higher advskew (e.g. %s 0, %s 100)",
+			b.AdvSkew, a.Name, a.Name, b.Name))
 	}
 	// viper lower-cases map keys: match router names without case.
 	routers := map[string]string{}

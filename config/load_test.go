@@ -78,6 +78,7 @@ func TestBadInputNamesKeyAndValue(t *testing.T) {
 		{"one router", "pair:\n  routers: [router-002]\nnetworks:\n  - {name: n, portgroup: P, vhid: 1, vips: [10.0.0.1/24]}", []string{"pair.routers", "exactly two"}},
 		{"same router twice", "pair:\n  routers: [r, r]\nnetworks:\n  - {name: n, portgroup: P, vhid: 1, vips: [10.0.0.1/24]}", []string{"pair.routers", "distinct"}},
 		{"advskew", "pair:\n  routers: [{vm: a, advskew: 255}, b]\nnetworks:\n  - {name: n, portgroup: P, vhid: 1, vips: [10.0.0.1/24]}", []string{"pair.routers[0].advskew", "0..254"}},
+		{"equal advskew", "pair:\n  routers: [{vm: router-002, advskew: 100}, {vm: router-003, advskew: 100}]\nnetworks:\n  - {name: n, portgroup: P, vhid: 1, vips: [10.0.0.1/24]}", []string{"pair.routers[1].advskew", "100, the same as router-002's", "no tie-break"}},
 		{"password in file", "vsphere: {password: hunter2}\n" + base + "  - {name: n, portgroup: P, vhid: 1, vips: [10.0.0.1/24]}", []string{"vsphere.password", "CARPVM_VSPHERE_PASSWORD"}},
 	}
 	for _, tt := range tests {
