@@ -71,3 +71,29 @@ func BenchmarkStepReplay(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.N)/b.Elapsed().Seconds(), "rejects/s")
 }
+
+// BenchmarkFrame appends and parses an advert frame, per IP family: the
+// framing work of every advert sent and received.
+func BenchmarkFrame(b *testing.B) {
+	for _, tc := range []struct {
+		name string
+		f    Frame
+	}{{"ipv4", sampleFrame(b)}, {"ipv6", sampleFrame6(b)}} {
+		b.Run(tc.name+"/append", func(b *testing.B) {
+			buf := make([]byte, 0, 128)
+			b.ReportAllocs()
+			for b.Loop() {
+				buf = AppendFrame(buf[:0], tc.f)
+			}
+		})
+		b.Run(tc.name+"/parse", func(b *testing.B) {
+			raw := AppendFrame(nil, tc.f)
+			b.ReportAllocs()
+			for b.Loop() {
+				if _, err := ParseFrame(raw); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
+	}
+}

@@ -2,8 +2,11 @@
 // version 2 advertisement codec (36-byte header, RFC 1071 checksum,
 // HMAC-SHA1 over version, type, vhid, the sorted virtual addresses and the
 // counter, as FreeBSD and OpenBSD ip_carp.c and ucarp compute it), the
-// Ethernet + IPv4 framing of protocol 112, and a deterministic state machine
-// (INIT, BACKUP, MASTER) with FreeBSD's timers, preemption and demotion.
+// Ethernet + IPv4 and Ethernet + IPv6 framing of protocol 112 (224.0.0.18,
+// ff02::12; a group with both families sends one advert per family per
+// interval, each with its own counter, as FreeBSD does), and a
+// deterministic state machine (INIT, BACKUP, MASTER) with FreeBSD's
+// timers, preemption and demotion.
 //
 // The package is pure: it opens no socket, reads no clock and starts no
 // goroutine. The Linux runtime (carp/node) feeds a Machine with received

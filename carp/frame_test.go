@@ -69,11 +69,21 @@ func TestAppendFrameDefaults(t *testing.T) {
 	if want := (net.HardwareAddr{0, 0, 0x5e, 0, 1, 5}); !bytes.Equal(b[6:12], want) {
 		t.Errorf("source MAC %v, want %v", net.HardwareAddr(b[6:12]), want)
 	}
-	// Not an IPv4 address: zeros, never a panic.
-	f.Src = netip.Addr{}
-	f.Dst = netip.MustParseAddr("ff02::12")
-	if _, err := ParseFrame(AppendFrame(nil, f)); err != nil {
-		t.Errorf("frame with non-IPv4 addresses does not parse back: %v", err)
+	// A source of the other family (or none): zeros, never a panic.
+	for _, tc := range []struct{ src, dst, wantSrc string }{
+		{"2001:db8::1", "224.0.0.18", "0.0.0.0"},
+		{"", "224.0.0.18", "0.0.0.0"},
+		{"10.0.0.1", "ff02::12", "::"},
+		{"", "ff02::12", "::"},
+	} {
+		f.Src, f.Dst = netip.Addr{}, netip.MustParseAddr(tc.dst)
+		if tc.src != "" {
+			f.Src = netip.MustParseAddr(tc.src)
+		}
+		got, err := ParseFrame(AppendFrame(nil, f))
+		if err != nil || got.Src != netip.MustParseAddr(tc.wantSrc) || got.Dst != f.Dst {
+			t.Errorf("source %q to %s: parses back as %v -> %v, %v; want %s", tc.src, tc.dst, got.Src, got.Dst, err, tc.wantSrc)
+		}
 	}
 }
 

@@ -42,6 +42,12 @@ func FuzzParseFrame(f *testing.F) {
 	tagged := sampleFrame(f)
 	tagged.VLAN = 7
 	f.Add(AppendFrame(nil, tagged))
+	v6 := sampleFrame6(f)
+	f.Add(AppendFrame(nil, v6))
+	v6.VLAN = 9
+	f.Add(AppendFrame(nil, v6))
+	short := AppendFrame(nil, sampleFrame6(f))
+	f.Add(short[:14+40])
 	f.Fuzz(func(t *testing.T, b []byte) {
 		fr, err := ParseFrame(b)
 		if err != nil {

@@ -28,9 +28,11 @@ type Config struct {
 	Preempt bool
 	VIPs    []netip.Addr
 	Key     Key
-	// Self is this node's own source address (to recognise echoed adverts);
-	// optional: echoes are also recognised by counters this machine sent.
-	Self netip.Addr
+	// Self is this node's own IPv4 source address and Self6 its IPv6 one
+	// (the parent interface's link-local address), to recognise echoed
+	// adverts; optional: echoes are also recognised by counters this
+	// machine sent.
+	Self, Self6 netip.Addr
 	// Counter seeds the advert counter (the runtime passes a random value).
 	Counter uint64
 }
@@ -45,6 +47,9 @@ type Machine struct {
 	cfg    Config
 	signer *signer
 	state  State
+	// has4, has6: the group has IPv4 / IPv6 VIPs, so it advertises to
+	// 224.0.0.18 / ff02::12.
+	has4, has6 bool
 
 	demotion uint8
 	counter  uint64 // next counter to send
@@ -79,6 +84,13 @@ func NewMachine(cfg Config) (*Machine, error) {
 		cfg:     cfg,
 		signer:  newSigner(cfg.Key, cfg.VHID, cfg.VIPs),
 		counter: cfg.Counter,
+	}
+	for _, ip := range cfg.VIPs {
+		if ip.Unmap().Is4() {
+			m.has4 = true
+		} else {
+			m.has6 = true
+		}
 	}
 	m.st.VHID = cfg.VHID
 	return m, nil
@@ -120,7 +132,8 @@ func (m *Machine) Stop(now time.Time) []Action {
 	switch m.state {
 	case Master:
 		acts := m.become(now, Init, "stopped")
-		return append(acts, m.advert(BowOut, BowOut), ReleaseVIPs{})
+		acts = m.appendAdverts(acts, BowOut, BowOut)
+		return append(acts, ReleaseVIPs{})
 	case Backup:
 		return m.become(now, Init, "stopped")
 	}
@@ -142,9 +155,9 @@ func (m *Machine) SetDemotion(now time.Time, d uint8) []Action {
 	}
 	m.nextAdvert = now.Add(m.Interval())
 	if cur >= MaxDemotedSkew && old < MaxDemotedSkew {
-		return []Action{m.advert(BowOut, BowOut)}
+		return m.appendAdverts(nil, BowOut, BowOut)
 	}
-	return []Action{m.advert(m.cfg.AdvBase, uint8(cur))}
+	return m.appendAdverts(nil, m.cfg.AdvBase, uint8(cur))
 }
 
 // Deadline is when Tick must next be called; the zero time when no timer
@@ -175,7 +188,7 @@ func (m *Machine) Tick(now time.Time) []Action {
 		var acts []Action
 		if !now.Before(m.nextAdvert) {
 			m.nextAdvert = now.Add(m.Interval())
-			acts = append(acts, m.advert(m.cfg.AdvBase, uint8(m.skew())))
+			acts = m.appendAdverts(acts, m.cfg.AdvBase, uint8(m.skew()))
 		}
 		if !m.garpAt.IsZero() && !now.Before(m.garpAt) {
 			m.garpAt = time.Time{}
@@ -186,22 +199,27 @@ func (m *Machine) Tick(now time.Time) []Action {
 	return nil
 }
 
-// Received is a protocol-112 packet as the runtime got it.
+// Received is a protocol-112 packet as the runtime got it, over IPv4 or
+// IPv6 (the family of Src).
 type Received struct {
 	Src     netip.Addr
-	TTL     uint8
+	TTL     uint8  // IPv4 TTL or IPv6 hop limit
 	Payload []byte // raw protocol-112 payload
 }
 
-// Step handles a received advertisement. It is checked in the order of the
-// Reject constants (TTL, length, checksum, version and type, authlen, vhid,
+// Step handles a received advertisement, IPv4 or IPv6 alike. It is checked
+// in the order of the Reject constants (TTL or hop limit, length, checksum, version and type, authlen, vhid,
 // HMAC, echo of our own, replay); a rejected one is counted by reason and
 // changes nothing else. An accepted one, with interval advbase +
 // (advskew+demote)/256 s (OpenBSD's demote byte honoured), is judged as
 // FreeBSD does: a MASTER steps down before an interval shorter than or equal
 // to its own; a BACKUP takes over from a slower master when preempting, and
 // from a master whose interval exceeds its own master-down interval (a
-// bow-out); otherwise it re-arms its master-down timer.
+// bow-out); otherwise it re-arms its master-down timer. A group with both
+// families has one master-down timer, re-armed by an authentic advert of
+// either family (FreeBSD keeps one per family and takes over when either
+// expires; one timer keeps a backup from flapping when a segment filters
+// one family's multicast but still delivers the other's).
 func (m *Machine) Step(now time.Time, r Received) []Action {
 	a, rej := m.check(r)
 	if rej != 0 {
@@ -245,7 +263,7 @@ func (m *Machine) check(r Received) (Advert, Reject) {
 	if !m.signer.verify(&a) {
 		return a, RejectHMAC
 	}
-	if (m.cfg.Self.IsValid() && r.Src == m.cfg.Self) || a.Counter-m.cfg.Counter < m.nsent {
+	if m.isSelf(r.Src) || a.Counter-m.cfg.Counter < m.nsent {
 		return a, RejectEcho
 	}
 	if !m.replay.accept(r.Src, a.Counter) {
@@ -267,9 +285,13 @@ func (m *Machine) become(now time.Time, to State, reason string) []Action {
 	switch to {
 	case Master:
 		m.st.MasterSeen = m.cfg.Self
+		if !m.has4 || !m.cfg.Self.IsValid() {
+			m.st.MasterSeen = m.cfg.Self6
+		}
 		m.nextAdvert = now.Add(m.Interval())
 		m.garpAt = now.Add(2 * m.Interval())
-		acts = append(acts, m.advert(m.cfg.AdvBase, uint8(m.skew())), ClaimVIPs{}, SendGARP{})
+		acts = m.appendAdverts(acts, m.cfg.AdvBase, uint8(m.skew()))
+		acts = append(acts, ClaimVIPs{}, SendGARP{})
 	case Backup:
 		m.masterDownAt = now.Add(m.MasterDown())
 		if from == Master {
@@ -281,8 +303,27 @@ func (m *Machine) become(now time.Time, to State, reason string) []Action {
 	return acts
 }
 
-// advert builds the next advertisement with the given advbase and advskew.
-func (m *Machine) advert(advbase, advskew uint8) SendAdvert {
+// isSelf reports whether src is one of this node's own advert sources.
+func (m *Machine) isSelf(src netip.Addr) bool {
+	return (m.cfg.Self.IsValid() && src == m.cfg.Self) || (m.cfg.Self6.IsValid() && src.WithZone("") == m.cfg.Self6.WithZone(""))
+}
+
+// appendAdverts appends the adverts of one interval to acts: one per
+// address family of the VIPs, IPv4 first, each with its own counter (the
+// next one), as FreeBSD's carp_send_ad_locked prepares each packet.
+func (m *Machine) appendAdverts(acts []Action, advbase, advskew uint8) []Action {
+	if m.has4 {
+		acts = append(acts, m.advert(advbase, advskew, false))
+	}
+	if m.has6 {
+		acts = append(acts, m.advert(advbase, advskew, true))
+	}
+	return acts
+}
+
+// advert builds the next advertisement with the given advbase and advskew,
+// for IPv6 (ff02::12) or IPv4 (224.0.0.18).
+func (m *Machine) advert(advbase, advskew uint8, ipv6 bool) SendAdvert {
 	a := Advert{
 		VHID:    m.cfg.VHID,
 		AdvBase: advbase,
@@ -295,5 +336,5 @@ func (m *Machine) advert(advbase, advskew uint8) SendAdvert {
 	m.nsent++
 	m.st.Sent++
 	b, _ := a.MarshalBinary()
-	return SendAdvert{Advert: a, Payload: b}
+	return SendAdvert{Advert: a, Payload: b, IPv6: ipv6}
 }

@@ -51,26 +51,34 @@ func TestMachineLifecycle(t *testing.T) {
 	if acts := m.Tick(t0.Add(md - 1)); acts != nil {
 		t.Errorf("early Tick: %v", acts)
 	}
+	// netVIPs has an IPv4 and an IPv6 VIP: one advert per family, IPv4
+	// first, each with its own counter (FreeBSD's carp_send_ad_locked).
 	acts := m.Tick(t0.Add(md))
-	if len(acts) != 4 {
+	if len(acts) != 5 {
 		t.Fatalf("takeover actions %v", acts)
 	}
 	if tr, ok := acts[0].(Transition); !ok || tr.To != Master {
 		t.Errorf("first action %v, want a transition to MASTER", acts[0])
 	}
-	sa, ok := acts[1].(SendAdvert)
-	if !ok || sa.Advert.Counter != 10 || sa.Advert.AdvSkew != 100 || sa.Advert.AdvBase != 1 {
-		t.Errorf("second action %+v, want the advert with counter 10", acts[1])
+	for i, want := range []struct {
+		counter uint64
+		ipv6    bool
+	}{{10, false}, {11, true}} {
+		sa, ok := acts[1+i].(SendAdvert)
+		if !ok || sa.Advert.Counter != want.counter || sa.IPv6 != want.ipv6 || sa.Advert.AdvSkew != 100 || sa.Advert.AdvBase != 1 {
+			t.Errorf("action %d %+v, want the advert with counter %d, IPv6 %v", 1+i, acts[1+i], want.counter, want.ipv6)
+			continue
+		}
+		var a Advert
+		if err := a.UnmarshalBinary(sa.Payload); err != nil || a != sa.Advert {
+			t.Errorf("payload decodes to %+v, %v", a, err)
+		}
+		if want := netKey(t).Sum(3, netVIPs, want.counter); a.HMAC != want {
+			t.Errorf("advert HMAC does not verify")
+		}
 	}
-	if diff := cmp.Diff([]Action{ClaimVIPs{}, SendGARP{}}, acts[2:]); diff != "" {
+	if diff := cmp.Diff([]Action{ClaimVIPs{}, SendGARP{}}, acts[3:]); diff != "" {
 		t.Errorf("then (-want +got):\n%s", diff)
-	}
-	var a Advert
-	if err := a.UnmarshalBinary(sa.Payload); err != nil || a != sa.Advert {
-		t.Errorf("payload decodes to %+v, %v", a, err)
-	}
-	if want := netKey(t).Sum(3, netVIPs, 10); a.HMAC != want {
-		t.Errorf("advert HMAC does not verify")
 	}
 	// Adverts every interval, the second GARP two intervals after takeover.
 	iv := sec + 100*sec/256
@@ -81,7 +89,11 @@ func TestMachineLifecycle(t *testing.T) {
 		for _, a := range m.Tick(dl) {
 			switch a := a.(type) {
 			case SendAdvert:
-				kinds = append(kinds, "advert+"+dl.Sub(at).String()+"#"+string(rune('0'+a.Advert.Counter-10)))
+				fam := "v4"
+				if a.IPv6 {
+					fam = "v6"
+				}
+				kinds = append(kinds, fam+"+"+dl.Sub(at).String()+"#"+string(rune('0'+a.Advert.Counter-10)))
 			case SendGARP:
 				kinds = append(kinds, "garp+"+dl.Sub(at).String())
 			default:
@@ -89,22 +101,129 @@ func TestMachineLifecycle(t *testing.T) {
 			}
 		}
 	}
-	want := []string{"advert+" + iv.String() + "#1", "advert+" + (2 * iv).String() + "#2", "garp+" + (2 * iv).String(), "advert+" + (3 * iv).String() + "#3"}
+	want := []string{
+		"v4+" + iv.String() + "#2", "v6+" + iv.String() + "#3",
+		"v4+" + (2 * iv).String() + "#4", "v6+" + (2 * iv).String() + "#5", "garp+" + (2 * iv).String(),
+		"v4+" + (3 * iv).String() + "#6", "v6+" + (3 * iv).String() + "#7",
+	}
 	if diff := cmp.Diff(want, kinds); diff != "" {
 		t.Errorf("master timers (-want +got):\n%s", diff)
 	}
-	// Stop as MASTER: bow-out, release.
+	// Stop as MASTER: bow-out in both families, release.
 	acts = m.Stop(t0.Add(time.Minute))
-	if len(acts) != 3 {
+	if len(acts) != 4 {
 		t.Fatalf("Stop: %v", acts)
 	}
-	bow := acts[1].(SendAdvert).Advert
-	if bow.AdvBase != 255 || bow.AdvSkew != 255 || acts[2] != (ReleaseVIPs{}) || m.State() != Init {
+	for _, a := range acts[1:3] {
+		bow := a.(SendAdvert).Advert
+		if bow.AdvBase != 255 || bow.AdvSkew != 255 {
+			t.Errorf("Stop: %+v is not a bow-out", a)
+		}
+	}
+	if acts[1].(SendAdvert).IPv6 || !acts[2].(SendAdvert).IPv6 || acts[3] != (ReleaseVIPs{}) || m.State() != Init {
 		t.Errorf("Stop: %+v, state %v", acts, m.State())
 	}
 	st := m.Status()
-	if st.Sent != 5 || st.Transitions != 3 || st.LastTransition.To != Init {
+	if st.Sent != 10 || st.Transitions != 3 || st.LastTransition.To != Init {
 		t.Errorf("status %+v", st)
+	}
+}
+
+// A group of one family advertises in that family only.
+func TestMachineAdvertFamilies(t *testing.T) {
+	for _, tc := range []struct {
+		vip  string
+		ipv6 bool
+	}{{"172.27.27.14", false}, {"2001:db8::14", true}, {"fe80::1", true}} {
+		m, err := NewMachine(Config{VHID: 1, AdvBase: 1, VIPs: []netip.Addr{netip.MustParseAddr(tc.vip)}, Key: netKey(t),
+			Self: netip.MustParseAddr("172.27.27.11"), Self6: netip.MustParseAddr("fe80::11")})
+		if err != nil {
+			t.Fatal(err)
+		}
+		m.Start(t0)
+		var got []bool
+		for _, a := range m.Tick(m.Deadline()) {
+			if sa, ok := a.(SendAdvert); ok {
+				got = append(got, sa.IPv6)
+			}
+		}
+		if len(got) != 1 || got[0] != tc.ipv6 {
+			t.Errorf("VIP %s: adverts with IPv6 = %v, want [%v]", tc.vip, got, tc.ipv6)
+		}
+		wantSelf := netip.MustParseAddr("172.27.27.11")
+		if tc.ipv6 {
+			wantSelf = netip.MustParseAddr("fe80::11")
+		}
+		if ms := m.Status().MasterSeen; ms != wantSelf {
+			t.Errorf("VIP %s: master seen %v while MASTER, want our own %v", tc.vip, ms, wantSelf)
+		}
+	}
+}
+
+// A peer's IPv6 adverts are judged like IPv4 ones: accepted from a
+// link-local source, refused with a hop limit below 255, and recognised as
+// our own when they come from our link-local address.
+func TestMachineIPv6Receive(t *testing.T) {
+	key := netKey(t)
+	self6 := netip.MustParseAddr("fe80::11")
+	peer6 := netip.MustParseAddr("fe80::12")
+	m, err := NewMachine(Config{VHID: 1, AdvBase: 1, AdvSkew: 100, VIPs: netVIPs, Key: key,
+		Self: netip.MustParseAddr("172.27.27.11"), Self6: self6, Counter: 1 << 50})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m.Start(t0)
+	m.Tick(m.Deadline())
+	if m.State() != Master {
+		t.Fatal("not MASTER")
+	}
+	adv := func(c uint64) []byte {
+		a := Advert{VHID: 1, AdvBase: 1, Counter: c, HMAC: key.Sum(1, netVIPs, c)}
+		b, _ := a.MarshalBinary()
+		return b
+	}
+	now := t0.Add(10 * sec)
+	for _, r := range []Received{
+		{Src: peer6, TTL: 254, Payload: adv(7)},
+		{Src: peer6, TTL: 1, Payload: adv(8)},
+		{Src: self6, TTL: 255, Payload: adv(9)},
+	} {
+		if acts := m.Step(now, r); acts != nil || m.State() != Master {
+			t.Fatalf("%+v changed the state: %v", r, acts)
+		}
+	}
+	st := m.Status()
+	if st.Rejected.Of(RejectTTL) != 2 || st.Rejected.Of(RejectEcho) != 1 {
+		t.Errorf("rejections %+v, want 2 bad_ttl (hop limit) and 1 echo", st.Rejected)
+	}
+	// A FreeBSD peer with both families: IPv4 advert counter N, IPv6 N+1,
+	// from two sources. Both are fresh; each replayed one is refused.
+	v4 := Received{Src: netip.MustParseAddr("172.27.27.12"), TTL: 255, Payload: adv(100)}
+	v6 := Received{Src: peer6, TTL: 255, Payload: adv(101)}
+	m.Step(now, v4)
+	if m.State() != Backup {
+		t.Fatalf("an authentic faster IPv4 advert left us %v", m.State())
+	}
+	m.Step(now, v6)
+	if got := m.Status().Received; got != 2 {
+		t.Errorf("%d adverts accepted, want the IPv4 and the IPv6 one", got)
+	}
+	if ms := m.Status().MasterSeen; ms != peer6 {
+		t.Errorf("master seen %v, want the IPv6 source %v", ms, peer6)
+	}
+	dl := m.Deadline()
+	m.Step(now.Add(sec), v6)
+	m.Step(now.Add(sec), v4)
+	if got := m.Status().Rejected.Of(RejectReplay); got != 2 {
+		t.Errorf("%d replays rejected, want 2", got)
+	}
+	if !m.Deadline().Equal(dl) {
+		t.Error("a replayed advert re-armed the master-down timer")
+	}
+	// The next interval's pair is fresh again and re-arms the timer.
+	m.Step(now.Add(sec), Received{Src: peer6, TTL: 255, Payload: adv(103)})
+	if m.Status().Received != 3 || !m.Deadline().After(dl) {
+		t.Errorf("fresh IPv6 advert: received %d, deadline moved %v", m.Status().Received, m.Deadline().Sub(dl))
 	}
 }
 
@@ -156,7 +275,7 @@ func TestEveryRejection(t *testing.T) {
 		} else {
 			m.replay.accept(peer, 500)
 		}
-		echo := m.advert(1, 100).Payload // one of our own, reflected
+		echo := m.advert(1, 100, false).Payload // one of our own, reflected
 		cases := []struct {
 			reason Reject
 			r      Received

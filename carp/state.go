@@ -50,15 +50,22 @@ func (s *State) UnmarshalText(b []byte) error {
 //   - stepping down from MASTER yields Transition, ReleaseVIPs; Stop as
 //     MASTER yields Transition, SendAdvert (the bow-out), ReleaseVIPs.
 //
+// Wherever one SendAdvert is listed, a group with both IPv4 and IPv6 VIPs
+// gets two in a row: the IPv4 one, then the IPv6 one (with the next
+// counter), as FreeBSD sends them.
+//
 // Performing an action twice must be harmless (ClaimVIPs when the VIPs are
 // already there, ReleaseVIPs when they are not).
 type Action interface{ isAction() }
 
 // SendAdvert asks the runtime to send Payload (Advert, encoded, checksum
-// filled) to 224.0.0.18 with TTL 255 from the virtual MAC.
+// filled) from the virtual MAC with TTL (hop limit) 255: to 224.0.0.18
+// from the interface's IPv4 address, or with IPv6 set to ff02::12 from its
+// link-local address.
 type SendAdvert struct {
 	Advert  Advert
 	Payload []byte
+	IPv6    bool
 }
 
 // Transition reports a state change and why; the runtime logs it at Info.
@@ -90,7 +97,7 @@ type Reject uint8
 
 // Rejection reasons, in the order Step checks them.
 const (
-	RejectTTL      Reject = iota + 1 // TTL is not 255 (the packet was routed)
+	RejectTTL      Reject = iota + 1 // TTL or IPv6 hop limit is not 255 (the packet was routed)
 	RejectShort                      // shorter than HeaderLen
 	RejectChecksum                   // bad CARP checksum
 	RejectVersion                    // not version 2 type 1 (advertisement)

@@ -36,8 +36,11 @@ func CheckIfconfigPassphrase(pass string) error {
 }
 
 // FreeBSD renders /boot/loader.conf, /etc/sysctl.conf and /etc/rc.conf lines
-// for router: one "inet vhid N advskew K pass P alias VIP" alias per VIP on
-// the network's interface, numbered per interface.
+// for router: one "inet vhid N advbase B advskew K pass P alias VIP/32"
+// alias per IPv4 VIP and one "inet6 vhid N advbase B advskew K pass P
+// alias VIP/128" per IPv6 VIP on the network's interface, numbered per
+// interface. A vhid with both families is one CARP group on FreeBSD: it
+// advertises to 224.0.0.18 and ff02::12 and signs every VIP of both.
 func FreeBSD(c *config.Config, routerName string, secrets Secrets) (Files, error) {
 	router, err := findRouter(c, routerName)
 	if err != nil {
@@ -64,13 +67,17 @@ func FreeBSD(c *config.Config, routerName string, secrets Secrets) (Files, error
 			fmt.Fprintf(&rc, "ifconfig_%s=\"inet %s\"\n", n.Interface, addr)
 		}
 		for _, vip := range n.VIPs {
-			if !vip.Addr().Is4() {
-				return nil, fmt.Errorf("render: network %s: IPv6 VIP %s is not supported by render freebsd yet", n.Name, vip)
+			family := "inet"
+			if vip.Addr().Is6() {
+				if vip.Addr().Is4In6() || vip.Addr().Zone() != "" {
+					return nil, fmt.Errorf("render: network %s: VIP %s: want an IPv4 address or an IPv6 one without a zone", n.Name, vip)
+				}
+				family = "inet6"
 			}
 			alias := aliases[n.Interface]
 			aliases[n.Interface]++
-			fmt.Fprintf(&rc, "ifconfig_%s_alias%d=\"inet vhid %d advbase %d advskew %d pass %s alias %s\"\n",
-				n.Interface, alias, n.VHID, n.AdvBase, router.AdvSkew, pass, hostPrefix(vip))
+			fmt.Fprintf(&rc, "ifconfig_%s_alias%d=\"%s vhid %d advbase %d advskew %d pass %s alias %s\"\n",
+				n.Interface, alias, family, n.VHID, n.AdvBase, router.AdvSkew, pass, hostPrefix(vip))
 		}
 	}
 	return Files{
@@ -82,7 +89,9 @@ func FreeBSD(c *config.Config, routerName string, secrets Secrets) (Files, error
 }
 
 // hostPrefix is the VIP as a host route: FreeBSD's handbook configures CARP
-// aliases as /32 so that they do not clash with the interface's own subnet.
+// aliases as /32 so that they do not clash with the interface's own subnet;
+// IPv6 ones likewise as /128 (ifconfig takes "inet6 ... alias ADDR/128" as
+// "ADDR prefixlen 128"), the interface's own address holding the /64.
 func hostPrefix(p netip.Prefix) netip.Prefix {
 	return netip.PrefixFrom(p.Addr(), p.Addr().BitLen())
 }

@@ -56,11 +56,12 @@ func TestFreeBSDGolden(t *testing.T) {
 }
 
 // aliasLine is ifconfig(8)'s carp alias syntax as rc.conf carries it.
-var aliasLine = regexp.MustCompile(`^ifconfig_([a-z]+[0-9]+)_alias([0-9]+)="inet (.*)"$`)
+var aliasLine = regexp.MustCompile(`^ifconfig_([a-z]+[0-9]+)_alias([0-9]+)="(inet6?) (.*)"$`)
 
-// checkIfconfigCarp parses the words of one "inet vhid ..." alias the way
-// ifconfig does and checks every value's range, independently of FreeBSD().
-func checkIfconfigCarp(words []string) error {
+// checkIfconfigCarp parses the words of one "inet[6] vhid ..." alias the
+// way ifconfig does and checks every value's range and the address's
+// family, independently of FreeBSD().
+func checkIfconfigCarp(family string, words []string) error {
 	seen := map[string]string{}
 	for i := 0; i < len(words); i++ {
 		switch w := words[i]; w {
@@ -91,15 +92,19 @@ func checkIfconfigCarp(words []string) error {
 	if p, ok := seen["pass"]; !ok || len(p) > 19 || strings.ContainsAny(p, " \t\"'\\$`") {
 		return fmt.Errorf("pass %q not acceptable", p)
 	}
-	if _, err := netip.ParsePrefix(seen["alias"]); err != nil {
+	p, err := netip.ParsePrefix(seen["alias"])
+	if err != nil {
 		return fmt.Errorf("alias %q is not CIDR", seen["alias"])
+	}
+	if p.Addr().Is6() != (family == "inet6") || p.Bits() != p.Addr().BitLen() {
+		return fmt.Errorf("%s alias %q: want a host prefix of that family", family, seen["alias"])
 	}
 	return nil
 }
 
 func TestFreeBSDLinesAreValidIfconfig(t *testing.T) {
 	c := config.Simulator()
-	c.Networks[0].VIPs = append(c.Networks[0].VIPs, netip.MustParsePrefix("172.27.27.13/28"))
+	c.Networks[0].VIPs = append(c.Networks[0].VIPs, netip.MustParsePrefix("172.27.27.13/28"), netip.MustParsePrefix("2001:db8:27::14/64"))
 	secrets := Secrets{"intranought": config.NewSecret("123piano2026%"), "public": config.NewSecret("s3cret-pub")}
 	fs, err := FreeBSD(c, "router-003", secrets)
 	if err != nil {
@@ -108,6 +113,7 @@ func TestFreeBSDLinesAreValidIfconfig(t *testing.T) {
 	rc := fs[2].Content
 	var n int
 	aliasesPerIf := map[string][]int{}
+	families := map[string]int{}
 	for _, line := range strings.Split(rc, "\n") {
 		m := aliasLine.FindStringSubmatch(line)
 		if m == nil {
@@ -116,21 +122,47 @@ func TestFreeBSDLinesAreValidIfconfig(t *testing.T) {
 		n++
 		num, _ := strconv.Atoi(m[2])
 		aliasesPerIf[m[1]] = append(aliasesPerIf[m[1]], num)
-		if err := checkIfconfigCarp(strings.Fields(m[3])); err != nil {
+		families[m[3]]++
+		if err := checkIfconfigCarp(m[3], strings.Fields(m[4])); err != nil {
 			t.Errorf("%s: %v", line, err)
 		}
 		if !strings.Contains(line, "advskew 100") {
 			t.Errorf("%s: router-003 must have advskew 100", line)
 		}
 	}
-	if n != 3 {
-		t.Errorf("got %d alias lines, want 3 (two VIPs on vmx0, one on vmx1):\n%s", n, rc)
+	if n != 4 {
+		t.Errorf("got %d alias lines, want 4 (three VIPs on vmx0, one on vmx1):\n%s", n, rc)
 	}
-	if diff := cmp.Diff(map[string][]int{"vmx0": {0, 1}, "vmx1": {0}}, aliasesPerIf); diff != "" {
+	if diff := cmp.Diff(map[string]int{"inet": 3, "inet6": 1}, families); diff != "" {
+		t.Errorf("alias families (-want +got):\n%s", diff)
+	}
+	if want := `ifconfig_vmx0_alias2="inet6 vhid 1 advbase 1 advskew 100 pass 123piano2026% alias 2001:db8:27::14/128"`; !strings.Contains(rc, want) {
+		t.Errorf("no IPv6 alias %s in:\n%s", want, rc)
+	}
+	if diff := cmp.Diff(map[string][]int{"vmx0": {0, 1, 2}, "vmx1": {0}}, aliasesPerIf); diff != "" {
 		t.Errorf("alias numbering (-want +got):\n%s", diff)
 	}
 	if !strings.Contains(rc, "pass 123piano2026% alias") {
 		t.Errorf("secret not rendered with --with-secrets:\n%s", rc)
+	}
+}
+
+// The syntax check itself tells the families apart.
+func TestCheckIfconfigCarpFamilies(t *testing.T) {
+	for _, tc := range []struct {
+		family, alias string
+		ok            bool
+	}{
+		{"inet", "172.27.27.14/32", true},
+		{"inet6", "2001:db8::14/128", true},
+		{"inet", "2001:db8::14/128", false},
+		{"inet6", "172.27.27.14/32", false},
+		{"inet6", "2001:db8::14/64", false},
+	} {
+		err := checkIfconfigCarp(tc.family, strings.Fields("vhid 1 advbase 1 advskew 0 pass x alias "+tc.alias))
+		if (err == nil) != tc.ok {
+			t.Errorf("%s alias %s: %v, want ok=%v", tc.family, tc.alias, err, tc.ok)
+		}
 	}
 }
 

@@ -34,3 +34,14 @@ func TestUcarpRefusesSeveralVIPs(t *testing.T) {
 		t.Errorf("err = %v, want a refusal naming 2 VIPs", err)
 	}
 }
+
+// ucarp is IPv4-only: it refuses an IPv6 --addr ("Invalid address"), so a
+// network with an IPv6 VIP cannot be rendered for it.
+func TestUcarpRefusesIPv6(t *testing.T) {
+	c := config.Simulator()
+	c.Networks[0].VIPs = []netip.Prefix{netip.MustParsePrefix("2001:db8:27::14/64")}
+	_, err := Ucarp(c, "router-002", LinuxOptions{})
+	if err == nil || !strings.Contains(err.Error(), "IPv4 VIPs only") || !strings.Contains(err.Error(), "2001:db8:27::14/64") {
+		t.Errorf("err = %v, want a refusal naming the IPv6 VIP", err)
+	}
+}

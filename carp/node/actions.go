@@ -49,38 +49,60 @@ func (n *Node) logTransition(g *group, t carp.Transition) {
 }
 
 func (n *Node) sendAdvert(g *group, a carp.SendAdvert) {
-	frame := carp.AppendFrame(make([]byte, 0, 14+20+len(a.Payload)), carp.Frame{
+	f := carp.Frame{
 		SrcMAC:  carp.VirtualMAC(g.cfg.VHID),
 		Src:     g.link.self,
 		Dst:     carp.GroupV4,
 		TTL:     carp.TTL,
 		TOS:     carp.TOSFreeBSD,
 		Payload: a.Payload,
-	})
+	}
+	if a.IPv6 {
+		// FreeBSD: from the parent's link-local address to ff02::12, hop
+		// limit 255, traffic class 0xe0 (net.inet.carp.dscp 56 << 2).
+		f.Src, f.Dst = g.link.self6, carp.GroupV6
+	}
+	frame := carp.AppendFrame(make([]byte, 0, 14+40+len(a.Payload)), f)
 	if err := g.link.link.WriteFrame(frame); err != nil {
 		g.sendErrs++
 		// Log the first failure and then every 100th, not every advert.
 		if g.sendErrs%100 == 1 {
-			g.log.Warn("cannot send advert", "err", err, "failures", g.sendErrs)
+			g.log.Warn("cannot send advert", "err", err, "failures", g.sendErrs, "ipv6", a.IPv6)
 		}
 	}
 }
 
-// sendGARP sends a gratuitous ARP per IPv4 VIP from the MAC the VIPs
-// resolve to (the virtual MAC, or the parent's with --no-vmac).
+// sendGARP announces the VIPs from the MAC they resolve to (the virtual
+// MAC, or the parent's with --no-vmac): a gratuitous ARP per IPv4 VIP and
+// an unsolicited neighbour advertisement (Override set) per IPv6 VIP.
 func (n *Node) sendGARP(g *group) {
 	if g.vips == nil {
 		return // the scripts own the VIPs and their announcement
 	}
 	src := g.vips.GARPSource()
+	router := false
 	for _, v := range g.cfg.VIPs {
-		b, err := appendGARP(nil, src, v.Addr())
+		if v.Addr().Is6() {
+			router = n.opts.IPv6Forwarding(g.cfg.Interface)
+			break
+		}
+	}
+	for _, v := range g.cfg.VIPs {
+		var b []byte
+		var err error
+		what := "gratuitous ARP"
+		if v.Addr().Is4() {
+			b, err = appendGARP(nil, src, v.Addr())
+		} else {
+			what = "neighbour advertisement"
+			b, err = appendNA(nil, src, v.Addr(), router)
+		}
 		if err != nil {
-			g.log.Warn("cannot build gratuitous ARP", "vip", v.Addr(), "err", err)
+			g.log.Warn("cannot build "+what, "vip", v.Addr(), "err", err)
 			continue
 		}
 		if err := g.link.link.WriteFrame(b); err != nil {
-			g.log.Warn("cannot send gratuitous ARP", "vip", v.Addr(), "err", err)
+			g.log.Warn("cannot send "+what, "vip", v.Addr(), "err", err)
 		}
 	}
 }

@@ -156,15 +156,25 @@ func (fg fileGroup) resolve(key, defIface string, getenv config.Getenv) (Group, 
 	return g, nil
 }
 
-// ParseVIP parses a VIP (CIDR or bare address). IPv6 VIPs are refused:
-// not supported yet.
+// ParseVIP parses a VIP (CIDR or bare address: /32, /128). IPv4 and IPv6
+// VIPs are accepted; an IPv6 link-local VIP (fe80::1/64, a usual default
+// gateway) too, but without a %zone: the group's interface is its zone.
+// IPv4-mapped IPv6 addresses and multicast are refused.
 func ParseVIP(s string) (netip.Prefix, error) {
-	p, err := config.ParseVIP(strings.TrimSpace(s))
+	s = strings.TrimSpace(s)
+	if addr, _, _ := strings.Cut(s, "/"); strings.Contains(addr, "%") {
+		return netip.Prefix{}, fmt.Errorf("%q: an IPv6 zone (%%...) is not allowed; the group's interface is the VIP's zone", s)
+	}
+	p, err := config.ParseVIP(s)
 	if err != nil {
 		return p, err
 	}
-	if !p.Addr().Is4() {
-		return p, fmt.Errorf("%q: IPv6 VIPs are not supported yet by carpvm node; want an IPv4 address", s)
+	a := p.Addr()
+	switch {
+	case a.Is4In6():
+		return p, fmt.Errorf("%q: an IPv4-mapped IPv6 address; write it as IPv4 (%s)", s, a.Unmap())
+	case a.IsMulticast() || a.IsUnspecified() || a.IsLoopback():
+		return p, fmt.Errorf("%q is not a unicast address", s)
 	}
 	return p, nil
 }
@@ -208,14 +218,14 @@ func (c *Config) Validate() error {
 			return &config.Error{Key: key + ".vhid", Msg: "missing; want an integer in 1..255"}
 		}
 		if len(g.VIPs) == 0 {
-			return &config.Error{Key: key + ".vips", Msg: "empty; want at least one IPv4 VIP, e.g. 172.27.27.14/28"}
+			return &config.Error{Key: key + ".vips", Msg: "empty; want at least one VIP, e.g. 172.27.27.14/28 or 2001:db8::14/64"}
 		}
 		if j, dup := seen[ifvhid{g.Interface, g.VHID}]; dup {
 			return &config.Error{Key: key + ".vhid", Msg: fmt.Sprintf("vhid %d on %s is already groups[%d]", g.VHID, g.Interface, j)}
 		}
 		seen[ifvhid{g.Interface, g.VHID}] = i
-		if slices.ContainsFunc(g.VIPs, func(p netip.Prefix) bool { return !p.Addr().Is4() }) {
-			return &config.Error{Key: key + ".vips", Msg: "IPv6 VIPs are not supported yet"}
+		if j := slices.IndexFunc(g.VIPs, func(p netip.Prefix) bool { return p.Addr().Is4In6() || p.Addr().Zone() != "" }); j >= 0 {
+			return &config.Error{Key: fmt.Sprintf("%s.vips[%d]", key, j), Msg: fmt.Sprintf("%s: want an IPv4 address or an IPv6 one without a zone", g.VIPs[j])}
 		}
 		for k, v := range g.VIPs {
 			if j, dup := vipSeen[v.Addr()]; dup {

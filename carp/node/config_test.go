@@ -43,6 +43,10 @@ groups:
     advbase: 2
     no_vmac: true
     pass_file: `+pass+`
+  - interface: ens192
+    vhid: 3
+    vips: [2001:db8::14/64, 172.27.27.4/28, fe80::1/64, "2001:db8:1::1"]
+    pass_file: `+pass+`
 `)
 	cfg, err := LoadConfig(path, noEnv)
 	if err != nil {
@@ -66,6 +70,8 @@ groups:
 	want := []summary{
 		{"ens192", 1, []netip.Prefix{netip.MustParsePrefix("172.27.27.14/28"), netip.MustParsePrefix("172.27.27.13/28")}, 1, 100, true, true, "/etc/carpvm/up.sh"},
 		{"ens224", 2, []netip.Prefix{netip.MustParsePrefix("203.0.113.10/32")}, 2, 0, false, false, ""},
+		{"ens192", 3, []netip.Prefix{netip.MustParsePrefix("2001:db8::14/64"), netip.MustParsePrefix("172.27.27.4/28"),
+			netip.MustParsePrefix("fe80::1/64"), netip.MustParsePrefix("2001:db8:1::1/128")}, 1, 0, false, true, ""},
 	}
 	if diff := cmp.Diff(want, got, cmp.Comparer(func(a, b netip.Prefix) bool { return a == b })); diff != "" {
 		t.Errorf("groups (-want +got):\n%s", diff)
@@ -87,7 +93,10 @@ func TestLoadConfigErrorsNameTheKey(t *testing.T) {
 		{"vhid range", "interface: eth0\ngroups:\n  - vhid: 256\n    vips: [10.0.0.1/24]\n    pass_file: " + pass, "groups[0].vhid", "1..255"},
 		{"advskew range", "interface: eth0\ngroups:\n  - vhid: 1\n    advskew: 255\n    vips: [10.0.0.1/24]\n    pass_file: " + pass, "groups[0].advskew", "0..254"},
 		{"bad vip", "interface: eth0\ngroups:\n  - vhid: 1\n    vips: [10.0.0.300/24]\n    pass_file: " + pass, "groups[0].vips[0]", "not a CIDR"},
-		{"ipv6 vip", "interface: eth0\ngroups:\n  - vhid: 1\n    vips: [2001:db8::1/64]\n    pass_file: " + pass, "groups[0].vips[0]", "not supported yet"},
+		{"ipv6 vip with a zone", "interface: eth0\ngroups:\n  - vhid: 1\n    vips: [10.0.0.1/24, fe80::1%eth0]\n    pass_file: " + pass, "groups[0].vips[1]", "zone"},
+		{"ipv4-mapped vip", "interface: eth0\ngroups:\n  - vhid: 1\n    vips: [\"::ffff:10.0.0.1\"]\n    pass_file: " + pass, "groups[0].vips[0]", "write it as IPv4 (10.0.0.1)"},
+		{"multicast ipv6 vip", "interface: eth0\ngroups:\n  - vhid: 1\n    vips: [ff02::12]\n    pass_file: " + pass, "groups[0].vips[0]", "not a unicast"},
+		{"ipv6 vip in two groups", "groups:\n  - interface: eth0\n    vhid: 1\n    vips: [2001:db8::1/64]\n    pass_file: " + pass + "\n  - interface: eth1\n    vhid: 2\n    vips: [2001:db8::1/128]\n    pass_file: " + pass, "groups[1].vips[0]", "already in groups[0]"},
 		{"no vips", "interface: eth0\ngroups:\n  - vhid: 1\n    pass_file: " + pass, "groups[0].vips", "at least one"},
 		{"no interface", "groups:\n  - vhid: 1\n    vips: [10.0.0.1/24]\n    pass_file: " + pass, "groups[0].interface", "missing"},
 		{"duplicate vhid", "interface: eth0\ngroups:\n  - vhid: 1\n    vips: [10.0.0.1/24]\n    pass_file: " + pass + "\n  - vhid: 1\n    vips: [10.0.0.2/24]\n    pass_file: " + pass, "groups[1].vhid", "already groups[0]"},

@@ -7,11 +7,19 @@
 // # Runtime
 //
 // One AF_PACKET socket per interface (github.com/mdlayher/packet) with a
-// classic BPF filter that admits only IPv4 protocol 112 (untagged or behind
-// one 802.1Q tag), joined at link level to 224.0.0.18's MAC
-// 01:00:5e:00:00:12 and ignoring the host's own outgoing frames. Adverts go
-// out as whole Ethernet frames from 00:00:5e:00:01:<vhid>, to 224.0.0.18,
-// TTL 255, TOS 0xe0, DF. One reader goroutine per socket parses frames and
+// classic BPF filter that admits only IPv4 protocol 112 and IPv6 next
+// header 112 (untagged or behind one 802.1Q tag; IPv6 extension headers
+// are not followed, as CARP sends none), joined at link level to
+// 224.0.0.18's MAC 01:00:5e:00:00:12 and ff02::12's 33:33:00:00:00:12 and
+// ignoring the host's own outgoing frames. Adverts go out as whole
+// Ethernet frames from 00:00:5e:00:01:<vhid>: for a group with IPv4 VIPs
+// to 224.0.0.18 from the interface's IPv4 address, TTL 255, TOS 0xe0, DF;
+// for a group with IPv6 VIPs to ff02::12 from the interface's link-local
+// address, hop limit 255, traffic class 0xe0; a group with both sends
+// both every interval, each with its own counter (IPv4 first, as FreeBSD).
+// Received IPv6 adverts are judged like IPv4 ones (hop limit 255 or
+// bad_ttl; replay and echo memory per source address, link-local ones
+// included). One reader goroutine per socket parses frames and
 // hands them to a single loop that owns every Machine, fires their timers
 // (Clock is injected) and performs their actions in order. Rejected adverts
 // are counted by the machines and summarised in the log once per interval
@@ -34,15 +42,27 @@
 // <macvlan> src VIP scope link"; other destinations fall through to the
 // main table. The rules go on Release and at stop, and stale ones (exactly
 // those from a VIP/32 into T) at start; T's routes go with the macvlan.
-// Gratuitous ARPs go out from the virtual MAC on becoming MASTER and two
-// intervals later.
+// Gratuitous ARPs (IPv4 VIPs) and unsolicited neighbour advertisements
+// (IPv6 VIPs: ICMPv6 136 to ff02::1, hop limit 255, Override, Router when
+// the parent forwards IPv6, target link-layer address the virtual MAC) go
+// out from the virtual MAC on becoming MASTER and two intervals later.
+//
+// IPv6 VIPs go on the macvlan without duplicate address detection
+// (IFA_F_NODAD), so they answer at once; the macvlan has IPv6 address
+// generation mode none, so it has no link-local address and sends no DAD
+// of its own. The parent needs no sysctl for them: Linux answers neighbour
+// solicitations only for addresses on the receiving interface. Their
+// source rules are IPv6 rules ("from VIP/128", `ip -6 rule`) into the same
+// table number, which holds the VIPs' IPv6 prefixes through the macvlan,
+// so replies to the segment leave from the virtual MAC as for IPv4.
+//
 // With --no-vmac (ucarp's way) the VIPs go on the parent itself and the
-// GARPs come from its MAC. Up/down scripts run with ucarp's arguments
+// GARPs and NAs come from its MAC. Up/down scripts run with ucarp's arguments
 // (interface, VIP, extra parameter; once per VIP) off the loop, in order.
 // A VIP is never left on a node that is not MASTER: at start a stale
 // macvlan, source rule or VIP is removed, and on SIGTERM/SIGINT a MASTER bows out
 // (advbase 255, advskew 255, so a backup takes over at once) and releases
-// them. IPv6 VIPs are refused as not supported yet.
+// them, IPv6 VIPs and rules included.
 //
 // # node.yaml
 //
@@ -53,7 +73,7 @@
 //	metrics_listen: 127.0.0.1:9380    # Prometheus /metrics; empty disables it
 //	groups:
 //	  - vhid: 1                       # 1..255, once per interface
-//	    vips: [172.27.27.14/28]       # IPv4, CIDR or bare (/32); several allowed
+//	    vips: [172.27.27.14/28, 2001:db8:27::14/64]  # IPv4 and/or IPv6, CIDR or bare (/32, /128)
 //	    advbase: 1                    # seconds, default 1 (0: sub-second, labs)
 //	    advskew: 0                    # 0..254, the lowest is preferred
 //	    preempt: true

@@ -31,7 +31,24 @@ func TestFilterAdmitsOnlyProtocol112(t *testing.T) {
 		t.Fatal(err)
 	}
 	ipv6 := append([]byte(nil), advert...)
-	ipv6[12], ipv6[13] = 0x86, 0xdd
+	ipv6[12], ipv6[13] = 0x86, 0xdd // an IPv4 packet under the IPv6 ethertype
+	advert6 := carp.AppendFrame(nil, carp.Frame{
+		SrcMAC: carp.VirtualMAC(1), Src: netip.MustParseAddr("fe80::1"), Dst: carp.GroupV6,
+		TOS: 0xe0, Payload: make([]byte, carp.HeaderLen),
+	})
+	tagged6 := carp.AppendFrame(nil, carp.Frame{
+		SrcMAC: carp.VirtualMAC(1), VLAN: 42, Src: netip.MustParseAddr("fe80::1"), Dst: carp.GroupV6,
+		Payload: make([]byte, carp.HeaderLen),
+	})
+	withHeader := func(b []byte, off int, nh byte) []byte {
+		b = append([]byte(nil), b...)
+		b[off] = nh
+		return b
+	}
+	na, err := appendNA(nil, carp.VirtualMAC(1), netip.MustParseAddr("2001:db8::14"), false)
+	if err != nil {
+		t.Fatal(err)
+	}
 
 	for _, tc := range []struct {
 		name  string
@@ -43,7 +60,15 @@ func TestFilterAdmitsOnlyProtocol112(t *testing.T) {
 		{"udp", udp, false},
 		{"udp behind 802.1Q", taggedUDP, false},
 		{"arp", garp, false},
-		{"ipv6 ethertype", ipv6, false},
+		{"ipv6 ethertype over an IPv4 packet", ipv6, false},
+		{"carp advert over IPv6", advert6, true},
+		{"carp advert over IPv6 behind 802.1Q", tagged6, true},
+		{"ipv6 udp", withHeader(advert6, offIPv6NextHeader, 17), false},
+		{"ipv6 hop-by-hop header before carp", withHeader(advert6, offIPv6NextHeader, 0), false},
+		{"ipv6 udp behind 802.1Q", withHeader(tagged6, offVLANIPv6NextHdr, 17), false},
+		{"neighbour advertisement", na, false},
+		{"802.1Q over arp", withHeader(withHeader(tagged, offVLANEtherType, 0x08), offVLANEtherType+1, 0x06), false},
+		{"runt ipv6", advert6[:19], false},
 		{"runt", advert[:13], false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

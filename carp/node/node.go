@@ -31,8 +31,18 @@ type Options struct {
 	// NewVIPs returns the VIP holder of a group (default: NetlinkVIPs).
 	NewVIPs func(g Group, log *slog.Logger) VIPHolder
 	// SourceAddr returns the IPv4 address adverts are sent from on iface
-	// (default: the interface's first IPv4 address that is not a VIP).
+	// (default: the interface's first IPv4 address that is not a VIP). It
+	// is only asked for an interface with a group that has IPv4 VIPs.
 	SourceAddr func(iface string, vips []netip.Addr) (netip.Addr, error)
+	// SourceAddr6 returns the IPv6 address adverts are sent from on iface
+	// (default: InterfaceLinkLocal, the interface's link-local address
+	// that is not a VIP, as FreeBSD sends them). It is only asked for an
+	// interface with a group that has IPv6 VIPs.
+	SourceAddr6 func(iface string, vips []netip.Addr) (netip.Addr, error)
+	// IPv6Forwarding reports whether iface forwards IPv6, which sets the
+	// Router flag of the neighbour advertisements (default: the sysctl
+	// net.ipv6.conf.<iface>.forwarding).
+	IPv6Forwarding func(iface string) bool
 	// RunScript runs an up/down script (default: exec with a timeout).
 	RunScript func(ctx context.Context, path string, args, env []string) ([]byte, error)
 	// Rand seeds the advert counters (default: crypto/rand).
@@ -59,7 +69,8 @@ type Node struct {
 type ifLink struct {
 	name   string
 	link   Link
-	self   netip.Addr
+	self   netip.Addr // IPv4 advert source (when a group has IPv4 VIPs)
+	self6  netip.Addr // IPv6 advert source, link-local (when a group has IPv6 VIPs)
 	groups map[uint8]*group
 	// Frames that reached no group.
 	badFrame, otherVHID uint64
@@ -104,6 +115,12 @@ func New(opts Options) (*Node, error) {
 	}
 	if opts.SourceAddr == nil {
 		opts.SourceAddr = InterfaceSourceAddr
+	}
+	if opts.SourceAddr6 == nil {
+		opts.SourceAddr6 = InterfaceLinkLocal
+	}
+	if opts.IPv6Forwarding == nil {
+		opts.IPv6Forwarding = ipv6Forwarding
 	}
 	if opts.RunScript == nil {
 		opts.RunScript = execScript
@@ -182,6 +199,7 @@ func (n *Node) Run(ctx context.Context) (err error) {
 
 // setup opens one link per interface and makes the machines.
 func (n *Node) setup() error {
+	has4, has6 := familiesByInterface(n.opts.Groups)
 	for _, gc := range n.opts.Groups {
 		l, ok := n.links[gc.Interface]
 		if !ok {
@@ -191,11 +209,20 @@ func (n *Node) setup() error {
 			}
 			l = &ifLink{name: gc.Interface, link: link, groups: map[uint8]*group{}}
 			n.links[gc.Interface] = l
-			self, err := n.opts.SourceAddr(gc.Interface, allVIPs(n.opts.Groups))
-			if err != nil {
-				return err
+			if has4[gc.Interface] {
+				self, err := n.opts.SourceAddr(gc.Interface, allVIPs(n.opts.Groups))
+				if err != nil {
+					return err
+				}
+				l.self = self
 			}
-			l.self = self
+			if has6[gc.Interface] {
+				self6, err := n.opts.SourceAddr6(gc.Interface, allVIPs(n.opts.Groups))
+				if err != nil {
+					return err
+				}
+				l.self6 = self6
+			}
 		}
 		var seed [8]byte
 		if _, err := io.ReadFull(n.opts.Rand, seed[:]); err != nil {
@@ -203,7 +230,7 @@ func (n *Node) setup() error {
 		}
 		m, err := carp.NewMachine(carp.Config{
 			VHID: gc.VHID, AdvBase: gc.AdvBase, AdvSkew: gc.AdvSkew, Preempt: gc.Preempt,
-			VIPs: gc.Addrs(), Key: gc.Key, Self: l.self,
+			VIPs: gc.Addrs(), Key: gc.Key, Self: l.self, Self6: l.self6,
 			// Leave room below 2^64 so the counter never wraps in practice.
 			Counter: binary.BigEndian.Uint64(seed[:]) >> 1,
 		})
@@ -222,6 +249,23 @@ func (n *Node) setup() error {
 		n.groups = append(n.groups, g)
 	}
 	return nil
+}
+
+// familiesByInterface says, per interface, whether a group there has IPv4
+// VIPs and whether one has IPv6 VIPs (so that it needs an advert source of
+// that family).
+func familiesByInterface(groups []Group) (has4, has6 map[string]bool) {
+	has4, has6 = map[string]bool{}, map[string]bool{}
+	for _, g := range groups {
+		for _, v := range g.VIPs {
+			if v.Addr().Is4() {
+				has4[g.Interface] = true
+			} else {
+				has6[g.Interface] = true
+			}
+		}
+	}
+	return has4, has6
 }
 
 func allVIPs(groups []Group) []netip.Addr {

@@ -2,6 +2,7 @@ package node
 
 import (
 	"context"
+	"errors"
 	"log/slog"
 	"net"
 	"net/netip"
@@ -47,6 +48,13 @@ type simOpts struct {
 	preempt bool
 	pass    string
 	up      string
+	// vips default to testVIP; with IPv6 ones the node's link-local
+	// address is fe80::<last byte of self>.
+	vips []netip.Prefix
+	// noIPv4 makes the IPv4 source lookup fail (an interface without an
+	// IPv4 address).
+	noIPv4     bool
+	forwarding bool
 }
 
 func startSim(t *testing.T, h *hub, o simOpts) *simNode {
@@ -57,16 +65,27 @@ func startSim(t *testing.T, h *hub, o simOpts) *simNode {
 	if o.pass == "" {
 		o.pass = "123piano2026%"
 	}
+	if o.vips == nil {
+		o.vips = []netip.Prefix{testVIP}
+	}
+	self6 := netip.AddrFrom16([16]byte{0: 0xfe, 1: 0x80, 15: self.As4()[3]})
 	n, err := New(Options{
 		Groups: []Group{{
-			Interface: "eth0", VHID: 1, VIPs: []netip.Prefix{testVIP}, AdvBase: 1, AdvSkew: o.advskew,
+			Interface: "eth0", VHID: 1, VIPs: o.vips, AdvBase: 1, AdvSkew: o.advskew,
 			Preempt: o.preempt, Key: testKey(t, o.pass), VMAC: true, ManageVIPs: true,
 			UpScript: o.up, DownScript: o.up, XParam: "extra",
 		}},
-		Log:        s.log.logger(),
-		OpenLink:   func(string) (Link, error) { return s.link, nil },
-		NewVIPs:    func(Group, *slog.Logger) VIPHolder { return s.vips },
-		SourceAddr: func(string, []netip.Addr) (netip.Addr, error) { return self, nil },
+		Log:      s.log.logger(),
+		OpenLink: func(string) (Link, error) { return s.link, nil },
+		NewVIPs:  func(Group, *slog.Logger) VIPHolder { return s.vips },
+		SourceAddr: func(string, []netip.Addr) (netip.Addr, error) {
+			if o.noIPv4 {
+				return netip.Addr{}, errors.New("no IPv4 address on eth0")
+			}
+			return self, nil
+		},
+		SourceAddr6:    func(string, []netip.Addr) (netip.Addr, error) { return self6, nil },
+		IPv6Forwarding: func(string) bool { return o.forwarding },
 		RunScript: func(_ context.Context, path string, args, env []string) ([]byte, error) {
 			s.mu.Lock()
 			defer s.mu.Unlock()

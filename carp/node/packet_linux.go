@@ -3,6 +3,7 @@ package node
 import (
 	"fmt"
 	"net"
+	"net/netip"
 
 	"github.com/mdlayher/packet"
 	"golang.org/x/sys/unix"
@@ -11,8 +12,9 @@ import (
 )
 
 // PacketLink is a Link over an AF_PACKET socket with a BPF filter that
-// admits only IPv4 protocol 112, joined at link level to 224.0.0.18's
-// multicast MAC.
+// admits only IPv4 protocol 112 and IPv6 next header 112, joined at link
+// level to the multicast MACs of 224.0.0.18 (01:00:5e:00:00:12) and
+// ff02::12 (33:33:00:00:00:12).
 type PacketLink struct {
 	conn *packet.Conn
 	ifi  *net.Interface
@@ -44,9 +46,11 @@ func OpenPacketLink(ifname string, opts LinkOptions) (*PacketLink, error) {
 		return nil, fmt.Errorf("node: AF_PACKET socket on %s: %w", ifname, err)
 	}
 	l := &PacketLink{conn: conn, ifi: ifi}
-	if err := conn.JoinGroup(carp.MulticastMAC(carp.GroupV4)); err != nil {
-		l.Close()
-		return nil, fmt.Errorf("node: join 224.0.0.18 on %s: %w", ifname, err)
+	for _, g := range []netip.Addr{carp.GroupV4, carp.GroupV6} {
+		if err := conn.JoinGroup(carp.MulticastMAC(g)); err != nil {
+			l.Close()
+			return nil, fmt.Errorf("node: join %s (%s) on %s: %w", g, carp.MulticastMAC(g), ifname, err)
+		}
 	}
 	if opts.IgnoreOutgoing {
 		if err := l.setsockoptInt(unix.SOL_PACKET, unix.PACKET_IGNORE_OUTGOING, 1); err != nil {

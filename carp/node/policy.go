@@ -20,7 +20,12 @@ import (
 //	PREFIX dev <macvlan> src VIP scope link
 //
 // Destinations outside the prefix find no route in the table, and the
-// lookup goes on to the main table as before.
+// lookup goes on to the main table as before. IPv6 VIPs get the same in
+// the IPv6 policy database (`ip -6 rule`: from VIP/128, the same table
+// number, which is per family in Linux), so that replies to clients on
+// the segment also leave from the virtual MAC; the macvlan resolves them
+// with neighbour solicitations from the VIP itself (it has no link-local
+// address).
 
 // RulePriority is the priority of carpvm's source rules: before the main
 // table's rule (32766), so that connected clients of a VIP are reached
@@ -66,13 +71,13 @@ type connectedRoute struct {
 }
 
 // connectedRoutes returns the routes of a group's table: one per distinct
-// connected prefix of the VIPs (a /32 VIP has none), its source the first
-// VIP in it, in the VIPs' order.
+// connected prefix of the VIPs (a /32 or /128 VIP has none), its source the
+// first VIP in it, in the VIPs' order; IPv4 and IPv6 alike.
 func connectedRoutes(vips []netip.Prefix) []connectedRoute {
 	var out []connectedRoute
 	seen := map[netip.Prefix]bool{}
 	for _, v := range vips {
-		if !v.Addr().Is4() || v.Bits() >= 32 {
+		if v.Bits() >= v.Addr().BitLen() {
 			continue
 		}
 		p := v.Masked()

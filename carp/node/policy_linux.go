@@ -3,6 +3,7 @@ package node
 import (
 	"errors"
 	"fmt"
+	"net"
 	"net/netip"
 
 	"github.com/vishvananda/netlink"
@@ -31,6 +32,9 @@ func (h *NetlinkVIPs) addSourceRouting(table int, link netlink.Link) error {
 			Protocol:  unix.RTPROT_STATIC,
 			Table:     table,
 		}
+		if r.Prefix.Addr().Is6() {
+			rt.Scope = netlink.SCOPE_UNIVERSE // IPv6 routes have no scope
+		}
 		if err := h.nl().RouteReplace(rt); err != nil {
 			return fmt.Errorf("node: route %s dev %s src %s table %d: %w", r.Prefix, link.Attrs().Name, r.Src, table, err)
 		}
@@ -38,8 +42,11 @@ func (h *NetlinkVIPs) addSourceRouting(table int, link netlink.Link) error {
 	for _, src := range ruleSources(h.VIPs, routes) {
 		rule := netlink.NewRule()
 		rule.Family = unix.AF_INET
+		if src.Is6() {
+			rule.Family = unix.AF_INET6
+		}
 		rule.Priority = RulePriority
-		rule.Src = prefixToIPNet(netip.PrefixFrom(src, 32))
+		rule.Src = prefixToIPNet(netip.PrefixFrom(src, src.BitLen()))
 		rule.Table = table
 		if err := h.nl().RuleAdd(rule); err != nil {
 			return fmt.Errorf("node: rule from %s lookup %d: %w", src, table, err)
@@ -87,14 +94,31 @@ func (h *NetlinkVIPs) removeRules(table int, stale bool) error {
 	return errors.Join(errs...)
 }
 
-// listRules lists the IPv4 rules that look up table, retrying a dump
-// that a concurrent change interrupted.
+// listRules lists the rules that look up table: IPv4 ones, and IPv6 ones
+// when a VIP is IPv6 (a host without IPv6 cannot list those), retrying a
+// dump that a concurrent change interrupted.
 func (h *NetlinkVIPs) listRules(table int) ([]netlink.Rule, error) {
+	families := []int{unix.AF_INET}
+	if h.hasIPv6() {
+		families = append(families, unix.AF_INET6)
+	}
+	var all []netlink.Rule
+	for _, family := range families {
+		rules, err := h.listRulesOf(family, table)
+		if err != nil {
+			return nil, err
+		}
+		all = append(all, rules...)
+	}
+	return all, nil
+}
+
+func (h *NetlinkVIPs) listRulesOf(family, table int) ([]netlink.Rule, error) {
 	filter := &netlink.Rule{Table: table}
 	var err error
 	for range 3 {
 		var rules []netlink.Rule
-		rules, err = h.nl().RuleListFiltered(unix.AF_INET, filter, netlink.RT_FILTER_TABLE)
+		rules, err = h.nl().RuleListFiltered(family, filter, netlink.RT_FILTER_TABLE)
 		if err == nil {
 			return rules, nil
 		}
@@ -107,22 +131,24 @@ func (h *NetlinkVIPs) listRules(table int) ([]netlink.Rule, error) {
 
 // isSourceRule says whether r is exactly one of this group's rules: it
 // looks up the group's table and selects nothing but a source that is one
-// of the VIPs, as a /32. Any other rule, a user's one into the same table
-// included, is left alone.
+// of the VIPs, as a /32 (IPv4) or /128 (IPv6). Any other rule, a user's
+// one into the same table included, is left alone.
 func isSourceRule(r netlink.Rule, table int, vips []netip.Prefix) bool {
 	if r.Table != table || r.Src == nil || r.Dst != nil || r.Invert ||
 		r.IifName != "" || r.OifName != "" || r.Mark != 0 || r.Mask != nil || r.Tos != 0 ||
 		r.Goto >= 0 || r.IPProto != 0 || r.Sport != nil || r.Dport != nil || r.UIDRange != nil {
 		return false
 	}
-	if ones, bits := r.Src.Mask.Size(); ones != 32 || bits != 32 {
-		return false
-	}
 	src, ok := netip.AddrFromSlice(r.Src.IP)
 	if !ok {
 		return false
 	}
-	src = src.Unmap()
+	if len(r.Src.IP) == net.IPv6len && r.Src.IP.To4() != nil && len(r.Src.Mask) == net.IPv4len {
+		src = src.Unmap() // an IPv4 rule whose source is stored in 16 bytes
+	}
+	if ones, bits := r.Src.Mask.Size(); ones != src.BitLen() || bits != src.BitLen() {
+		return false
+	}
 	for _, v := range vips {
 		if v.Addr() == src {
 			return true

@@ -67,6 +67,31 @@ func TestIsSourceRule(t *testing.T) {
 			}
 		})
 	}
+	// IPv6: from VIP/128 only.
+	vips6 := []netip.Prefix{netip.MustParsePrefix("2001:db8::14/64"), netip.MustParsePrefix("172.27.27.14/28")}
+	ours6 := func(ip string, ones int) netlink.Rule {
+		r := netlink.NewRule()
+		r.Family = unix.AF_INET6
+		r.Priority = RulePriority
+		r.Table = table
+		r.Src = &net.IPNet{IP: net.ParseIP(ip), Mask: net.CIDRMask(ones, 128)}
+		return *r
+	}
+	for _, tc := range []struct {
+		name string
+		r    netlink.Rule
+		want bool
+	}{
+		{"ipv6 ours", ours6("2001:db8::14", 128), true},
+		{"ipv6 the VIP's prefix", ours6("2001:db8::14", 64), false},
+		{"ipv6 not a VIP", ours6("2001:db8::15", 128), false},
+		{"ipv4-mapped VIP in an IPv6 rule", ours6("::ffff:172.27.27.14", 128), false},
+		{"ipv4 VIP next to an IPv6 one", ours(), true},
+	} {
+		if got := isSourceRule(tc.r, table, vips6); got != tc.want {
+			t.Errorf("%s: isSourceRule(%v) = %v; want %v", tc.name, tc.r, got, tc.want)
+		}
+	}
 }
 
 // Several groups in one namespace, two of them with one VHID on two

@@ -73,7 +73,16 @@ func TestConnectedRoutes(t *testing.T) {
 	if d := cmp.Diff(want, got, cmp.Comparer(func(a, b netip.Prefix) bool { return a == b }), cmp.Comparer(func(a, b netip.Addr) bool { return a == b })); d != "" {
 		t.Errorf("connectedRoutes (-want +got):\n%s", d)
 	}
-	if got := connectedRoutes([]netip.Prefix{pp("203.0.113.10/32")}); len(got) != 0 {
-		t.Errorf("a lone /32 VIP has routes %v; want none", got)
+	if got := connectedRoutes([]netip.Prefix{pp("203.0.113.10/32"), pp("2001:db8::1/128")}); len(got) != 0 {
+		t.Errorf("a lone /32 or /128 VIP has routes %v; want none", got)
+	}
+	got = connectedRoutes([]netip.Prefix{pp("2001:db8::14/64"), pp("172.27.27.14/28"), pp("2001:db8::15/64"), pp("fe80::1/64")})
+	want = []connectedRoute{
+		{pp("2001:db8::/64"), netip.MustParseAddr("2001:db8::14")},
+		{pp("172.27.27.0/28"), netip.MustParseAddr("172.27.27.14")},
+		{pp("fe80::/64"), netip.MustParseAddr("fe80::1")},
+	}
+	if d := cmp.Diff(want, got, cmp.Comparer(func(a, b netip.Prefix) bool { return a == b }), cmp.Comparer(func(a, b netip.Addr) bool { return a == b })); d != "" {
+		t.Errorf("connectedRoutes with IPv6 (-want +got):\n%s", d)
 	}
 }

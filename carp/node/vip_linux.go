@@ -180,9 +180,15 @@ func (h *NetlinkVIPs) Claim() error {
 	if err != nil {
 		return fmt.Errorf("node: macvlan %s: %w", name, err)
 	}
-	// No IPv6 link-local address (and so no DAD or MLD from the virtual
-	// MAC): IPv6 VIPs are not supported yet. Hosts without IPv6 refuse it.
+	// No IPv6 link-local address on the macvlan (and so no DAD for one, nor
+	// a second link-local source next to the parent's): IPv6 adverts come
+	// from the parent's link-local address, as FreeBSD's, and IPv6 VIPs
+	// are added without DAD (addAddrs). Hosts without IPv6 refuse the
+	// setting; that only matters when there are IPv6 VIPs.
 	if err := h.nl().LinkSetIP6AddrGenMode(link, 1 /* IN6_ADDR_GEN_MODE_NONE */); err != nil {
+		if h.hasIPv6() {
+			return fmt.Errorf("node: macvlan %s: IPv6 address generation mode none (IPv6 VIPs need IPv6 on the host): %w", name, err)
+		}
 		h.logger().Debug("macvlan without IPv6 address generation mode", "iface", name, "err", err)
 	}
 	// Loose reverse-path filtering: clients' replies reach the VIP on the
@@ -234,18 +240,32 @@ func (h *NetlinkVIPs) Release() error {
 }
 
 // addAddrs adds every VIP to link. When the parent already has an address
-// in a VIP's prefix, the VIP is added without a prefix route, so that the
-// routing table stays as it was.
+// of the same family in a VIP's prefix, the VIP is added without a prefix
+// route, so that the routing table stays as it was. IPv6 VIPs are added
+// without duplicate address detection (IFA_F_NODAD): the address is
+// usable at once (a tentative one would neither answer nor be a source),
+// and the backup that might hold it has just released it; DAD probes
+// would only delay the takeover, and the macvlan sends none of its own
+// (no link-local address, see Claim).
 func (h *NetlinkVIPs) addAddrs(parent, link netlink.Link) error {
-	own, err := h.nl().AddrList(parent, unix.AF_INET)
+	own, err := h.nl().AddrList(parent, netlink.FAMILY_ALL)
 	if err != nil {
 		return fmt.Errorf("node: addresses of %s: %w", h.Parent, err)
 	}
 	for _, vip := range h.VIPs {
 		a := &netlink.Addr{IPNet: prefixToIPNet(vip)}
+		if vip.Addr().Is6() {
+			a.Flags |= unix.IFA_F_NODAD
+		}
 		for _, o := range own {
 			oa, ok := netip.AddrFromSlice(o.IP)
-			if ok && oa.Unmap() != vip.Addr() && vip.Masked().Contains(oa.Unmap()) && vip.Bits() < 32 {
+			if !ok {
+				continue
+			}
+			if vip.Addr().Is4() {
+				oa = oa.Unmap()
+			}
+			if oa != vip.Addr() && oa.Is4() == vip.Addr().Is4() && vip.Masked().Contains(oa) && vip.Bits() < vip.Addr().BitLen() {
 				a.Flags |= unix.IFA_F_NOPREFIXROUTE
 			}
 		}
@@ -256,27 +276,43 @@ func (h *NetlinkVIPs) addAddrs(parent, link netlink.Link) error {
 	return nil
 }
 
-// removeFromParent removes the VIPs from the parent; stale says it is the
-// clean-up at start, which logs what it found.
+// removeFromParent removes the VIPs (both families) from the parent; stale
+// says it is the clean-up at start, which logs what it found.
 func (h *NetlinkVIPs) removeFromParent(parent netlink.Link, stale bool) error {
-	addrs, err := h.nl().AddrList(parent, unix.AF_INET)
+	addrs, err := h.nl().AddrList(parent, netlink.FAMILY_ALL)
 	if err != nil {
 		return fmt.Errorf("node: addresses of %s: %w", h.Parent, err)
 	}
 	var errs []error
 	for _, a := range addrs {
 		aa, ok := netip.AddrFromSlice(a.IP)
-		if !ok || !h.isVIP(aa.Unmap()) {
+		if !ok {
+			continue
+		}
+		if aa.Is4In6() {
+			aa = aa.Unmap()
+		}
+		if !h.isVIP(aa) {
 			continue
 		}
 		if stale {
-			h.logger().Warn("removing a VIP left on the interface (this node is not MASTER yet)", "vhid", h.VHID, "iface", h.Parent, "vip", aa.Unmap())
+			h.logger().Warn("removing a VIP left on the interface (this node is not MASTER yet)", "vhid", h.VHID, "iface", h.Parent, "vip", aa)
 		}
 		if err := h.nl().AddrDel(parent, &a); err != nil && !errors.Is(err, unix.EADDRNOTAVAIL) {
-			errs = append(errs, fmt.Errorf("node: remove VIP %s from %s: %w", aa.Unmap(), h.Parent, err))
+			errs = append(errs, fmt.Errorf("node: remove VIP %s from %s: %w", aa, h.Parent, err))
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// hasIPv6 reports whether a VIP is IPv6.
+func (h *NetlinkVIPs) hasIPv6() bool {
+	for _, v := range h.VIPs {
+		if v.Addr().Is6() {
+			return true
+		}
+	}
+	return false
 }
 
 func (h *NetlinkVIPs) isVIP(a netip.Addr) bool {

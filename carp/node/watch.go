@@ -11,7 +11,8 @@ import (
 // Watch feeds every protocol-112 frame read from link into w until ctx
 // ends, and returns the final snapshot. It never sends. Every refresh
 // (0: never) it calls show with a snapshot, from the calling goroutine.
-// Frames that are not Ethernet+IPv4 protocol 112 are skipped.
+// Frames that are not Ethernet + IPv4 protocol 112 or IPv6 next header 112
+// are skipped.
 func Watch(ctx context.Context, link Link, w *witness.Witness, clock Clock, refresh time.Duration, show func(witness.Snapshot)) witness.Snapshot {
 	if clock == nil {
 		clock = SystemClock{}

@@ -37,9 +37,11 @@ type advert struct {
 	leaving  bool          // CARP bow-out, VRRP priority 0
 }
 
-// decode classifies and decodes a protocol-112 payload. CARP and VRRPv2
-// share the first byte 0x21; a CARP advert is exactly 36 bytes with authlen
-// 7, which no VRRPv2 packet can be (7 addresses make 44 bytes).
+// decode classifies and decodes a protocol-112 payload, over IPv4 or IPv6.
+// CARP and VRRPv2 share the first byte 0x21; a CARP advert is exactly 36
+// bytes with authlen 7, which no VRRPv2 packet can be (7 addresses make 44
+// bytes). CARP's payload is the same in both families; VRRPv2 exists over
+// IPv4 only; VRRPv3 carries addresses of the IP family it travels in.
 func decode(f carp.Frame) (advert, error) {
 	p := f.Payload
 	switch {
@@ -58,6 +60,9 @@ func decode(f carp.Frame) (advert, error) {
 		a.leaving = a.carp.AdvBase == carp.BowOut && a.carp.AdvSkew == carp.BowOut
 		return a, nil
 	case len(p) >= 8 && p[0] == 0x21:
+		if f.IsIPv6() {
+			return advert{}, fmt.Errorf("witness: VRRPv2 vrid %d over IPv6 (VRRPv2 is IPv4-only)", p[1])
+		}
 		return decodeVRRP2(p)
 	case len(p) >= 8 && p[0] == 0x31:
 		return decodeVRRP3(f)
@@ -72,14 +77,20 @@ func carpInterval(advbase uint8, skew int) time.Duration {
 	return time.Duration(advbase)*time.Second + time.Duration(skew)*time.Second/256
 }
 
-// vrrpAddrs reads count IPv4 addresses at p[8:], checking the length.
-func vrrpAddrs(p []byte, count int, trailer int) ([]netip.Addr, error) {
-	if need := 8 + 4*count + trailer; len(p) < need {
+// vrrpAddrs reads count addresses of size bytes (4: IPv4, 16: IPv6) at
+// p[8:], checking the length.
+func vrrpAddrs(p []byte, count, size, trailer int) ([]netip.Addr, error) {
+	if need := 8 + size*count + trailer; len(p) < need {
 		return nil, fmt.Errorf("witness: VRRP packet of %d bytes, %d addresses need %d", len(p), count, need)
 	}
 	addrs := make([]netip.Addr, count)
 	for i := range addrs {
-		addrs[i] = netip.AddrFrom4([4]byte(p[8+4*i : 12+4*i]))
+		b := p[8+size*i : 8+size*(i+1)]
+		if size == 16 {
+			addrs[i] = netip.AddrFrom16([16]byte(b))
+		} else {
+			addrs[i] = netip.AddrFrom4([4]byte(b))
+		}
 	}
 	return addrs, nil
 }
@@ -87,7 +98,7 @@ func vrrpAddrs(p []byte, count int, trailer int) ([]netip.Addr, error) {
 // decodeVRRP2: version/type, vrid, priority, count, auth type, adver int
 // (s), checksum (over the VRRP message), addresses, 8 bytes of auth data.
 func decodeVRRP2(p []byte) (advert, error) {
-	addrs, err := vrrpAddrs(p, int(p[3]), 8)
+	addrs, err := vrrpAddrs(p, int(p[3]), 4, 8)
 	if err != nil {
 		return advert{}, err
 	}
@@ -101,25 +112,36 @@ func decodeVRRP2(p []byte) (advert, error) {
 }
 
 // decodeVRRP3: version/type, vrid, priority, count, 4 reserved bits and a
-// 12-bit max adver int (centiseconds), checksum (with the IPv4
-// pseudo-header), addresses.
+// 12-bit max adver int (centiseconds), checksum (with the IPv4 or IPv6
+// pseudo-header), addresses of the carrying family (RFC 5798).
 func decodeVRRP3(f carp.Frame) (advert, error) {
 	p := f.Payload
-	addrs, err := vrrpAddrs(p, int(p[3]), 0)
+	v6 := f.IsIPv6()
+	size := 4
+	if v6 {
+		size = 16
+	}
+	addrs, err := vrrpAddrs(p, int(p[3]), size, 0)
 	if err != nil {
 		return advert{}, err
 	}
-	n := 8 + 4*len(addrs)
-	if !f.Src.Is4() || !f.Dst.Is4() {
-		return advert{}, fmt.Errorf("witness: VRRPv3 vrid %d: not carried over IPv4", p[1])
+	n := 8 + size*len(addrs)
+	var ph []byte
+	switch {
+	case v6 && f.Src.Is6() && f.Dst.Is6():
+		src, dst := f.Src.As16(), f.Dst.As16()
+		ph = append(append(ph, src[:]...), dst[:]...)
+		ph = binary.BigEndian.AppendUint32(ph, uint32(n))
+		ph = append(ph, 0, 0, 0, carp.Protocol)
+	case !v6 && f.Src.Is4() && f.Dst.Is4():
+		src, dst := f.Src.As4(), f.Dst.As4()
+		ph = append(append(ph, src[:]...), dst[:]...)
+		ph = append(ph, 0, carp.Protocol)
+		ph = binary.BigEndian.AppendUint16(ph, uint16(n))
+	default:
+		return advert{}, fmt.Errorf("witness: VRRPv3 vrid %d: source %v and destination %v are not of one IP family", p[1], f.Src, f.Dst)
 	}
-	src, dst := f.Src.As4(), f.Dst.As4()
-	var ph [12]byte
-	copy(ph[0:4], src[:])
-	copy(ph[4:8], dst[:])
-	ph[9] = carp.Protocol
-	binary.BigEndian.PutUint16(ph[10:12], uint16(n))
-	if sum(p[:n], sum32(ph[:], 0)) != 0 {
+	if sum(p[:n], sum32(ph, 0)) != 0 {
 		return advert{}, fmt.Errorf("witness: VRRPv3 vrid %d: bad checksum", p[1])
 	}
 	a := advert{proto: VRRP3, id: p[1], priority: p[2], addrs: addrs, leaving: p[2] == 0}

@@ -6,6 +6,12 @@
 // VRID equal to a CARP VHID, failing authentication and a master whose
 // interval changed.
 //
+// Over IPv4 and IPv6 alike: a group is one vhid (vrid) in one IP family,
+// so a dual-stack CARP master, which advertises to 224.0.0.18 from its
+// IPv4 address and to ff02::12 from its link-local address, shows as the
+// master of two groups rather than as two masters of one. VRRPv3 over IPv6
+// carries IPv6 addresses and is checked with the IPv6 pseudo-header.
+//
 // It is pure: frames and times come in through Observe, a JSON-ready sorted
 // Snapshot comes out; the runtime captures and renders.
 package witness

@@ -9,8 +9,8 @@ import (
 )
 
 // Snapshot is what the witness knows at a moment, ready for a table or
-// JSON: groups sorted by id then protocol, advertisers by source address,
-// warnings by group, code and source.
+// JSON: groups sorted by id, protocol then family, advertisers by source
+// address, warnings by group, code and source.
 type Snapshot struct {
 	At        time.Time `json:"at"`
 	Frames    uint64    `json:"frames"`
@@ -20,10 +20,24 @@ type Snapshot struct {
 	Warnings  []Warning `json:"warnings"`
 }
 
-// Group is one CARP group (by vhid) or VRRP group (by vrid).
+// Family is the IP family a group advertises in.
+type Family string
+
+// The two families. A dual-stack CARP group shows as two groups with one
+// vhid, one per family.
+const (
+	IPv4 Family = "ipv4"
+	IPv6 Family = "ipv6"
+)
+
+var familyOrder = map[Family]int{IPv4: 0, IPv6: 1}
+
+// Group is one CARP group (by vhid) or VRRP group (by vrid), in one IP
+// family.
 type Group struct {
 	Protocol Protocol `json:"protocol"`
 	ID       uint8    `json:"id"`
+	Family   Family   `json:"family"`
 	// Masters are the advertisers acting as master now: normally one; none
 	// when the group fell silent; two or more is a split brain.
 	Masters     []netip.Addr `json:"masters"`
@@ -105,11 +119,13 @@ func (w *Witness) Snapshot(now time.Time) Snapshot {
 			vrrpIDs[k.id] = true
 		}
 	}
+	collisions := map[groupKey]bool{} // one warning per protocol and id, whatever the families
 	for _, g := range w.groups {
 		grp, warns := g.snapshot(now)
 		snap.Groups = append(snap.Groups, grp)
 		snap.Warnings = append(snap.Warnings, warns...)
-		if carpIDs[g.key.id] && vrrpIDs[g.key.id] {
+		if ck := (groupKey{proto: g.key.proto, id: g.key.id}); carpIDs[g.key.id] && vrrpIDs[g.key.id] && !collisions[ck] {
+			collisions[ck] = true
 			other := "VRRP vrid"
 			if g.key.proto != CARP {
 				other = "CARP vhid"
@@ -119,7 +135,8 @@ func (w *Witness) Snapshot(now time.Time) Snapshot {
 		}
 	}
 	slices.SortFunc(snap.Groups, func(a, b Group) int {
-		return cmp.Or(cmp.Compare(a.ID, b.ID), cmp.Compare(protoOrder[a.Protocol], protoOrder[b.Protocol]))
+		return cmp.Or(cmp.Compare(a.ID, b.ID), cmp.Compare(protoOrder[a.Protocol], protoOrder[b.Protocol]),
+			cmp.Compare(familyOrder[a.Family], familyOrder[b.Family]))
 	})
 	slices.SortFunc(snap.Warnings, func(a, b Warning) int {
 		return cmp.Or(cmp.Compare(a.ID, b.ID), cmp.Compare(protoOrder[a.Protocol], protoOrder[b.Protocol]),
@@ -129,7 +146,7 @@ func (w *Witness) Snapshot(now time.Time) Snapshot {
 }
 
 func (g *group) snapshot(now time.Time) (Group, []Warning) {
-	out := Group{Protocol: g.key.proto, ID: g.key.id, Masters: []netip.Addr{}, Advertisers: []Advertiser{}}
+	out := Group{Protocol: g.key.proto, ID: g.key.id, Family: g.key.family, Masters: []netip.Addr{}, Advertisers: []Advertiser{}}
 	var warns []Warning
 	for _, s := range g.advertisers {
 		out.Advertisers = append(out.Advertisers, s.report(g, now))
@@ -153,7 +170,7 @@ func (g *group) snapshot(now time.Time) (Group, []Warning) {
 	}
 	if len(out.Masters) > 1 {
 		warns = append(warns, Warning{Code: WarnTwoMasters, Protocol: g.key.proto, ID: g.key.id,
-			Message: fmt.Sprintf("%s %d has %d masters advertising at once: %v", g.key.proto, g.key.id, len(out.Masters), out.Masters)})
+			Message: fmt.Sprintf("%s %d (%s) has %d masters advertising at once: %v", g.key.proto, g.key.id, g.key.family, len(out.Masters), out.Masters)})
 	}
 	return out, warns
 }

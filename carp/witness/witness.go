@@ -36,9 +36,14 @@ type Witness struct {
 	unknown   uint64
 }
 
+// groupKey names a group. IPv4 and IPv6 adverts of one vhid are two
+// groups, as FreeBSD runs them (one master-down timer per family): a
+// dual-stack master advertises in both from two source addresses, which
+// must not read as two masters.
 type groupKey struct {
-	proto Protocol
-	id    uint8
+	proto  Protocol
+	id     uint8
+	family Family
 }
 
 type group struct {
@@ -94,7 +99,11 @@ func (w *Witness) Observe(t time.Time, f carp.Frame) {
 		w.malformed++
 		return
 	}
-	k := groupKey{a.proto, a.id}
+	fam := IPv4
+	if f.IsIPv6() {
+		fam = IPv6
+	}
+	k := groupKey{a.proto, a.id, fam}
 	g := w.groups[k]
 	if g == nil {
 		g = &group{key: k, advertisers: map[netip.Addr]*source{}}

@@ -79,7 +79,7 @@ and releases its VIPs.`,
 	f := cmd.Flags()
 	f.StringVar(&opts.Interface, "interface", "", "interface the group runs on")
 	f.IntVar(&opts.VHID, "vhid", 0, "virtual host id, 1..255")
-	f.StringArrayVar(&opts.VIPs, "vip", nil, "virtual IPv4 address in CIDR form (repeatable)")
+	f.StringArrayVar(&opts.VIPs, "vip", nil, "virtual IPv4 or IPv6 address in CIDR form (repeatable)")
 	f.StringVar(&opts.PassFile, "pass-file", "", "file whose first line is the passphrase (else $CARPVM_NODE_PASS)")
 	f.IntVar(&opts.AdvBase, "advbase", node.DefaultAdvBase, "advertisement base interval in seconds, 1..255 (0: sub-second, labs only)")
 	f.IntVar(&opts.AdvSkew, "advskew", 0, "advertisement skew 0..254; the lowest is preferred as master")

@@ -43,7 +43,7 @@ func TestNodeRunBadInput(t *testing.T) {
 		{"long passphrase", append(base, "--pass-file", long), nil, "limit is 19"},
 		{"vhid out of range", []string{"node", "run", "--interface", "eth0", "--vhid", "300", "--vip", "10.0.0.1/24"}, nil, "--vhid"},
 		{"advskew out of range", append(base, "--pass-file", pass, "--advskew", "255"), nil, "--advskew"},
-		{"ipv6 vip", []string{"node", "run", "--interface", "eth0", "--vhid", "1", "--vip", "2001:db8::1/64", "--pass-file", pass}, nil, "not supported yet"},
+		{"ipv6 vip with a zone", []string{"node", "run", "--interface", "eth0", "--vhid", "1", "--vip", "fe80::1%eth0", "--pass-file", pass}, nil, "zone"},
 		{"bad vip", []string{"node", "run", "--interface", "eth0", "--vhid", "1", "--vip", "nope", "--pass-file", pass}, nil, `"nope"`},
 		{"flags with --config", []string{"node", "run", "--config", "x.yaml", "--vhid", "1"}, nil, "exclusive"},
 		{"env passphrase too long", base, map[string]string{node.PassEnv: "a-passphrase-of-25-bytes!"}, "limit is 19"},
