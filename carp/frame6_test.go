@@ -11,6 +11,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/carpvm/carpvm/internal/capture"
 
 	"github.com/google/go-cmp/cmp"
 )
@@ -173,19 +176,7 @@ func TestTsharkDecodesOurIPv6Adverts(t *testing.T) {
 	if err != nil {
 		t.Skip("tshark not installed (make test-deps installs it)")
 	}
-	var file []byte
-	file = binary.LittleEndian.AppendUint32(file, 0xa1b2c3d4)
-	file = binary.LittleEndian.AppendUint16(file, 2)
-	file = binary.LittleEndian.AppendUint16(file, 4)
-	file = append(file, make([]byte, 8)...)
-	file = binary.LittleEndian.AppendUint32(file, 65535)
-	file = binary.LittleEndian.AppendUint32(file, 1)
-	fr := AppendFrame(nil, sampleFrame6(t))
-	file = binary.LittleEndian.AppendUint32(file, 1)
-	file = binary.LittleEndian.AppendUint32(file, 0)
-	file = binary.LittleEndian.AppendUint32(file, uint32(len(fr)))
-	file = binary.LittleEndian.AppendUint32(file, uint32(len(fr)))
-	file = append(file, fr...)
+	file := capture.AppendPcap(nil, []capture.Packet{{At: time.Unix(1, 0), Data: AppendFrame(nil, sampleFrame6(t))}})
 	path := filepath.Join(t.TempDir(), "ours6.pcap")
 	if err := os.WriteFile(path, file, 0o600); err != nil {
 		t.Fatal(err)

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/carpvm/carpvm/internal/capture"
 	"github.com/google/go-cmp/cmp"
@@ -160,22 +161,13 @@ func TestTsharkDecodesOurAdverts(t *testing.T) {
 	bad := append([]byte(nil), payloads[0]...)
 	bad[7] ^= 0xff
 	payloads = append(payloads, bad)
-	var file []byte
-	file = binary.LittleEndian.AppendUint32(file, 0xa1b2c3d4)
-	file = binary.LittleEndian.AppendUint16(file, 2)
-	file = binary.LittleEndian.AppendUint16(file, 4)
-	file = append(file, make([]byte, 8)...)
-	file = binary.LittleEndian.AppendUint32(file, 65535)
-	file = binary.LittleEndian.AppendUint32(file, 1)
+	var pkts []capture.Packet
 	for i, p := range payloads {
 		fr := AppendFrame(nil, Frame{SrcMAC: VirtualMAC(1), Src: netip.MustParseAddr("172.27.27.11"), Dst: GroupV4,
 			TTL: 255, TOS: TOSFreeBSD, Payload: p})
-		file = binary.LittleEndian.AppendUint32(file, uint32(i))
-		file = binary.LittleEndian.AppendUint32(file, 0)
-		file = binary.LittleEndian.AppendUint32(file, uint32(len(fr)))
-		file = binary.LittleEndian.AppendUint32(file, uint32(len(fr)))
-		file = append(file, fr...)
+		pkts = append(pkts, capture.Packet{At: time.Unix(int64(i), 0), Data: fr})
 	}
+	file := capture.AppendPcap(nil, pkts)
 	path := filepath.Join(t.TempDir(), "ours.pcap")
 	if err := os.WriteFile(path, file, 0o600); err != nil {
 		t.Fatal(err)

@@ -2,7 +2,6 @@ package node
 
 import (
 	"bytes"
-	"encoding/binary"
 	"encoding/hex"
 	"net/netip"
 	"os"
@@ -10,6 +9,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/carpvm/carpvm/internal/capture"
 
 	"github.com/carpvm/carpvm/carp"
 )
@@ -84,17 +86,7 @@ func TestTsharkDecodesNA(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	var file []byte
-	file = binary.LittleEndian.AppendUint32(file, 0xa1b2c3d4)
-	file = binary.LittleEndian.AppendUint16(file, 2)
-	file = binary.LittleEndian.AppendUint16(file, 4)
-	file = append(file, make([]byte, 8)...)
-	file = binary.LittleEndian.AppendUint32(file, 65535)
-	file = binary.LittleEndian.AppendUint32(file, 1)
-	for _, v := range []uint32{1, 0, uint32(len(fr)), uint32(len(fr))} {
-		file = binary.LittleEndian.AppendUint32(file, v)
-	}
-	file = append(file, fr...)
+	file := capture.AppendPcap(nil, []capture.Packet{{At: time.Unix(1, 0), Data: fr}})
 	path := filepath.Join(t.TempDir(), "na.pcap")
 	if err := os.WriteFile(path, file, 0o600); err != nil {
 		t.Fatal(err)

@@ -204,3 +204,17 @@ func BenchmarkParse(b *testing.B) {
 		}
 	}
 }
+
+func TestAppendPcapRoundTrip(t *testing.T) {
+	want := []Packet{
+		{At: time.Date(2026, 11, 26, 12, 0, 0, 123456789, time.UTC), Data: []byte{1, 2, 3}},
+		{At: time.Date(2026, 11, 26, 12, 0, 1, 5, time.UTC), Data: bytes.Repeat([]byte{0xee}, 1500)},
+	}
+	got, err := Parse(AppendPcap(nil, want))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("round trip (-want +got):\n%s", diff)
+	}
+}
