@@ -15,29 +15,11 @@ import (
 // the VIPs: the source address of adverts, as FreeBSD and ucarp use the
 // interface's own address.
 func InterfaceSourceAddr(iface string, vips []netip.Addr) (netip.Addr, error) {
-	ifi, err := net.InterfaceByName(iface)
-	if err != nil {
-		return netip.Addr{}, fmt.Errorf("node: interface %q: %w", iface, err)
+	ip, found, err := firstOwnAddr(iface, vips, netip.Addr.Is4)
+	if err == nil && !found {
+		err = fmt.Errorf("node: interface %s has no IPv4 address of its own to send adverts from; configure one", iface)
 	}
-	addrs, err := ifi.Addrs()
-	if err != nil {
-		return netip.Addr{}, fmt.Errorf("node: addresses of %s: %w", iface, err)
-	}
-	for _, a := range addrs {
-		ipn, ok := a.(*net.IPNet)
-		if !ok {
-			continue
-		}
-		ip, ok := netip.AddrFromSlice(ipn.IP)
-		if !ok {
-			continue
-		}
-		ip = ip.Unmap()
-		if ip.Is4() && !slices.Contains(vips, ip) {
-			return ip, nil
-		}
-	}
-	return netip.Addr{}, fmt.Errorf("node: interface %s has no IPv4 address of its own to send adverts from; configure one", iface)
+	return ip, err
 }
 
 // InterfaceLinkLocal returns iface's first IPv6 link-local address that is
@@ -46,13 +28,24 @@ func InterfaceSourceAddr(iface string, vips []netip.Addr) (netip.Addr, error) {
 // FreeBSD sends them. An interface without one (IPv6 disabled, or address
 // generation off) is an error.
 func InterfaceLinkLocal(iface string, vips []netip.Addr) (netip.Addr, error) {
+	linkLocal6 := func(ip netip.Addr) bool { return ip.Is6() && ip.IsLinkLocalUnicast() }
+	ip, found, err := firstOwnAddr(iface, vips, linkLocal6)
+	if err == nil && !found {
+		err = fmt.Errorf("node: interface %s has no IPv6 link-local address to send IPv6 adverts from; enable IPv6 on it (net.ipv6.conf.%s.disable_ipv6=0, addr_gen_mode not none)", iface, iface)
+	}
+	return ip, err
+}
+
+// firstOwnAddr returns iface's first address (IPv4-mapped ones unmapped)
+// that want accepts and that is not one of the VIPs.
+func firstOwnAddr(iface string, vips []netip.Addr, want func(netip.Addr) bool) (netip.Addr, bool, error) {
 	ifi, err := net.InterfaceByName(iface)
 	if err != nil {
-		return netip.Addr{}, fmt.Errorf("node: interface %q: %w", iface, err)
+		return netip.Addr{}, false, fmt.Errorf("node: interface %q: %w", iface, err)
 	}
 	addrs, err := ifi.Addrs()
 	if err != nil {
-		return netip.Addr{}, fmt.Errorf("node: addresses of %s: %w", iface, err)
+		return netip.Addr{}, false, fmt.Errorf("node: addresses of %s: %w", iface, err)
 	}
 	for _, a := range addrs {
 		ipn, ok := a.(*net.IPNet)
@@ -60,11 +53,14 @@ func InterfaceLinkLocal(iface string, vips []netip.Addr) (netip.Addr, error) {
 			continue
 		}
 		ip, ok := netip.AddrFromSlice(ipn.IP)
-		if ok && ip.Is6() && !ip.Is4In6() && ip.IsLinkLocalUnicast() && !slices.Contains(vips, ip) {
-			return ip, nil
+		if !ok {
+			continue
+		}
+		if ip = ip.Unmap(); want(ip) && !slices.Contains(vips, ip) {
+			return ip, true, nil
 		}
 	}
-	return netip.Addr{}, fmt.Errorf("node: interface %s has no IPv6 link-local address to send IPv6 adverts from; enable IPv6 on it (net.ipv6.conf.%s.disable_ipv6=0, addr_gen_mode not none)", iface, iface)
+	return netip.Addr{}, false, nil
 }
 
 // ipv6Forwarding reads net.ipv6.conf.<iface>.forwarding; unreadable counts
