@@ -75,16 +75,7 @@ groups:
 	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	proc, err := r.NS.Start(p.bin, "node", "run", "--config", path)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if t.Failed() {
-			t.Logf("carpvm node on %s:\n%s", r.NS.Short, proc.Output())
-		}
-	})
-	return proc, sock
+	return startLogged(t, r, "carpvm node", p.bin, "node", "run", "--config", path), sock
 }
 
 // states returns the state of vhids 1 and 2 on a node.

@@ -103,16 +103,44 @@ func (p *pairLab) node(t testing.TB, r *netns.Port, advskew int, extra ...string
 	args := append([]string{"node", "run", "--interface", r.IfName, "--vhid", "1", "--vip", e2eCIDR,
 		"--pass-file", filepath.Join(p.dir, "pass"), "--advbase", "1", "--advskew", fmt.Sprint(advskew),
 		"--control-socket", sock}, extra...)
-	proc, err := r.NS.Start(p.bin, args...)
+	return startLogged(t, r, "carpvm node", p.bin, args...), sock
+}
+
+// startLogged starts name with args in r's namespace, failing the test at
+// once if it cannot, and logs what the process printed if the test fails.
+func startLogged(t testing.TB, r *netns.Port, what, name string, args ...string) *netns.Process {
+	t.Helper()
+	proc, err := r.NS.Start(name, args...)
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
 		if t.Failed() {
-			t.Logf("carpvm node on %s:\n%s", r.NS.Short, proc.Output())
+			t.Logf("%s on %s:\n%s", what, r.NS.Short, proc.Output())
 		}
 	})
-	return proc, sock
+	return proc
+}
+
+// inNamespace returns run, which runs a command in r's namespace and
+// returns its output, and do, which calls fn there; both fail the test on
+// an error.
+func inNamespace(t *testing.T, ctx context.Context, r *netns.Port) (run func(args ...string) string, do func(what string, fn func() error)) {
+	run = func(args ...string) string {
+		t.Helper()
+		out, err := r.NS.Run(ctx, args[0], args[1:]...)
+		if err != nil {
+			t.Fatalf("%v: %v\n%s", args, err, out)
+		}
+		return out
+	}
+	do = func(what string, fn func() error) {
+		t.Helper()
+		if err := r.NS.Do(fn); err != nil {
+			t.Fatalf("%s: %v", what, err)
+		}
+	}
+	return run, do
 }
 
 // status runs `carpvm node status -o json` and returns vhid 1's status.

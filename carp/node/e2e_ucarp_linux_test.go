@@ -34,17 +34,9 @@ func (p *pairLab) ucarp(t testing.TB, r *netns.Port, self string, advskew int, p
 			t.Fatal(err)
 		}
 	}
-	proc, err := r.NS.Start("ucarp", "--interface="+r.IfName, "--srcip="+self, "--vhid=1",
+	proc := startLogged(t, r, "ucarp", "ucarp", "--interface="+r.IfName, "--srcip="+self, "--vhid=1",
 		"--passfile="+passFile, "--addr="+e2eVIP, "--advbase=1", fmt.Sprintf("--advskew=%d", advskew),
 		"--upscript="+up, "--downscript="+down, "--shutdown")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() {
-		if t.Failed() {
-			t.Logf("ucarp on %s:\n%s", r.NS.Short, proc.Output())
-		}
-	})
 	return proc, state
 }
 

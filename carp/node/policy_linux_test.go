@@ -105,20 +105,7 @@ func TestNetlinkVIPsSourceRouting(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	run := func(args ...string) string {
-		t.Helper()
-		out, err := r.NS.Run(ctx, args[0], args[1:]...)
-		if err != nil {
-			t.Fatalf("%v: %v\n%s", args, err, out)
-		}
-		return out
-	}
-	do := func(what string, fn func() error) {
-		t.Helper()
-		if err := r.NS.Do(fn); err != nil {
-			t.Fatalf("%s: %v", what, err)
-		}
-	}
+	run, do := inNamespace(t, ctx, r)
 	index := func(name string) int {
 		t.Helper()
 		var idx int

@@ -41,20 +41,7 @@ func TestNetlinkVIPsIPv6(t *testing.T) {
 	r := lb.host(t, "v6r", "10.83.0.1/24")
 	addr6(t, r, "2001:db8:83::1/64")
 	ctx := context.Background()
-	run := func(args ...string) string {
-		t.Helper()
-		out, err := r.NS.Run(ctx, args[0], args[1:]...)
-		if err != nil {
-			t.Fatalf("%v: %v\n%s", args, err, out)
-		}
-		return out
-	}
-	do := func(what string, fn func() error) {
-		t.Helper()
-		if err := r.NS.Do(fn); err != nil {
-			t.Fatalf("%s: %v", what, err)
-		}
-	}
+	run, do := inNamespace(t, ctx, r)
 	var idx int
 	do("index", func() error {
 		ifi, err := net.InterfaceByName("eth0")
