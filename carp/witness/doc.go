@@ -3,8 +3,10 @@
 // vhid) and VRRP group (VRRPv2, RFC 3768, and VRRPv3, RFC 5798, by vrid),
 // each advertiser's parameters, whether its HMAC verifies, who is master and
 // how often it advertises, and warns of two masters for one group, a VRRP
-// VRID equal to a CARP VHID, failing authentication and a master whose
-// interval changed.
+// VRID equal to a CARP VHID, failing authentication, a master whose
+// interval changed, and adverts that arrive twice: a second copy of the
+// same bytes is what a segment that reflects frames to their sender (a
+// teamed vSwitch with promiscuous mode) delivers, and is counted apart.
 //
 // Over IPv4 and IPv6 alike: a group is one vhid (vrid) in one IP family,
 // so a dual-stack CARP master, which advertises to 224.0.0.18 from its

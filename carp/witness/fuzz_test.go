@@ -10,7 +10,8 @@ import (
 )
 
 // FuzzObserve: any protocol-112 payload is observed without a panic, and
-// the snapshot stays encodable, with every frame counted once.
+// the snapshot stays encodable, with every frame counted once (as an
+// advert, a duplicate, malformed or unknown).
 func FuzzObserve(f *testing.F) {
 	k, _ := carp.NewKey([]byte("pass"))
 	f.Add(carpFrame(&k, 1, nodeA, 1, 0, 1).Payload, uint8(11), false)
@@ -32,14 +33,15 @@ func FuzzObserve(f *testing.F) {
 		if _, err := json.Marshal(s); err != nil {
 			t.Fatal(err)
 		}
-		var n uint64
+		var n, dup uint64
 		for _, g := range s.Groups {
 			for _, a := range g.Advertisers {
 				n += a.Adverts
+				dup += a.Duplicates
 			}
 		}
-		if n+s.Malformed+s.Unknown != 3 {
-			t.Fatalf("3 frames, %d adverts + %d malformed + %d unknown", n, s.Malformed, s.Unknown)
+		if n+dup+s.Malformed+s.Unknown != 3 {
+			t.Fatalf("3 frames, %d adverts + %d duplicates + %d malformed + %d unknown", n, dup, s.Malformed, s.Unknown)
 		}
 	})
 }

@@ -72,11 +72,13 @@ type Advertiser struct {
 	Addresses []netip.Addr `json:"addresses,omitempty"`
 	// Auth is the HMAC verification of the last advert; AuthFailures
 	// counts the adverts that failed it.
-	Auth         Auth      `json:"auth"`
-	AuthFailures uint64    `json:"auth_failures"`
-	Adverts      uint64    `json:"adverts"`
-	FirstSeen    time.Time `json:"first_seen"`
-	LastSeen     time.Time `json:"last_seen"`
+	Auth         Auth   `json:"auth"`
+	AuthFailures uint64 `json:"auth_failures"`
+	// Duplicates counts second copies of its adverts (not in Adverts).
+	Duplicates uint64    `json:"duplicates"`
+	Adverts    uint64    `json:"adverts"`
+	FirstSeen  time.Time `json:"first_seen"`
+	LastSeen   time.Time `json:"last_seen"`
 	// Interval is the advertised interval (CARP: advbase + (advskew +
 	// demote)/256 s); Observed the moving average of the gaps between its
 	// adverts (0 until two in a row), LastGap the latest gap.
@@ -95,6 +97,7 @@ const (
 	WarnIDCollision     = "vrid_vhid_collision"
 	WarnAuthFailed      = "auth_failed"
 	WarnIntervalChanged = "interval_changed"
+	WarnReflected       = "reflected"
 )
 
 // Warning is a problem seen on the segment.
@@ -162,6 +165,13 @@ func (g *group) snapshot(now time.Time) (Group, []Warning) {
 						a.Src, s.changedFrom, s.changedTo, s.changedAt.Format(time.RFC3339))})
 			}
 		}
+		if s.duplicates > 0 {
+			warns = append(warns, Warning{Code: WarnReflected, Protocol: g.key.proto, ID: g.key.id, Src: a.Src,
+				Message: fmt.Sprintf("%d adverts from %s arrived twice: the network hands frames back to where they came from "+
+					"(a teamed vSwitch with promiscuous mode and Net.ReversePathFwdCheckPromisc=0, or a loop), and a FreeBSD "+
+					"master takes its own copy for another master's advert and steps down; run carpvm preflight",
+					s.duplicates, a.Src)})
+		}
 		if s.authFails > 0 {
 			warns = append(warns, Warning{Code: WarnAuthFailed, Protocol: g.key.proto, ID: g.key.id, Src: a.Src,
 				Message: fmt.Sprintf("%d of %d adverts from %s failed HMAC verification (another passphrase or other VIPs)",
@@ -195,7 +205,7 @@ func (s *source) role(g *group, now time.Time) Role {
 func (s *source) report(g *group, now time.Time) Advertiser {
 	a := Advertiser{
 		Src: s.src, MAC: s.mac.String(), Role: s.role(g, now), TTL: s.ttl,
-		Auth: s.auth, AuthFailures: s.authFails, Adverts: s.adverts,
+		Auth: s.auth, AuthFailures: s.authFails, Adverts: s.adverts, Duplicates: s.duplicates,
 		FirstSeen: s.first, LastSeen: s.lastAt,
 		Interval: s.last.interval, Observed: s.ewma, LastGap: s.gap,
 		Priority: s.last.priority, Addresses: s.last.addrs,

@@ -1,6 +1,7 @@
 package witness
 
 import (
+	"bytes"
 	"net"
 	"net/netip"
 	"slices"
@@ -68,6 +69,10 @@ type source struct {
 	// intervalChange records the last change of the advertised interval.
 	changedAt              time.Time
 	changedFrom, changedTo time.Duration
+	// lastPayload is the last advert's bytes; copies of it arriving again
+	// are counted in duplicates, not as adverts.
+	lastPayload []byte
+	duplicates  uint64
 }
 
 // Auth is the result of HMAC verification of an advertiser's last advert.
@@ -118,6 +123,10 @@ func (w *Witness) Observe(t time.Time, f carp.Frame) {
 		g.advertisers[f.Src] = s
 	} else {
 		gap := t.Sub(s.lastAt)
+		if s.duplicate(a, f.Payload, gap) {
+			s.duplicates++
+			return
+		}
 		switch {
 		case s.last.leaving || gap > s.last.down:
 			s.runStart = t // a new run: the gap is a silence, not an interval
@@ -136,6 +145,7 @@ func (w *Witness) Observe(t time.Time, f carp.Frame) {
 	}
 	s.mac = slices.Clone(f.SrcMAC)
 	s.ttl = f.TTL
+	s.lastPayload = append(s.lastPayload[:0], f.Payload...)
 	s.last = a
 	s.lastAt = t
 	s.adverts++
@@ -143,6 +153,22 @@ func (w *Witness) Observe(t time.Time, f carp.Frame) {
 	if s.auth == AuthFailed {
 		s.authFails++
 	}
+}
+
+// duplicate says whether payload, arriving gap after s's last advert, is a
+// second copy of that advert rather than a new one: the network delivered
+// the frame twice (a teamed vSwitch reflecting multicast to its sender, a
+// loop). A CARP advert carries a fresh counter and HMAC, so the same bytes
+// within master-down are a copy; VRRP repeats its bytes every interval, so
+// only a copy well within one interval counts.
+func (s *source) duplicate(a advert, payload []byte, gap time.Duration) bool {
+	if gap < 0 || !bytes.Equal(payload, s.lastPayload) {
+		return false
+	}
+	if a.proto == CARP {
+		return gap <= a.down
+	}
+	return gap < a.interval/4
 }
 
 func (w *Witness) verify(a advert) Auth {

@@ -346,6 +346,40 @@ func TestVRRPAndCollision(t *testing.T) {
 	}
 }
 
+// TestReflection: a segment that hands every advert back to its sender
+// shows each one twice within microseconds. The copies are counted apart,
+// do not shorten the observed interval, and raise a warning; a VRRP
+// router, which repeats its bytes every interval, is not taken for one.
+func TestReflection(t *testing.T) {
+	k := key(t, "pass")
+	w := New(Options{Key: k, VIPs: map[uint8][]netip.Addr{1: {vip}}})
+	addr := netip.MustParseAddr("172.27.27.1")
+	v2src := netip.MustParseAddr("172.27.27.5")
+	for i := range 10 {
+		at := t0.Add(time.Duration(i) * time.Second)
+		f := carpFrame(k, 1, nodeA, 1, 0, uint64(100+i))
+		w.Observe(at, f)
+		w.Observe(at.Add(80*time.Microsecond), f) // the reflected copy
+		w.Observe(at, vrrpFrame(v2src, vrrp2(9, 100, 1, addr)))
+	}
+	s := w.Snapshot(t0.Add(9 * time.Second))
+	a := advertiser(t, findGroup(t, s, CARP, 1), nodeA)
+	if a.Adverts != 10 || a.Duplicates != 10 || a.Auth != AuthOK {
+		t.Errorf("advertiser: %d adverts, %d duplicates, auth %s; want 10, 10, ok", a.Adverts, a.Duplicates, a.Auth)
+	}
+	if a.Observed != time.Second {
+		t.Errorf("observed interval %v; want 1s, the copies not counted as adverts", a.Observed)
+	}
+	if v := advertiser(t, findGroup(t, s, VRRP2, 9), v2src); v.Adverts != 10 || v.Duplicates != 0 {
+		t.Errorf("VRRP router repeating its bytes each second: %d adverts, %d duplicates; want 10, 0", v.Adverts, v.Duplicates)
+	}
+	if diff := cmp.Diff([]string{WarnReflected}, codes(s.Warnings)); diff != "" {
+		t.Errorf("warnings (-want +got):\n%s", diff)
+	} else if !strings.Contains(s.Warnings[0].Message, "10 adverts from 172.27.27.11 arrived twice") {
+		t.Errorf("warning %q", s.Warnings[0].Message)
+	}
+}
+
 func TestAdvertisersBounded(t *testing.T) {
 	k := key(t, "pass")
 	w := New(Options{})

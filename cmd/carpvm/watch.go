@@ -44,7 +44,8 @@ CARP and VRRP group it hears: advertisers with source IP and MAC, vhid/vrid,
 advbase, advskew, demote, who is master, how often it advertises, whether the
 HMAC verifies (with --pass-file and the group's VIPs, which are not on the
 wire), and warnings: two masters, a VRRP vrid equal to a CARP vhid, failing
-authentication, a master whose interval changed.
+authentication, a master whose interval changed, adverts arriving twice (a
+teamed vSwitch reflecting them to their sender).
 
 On a terminal without --duration the table refreshes every second until
 Ctrl-C; with --duration (for scripts) it prints one table or JSON document at
