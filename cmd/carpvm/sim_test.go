@@ -1,35 +1,16 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"regexp"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
 	"github.com/carpvm/carpvm/config"
+	"github.com/carpvm/carpvm/internal/syncbuf"
 	"github.com/carpvm/carpvm/vsphere"
 )
-
-// lockedBuffer is a bytes.Buffer safe to read while a command writes to it.
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 var simField = regexp.MustCompile(`(?m)^(URL|Username|Password|Thumbprint): +(\S+)`)
 
@@ -39,7 +20,7 @@ var simField = regexp.MustCompile(`(?m)^(URL|Username|Password|Thumbprint): +(\S
 func TestSimCommand(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
-	var out, errOut lockedBuffer
+	var out, errOut syncbuf.Buffer
 	done := make(chan int, 1)
 	go func() {
 		done <- run(ctx, []string{"sim", "--listen", "127.0.0.1:0", "--topology", "cluster-anti-affinity"},
@@ -92,7 +73,7 @@ func TestSimCommand(t *testing.T) {
 }
 
 func TestSimCommandUsage(t *testing.T) {
-	var out, errOut lockedBuffer
+	var out, errOut syncbuf.Buffer
 	for _, args := range [][]string{
 		{"sim", "--topology", "nope"},
 		{"sim", "--listen", "not-an-address"},
