@@ -109,6 +109,9 @@ func (r tsres) nanos(ticks uint64) int64 {
 		if r.exp <= 9 {
 			return int64(ticks * pow10(9-r.exp))
 		}
+		if r.exp-9 > 19 { // 10^20 exceeds any uint64 tick count (and overflows)
+			return 0
+		}
 		return int64(ticks / pow10(r.exp-9))
 	}
 	hi, lo := bits.Mul64(ticks, 1e9)

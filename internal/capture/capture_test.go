@@ -218,3 +218,19 @@ func TestAppendPcapRoundTrip(t *testing.T) {
 		t.Errorf("round trip (-want +got):\n%s", diff)
 	}
 }
+
+// Extreme if_tsresol values from a malformed pcapng never panic: 10^-127 s
+// ticks are all below a nanosecond, 2^-127 s likewise.
+func TestExtremeTimestampResolution(t *testing.T) {
+	for _, r := range []tsres{{pow10: true, exp: 127}, {pow10: true, exp: 29}, {pow10: false, exp: 127}} {
+		if got := r.nanos(^uint64(0)); got != 0 {
+			t.Errorf("%+v: %d ns for the largest tick count; want 0", r, got)
+		}
+	}
+	if got := (tsres{pow10: true, exp: 28}).nanos(^uint64(0)); got != 1 {
+		t.Errorf("10^-28 s: %d ns for 1.8e19 ticks; want 1", got)
+	}
+	if got := (tsres{pow10: true, exp: 10}).nanos(25); got != 2 {
+		t.Errorf("25 ticks of 0.1 ns: %d ns; want 2", got)
+	}
+}
