@@ -1,5 +1,5 @@
-// Package config holds carpvm's configuration contract (DESIGN.md,
-// "Configuration"): the vSphere connection, the router pair and the CARP
+// Package config holds carpvm's configuration contract
+// (docs/architecture.md, "Configuration"): the vSphere connection, the router pair and the CARP
 // networks, loaded with viper from carpvm.yaml, CARPVM_* and GOVC_*
 // environment variables, and validated into typed values (netip prefixes,
 // hardware addresses) with errors that name the offending key and value.

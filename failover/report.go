@@ -25,7 +25,7 @@ type Phase struct {
 }
 
 // Report is one network's drill, as `carpvm drill -o json` prints it
-// (DESIGN.md "Drill report"); the fields after Phases are additions.
+// (docs/architecture.md, "Drill report"); the fields after Phases are additions.
 type Report struct {
 	Pass         bool    `json:"pass"`
 	Network      string  `json:"network"`
@@ -84,7 +84,7 @@ func Passed(reps []Report) bool {
 	return len(reps) > 0
 }
 
-// WriteJSON prints one report as an object, several as a list (DESIGN.md:
+// WriteJSON prints one report as an object, several as a list (docs/architecture.md:
 // a list when --network is unset).
 func WriteJSON(w io.Writer, reps []Report, list bool) error {
 	enc := json.NewEncoder(w)

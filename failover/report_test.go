@@ -73,7 +73,7 @@ func TestReportJSON(t *testing.T) {
 		t.Fatal(err)
 	}
 	golden(t, "report-list.json", list.Bytes())
-	// DESIGN.md's keys are all there.
+	// The contract's keys are all there.
 	var m map[string]any
 	if err := json.Unmarshal(one.Bytes(), &m); err != nil {
 		t.Fatal(err)

@@ -1,7 +1,7 @@
 // Package preflight holds carpvm's read-only checks of the vSphere network
-// under a CARP router pair (DESIGN.md, "Preflight output"): Run reads a
+// under a CARP router pair (docs/architecture.md, "Preflight output"): Run reads a
 // validated configuration and the plain facts gathered by package vsphere and
-// returns a Report of findings with the stable check IDs of DESIGN.md's table.
+// returns a Report of findings with the stable check IDs of docs/architecture.md.
 // It is pure: no I/O, no govmomi, no clock.
 //
 // Every check reports one finding per object it inspects, with one of three
@@ -23,7 +23,7 @@
 //     promiscuous mode is turned on), or carpvm cannot judge it yet (opaque
 //     NSX networks: "not supported yet").
 //
-// Findings are ordered by the check order of DESIGN.md's table, then by the
+// Findings are ordered by the check order of docs/architecture.md, then by the
 // network's position in the configuration (findings with no network first),
 // then by object, so that the same facts always print the same report.
 package preflight

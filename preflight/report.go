@@ -7,10 +7,10 @@ import (
 	"strings"
 )
 
-// Check is a stable check ID of DESIGN.md's table.
+// Check is a stable check ID (docs/architecture.md, "Check IDs").
 type Check string
 
-// The check IDs, in the order of DESIGN.md's table, which is the order of a
+// The check IDs, in the order of docs/architecture.md, which is the order of a
 // report.
 const (
 	CheckVMFound            Check = "vm.found"
@@ -65,7 +65,7 @@ const (
 )
 
 // Finding is one verdict of one check on one object. The JSON field names are
-// a contract (DESIGN.md).
+// a contract (docs/architecture.md).
 type Finding struct {
 	Check  Check  `json:"check"`
 	Status Status `json:"status"`
@@ -88,7 +88,7 @@ type Summary struct {
 	Fail int `json:"fail"`
 }
 
-// Report is the preflight document of DESIGN.md.
+// Report is the preflight document of docs/architecture.md.
 type Report struct {
 	// Target names what was checked, without credentials.
 	Target   string    `json:"target"`

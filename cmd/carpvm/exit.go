@@ -7,7 +7,7 @@ import (
 	"github.com/carpvm/carpvm/config"
 )
 
-// Exit codes, DESIGN.md "Preflight output".
+// Exit codes (docs/architecture.md, "Exit codes").
 const (
 	exitOK          = 0
 	exitCheckFailed = 1 // a check failed (warnings only with --strict), or a drill failed

@@ -1,5 +1,5 @@
 // Command carpvm finds, fixes and drills the vSphere settings a CARP router
-// pair needs. See DESIGN.md for the command contracts.
+// pair needs. See docs/architecture.md for the command contracts.
 package main
 
 import (

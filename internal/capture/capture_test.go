@@ -143,7 +143,7 @@ func TestParseTruncated(t *testing.T) {
 	}
 }
 
-// The real ucarp capture of shared/vectors: every frame is Ethernet, in
+// The real ucarp capture of carp/testdata: every frame is Ethernet, in
 // time order.
 func TestParseVector(t *testing.T) {
 	b, err := os.ReadFile("../../carp/testdata/ucarp-vhid1-pair.pcap")
