@@ -201,7 +201,7 @@ func countNotApplicable(rep Report) int {
 	return n
 }
 
-// TestJSONContract pins DESIGN.md's field names.
+// TestJSONContract pins the field names of docs/architecture.md.
 func TestJSONContract(t *testing.T) {
 	rep := Run(typicalConfig(), typicalFacts())
 	b, err := json.Marshal(rep)

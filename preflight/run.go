@@ -8,7 +8,7 @@ import (
 	"github.com/carpvm/carpvm/vsphere/facts"
 )
 
-// Run runs every check of DESIGN.md's table over the facts gathered for cfg
+// Run runs every check of docs/architecture.md over the facts gathered for cfg
 // and returns the report, findings in report order. It never panics on
 // incomplete facts or configuration: what is missing is reported as a
 // finding naming it. A nil f is read as an empty inventory.

@@ -1,5 +1,5 @@
 // Package change describes, as plain data, the changes `carpvm preflight
-// --fix` makes to vSphere (DESIGN.md, "Preflight output": the plan entries
+// --fix` makes to vSphere (docs/architecture.md, "Preflight output": the plan entries
 // object, setting, current, desired, check) and the backup document written
 // before they are applied, from which `carpvm preflight rollback` restores
 // every touched object exactly. It is pure: it imports no govmomi package;
