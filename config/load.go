@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -90,7 +91,9 @@ func Load(v *viper.Viper, getenv Getenv) (*Config, error) {
 }
 
 // Validate checks the relations between fields that parsing alone cannot:
-// two distinct routers, unique network names, unique VHIDs per portgroup.
+// two distinct routers, unique network names, one VHID per group on a
+// portgroup, each VIP in one group, each group's master a router of the
+// pair. It sets each group's default master.
 func (c *Config) Validate() error {
 	var errs []error
 	if len(c.Pair.Routers) != 2 {
@@ -110,18 +113,40 @@ func (c *Config) Validate() error {
 		routers[strings.ToLower(r.Name)] = r.Name
 	}
 	seenName := map[string]bool{}
-	seenVHID := map[string]string{}
-	for i, n := range c.Networks {
+	seenVHID := map[string]string{}    // portgroup/vhid -> network
+	seenVIP := map[netip.Addr]string{} // VIP -> "vhid N of network X"
+	preferred := c.PreferredMaster()
+	for i := range c.Networks {
+		n := &c.Networks[i]
 		key := fmt.Sprintf("networks[%d]", i)
 		if seenName[n.Name] {
 			errs = append(errs, errorf(key+".name", "network %q is defined twice", n.Name))
 		}
 		seenName[n.Name] = true
-		k := n.Portgroup + "/" + strconv.Itoa(n.VHID)
-		if other, ok := seenVHID[k]; ok {
-			errs = append(errs, errorf(key+".vhid", "vhid %d is already used by network %q on portgroup %q", n.VHID, other, n.Portgroup))
+		for j := range n.Groups() {
+			g := n.group(j)
+			gkey := n.groupKey(key, j)
+			k := n.Portgroup + "/" + strconv.Itoa(g.VHID)
+			if other, ok := seenVHID[k]; ok {
+				errs = append(errs, errorf(gkey+".vhid", "vhid %d is already used by network %q on portgroup %q; want one vhid per group on a segment", g.VHID, other, n.Portgroup))
+			}
+			seenVHID[k] = n.Name
+			for v, vip := range g.VIPs {
+				where := fmt.Sprintf("vhid %d of network %s", g.VHID, n.Name)
+				if other, ok := seenVIP[vip.Addr()]; ok {
+					errs = append(errs, errorf(fmt.Sprintf("%s.vips[%d]", gkey, v), "%s is already in %s; want each VIP in one group", vip.Addr(), other))
+				}
+				seenVIP[vip.Addr()] = where
+			}
+			switch name, ok := routers[strings.ToLower(g.Master)]; {
+			case g.Master == "":
+				g.Master = preferred
+			case !ok:
+				errs = append(errs, errorf(gkey+".master", "no router named %q in pair.routers; want one of %s", g.Master, strings.Join(c.routerNames(), ", ")))
+			default:
+				g.Master = name
+			}
 		}
-		seenVHID[k] = n.Name
 		for router, addr := range n.Addresses {
 			name, ok := routers[strings.ToLower(router)]
 			if !ok {
@@ -135,6 +160,31 @@ func (c *Config) Validate() error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// group returns a pointer to the network's j-th group (0 is Group).
+func (n *Network) group(j int) *Group {
+	if j == 0 {
+		return &n.Group
+	}
+	return &n.MoreGroups[j-1]
+}
+
+// groupKey names the network's j-th group in errors: the network itself
+// for the one-group shorthand, networks[i].groups[j] otherwise.
+func (n *Network) groupKey(key string, j int) string {
+	if n.groupsKey == "" {
+		return key
+	}
+	return fmt.Sprintf("%s.%s[%d]", key, n.groupsKey, j)
+}
+
+func (c *Config) routerNames() []string {
+	names := make([]string, len(c.Pair.Routers))
+	for i, r := range c.Pair.Routers {
+		names[i] = r.Name
+	}
+	return names
 }
 
 func parseRouters(raw any) ([]Router, error) {
@@ -205,29 +255,21 @@ func parseNetworks(raw any) ([]Network, error) {
 		if n.Portgroup == "" {
 			errs = append(errs, errorf(key+".portgroup", "missing; want the portgroup name the routers' NICs use"))
 		}
-		vhid, err := intIn(m["vhid"], 1, 255)
-		if err != nil {
-			errs = append(errs, errorf(key+".vhid", "%v", err))
-		}
-		n.VHID = vhid
 		n.AdvBase = 1
 		if ab, ok := m["advbase"]; ok {
+			var err error
 			n.AdvBase, err = intIn(ab, 1, 255)
 			if err != nil {
 				errs = append(errs, errorf(key+".advbase", "%v", err))
 			}
 		}
-		vips, _ := m["vips"].([]any)
-		if len(vips) == 0 {
-			errs = append(errs, errorf(key+".vips", "want at least one VIP in CIDR form, e.g. [172.27.27.14/28]"))
+		groups, err := parseGroups(key, m)
+		errs = append(errs, err)
+		if len(groups) > 0 {
+			n.Group, n.MoreGroups = groups[0], groups[1:]
 		}
-		for j, vip := range vips {
-			p, err := ParseVIP(str(vip))
-			if err != nil {
-				errs = append(errs, errorf(fmt.Sprintf("%s.vips[%d]", key, j), "%v", err))
-				continue
-			}
-			n.VIPs = append(n.VIPs, p)
+		if _, ok := m["groups"]; ok {
+			n.groupsKey = "groups"
 		}
 		if raw, ok := m["addresses"]; ok {
 			addrs, err := parseAddresses(key+".addresses", raw)
@@ -244,6 +286,67 @@ func parseNetworks(raw any) ([]Network, error) {
 		nets = append(nets, n)
 	}
 	return nets, errors.Join(errs...)
+}
+
+// parseGroups reads a network's CARP groups: the groups list, or the
+// one-group shorthand (vhid, vips and master at network level).
+func parseGroups(key string, m map[string]any) ([]Group, error) {
+	raw, ok := m["groups"]
+	if !ok {
+		g, err := parseGroup(key, m)
+		return []Group{g}, err
+	}
+	for _, k := range []string{"vhid", "vips", "master"} {
+		if _, dup := m[k]; dup {
+			return nil, errorf(key+"."+k, "set beside groups; want either vhid/vips/master (one group) or a groups list, not both")
+		}
+	}
+	list, ok := raw.([]any)
+	if !ok || len(list) == 0 {
+		return nil, errorf(key+".groups", "want a list of groups, e.g. [{vhid: 1, vips: [172.27.27.14/28]}, {vhid: 3, vips: [172.27.27.10/28], master: router-003}]")
+	}
+	var groups []Group
+	var errs []error
+	for j, item := range list {
+		gkey := fmt.Sprintf("%s.groups[%d]", key, j)
+		gm, ok := item.(map[string]any)
+		if !ok {
+			errs = append(errs, errorf(gkey, "want a map {vhid, vips, master}, got %v", item))
+			continue
+		}
+		for k := range gm {
+			if !slices.Contains([]string{"vhid", "vips", "master"}, k) {
+				errs = append(errs, errorf(gkey+"."+k, "unknown key; a group has vhid, vips and master"))
+			}
+		}
+		g, err := parseGroup(gkey, gm)
+		errs = append(errs, err)
+		groups = append(groups, g)
+	}
+	return groups, errors.Join(errs...)
+}
+
+// parseGroup reads vhid, vips and master from m; key names m in errors.
+func parseGroup(key string, m map[string]any) (Group, error) {
+	var errs []error
+	vhid, err := intIn(m["vhid"], 1, 255)
+	if err != nil {
+		errs = append(errs, errorf(key+".vhid", "%v", err))
+	}
+	g := Group{VHID: vhid, Master: str(m["master"])}
+	vips, _ := m["vips"].([]any)
+	if len(vips) == 0 {
+		errs = append(errs, errorf(key+".vips", "want at least one VIP in CIDR form, e.g. [172.27.27.14/28]"))
+	}
+	for j, vip := range vips {
+		p, err := ParseVIP(str(vip))
+		if err != nil {
+			errs = append(errs, errorf(fmt.Sprintf("%s.vips[%d]", key, j), "%v", err))
+			continue
+		}
+		g.VIPs = append(g.VIPs, p)
+	}
+	return g, errors.Join(errs...)
 }
 
 func parseAddresses(key string, raw any) (map[string]netip.Prefix, error) {

@@ -614,6 +614,23 @@ func TestVMACShared(t *testing.T) {
 			{Pass, "public", "vm router-002", "Network adapter 2: manual 02:00:00:aa:bb:cc"},
 			{Pass, "public", "vm router-003", "Network adapter 2: manual 02:00:00:aa:bb:cc"},
 		}},
+		{name: "groups split between the routers on one virtual MAC", mutate: func(c *config.Config, f *facts.Facts) {
+			pub := &c.Networks[1]
+			pub.MoreGroups = []config.Group{{VHID: 4, VIPs: pub.VIPs, Master: "router-003"}}
+		}, want: []view{
+			na,
+			{Fail, "public", "portgroup Public", "network public binds its VIPs to one virtual MAC 02:00:00:aa:bb:cc, but its groups have different masters (vhid 2 on router-002, vhid 4 on router-003): both routers would answer from that MAC at once"},
+			{Pass, "public", "vm router-002", "Network adapter 2: manual 02:00:00:aa:bb:cc"},
+			{Pass, "public", "vm router-003", "Network adapter 2: manual 02:00:00:aa:bb:cc"},
+		}},
+		{name: "two groups on one virtual MAC, one master", mutate: func(c *config.Config, f *facts.Facts) {
+			pub := &c.Networks[1]
+			pub.MoreGroups = []config.Group{{VHID: 4, VIPs: pub.VIPs, Master: "router-002"}}
+		}, want: []view{
+			na,
+			{Pass, "public", "vm router-002", "Network adapter 2: manual 02:00:00:aa:bb:cc"},
+			{Pass, "public", "vm router-003", "Network adapter 2: manual 02:00:00:aa:bb:cc"},
+		}},
 		{name: "generated MACs", mutate: func(c *config.Config, f *facts.Facts) {
 			for _, name := range []string{"router-002", "router-003"} {
 				n := &vm(f, name).NICs[1]
@@ -672,6 +689,13 @@ func TestVMACConflict(t *testing.T) {
 			{Fail, "intranought", "portgroup IntraNought", "VM lab uses 00:00:5e:00:01:01"},
 			{Fail, "public", "portgroup Public", "VM old-router uses 02:00:00:aa:bb:cc; VM keepalived uses 00:00:5e:00:01:02"},
 		}},
+		{name: "another VM has the CARP MAC of a second group", mutate: func(c *config.Config, f *facts.Facts) {
+			c.Networks[0].MoreGroups = []config.Group{{VHID: 3, Master: "router-003"}}
+			f.Networks[0].Attached = []facts.AttachedNIC{{VM: "keepalived", MAC: "00:00:5e:00:01:03"}}
+			c.Networks = c.Networks[:1]
+		}, want: []view{
+			{Fail, "intranought", "portgroup IntraNought", "VM keepalived uses 00:00:5e:00:01:03"},
+		}},
 		{name: "unknown portgroup", mutate: func(c *config.Config, f *facts.Facts) {
 			c.Networks[0].Portgroup = "Nope"
 			c.Networks = c.Networks[:1]
@@ -726,5 +750,16 @@ func TestVHIDUnique(t *testing.T) {
 			c.Networks[0].Portgroup = "Nope"
 			c.Networks = c.Networks[:1]
 		}, want: []view{{Fail, "intranought", "portgroup Nope", `no portgroup named "Nope" in vSphere`}}},
+		{name: "every group of a segment counts", mutate: func(c *config.Config, f *facts.Facts) {
+			backup(5, 0)(c, f)
+			c.Networks[0].MoreGroups = []config.Group{{VHID: 3, VIPs: c.Networks[0].VIPs, Master: "router-003"}}
+			c.Networks[2].MoreGroups = []config.Group{{VHID: 3, VIPs: c.Networks[0].VIPs}}
+		}, want: []view{
+			{Pass, "intranought", "portgroup IntraNought", "vhid 1 is the only configured CARP group on vSwitch1 VLAN 0 on esx-01"},
+			{Fail, "intranought", "portgroup IntraNought", "vhid 3 is also used by network backup (portgroup Backup) on vSwitch1 VLAN 0 on esx-01"},
+			{Pass, "public", "portgroup Public", "vhid 2 is the only configured CARP group on vSwitch0 VLAN 0 on esx-01"},
+			{Pass, "backup", "portgroup Backup", "vhid 5 is the only configured CARP group on vSwitch1 VLAN 0 on esx-01"},
+			{Fail, "backup", "portgroup Backup", "vhid 3 is also used by network intranought (portgroup IntraNought) on vSwitch1 VLAN 0 on esx-01"},
+		}},
 	})
 }

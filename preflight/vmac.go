@@ -1,8 +1,10 @@
 package preflight
 
 import (
+	"errors"
 	"fmt"
 	"net"
+	"slices"
 	"strings"
 
 	"github.com/carpvm/carpvm/config"
@@ -27,6 +29,12 @@ func (r *runner) vmacShared(n netView) {
 	}
 	r.perRouter(n, CheckVMACShared, "a NIC on "+n.cfg.Portgroup+" with manual MAC "+n.cfg.VMAC.String(),
 		func(vm facts.VM) (Status, string, string) { return vmacVerdict(vm, n.cfg) })
+	var split *config.VMACSplitError
+	if errors.As(n.cfg.CheckVMACMasters(), &split) {
+		r.add(Finding{Check: CheckVMACShared, Network: n.cfg.Name, Object: n.object(), Status: Fail,
+			Expected: "every group bound to " + n.cfg.VMAC.String() + " mastered by one router",
+			Actual:   split.Error(), Fix: split.Fix()})
+	}
 }
 
 func vmacVerdict(vm facts.VM, n config.Network) (Status, string, string) {
@@ -47,17 +55,22 @@ func vmacVerdict(vm facts.VM, n config.Network) (Status, string, string) {
 		fmt.Sprintf("Set %s of %s to a manual MAC address %s (Edit Settings > %s > MAC Address: Manual), the same on both routers", nic.Label, vm.Name, vmac, nic.Label)
 }
 
-// vmacConflict: no other VM on the network uses the vmac or the network's
-// CARP virtual MAC 00:00:5e:00:01:<vhid>; two NICs with one MAC make the
+// vmacConflict: no other VM on the network uses the vmac or the CARP
+// virtual MAC 00:00:5e:00:01:<vhid> of one of its groups; two NICs with one MAC make the
 // switch flap between them.
 func (r *runner) vmacConflict(n netView) {
-	carpMAC := n.cfg.VirtualMAC()
-	macs := []net.HardwareAddr{carpMAC}
-	words := carpMAC.String()
+	var macs []net.HardwareAddr
 	if n.cfg.VMAC != nil {
-		macs = append([]net.HardwareAddr{n.cfg.VMAC}, macs...)
-		words = n.cfg.VMAC.String() + " or " + words
+		macs = append(macs, n.cfg.VMAC)
 	}
+	for _, g := range n.cfg.Groups() {
+		macs = append(macs, g.VirtualMAC())
+	}
+	names := make([]string, len(macs))
+	for i, m := range macs {
+		names[i] = m.String()
+	}
+	words := strings.Join(names, " or ")
 	fd := Finding{Check: CheckVMACConflict, Network: n.cfg.Name, Object: n.object(),
 		Expected: "no other VM using " + words}
 	if !n.found {
@@ -166,31 +179,40 @@ func (r *runner) vhidUnique() {
 		segs[i] = r.segmentOf(views[i])
 	}
 	for i, n := range views {
-		fd := Finding{Check: CheckVHIDUnique, Network: n.cfg.Name, Object: n.object(),
-			Expected: fmt.Sprintf("vhid %d used by no other network on the segment", n.cfg.VHID)}
-		if !segs[i].known {
-			fd.Status, fd.Actual, fd.Fix = Fail, n.missing(), n.missingFix()
-			if n.found {
-				fd.Actual, fd.Fix = "the segment of "+n.cfg.Portgroup+" is not reported", "Check that the vSphere user can read the routers' hosts and switches"
-			}
-			r.add(fd)
-			continue
+		for _, g := range n.cfg.Groups() {
+			r.vhidUniqueGroup(views, segs, i, g.VHID)
 		}
-		var clash []string
-		for j, o := range views {
-			if i == j || o.cfg.VHID != n.cfg.VHID || !segs[i].overlaps(segs[j]) {
-				continue
-			}
-			clash = append(clash, fmt.Sprintf("network %s (portgroup %s)", o.cfg.Name, o.cfg.Portgroup))
-		}
-		if len(clash) > 0 {
-			fd.Status = Fail
-			fd.Actual = fmt.Sprintf("vhid %d is also used by %s on %s", n.cfg.VHID, strings.Join(clash, ", "), segs[i].words)
-			fd.Fix = fmt.Sprintf("Give network %s or %s a different vhid in the configuration (and on the routers)", n.cfg.Name, strings.Join(clash, ", "))
-		} else {
-			fd.Status = Pass
-			fd.Actual = fmt.Sprintf("vhid %d is the only configured CARP group on %s", n.cfg.VHID, segs[i].words)
+	}
+}
+
+// vhidUniqueGroup is vhid.unique's finding for one group (vhid) of network
+// views[i]: no group of another network on the segment uses vhid.
+func (r *runner) vhidUniqueGroup(views []netView, segs []l2, i, vhid int) {
+	n := views[i]
+	fd := Finding{Check: CheckVHIDUnique, Network: n.cfg.Name, Object: n.object(),
+		Expected: fmt.Sprintf("vhid %d used by no other network on the segment", vhid)}
+	if !segs[i].known {
+		fd.Status, fd.Actual, fd.Fix = Fail, n.missing(), n.missingFix()
+		if n.found {
+			fd.Actual, fd.Fix = "the segment of "+n.cfg.Portgroup+" is not reported", "Check that the vSphere user can read the routers' hosts and switches"
 		}
 		r.add(fd)
+		return
 	}
+	var clash []string
+	for j, o := range views {
+		if i == j || !segs[i].overlaps(segs[j]) || !slices.ContainsFunc(o.cfg.Groups(), func(g config.Group) bool { return g.VHID == vhid }) {
+			continue
+		}
+		clash = append(clash, fmt.Sprintf("network %s (portgroup %s)", o.cfg.Name, o.cfg.Portgroup))
+	}
+	if len(clash) > 0 {
+		fd.Status = Fail
+		fd.Actual = fmt.Sprintf("vhid %d is also used by %s on %s", vhid, strings.Join(clash, ", "), segs[i].words)
+		fd.Fix = fmt.Sprintf("Give network %s or %s a different vhid in the configuration (and on the routers)", n.cfg.Name, strings.Join(clash, ", "))
+	} else {
+		fd.Status = Pass
+		fd.Actual = fmt.Sprintf("vhid %d is the only configured CARP group on %s", vhid, segs[i].words)
+	}
+	r.add(fd)
 }

@@ -59,31 +59,42 @@ func FreeBSD(c *config.Config, routerName string, secrets Secrets) (Files, error
 				return nil, fmt.Errorf("render: network %s: %w", n.Name, err)
 			}
 		}
-		fmt.Fprintf(&rc, "\n# %s: vhid %d on %s (portgroup %s), advskew %d\n", n.Name, n.VHID, n.Interface, n.Portgroup, router.AdvSkew)
+		if err := n.CheckVMACMasters(); err != nil {
+			return nil, fmt.Errorf("render: %w", err)
+		}
+		fmt.Fprintf(&rc, "\n# %s on %s (portgroup %s)\n", n.Name, n.Interface, n.Portgroup)
 		if n.VMAC != nil {
 			fmt.Fprintf(&rc, "# %s's MAC must be %s: set it as the NIC's manual MAC in vSphere (carpvm preflight --fix --set-vmac).\n", n.Interface, n.VMAC)
 		}
 		if addr, ok := n.Addresses[router.Name]; ok {
 			fmt.Fprintf(&rc, "ifconfig_%s=\"inet %s\"\n", n.Interface, addr)
 		}
-		for _, vip := range n.VIPs {
-			family := "inet"
-			if vip.Addr().Is6() {
-				if vip.Addr().Is4In6() || vip.Addr().Zone() != "" {
-					return nil, fmt.Errorf("render: network %s: VIP %s: want an IPv4 address or an IPv6 one without a zone", n.Name, vip)
+		for _, g := range n.Groups() {
+			skew := c.AdvSkew(router.Name, g)
+			fmt.Fprintf(&rc, "# vhid %d: advskew %d, %s\n", g.VHID, skew, masterWords(router, g))
+			for _, vip := range g.VIPs {
+				family := "inet"
+				if vip.Addr().Is6() {
+					if vip.Addr().Is4In6() || vip.Addr().Zone() != "" {
+						return nil, fmt.Errorf("render: network %s: VIP %s: want an IPv4 address or an IPv6 one without a zone", n.Name, vip)
+					}
+					family = "inet6"
 				}
-				family = "inet6"
+				alias := aliases[n.Interface]
+				aliases[n.Interface]++
+				fmt.Fprintf(&rc, "ifconfig_%s_alias%d=\"%s vhid %d advbase %d advskew %d pass %s alias %s\"\n",
+					n.Interface, alias, family, g.VHID, n.AdvBase, skew, pass, hostPrefix(vip))
 			}
-			alias := aliases[n.Interface]
-			aliases[n.Interface]++
-			fmt.Fprintf(&rc, "ifconfig_%s_alias%d=\"%s vhid %d advbase %d advskew %d pass %s alias %s\"\n",
-				n.Interface, alias, family, n.VHID, n.AdvBase, router.AdvSkew, pass, hostPrefix(vip))
 		}
 	}
 	return Files{
 		{Path: "/boot/loader.conf", Mode: "0644", Content: header(router, "/boot/loader.conf lines") + "carp_load=\"YES\"\n"},
 		{Path: "/etc/sysctl.conf", Mode: "0644", Content: header(router, "/etc/sysctl.conf lines") +
-			"# Take the master role back when this router has the lower advskew.\nnet.inet.carp.preempt=1\n"},
+			"# Take a group back when this router has the lower advskew, and fail over as a\n" +
+			"# whole router: with preempt on, a CARP interface going down or a send error\n" +
+			"# demotes every group (net.inet.carp.ifdown_demotion_factor and\n" +
+			"# senderr_demotion_factor, 240 by default), so the peer takes them all.\n" +
+			"net.inet.carp.preempt=1\n"},
 		{Path: "/etc/rc.conf", Mode: "0644", Content: rc.String()},
 	}, nil
 }

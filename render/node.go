@@ -30,15 +30,20 @@ func Node(c *config.Config, routerName string, opts LinuxOptions) (Files, error)
 		if n.PassFile == "" {
 			return nil, fmt.Errorf("render: networks[%d].pass_file is not set; carpvm node reads the passphrase from a file", i)
 		}
-		vips := make([]string, len(n.VIPs))
-		for j, v := range n.VIPs {
-			vips[j] = v.String()
+		if err := n.CheckVMACMasters(); err != nil {
+			return nil, fmt.Errorf("render: %w", err)
 		}
-		fmt.Fprintf(&y, "  # %s (portgroup %s)\n", n.Name, n.Portgroup)
-		fmt.Fprintf(&y, "  - interface: %s\n    vhid: %d\n    vips: [%s]\n    advbase: %d\n    advskew: %d\n    preempt: true\n    pass_file: %s\n",
-			iface, n.VHID, strings.Join(vips, ", "), n.AdvBase, router.AdvSkew, n.PassFile)
-		if n.VMAC != nil {
-			fmt.Fprintf(&y, "    # The NIC carries the OVH virtual MAC %s: the VIP answers from it.\n    no_vmac: true\n", n.VMAC)
+		for _, g := range n.Groups() {
+			vips := make([]string, len(g.VIPs))
+			for j, v := range g.VIPs {
+				vips[j] = v.String()
+			}
+			fmt.Fprintf(&y, "  # %s (portgroup %s), vhid %d: %s\n", n.Name, n.Portgroup, g.VHID, masterWords(router, g))
+			fmt.Fprintf(&y, "  - interface: %s\n    vhid: %d\n    vips: [%s]\n    advbase: %d\n    advskew: %d\n    preempt: true\n    pass_file: %s\n",
+				iface, g.VHID, strings.Join(vips, ", "), n.AdvBase, c.AdvSkew(router.Name, g), n.PassFile)
+			if n.VMAC != nil {
+				fmt.Fprintf(&y, "    # The NIC carries the OVH virtual MAC %s: the VIP answers from it.\n    no_vmac: true\n", n.VMAC)
+			}
 		}
 	}
 	unit := header(router, "systemd unit") + `[Unit]

@@ -64,3 +64,11 @@ func findRouter(c *config.Config, name string) (config.Router, error) {
 func header(router config.Router, what string) string {
 	return fmt.Sprintf("# %s for %s, rendered by carpvm render from carpvm.yaml: edit carpvm.yaml, not this file.\n", what, router.Name)
 }
+
+// masterWords says whether router is group g's preferred master.
+func masterWords(router config.Router, g config.Group) string {
+	if g.Master == router.Name {
+		return "this router is its preferred master"
+	}
+	return "backup (" + g.Master + " is its preferred master)"
+}

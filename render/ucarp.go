@@ -51,35 +51,39 @@ func Ucarp(c *config.Config, routerName string, opts LinuxOptions) (Files, error
 		if err != nil {
 			return nil, err
 		}
-		if len(n.VIPs) != 1 {
-			return nil, fmt.Errorf("render: network %s has %d VIPs; ucarp signs and manages exactly one VIP per vhid", n.Name, len(n.VIPs))
-		}
-		vip := n.VIPs[0]
-		if !vip.Addr().Is4() {
-			return nil, fmt.Errorf("render: network %s: ucarp supports IPv4 VIPs only, got %s", n.Name, vip)
+		if err := n.CheckVMACMasters(); err != nil {
+			return nil, fmt.Errorf("render: %w", err)
 		}
 		if n.PassFile == "" {
 			return nil, fmt.Errorf("render: networks[%d].pass_file is not set; ucarp must read the passphrase from a file (--passfile), never from its command line", i)
 		}
-		src := "<" + router.Name + " address on " + n.Name + ">"
-		if a, ok := n.Addresses[router.Name]; ok {
-			src = a.Addr().String()
-		}
-		args := []string{
-			"--interface=" + iface,
-			"--srcip=" + src,
-			fmt.Sprintf("--vhid=%d", n.VHID),
-			"--passfile=" + n.PassFile,
-			"--addr=" + vip.Addr().String(),
-			fmt.Sprintf("--advbase=%d", n.AdvBase),
-			fmt.Sprintf("--advskew=%d", router.AdvSkew),
-			"--preempt",
-			"--shutdown",
-			"--upscript=" + opts.ScriptDir + "/vip-up.sh",
-			"--downscript=" + opts.ScriptDir + "/vip-down.sh",
-			fmt.Sprintf("--xparam=%d", vip.Bits()),
-		}
-		unit := fmt.Sprintf(`%s[Unit]
+		for _, g := range n.Groups() {
+			if len(g.VIPs) != 1 {
+				return nil, fmt.Errorf("render: network %s vhid %d has %d VIPs; ucarp signs and manages exactly one VIP per vhid", n.Name, g.VHID, len(g.VIPs))
+			}
+			vip := g.VIPs[0]
+			if !vip.Addr().Is4() {
+				return nil, fmt.Errorf("render: network %s: ucarp supports IPv4 VIPs only, got %s", n.Name, vip)
+			}
+			src := "<" + router.Name + " address on " + n.Name + ">"
+			if a, ok := n.Addresses[router.Name]; ok {
+				src = a.Addr().String()
+			}
+			args := []string{
+				"--interface=" + iface,
+				"--srcip=" + src,
+				fmt.Sprintf("--vhid=%d", g.VHID),
+				"--passfile=" + n.PassFile,
+				"--addr=" + vip.Addr().String(),
+				fmt.Sprintf("--advbase=%d", n.AdvBase),
+				fmt.Sprintf("--advskew=%d", c.AdvSkew(router.Name, g)),
+				"--preempt",
+				"--shutdown",
+				"--upscript=" + opts.ScriptDir + "/vip-up.sh",
+				"--downscript=" + opts.ScriptDir + "/vip-down.sh",
+				fmt.Sprintf("--xparam=%d", vip.Bits()),
+			}
+			unit := fmt.Sprintf(`%s[Unit]
 Description=ucarp vhid %d (%s) on %s
 After=network-online.target
 Wants=network-online.target
@@ -90,8 +94,18 @@ Restart=on-failure
 
 [Install]
 WantedBy=multi-user.target
-`, header(router, "systemd unit"), n.VHID, n.Name, iface, strings.Join(args, " \\\n    "))
-		files = append(files, File{Path: fmt.Sprintf("/etc/systemd/system/ucarp-%s.service", n.Name), Mode: "0644", Content: unit})
+`, header(router, "systemd unit"), g.VHID, n.Name, iface, strings.Join(args, " \\\n    "))
+			files = append(files, File{Path: "/etc/systemd/system/" + ucarpUnitName(n, g), Mode: "0644", Content: unit})
+		}
 	}
 	return files, nil
+}
+
+// ucarpUnitName keeps the one-group name ucarp-<network>.service and names
+// further groups by their vhid.
+func ucarpUnitName(n config.Network, g config.Group) string {
+	if len(n.MoreGroups) == 0 {
+		return "ucarp-" + n.Name + ".service"
+	}
+	return fmt.Sprintf("ucarp-%s-vhid%d.service", n.Name, g.VHID)
 }
