@@ -8,6 +8,14 @@
 // deterministic state machine (INIT, BACKUP, MASTER) with FreeBSD's
 // timers, preemption and demotion.
 //
+// A Router applies FreeBSD's router-level rules over a node's machines, so
+// that a router fails over as a whole (net.inet.carp.preempt=1 with the
+// ifdown and senderr demotion factors): an interface going down, failed
+// sends, health tracks and operators are Demotion causes, summed and added
+// to every group's advskew. An active/active pair (each router the
+// preferred master of some groups) thus hands every group of a failing
+// router to its peer, and each group back when the router recovers.
+//
 // The package is pure: it opens no socket, reads no clock and starts no
 // goroutine. The Linux runtime (carp/node) feeds a Machine with received
 // payloads and the current time and performs the Actions it returns, in

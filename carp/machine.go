@@ -26,8 +26,13 @@ type Config struct {
 	AdvBase uint8 // seconds; 0 = sub-second (OpenBSD semantics), for labs
 	AdvSkew uint8 // 0..254
 	Preempt bool
-	VIPs    []netip.Addr
-	Key     Key
+	// PreemptDelay holds preemption back for this long after Start, so that
+	// a rebooted router whose services are not up yet does not take its
+	// groups back at once; a group with no master is still taken over at
+	// master-down.
+	PreemptDelay time.Duration
+	VIPs         []netip.Addr
+	Key          Key
 	// Self is this node's own IPv4 source address and Self6 its IPv6 one
 	// (the parent interface's link-local address), to recognise echoed
 	// adverts; optional: echoes are also recognised by counters this
@@ -58,6 +63,7 @@ type Machine struct {
 	masterDownAt time.Time // BACKUP: take over when reached
 	nextAdvert   time.Time // MASTER: advertise when reached
 	garpAt       time.Time // MASTER: second gratuitous ARP; zero when done
+	preemptAt    time.Time // BACKUP: no preemption before it (Config.PreemptDelay)
 
 	replay replayGuard
 	st     Status
@@ -122,6 +128,7 @@ func (m *Machine) Start(now time.Time) []Action {
 	if m.state != Init {
 		return nil
 	}
+	m.preemptAt = now.Add(m.cfg.PreemptDelay)
 	return append(m.become(now, Backup, "started"), ReleaseVIPs{})
 }
 
@@ -238,7 +245,7 @@ func (m *Machine) Step(now time.Time, r Received) []Action {
 	case Backup:
 		m.st.MasterSeen = r.Src
 		switch {
-		case m.cfg.Preempt && theirs > m.Interval():
+		case m.cfg.Preempt && theirs > m.Interval() && !now.Before(m.preemptAt):
 			return m.become(now, Master, "preempting a slower master "+r.Src.String())
 		case theirs > m.MasterDown():
 			return m.become(now, Master, "master "+r.Src.String()+" will time out (bow-out)")
