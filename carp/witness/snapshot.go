@@ -17,6 +17,8 @@ type Snapshot struct {
 	Malformed uint64    `json:"malformed"` // CARP/VRRP frames failing their checksum or length
 	Unknown   uint64    `json:"unknown"`   // protocol 112 but neither CARP nor VRRP
 	Groups    []Group   `json:"groups"`
+	// Ownership is the planned groups' masters, when the plan is known.
+	Ownership []Owner   `json:"ownership,omitempty"`
 	Warnings  []Warning `json:"warnings"`
 }
 
@@ -145,6 +147,7 @@ func (w *Witness) Snapshot(now time.Time) Snapshot {
 		return cmp.Or(cmp.Compare(a.ID, b.ID), cmp.Compare(protoOrder[a.Protocol], protoOrder[b.Protocol]),
 			cmp.Compare(a.Code, b.Code), a.Src.Compare(b.Src))
 	})
+	snap.Ownership = w.ownership(snap.Groups)
 	return snap
 }
 

@@ -25,6 +25,11 @@ type Options struct {
 	// VIPs are the virtual addresses of each vhid, needed to verify its
 	// HMAC (they are not on the wire). A vhid without VIPs is "unverified".
 	VIPs map[uint8][]netip.Addr
+	// Expected are the planned CARP groups, for the ownership map (none:
+	// no map); Routers names the routers by the addresses they advertise
+	// from.
+	Expected []Expected
+	Routers  map[netip.Addr]string
 }
 
 // Witness keeps what it observed of every group on a segment. It is not

@@ -32,12 +32,15 @@ type watchOptions struct {
 	VIPs     []string
 	Duration time.Duration
 	Output   string
+	// Network names the carpvm.yaml network being watched, for the
+	// ownership map (with --config).
+	Network string
 }
 
 func newWatchCmd(app *App) *cobra.Command {
 	opts := &watchOptions{}
 	cmd := &cobra.Command{
-		Use:   "watch (--interface IF [--duration D] | --read FILE) [--pass-file F --vip [VHID=]ADDR...] [-o table|json]",
+		Use:   "watch (--interface IF [--duration D] | --read FILE) [--pass-file F --vip [VHID=]ADDR... | --config F --network NAME] [-o table|json]",
 		Short: "Listen to every CARP and VRRP group on a segment (never sends)",
 		Long: `watch listens on an interface (AF_PACKET, protocol 112 only) and reports every
 CARP and VRRP group it hears: advertisers with source IP and MAC, vhid/vrid,
@@ -55,10 +58,19 @@ the end.
 capture's own timestamps, and reports the segment as it was at the capture's
 last packet: where carpvm cannot run, capture with tcpdump, or on the ESXi
 host with pktcap-uw (e.g. pktcap-uw --switchport PORT --dir 2 -o carp.pcap),
-and read the file anywhere.`,
+and read the file anywhere.
+
+With --config carpvm.yaml and --network NAME, watch takes that network's
+groups from the plan: their VIPs and passphrase (unless --vip or --pass-file
+say otherwise), and prints the ownership map of an active/active pair: per
+group, its preferred master, the master heard (by router name, from the
+routers' addresses) and whether it is the preferred one (preferred), the
+other router (peer), someone else (unknown), nobody (none) or two at once
+(split).`,
 		Example: `  carpvm watch --interface ens192
   carpvm watch --interface ens192 --pass-file /etc/carpvm/intranought.pass --vip 1=172.27.27.14 --duration 10s -o json
-  carpvm watch --read carp/testdata/ucarp-vhid1-pair.pcap --pass-file docs/examples/ucarp-vector.pass --vip 1=172.27.27.14`,
+  carpvm watch --read carp/testdata/ucarp-vhid1-pair.pcap --pass-file docs/examples/ucarp-vector.pass --vip 1=172.27.27.14
+  carpvm watch --interface ens192 --config /etc/carpvm/carpvm.yaml --network intranought`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return watchRun(cmd.Context(), app, opts)
@@ -71,6 +83,7 @@ and read the file anywhere.`,
 	f.StringArrayVar(&opts.VIPs, "vip", nil, "[VHID=]ADDR: a group's VIP, needed to verify its HMAC; without VHID= for every vhid (repeatable)")
 	f.DurationVar(&opts.Duration, "duration", 0, "listen this long, then print the result (0: until interrupted)")
 	f.StringVarP(&opts.Output, "output", "o", "table", "output format: table or json")
+	f.StringVar(&opts.Network, "network", "", "with --config: the network watched, for its groups' VIPs, passphrase and ownership map")
 	return cmd
 }
 
@@ -135,6 +148,15 @@ func watchRun(ctx context.Context, app *App, opts *watchOptions) error {
 	if err != nil {
 		return err
 	}
+	if opts.Network != "" || app.configFile != "" || app.Getenv("CARPVM_CONFIG") != "" {
+		cfg, err := app.LoadConfig(false)
+		if err != nil {
+			return err
+		}
+		if err := addPlan(&wo, cfg, opts.Network, opts.PassFile != "", app.Getenv); err != nil {
+			return err
+		}
+	}
 	if opts.Read != "" {
 		snap, err := replayCapture(app.IO.ErrOut, opts.Read, witness.New(wo))
 		if err != nil {
@@ -162,6 +184,51 @@ func watchRun(ctx context.Context, app *App, opts *watchOptions) error {
 	}
 	snap := node.Watch(ctx, link, witness.New(wo), nil, refresh, show)
 	return writeWatch(app.IO.Out, app.IO.OutTTY, opts.Output, snap)
+}
+
+// addPlan adds a carpvm.yaml network's plan to wo: each group's VIPs (to
+// verify HMACs), its passphrase unless --pass-file gave one, the preferred
+// master of each group and the routers' addresses, for the ownership map.
+func addPlan(wo *witness.Options, cfg *config.Config, name string, havePass bool, getenv config.Getenv) error {
+	var names []string
+	for _, n := range cfg.Networks {
+		names = append(names, n.Name)
+	}
+	if name == "" && len(cfg.Networks) == 1 {
+		name = cfg.Networks[0].Name
+	}
+	n, ok := cfg.Network(name)
+	if !ok {
+		what := "--network is required with a configuration of several networks"
+		if name != "" {
+			what = fmt.Sprintf("--network %q is not a network of the configuration", name)
+		}
+		return usageError("watch: %s; want one of %s", what, strings.Join(names, ", "))
+	}
+	if !havePass && n.PassFile != "" {
+		k, err := node.ReadKey(n.PassFile, getenv)
+		if err != nil {
+			return &config.Error{Key: "networks." + n.Name + ".pass_file", Msg: err.Error()}
+		}
+		wo.Key = &k
+	}
+	if wo.VIPs == nil {
+		wo.VIPs = map[uint8][]netip.Addr{}
+	}
+	wo.Routers = map[netip.Addr]string{}
+	for router, addr := range n.Addresses {
+		wo.Routers[addr.Addr()] = router
+	}
+	for _, g := range n.Groups() {
+		vhid := uint8(g.VHID)
+		if _, given := wo.VIPs[vhid]; !given {
+			for _, p := range g.VIPs {
+				wo.VIPs[vhid] = append(wo.VIPs[vhid], p.Addr())
+			}
+		}
+		wo.Expected = append(wo.Expected, witness.Expected{Network: n.Name, VHID: vhid, VIPs: g.VIPs, Preferred: g.Master})
+	}
+	return nil
 }
 
 // writeWatch prints a snapshot as a table or JSON.
@@ -224,10 +291,35 @@ func printWatch(w io.Writer, tty bool, s witness.Snapshot) error {
 		return err
 	}
 	fmt.Fprintf(w, "%d frames, %d malformed, %d neither CARP nor VRRP\n", s.Frames, s.Malformed, s.Unknown)
+	if len(s.Ownership) > 0 {
+		fmt.Fprintln(w)
+		if err := printOwnership(w, tty, s.Ownership); err != nil {
+			return err
+		}
+	}
 	for _, warn := range s.Warnings {
 		fmt.Fprintf(w, "WARNING %s: %s\n", warn.Code, warn.Message)
 	}
 	return nil
+}
+
+// printOwnership prints the planned groups' masters: the ownership map of
+// an active/active pair.
+func printOwnership(w io.Writer, tty bool, owners []witness.Owner) error {
+	header := []string{"NETWORK", "VHID", "VIPS", "PREFERRED", "MASTER", "OWNERSHIP"}
+	var rows [][]string
+	for _, o := range owners {
+		vips := make([]string, len(o.VIPs))
+		for i, v := range o.VIPs {
+			vips[i] = v.String()
+		}
+		master := strings.Join(o.Masters, ", ")
+		if master == "" {
+			master = "-"
+		}
+		rows = append(rows, []string{o.Network, strconv.Itoa(int(o.VHID)), strings.Join(vips, " "), o.Preferred, master, o.State})
+	}
+	return table.Write(w, tty, header, rows)
 }
 
 func authCell(a witness.Advertiser) string {

@@ -108,3 +108,64 @@ func TestWatchReadBadFiles(t *testing.T) {
 		t.Errorf("cut capture: exit %d, stderr %q, stdout:\n%s", got.code, got.stderr, got.stdout)
 	}
 }
+
+// TestWatchOwnershipMap replays two carpvm nodes of an active/active pair,
+// in which router-002 handed vhid 1 over: with the plan, watch names each
+// group's master and says which one is not on its preferred router.
+func TestWatchOwnershipMap(t *testing.T) {
+	t.Chdir(filepath.Join("..", ".."))
+	got := runCLI(t, nil, "watch", "--read", "docs/examples/active-active.pcap", "--config", "docs/examples/active-active.yaml",
+		"--network", "intranought", "--pass-file", "docs/examples/ucarp-vector.pass", "-o", "json")
+	if got.code != exitOK {
+		t.Fatalf("exit %d\nstderr:\n%s", got.code, got.stderr)
+	}
+	var snap witness.Snapshot
+	if err := json.Unmarshal([]byte(got.stdout), &snap); err != nil {
+		t.Fatalf("stdout is not one JSON document: %v\n%s", err, got.stdout)
+	}
+	type row struct {
+		VHID      uint8
+		Preferred string
+		Masters   []string
+		State     string
+	}
+	var rows []row
+	for _, o := range snap.Ownership {
+		rows = append(rows, row{o.VHID, o.Preferred, o.Masters, o.State})
+	}
+	want := []row{
+		{1, "router-002", []string{"router-003"}, witness.OwnerPeer},
+		{3, "router-003", []string{"router-003"}, witness.OwnerPreferred},
+	}
+	if diff := cmp.Diff(want, rows); diff != "" {
+		t.Errorf("ownership (-want +got):\n%s", diff)
+	}
+	for _, g := range snap.Groups {
+		for _, a := range g.Advertisers {
+			if a.Auth != witness.AuthOK {
+				t.Errorf("vhid %d %s: auth %s; the plan's VIPs should verify every advert", g.ID, a.Src, a.Auth)
+			}
+		}
+	}
+}
+
+func TestWatchPlanErrors(t *testing.T) {
+	t.Chdir(filepath.Join("..", ".."))
+	for _, tc := range []struct {
+		name string
+		args []string
+		want string
+	}{
+		{"several networks, none named", nil, "--network is required"},
+		{"unknown network", []string{"--network", "dmz"}, `--network "dmz" is not a network`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			args := append([]string{"watch", "--read", "docs/examples/active-active.pcap", "--config", "docs/examples/active-active.yaml",
+				"--pass-file", "docs/examples/ucarp-vector.pass"}, tc.args...)
+			got := runCLI(t, nil, args...)
+			if got.code != exitUsage || !strings.Contains(got.stderr, tc.want) || !strings.Contains(got.stderr, "intranought, public") {
+				t.Errorf("exit %d, stderr %q; want exit 2 with %q and the networks", got.code, got.stderr, tc.want)
+			}
+		})
+	}
+}
