@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
-	"slices"
 	"strconv"
 	"strings"
 
@@ -53,7 +52,7 @@ func Load(v *viper.Viper, getenv Getenv) (*Config, error) {
 		return nil, errorf("vsphere.password", "passwords are not read from the config file; use CARPVM_VSPHERE_PASSWORD, GOVC_PASSWORD or vsphere.password_file")
 	}
 	c := &Config{}
-	var errs []error
+	errs := checkFileKeys(v)
 
 	c.VSphere = VSphere{
 		URL:          first(v.GetString("vsphere.url"), getenv("GOVC_URL")),
@@ -188,6 +187,9 @@ func (c *Config) routerNames() []string {
 }
 
 func parseRouters(raw any) ([]Router, error) {
+	if s, ok := raw.(string); ok { // CARPVM_PAIR_ROUTERS=router-002,router-003
+		raw = splitList(s)
+	}
 	list, ok := raw.([]any)
 	if !ok || len(list) == 0 {
 		return nil, errorf("pair.routers", "want a list of two router VM names, e.g. [router-002, router-003]")
@@ -202,6 +204,7 @@ func parseRouters(raw any) ([]Router, error) {
 		case string:
 			r.Name, r.VM = it, it
 		case map[string]any:
+			errs = append(errs, checkMapKeys(key, it, routerKeys)...)
 			r.Name = str(it["name"])
 			r.VM = first(str(it["vm"]), r.Name)
 			if r.Name == "" {
@@ -226,6 +229,16 @@ func parseRouters(raw any) ([]Router, error) {
 	return routers, errors.Join(errs...)
 }
 
+// splitList splits an environment variable's list, comma- or
+// space-separated.
+func splitList(s string) []any {
+	var out []any
+	for _, f := range strings.FieldsFunc(s, func(r rune) bool { return r == ',' || r == ' ' }) {
+		out = append(out, f)
+	}
+	return out
+}
+
 func parseNetworks(raw any) ([]Network, error) {
 	if raw == nil {
 		return nil, errorf("networks", "no networks configured; want at least one {name, portgroup, vhid, vips}")
@@ -243,6 +256,7 @@ func parseNetworks(raw any) ([]Network, error) {
 			errs = append(errs, errorf(key, "want a map {name, portgroup, vhid, vips, ...}, got %v", item))
 			continue
 		}
+		errs = append(errs, checkMapKeys(key, m, networkKeys)...)
 		n := Network{
 			Name:      str(m["name"]),
 			Portgroup: str(m["portgroup"]),
@@ -314,11 +328,7 @@ func parseGroups(key string, m map[string]any) ([]Group, error) {
 			errs = append(errs, errorf(gkey, "want a map {vhid, vips, master}, got %v", item))
 			continue
 		}
-		for k := range gm {
-			if !slices.Contains([]string{"vhid", "vips", "master"}, k) {
-				errs = append(errs, errorf(gkey+"."+k, "unknown key; a group has vhid, vips and master"))
-			}
-		}
+		errs = append(errs, checkMapKeys(gkey, gm, groupKeys)...)
 		g, err := parseGroup(gkey, gm)
 		errs = append(errs, err)
 		groups = append(groups, g)

@@ -79,6 +79,12 @@ func TestBadInputNamesKeyAndValue(t *testing.T) {
 		{"same router twice", "pair:\n  routers: [r, r]\nnetworks:\n  - {name: n, portgroup: P, vhid: 1, vips: [10.0.0.1/24]}", []string{"pair.routers", "distinct"}},
 		{"advskew", "pair:\n  routers: [{vm: a, advskew: 255}, b]\nnetworks:\n  - {name: n, portgroup: P, vhid: 1, vips: [10.0.0.1/24]}", []string{"pair.routers[0].advskew", "0..254"}},
 		{"equal advskew", "pair:\n  routers: [{vm: router-002, advskew: 100}, {vm: router-003, advskew: 100}]\nnetworks:\n  - {name: n, portgroup: P, vhid: 1, vips: [10.0.0.1/24]}", []string{"pair.routers[1].advskew", "100, the same as router-002's", "no tie-break"}},
+		{"unknown top-level key", "netwroks: []\n" + base + "  - {name: n, portgroup: P, vhid: 1, vips: [10.0.0.1/24]}", []string{"netwroks", "unknown key", "did you mean networks?"}},
+		{"unknown vsphere key", "vsphere: {usrname: x}\n" + base + "  - {name: n, portgroup: P, vhid: 1, vips: [10.0.0.1/24]}", []string{"vsphere.usrname", "did you mean username?"}},
+		{"unknown pair key", "pair:\n  routers: [router-002, router-003]\n  nmae: x\nnetworks:\n  - {name: n, portgroup: P, vhid: 1, vips: [10.0.0.1/24]}", []string{"pair.nmae", "did you mean name?"}},
+		{"misspelt router key", "pair:\n  routers: [{vm: a, advskw: 5}, b]\nnetworks:\n  - {name: n, portgroup: P, vhid: 1, vips: [10.0.0.1/24]}", []string{"pair.routers[0].advskw", "did you mean advskew?"}},
+		{"misspelt network key", base + "  - {name: n, portgroup: P, vhid: 1, vips: [10.0.0.1/24], pasfile: /x}", []string{"networks[0].pasfile", "did you mean pass_file?"}},
+		{"unknown key far from any", base + "  - {name: n, portgroup: P, vhid: 1, vips: [10.0.0.1/24], colour: blue}", []string{"networks[0].colour", "unknown key; want one of"}},
 		{"password in file", "vsphere: {password: hunter2}\n" + base + "  - {name: n, portgroup: P, vhid: 1, vips: [10.0.0.1/24]}", []string{"vsphere.password", "CARPVM_VSPHERE_PASSWORD"}},
 	}
 	for _, tt := range tests {
@@ -96,6 +102,26 @@ func TestBadInputNamesKeyAndValue(t *testing.T) {
 				t.Errorf("error %q leaks the password", err)
 			}
 		})
+	}
+}
+
+// A list key can come from the environment, comma-separated.
+func TestRoutersFromEnvironment(t *testing.T) {
+	v := viper.New()
+	v.SetEnvPrefix("CARPVM")
+	v.SetEnvKeyReplacer(strings.NewReplacer(".", "_"))
+	v.AutomaticEnv()
+	t.Setenv("CARPVM_PAIR_ROUTERS", "router-002, router-003")
+	v.SetConfigType("yaml")
+	if err := v.ReadConfig(bytes.NewBufferString("networks:\n  - {name: n, portgroup: P, vhid: 1, vips: [10.0.0.1/24]}\n")); err != nil {
+		t.Fatal(err)
+	}
+	c, err := Load(v, func(string) string { return "" })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := c.RouterVMs(); len(got) != 2 || got[0] != "router-002" || got[1] != "router-003" {
+		t.Errorf("routers from CARPVM_PAIR_ROUTERS = %v, want [router-002 router-003]", got)
 	}
 }
 

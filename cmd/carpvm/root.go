@@ -82,6 +82,7 @@ with FreeBSD/OpenBSD CARP and ucarp.`,
 		newLabCmd(app),
 		newDrillCmd(app),
 		newRenderCmd(app),
+		newConfigCmd(app),
 		newGenManCmd(app),
 		newVersionCmd(app),
 	)

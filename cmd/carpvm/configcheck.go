@@ -1,0 +1,112 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/carpvm/carpvm/carp/node"
+	"github.com/carpvm/carpvm/config"
+)
+
+func newConfigCmd(app *App) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "config",
+		Short: "Work with carpvm's configuration files",
+	}
+	cmd.AddCommand(newConfigCheckCmd(app))
+	return cmd
+}
+
+func newConfigCheckCmd(app *App) *cobra.Command {
+	return &cobra.Command{
+		Use:   "check [--config carpvm.yaml|node.yaml]",
+		Short: "Validate carpvm.yaml or node.yaml and summarise it (like keepalived -t)",
+		Long: `config check loads a configuration file as the commands that use it do and
+reports every error, each naming its key (exit 2), or summarises what the
+file configures (exit 0). It tells the two kinds apart by their keys: a
+node.yaml has groups at the top, a carpvm.yaml a pair and networks. A
+node.yaml's pass files are read, as node run reads them, so check it where
+the node runs; a carpvm.yaml's are not. Passphrases are never printed.`,
+		Example: `  carpvm config check --config carpvm.yaml
+  carpvm config check --config /etc/carpvm/node.yaml
+  carpvm config check --config docs/examples/active-active.yaml`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return configCheckRun(app)
+		},
+	}
+}
+
+// configCheckRun validates the --config file, whichever kind it is.
+func configCheckRun(app *App) error {
+	path := app.configFile
+	if path == "" {
+		path = app.Getenv("CARPVM_CONFIG")
+	}
+	if path == "" {
+		return usageError("config check: --config FILE is required (carpvm.yaml or node.yaml)")
+	}
+	v, err := config.NewViper(path)
+	if err != nil {
+		return err
+	}
+	if v.InConfig("groups") && !v.InConfig("pair") && !v.InConfig("networks") {
+		nc, err := node.LoadConfig(path, app.Getenv)
+		if err != nil {
+			return err
+		}
+		return summariseNode(app.IO.Out, path, nc)
+	}
+	c, err := config.Load(v, app.Getenv)
+	if err != nil {
+		return err
+	}
+	var errs []error
+	for _, n := range c.Networks {
+		if err := n.CheckVMACMasters(); err != nil {
+			var split *config.VMACSplitError
+			errors.As(err, &split)
+			errs = append(errs, &config.Error{Key: "networks." + n.Name + ".groups", Msg: err.Error() + ". " + split.Fix()})
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
+		return err
+	}
+	return summarisePair(app.IO.Out, path, c)
+}
+
+func summarisePair(w io.Writer, path string, c *config.Config) error {
+	fmt.Fprintf(w, "%s: a valid carpvm.yaml\n", path)
+	var routers []string
+	for _, r := range c.Pair.Routers {
+		routers = append(routers, fmt.Sprintf("%s (VM %s, advskew %d)", r.Name, r.VM, r.AdvSkew))
+	}
+	fmt.Fprintf(w, "pair %s: %s\n", c.Pair.Name, strings.Join(routers, ", "))
+	for _, n := range c.Networks {
+		fmt.Fprintf(w, "network %s on portgroup %s, advbase %d:\n", n.Name, n.Portgroup, n.AdvBase)
+		for _, g := range n.Groups() {
+			fmt.Fprintf(w, "  vhid %d %s: master %s\n", g.VHID, prefixes(g.VIPs), g.Master)
+		}
+	}
+	return nil
+}
+
+func summariseNode(w io.Writer, path string, c *node.Config) error {
+	fmt.Fprintf(w, "%s: a valid node.yaml\n", path)
+	socket, metrics := c.ControlSocket, c.MetricsListen
+	if socket == "" {
+		socket = "off"
+	}
+	if metrics == "" {
+		metrics = "off"
+	}
+	fmt.Fprintf(w, "control socket %s, metrics %s\n", socket, metrics)
+	for _, g := range c.Groups {
+		fmt.Fprintf(w, "  vhid %d on %s %s: advbase %d, advskew %d, preempt %v\n", g.VHID, g.Interface, prefixes(g.VIPs), g.AdvBase, g.AdvSkew, g.Preempt)
+	}
+	return nil
+}
