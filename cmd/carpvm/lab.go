@@ -171,7 +171,7 @@ func writeLabStatus(w io.Writer, st lab.Status) error {
 		fmt.Fprintf(&b, "  %-12s %-20s pid %-8s %s\n", p.Router, what, strconv.Itoa(p.Pid), state)
 	}
 	if err := st.Err(); err != nil {
-		fmt.Fprintf(&b, "unhealthy: %v\n", err)
+		fmt.Fprintf(&b, "unhealthy: %v\n%s\n", err, st.Remedy())
 	} else {
 		b.WriteString("healthy\n")
 	}
