@@ -156,3 +156,25 @@ func TestLabCommandErrors(t *testing.T) {
 		t.Errorf("drill --lab without a lab: exit %d %q", code, errOut)
 	}
 }
+
+// TestDrillHistorySkipsBadLines: a torn line does not stop drill history;
+// it is counted on stderr and in the JSON.
+func TestDrillHistorySkipsBadLines(t *testing.T) {
+	dir := t.TempDir()
+	body := `{"pass":true,"pair":"routers","network":"intranought","trigger":"demote"}` + "\n" + `{"pass":true,"pai` + "\n"
+	if err := os.WriteFile(filepath.Join(dir, failover.HistoryFile), []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := runDrillCLI(t, nil, "drill", "history", "--history", dir)
+	if code != exitOK || !strings.Contains(out, "intranought") || !strings.Contains(errOut, "1 line(s) of "+filepath.Join(dir, failover.HistoryFile)+" skipped") {
+		t.Errorf("drill history: exit %d, stderr %q\n%s", code, errOut, out)
+	}
+	code, out, _ = runDrillCLI(t, nil, "drill", "history", "--history", dir, "-o", "json")
+	var doc struct {
+		Runs    []failover.Report `json:"runs"`
+		Skipped int               `json:"skipped_lines"`
+	}
+	if code != exitOK || json.Unmarshal([]byte(out), &doc) != nil || len(doc.Runs) != 1 || doc.Skipped != 1 {
+		t.Errorf("drill history -o json: exit %d %+v\n%s", code, doc, out)
+	}
+}
