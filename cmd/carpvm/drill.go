@@ -56,9 +56,13 @@ relearning the MAC), restore (reconnect, power on, un-demote, heal; then wait
 for the preferred master back) and report.
 
 A drill that sees no new master within its deadline restores at once and fails;
-Ctrl-C or SIGTERM restores before exiting; a lock keeps two drills off one pair;
---dry-run prints the plan and touches nothing. Each run is appended to the
-history (--history DIR) and can update Prometheus textfile metrics.
+Ctrl-C or SIGTERM restores before exiting; --dry-run prints the plan and
+touches nothing. A lock per pair (per lab prefix) keeps two drills off one
+pair whatever their --history: /run/lock/carpvm as root, else
+$XDG_RUNTIME_DIR/carpvm/locks ($CARPVM_LOCK_DIR overrides). Each run is
+appended to the history (--history DIR) and can update Prometheus textfile
+metrics; the directories of --metrics-file and --report are created before
+the drill starts.
 
 On vSphere the witness needs an interface of this machine on the CARP segment
 (--interface), and networks[].addresses must give each router's address.

@@ -178,3 +178,45 @@ func TestDrillHistorySkipsBadLines(t *testing.T) {
 		t.Errorf("drill history -o json: exit %d %+v\n%s", code, doc, out)
 	}
 }
+
+// TestDrillUnitCreatesItsDirectories: every directory the shipped systemd
+// unit's drill writes into (history, metrics, report) is one of the unit's
+// StateDirectory= entries, which systemd creates.
+func TestDrillUnitCreatesItsDirectories(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("..", "..", "docs", "deploy", "carpvm-drill.service"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	unit := strings.ReplaceAll(string(b), "\\\n", " ")
+	created := map[string]bool{}
+	var exec []string
+	for _, line := range strings.Split(unit, "\n") {
+		if v, ok := strings.CutPrefix(line, "StateDirectory="); ok {
+			for _, d := range strings.Fields(v) {
+				created[filepath.Join("/var/lib", d)] = true
+			}
+		}
+		if v, ok := strings.CutPrefix(line, "ExecStart="); ok {
+			exec = strings.Fields(v)
+		}
+	}
+	wrote := 0
+	for i := 0; i+1 < len(exec); i++ {
+		dir := ""
+		switch exec[i] {
+		case "--history":
+			dir = exec[i+1]
+		case "--metrics-file", "--report":
+			dir = filepath.Dir(exec[i+1])
+		default:
+			continue
+		}
+		wrote++
+		if !created[dir] {
+			t.Errorf("the unit's drill writes %s %s into %s, which no StateDirectory= creates (%v)", exec[i], exec[i+1], dir, created)
+		}
+	}
+	if wrote != 3 {
+		t.Errorf("found %d of --history, --metrics-file, --report in ExecStart %q", wrote, exec)
+	}
+}

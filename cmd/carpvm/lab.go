@@ -36,7 +36,11 @@ namespace with bridges IntraNought and Public, router-002 and router-003 with a
 leg on each running carpvm nodes (vhid 1, VIP 172.27.27.14/28 on IntraNought;
 vhid 2, VIP 203.0.113.10/24 on Public; router-003 advskew 100; preempt on), or
 ucarp on router-003 (--peer ucarp), and a client namespace. Every namespace
-name starts with --prefix; lab down removes exactly what lab up made. Needs root.`,
+name starts with --prefix and carries the lab's mark (an alias on its
+loopback); lab up and lab down delete only marked namespaces and refuse one
+named like the lab's that they did not make. Healthy (lab status, a drill's
+gate) means every process running, exactly one master per group and no
+partition left in place. Needs root.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return usageError("lab: want a subcommand: up, down or status")
