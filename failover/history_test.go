@@ -226,3 +226,27 @@ func TestDefaultLockDir(t *testing.T) {
 		t.Errorf("no environment: %v, want an error naming %s", err, LockDirEnv)
 	}
 }
+
+// BenchmarkReadHistoryHugeLine: a year of weekly drills on two networks
+// behind one 10 MiB line, which is skipped without being held whole.
+func BenchmarkReadHistoryHugeLine(b *testing.B) {
+	dir := b.TempDir()
+	var reps []Report
+	for i := range 104 {
+		reps = append(reps, Report{Pass: true, Pair: "routers", Network: "intranought", Trigger: "demote", Started: t0.Add(time.Duration(i) * time.Hour)})
+	}
+	huge := `{"network":"` + strings.Repeat("x", 10<<20) + "\"}\n"
+	if err := os.WriteFile(filepath.Join(dir, HistoryFile), []byte(huge), 0o600); err != nil {
+		b.Fatal(err)
+	}
+	if err := AppendHistory(dir, reps); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		h, err := ReadHistory(dir)
+		if err != nil || len(h.Runs) != len(reps) || h.Skipped != 1 {
+			b.Fatalf("runs %d, skipped %d, %v", len(h.Runs), h.Skipped, err)
+		}
+	}
+}
