@@ -172,3 +172,28 @@ func TestLabDrillSafety(t *testing.T) {
 		}
 	})
 }
+
+// TestLabUpDownWaitForTheDrill: while a drill holds the lab's lock, lab up
+// (which rebuilds an unhealthy lab) and lab down are refused, naming the
+// drill's pid, before they touch anything.
+func TestLabUpDownWaitForTheDrill(t *testing.T) {
+	tmp := t.TempDir()
+	locks := filepath.Join(tmp, "locks")
+	prefix := "twait-"
+	held, err := failover.TryLock(locks, lab.PairName(prefix))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer held.Unlock()
+	env := map[string]string{failover.LockDirEnv: locks}
+	stateDir := filepath.Join(tmp, "lab")
+	for _, sub := range []string{"up", "down"} {
+		code, _, errOut := runDrillCLI(t, env, "lab", sub, "--prefix", prefix, "--state-dir", stateDir)
+		if want := fmt.Sprintf("held by pid %d", os.Getpid()); code != exitCheckFailed || !strings.Contains(errOut, want) {
+			t.Errorf("lab %s during a drill: exit %d, stderr %q; want exit 1 saying %q", sub, code, errOut, want)
+		}
+	}
+	if _, err := os.Stat(stateDir); err == nil {
+		t.Error("a refused lab up or down made the state directory")
+	}
+}

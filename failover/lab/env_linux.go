@@ -48,7 +48,7 @@ func (l *Lab) Networks(name string) ([]failover.Network, error) {
 func (e *Env) Target() string { return "lab " + e.Lab.Opts.Prefix }
 
 // Pair implements failover.Env.
-func (e *Env) Pair() string { return "lab-" + strings.TrimSuffix(e.Lab.Opts.Prefix, "-") }
+func (e *Env) Pair() string { return PairName(e.Lab.Opts.Prefix) }
 
 func labNet(n failover.Network) (Net, error) {
 	ln, ok := NetByName(n.Name)
