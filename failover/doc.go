@@ -10,8 +10,9 @@
 // The figures (detection, client blackout, the MAC answering the VIP,
 // split-brain length) are computed by pure functions over those events
 // (Analyze), so they are tested with synthetic streams. Reports print as a
-// table, JSON (docs/architecture.md,
-// "Drill report") or Markdown; runs are appended to a
-// history (JSON lines) from which Prometheus textfile metrics and trends are
-// derived; a lock file keeps two drills off one pair.
+// table, JSON (docs/architecture.md, "Drill report") or Markdown; runs are
+// appended to a history (JSON lines; a damaged line is skipped and counted)
+// from which Prometheus textfile metrics and trends are derived; a lock file
+// per pair, in one place whatever the history directory (DefaultLockDir),
+// keeps two drills off one pair.
 package failover

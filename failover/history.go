@@ -2,6 +2,7 @@ package failover
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -9,6 +10,8 @@ import (
 	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
+	"strings"
 	"time"
 
 	"github.com/carpvm/carpvm/internal/table"
@@ -30,27 +33,43 @@ func DefaultHistoryDir(getenv func(string) string) (string, error) {
 	return "", errors.New("failover: no history directory: neither $XDG_STATE_HOME nor $HOME is set; pass --history DIR")
 }
 
-// AppendHistory appends reps to dir's history, creating dir (0700).
+// MaxHistoryLine is the longest history line read as a report: a report
+// is a few KiB, so a longer line is damage, skipped without being held in
+// memory.
+const MaxHistoryLine = 1 << 20
+
+// AppendHistory appends reps to dir's history, creating dir (0700). When
+// the file does not end in a newline (a writer killed mid-line), the
+// append starts on a new line, so that the torn line is the only loss.
 func AppendHistory(dir string, reps []Report) error {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return fmt.Errorf("failover: history directory: %w", err)
 	}
-	f, err := os.OpenFile(filepath.Join(dir, HistoryFile), os.O_WRONLY|os.O_CREATE|os.O_APPEND, 0o600)
+	f, err := os.OpenFile(filepath.Join(dir, HistoryFile), os.O_RDWR|os.O_CREATE|os.O_APPEND, 0o600)
 	if err != nil {
 		return fmt.Errorf("failover: open history: %w", err)
 	}
+	defer f.Close()
 	var buf []byte
+	torn, err := endsMidLine(f)
+	if err != nil {
+		return fmt.Errorf("failover: read history: %w", err)
+	}
+	if torn {
+		buf = append(buf, '\n')
+	}
 	for _, r := range reps {
 		b, err := json.Marshal(r)
 		if err != nil {
-			f.Close()
 			return fmt.Errorf("failover: encode history: %w", err)
 		}
 		buf = append(append(buf, b...), '\n')
 	}
 	// One write: concurrent appenders (O_APPEND) do not interleave lines.
 	if _, err := f.Write(buf); err != nil {
-		f.Close()
+		return fmt.Errorf("failover: write history: %w", err)
+	}
+	if err := f.Sync(); err != nil {
 		return fmt.Errorf("failover: write history: %w", err)
 	}
 	if err := f.Close(); err != nil {
@@ -59,38 +78,125 @@ func AppendHistory(dir string, reps []Report) error {
 	return nil
 }
 
-// ReadHistory reads dir's history, oldest first. A missing history is
-// empty; a line that is not a report is an error naming the line.
-func ReadHistory(dir string) ([]Report, error) {
-	f, err := os.Open(filepath.Join(dir, HistoryFile))
-	if errors.Is(err, os.ErrNotExist) {
-		return nil, nil
+// endsMidLine says whether f is not empty and its last byte is not a
+// newline.
+func endsMidLine(f *os.File) (bool, error) {
+	fi, err := f.Stat()
+	if err != nil || fi.Size() == 0 {
+		return false, err
 	}
-	if err != nil {
-		return nil, fmt.Errorf("failover: open history: %w", err)
+	var last [1]byte
+	if _, err := f.ReadAt(last[:], fi.Size()-1); err != nil {
+		return false, err
 	}
-	defer f.Close()
-	return parseHistory(f, f.Name())
+	return last[0] != '\n', nil
 }
 
-func parseHistory(r io.Reader, name string) ([]Report, error) {
-	var reps []Report
-	sc := bufio.NewScanner(r)
-	sc.Buffer(make([]byte, 64*1024), 4*1024*1024)
-	for line := 1; sc.Scan(); line++ {
-		if len(sc.Bytes()) == 0 {
-			continue
+// History is what ReadHistory found: the reports, oldest first, and the
+// lines it skipped (torn, not a report, or longer than MaxHistoryLine).
+type History struct {
+	Runs []Report
+	// Skipped counts the skipped lines; SkippedLines are the first
+	// maxSkippedLines of their numbers (from 1).
+	Skipped      int
+	SkippedLines []int
+}
+
+const maxSkippedLines = 10
+
+func (h *History) skip(line int) {
+	h.Skipped++
+	if len(h.SkippedLines) < maxSkippedLines {
+		h.SkippedLines = append(h.SkippedLines, line)
+	}
+}
+
+// SkippedNote says which lines were skipped, for stderr ("" when none).
+func (h History) SkippedNote(dir string) string {
+	if h.Skipped == 0 {
+		return ""
+	}
+	nums := make([]string, len(h.SkippedLines))
+	for i, n := range h.SkippedLines {
+		nums[i] = strconv.Itoa(n)
+	}
+	more := ""
+	if h.Skipped > len(h.SkippedLines) {
+		more = ", ..."
+	}
+	return fmt.Sprintf("%d line(s) of %s skipped: not a drill report, torn, or longer than %d bytes (line %s%s)",
+		h.Skipped, filepath.Join(dir, HistoryFile), MaxHistoryLine, strings.Join(nums, ", "), more)
+}
+
+// ReadHistory reads dir's history. A missing history is empty; a line that
+// is not a report is skipped and counted, never an error.
+func ReadHistory(dir string) (History, error) {
+	f, err := os.Open(filepath.Join(dir, HistoryFile))
+	if errors.Is(err, os.ErrNotExist) {
+		return History{}, nil
+	}
+	if err != nil {
+		return History{}, fmt.Errorf("failover: open history: %w", err)
+	}
+	defer f.Close()
+	h, err := parseHistory(f)
+	if err != nil {
+		return History{}, fmt.Errorf("failover: read %s: %w", f.Name(), err)
+	}
+	return h, nil
+}
+
+func parseHistory(r io.Reader) (History, error) {
+	var h History
+	err := eachLine(r, MaxHistoryLine, func(line int, b []byte, tooLong bool) {
+		if tooLong {
+			h.skip(line)
+			return
+		}
+		if len(bytes.TrimSpace(b)) == 0 {
+			return
 		}
 		var rep Report
-		if err := json.Unmarshal(sc.Bytes(), &rep); err != nil {
-			return nil, fmt.Errorf("failover: %s line %d: want one JSON drill report: %w", name, line, err)
+		if err := json.Unmarshal(b, &rep); err != nil {
+			h.skip(line)
+			return
 		}
-		reps = append(reps, rep)
+		h.Runs = append(h.Runs, rep)
+	})
+	return h, err
+}
+
+// eachLine calls fn with every line of r (without its newline), numbered
+// from 1. A line longer than limit is passed as tooLong, without its bytes,
+// and never held whole in memory.
+func eachLine(r io.Reader, limit int, fn func(line int, b []byte, tooLong bool)) error {
+	br := bufio.NewReaderSize(r, 64*1024)
+	var cur []byte
+	tooLong := false
+	for line := 1; ; {
+		chunk, err := br.ReadSlice('\n')
+		if !tooLong {
+			if len(cur)+len(chunk) > limit+1 { // +1: the newline
+				tooLong, cur = true, cur[:0]
+			} else {
+				cur = append(cur, chunk...)
+			}
+		}
+		switch {
+		case errors.Is(err, bufio.ErrBufferFull):
+			continue
+		case err != nil && !errors.Is(err, io.EOF):
+			return err
+		}
+		if len(chunk) > 0 || len(cur) > 0 || tooLong {
+			fn(line, bytes.TrimSuffix(cur, []byte("\n")), tooLong)
+			line++
+		}
+		if err != nil { // io.EOF
+			return nil
+		}
+		cur, tooLong = cur[:0], false
 	}
-	if err := sc.Err(); err != nil {
-		return nil, fmt.Errorf("failover: read %s: %w", name, err)
-	}
-	return reps, nil
 }
 
 // Trend summarises the runs of one pair, network and trigger.

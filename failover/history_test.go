@@ -1,9 +1,11 @@
 package failover
 
 import (
+	"encoding/json"
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -13,8 +15,8 @@ import (
 
 func TestHistoryAppendReadTrend(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "drills")
-	if reps, err := ReadHistory(dir); err != nil || reps != nil {
-		t.Fatalf("empty history: %v, %v", reps, err)
+	if h, err := ReadHistory(dir); err != nil || h.Runs != nil || h.Skipped != 0 {
+		t.Fatalf("empty history: %+v, %v", h, err)
 	}
 	var all []Report
 	for i, b := range []float64{3.4, 3.3, 3.5, 5.0} {
@@ -30,10 +32,11 @@ func TestHistoryAppendReadTrend(t *testing.T) {
 	if err := AppendHistory(dir, []Report{failed}); err != nil {
 		t.Fatal(err)
 	}
-	got, err := ReadHistory(dir)
+	h, err := ReadHistory(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
+	got := h.Runs
 	if diff := cmp.Diff(all, got); diff != "" {
 		t.Fatalf("history (-want +got):\n%s", diff)
 	}
@@ -50,13 +53,56 @@ func TestHistoryAppendReadTrend(t *testing.T) {
 	}
 }
 
-func TestHistoryBadLine(t *testing.T) {
+// TestHistorySkipsBadLines: a torn line (a writer killed mid-append), a
+// line too long to be a report (10 MiB) and a line that is not JSON are
+// skipped and counted; the reports around them are read.
+func TestHistorySkipsBadLines(t *testing.T) {
 	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, HistoryFile), []byte("{\"pass\":true}\nnot json\n"), 0o600); err != nil {
+	good := func(net string) string {
+		b, err := json.Marshal(Report{Pass: true, Pair: "routers", Network: net, Trigger: "demote", Started: t0})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return string(b)
+	}
+	torn := good("torn")[:40]
+	huge := `{"network":"` + strings.Repeat("x", 10<<20) + `"}`
+	body := good("a") + "\n" + torn + "\n" + good("b") + "\n" + huge + "\n" + good("c") + "\nnot json\n"
+	if err := os.WriteFile(filepath.Join(dir, HistoryFile), []byte(body), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := ReadHistory(dir); err == nil || !strings.Contains(err.Error(), "line 2") {
-		t.Errorf("ReadHistory of a bad line: %v, want an error naming line 2", err)
+	h, err := ReadHistory(dir)
+	if err != nil {
+		t.Fatalf("ReadHistory: %v", err)
+	}
+	var nets []string
+	for _, r := range h.Runs {
+		nets = append(nets, r.Network)
+	}
+	if diff := cmp.Diff([]string{"a", "b", "c"}, nets); diff != "" {
+		t.Errorf("runs (-want +got):\n%s", diff)
+	}
+	if h.Skipped != 3 || !slices.Equal(h.SkippedLines, []int{2, 4, 6}) {
+		t.Errorf("skipped %d, lines %v; want 3, lines [2 4 6]", h.Skipped, h.SkippedLines)
+	}
+}
+
+// TestHistoryAppendAfterTornLine: an append after a torn last line (no
+// final newline) starts on a line of its own, so only the torn line is lost.
+func TestHistoryAppendAfterTornLine(t *testing.T) {
+	dir := t.TempDir()
+	if err := os.WriteFile(filepath.Join(dir, HistoryFile), []byte(`{"pass":true,"network":"a"}`+"\n"+`{"pass":true,"netw`), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := AppendHistory(dir, []Report{{Pass: true, Network: "b", Started: t0}}); err != nil {
+		t.Fatal(err)
+	}
+	h, err := ReadHistory(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(h.Runs) != 2 || h.Runs[1].Network != "b" || h.Skipped != 1 || !slices.Equal(h.SkippedLines, []int{2}) {
+		t.Errorf("after appending to a torn history: runs %+v, skipped %d %v; want a and b, line 2 skipped", h.Runs, h.Skipped, h.SkippedLines)
 	}
 }
 
@@ -141,7 +187,7 @@ func TestLock(t *testing.T) {
 	if err != nil {
 		t.Fatalf("another pair: %v", err)
 	}
-	if filepath.Base(LockPath(dir, "other pair/2")) != "other_pair_2.lock" {
+	if filepath.Base(LockPath(dir, "other pair/2")) != "drill-other_pair_2.lock" {
 		t.Errorf("lock path %s", LockPath(dir, "other pair/2"))
 	}
 	other.Unlock()
@@ -153,4 +199,54 @@ func TestLock(t *testing.T) {
 		t.Fatalf("lock after unlock: %v", err)
 	}
 	again.Unlock()
+}
+
+func TestDefaultLockDir(t *testing.T) {
+	env := func(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
+	all := map[string]string{"XDG_RUNTIME_DIR": "/run/user/1000", "XDG_STATE_HOME": "/s", "HOME": "/h"}
+	for _, tc := range []struct {
+		env  map[string]string
+		root bool
+		want string
+	}{
+		// Root's sessions differ in their environment (a timer has no
+		// XDG_RUNTIME_DIR, a login shell may): root locks in one place.
+		{all, true, "/run/lock/carpvm"},
+		{nil, true, "/run/lock/carpvm"},
+		{all, false, "/run/user/1000/carpvm/locks"},
+		{map[string]string{"XDG_STATE_HOME": "/s", "HOME": "/h"}, false, "/s/carpvm/locks"},
+		{map[string]string{"HOME": "/h"}, false, "/h/.local/state/carpvm/locks"},
+		{map[string]string{LockDirEnv: "/l", "HOME": "/h"}, true, "/l"},
+	} {
+		if got, err := DefaultLockDir(env(tc.env), tc.root); err != nil || got != tc.want {
+			t.Errorf("DefaultLockDir(%v, root %t) = %q, %v; want %q", tc.env, tc.root, got, err, tc.want)
+		}
+	}
+	if _, err := DefaultLockDir(env(nil), false); err == nil || !strings.Contains(err.Error(), LockDirEnv) {
+		t.Errorf("no environment: %v, want an error naming %s", err, LockDirEnv)
+	}
+}
+
+// BenchmarkReadHistoryHugeLine: a year of weekly drills on two networks
+// behind one 10 MiB line, which is skipped without being held whole.
+func BenchmarkReadHistoryHugeLine(b *testing.B) {
+	dir := b.TempDir()
+	var reps []Report
+	for i := range 104 {
+		reps = append(reps, Report{Pass: true, Pair: "routers", Network: "intranought", Trigger: "demote", Started: t0.Add(time.Duration(i) * time.Hour)})
+	}
+	huge := `{"network":"` + strings.Repeat("x", 10<<20) + "\"}\n"
+	if err := os.WriteFile(filepath.Join(dir, HistoryFile), []byte(huge), 0o600); err != nil {
+		b.Fatal(err)
+	}
+	if err := AppendHistory(dir, reps); err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		h, err := ReadHistory(dir)
+		if err != nil || len(h.Runs) != len(reps) || h.Skipped != 1 {
+			b.Fatalf("runs %d, skipped %d, %v", len(h.Runs), h.Skipped, err)
+		}
+	}
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"path/filepath"
 	"strings"
 	"time"
 
@@ -55,9 +56,13 @@ relearning the MAC), restore (reconnect, power on, un-demote, heal; then wait
 for the preferred master back) and report.
 
 A drill that sees no new master within its deadline restores at once and fails;
-Ctrl-C or SIGTERM restores before exiting; a lock keeps two drills off one pair;
---dry-run prints the plan and touches nothing. Each run is appended to the
-history (--history DIR) and can update Prometheus textfile metrics.
+Ctrl-C or SIGTERM restores before exiting; --dry-run prints the plan and
+touches nothing. A lock per pair (per lab prefix) keeps two drills off one
+pair whatever their --history: /run/lock/carpvm as root, else
+$XDG_RUNTIME_DIR/carpvm/locks ($CARPVM_LOCK_DIR overrides). Each run is
+appended to the history (--history DIR) and can update Prometheus textfile
+metrics; the directories of --metrics-file and --report are created before
+the drill starts.
 
 On vSphere the witness needs an interface of this machine on the CARP segment
 (--interface), and networks[].addresses must give each router's address.
@@ -145,7 +150,20 @@ func drillRun(ctx context.Context, app *App, o *drillOptions) error {
 			return withExit(exitUsage, err)
 		}
 	}
-	lock, err := failover.TryLock(histDir, t.env.Pair())
+	// Where the results go is settled before the drill: a passed drill
+	// must not fail on a missing directory afterwards.
+	for flag, path := range map[string]string{"--metrics-file": o.MetricsFile, "--report": o.Report} {
+		if err := outputDir(path); err != nil {
+			return usageError("drill: %s %s: %v", flag, path, err)
+		}
+	}
+	// The lock is the pair's (the lab's prefix), in one place whatever
+	// --history says.
+	lockDir, err := failover.DefaultLockDir(app.Getenv, os.Geteuid() == 0)
+	if err != nil {
+		return withExit(exitUsage, err)
+	}
+	lock, err := failover.TryLock(lockDir, t.env.Pair())
 	if err != nil {
 		return withExit(exitCheckFailed, err)
 	}
@@ -168,6 +186,24 @@ func drillRun(ctx context.Context, app *App, o *drillOptions) error {
 		return silentExit(exitCheckFailed)
 	}
 	return nil
+}
+
+// outputDir creates the directory of an output file when missing (0755:
+// node_exporter reads the metrics) and checks that it takes a new file.
+func outputDir(path string) error {
+	if path == "" {
+		return nil
+	}
+	dir := filepath.Dir(path)
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return fmt.Errorf("create its directory: %w", err)
+	}
+	probe, err := os.CreateTemp(dir, ".carpvm-drill-probe-*")
+	if err != nil {
+		return fmt.Errorf("its directory does not take a new file: %w", err)
+	}
+	probe.Close()
+	return os.Remove(probe.Name())
 }
 
 func allRestored(reps []failover.Report) bool {
@@ -210,10 +246,13 @@ func drillOutputs(app *App, o *drillOptions, histDir string, reps []failover.Rep
 		if err != nil {
 			return err
 		}
-		if o.NoHistory {
-			hist = append(hist, reps...)
+		if note := hist.SkippedNote(histDir); note != "" {
+			fmt.Fprintf(app.IO.ErrOut, "drill: %s\n", note)
 		}
-		if err := failover.WriteMetrics(o.MetricsFile, hist); err != nil {
+		if o.NoHistory {
+			hist.Runs = append(hist.Runs, reps...)
+		}
+		if err := failover.WriteMetrics(o.MetricsFile, hist.Runs); err != nil {
 			return err
 		}
 	}
@@ -300,17 +339,21 @@ func newDrillHistoryCmd(app *App) *cobra.Command {
 					return withExit(exitUsage, err)
 				}
 			}
-			reps, err := failover.ReadHistory(dir)
+			hist, err := failover.ReadHistory(dir)
 			if err != nil {
 				return err
 			}
+			if note := hist.SkippedNote(dir); note != "" {
+				fmt.Fprintf(app.IO.ErrOut, "drill history: %s\n", note)
+			}
+			reps := hist.Runs
 			if output == "json" {
 				if reps == nil {
 					reps = []failover.Report{}
 				}
 				enc := json.NewEncoder(app.IO.Out)
 				enc.SetIndent("", "  ")
-				return enc.Encode(map[string]any{"runs": reps, "trends": failover.Trends(reps)})
+				return enc.Encode(map[string]any{"runs": reps, "trends": failover.Trends(reps), "skipped_lines": hist.Skipped})
 			}
 			return failover.WriteHistoryTable(app.IO.Out, app.IO.OutTTY, reps)
 		},

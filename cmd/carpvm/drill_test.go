@@ -156,3 +156,67 @@ func TestLabCommandErrors(t *testing.T) {
 		t.Errorf("drill --lab without a lab: exit %d %q", code, errOut)
 	}
 }
+
+// TestDrillHistorySkipsBadLines: a torn line does not stop drill history;
+// it is counted on stderr and in the JSON.
+func TestDrillHistorySkipsBadLines(t *testing.T) {
+	dir := t.TempDir()
+	body := `{"pass":true,"pair":"routers","network":"intranought","trigger":"demote"}` + "\n" + `{"pass":true,"pai` + "\n"
+	if err := os.WriteFile(filepath.Join(dir, failover.HistoryFile), []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	code, out, errOut := runDrillCLI(t, nil, "drill", "history", "--history", dir)
+	if code != exitOK || !strings.Contains(out, "intranought") || !strings.Contains(errOut, "1 line(s) of "+filepath.Join(dir, failover.HistoryFile)+" skipped") {
+		t.Errorf("drill history: exit %d, stderr %q\n%s", code, errOut, out)
+	}
+	code, out, _ = runDrillCLI(t, nil, "drill", "history", "--history", dir, "-o", "json")
+	var doc struct {
+		Runs    []failover.Report `json:"runs"`
+		Skipped int               `json:"skipped_lines"`
+	}
+	if code != exitOK || json.Unmarshal([]byte(out), &doc) != nil || len(doc.Runs) != 1 || doc.Skipped != 1 {
+		t.Errorf("drill history -o json: exit %d %+v\n%s", code, doc, out)
+	}
+}
+
+// TestDrillUnitCreatesItsDirectories: every directory the shipped systemd
+// unit's drill writes into (history, metrics, report) is one of the unit's
+// StateDirectory= entries, which systemd creates.
+func TestDrillUnitCreatesItsDirectories(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("..", "..", "docs", "deploy", "carpvm-drill.service"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	unit := strings.ReplaceAll(string(b), "\\\n", " ")
+	created := map[string]bool{}
+	var exec []string
+	for _, line := range strings.Split(unit, "\n") {
+		if v, ok := strings.CutPrefix(line, "StateDirectory="); ok {
+			for _, d := range strings.Fields(v) {
+				created[filepath.Join("/var/lib", d)] = true
+			}
+		}
+		if v, ok := strings.CutPrefix(line, "ExecStart="); ok {
+			exec = strings.Fields(v)
+		}
+	}
+	wrote := 0
+	for i := 0; i+1 < len(exec); i++ {
+		dir := ""
+		switch exec[i] {
+		case "--history":
+			dir = exec[i+1]
+		case "--metrics-file", "--report":
+			dir = filepath.Dir(exec[i+1])
+		default:
+			continue
+		}
+		wrote++
+		if !created[dir] {
+			t.Errorf("the unit's drill writes %s %s into %s, which no StateDirectory= creates (%v)", exec[i], exec[i+1], dir, created)
+		}
+	}
+	if wrote != 3 {
+		t.Errorf("found %d of --history, --metrics-file, --report in ExecStart %q", wrote, exec)
+	}
+}

@@ -4,12 +4,14 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"os"
 	"sort"
 	"strconv"
 	"strings"
 
 	"github.com/spf13/cobra"
 
+	"github.com/carpvm/carpvm/failover"
 	"github.com/carpvm/carpvm/failover/lab"
 )
 
@@ -36,7 +38,12 @@ namespace with bridges IntraNought and Public, router-002 and router-003 with a
 leg on each running carpvm nodes (vhid 1, VIP 172.27.27.14/28 on IntraNought;
 vhid 2, VIP 203.0.113.10/24 on Public; router-003 advskew 100; preempt on), or
 ucarp on router-003 (--peer ucarp), and a client namespace. Every namespace
-name starts with --prefix; lab down removes exactly what lab up made. Needs root.`,
+name starts with --prefix and carries the lab's mark (an alias on its
+loopback); lab up and lab down delete only marked namespaces and refuse one
+named like the lab's that they did not make. Healthy (lab status, a drill's
+gate) means every process running, exactly one master per group and no
+partition left in place. lab up and lab down are refused while a drill runs
+on the lab (they take its lock). Needs root.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return usageError("lab: want a subcommand: up, down or status")
@@ -74,6 +81,11 @@ advbase 1). Only the carpvm peer has it: ucarp takes whole seconds.`,
 			}
 			o := lo.opts()
 			o.Peer, o.AdvBase = peer, lab.AdvBase(advbase)
+			lock, err := lockLab(app, o.Prefix)
+			if err != nil {
+				return err
+			}
+			defer lock.Unlock()
 			l, already, err := lab.Up(cmd.Context(), o, app.Logger())
 			if err != nil {
 				return err
@@ -96,6 +108,11 @@ func newLabDownCmd(app *App, lo *labOptions) *cobra.Command {
 		Short:   "Stop the lab's routers and remove its namespaces",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			lock, err := lockLab(app, lo.Prefix)
+			if err != nil {
+				return err
+			}
+			defer lock.Unlock()
 			if err := lab.Down(cmd.Context(), lo.opts(), app.Logger()); err != nil {
 				return err
 			}
@@ -140,6 +157,20 @@ func newLabStatusCmd(app *App, lo *labOptions) *cobra.Command {
 	return cmd
 }
 
+// lockLab takes the lock a drill of the lab holds (drill --lab), so that
+// lab up and lab down never rebuild or remove a lab under a running drill.
+func lockLab(app *App, prefix string) (*failover.Lock, error) {
+	dir, err := failover.DefaultLockDir(app.Getenv, os.Geteuid() == 0)
+	if err != nil {
+		return nil, withExit(exitUsage, err)
+	}
+	l, err := failover.TryLock(dir, lab.PairName(prefix))
+	if err != nil {
+		return nil, withExit(exitCheckFailed, fmt.Errorf("lab: a drill runs on it: %w", err))
+	}
+	return l, nil
+}
+
 func writeLabStatus(w io.Writer, st lab.Status) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "lab %s (state %s), router-003 runs %s, advbase %d\n", st.Prefix, st.StateDir, st.Peer, st.AdvBase)
@@ -171,7 +202,7 @@ func writeLabStatus(w io.Writer, st lab.Status) error {
 		fmt.Fprintf(&b, "  %-12s %-20s pid %-8s %s\n", p.Router, what, strconv.Itoa(p.Pid), state)
 	}
 	if err := st.Err(); err != nil {
-		fmt.Fprintf(&b, "unhealthy: %v\n", err)
+		fmt.Fprintf(&b, "unhealthy: %v\n%s\n", err, st.Remedy())
 	} else {
 		b.WriteString("healthy\n")
 	}

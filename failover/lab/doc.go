@@ -11,8 +11,11 @@
 // default 1 s; 0 selects OpenBSD's sub-second timers (carpvm peer only), so
 // that router-003 takes over after 3*100/256 s.
 //
-// Every namespace is named with the lab's prefix (default "cvl-"), so that
-// Down removes exactly what Up made; the node processes, their logs, the
+// Every namespace is named with the lab's prefix (default "cvl-") and
+// marked as the lab's (an alias on its loopback), so that Up and Down remove
+// exactly what the lab made and refuse a namespace named like it that it did
+// not; the lab is healthy with every process running, exactly one master
+// per group and no partition left in place; the node processes, their logs, the
 // pass files (0600) and a state file live in the state directory (default
 // /run/carpvm-lab). Up is idempotent and cleans after itself when it fails.
 // Env drives drills in the lab (failover.Env).

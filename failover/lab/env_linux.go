@@ -48,7 +48,7 @@ func (l *Lab) Networks(name string) ([]failover.Network, error) {
 func (e *Env) Target() string { return "lab " + e.Lab.Opts.Prefix }
 
 // Pair implements failover.Env.
-func (e *Env) Pair() string { return "lab-" + strings.TrimSuffix(e.Lab.Opts.Prefix, "-") }
+func (e *Env) Pair() string { return PairName(e.Lab.Opts.Prefix) }
 
 func labNet(n failover.Network) (Net, error) {
 	ln, ok := NetByName(n.Name)
@@ -58,12 +58,13 @@ func labNet(n failover.Network) (Net, error) {
 	return ln, nil
 }
 
-// Gate implements failover.Env: every namespace and process is there and
-// router-002 or router-003 is master.
+// Gate implements failover.Env: the lab is healthy (Status): every
+// namespace and process is there, each group has exactly one master, and
+// no partition is left in place.
 func (e *Env) Gate(ctx context.Context, n failover.Network) (string, error) {
 	st := e.Lab.Status(ctx)
 	if err := st.Err(); err != nil {
-		return "", err
+		return "", fmt.Errorf("%w; %s", err, st.Remedy())
 	}
 	for _, ns := range st.Networks {
 		if ns.Name == n.Name {

@@ -10,7 +10,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -44,22 +43,32 @@ func Up(ctx context.Context, opts Options, log *slog.Logger) (l *Lab, already bo
 			return nil, false, fmt.Errorf("lab: find the carpvm binary: %w", err)
 		}
 	}
-	if err := os.MkdirAll(opts.StateDir, 0o700); err != nil {
-		return nil, false, fmt.Errorf("lab: state directory: %w", err)
-	}
 	st, err := loadState(opts.StateDir)
 	if err != nil {
 		return nil, false, err
+	}
+	if st != nil && st.Prefix != opts.Prefix {
+		return nil, false, fmt.Errorf("lab: %s holds a lab with prefix %q; run `carpvm lab down` for it first or use another state directory", opts.StateDir, st.Prefix)
+	}
+	// Before anything is touched: a namespace named like the lab's that
+	// the lab did not make stops it.
+	left, err := existing(ctx, opts.Prefix, opts.names(st))
+	if err != nil {
+		return nil, false, err
+	}
+	if err := os.MkdirAll(opts.StateDir, 0o700); err != nil {
+		return nil, false, fmt.Errorf("lab: state directory: %w", err)
 	}
 	if st != nil {
 		l := &Lab{Opts: opts, State: st, log: log}
 		if st.Prefix == opts.Prefix && st.Peer == opts.Peer && st.AdvBase == *opts.AdvBase && l.health(ctx) == nil {
 			return l, true, nil
 		}
-		if st.Prefix != opts.Prefix {
-			return nil, false, fmt.Errorf("lab: %s holds a lab with prefix %q; run `carpvm lab down` for it first or use another state directory", opts.StateDir, st.Prefix)
-		}
 		log.Info("replacing the lab in the state directory", "peer", st.Peer, "advbase", st.AdvBase)
+	}
+	if st != nil || len(left) > 0 {
+		// Left by an earlier lab of this prefix (marked as the lab's), or
+		// the lab being replaced.
 		if err := Down(ctx, opts, log); err != nil {
 			return nil, false, err
 		}
@@ -126,13 +135,7 @@ func (l *Lab) build(ctx context.Context) error {
 	}
 	for _, short := range []string{Switch, Router1, Router2, Client} {
 		name := l.ns(short)
-		if _, err := os.Stat(filepath.Join("/run/netns", name)); err == nil {
-			// Left by an earlier lab of this prefix that lost its state.
-			if _, err := run(ctx, "ip", "netns", "del", name); err != nil {
-				return err
-			}
-		}
-		if _, err := run(ctx, "ip", "netns", "add", name); err != nil {
+		if err := addMarked(ctx, name, l.Opts.Prefix); err != nil {
 			return err
 		}
 		l.State.Namespaces = append(l.State.Namespaces, name)
@@ -381,16 +384,16 @@ func Down(ctx context.Context, opts Options, log *slog.Logger) error {
 	if err != nil {
 		return err
 	}
-	names := []string{opts.Namespace(Switch), opts.Namespace(Router1), opts.Namespace(Router2), opts.Namespace(Client)}
+	if st != nil && st.Prefix != opts.Prefix {
+		return fmt.Errorf("lab: %s holds a lab with prefix %q, not %q", opts.StateDir, st.Prefix, opts.Prefix)
+	}
+	// Only namespaces the lab marked as its own; any other named like
+	// them stops Down before it touches anything.
+	names, err := existing(ctx, opts.Prefix, opts.names(st))
+	if err != nil {
+		return err
+	}
 	if st != nil {
-		if st.Prefix != opts.Prefix {
-			return fmt.Errorf("lab: %s holds a lab with prefix %q, not %q", opts.StateDir, st.Prefix, opts.Prefix)
-		}
-		for _, n := range st.Namespaces {
-			if !slices.Contains(names, n) {
-				names = append(names, n)
-			}
-		}
 		for _, p := range st.Procs {
 			if procAlive(p) {
 				_ = syscall.Kill(p.Pid, syscall.SIGTERM)
@@ -399,9 +402,6 @@ func Down(ctx context.Context, opts Options, log *slog.Logger) error {
 	}
 	var errs []error
 	for _, name := range names {
-		if _, err := os.Stat(filepath.Join("/run/netns", name)); err != nil {
-			continue
-		}
 		// Anything still running inside (a node restarted by a drill, a
 		// script): it belongs to the lab.
 		if out, err := run(ctx, "ip", "netns", "pids", name); err == nil {
@@ -455,7 +455,9 @@ type Status struct {
 	Procs      []Proc      `json:"processes"`
 	Running    []bool      `json:"-"`
 	Networks   []NetStatus `json:"networks"`
-	Problems   []string    `json:"problems"`
+	// Problems make the lab unhealthy: a namespace or process missing, a
+	// group with no master or two, a partition left in place.
+	Problems []string `json:"problems"`
 }
 
 // Err is nil when the lab is healthy, else its problems.
@@ -468,8 +470,9 @@ func (s Status) Err() error {
 
 func (l *Lab) health(ctx context.Context) error { return l.Status(ctx).Err() }
 
-// Status inspects the lab: namespaces, processes, and each network's
-// master (from the carpvm nodes' control sockets).
+// Status inspects the lab: namespaces, processes, each network's master
+// (from the carpvm nodes' control sockets; healthy: exactly one) and the
+// switch's ports (healthy: none isolated, no partition).
 func (l *Lab) Status(ctx context.Context) Status {
 	st := Status{Prefix: l.Opts.Prefix, StateDir: l.Opts.StateDir, Peer: l.Opts.Peer, AdvBase: l.AdvBase(), Procs: l.State.Procs}
 	for _, name := range l.State.Namespaces {
@@ -538,7 +541,11 @@ func (l *Lab) Status(ctx context.Context) Status {
 		if ns.Master == "" && l.Opts.Peer == PeerUcarp && ns.States[Router2] == "running" && ns.States[Router1] == "BACKUP" {
 			ns.Master = Router2
 		}
+		if p := masterProblem(ns); p != "" {
+			st.Problems = append(st.Problems, p)
+		}
 		st.Networks = append(st.Networks, ns)
 	}
+	st.Problems = append(st.Problems, l.partitionProblems(ctx)...)
 	return st
 }

@@ -239,3 +239,43 @@ func TestAdvBaseZeroNodeConfig(t *testing.T) {
 		t.Errorf("master-down %v, want %v", got, want)
 	}
 }
+
+// TestLabRefusesForeignNamespaces: a namespace named like the lab's own but
+// not made by it (here by hand, with a link inside) is neither deleted by
+// lab up nor by lab down; both refuse, naming it, and make nothing.
+func TestLabRefusesForeignNamespaces(t *testing.T) {
+	opts := testOptions(t, PeerCarpvm)
+	foreign := opts.Namespace(Router2)
+	if _, err := netns.Run(context.Background(), "ip", "netns", "add", foreign); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _, _ = netns.Run(context.Background(), "ip", "netns", "del", foreign) })
+	if _, err := netns.RunIn(context.Background(), foreign, "ip", "link", "add", "mine0", "type", "veth", "peer", "name", "mine1"); err != nil {
+		t.Fatal(err)
+	}
+	untouched := func(what string) {
+		t.Helper()
+		if _, err := netns.RunIn(context.Background(), foreign, "ip", "link", "show", "mine0"); err != nil {
+			t.Errorf("after %s, the foreign namespace %s lost its link (or itself): %v", what, foreign, err)
+		}
+		for _, short := range []string{Switch, Router1, Client} {
+			if _, err := os.Stat(filepath.Join("/run/netns", opts.Namespace(short))); err == nil {
+				t.Errorf("after %s, namespace %s exists", what, opts.Namespace(short))
+				Down(context.Background(), opts, nil)
+			}
+		}
+	}
+	_, _, err := Up(context.Background(), opts, nil)
+	if err == nil || !strings.Contains(err.Error(), foreign) || !strings.Contains(err.Error(), "not made by carpvm lab") {
+		t.Errorf("lab up beside a foreign %s: %v; want a refusal naming it", foreign, err)
+	}
+	untouched("lab up")
+	if _, serr := os.Stat(filepath.Join(opts.StateDir, StateFile)); serr == nil {
+		t.Error("a refused lab up left a state file")
+	}
+	err = Down(context.Background(), opts, nil)
+	if err == nil || !strings.Contains(err.Error(), foreign) {
+		t.Errorf("lab down beside a foreign %s: %v; want a refusal naming it", foreign, err)
+	}
+	untouched("lab down")
+}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"net/netip"
 	"regexp"
+	"strings"
 )
 
 // Defaults.
@@ -143,6 +144,10 @@ func CheckAdvBase(peer string, advbase int) error {
 	}
 	return nil
 }
+
+// PairName is the name drills give the lab with prefix (its reports'
+// pair, and its lock): "lab-cvl" for "cvl-".
+func PairName(prefix string) string { return "lab-" + strings.TrimSuffix(prefix, "-") }
 
 // Namespace is the full name of the lab namespace short (sw, router-002...).
 func (o Options) Namespace(short string) string { return o.Prefix + short }
