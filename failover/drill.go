@@ -16,6 +16,11 @@ type Options struct {
 	Env      Env
 	Trigger  Trigger
 	Networks []Network
+	// Map is every network of the pair with all its groups: given, each
+	// drill also checks the pair's ownership map, that every group the
+	// failed router held moves to the peer (every one for power-off and
+	// link-down) and that every group returns to its preferred router.
+	Map []Network
 	// MaxTakeover and MaxBlackout are the objectives; 0 means the
 	// network's master-down + 1 s.
 	MaxTakeover, MaxBlackout time.Duration
@@ -71,6 +76,7 @@ type drill struct {
 	log  *slog.Logger
 	rep  Report
 	obs  Observer
+	om   *ownershipMap // nil without Options.Map
 }
 
 func (d *drill) maxTakeover() time.Duration {
@@ -141,12 +147,18 @@ func (d *drill) runPhases(ctx context.Context, started time.Time) (Report, error
 		return d.rep, ctxErr(ctx)
 	}
 	old := d.name(oldSrc)
+	if ok := d.mapBaseline(ctx, old); !ok {
+		return d.rep, ctxErr(ctx)
+	}
+	if d.om != nil {
+		defer d.om.close()
+	}
 
 	// 3. Trigger. From here on, every way out restores.
-	trig, undo := env.Describe(d.opts.Trigger, d.n, old)
+	trig, undo := env.Describe(d.opts.Trigger.Action(), d.n, old)
 	d.log.Info("triggering failover", "master", old, "action", trig)
 	obs.Mark(MarkTrigger)
-	if err := env.Trigger(ctx, d.opts.Trigger, d.n, old); err != nil {
+	if err := env.Trigger(ctx, d.opts.Trigger.Action(), d.n, old); err != nil {
 		d.rep.addPhase(PhaseTrigger, false, "%s: %v", trig, err)
 		d.restore(ctx, old, undo, false)
 		return d.rep, err
@@ -164,6 +176,10 @@ func (d *drill) runPhases(ctx context.Context, started time.Time) (Report, error
 		d.restore(ctx, old, undo, healed)
 		d.finish(false)
 		return d.rep, nil
+	}
+	if d.om != nil {
+		ok, detail := d.om.handover(ctx, markTime(obs.Events(), MarkTrigger), d.deadline())
+		d.rep.addPhase(PhaseHandover, ok, "%s", detail)
 	}
 	relearned := true
 	if d.opts.Trigger != TriggerPartition {
@@ -269,9 +285,9 @@ func (d *drill) measure(ctx context.Context, oldSrc netip.Addr, old string) (m M
 		if ctx.Err() != nil {
 			return m, false, false
 		}
-		_, undo := d.opts.Env.Describe(d.opts.Trigger, d.n, old)
+		_, undo := d.opts.Env.Describe(d.opts.Trigger.Action(), d.n, old)
 		d.obs.Mark(MarkHeal)
-		if err := d.opts.Env.Undo(ctx, d.opts.Trigger, d.n, old); err != nil {
+		if err := d.opts.Env.Undo(ctx, d.opts.Trigger.Action(), d.n, old); err != nil {
 			d.rep.addPhase(PhaseMeasure, false, "heal (%s): %v", undo, err)
 			return m, false, false
 		}
@@ -354,7 +370,7 @@ func (d *drill) restore(ctx context.Context, old, undo string, healed bool) stri
 	defer cancel()
 	if !healed {
 		d.obs.Mark(MarkRestore)
-		if err := d.opts.Env.Undo(rctx, d.opts.Trigger, d.n, old); err != nil {
+		if err := d.opts.Env.Undo(rctx, d.opts.Trigger.Action(), d.n, old); err != nil {
 			d.rep.addPhase(PhaseRestore, false, "%s: %v", undo, err)
 			return ""
 		}
@@ -405,7 +421,43 @@ func (d *drill) restore(ctx context.Context, old, undo string, healed bool) stri
 	}
 	d.rep.Restored = true
 	d.rep.addPhase(PhaseRestore, true, "%s; %s is master, VIP %s answers", undo, final, d.n.VIP)
+	if d.om != nil {
+		ok, detail := d.om.giveBack(rctx, wait)
+		d.rep.Restored = ok
+		d.rep.addPhase(PhaseReturn, ok, "%s", detail)
+		d.rep.Ownership = d.om.own
+	}
 	return final
+}
+
+// mapBaseline starts watching the ownership map (Options.Map), waits for
+// every group's holder, and says who should hold what after the trigger.
+func (d *drill) mapBaseline(ctx context.Context, old string) bool {
+	om, err := d.openMap(ctx)
+	if err == nil && om != nil {
+		wait := d.n.MasterDown() + 2*d.n.interval() + 2*time.Second
+		if err = om.baseline(ctx, wait); err != nil {
+			om.close()
+		}
+	}
+	if err != nil {
+		d.rep.addPhase(PhaseBaseline, false, "ownership map: %v; nothing was touched", err)
+		return false
+	}
+	if om == nil {
+		return true
+	}
+	d.om = om
+	peer := ""
+	for _, r := range d.n.Routers {
+		if r != old {
+			peer = r
+		}
+	}
+	om.expect(d.opts.Trigger, old, peer)
+	last := &d.rep.Phases[len(d.rep.Phases)-1]
+	last.Detail += "; groups: " + om.words(func(o GroupOwnership) string { return o.Before })
+	return true
 }
 
 func (d *drill) finish(relearned bool) {

@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/netip"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -29,11 +30,24 @@ const (
 	// TriggerPartition cuts the routers from each other only, so that both
 	// become master, then heals (lab only).
 	TriggerPartition Trigger = "partition"
+	// TriggerLinkDown takes the master's link on the network down, as
+	// nic-disconnect does, and expects the whole router to fail over:
+	// every group it held, on every network, moves to the peer.
+	TriggerLinkDown Trigger = "link-down"
 )
 
 // Triggers lists every trigger, for flag help and validation.
 func Triggers() []Trigger {
-	return []Trigger{TriggerNICDisconnect, TriggerPowerOff, TriggerDemote, TriggerPartition}
+	return []Trigger{TriggerNICDisconnect, TriggerLinkDown, TriggerPowerOff, TriggerDemote, TriggerPartition}
+}
+
+// TriggerNames lists the triggers' names, for help texts and errors.
+func TriggerNames() string {
+	names := make([]string, len(Triggers()))
+	for i, t := range Triggers() {
+		names[i] = string(t)
+	}
+	return strings.Join(names, ", ")
 }
 
 // ParseTrigger checks s against Triggers.
@@ -41,7 +55,20 @@ func ParseTrigger(s string) (Trigger, error) {
 	if slices.Contains(Triggers(), Trigger(s)) {
 		return Trigger(s), nil
 	}
-	return "", fmt.Errorf("trigger %q: want nic-disconnect, power-off, demote or partition", s)
+	return "", fmt.Errorf("trigger %q: want one of %s", s, TriggerNames())
+}
+
+// wholeRouter says whether t fails the master as a whole router, so that
+// every group it held must move, not only the drilled network's.
+func (t Trigger) wholeRouter() bool { return t == TriggerPowerOff || t == TriggerLinkDown }
+
+// Action is the trigger whose action t takes in an Env: link-down acts as
+// nic-disconnect does (the two differ in what the drill expects).
+func (t Trigger) Action() Trigger {
+	if t == TriggerLinkDown {
+		return TriggerNICDisconnect
+	}
+	return t
 }
 
 // Network is what a drill needs to know of one CARP network.
@@ -58,6 +85,18 @@ type Network struct {
 	// Preempt says the preferred master takes the VIP back when it
 	// returns (failback), which the restore phase then waits for.
 	Preempt bool
+	// Groups are every CARP group of the network, the drilled one (VHID)
+	// first, each with its preferred master: the network's part of the
+	// pair's ownership map (empty: the drilled group alone).
+	Groups []GroupPlan
+}
+
+// GroupPlan is one CARP group as planned: its vhid, the router that should
+// hold it, and the master-down of the router that takes it over.
+type GroupPlan struct {
+	VHID       uint8
+	Preferred  string
+	MasterDown time.Duration
 }
 
 // MasterDown is the backup's theoretical takeover time, the carp

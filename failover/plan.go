@@ -44,15 +44,35 @@ func Plan(env Env, t Trigger, nets []Network, opts Options) []Step {
 		if t == TriggerPartition {
 			add(PhaseMeasure, "after two adverts of split brain: %s; wait for one master", undo)
 			undo = "nothing more to undo"
+		} else if len(opts.Map) > 0 {
+			what := fmt.Sprintf("vhid %d", n.VHID)
+			if t.wholeRouter() {
+				what = "every group " + master + " holds, on every network,"
+			}
+			add(PhaseHandover, "wait for %s to be held by the peer; measure each group's takeover", what)
 		}
 		want := "one master"
 		if n.Preempt && master != "" {
 			want = master + " master again (preempt)"
 		}
 		add(PhaseRestore, "%s; wait for %s", undo, want)
+		if len(opts.Map) > 0 {
+			add(PhaseReturn, "wait for every group on its preferred router: %s", planMap(opts.Map))
+		}
 		add(PhaseReport, "report; append to the history")
 	}
 	return steps
+}
+
+// planMap lists the map's groups and their preferred routers.
+func planMap(nets []Network) string {
+	var parts []string
+	for _, n := range nets {
+		for _, g := range n.Groups {
+			parts = append(parts, fmt.Sprintf("vhid %d (%s) %s", g.VHID, n.Name, dash(g.Preferred)))
+		}
+	}
+	return strings.Join(parts, ", ")
 }
 
 // WritePlan prints a plan as a table, or JSON.

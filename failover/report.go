@@ -58,6 +58,8 @@ type Report struct {
 	GARPs int `json:"garps"`
 	// SplitBrainS is how long both routers advertised (partition only).
 	SplitBrainS *float64 `json:"split_brain_s,omitempty"`
+	// Ownership is every group of the pair through the drill (with a map).
+	Ownership []GroupOwnership `json:"ownership,omitempty"`
 }
 
 // Phase returns the phase named name and whether the drill reached it.

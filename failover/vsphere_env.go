@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/carpvm/carpvm/carp"
 	"net"
 	"net/netip"
 	"os"
@@ -73,14 +74,27 @@ func (e *VSphereEnv) Networks(name string) ([]Network, error) {
 				skew = max(skew, uint8(r.AdvSkew))
 			}
 		}
+		// The drilled group's preferred master first: the restore waits
+		// for it (preempt).
+		if len(routers) == 2 && routers[1] == n.Master {
+			routers[0], routers[1] = routers[1], routers[0]
+		}
 		advbase := n.AdvBase
 		if advbase == 0 {
 			advbase = 1
 		}
-		out = append(out, Network{
+		fn := Network{
 			Name: n.Name, VHID: uint8(n.VHID), VIP: n.VIPs[0].Addr(), AdvBase: uint8(advbase),
 			BackupSkew: skew, Routers: routers, Preempt: true,
-		})
+		}
+		for _, g := range n.Groups() {
+			backup := 0
+			for _, r := range c.Pair.Routers {
+				backup = max(backup, c.AdvSkew(r.Name, g))
+			}
+			fn.Groups = append(fn.Groups, GroupPlan{VHID: uint8(g.VHID), Preferred: g.Master, MasterDown: carp.MasterDown(uint8(advbase), backup)})
+		}
+		out = append(out, fn)
 	}
 	if len(out) == 0 {
 		return nil, &config.Error{Key: "--network", Msg: fmt.Sprintf("no network named %q in the configuration", name)}

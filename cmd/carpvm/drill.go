@@ -48,7 +48,8 @@ func newDrillCmd(app *App) *cobra.Command {
 		Long: `drill makes the CARP master fail on purpose and measures what clients live
 through, in phases: gate (preflight, or lab health; a failure stops the drill
 unless --force), baseline (a witness finds the master and checks the VIP's MAC),
-trigger (--trigger nic-disconnect, power-off, demote, or partition in the lab),
+trigger (--trigger nic-disconnect, link-down, power-off, demote, or partition
+in the lab),
 measure (detection: last advert of the old master to first advert of the new;
 blackout: last good reply to first good reply of a prober pinging and ARPing the
 VIP every 10 ms; the MAC answering the VIP; gratuitous ARPs; the switch
@@ -81,7 +82,7 @@ Exit codes: 0 the drill passed, 1 it failed, 2 usage or configuration error,
 	f.StringVar(&o.LabPrefix, "lab-prefix", lab.DefaultPrefix, "the lab's namespace prefix")
 	f.StringVar(&o.LabStateDir, "lab-state-dir", lab.DefaultStateDir, "the lab's state directory")
 	f.StringVar(&o.Network, "network", "", "drill only this network (default: each in turn)")
-	f.StringVar(&o.Trigger, "trigger", string(failover.TriggerNICDisconnect), "nic-disconnect, power-off, demote or partition (lab)")
+	f.StringVar(&o.Trigger, "trigger", string(failover.TriggerNICDisconnect), failover.TriggerNames()+" (partition: lab only)")
 	f.StringVar(&o.Command, "command", "", "demote command for a FreeBSD master (sh -c; env CARPVM_ROUTER, CARPVM_VM, CARPVM_NETWORK, CARPVM_VHID, CARPVM_INTERFACE)")
 	f.StringVar(&o.RestoreCommand, "restore-command", "", "command that undoes --command (optional)")
 	f.StringVar(&o.Interface, "interface", "", "vSphere: this machine's interface on the CARP segment, for the witness and prober")
@@ -99,10 +100,12 @@ Exit codes: 0 the drill passed, 1 it failed, 2 usage or configuration error,
 	return cmd
 }
 
-// drillTarget is what drillRun drills: an Env and its networks.
+// drillTarget is what drillRun drills: an Env, its networks, and the
+// pair's ownership map (every network and group the witness can see).
 type drillTarget struct {
 	env   failover.Env
 	nets  []failover.Network
+	owned []failover.Network
 	close func()
 }
 
@@ -137,7 +140,7 @@ func drillRun(ctx context.Context, app *App, o *drillOptions) error {
 	defer t.close()
 
 	fopts := failover.Options{
-		Env: t.env, Trigger: trigger, Networks: t.nets, MaxTakeover: o.MaxTakeover, MaxBlackout: o.MaxBlackout,
+		Env: t.env, Trigger: trigger, Networks: t.nets, Map: t.owned, MaxTakeover: o.MaxTakeover, MaxBlackout: o.MaxBlackout,
 		Deadline: o.Deadline, Force: o.Force, Log: app.Logger(),
 	}
 	if o.DryRun {
@@ -271,7 +274,11 @@ func labTarget(o *drillOptions) (*drillTarget, error) {
 	if err != nil {
 		return nil, withExit(exitUsage, err)
 	}
-	return &drillTarget{env: &lab.Env{Lab: l}, nets: nets, close: func() {}}, nil
+	all, err := l.Networks("")
+	if err != nil {
+		return nil, withExit(exitUsage, err)
+	}
+	return &drillTarget{env: &lab.Env{Lab: l}, nets: nets, owned: all, close: func() {}}, nil
 }
 
 func vsphereTarget(ctx context.Context, app *App, o *drillOptions, trigger failover.Trigger) (*drillTarget, error) {
@@ -290,8 +297,14 @@ func vsphereTarget(ctx context.Context, app *App, o *drillOptions, trigger failo
 	if err != nil {
 		return nil, err
 	}
+	// The witness listens on one segment (--interface): the ownership map
+	// it can check is that network's groups, when one network is drilled.
+	var owned []failover.Network
+	if len(nets) == 1 {
+		owned = nets
+	}
 	if o.DryRun {
-		return &drillTarget{env: env, nets: nets, close: func() {}}, nil
+		return &drillTarget{env: env, nets: nets, owned: owned, close: func() {}}, nil
 	}
 	if o.Interface == "" {
 		return nil, usageError("drill: on vSphere the witness needs --interface IF, an interface of this machine on the CARP segment")
@@ -318,7 +331,7 @@ func vsphereTarget(ctx context.Context, app *App, o *drillOptions, trigger failo
 		}
 		return fmt.Sprintf("preflight: %d pass, %d warn, 0 fail", rep.Summary.Pass, rep.Summary.Warn), nil
 	}
-	return &drillTarget{env: env, nets: nets, close: func() { _ = s.Close(context.WithoutCancel(ctx)) }}, nil
+	return &drillTarget{env: env, nets: nets, owned: owned, close: func() { _ = s.Close(context.WithoutCancel(ctx)) }}, nil
 }
 
 func newDrillHistoryCmd(app *App) *cobra.Command {

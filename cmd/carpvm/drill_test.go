@@ -58,7 +58,7 @@ func TestDrillUsageErrors(t *testing.T) {
 		want string
 	}{
 		{"no target", []string{"drill"}, "want --lab, or --config"},
-		{"bad trigger", []string{"drill", "--lab", "--trigger", "reboot"}, "want nic-disconnect, power-off, demote or partition"},
+		{"bad trigger", []string{"drill", "--lab", "--trigger", "reboot"}, "want one of nic-disconnect, link-down, power-off, demote, partition"},
 		{"bad output", []string{"drill", "--lab", "-o", "yaml"}, "want table or json"},
 		{"lab and config", []string{"drill", "--lab", "--config", cfg}, "exclusive"},
 		{"partition on vSphere", []string{"drill", "--config", cfg, "--trigger", "partition"}, "lab trigger"},

@@ -58,11 +58,13 @@ on the lab (they take its lock). Needs root.`,
 func newLabUpCmd(app *App, lo *labOptions) *cobra.Command {
 	var peer string
 	var advbase int
+	var activeActive bool
 	cmd := &cobra.Command{
-		Use: "up [--peer carpvm|ucarp] [--advbase N]",
+		Use: "up [--peer carpvm|ucarp] [--advbase N] [--active-active]",
 		Example: `  carpvm lab up
   carpvm lab up --advbase 0
-  carpvm lab up --peer ucarp --advbase 1`,
+  carpvm lab up --peer ucarp --advbase 1
+  carpvm lab up --active-active --advbase 0`,
 		Short: "Build the lab and start its routers (idempotent)",
 		Long: `up builds the lab and starts its routers; run again with the same flags it
 finds the lab up and changes nothing, with other flags it rebuilds it.
@@ -70,7 +72,12 @@ finds the lab up and changes nothing, with other flags it rebuilds it.
 --advbase 0 is OpenBSD's sub-second mode, for fast drills: a router advertises
 every advskew/256 s (router-002: 1/256 s) and a backup takes over after
 3 x advskew/256 s (router-003, advskew 100: 1.17 s instead of 3.39 s at
-advbase 1). Only the carpvm peer has it: ucarp takes whole seconds.`,
+advbase 1). Only the carpvm peer has it: ucarp takes whole seconds.
+
+--active-active splits the groups between the routers: each network gets a
+second group that router-003 prefers (vhid 3, VIP 172.27.27.10/28 on
+IntraNought; vhid 4, VIP 203.0.113.20/24 on Public), so that both routers
+carry traffic; drills then check the whole ownership map.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if peer != lab.PeerCarpvm && peer != lab.PeerUcarp {
@@ -80,7 +87,7 @@ advbase 1). Only the carpvm peer has it: ucarp takes whole seconds.`,
 				return usageError("lab up: --advbase %d: %v", advbase, err)
 			}
 			o := lo.opts()
-			o.Peer, o.AdvBase = peer, lab.AdvBase(advbase)
+			o.Peer, o.AdvBase, o.ActiveActive = peer, lab.AdvBase(advbase), activeActive
 			lock, err := lockLab(app, o.Prefix)
 			if err != nil {
 				return err
@@ -98,6 +105,7 @@ advbase 1). Only the carpvm peer has it: ucarp takes whole seconds.`,
 	}
 	cmd.Flags().StringVar(&peer, "peer", lab.PeerCarpvm, "what runs on router-003: carpvm or ucarp")
 	cmd.Flags().IntVar(&advbase, "advbase", lab.DefaultAdvBase, "CARP advbase of both routers, seconds, 0..255 (0: sub-second, carpvm peer only)")
+	cmd.Flags().BoolVar(&activeActive, "active-active", false, "a second group per network, preferred by router-003: both routers carry traffic")
 	return cmd
 }
 
@@ -189,6 +197,9 @@ func writeLabStatus(w io.Writer, st lab.Status) error {
 			master = "-"
 		}
 		fmt.Fprintf(&b, "  %-12s vhid %d  VIP %-16s master %-12s %s\n", n.Name, n.VHID, n.VIP, master, strings.Join(states, " "))
+		if n.Master != "" && n.Master != n.Preferred {
+			fmt.Fprintf(&b, "  %-12s   (preferred master: %s)\n", "", n.Preferred)
+		}
 	}
 	for i, p := range st.Procs {
 		state := "running"

@@ -26,17 +26,25 @@ type Env struct {
 
 var _ failover.Env = (*Env)(nil)
 
-// Networks returns the drill networks of the lab, all or the one named.
+// Networks returns the drill networks of the lab, all or the one named,
+// each with all its groups (the drilled one, the network's own, first).
 func (l *Lab) Networks(name string) ([]failover.Network, error) {
 	var out []failover.Network
 	for _, n := range Nets {
 		if name != "" && n.Name != name {
 			continue
 		}
-		out = append(out, failover.Network{
+		fn := failover.Network{
 			Name: n.Name, VHID: n.VHID, VIP: n.VIP.Addr(), AdvBase: uint8(l.AdvBase()),
 			BackupSkew: AdvSkew[Router2], Routers: []string{Router1, Router2}, Preempt: true,
-		})
+		}
+		for _, g := range l.Groups() {
+			if g.Net.Name == n.Name {
+				fn.Groups = append(fn.Groups, failover.GroupPlan{VHID: g.VHID, Preferred: g.Preferred,
+					MasterDown: carp.MasterDown(uint8(l.AdvBase()), int(AdvSkew[Router2]))})
+			}
+		}
+		out = append(out, fn)
 	}
 	if len(out) == 0 {
 		return nil, fmt.Errorf("lab: no network %q; want intranought or public", name)
@@ -67,7 +75,7 @@ func (e *Env) Gate(ctx context.Context, n failover.Network) (string, error) {
 		return "", fmt.Errorf("%w; %s", err, st.Remedy())
 	}
 	for _, ns := range st.Networks {
-		if ns.Name == n.Name {
+		if ns.Name == n.Name && ns.VHID == n.VHID {
 			return fmt.Sprintf("lab healthy: %d namespaces, %d processes, %s master %s", len(st.Namespaces), len(st.Procs), n.Name, dashed(ns.Master)), nil
 		}
 	}
@@ -183,7 +191,7 @@ func (e *Env) Trigger(ctx context.Context, t failover.Trigger, n failover.Networ
 		return nil
 	case failover.TriggerDemote:
 		if e.Lab.kind(router) == PeerUcarp {
-			return e.Lab.signalUcarp(router, ln.Name, syscall.SIGUSR2)
+			return e.Lab.signalUcarp(router, ln.Name, n.VHID, syscall.SIGUSR2)
 		}
 		_, err := node.Call(ctx, e.Lab.ControlSocket(router), node.Request{Command: node.CmdDemote, VHID: n.VHID})
 		return err
@@ -269,13 +277,13 @@ func (l *Lab) powerOn(ctx context.Context, router string) error {
 	return l.State.save(l.Opts.StateDir)
 }
 
-func (l *Lab) signalUcarp(router, net string, sig syscall.Signal) error {
+func (l *Lab) signalUcarp(router, net string, vhid uint8, sig syscall.Signal) error {
 	for _, p := range l.State.Procs {
-		if p.Router == router && p.Net == net && p.Kind == PeerUcarp && procAlive(p) {
+		if p.Router == router && p.Net == net && (p.VHID == vhid || p.VHID == 0) && p.Kind == PeerUcarp && procAlive(p) {
 			return syscall.Kill(p.Pid, sig)
 		}
 	}
-	return fmt.Errorf("lab: no running ucarp for %s on %s", router, net)
+	return fmt.Errorf("lab: no running ucarp for %s vhid %d on %s", router, vhid, net)
 }
 
 // Relearned implements failover.Env: the switch's forwarding table has

@@ -61,7 +61,7 @@ func Up(ctx context.Context, opts Options, log *slog.Logger) (l *Lab, already bo
 	}
 	if st != nil {
 		l := &Lab{Opts: opts, State: st, log: log}
-		if st.Prefix == opts.Prefix && st.Peer == opts.Peer && st.AdvBase == *opts.AdvBase && l.health(ctx) == nil {
+		if st.Prefix == opts.Prefix && st.Peer == opts.Peer && st.AdvBase == *opts.AdvBase && st.ActiveActive == opts.ActiveActive && l.health(ctx) == nil {
 			return l, true, nil
 		}
 		log.Info("replacing the lab in the state directory", "peer", st.Peer, "advbase", st.AdvBase)
@@ -73,7 +73,8 @@ func Up(ctx context.Context, opts Options, log *slog.Logger) (l *Lab, already bo
 			return nil, false, err
 		}
 	}
-	l = &Lab{Opts: opts, State: &State{Prefix: opts.Prefix, Peer: opts.Peer, AdvBase: *opts.AdvBase, Executable: opts.Executable, Created: time.Now().UTC()}, log: log}
+	l = &Lab{Opts: opts, State: &State{Prefix: opts.Prefix, Peer: opts.Peer, AdvBase: *opts.AdvBase, ActiveActive: opts.ActiveActive,
+		Executable: opts.Executable, Created: time.Now().UTC()}, log: log}
 	if err := l.build(ctx); err != nil {
 		if derr := Down(context.WithoutCancel(ctx), opts, log); derr != nil {
 			err = errors.Join(err, fmt.Errorf("lab: cleaning after the failed up: %w", derr))
@@ -99,7 +100,7 @@ func Open(opts Options, log *slog.Logger) (*Lab, error) {
 	if st == nil {
 		return nil, fmt.Errorf("lab: no lab is up in %s; run `carpvm lab up`", opts.StateDir)
 	}
-	opts.Prefix, opts.Peer, opts.AdvBase, opts.Executable = st.Prefix, st.Peer, AdvBase(st.AdvBase), st.Executable
+	opts.Prefix, opts.Peer, opts.AdvBase, opts.Executable, opts.ActiveActive = st.Prefix, st.Peer, AdvBase(st.AdvBase), st.Executable, st.ActiveActive
 	return &Lab{Opts: opts, State: st, log: log}, nil
 }
 
@@ -187,8 +188,11 @@ func (l *Lab) build(ctx context.Context) error {
 	if err := l.State.save(dir); err != nil {
 		return err
 	}
-	return l.waitMaster(ctx, Router1)
+	return l.waitPreferred(ctx)
 }
+
+// Groups are this lab's CARP groups.
+func (l *Lab) Groups() []Group { return Groups(l.State.ActiveActive) }
 
 // writePass writes a fresh random passphrase (16 characters: ucarp and
 // the kernels keep at most 19) to path, 0600.
@@ -237,16 +241,18 @@ func (l *Lab) startRouter(router string) error {
 		return l.start(Proc{Router: router, Kind: PeerCarpvm, Log: filepath.Join(dir, router+".log"),
 			Args: []string{l.Opts.Executable, "node", "run", "--config", cfg, "--log-level", "debug", "--control-socket", l.ControlSocket(router)}})
 	}
-	for _, n := range Nets {
+	for _, g := range l.Groups() {
+		n := g.Net
 		args := []string{"ucarp",
-			"--interface=" + n.Leg, "--srcip=" + n.Addrs[router].Addr().String(), fmt.Sprintf("--vhid=%d", n.VHID),
-			"--passfile=" + filepath.Join(dir, n.Name+".pass"), "--addr=" + n.VIP.Addr().String(),
-			fmt.Sprintf("--advbase=%d", l.AdvBase()), fmt.Sprintf("--advskew=%d", AdvSkew[router]),
+			"--interface=" + n.Leg, "--srcip=" + n.Addrs[router].Addr().String(), fmt.Sprintf("--vhid=%d", g.VHID),
+			"--passfile=" + filepath.Join(dir, n.Name+".pass"), "--addr=" + g.VIP.Addr().String(),
+			fmt.Sprintf("--advbase=%d", l.AdvBase()), fmt.Sprintf("--advskew=%d", g.AdvSkew(router)),
 			"--preempt", "--shutdown",
 			"--upscript=" + filepath.Join(dir, "vip-up.sh"), "--downscript=" + filepath.Join(dir, "vip-down.sh"),
-			fmt.Sprintf("--xparam=%d", n.VIP.Bits()),
+			fmt.Sprintf("--xparam=%d", g.VIP.Bits()),
 		}
-		if err := l.start(Proc{Router: router, Net: n.Name, Kind: PeerUcarp, Log: filepath.Join(dir, router+"-"+n.Name+".log"), Args: args}); err != nil {
+		log := filepath.Join(dir, fmt.Sprintf("%s-%s-%d.log", router, n.Name, g.VHID))
+		if err := l.start(Proc{Router: router, Net: n.Name, VHID: g.VHID, Kind: PeerUcarp, Log: log, Args: args}); err != nil {
 			return err
 		}
 	}
@@ -256,9 +262,9 @@ func (l *Lab) startRouter(router string) error {
 func (l *Lab) nodeYAML(router string) string {
 	var b strings.Builder
 	fmt.Fprintf(&b, "# carpvm lab: %s\ngroups:\n", router)
-	for _, n := range Nets {
+	for _, g := range l.Groups() {
 		fmt.Fprintf(&b, "  - interface: %s\n    vhid: %d\n    vips: [%s]\n    advbase: %d\n    advskew: %d\n    preempt: true\n    pass_file: %s\n",
-			n.Leg, n.VHID, n.VIP, l.AdvBase(), AdvSkew[router], filepath.Join(l.Opts.StateDir, n.Name+".pass"))
+			g.Net.Leg, g.VHID, g.VIP, l.AdvBase(), g.AdvSkew(router), filepath.Join(l.Opts.StateDir, g.Net.Name+".pass"))
 	}
 	return b.String()
 }
@@ -340,8 +346,8 @@ func procName(pid int) string {
 	return argv0
 }
 
-// waitMaster waits until router is master of every lab network.
-func (l *Lab) waitMaster(ctx context.Context, router string) error {
+// waitPreferred waits until every group's preferred router is its master.
+func (l *Lab) waitPreferred(ctx context.Context) error {
 	wait := carp.MasterDown(uint8(l.AdvBase()), int(AdvSkew[Router2])) + 10*time.Second
 	deadline := time.Now().Add(wait)
 	var last error
@@ -351,9 +357,9 @@ func (l *Lab) waitMaster(ctx context.Context, router string) error {
 		if last == nil {
 			ok := true
 			for _, n := range st.Networks {
-				if n.Master != router {
+				if n.Master != n.Preferred {
 					ok = false
-					last = fmt.Errorf("lab: %s: master is %q, want %s", n.Name, n.Master, router)
+					last = fmt.Errorf("lab: %s vhid %d: master is %q, want %s", n.Name, n.VHID, n.Master, n.Preferred)
 				}
 			}
 			if ok {
@@ -366,7 +372,7 @@ func (l *Lab) waitMaster(ctx context.Context, router string) error {
 		case <-time.After(100 * time.Millisecond):
 		}
 	}
-	return fmt.Errorf("lab: %s did not become master within %s: %v (logs in %s)", router, wait, last, l.Opts.StateDir)
+	return fmt.Errorf("lab: the preferred routers did not become master within %s: %v (logs in %s)", wait, last, l.Opts.StateDir)
 }
 
 // Down stops the lab's processes and removes its namespaces and state
@@ -434,12 +440,14 @@ func Down(ctx context.Context, opts Options, log *slog.Logger) error {
 	return errors.Join(errs...)
 }
 
-// NetStatus is one network's state in the lab.
+// NetStatus is one group's state in the lab (a network's, or one of a
+// network's groups in an active/active lab).
 type NetStatus struct {
-	Name   string `json:"name"`
-	VHID   uint8  `json:"vhid"`
-	VIP    string `json:"vip"`
-	Master string `json:"master"`
+	Name      string `json:"name"`
+	VHID      uint8  `json:"vhid"`
+	VIP       string `json:"vip"`
+	Preferred string `json:"preferred"`
+	Master    string `json:"master"`
 	// States by router: MASTER, BACKUP, INIT, or "running"/"stopped" for
 	// ucarp, which has no status interface.
 	States map[string]string `json:"states"`
@@ -512,19 +520,20 @@ func (l *Lab) Status(ctx context.Context) Status {
 			nodeStates[r][g.VHID] = g.State.String()
 		}
 	}
-	for _, n := range Nets {
-		ns := NetStatus{Name: n.Name, VHID: n.VHID, VIP: n.VIP.String(), States: map[string]string{}}
+	for _, g := range l.Groups() {
+		n := g.Net
+		ns := NetStatus{Name: n.Name, VHID: g.VHID, VIP: g.VIP.String(), Preferred: g.Preferred, States: map[string]string{}}
 		for _, r := range []string{Router1, Router2} {
 			if l.kind(r) == PeerUcarp {
 				ns.States[r] = "stopped"
 				for i, p := range l.State.Procs {
-					if p.Router == r && p.Net == n.Name && i < len(st.Running) && st.Running[i] {
+					if p.Router == r && p.Net == n.Name && (p.VHID == g.VHID || p.VHID == 0) && i < len(st.Running) && st.Running[i] {
 						ns.States[r] = "running"
 					}
 				}
 				continue
 			}
-			s, ok := nodeStates[r][n.VHID]
+			s, ok := nodeStates[r][g.VHID]
 			if !ok {
 				s = "unknown"
 			}

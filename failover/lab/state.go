@@ -15,9 +15,10 @@ const StateFile = "state.json"
 // Proc is a process the lab started.
 type Proc struct {
 	Router string `json:"router"`
-	// Net is the network of a ucarp process ("" for a carpvm node, which
-	// runs every group).
+	// Net and VHID are the group of a ucarp process ("" and 0 for a
+	// carpvm node, which runs every group).
 	Net  string   `json:"net,omitempty"`
+	VHID uint8    `json:"vhid,omitempty"`
 	Kind string   `json:"kind"` // carpvm or ucarp
 	Pid  int      `json:"pid"`
 	Args []string `json:"args"` // argv after `ip netns exec NS`
@@ -27,13 +28,15 @@ type Proc struct {
 // State is what Up made, saved so that Down, Status and drills in other
 // processes find it.
 type State struct {
-	Prefix     string    `json:"prefix"`
-	Peer       string    `json:"peer"`
-	AdvBase    int       `json:"advbase"`
-	Executable string    `json:"executable"`
-	Namespaces []string  `json:"namespaces"`
-	Procs      []Proc    `json:"procs"`
-	Created    time.Time `json:"created"`
+	Prefix  string `json:"prefix"`
+	Peer    string `json:"peer"`
+	AdvBase int    `json:"advbase"`
+	// ActiveActive: a group per network is preferred by router-003.
+	ActiveActive bool      `json:"active_active,omitempty"`
+	Executable   string    `json:"executable"`
+	Namespaces   []string  `json:"namespaces"`
+	Procs        []Proc    `json:"procs"`
+	Created      time.Time `json:"created"`
 }
 
 func statePath(dir string) string { return filepath.Join(dir, StateFile) }

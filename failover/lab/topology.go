@@ -62,8 +62,50 @@ var Nets = []Net{
 	},
 }
 
-// AdvSkew is each router's advskew.
+// AdvSkew is each router's advskew on the groups router-002 prefers; on
+// the groups router-003 prefers (--active-active) the two are swapped.
 var AdvSkew = map[string]uint8{Router1: 0, Router2: 100}
+
+// Group is one CARP group of the lab: a network's own (its VHID and VIP,
+// preferred by router-002) or, in an active/active lab, one more per
+// network preferred by router-003.
+type Group struct {
+	Net       Net
+	VHID      uint8
+	VIP       netip.Prefix
+	Preferred string
+}
+
+// activeActive are the groups an active/active lab adds, by network.
+var activeActive = map[string]struct {
+	vhid uint8
+	vip  netip.Prefix
+}{
+	"intranought": {3, netip.MustParsePrefix("172.27.27.10/28")},
+	"public":      {4, netip.MustParsePrefix("203.0.113.20/24")},
+}
+
+// Groups returns the lab's groups, network by network: each network's own
+// group, then with activeActive the one router-003 prefers.
+func Groups(activeActiveLab bool) []Group {
+	var out []Group
+	for _, n := range Nets {
+		out = append(out, Group{Net: n, VHID: n.VHID, VIP: n.VIP, Preferred: Router1})
+		if a, ok := activeActive[n.Name]; ok && activeActiveLab {
+			out = append(out, Group{Net: n, VHID: a.vhid, VIP: a.vip, Preferred: Router2})
+		}
+	}
+	return out
+}
+
+// AdvSkew is the advskew router runs g with: the lower one on the groups
+// it prefers.
+func (g Group) AdvSkew(router string) uint8 {
+	if router == g.Preferred {
+		return AdvSkew[Router1]
+	}
+	return AdvSkew[Router2]
+}
 
 // Members are the namespaces with a leg on every bridge.
 var Members = []string{Router1, Router2, Client}
@@ -94,6 +136,9 @@ type Options struct {
 	AdvBase *int
 	// Executable is the carpvm binary the nodes run (default: this one).
 	Executable string
+	// ActiveActive adds a group per network that router-003 prefers, so
+	// that both routers carry traffic.
+	ActiveActive bool
 }
 
 var validPrefix = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,19}$`)
