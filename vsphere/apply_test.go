@@ -108,7 +108,7 @@ func TestBackupHoldsNoCredentials(t *testing.T) {
 	if strings.Contains(buf.String(), pass) || strings.Contains(buf.String(), w.srv.Username) {
 		t.Errorf("backup holds credentials:\n%s", buf.String())
 	}
-	if b.Target != w.srv.URL {
-		t.Errorf("backup target = %q, want %q", b.Target, w.srv.URL)
+	if b.Target != w.srv.URL || b.Thumbprint != w.srv.Thumbprint {
+		t.Errorf("backup target = %q (thumbprint %q), want %q (%q)", b.Target, b.Thumbprint, w.srv.URL, w.srv.Thumbprint)
 	}
 }

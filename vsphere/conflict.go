@@ -20,12 +20,20 @@ func (c Conflict) String() string {
 	return fmt.Sprintf("%s: field %s is now %s, would write %s", c.Object, c.Field, c.Now, c.Write)
 }
 
+// objectName names t's object in a conflict: its target, and a rule's name.
+func objectName(t change.Target) string {
+	if t.Kind == change.KindClusterRule {
+		return t.String() + " rule " + t.Name
+	}
+	return t.String()
+}
+
 // conflictsOf describes fields holding a third value: Before is the value
 // now, After the value carpvm would write.
 func conflictsOf(t change.Target, fields []change.Field) []Conflict {
 	out := make([]Conflict, 0, len(fields))
 	for _, f := range fields {
-		out = append(out, Conflict{Object: t.String(), Field: f.Path, Now: showValue(f.Before), Write: showValue(f.After)})
+		out = append(out, Conflict{Object: objectName(t), Field: f.Path, Now: showValue(f.Before), Write: showValue(f.After)})
 	}
 	return out
 }

@@ -94,7 +94,11 @@ func toRestore(tree any, o change.Saved) ([]change.Field, []Conflict) {
 		case sameValue(now, f.After):
 			back = append(back, f)
 		default:
-			conflicts = append(conflicts, Conflict{Object: o.Target.String(), Field: f.Path, Now: showValue(now), Write: showValue(f.Before)})
+			write := showValue(f.Before)
+			if o.Absent {
+				write += " (the fix added the rule: rollback removes it)"
+			}
+			conflicts = append(conflicts, Conflict{Object: objectName(o.Target), Field: f.Path, Now: showValue(now), Write: write})
 			back = append(back, f)
 		}
 	}

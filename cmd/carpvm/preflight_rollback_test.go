@@ -4,14 +4,18 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"log/slog"
 	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"syscall"
 	"testing"
+	"time"
 
+	"github.com/carpvm/carpvm/config"
 	"github.com/carpvm/carpvm/internal/flock"
+	"github.com/carpvm/carpvm/vsphere/change"
 	"github.com/carpvm/carpvm/vsphere/sim"
 )
 
@@ -114,5 +118,54 @@ func TestBackupWriteNeverTorn(t *testing.T) {
 	for _, e := range entries {
 		data, _ := os.ReadFile(filepath.Join(dir, e.Name()))
 		t.Errorf("left %s behind (%d bytes)", e.Name(), len(data))
+	}
+}
+
+// interruptedBackend cancels the run's context as Apply starts (Ctrl-C)
+// and records how Close was called.
+type interruptedBackend struct {
+	fixBackend
+	cancel   context.CancelFunc
+	closeCtx error // the context's error when Close was called
+	closeErr error
+}
+
+func (b *interruptedBackend) Apply(ctx context.Context, bk change.Backup) error {
+	b.cancel()
+	return b.fixBackend.Apply(ctx, bk)
+}
+
+func (b *interruptedBackend) Close(ctx context.Context) error {
+	b.closeCtx = ctx.Err()
+	b.closeErr = b.fixBackend.Close(ctx)
+	return b.closeErr
+}
+
+// TestFixInterruptedLogsOut: after Ctrl-C during the apply, --fix still
+// logs out, on a fresh context, and the inventory is as before.
+func TestFixInterruptedLogsOut(t *testing.T) {
+	s := startFixSim(t, sim.Default())
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	var be *interruptedBackend
+	o := fixOptions{Getenv: stateEnv(t.TempDir()), fixFlags: fixFlags{Yes: true, Backup: filepath.Join(t.TempDir(), "b.json")}}
+	var out, errOut bytes.Buffer
+	o.IO = IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut}
+	o.LoadConfig = func(bool) (*config.Config, error) { return s.config() }
+	o.Connect = func(ctx context.Context, cfg *config.Config, top string, progress func(string, ...any)) (fixBackend, error) {
+		inner, err := s.connect(ctx, cfg, top, progress)
+		be = &interruptedBackend{fixBackend: inner, cancel: cancel}
+		return be, err
+	}
+	o.Now, o.Log, o.Output, o.Scope, o.DVSMode = time.Now, slog.New(slog.NewTextHandler(&errOut, nil)), "json", "portgroup", "promiscuous"
+	err := fixRun(ctx, &o)
+	if err == nil || !strings.Contains(err.Error(), "context canceled") {
+		t.Fatalf("fixRun: err = %v, want the interrupted apply\n%s", err, errOut.String())
+	}
+	if be.closeCtx != nil || be.closeErr != nil {
+		t.Errorf("log out on a context with error %v: %v; want a fresh context and a clean log-out", be.closeCtx, be.closeErr)
+	}
+	if again := runFix(t, s, fixOptions{}); len(again.doc.Plan) != 2 {
+		t.Errorf("after the interrupted fix the plan has %d changes, want the 2 of before", len(again.doc.Plan))
 	}
 }
