@@ -79,7 +79,7 @@ type fixOptions struct {
 	fixFlags
 }
 
-// fixDocument is the -o json output of --fix (DESIGN.md).
+// fixDocument is the -o json output of --fix.
 type fixDocument struct {
 	Plan    []change.Change  `json:"plan"`
 	Manual  []fix.Manual     `json:"manual"`
