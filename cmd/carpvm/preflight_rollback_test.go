@@ -13,8 +13,14 @@ import (
 	"testing"
 	"time"
 
+	"github.com/vmware/govmomi/find"
+	"github.com/vmware/govmomi/object"
+	"github.com/vmware/govmomi/vim25/mo"
+	"github.com/vmware/govmomi/vim25/types"
+
 	"github.com/carpvm/carpvm/config"
 	"github.com/carpvm/carpvm/internal/flock"
+	"github.com/carpvm/carpvm/vsphere"
 	"github.com/carpvm/carpvm/vsphere/change"
 	"github.com/carpvm/carpvm/vsphere/sim"
 )
@@ -167,5 +173,61 @@ func TestFixInterruptedLogsOut(t *testing.T) {
 	}
 	if again := runFix(t, s, fixOptions{}); len(again.doc.Plan) != 2 {
 		t.Errorf("after the interrupted fix the plan has %d changes, want the 2 of before", len(again.doc.Plan))
+	}
+}
+
+// setPublicPromiscuous sets the Public portgroup's promiscuous mode on
+// esxi-01 behind carpvm's back, keeping the rest of its spec.
+func setPublicPromiscuous(t *testing.T, s *fixSim, v bool) {
+	t.Helper()
+	ctx := context.Background()
+	vs, err := vsphere.Open(ctx, s.srv.VSphereConfig())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer vs.Close(ctx)
+	host, err := find.NewFinder(vs.Client()).HostSystem(ctx, "esxi-01")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var hs mo.HostSystem
+	if err := host.Properties(ctx, host.Reference(), []string{"config.network.portgroup", "configManager.networkSystem"}, &hs); err != nil {
+		t.Fatal(err)
+	}
+	for _, pg := range hs.Config.Network.Portgroup {
+		if pg.Spec.Name != sim.PortgroupPublic {
+			continue
+		}
+		spec := pg.Spec
+		spec.Policy.Security = &types.HostNetworkSecurityPolicy{AllowPromiscuous: types.NewBool(v)}
+		if err := object.NewHostNetworkSystem(vs.Client(), *hs.ConfigManager.NetworkSystem).UpdatePortGroup(ctx, spec.Name, spec); err != nil {
+			t.Fatal(err)
+		}
+		return
+	}
+	t.Fatal("no Public portgroup on esxi-01")
+}
+
+// TestRollbackConflictExit: a field changed since the fix makes rollback
+// refuse with exit 4, naming object, field, value now and value it would
+// write; --force writes it.
+func TestRollbackConflictExit(t *testing.T) {
+	s := startFixSim(t, sim.Default())
+	state := t.TempDir()
+	backup := filepath.Join(t.TempDir(), "b.json")
+	if r := runFix(t, s, fixOptions{Getenv: stateEnv(state), fixFlags: fixFlags{Yes: true, Backup: backup}}); !r.doc.Applied {
+		t.Fatalf("fix not applied (exit %d):\n%s", r.code, r.stderr)
+	}
+	setPublicPromiscuous(t, s, false)
+	env := map[string]string{"XDG_STATE_HOME": state, "GOVC_USERNAME": s.srv.Username, "GOVC_PASSWORD": s.srv.Password.Reveal()}
+	r := runCarpvm(env, "preflight", "rollback", backup)
+	if r.code != exitNotApplied {
+		t.Fatalf("rollback over a changed field: exit %d, want 4\n%s", r.code, r.stderr)
+	}
+	if want := "portgroup Public on esxi-01: field policy.security.allowPromiscuous is now false, would write unset"; !strings.Contains(r.stderr, want) || !strings.Contains(r.stderr, "--force") {
+		t.Errorf("stderr does not say %q and --force:\n%s", want, r.stderr)
+	}
+	if r = runCarpvm(env, "preflight", "rollback", "--force", backup); r.code != exitOK {
+		t.Fatalf("rollback --force: exit %d\n%s", r.code, r.stderr)
 	}
 }
