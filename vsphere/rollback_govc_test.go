@@ -6,7 +6,6 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/vmware/govmomi/find"
@@ -19,39 +18,22 @@ import (
 	"github.com/carpvm/carpvm/vsphere/sim"
 )
 
-var (
-	govcOnce sync.Once
-	govcPath string
-	govcErr  error
-)
-
 // buildGovc builds govc from the govmomi module (vsphere/sim/govc calls its
-// cli.Run, as govc's own main does) once per test binary.
+// cli.Run, as govc's own main does) into the test's temporary directory.
 func buildGovc(t *testing.T) string {
 	t.Helper()
-	govcOnce.Do(func() {
-		dir, err := os.MkdirTemp("", "carpvm-govc-")
-		if err != nil {
-			govcErr = err
-			return
-		}
-		govcPath = filepath.Join(dir, "govc")
-		out, err := exec.Command("go", "build", "-o", govcPath, "github.com/carpvm/carpvm/vsphere/sim/govc").CombinedOutput()
-		if err != nil {
-			govcErr = errors.New(string(out))
-		}
-	})
-	if govcErr != nil {
-		t.Fatalf("build govc: %v", govcErr)
+	path := filepath.Join(t.TempDir(), "govc")
+	if out, err := exec.Command("go", "build", "-o", path, "github.com/carpvm/carpvm/vsphere/sim/govc").CombinedOutput(); err != nil {
+		t.Fatalf("build govc: %v\n%s", err, out)
 	}
-	return govcPath
+	return path
 }
 
-// govc runs govc against the simulator, the credentials in its
-// environment only.
-func govc(t *testing.T, srv *sim.Server, args ...string) {
+// govc runs the govc at path against the simulator, the credentials in
+// its environment only.
+func govc(t *testing.T, path string, srv *sim.Server, args ...string) {
 	t.Helper()
-	cmd := exec.Command(buildGovc(t), args...)
+	cmd := exec.Command(path, args...)
 	cmd.Env = append(os.Environ(),
 		"GOVC_URL="+srv.URL, "GOVC_USERNAME="+srv.Username, "GOVC_PASSWORD="+srv.Password.Reveal(), "GOVC_INSECURE=1")
 	out, err := cmd.CombinedOutput()
@@ -107,7 +89,7 @@ func TestRollbackKeepsLaterChanges(t *testing.T) {
 	}
 	// govc host.portgroup.change writes the whole security policy from its
 	// flags: the operator keeps the fix's promiscuous mode.
-	govc(t, w.srv, "host.portgroup.change", "-host", "esxi-01", "-vlan-id", "42", "-allow-promiscuous=true", "-forged-transmits=false", sim.PortgroupPublic)
+	govc(t, buildGovc(t), w.srv, "host.portgroup.change", "-host", "esxi-01", "-vlan-id", "42", "-allow-promiscuous=true", "-forged-transmits=false", sim.PortgroupPublic)
 	if err := w.s.Rollback(w.ctx, b, vsphere.RollbackOptions{}); err != nil {
 		t.Fatalf("Rollback: %v", err)
 	}
@@ -136,7 +118,7 @@ func TestRollbackRefusesChangedField(t *testing.T) {
 	if err := w.s.Apply(w.ctx, b); err != nil {
 		t.Fatalf("Apply: %v", err)
 	}
-	govc(t, w.srv, "host.portgroup.change", "-host", "esxi-01", "-vlan-id", "42", "-allow-promiscuous=false", sim.PortgroupPublic)
+	govc(t, buildGovc(t), w.srv, "host.portgroup.change", "-host", "esxi-01", "-vlan-id", "42", "-allow-promiscuous=false", sim.PortgroupPublic)
 	state := fixInventoryState(t, w.ctx, w.s.Client())
 	err := w.s.Rollback(w.ctx, b, vsphere.RollbackOptions{})
 	var ce *vsphere.ConflictError
