@@ -44,35 +44,15 @@ func NewViper(file string) (*viper.Viper, error) {
 	return v, nil
 }
 
-// Load builds a validated Config from v. GOVC_URL, GOVC_USERNAME,
-// GOVC_PASSWORD and GOVC_INSECURE fill what carpvm's own keys leave unset.
-// The password is never read from the config file itself.
+// Load builds a validated Config from v; the vsphere settings as
+// LoadVSphere reads them. The password is never read from the config file
+// itself.
 func Load(v *viper.Viper, getenv Getenv) (*Config, error) {
-	if v.InConfig("vsphere.password") {
-		return nil, errorf("vsphere.password", "passwords are not read from the config file; use CARPVM_VSPHERE_PASSWORD, GOVC_PASSWORD or vsphere.password_file")
-	}
 	c := &Config{}
 	errs := checkFileKeys(v)
-
-	c.VSphere = VSphere{
-		URL:          first(v.GetString("vsphere.url"), getenv("GOVC_URL")),
-		Username:     first(v.GetString("vsphere.username"), getenv("GOVC_USERNAME")),
-		PasswordFile: v.GetString("vsphere.password_file"),
-		Thumbprint:   v.GetString("vsphere.thumbprint"),
-	}
-	insecure, err := boolSetting(v, "vsphere.insecure", getenv("GOVC_INSECURE"))
+	vs, err := LoadVSphere(v, getenv)
 	errs = append(errs, err)
-	c.VSphere.Insecure = insecure
-	switch pw := first(getenv("CARPVM_VSPHERE_PASSWORD"), getenv("GOVC_PASSWORD")); {
-	case pw != "":
-		c.VSphere.Password = NewSecret(pw)
-	case c.VSphere.PasswordFile != "":
-		s, err := ReadSecretFile(c.VSphere.PasswordFile)
-		if err != nil {
-			errs = append(errs, errorf("vsphere.password_file", "%v", err))
-		}
-		c.VSphere.Password = s
-	}
+	c.VSphere = vs
 
 	c.Pair.Name = first(v.GetString("pair.name"), "routers")
 	routers, err := parseRouters(v.Get("pair.routers"))
@@ -87,6 +67,40 @@ func Load(v *viper.Viper, getenv Getenv) (*Config, error) {
 		return nil, err
 	}
 	return c, c.Validate()
+}
+
+// LoadVSphere reads the vsphere settings alone, for commands that only log
+// in (preflight rollback). GOVC_URL, GOVC_USERNAME, GOVC_PASSWORD and
+// GOVC_INSECURE fill only what carpvm's own keys leave unset: the password
+// is CARPVM_VSPHERE_PASSWORD, else vsphere.password_file, else
+// GOVC_PASSWORD.
+func LoadVSphere(v *viper.Viper, getenv Getenv) (VSphere, error) {
+	if v.InConfig("vsphere.password") {
+		return VSphere{}, errorf("vsphere.password", "passwords are not read from the config file; use CARPVM_VSPHERE_PASSWORD, GOVC_PASSWORD or vsphere.password_file")
+	}
+	vs := VSphere{
+		URL:          first(v.GetString("vsphere.url"), getenv("GOVC_URL")),
+		Username:     first(v.GetString("vsphere.username"), getenv("GOVC_USERNAME")),
+		PasswordFile: v.GetString("vsphere.password_file"),
+		Thumbprint:   v.GetString("vsphere.thumbprint"),
+	}
+	var errs []error
+	insecure, err := boolSetting(v, "vsphere.insecure", getenv("GOVC_INSECURE"))
+	errs = append(errs, err)
+	vs.Insecure = insecure
+	switch {
+	case getenv("CARPVM_VSPHERE_PASSWORD") != "":
+		vs.Password = NewSecret(getenv("CARPVM_VSPHERE_PASSWORD"))
+	case vs.PasswordFile != "":
+		s, err := ReadSecretFile(vs.PasswordFile)
+		if err != nil {
+			errs = append(errs, errorf("vsphere.password_file", "%v", err))
+		}
+		vs.Password = s
+	case getenv("GOVC_PASSWORD") != "":
+		vs.Password = NewSecret(getenv("GOVC_PASSWORD"))
+	}
+	return vs, errors.Join(errs...)
 }
 
 // Validate checks the relations between fields that parsing alone cannot:

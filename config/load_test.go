@@ -172,3 +172,56 @@ func TestAddresses(t *testing.T) {
 		t.Errorf("unknown router in addresses: err = %v", err)
 	}
 }
+
+// TestPasswordFileBeatsGOVCPassword: GOVC_* fill only unset keys, so
+// password_file wins over GOVC_PASSWORD; CARPVM_VSPHERE_PASSWORD, carpvm's
+// own key, wins over both.
+func TestPasswordFileBeatsGOVCPassword(t *testing.T) {
+	pw := filepath.Join(t.TempDir(), "pw")
+	if err := os.WriteFile(pw, []byte("from-file\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	yaml := "vsphere: {password_file: " + pw + "}\npair:\n  routers: [a, b]\nnetworks:\n  - {name: n, portgroup: P, vhid: 1, vips: [10.0.0.1/24]}"
+	for _, tt := range []struct {
+		env  map[string]string
+		want string
+	}{
+		{map[string]string{"GOVC_PASSWORD": "from-govc"}, "from-file"},
+		{map[string]string{"GOVC_PASSWORD": "from-govc", "CARPVM_VSPHERE_PASSWORD": "from-carpvm"}, "from-carpvm"},
+	} {
+		c, err := loadYAML(t, yaml, tt.env)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := c.VSphere.Password.Reveal(); got != tt.want {
+			t.Errorf("env %v: password from %q, want %q", keys(tt.env), got, tt.want)
+		}
+	}
+	// Without a password file, GOVC_PASSWORD fills the unset key.
+	c, err := loadYAML(t, "pair:\n  routers: [a, b]\nnetworks:\n  - {name: n, portgroup: P, vhid: 1, vips: [10.0.0.1/24]}", map[string]string{"GOVC_PASSWORD": "from-govc"})
+	if err != nil || c.VSphere.Password.Reveal() != "from-govc" {
+		t.Errorf("GOVC_PASSWORD alone: %v", err)
+	}
+}
+
+func keys(m map[string]string) []string {
+	var out []string
+	for k := range m {
+		out = append(out, k)
+	}
+	return out
+}
+
+// TestLoadVSphereAlone: the vsphere settings load without pair or
+// networks, from GOVC_* alone, for commands that only log in.
+func TestLoadVSphereAlone(t *testing.T) {
+	vs, err := LoadVSphere(viper.New(), func(k string) string {
+		return map[string]string{"GOVC_URL": "https://vc.example/sdk", "GOVC_USERNAME": "admin", "GOVC_PASSWORD": "pw", "GOVC_INSECURE": "true"}[k]
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if vs.URL != "https://vc.example/sdk" || vs.Username != "admin" || vs.Password.Reveal() != "pw" || !vs.Insecure {
+		t.Errorf("vsphere = %+v", vs)
+	}
+}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"reflect"
 	"strings"
+	"time"
 
 	"github.com/vmware/govmomi/object"
 	"github.com/vmware/govmomi/vim25/methods"
@@ -72,19 +73,38 @@ func (e *ApplyError) Error() string {
 	if e.RollbackErr != nil {
 		return msg + "; rolling back failed too: " + e.RollbackErr.Error() + "; run carpvm preflight rollback with the backup file"
 	}
-	return msg + fmt.Sprintf("; %d object(s) touched were restored from the backup", e.RolledBack)
+	return msg + fmt.Sprintf("; %d object(s) touched were restored, field by field", e.RolledBack)
 }
 
 func (e *ApplyError) Unwrap() error { return e.Err }
 
-// Apply applies b's plan in order, each object's whole spec read from the
-// backup (taken just before), modified in the one setting the plan names,
-// and written back whole: VLAN, teaming, shaping and the other security
-// fields are kept exactly, and a field left unset stays unset unless it is
-// the one set. A distributed portgroup is read again before each write for
-// its current configVersion. If a step fails, the objects touched so far
-// are restored from the backup in reverse order and the error, an
-// *ApplyError wrapped in *Error, names the step and the vSphere fault.
+// UndoTimeout bounds the undo of a failed or interrupted Apply, and a
+// log-out, which run on a fresh context (see Detached).
+const UndoTimeout = 2 * time.Minute
+
+// Detached is a context for clean-up after ctx may have been cancelled
+// (Ctrl-C): it keeps ctx's values, is never cancelled with it, and has its
+// own UndoTimeout deadline.
+func Detached(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(ctx), UndoTimeout)
+}
+
+// maxWriteAttempts bounds the re-reads after vSphere refused a write with
+// ConcurrentAccess (a distributed portgroup's configVersion moved).
+const maxWriteAttempts = 5
+
+// Apply applies b's plan in order. Before each write it reads the object
+// again and compares the fields the plan sets (the backup's Fields) with
+// their values in the backup: it writes only the fields still as they were,
+// into the object as it is now, so that every other field, whatever set it,
+// is kept. A distributed portgroup is written with the configVersion just
+// read, so vSphere itself refuses the write if another writer got in
+// between; Apply then reads again. An object another writer already set to
+// the plan's values is left as is and named in an *OtherWriterError once
+// the plan is through; a field found at a third value stops Apply with a
+// *ConflictError. If a step fails, or ctx is cancelled, the writes made so
+// far are undone, field by field, on a fresh context (Detached), and the
+// error, an *ApplyError wrapped in *Error, names the step and the fault.
 func (s *Session) Apply(ctx context.Context, b change.Backup) error {
 	if err := b.Validate(); err != nil {
 		return err
@@ -98,14 +118,21 @@ func (s *Session) Apply(ctx context.Context, b change.Backup) error {
 		return err
 	}
 	a := &applier{s: s, b: b, mgr: mgr}
-	var touched []change.Target
 	for i, st := range steps {
-		touched = append(touched, st.target)
-		if err := a.apply(ctx, st); err != nil {
+		err := ctx.Err()
+		if err == nil {
+			err = a.apply(ctx, st)
+		}
+		if err != nil {
 			ae := &ApplyError{Step: i + 1, Steps: len(steps), What: st.String(), Err: err}
-			ae.RolledBack, ae.RollbackErr = s.restoreAll(ctx, b, mgr, touched)
+			undoCtx, cancel := Detached(ctx)
+			ae.RolledBack, ae.RollbackErr = a.undo(undoCtx)
+			cancel()
 			return &Error{Op: "apply the plan", Err: ae}
 		}
+	}
+	if len(a.others) > 0 {
+		return &Error{Op: "apply the plan", Err: &OtherWriterError{Objects: a.others}}
 	}
 	return nil
 }
@@ -174,86 +201,6 @@ func (m *fixManagers) optionManager(s *Session, t change.Target) (*object.Option
 	return object.NewOptionManager(s.client, ref), nil
 }
 
-// applier applies steps. Each step starts from the backup's spec of its
-// object: a toggle step ends with that spec written back, so a later step
-// on the same object starts from the truth.
-type applier struct {
-	s   *Session
-	b   change.Backup
-	mgr *fixManagers
-}
-
-// savedSpec decodes a fresh copy of the backup's spec of t into dst.
-func savedSpec(b change.Backup, t change.Target, dst any) error {
-	o, ok := b.Object(t.Key())
-	if !ok {
-		return fmt.Errorf("the backup holds no previous state of %s", t)
-	}
-	if o.Absent {
-		return fmt.Errorf("the backup says %s did not exist", t)
-	}
-	return decodeVim(o.Spec, dst)
-}
-
-func (a *applier) apply(ctx context.Context, st step) error {
-	t := st.target
-	switch t.Kind {
-	case change.KindHostOption:
-		return a.option(ctx, st)
-	case change.KindVSwitch:
-		var spec types.HostVirtualSwitchSpec
-		if err := savedSpec(a.b, t, &spec); err != nil {
-			return err
-		}
-		if spec.Policy == nil {
-			spec.Policy = &types.HostNetworkPolicy{}
-		}
-		if spec.Policy.Security == nil {
-			spec.Policy.Security = &types.HostNetworkSecurityPolicy{}
-		}
-		if err := setSecurity(spec.Policy.Security, st.changes); err != nil {
-			return err
-		}
-		ns, err := a.mgr.networkSystem(a.s, t)
-		if err != nil {
-			return err
-		}
-		return ns.UpdateVirtualSwitch(ctx, t.Name, spec)
-	case change.KindPortgroup:
-		return a.portgroup(ctx, st)
-	case change.KindDVPortgroup:
-		return a.dvportgroup(ctx, st)
-	case change.KindClusterRule:
-		return a.rule(ctx, st)
-	case change.KindVM:
-		return a.relocate(ctx, st)
-	case change.KindVMNIC:
-		return a.nic(ctx, st)
-	}
-	return fmt.Errorf("unknown object kind %q", t.Kind)
-}
-
-func (a *applier) option(ctx context.Context, st step) error {
-	t := st.target
-	var prev types.OptionValue
-	if err := savedSpec(a.b, t, &prev); err != nil {
-		return err
-	}
-	c := st.changes[len(st.changes)-1]
-	if c.Value.Int == nil {
-		return fmt.Errorf("%s: no integer value to set", c)
-	}
-	v, err := sameIntType(prev.Value, *c.Value.Int)
-	if err != nil {
-		return fmt.Errorf("%s %s: %w", t, t.Name, err)
-	}
-	om, err := a.mgr.optionManager(a.s, t)
-	if err != nil {
-		return err
-	}
-	return om.Update(ctx, []types.BaseOptionValue{&types.OptionValue{Key: t.Name, Value: v}})
-}
-
 // sameIntType returns n in the Go type of the option's current value, as
 // ESXi wants an option set with its own type (a long for
 // Net.ReversePathFwdCheckPromisc).
@@ -295,57 +242,6 @@ func setSecurity(sec *types.HostNetworkSecurityPolicy, changes []change.Change) 
 	return nil
 }
 
-func (a *applier) portgroup(ctx context.Context, st step) error {
-	t := st.target
-	ns, err := a.mgr.networkSystem(a.s, t)
-	if err != nil {
-		return err
-	}
-	var spec types.HostPortGroupSpec
-	if err := savedSpec(a.b, t, &spec); err != nil {
-		return err
-	}
-	if st.toggle {
-		// Off, then the spec exactly as it was (promiscuous accepted there
-		// or inherited as accepted from the vSwitch).
-		var off types.HostPortGroupSpec // a fresh copy: spec's pointers stay untouched
-		if err := savedSpec(a.b, t, &off); err != nil {
-			return err
-		}
-		if off.Policy.Security == nil {
-			off.Policy.Security = &types.HostNetworkSecurityPolicy{}
-		}
-		off.Policy.Security.AllowPromiscuous = types.NewBool(false)
-		if err := ns.UpdatePortGroup(ctx, t.Name, off); err != nil {
-			return fmt.Errorf("promiscuous off: %w", err)
-		}
-		if err := ns.UpdatePortGroup(ctx, t.Name, spec); err != nil {
-			return fmt.Errorf("promiscuous on again: %w", err)
-		}
-		return nil
-	}
-	if spec.Policy.Security == nil {
-		spec.Policy.Security = &types.HostNetworkSecurityPolicy{}
-	}
-	if err := setSecurity(spec.Policy.Security, st.changes); err != nil {
-		return err
-	}
-	return ns.UpdatePortGroup(ctx, t.Name, spec)
-}
-
-// dvConfig reads a distributed portgroup's current configuration.
-func (s *Session) dvConfig(ctx context.Context, t change.Target) (*types.DVPortgroupConfigInfo, error) {
-	ref, err := targetRef(t)
-	if err != nil {
-		return nil, err
-	}
-	var pg mo.DistributedVirtualPortgroup
-	if err := object.NewDistributedVirtualPortgroup(s.client, ref).Properties(ctx, ref, []string{"config"}, &pg); err != nil {
-		return nil, fmt.Errorf("read %s: %w", t, err)
-	}
-	return &pg.Config, nil
-}
-
 // dvSpec is the reconfiguration spec rewriting a portgroup's whole
 // configuration cfg, with defaultPortConfig port and version.
 func dvSpec(cfg *types.DVPortgroupConfigInfo, port types.BaseDVPortSetting, version string) types.DVPortgroupConfigSpec {
@@ -364,55 +260,6 @@ func dvSpec(cfg *types.DVPortgroupConfigInfo, port types.BaseDVPortSetting, vers
 		LogicalSwitchUuid:            cfg.LogicalSwitchUuid,
 		SegmentId:                    cfg.SegmentId,
 	}
-}
-
-// reconfigureDV writes port as t's defaultPortConfig with the current
-// configVersion, read just before, and the rest of its configuration as
-// base says.
-func (s *Session) reconfigureDV(ctx context.Context, t change.Target, base *types.DVPortgroupConfigInfo, port types.BaseDVPortSetting) error {
-	cur, err := s.dvConfig(ctx, t)
-	if err != nil {
-		return err
-	}
-	ref, _ := targetRef(t)
-	task, err := object.NewDistributedVirtualPortgroup(s.client, ref).Reconfigure(ctx, dvSpec(base, port, cur.ConfigVersion))
-	if err != nil {
-		return err
-	}
-	return task.Wait(ctx)
-}
-
-func (a *applier) dvportgroup(ctx context.Context, st step) error {
-	t := st.target
-	var prev types.DVPortgroupConfigInfo
-	if err := savedSpec(a.b, t, &prev); err != nil {
-		return err
-	}
-	port, err := dvPortSetting(prev.DefaultPortConfig)
-	if err != nil {
-		return fmt.Errorf("%s: %w", t, err)
-	}
-	if st.toggle {
-		if err := setDVSetting(port, change.SettingPromiscuous, false); err != nil {
-			return err
-		}
-		if err := a.s.reconfigureDV(ctx, t, &prev, port); err != nil {
-			return fmt.Errorf("promiscuous off: %w", err)
-		}
-		if err := a.s.reconfigureDV(ctx, t, &prev, prev.DefaultPortConfig); err != nil {
-			return fmt.Errorf("promiscuous on again: %w", err)
-		}
-		return nil
-	}
-	for _, c := range st.changes {
-		if c.Value.Bool == nil {
-			return fmt.Errorf("%s: no value to set", c)
-		}
-		if err := setDVSetting(port, c.Setting, *c.Value.Bool); err != nil {
-			return err
-		}
-	}
-	return a.s.reconfigureDV(ctx, t, &prev, port)
 }
 
 // dvPortSetting returns a deep copy of a portgroup's default port setting.
@@ -478,38 +325,6 @@ func setDVSetting(ps *types.VMwareDVSPortSetting, setting change.Setting, v bool
 	return nil
 }
 
-func (a *applier) rule(ctx context.Context, st step) error {
-	t := st.target
-	c := st.changes[len(st.changes)-1]
-	r := c.Value.Rule
-	if r == nil {
-		return fmt.Errorf("%s: no rule to add", c)
-	}
-	spec := types.ClusterRuleSpec{}
-	if r.Existing {
-		var prev types.BaseClusterRuleInfo
-		if err := savedSpec(a.b, t, &prev); err != nil {
-			return err
-		}
-		prev.GetClusterRuleInfo().Enabled = types.NewBool(true)
-		spec.Operation, spec.Info = types.ArrayUpdateOperationEdit, prev
-	} else {
-		if len(r.VMRefs) != len(r.VMs) || len(r.VMRefs) < 2 {
-			return fmt.Errorf("%s: the rule needs the managed object ids of both routers", c)
-		}
-		var vms []types.ManagedObjectReference
-		for _, ref := range r.VMRefs {
-			vms = append(vms, types.ManagedObjectReference{Type: "VirtualMachine", Value: ref})
-		}
-		spec.Operation = types.ArrayUpdateOperationAdd
-		spec.Info = &types.ClusterAntiAffinityRuleSpec{
-			ClusterRuleInfo: types.ClusterRuleInfo{Name: r.Name, Enabled: types.NewBool(true), Mandatory: types.NewBool(r.Mandatory)},
-			Vm:              vms,
-		}
-	}
-	return a.s.reconfigureRules(ctx, t, spec)
-}
-
 func (s *Session) reconfigureRules(ctx context.Context, t change.Target, spec types.ClusterRuleSpec) error {
 	ref, err := targetRef(t)
 	if err != nil {
@@ -523,15 +338,6 @@ func (s *Session) reconfigureRules(ctx context.Context, t change.Target, spec ty
 	return task.Wait(ctx)
 }
 
-func (a *applier) relocate(ctx context.Context, st step) error {
-	c := st.changes[len(st.changes)-1]
-	if c.Value.Ref == "" {
-		return fmt.Errorf("%s: no destination host", c)
-	}
-	host := types.ManagedObjectReference{Type: "HostSystem", Value: c.Value.Ref}
-	return a.s.relocateVM(ctx, st.target, types.VirtualMachineRelocateSpec{Host: &host})
-}
-
 func (s *Session) relocateVM(ctx context.Context, t change.Target, spec types.VirtualMachineRelocateSpec) error {
 	ref, err := targetRef(t)
 	if err != nil {
@@ -542,26 +348,6 @@ func (s *Session) relocateVM(ctx context.Context, t change.Target, spec types.Vi
 		return err
 	}
 	return task.Wait(ctx)
-}
-
-func (a *applier) nic(ctx context.Context, st step) error {
-	t := st.target
-	var dev types.BaseVirtualDevice
-	if err := savedSpec(a.b, t, &dev); err != nil {
-		return err
-	}
-	card, ok := dev.(types.BaseVirtualEthernetCard)
-	if !ok {
-		return fmt.Errorf("%s: saved device is %T, not a network adapter", t, dev)
-	}
-	c := st.changes[len(st.changes)-1]
-	if c.Value.Text == "" {
-		return fmt.Errorf("%s: no MAC address to set", c)
-	}
-	eth := card.GetVirtualEthernetCard()
-	eth.AddressType = string(types.VirtualEthernetCardMacTypeManual)
-	eth.MacAddress = c.Value.Text
-	return a.s.editDevice(ctx, t, dev)
 }
 
 func (s *Session) editDevice(ctx context.Context, t change.Target, dev types.BaseVirtualDevice) error {

@@ -6,6 +6,7 @@ import (
 
 	"github.com/carpvm/carpvm/preflight"
 	"github.com/carpvm/carpvm/preflight/fix"
+	"github.com/carpvm/carpvm/vsphere"
 	"github.com/carpvm/carpvm/vsphere/change"
 	"github.com/carpvm/carpvm/vsphere/sim"
 )
@@ -33,7 +34,7 @@ func fixCycle(t *testing.T, top sim.Topology, opts fix.Options, also ...prefligh
 	if again := w.plan(opts); !again.Empty() {
 		t.Errorf("second plan is not empty: %+v", again.Changes)
 	}
-	if err := w.s.Rollback(w.ctx, b); err != nil {
+	if err := w.s.Rollback(w.ctx, b, vsphere.RollbackOptions{}); err != nil {
 		t.Fatalf("Rollback: %v", err)
 	}
 	if d := fixDiffState(before, fixInventoryState(t, w.ctx, w.s.Client())); len(d) > 0 {
@@ -107,7 +108,7 @@ func TestBackupHoldsNoCredentials(t *testing.T) {
 	if strings.Contains(buf.String(), pass) || strings.Contains(buf.String(), w.srv.Username) {
 		t.Errorf("backup holds credentials:\n%s", buf.String())
 	}
-	if b.Target != w.srv.URL {
-		t.Errorf("backup target = %q, want %q", b.Target, w.srv.URL)
+	if b.Target != w.srv.URL || b.Thumbprint != w.srv.Thumbprint {
+		t.Errorf("backup target = %q (thumbprint %q), want %q (%q)", b.Target, b.Thumbprint, w.srv.URL, w.srv.Thumbprint)
 	}
 }

@@ -29,9 +29,11 @@ const (
 // object the plan touches: a host option's typed value, a vSwitch's or
 // portgroup's whole spec, a distributed portgroup's whole configuration, a
 // DRS rule (or its absence), a VM's host and pool, a NIC's whole device.
-// The document holds the server's URL without credentials.
+// With each state go the fields the plan sets, before and after, computed
+// from it. The document holds the server's URL (and pinned thumbprint)
+// without credentials.
 func (s *Session) Backup(ctx context.Context, plan []change.Change) (change.Backup, error) {
-	b := change.Backup{Format: change.BackupFormat, Target: s.target, Time: time.Now().UTC(), Plan: plan}
+	b := change.Backup{Format: change.BackupFormat, Target: s.target, Thumbprint: s.thumbprint, Time: time.Now().UTC(), Plan: plan}
 	targets := planTargets(plan)
 	snap, err := s.fixSnapshot(ctx, targets)
 	if err != nil {
@@ -41,6 +43,9 @@ func (s *Session) Backup(ctx context.Context, plan []change.Change) (change.Back
 		saved, err := snap.save(t)
 		if err != nil {
 			return change.Backup{}, &Error{Op: "back up " + t.String(), Err: err}
+		}
+		if saved.Fields, saved.Toggled, err = objectFields(saved, plan); err != nil {
+			return change.Backup{}, fmt.Errorf("vsphere: plan the fields of %s: %w", t, err)
 		}
 		b.Objects = append(b.Objects, saved)
 	}

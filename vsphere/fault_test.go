@@ -101,7 +101,7 @@ func TestApplyFaultAtEachStep(t *testing.T) {
 						t.Fatalf("fault %d (%v): inventory changed:\n%s", n, err, strings.Join(d, "\n"))
 					}
 				}
-				if err := w.s.Rollback(w.ctx, b); err != nil {
+				if err := w.s.Rollback(w.ctx, b, vsphere.RollbackOptions{}); err != nil {
 					t.Fatalf("Rollback: %v", err)
 				}
 				if d := fixDiffState(before, fixInventoryState(t, w.ctx, w.s.Client())); len(d) > 0 {
@@ -137,7 +137,7 @@ func TestApplyServerGoneThenRollback(t *testing.T) {
 	if d := fixDiffState(before, fixInventoryState(t, w.ctx, w.s.Client())); len(d) == 0 {
 		t.Fatal("the first step was not applied: the test proves nothing")
 	}
-	if err := w.s.Rollback(w.ctx, b); err != nil {
+	if err := w.s.Rollback(w.ctx, b, vsphere.RollbackOptions{}); err != nil {
 		t.Fatalf("Rollback: %v", err)
 	}
 	if d := fixDiffState(before, fixInventoryState(t, w.ctx, w.s.Client())); len(d) > 0 {

@@ -1,25 +1,39 @@
 package vsphere
 
 import (
-	"bytes"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"slices"
 
-	"github.com/vmware/govmomi/vim25/types"
-
 	"github.com/carpvm/carpvm/vsphere/change"
 )
 
-// Rollback restores every object of the backup to its saved state, in the
-// reverse of the order the plan touched them, then reads them all back and
-// checks that each matches the backup exactly (a distributed portgroup's
-// configVersion aside, which vCenter bumps on every write). A rule the plan
-// added is removed. It can be run any time after the backup was written,
-// from another process: it needs only the backup document.
-func (s *Session) Rollback(ctx context.Context, b change.Backup) error {
+// RollbackOptions are the choices of a rollback.
+type RollbackOptions struct {
+	// Force writes the backup's values even over fields changed since the
+	// fix, which a rollback otherwise refuses.
+	Force bool
+}
+
+// restoreItem is one object a rollback writes: the fields to set back.
+type restoreItem struct {
+	saved  change.Saved
+	fields []change.Field
+}
+
+// Rollback restores exactly the fields the fix set (the backup's Fields,
+// and a promiscuous toggle caught halfway), in the reverse of the order the
+// plan touched their objects; every other field keeps its value now,
+// whoever set it. It first reads every object: a field whose value is
+// neither what the fix wrote nor what the backup saved changed since the
+// fix, and the rollback is refused with a *ConflictError naming each
+// (object, field, value now, value it would write), unless opts.Force. Each
+// object is read again just before its write (a distributed portgroup
+// written with that configVersion). A rule the fix added is removed. Then
+// it reads everything back and checks each field holds its saved value. It
+// needs only the backup document.
+func (s *Session) Rollback(ctx context.Context, b change.Backup, opts RollbackOptions) error {
 	if err := b.Validate(); err != nil {
 		return err
 	}
@@ -31,194 +45,131 @@ func (s *Session) Rollback(ctx context.Context, b change.Backup) error {
 	for _, o := range b.Objects {
 		targets = append(targets, o.Target)
 	}
-	if _, err := s.restoreAll(ctx, b, mgr, targets); err != nil {
+	snap, err := s.fixSnapshot(ctx, targets)
+	if err != nil {
+		return err
+	}
+	var items []restoreItem
+	var conflicts []Conflict
+	for _, o := range slices.Backward(b.Objects) {
+		cur, err := snap.save(o.Target)
+		if err != nil {
+			return &Error{Op: "roll back", Err: fmt.Errorf("read %s: %w", o.Target, err)}
+		}
+		tree, err := decodeTree(cur.Spec)
+		if err != nil {
+			return err
+		}
+		back, c := toRestore(tree, o)
+		conflicts = append(conflicts, c...)
+		if len(back) > 0 {
+			items = append(items, restoreItem{saved: o, fields: back})
+		}
+	}
+	if len(conflicts) > 0 && !opts.Force {
+		return &Error{Op: "roll back", Err: &ConflictError{Rollback: true, Conflicts: conflicts}}
+	}
+	var errs []error
+	for _, it := range items {
+		if err := s.restoreObject(ctx, mgr, it, opts); err != nil {
+			errs = append(errs, fmt.Errorf("restore %s: %w", it.saved.Target, err))
+		}
+	}
+	if err := errors.Join(errs...); err != nil {
 		return &Error{Op: "roll back", Err: err}
 	}
 	return s.verify(ctx, b)
 }
 
-// restoreAll restores the backup's state of targets, each once, in reverse
-// order; it goes on past a failure and returns every failure.
-func (s *Session) restoreAll(ctx context.Context, b change.Backup, mgr *fixManagers, targets []change.Target) (int, error) {
-	var errs []error
-	done := map[string]bool{}
-	restored := 0
-	for _, t := range slices.Backward(targets) {
-		k := t.Key()
-		if done[k] {
-			continue
+// toRestore lists the fields of o to set back, as tree holds them now, and
+// the conflicts: fields holding neither the fix's value nor the saved one
+// (restored too, should the caller force it).
+func toRestore(tree any, o change.Saved) ([]change.Field, []Conflict) {
+	var back []change.Field
+	var conflicts []Conflict
+	for _, f := range o.Fields {
+		now := getField(tree, f.Path)
+		switch {
+		case sameValue(now, f.Before):
+		case sameValue(now, f.After):
+			back = append(back, f)
+		default:
+			write := showValue(f.Before)
+			if o.Absent {
+				write += " (the fix added the rule: rollback removes it)"
+			}
+			conflicts = append(conflicts, Conflict{Object: objectName(o.Target), Field: f.Path, Now: showValue(now), Write: write})
+			back = append(back, f)
 		}
-		done[k] = true
-		saved, ok := b.Object(k)
-		if !ok {
-			errs = append(errs, fmt.Errorf("restore %s: the backup holds no previous state", t))
-			continue
-		}
-		if err := s.restore(ctx, mgr, saved); err != nil {
-			errs = append(errs, fmt.Errorf("restore %s: %w", t, err))
-			continue
-		}
-		restored++
 	}
-	return restored, errors.Join(errs...)
+	for _, f := range o.Toggled {
+		if sameValue(getField(tree, f.Path), f.After) {
+			back = append(back, f)
+		}
+	}
+	return back, conflicts
 }
 
-// restore writes one saved state back.
-func (s *Session) restore(ctx context.Context, mgr *fixManagers, saved change.Saved) error {
-	t := saved.Target
-	b := change.Backup{Objects: []change.Saved{saved}}
-	switch t.Kind {
-	case change.KindHostOption:
-		var prev types.OptionValue
-		if err := savedSpec(b, t, &prev); err != nil {
-			return err
-		}
-		om, err := mgr.optionManager(s, t)
-		if err != nil {
-			return err
-		}
-		return om.Update(ctx, []types.BaseOptionValue{&prev})
-	case change.KindVSwitch:
-		var prev types.HostVirtualSwitchSpec
-		if err := savedSpec(b, t, &prev); err != nil {
-			return err
-		}
-		ns, err := mgr.networkSystem(s, t)
-		if err != nil {
-			return err
-		}
-		return ns.UpdateVirtualSwitch(ctx, t.Name, prev)
-	case change.KindPortgroup:
-		var prev types.HostPortGroupSpec
-		if err := savedSpec(b, t, &prev); err != nil {
-			return err
-		}
-		ns, err := mgr.networkSystem(s, t)
-		if err != nil {
-			return err
-		}
-		return ns.UpdatePortGroup(ctx, t.Name, prev)
-	case change.KindDVPortgroup:
-		var prev types.DVPortgroupConfigInfo
-		if err := savedSpec(b, t, &prev); err != nil {
-			return err
-		}
-		return s.reconfigureDV(ctx, t, &prev, prev.DefaultPortConfig)
-	case change.KindClusterRule:
-		return s.restoreRule(ctx, b, saved)
-	case change.KindVM:
-		var prev types.VirtualMachineRelocateSpec
-		if err := savedSpec(b, t, &prev); err != nil {
-			return err
-		}
-		cur, err := s.fixSnapshot(ctx, []change.Target{t})
-		if err != nil {
-			return err
-		}
-		vm, err := cur.vm(t)
-		if err != nil {
-			return err
-		}
-		if vm.Runtime.Host != nil && prev.Host != nil && *vm.Runtime.Host == *prev.Host {
-			return nil // never moved
-		}
-		return s.relocateVM(ctx, t, prev)
-	case change.KindVMNIC:
-		var prev types.BaseVirtualDevice
-		if err := savedSpec(b, t, &prev); err != nil {
-			return err
-		}
-		return s.editDevice(ctx, t, prev)
-	}
-	return fmt.Errorf("unknown object kind %q", t.Kind)
-}
-
-// restoreRule removes a rule the plan added, or writes back the saved one.
-func (s *Session) restoreRule(ctx context.Context, b change.Backup, saved change.Saved) error {
-	t := saved.Target
-	if !saved.Absent {
-		var prev types.BaseClusterRuleInfo
-		if err := savedSpec(b, t, &prev); err != nil {
-			return err
-		}
-		return s.reconfigureRules(ctx, t, types.ClusterRuleSpec{
-			ArrayUpdateSpec: types.ArrayUpdateSpec{Operation: types.ArrayUpdateOperationEdit}, Info: prev})
-	}
-	cur, err := s.fixSnapshot(ctx, []change.Target{t})
+// restoreObject reads the object again, checks nothing changed since the
+// first read (unless forced), and writes the fields back.
+func (s *Session) restoreObject(ctx context.Context, mgr *fixManagers, it restoreItem, opts RollbackOptions) error {
+	tree, cur, err := s.current(ctx, it.saved.Target)
 	if err != nil {
 		return err
 	}
-	r, err := cur.rule(t)
-	if err != nil || r == nil {
-		return err // nil, nil: never added
+	back, conflicts := toRestore(tree, it.saved)
+	if len(conflicts) > 0 && !opts.Force {
+		return &ConflictError{Rollback: true, Conflicts: conflicts}
 	}
-	return s.reconfigureRules(ctx, t, types.ClusterRuleSpec{
-		ArrayUpdateSpec: types.ArrayUpdateSpec{Operation: types.ArrayUpdateOperationRemove, RemoveKey: r.GetClusterRuleInfo().Key}})
+	if len(back) == 0 || cur.Absent {
+		return nil
+	}
+	var desired any // nil: remove the rule the fix added
+	if !it.saved.Absent {
+		if desired, err = withFields(tree, back, true); err != nil {
+			return err
+		}
+	}
+	return s.write(ctx, mgr, cur, desired)
 }
 
-// verify reads every object of the backup again and compares it with its
-// saved state.
+// verify reads every object of the backup again and checks that each field
+// the fix set holds its saved value (a rule the fix added is gone).
 func (s *Session) verify(ctx context.Context, b change.Backup) error {
 	var targets []change.Target
 	for _, o := range b.Objects {
 		targets = append(targets, o.Target)
 	}
-	cur, err := s.fixSnapshot(ctx, targets)
+	snap, err := s.fixSnapshot(ctx, targets)
 	if err != nil {
 		return err
 	}
 	var errs []error
 	for _, want := range b.Objects {
-		got, err := cur.save(want.Target)
+		got, err := snap.save(want.Target)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("verify %s: %w", want.Target, err))
 			continue
 		}
-		same, err := sameSaved(want, got)
+		if want.Absent {
+			if !got.Absent {
+				errs = append(errs, fmt.Errorf("verify %s: the rule the fix added is still there", want.Target))
+			}
+			continue
+		}
+		tree, err := decodeTree(got.Spec)
 		if err != nil {
-			errs = append(errs, fmt.Errorf("verify %s: %w", want.Target, err))
-		} else if !same {
-			errs = append(errs, fmt.Errorf("verify %s: read back differs from the backup", want.Target))
+			errs = append(errs, err)
+			continue
+		}
+		for _, f := range append(slices.Clone(want.Fields), want.Toggled...) {
+			if now := getField(tree, f.Path); !sameValue(now, f.Before) {
+				errs = append(errs, fmt.Errorf("verify %s: field %s reads back %s, want %s", want.Target, f.Path, showValue(now), showValue(f.Before)))
+			}
 		}
 	}
 	if err := errors.Join(errs...); err != nil {
 		return &Error{Op: "verify the rollback", Err: err}
 	}
 	return nil
-}
-
-// sameSaved compares two saved states of one object, byte for byte in
-// vSphere's JSON encoding; a distributed portgroup's configVersion and a
-// VM's resource pool when only its host was saved are left out.
-func sameSaved(want, got change.Saved) (bool, error) {
-	if want.Absent || got.Absent {
-		return want.Absent == got.Absent, nil
-	}
-	if want.Target.Kind != change.KindDVPortgroup {
-		var w, g bytes.Buffer
-		if err := json.Compact(&w, want.Spec); err != nil {
-			return false, err
-		}
-		if err := json.Compact(&g, got.Spec); err != nil {
-			return false, err
-		}
-		return bytes.Equal(w.Bytes(), g.Bytes()), nil
-	}
-	var w, g types.DVPortgroupConfigInfo
-	if err := decodeVim(want.Spec, &w); err != nil {
-		return false, err
-	}
-	if err := decodeVim(got.Spec, &g); err != nil {
-		return false, err
-	}
-	w.ConfigVersion, g.ConfigVersion = "", ""
-	wr, err := encodeVim(&w)
-	if err != nil {
-		return false, err
-	}
-	gr, err := encodeVim(&g)
-	if err != nil {
-		return false, err
-	}
-	return bytes.Equal(wr, gr), nil
 }

@@ -24,6 +24,10 @@ type Session struct {
 	counter *countingRoundTripper
 	manager *session.Manager
 	target  string
+	// thumbprint is the pinned certificate thumbprint, "" when none.
+	thumbprint string
+	// afterWrite, when set (by tests), runs after each write Apply makes.
+	afterWrite func()
 }
 
 // countingRoundTripper counts every SOAP request sent through it.
@@ -66,9 +70,9 @@ func Open(ctx context.Context, cfg config.VSphere) (*Session, error) {
 	}
 
 	sc := soap.NewClient(u, cfg.Insecure)
+	var tp string
 	if cfg.Thumbprint != "" {
-		tp, err := NormalizeThumbprint(cfg.Thumbprint)
-		if err != nil {
+		if tp, err = NormalizeThumbprint(cfg.Thumbprint); err != nil {
 			return nil, &Error{Op: "connect to " + target, Err: err}
 		}
 		pinThumbprint(sc, u.Host, tp)
@@ -85,7 +89,7 @@ func Open(ctx context.Context, cfg config.VSphere) (*Session, error) {
 	if err := m.Login(ctx, url.UserPassword(user, pass)); err != nil {
 		return nil, &Error{Op: fmt.Sprintf("log in to %s as %s", target, user), Err: err}
 	}
-	return &Session{client: vc, counter: counter, manager: m, target: target}, nil
+	return &Session{client: vc, counter: counter, manager: m, target: target, thumbprint: tp}, nil
 }
 
 // pinThumbprint makes sc trust exactly the certificate whose SHA-1 or

@@ -2,16 +2,12 @@ package main
 
 import (
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
 	"log/slog"
-	"net/url"
-	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -22,6 +18,7 @@ import (
 	"github.com/carpvm/carpvm/config"
 	"github.com/carpvm/carpvm/preflight"
 	"github.com/carpvm/carpvm/preflight/fix"
+	"github.com/carpvm/carpvm/vsphere"
 	"github.com/carpvm/carpvm/vsphere/change"
 	"github.com/carpvm/carpvm/vsphere/facts"
 )
@@ -32,7 +29,10 @@ type fixBackend interface {
 	Gather(ctx context.Context, cfg *config.Config) (*facts.Facts, error)
 	Backup(ctx context.Context, plan []change.Change) (change.Backup, error)
 	Apply(ctx context.Context, b change.Backup) error
-	Rollback(ctx context.Context, b change.Backup) error
+	Rollback(ctx context.Context, b change.Backup, opts vsphere.RollbackOptions) error
+	// Target is the server's URL without credentials: what a backup names
+	// and the writers' lock is keyed on.
+	Target() string
 	Close(ctx context.Context) error
 }
 
@@ -79,7 +79,7 @@ type fixOptions struct {
 	fixFlags
 }
 
-// fixDocument is the -o json output of --fix (docs/architecture.md, "Preflight output").
+// fixDocument is the -o json output of --fix.
 type fixDocument struct {
 	Plan    []change.Change  `json:"plan"`
 	Manual  []fix.Manual     `json:"manual"`
@@ -119,6 +119,16 @@ func vsphereExit(what string, err error) error {
 	return withExit(exitVSphere, fmt.Errorf("%s: %w", what, err))
 }
 
+// closeBackend logs out on a fresh context with its own deadline, so that
+// it happens even after Ctrl-C cancelled ctx.
+func closeBackend(ctx context.Context, be fixBackend, progress func(string, ...any)) {
+	cctx, cancel := vsphere.Detached(ctx)
+	defer cancel()
+	if err := be.Close(cctx); err != nil {
+		progress("warning: log out: %v", err)
+	}
+}
+
 // fixRun does the work of carpvm preflight --fix: gather, check, plan,
 // print the plan; then, confirmed by --yes or on a terminal, back up, apply,
 // gather and check again, and print the re-checked state.
@@ -138,11 +148,7 @@ func fixRun(ctx context.Context, o *fixOptions) error {
 	if err != nil {
 		return vsphereExit("preflight --fix", err)
 	}
-	defer func() {
-		if err := be.Close(ctx); err != nil {
-			o.progress("warning: log out: %v", err)
-		}
-	}()
+	defer closeBackend(ctx, be, o.progress)
 	check := func() (*facts.Facts, preflight.Report, error) {
 		o.progress("gathering facts for %s", strings.Join(cfg.RouterVMs(), ", "))
 		f, err := be.Gather(ctx, cfg)
@@ -185,6 +191,11 @@ func fixRun(ctx context.Context, o *fixOptions) error {
 		}
 	}
 
+	lock, err := lockTarget(o.Getenv, be.Target(), "preflight --fix")
+	if err != nil {
+		return err
+	}
+	defer lock.Unlock()
 	b, err := be.Backup(ctx, plan.Changes)
 	if err != nil {
 		return vsphereExit("preflight --fix: back up", err)
@@ -198,7 +209,11 @@ func fixRun(ctx context.Context, o *fixOptions) error {
 	for i, c := range plan.Changes {
 		o.Log.Info("applying", "step", i+1, "object", c.Object, "setting", string(c.Setting), "desired", c.Desired)
 	}
-	if err := be.Apply(ctx, b); err != nil {
+	var other *vsphere.OtherWriterError
+	switch err := be.Apply(ctx, b); {
+	case errors.As(err, &other):
+		o.progress("warning: %v", other)
+	case err != nil:
 		o.progress("the backup is kept in %s; restore it any time with: carpvm preflight rollback %s", path, path)
 		return vsphereExit("preflight --fix", err)
 	}
@@ -257,126 +272,6 @@ func (o *fixOptions) confirm(n int) (bool, error) {
 		return true, nil
 	}
 	return false, nil
-}
-
-// defaultBackupDir is $XDG_STATE_HOME/carpvm/backups, else
-// ~/.local/state/carpvm/backups.
-func defaultBackupDir(getenv config.Getenv) (string, error) {
-	if d := getenv("XDG_STATE_HOME"); d != "" && filepath.IsAbs(d) {
-		return filepath.Join(d, "carpvm", "backups"), nil
-	}
-	home := getenv("HOME")
-	if home == "" {
-		return "", usageError("preflight --fix: no $XDG_STATE_HOME or $HOME for the backup; pass --backup FILE")
-	}
-	return filepath.Join(home, ".local", "state", "carpvm", "backups"), nil
-}
-
-// writeBackup writes b to --backup or a new timestamped file, readable by
-// its owner only, and returns the path.
-func (o *fixOptions) writeBackup(b change.Backup) (string, error) {
-	path := o.Backup
-	if path == "" {
-		dir, err := defaultBackupDir(o.Getenv)
-		if err != nil {
-			return "", err
-		}
-		path = filepath.Join(dir, o.Now().UTC().Format("20060102T150405.000000000Z")+".json")
-	}
-	var buf bytes.Buffer
-	if err := b.Encode(&buf); err != nil {
-		return "", err
-	}
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return "", fmt.Errorf("preflight --fix: backup directory: %w", err)
-	}
-	// O_EXCL: never overwrite an earlier backup.
-	fh, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
-	if err != nil {
-		return "", withExit(exitUsage, fmt.Errorf("preflight --fix: write backup: %w", err))
-	}
-	if _, err := fh.Write(buf.Bytes()); err != nil {
-		fh.Close()
-		return "", fmt.Errorf("preflight --fix: write backup %s: %w", path, err)
-	}
-	if err := fh.Close(); err != nil {
-		return "", fmt.Errorf("preflight --fix: write backup %s: %w", path, err)
-	}
-	return path, nil
-}
-
-// rollbackOptions are the dependencies of carpvm preflight rollback.
-type rollbackOptions struct {
-	IO         IOStreams
-	LoadConfig func(sim bool) (*config.Config, error)
-	Connect    connectFunc
-	File       string
-}
-
-// newPreflightRollbackCmd builds carpvm preflight rollback FILE.
-func newPreflightRollbackCmd(app *App) *cobra.Command {
-	return newPreflightRollbackCmdWith(app, connectVSphere)
-}
-
-func newPreflightRollbackCmdWith(app *App, connect connectFunc) *cobra.Command {
-	return &cobra.Command{
-		Use:   "rollback FILE",
-		Short: "Restore what preflight --fix changed, from its backup file",
-		Long: `rollback restores every object a preflight --fix plan touched to the state
-saved in its backup file (host options, vSwitch and portgroup specs,
-distributed portgroups, the DRS rule, a relocated VM, NIC MAC addresses), in
-reverse order, then reads them back and checks each matches the backup.
-It connects with the vsphere settings of --config (or GOVC_* variables).`,
-		Example: `  carpvm preflight rollback ~/.local/state/carpvm/backups/20260101T120000.000000000Z.json --config carpvm.yaml`,
-		Args:    cobra.ExactArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
-			return rollbackRun(cmd.Context(), &rollbackOptions{IO: app.IO, LoadConfig: app.LoadConfig, Connect: connect, File: args[0]})
-		},
-	}
-}
-
-func rollbackRun(ctx context.Context, o *rollbackOptions) error {
-	fh, err := os.Open(o.File)
-	if err != nil {
-		return usageError("preflight rollback: %v", err)
-	}
-	b, err := change.DecodeBackup(fh)
-	fh.Close()
-	if err != nil {
-		return usageError("preflight rollback %s: %v", o.File, err)
-	}
-	cfg, err := o.LoadConfig(false)
-	if err != nil {
-		return err
-	}
-	if got, want := urlHost(cfg.VSphere.URL), urlHost(b.Target); want != "" && got != want {
-		return usageError("preflight rollback: the backup is of %s, the configuration points at %s", b.Target, redactURL(cfg.VSphere.URL))
-	}
-	progress := func(format string, args ...any) { fmt.Fprintf(o.IO.ErrOut, format+"\n", args...) }
-	be, err := o.Connect(ctx, cfg, "", progress)
-	if err != nil {
-		return vsphereExit("preflight rollback", err)
-	}
-	defer func() {
-		if err := be.Close(ctx); err != nil {
-			progress("warning: log out: %v", err)
-		}
-	}()
-	progress("restoring %d object(s) saved %s", len(b.Objects), b.Time.Format(time.RFC3339))
-	if err := be.Rollback(ctx, b); err != nil {
-		return vsphereExit("preflight rollback", err)
-	}
-	fmt.Fprintf(o.IO.Out, "restored and verified %d object(s) from %s\n", len(b.Objects), o.File)
-	return nil
-}
-
-// urlHost is the host[:port] of a vSphere URL, "" when it has none.
-func urlHost(s string) string {
-	u, err := url.Parse(s)
-	if err != nil {
-		return ""
-	}
-	return u.Host
 }
 
 // writePlanTable prints the plan (OBJECT, SETTING, CURRENT, DESIRED, CHECK,

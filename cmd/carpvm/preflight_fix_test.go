@@ -64,7 +64,7 @@ func runFix(t *testing.T, s *fixSim, o fixOptions) fixRunResult {
 	o.LoadConfig = func(bool) (*config.Config, error) { return s.config() }
 	o.Connect = s.connect
 	if o.Getenv == nil {
-		o.Getenv = func(string) string { return "" }
+		o.Getenv = stateEnv(t.TempDir())
 	}
 	o.Now = func() time.Time { return time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC) }
 	o.Log = slog.New(slog.NewTextHandler(&errOut, nil))
@@ -89,6 +89,16 @@ func runFix(t *testing.T, s *fixSim, o fixOptions) fixRunResult {
 		}
 	}
 	return r
+}
+
+// stateEnv is an environment with only XDG_STATE_HOME, set to dir.
+func stateEnv(dir string) config.Getenv {
+	return func(k string) string {
+		if k == "XDG_STATE_HOME" {
+			return dir
+		}
+		return ""
+	}
 }
 
 func fixFailingChecks(r preflight.Report) []string {
@@ -146,12 +156,7 @@ func TestFixTerminalAnswers(t *testing.T) {
 func TestFixYesTwice(t *testing.T) {
 	s := startFixSim(t, sim.Default())
 	state := t.TempDir()
-	env := func(k string) string {
-		if k == "XDG_STATE_HOME" {
-			return state
-		}
-		return ""
-	}
+	env := stateEnv(state)
 	first := runFix(t, s, fixOptions{Getenv: env, fixFlags: fixFlags{Yes: true}})
 	// Default: the standalone, shared host still fails after the fix.
 	if first.code != exitCheckFailed {
@@ -182,8 +187,8 @@ func TestFixYesTwice(t *testing.T) {
 	}
 
 	var out, errOut bytes.Buffer
-	err := rollbackRun(context.Background(), &rollbackOptions{IO: IOStreams{Out: &out, ErrOut: &errOut},
-		LoadConfig: func(bool) (*config.Config, error) { return s.config() }, Connect: s.connect, File: first.doc.Backup})
+	err := rollbackRun(context.Background(), &rollbackOptions{IO: IOStreams{Out: &out, ErrOut: &errOut}, Getenv: env,
+		LoadVSphere: func() (config.VSphere, error) { return s.srv.VSphereConfig(), nil }, Connect: s.connect, File: first.doc.Backup})
 	if err != nil {
 		t.Fatalf("rollback: %v\n%s", err, errOut.String())
 	}

@@ -1,5 +1,5 @@
 // Package fix plans the vSphere changes `carpvm preflight --fix` makes
-// (issue 4, docs/architecture.md, "Preflight output"): Plan reads the configuration, the
+// (the plan of docs/commands.md): Plan reads the configuration, the
 // facts gathered by package vsphere and the preflight findings, and returns
 // the minimal changes, in the order they must be applied, that make the
 // failing security, reverse-path, anti-affinity and shared-MAC checks pass.

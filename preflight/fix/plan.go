@@ -15,7 +15,7 @@ import (
 // Plan is what --fix would change, in the order the changes must be
 // applied, and what it cannot change.
 type Plan struct {
-	// Changes are the plan entries of docs/architecture.md, in apply order: host
+	// Changes are the plan entries, in apply order: host
 	// options, promiscuous toggles, security policies, the DRS rule, the
 	// relocation, the NICs' MACs. Empty means there is nothing to change.
 	Changes []change.Change `json:"plan"`

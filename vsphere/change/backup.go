@@ -10,16 +10,22 @@ import (
 )
 
 // BackupFormat names the version of the backup document.
-const BackupFormat = "carpvm-backup/1"
+const BackupFormat = "carpvm-backup/2"
+
+// backupFormatWholeSpec is the first format, which saved only whole specs:
+// restoring one would also revert whatever changed since, so it is refused.
+const backupFormatWholeSpec = "carpvm-backup/1"
 
 // Backup is the document written before a plan is applied: for every object
-// the plan touches, its whole previous state, so that a rollback restores
-// it exactly. It holds no credentials: Target is the vSphere URL without
-// user information.
+// the plan touches, its whole previous state and, field by field, what the
+// plan sets on it, so that a rollback restores exactly those fields. It
+// holds no credentials: Target is the vSphere URL without user information.
 type Backup struct {
-	Format string    `json:"format"`
-	Target string    `json:"target"`
-	Time   time.Time `json:"time"`
+	Format string `json:"format"`
+	Target string `json:"target"`
+	// Thumbprint is the pinned certificate thumbprint of Target, if any.
+	Thumbprint string    `json:"thumbprint,omitempty"`
+	Time       time.Time `json:"time"`
 	// Plan is the plan the backup was taken for.
 	Plan []Change `json:"plan"`
 	// Objects holds one previous state per object the plan touches, in the
@@ -38,6 +44,22 @@ type Saved struct {
 	// Spec is the object's whole previous spec in vSphere's JSON encoding
 	// (with _typeName discriminators), opaque to this package.
 	Spec json.RawMessage `json:"spec,omitempty"`
+	// Fields are the fields the plan sets on the object, each with its
+	// value before and the value the plan writes: all a rollback restores.
+	Fields []Field `json:"fields,omitempty"`
+	// Toggled are the fields a promiscuous toggle turns off for a moment
+	// (After) and back (Before): restored only if found still off.
+	Toggled []Field `json:"toggled,omitempty"`
+}
+
+// Field is one field of an object's spec that a plan sets: Path is its
+// dotted path in vSphere's JSON encoding (e.g.
+// "policy.security.allowPromiscuous"), Before and After its values there,
+// JSON null when unset.
+type Field struct {
+	Path   string          `json:"path"`
+	Before json.RawMessage `json:"before"`
+	After  json.RawMessage `json:"after"`
 }
 
 // Object returns the saved state of the object with key, if any.
@@ -52,6 +74,9 @@ func (b *Backup) Object(key string) (Saved, bool) {
 
 // Validate reports what makes b unusable for a rollback.
 func (b *Backup) Validate() error {
+	if b.Format == backupFormatWholeSpec {
+		return fmt.Errorf("change: backup format %q saved whole specs only, and restoring one would also revert every change made since; this carpvm refuses it: restore the fields you need by hand from its \"objects\" (or re-run the fix and roll back its new backup)", b.Format)
+	}
 	if b.Format != BackupFormat {
 		return fmt.Errorf("change: backup format %q: want %q", b.Format, BackupFormat)
 	}

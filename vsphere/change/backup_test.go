@@ -56,11 +56,14 @@ func TestDecodeBackupRejects(t *testing.T) {
 	twice.Objects = append(twice.Objects, twice.Objects[0])
 	format := sample()
 	format.Format = "other/1"
+	wholeSpec := sample()
+	wholeSpec.Format = "carpvm-backup/1"
 	tests := map[string]struct{ doc, want string }{
 		"empty":         {"  \n", "empty backup"},
 		"not json":      {"{", "decoding backup"},
 		"unknown field": {`{"format":"carpvm-backup/1","password":"x"}`, "unknown field"},
 		"format":        {enc(format), "backup format"},
+		"whole-spec v1": {enc(wholeSpec), "would also revert every change made since"},
 		"no spec":       {enc(noSpec), "no saved spec"},
 		"saved twice":   {enc(twice), "saved twice"},
 	}

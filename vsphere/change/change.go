@@ -131,7 +131,7 @@ type Value struct {
 }
 
 // Change is one entry of a fix plan. Object, Setting, Current, Desired and
-// Check are the plan entry of docs/architecture.md; Note says what else the operator
+// Check are the plan entry (docs/commands.md, preflight --fix); Note says what else the operator
 // should know (e.g. "disruptive: NIC reconfigured").
 type Change struct {
 	Object  string  `json:"object"`

@@ -183,7 +183,7 @@ func (b *builder) extendHost(spec Host, ref types.ManagedObjectReference) error 
 	}}).Fault(); f != nil {
 		return fmt.Errorf("sim: host %s: seed %s: %v", spec.Name, OptionReversePathFwdCheckPromisc, f.String)
 	}
-	m.Put(&HostOptionManager{OptionManager: om})
+	m.Put(&HostOptionManager{OptionManager: om, host: ref})
 	return nil
 }
 

@@ -19,9 +19,12 @@ const OptionReversePathFwdCheckPromisc = "Net.ReversePathFwdCheckPromisc"
 // like ESXi's: UpdateOptions changes existing options only (InvalidName
 // for an unknown key, where vcsim would create it), the value must keep
 // the option's type (InvalidArgument for an int where ESXi wants a long),
-// and Net.ReversePathFwdCheckPromisc accepts 0 or 1 only.
+// and Net.ReversePathFwdCheckPromisc accepts 0 or 1 only. Updates hold the
+// host's lock: the settings are also the host's config.option, which the
+// PropertyCollector reads under that lock.
 type HostOptionManager struct {
 	*simulator.OptionManager
+	host types.ManagedObjectReference
 }
 
 // optionRanges bounds integer options carpvm sets.
@@ -39,7 +42,13 @@ func (m *HostOptionManager) current(key string) (types.BaseOptionValue, bool) {
 }
 
 // UpdateOptions validates every change, then applies them all or none.
-func (m *HostOptionManager) UpdateOptions(req *types.UpdateOptions) soap.HasFault {
+func (m *HostOptionManager) UpdateOptions(ctx *simulator.Context, req *types.UpdateOptions) soap.HasFault {
+	var res soap.HasFault
+	ctx.WithLock(m.host, func() { res = m.updateOptions(req) })
+	return res
+}
+
+func (m *HostOptionManager) updateOptions(req *types.UpdateOptions) soap.HasFault {
 	for _, change := range req.ChangedValue {
 		ch := change.GetOptionValue()
 		cur, ok := m.current(ch.Key)
