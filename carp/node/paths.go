@@ -77,3 +77,13 @@ func (p Paths) ReplayState(iface string, vhid uint8) string {
 
 // socketLock is the lock of a control socket: the socket's path + ".lock".
 func socketLock(sock string) string { return sock + ".lock" }
+
+// ResolveControlSocket turns DefaultControlSocket (the flag's and
+// node.yaml's default) into this namespace's default, ControlSocket; any
+// other path is kept.
+func (p Paths) ResolveControlSocket(sock string) string {
+	if sock == DefaultControlSocket {
+		return p.ControlSocket()
+	}
+	return sock
+}

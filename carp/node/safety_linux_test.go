@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/netip"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -33,7 +32,7 @@ func (p *pairLab) nodeOn(t testing.TB, r *netns.Port, advskew int, sock string, 
 // want.
 func wantRefused(t testing.TB, who string, proc *netns.Process, want ...string) {
 	t.Helper()
-	if err := proc.Wait(15*time.Second); err == nil || !proc.Exited() {
+	if err := proc.Wait(15 * time.Second); err == nil || !proc.Exited() {
 		t.Fatalf("%s was not refused (%v):\n%s", who, err, proc.Output())
 	}
 	for _, w := range want {
@@ -119,7 +118,7 @@ func TestWireCleanupAfterKill(t *testing.T) {
 	}
 	p.clientAnswers(t, "after the kill", true)
 
-	cleanup := append([]string{"node", "cleanup", "--interface", p.r1.IfName, "--vhid", "1", "--vip", e2eCIDR}, p.dirFlags()...)
+	cleanup := append([]string{"node", "cleanup", "--interface", p.r1.IfName, "--vhid", "1", "--vip", e2eCIDR}, p.dirFlags()[:2]...)
 	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
 	defer cancel()
 	if out, err := p.r1.NS.Run(ctx, p.bin, cleanup...); err != nil {
@@ -171,6 +170,10 @@ func TestWireOtherVLANAdvertIgnored(t *testing.T) {
 	p.nodeOn(t, p.r1, 100, s1)
 	p.waitState(t, "r1", s1, carp.Master, 15*time.Second)
 
+	before, err := p.nodeStatus(t, p.r1, "--control-socket", s1)
+	if err != nil {
+		t.Fatal(err)
+	}
 	inj := openLink(t, p.client, LinkOptions{IgnoreOutgoing: true})
 	key := testKey(t, e2ePass)
 	vips := []netip.Addr{netip.MustParseAddr(e2eVIP)}
@@ -196,7 +199,7 @@ func TestWireOtherVLANAdvertIgnored(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if g := st.Groups[0]; g.State != carp.Master || g.Transitions != 1 {
+	if g := st.Groups[0]; g.State != carp.Master || g.Transitions != before.Groups[0].Transitions {
 		t.Errorf("r1 is %s after %d transitions (last %+v); want MASTER still", g.State, g.Transitions, g.LastTransition)
 	}
 	if len(st.Interfaces) != 1 || st.Interfaces[0].OtherVLAN < 4 {
@@ -227,8 +230,9 @@ func TestWireTwoNamespacesDefaultSocket(t *testing.T) {
 	}
 }
 
-// TestNodeRefusesCollidingDefaultSocket: two nodes of one namespace on the
-// default socket: the second is refused and told which flag to pass.
+// TestWireDefaultSocketCollision: two nodes of one namespace on the default
+// socket (different interfaces): the second is refused and told which flag
+// to pass.
 func TestWireDefaultSocketCollision(t *testing.T) {
 	p := newPairLab(t)
 	p.nodeOn(t, p.r1, 0, "")
@@ -236,17 +240,21 @@ func TestWireDefaultSocketCollision(t *testing.T) {
 		_, err := p.nodeStatus(t, p.r1, p.dirFlags()[:2]...)
 		return err == nil, fmt.Sprint(err)
 	})
-	if _, err := p.r1.NS.Run(context.Background(), "ip", "link", "add", "dummy9", "type", "dummy"); err != nil {
+	if _, err := p.r1.NS.Run(context.Background(), "ip", "link", "add", "v9a", "type", "veth", "peer", "name", "v9b"); err != nil {
 		t.Fatal(err)
 	}
-	_, _ = p.r1.NS.Run(context.Background(), "ip", "addr", "add", "10.9.9.1/24", "dev", "dummy9")
-	second := startLogged(t, p.r1, "carpvm node", p.bin, append([]string{"node", "run", "--interface", "dummy9", "--vhid", "1",
+	for _, args := range [][]string{{"addr", "add", "10.9.9.1/24", "dev", "v9a"}, {"link", "set", "v9a", "up"}, {"link", "set", "v9b", "up"}} {
+		if out, err := p.r1.NS.Run(context.Background(), "ip", args...); err != nil {
+			t.Fatalf("ip %v: %v %s", args, err, out)
+		}
+	}
+	second := startLogged(t, p.r1, "carpvm node", p.bin, append([]string{"node", "run", "--interface", "v9a", "--vhid", "1",
 		"--vip", "10.9.9.14/24", "--pass-file", filepath.Join(p.dir, "pass")}, p.dirFlags()...)...)
 	wantRefused(t, "a second node with the default socket", second, "--control-socket")
 }
 
-var _ = exec.Command
-
 // dirFlags are the flags that keep a test node's runtime and state files
 // in the test's directory.
-func (p *pairLab) dirFlags() []string { return nil }
+func (p *pairLab) dirFlags() []string {
+	return []string{"--run-dir", filepath.Join(p.dir, "run"), "--state-dir", filepath.Join(p.dir, "state")}
+}
