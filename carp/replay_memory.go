@@ -35,8 +35,13 @@ type ReplaySource struct {
 func (m *Machine) ReplayMemory() ReplayMemory { return m.replay.memory() }
 
 // RestoreReplayMemory replaces the replay guard's memory with mem (saved
-// by ReplayMemory, possibly by an earlier run). It refuses a memory larger
-// than the guard's bounds or with an invalid source.
+// by ReplayMemory, possibly by an earlier run): every counter it knew stays
+// refused. The sources' streams are not resumed but archived as ranges, so
+// that a peer which restarted meanwhile (a new random counter) is accepted
+// at once, as by a guard that never saw it: both routers starting together
+// must not take each other's first adverts for replays. Beyond the guard's
+// bounds the oldest ranges are dropped. A source without an address is
+// refused.
 func (m *Machine) RestoreReplayMemory(mem ReplayMemory) error {
 	var g replayGuard
 	if err := g.restore(mem); err != nil {
@@ -73,13 +78,13 @@ func (g *replayGuard) memory() ReplayMemory {
 }
 
 func (g *replayGuard) restore(mem ReplayMemory) error {
-	switch {
-	case len(mem.Counters) > replayWindow:
+	if len(mem.Counters) > replayWindow {
 		return fmt.Errorf("%w: replay memory has %d counters; at most %d are kept", ErrConfig, len(mem.Counters), replayWindow)
-	case len(mem.Ranges) > replayRanges:
-		return fmt.Errorf("%w: replay memory has %d ranges; at most %d are kept", ErrConfig, len(mem.Ranges), replayRanges)
-	case len(mem.Sources) > replaySources:
-		return fmt.Errorf("%w: replay memory has %d sources; at most %d are kept", ErrConfig, len(mem.Sources), replaySources)
+	}
+	for i, s := range mem.Sources {
+		if !s.Src.IsValid() {
+			return fmt.Errorf("%w: replay memory source %d has no address", ErrConfig, i)
+		}
 	}
 	for _, c := range mem.Counters {
 		g.remember(c)
@@ -87,13 +92,10 @@ func (g *replayGuard) restore(mem ReplayMemory) error {
 	for _, r := range mem.Ranges {
 		g.archive(counterRange{first: r.First, last: r.Last})
 	}
-	for i, s := range mem.Sources {
-		if !s.Src.IsValid() {
-			return fmt.Errorf("%w: replay memory source %d has no address", ErrConfig, i)
+	for _, s := range mem.Sources {
+		if s.Sequential {
+			g.archive(counterRange{first: s.Current.First, last: s.Current.Last})
 		}
-		g.clock++
-		g.streams[i] = stream{src: s.Src, cur: counterRange{first: s.Current.First, last: s.Current.Last}, sequential: s.Sequential, used: g.clock}
-		g.nstream++
 	}
 	return nil
 }

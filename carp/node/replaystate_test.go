@@ -64,3 +64,34 @@ func TestRestartedBackupRejectsReplayedAdverts(t *testing.T) {
 		t.Errorf("replay memory file: %v\n%s", err, b)
 	}
 }
+
+// Both routers restart together (a power cut): the master's counter is a
+// new random one. The backup, with its replay memory restored, accepts the
+// master's first advert and never becomes MASTER itself.
+func TestRestartedPairKeepsOneMaster(t *testing.T) {
+	state := filepath.Join(t.TempDir(), "node-eth0-vhid1.json")
+	synctest.Test(t, func(t *testing.T) {
+		h := &hub{}
+		b := startSim(t, h, simOpts{self: "172.27.27.12", advskew: 100, replayState: state})
+		a := startSim(t, h, simOpts{self: "172.27.27.11", advskew: 0})
+		time.Sleep(10 * time.Second)
+		synctest.Wait()
+		wantState(t, "a", a, carp.Master)
+		wantState(t, "b", b, carp.Backup)
+		a.link.cut.Store(true)
+		b.stop(t)
+		a.stop(t)
+
+		b = startSim(t, h, simOpts{self: "172.27.27.12", advskew: 100, replayState: state})
+		a = startSim(t, h, simOpts{self: "172.27.27.11", advskew: 0})
+		time.Sleep(10 * time.Second)
+		synctest.Wait()
+		wantState(t, "a after the restart", a, carp.Master)
+		st := b.status(t)
+		if st.State != carp.Backup || st.Transitions != 1 {
+			t.Errorf("b after the restart: %s after %d transitions (last %+v); want BACKUP only", st.State, st.Transitions, st.LastTransition)
+		}
+		a.stop(t)
+		b.stop(t)
+	})
+}
