@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"io"
 	"io/fs"
 	"log/slog"
 	"net"
@@ -74,6 +75,9 @@ type InterfaceStatus struct {
 	// OtherVHID counts adverts of groups this node does not run (other
 	// pairs, VRRP routers on the segment).
 	OtherVHID uint64 `json:"other_vhid"`
+	// OtherVLAN counts frames with an 802.1Q tag of another VLAN (a
+	// trunk's or a misconfigured port's), ignored even when authentic.
+	OtherVLAN uint64 `json:"other_vlan"`
 }
 
 type ctlRequest struct {
@@ -159,15 +163,38 @@ func (n *Node) status() Status {
 			continue
 		}
 		seen[l.name] = true
-		st.Interfaces = append(st.Interfaces, InterfaceStatus{Name: l.name, BadFrame: l.badFrame, OtherVHID: l.otherVHID})
+		st.Interfaces = append(st.Interfaces, InterfaceStatus{Name: l.name, BadFrame: l.badFrame, OtherVHID: l.otherVHID, OtherVLAN: l.otherVLAN})
 	}
 	return st
+}
+
+// Limits of the control socket: a request is one line of at most
+// MaxControlRequest bytes, and a connection that sends no complete line
+// within DefaultControlIdleTimeout is closed, so that no client can grow
+// the node or hold connections open.
+const (
+	MaxControlRequest         = 64 << 10
+	DefaultControlIdleTimeout = 5 * time.Second
+)
+
+// ControlOptions tune ServeControl.
+type ControlOptions struct {
+	// IdleTimeout (default DefaultControlIdleTimeout) is how long a client
+	// has to send its request line.
+	IdleTimeout time.Duration
+	Log         *slog.Logger
 }
 
 // ServeControl serves the control protocol for n on the Unix socket path
 // (mode 0600: demote is privileged) until ctx ends, then removes it. A
 // stale socket file is replaced; one a live node answers on is refused.
-func ServeControl(ctx context.Context, path string, n *Node, log *slog.Logger) error {
+func ServeControl(ctx context.Context, path string, n *Node, opts ControlOptions) error {
+	if opts.IdleTimeout <= 0 {
+		opts.IdleTimeout = DefaultControlIdleTimeout
+	}
+	if opts.Log == nil {
+		opts.Log = slog.New(slog.DiscardHandler)
+	}
 	ln, err := listenControl(path)
 	if err != nil {
 		return err
@@ -185,7 +212,7 @@ func ServeControl(ctx context.Context, path string, n *Node, log *slog.Logger) e
 			}
 			return fmt.Errorf("node: control socket %s: %w", path, err)
 		}
-		go serveConn(ctx, c, n, log)
+		go serveConn(ctx, c, n, opts)
 	}
 }
 
@@ -199,7 +226,7 @@ func listenControl(path string) (net.Listener, error) {
 		}
 		if c, err := net.DialTimeout("unix", path, time.Second); err == nil {
 			c.Close()
-			return nil, fmt.Errorf("node: control socket %s is in use by a running node", path)
+			return nil, fmt.Errorf("node: control socket %s is in use by a running node; give this node its own with --control-socket PATH (control_socket in node.yaml)", path)
 		}
 		if err := os.Remove(path); err != nil {
 			return nil, fmt.Errorf("node: remove stale control socket: %w", err)
@@ -216,24 +243,56 @@ func listenControl(path string) (net.Listener, error) {
 	return ln, nil
 }
 
-func serveConn(ctx context.Context, c net.Conn, n *Node, log *slog.Logger) {
+func serveConn(ctx context.Context, c net.Conn, n *Node, opts ControlOptions) {
 	defer c.Close()
-	_ = c.SetDeadline(time.Now().Add(10 * time.Second))
-	line, err := bufio.NewReader(c).ReadBytes('\n')
-	if err != nil && len(line) == 0 {
-		return
-	}
-	var req Request
+	_ = c.SetReadDeadline(time.Now().Add(opts.IdleTimeout))
 	var resp Response
-	if err := json.Unmarshal(line, &req); err != nil {
-		resp = Response{Error: fmt.Sprintf("bad request: %v; want one JSON object such as {\"command\":\"status\"}", err)}
-	} else if resp, err = n.Do(ctx, req); err != nil {
+	line, err := readRequestLine(c)
+	switch {
+	case errors.Is(err, errRequestTooLong):
 		resp = Response{Error: err.Error()}
+	case err != nil:
+		opts.Log.Debug("control connection closed without a request", "err", err)
+		return
+	default:
+		var req Request
+		if err := json.Unmarshal(line, &req); err != nil {
+			resp = Response{Error: fmt.Sprintf("bad request: %v; want one JSON object such as {\"command\":\"status\"}", err)}
+		} else if resp, err = n.Do(ctx, req); err != nil {
+			resp = Response{Error: err.Error()}
+		}
 	}
 	b, _ := json.Marshal(resp)
-	if _, err := c.Write(append(b, '\n')); err != nil && log != nil {
-		log.Debug("control reply not sent", "err", err)
+	_ = c.SetWriteDeadline(time.Now().Add(opts.IdleTimeout))
+	if _, err := c.Write(append(b, '\n')); err != nil {
+		opts.Log.Debug("control reply not sent", "err", err)
 	}
+}
+
+var errRequestTooLong = fmt.Errorf("request longer than %d bytes; want one JSON object on one line", MaxControlRequest)
+
+// readRequestLine reads one line of at most MaxControlRequest bytes. A
+// last line without its newline is a request too (a client that
+// half-closes).
+func readRequestLine(r io.Reader) ([]byte, error) {
+	br := bufio.NewReader(io.LimitReader(r, MaxControlRequest+1))
+	var line []byte
+	var err error
+	for {
+		var chunk []byte
+		chunk, err = br.ReadSlice('\n')
+		line = append(line, chunk...) // a copy: chunk is the reader's buffer
+		if !errors.Is(err, bufio.ErrBufferFull) {
+			break
+		}
+	}
+	if len(line) > MaxControlRequest {
+		return nil, errRequestTooLong
+	}
+	if err != nil && (len(line) == 0 || !errors.Is(err, io.EOF)) {
+		return nil, err
+	}
+	return line, nil
 }
 
 // Call sends req to the node listening on path and returns its response;

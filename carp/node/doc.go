@@ -24,7 +24,22 @@
 // (Clock is injected) and performs their actions in order. Rejected adverts
 // are counted by the machines and summarised in the log once per interval
 // ("rejected 12034 adverts in last 10s" with counts by reason), never one
-// line per packet.
+// line per packet. The kernel takes the 802.1Q tag out of a frame; the
+// socket reads it back (PACKET_AUXDATA) and a frame tagged for another VLAN
+// than the interface's own is ignored, even an authentic advert of the same
+// vhid, and counted as other_vlan.
+//
+// # One node per group, and what a dead one leaves
+//
+// Before it touches anything, a node takes an flock per group and one per
+// control socket (Paths, LockInstance): a second node started on the same
+// vhid or socket is refused, naming the running one's pid, and changes
+// nothing. Outside the host's network namespace the default socket and the
+// locks carry the namespace (node-netns<inode>.sock), so nodes in different
+// namespaces never collide. Cleanup removes what a killed node left (its
+// macvlan, rules and VIPs) under the same locks. Each group's replay memory
+// is kept in a JSON file (written atomically at most once a second when it
+// changed, and at stop) and restored at start.
 //
 // # VIPs
 //
@@ -69,7 +84,7 @@
 // carpvm node run --config node.yaml runs several groups in one process:
 //
 //	interface: ens192                 # default for every group
-//	control_socket: /run/carpvm/node.sock   # "" disables it
+//	control_socket: /run/carpvm/node.sock   # the default; "" disables it
 //	metrics_listen: 127.0.0.1:9380    # Prometheus /metrics; empty disables it
 //	groups:
 //	  - vhid: 1                       # 1..255, once per interface
@@ -90,7 +105,9 @@
 //
 // # Control socket and metrics
 //
-// A Unix socket (mode 0600) answers one JSON request per connection:
+// A Unix socket (mode 0600) answers one JSON request per connection, a
+// line of at most MaxControlRequest (64 KiB) sent within the idle timeout
+// (DefaultControlIdleTimeout, 5 s):
 // {"command":"status"}, {"command":"demote","vhid":N} (a MASTER bows out;
 // "demotion" sets another level) and {"command":"promote","vhid":N}; see
 // Request and Response. Metrics are served from their own registry:

@@ -75,7 +75,8 @@ groups:
 	if err := os.WriteFile(path, []byte(cfg), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	return startLogged(t, r, "carpvm node", p.bin, "node", "run", "--config", path), sock
+	return startLogged(t, r, "carpvm node", p.bin, "node", "run", "--config", path,
+		"--run-dir", filepath.Join(p.dir, "run"), "--state-dir", filepath.Join(p.dir, "state")), sock
 }
 
 // states returns the state of vhids 1 and 2 on a node.

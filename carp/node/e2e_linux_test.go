@@ -102,7 +102,7 @@ func (p *pairLab) node(t testing.TB, r *netns.Port, advskew int, extra ...string
 	sock := filepath.Join(p.dir, r.NS.Short+".sock")
 	args := append([]string{"node", "run", "--interface", r.IfName, "--vhid", "1", "--vip", e2eCIDR,
 		"--pass-file", filepath.Join(p.dir, "pass"), "--advbase", "1", "--advskew", fmt.Sprint(advskew),
-		"--control-socket", sock}, extra...)
+		"--control-socket", sock}, append(p.dirFlags(), extra...)...)
 	return startLogged(t, r, "carpvm node", p.bin, args...), sock
 }
 

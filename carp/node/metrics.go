@@ -37,7 +37,7 @@ func newCollector(n *Node) *collector {
 		sent:        prometheus.NewDesc("carpvm_node_adverts_sent_total", "Advertisements sent.", gl, nil),
 		received:    prometheus.NewDesc("carpvm_node_adverts_received_total", "Authentic advertisements accepted.", gl, nil),
 		rej:         prometheus.NewDesc("carpvm_node_adverts_rejected_total", "Advertisements rejected, by reason.", append(gl, "reason"), nil),
-		ignored:     prometheus.NewDesc("carpvm_node_frames_ignored_total", "Protocol-112 frames that reached no group: malformed, or another vhid.", []string{"iface", "reason"}, nil),
+		ignored:     prometheus.NewDesc("carpvm_node_frames_ignored_total", "Protocol-112 frames that reached no group: malformed, another vhid, or another VLAN.", []string{"iface", "reason"}, nil),
 	}
 }
 
@@ -75,6 +75,7 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 	for _, i := range st.Interfaces {
 		ch <- prometheus.MustNewConstMetric(c.ignored, prometheus.CounterValue, float64(i.BadFrame), i.Name, "bad_frame")
 		ch <- prometheus.MustNewConstMetric(c.ignored, prometheus.CounterValue, float64(i.OtherVHID), i.Name, "other_vhid")
+		ch <- prometheus.MustNewConstMetric(c.ignored, prometheus.CounterValue, float64(i.OtherVLAN), i.Name, "other_vlan")
 	}
 }
 

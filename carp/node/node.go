@@ -49,6 +49,13 @@ type Options struct {
 	Rand io.Reader
 	// RejectLogInterval (default DefaultRejectLogInterval).
 	RejectLogInterval time.Duration
+	// ReplayState returns the file that keeps a group's replay memory
+	// across restarts (Paths.ReplayState); nil or "" keeps it in memory
+	// only. It is loaded at start, written every ReplayFlushInterval when
+	// it changed, and at stop.
+	ReplayState func(g Group) string
+	// ReplayFlushInterval (default DefaultReplayFlushInterval).
+	ReplayFlushInterval time.Duration
 }
 
 // Node runs CARP groups over the interfaces' links: one reader goroutine
@@ -73,7 +80,7 @@ type ifLink struct {
 	self6  netip.Addr // IPv6 advert source, link-local (when a group has IPv6 VIPs)
 	groups map[uint8]*group
 	// Frames that reached no group.
-	badFrame, otherVHID uint64
+	badFrame, otherVHID, otherVLAN uint64
 }
 
 type group struct {
@@ -86,6 +93,10 @@ type group struct {
 
 	loggedRejects carp.RejectCounts
 	sendErrs      uint64
+	// replayPath keeps the replay memory ("" : not kept); savedAt is the
+	// Received count it was last written at.
+	replayPath string
+	savedAt    uint64
 }
 
 type rxFrame struct {
@@ -107,7 +118,7 @@ func New(opts Options) (*Node, error) {
 	}
 	if opts.OpenLink == nil {
 		opts.OpenLink = func(iface string) (Link, error) {
-			return OpenPacketLink(iface, LinkOptions{IgnoreOutgoing: true})
+			return OpenPacketLink(iface, LinkOptions{IgnoreOutgoing: true, VLANTags: true})
 		}
 	}
 	if opts.NewVIPs == nil {
@@ -130,6 +141,12 @@ func New(opts Options) (*Node, error) {
 	}
 	if opts.RejectLogInterval <= 0 {
 		opts.RejectLogInterval = DefaultRejectLogInterval
+	}
+	if opts.ReplayState == nil {
+		opts.ReplayState = func(Group) string { return "" }
+	}
+	if opts.ReplayFlushInterval <= 0 {
+		opts.ReplayFlushInterval = DefaultReplayFlushInterval
 	}
 	cfg := Config{Groups: opts.Groups}
 	if err := cfg.Validate(); err != nil {
@@ -179,6 +196,7 @@ func (n *Node) Run(ctx context.Context) (err error) {
 	now = n.clock.Now()
 	for _, g := range n.groups {
 		n.perform(g, g.m.Stop(now))
+		g.saveReplay()
 	}
 	for _, l := range n.links {
 		l.link.Close()
@@ -238,7 +256,8 @@ func (n *Node) setup() error {
 			return fmt.Errorf("node: vhid %d on %s: %w", gc.VHID, gc.Interface, err)
 		}
 		log := n.log.With("vhid", gc.VHID, "iface", gc.Interface)
-		g := &group{cfg: gc, m: m, link: l, log: log}
+		g := &group{cfg: gc, m: m, link: l, log: log, replayPath: n.opts.ReplayState(gc)}
+		g.loadReplay()
 		if gc.ManageVIPs {
 			g.vips = n.opts.NewVIPs(gc, log)
 			if err := g.vips.Prepare(); err != nil {
@@ -305,6 +324,8 @@ func (n *Node) loop(ctx context.Context) {
 	defer timer.Stop()
 	summary := n.clock.NewTimer(n.opts.RejectLogInterval)
 	defer summary.Stop()
+	flush := n.clock.NewTimer(n.opts.ReplayFlushInterval)
+	defer flush.Stop()
 	for {
 		n.arm(timer)
 		select {
@@ -322,6 +343,11 @@ func (n *Node) loop(ctx context.Context) {
 		case <-summary.C():
 			n.logRejects()
 			summary.Reset(n.opts.RejectLogInterval)
+		case <-flush.C():
+			for _, g := range n.groups {
+				g.saveReplay()
+			}
+			flush.Reset(n.opts.ReplayFlushInterval)
 		case req := <-n.ctl:
 			req.reply <- n.control(req.req)
 		}
@@ -357,6 +383,13 @@ func (n *Node) receive(rf rxFrame) {
 		return
 	}
 	f := rf.frame
+	if f.VLAN != 0 {
+		// Tagged for another VLAN (the interface is untagged; VLAN 0 is a
+		// priority tag of this one): a group of that VLAN, not ours, even
+		// with our vhid and key.
+		l.otherVLAN++
+		return
+	}
 	if len(f.Payload) < 2 {
 		l.badFrame++
 		return
@@ -389,4 +422,39 @@ func (n *Node) logRejects() {
 		}
 		g.log.Warn(fmt.Sprintf("rejected %d adverts in last %s", total, n.opts.RejectLogInterval), attrs...)
 	}
+}
+
+// loadReplay restores the group's replay memory from its file. A file that
+// cannot be used is logged and the group starts with an empty memory: the
+// node must run (a backup that refused to start would be the outage), and
+// the memory is rebuilt from the adverts it sees.
+func (g *group) loadReplay() {
+	if g.replayPath == "" {
+		return
+	}
+	mem, err := loadReplay(g.replayPath, g.cfg)
+	if err == nil {
+		err = g.m.RestoreReplayMemory(mem)
+	}
+	if err != nil {
+		g.log.Warn("replay memory not restored; starting without it", "file", g.replayPath, "err", err)
+		return
+	}
+	if n := len(mem.Sources); n > 0 {
+		g.log.Info("replay memory restored", "file", g.replayPath, "sources", n)
+	}
+}
+
+// saveReplay writes the group's replay memory when it changed since the
+// last write (it changes only when an advert is accepted).
+func (g *group) saveReplay() {
+	received := g.m.Status().Received
+	if g.replayPath == "" || received == g.savedAt {
+		return
+	}
+	if err := saveReplay(g.replayPath, g.cfg, g.m.ReplayMemory()); err != nil {
+		g.log.Warn("replay memory not saved", "err", err)
+		return
+	}
+	g.savedAt = received
 }

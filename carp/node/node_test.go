@@ -55,6 +55,8 @@ type simOpts struct {
 	// IPv4 address).
 	noIPv4     bool
 	forwarding bool
+	// replayState is the group's replay memory file ("" : memory only).
+	replayState string
 }
 
 func startSim(t *testing.T, h *hub, o simOpts) *simNode {
@@ -86,6 +88,7 @@ func startSim(t *testing.T, h *hub, o simOpts) *simNode {
 		},
 		SourceAddr6:    func(string, []netip.Addr) (netip.Addr, error) { return self6, nil },
 		IPv6Forwarding: func(string) bool { return o.forwarding },
+		ReplayState:    func(Group) string { return o.replayState },
 		RunScript: func(_ context.Context, path string, args, env []string) ([]byte, error) {
 			s.mu.Lock()
 			defer s.mu.Unlock()

@@ -1,9 +1,12 @@
 package node
 
 import (
+	"encoding/binary"
+	"errors"
 	"fmt"
 	"net"
 	"net/netip"
+	"unsafe"
 
 	"github.com/mdlayher/packet"
 	"golang.org/x/sys/unix"
@@ -18,6 +21,8 @@ import (
 type PacketLink struct {
 	conn *packet.Conn
 	ifi  *net.Interface
+	// oob receives the PACKET_AUXDATA of a frame (VLANTags).
+	oob []byte
 }
 
 // LinkOptions tune OpenPacketLink.
@@ -28,6 +33,11 @@ type LinkOptions struct {
 	// Promiscuous puts the interface in promiscuous mode while the link
 	// is open (a witness on a switch port mirroring other traffic).
 	Promiscuous bool
+	// VLANTags puts back into each frame the 802.1Q tag the kernel took
+	// out (PACKET_AUXDATA), as libpcap does, so that a frame of another
+	// VLAN reaching an untagged interface is seen as tagged. Without it
+	// such a frame reads as untagged.
+	VLANTags bool
 }
 
 // OpenPacketLink opens an AF_PACKET socket on the interface named ifname in
@@ -58,6 +68,13 @@ func OpenPacketLink(ifname string, opts LinkOptions) (*PacketLink, error) {
 			return nil, fmt.Errorf("node: ignore outgoing frames on %s: %w", ifname, err)
 		}
 	}
+	if opts.VLANTags {
+		if err := l.setsockoptInt(unix.SOL_PACKET, unix.PACKET_AUXDATA, 1); err != nil {
+			l.Close()
+			return nil, fmt.Errorf("node: VLAN tags (PACKET_AUXDATA) on %s: %w", ifname, err)
+		}
+		l.oob = make([]byte, unix.CmsgSpace(sizeofAuxdata))
+	}
 	if opts.Promiscuous {
 		if err := conn.SetPromiscuous(true); err != nil {
 			l.Close()
@@ -81,8 +98,67 @@ func (l *PacketLink) setsockoptInt(level, opt, v int) error {
 
 // ReadFrame implements Link.
 func (l *PacketLink) ReadFrame(b []byte) (int, error) {
-	n, _, err := l.conn.ReadFrom(b)
-	return n, err
+	if l.oob == nil {
+		n, _, err := l.conn.ReadFrom(b)
+		return n, err
+	}
+	rc, err := l.conn.SyscallConn()
+	if err != nil {
+		return 0, err
+	}
+	var n, oobn int
+	var rerr error
+	err = rc.Read(func(fd uintptr) bool {
+		n, oobn, _, _, rerr = unix.Recvmsg(int(fd), b, l.oob, 0)
+		return !errors.Is(rerr, unix.EAGAIN)
+	})
+	if err != nil {
+		return 0, err
+	}
+	if rerr != nil {
+		return 0, rerr
+	}
+	if tpid, tci, ok := auxVLAN(l.oob[:oobn]); ok {
+		n = insertVLANTag(b, n, tpid, tci)
+	}
+	return n, nil
+}
+
+// auxVLAN returns the VLAN tag the kernel took out of a frame, from its
+// PACKET_AUXDATA control message.
+func auxVLAN(oob []byte) (tpid, tci uint16, ok bool) {
+	msgs, err := unix.ParseSocketControlMessage(oob)
+	if err != nil {
+		return 0, 0, false
+	}
+	for _, m := range msgs {
+		if m.Header.Level != unix.SOL_PACKET || m.Header.Type != unix.PACKET_AUXDATA || len(m.Data) < sizeofAuxdata {
+			continue
+		}
+		aux := (*unix.TpacketAuxdata)(unsafe.Pointer(&m.Data[0]))
+		if aux.Status&unix.TP_STATUS_VLAN_VALID == 0 {
+			return 0, 0, false
+		}
+		tpid = aux.Vlan_tpid
+		if aux.Status&unix.TP_STATUS_VLAN_TPID_VALID == 0 || tpid == 0 {
+			tpid = 0x8100
+		}
+		return tpid, aux.Vlan_tci, true
+	}
+	return 0, 0, false
+}
+
+// insertVLANTag puts a 4-byte tag after the MACs of the n-byte frame in b
+// and returns the new length (the end is cut if b is too short).
+func insertVLANTag(b []byte, n int, tpid, tci uint16) int {
+	if n < 12 || len(b) < 16 {
+		return n
+	}
+	end := min(n+4, len(b))
+	copy(b[16:end], b[12:n])
+	binary.BigEndian.PutUint16(b[12:14], tpid)
+	binary.BigEndian.PutUint16(b[14:16], tci)
+	return end
 }
 
 // WriteFrame implements Link; the destination is the frame's own.
@@ -105,3 +181,6 @@ func (l *PacketLink) Index() int { return l.ifi.Index }
 
 // Close implements Link.
 func (l *PacketLink) Close() error { return l.conn.Close() }
+
+// sizeofAuxdata is the size of struct tpacket_auxdata.
+const sizeofAuxdata = int(unsafe.Sizeof(unix.TpacketAuxdata{}))

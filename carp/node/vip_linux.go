@@ -114,10 +114,29 @@ func (h *NetlinkVIPs) GARPSource() net.HardwareAddr {
 	return nil
 }
 
-// Prepare implements VIPHolder: it removes a stale macvlan, stale source
-// rules and stale VIPs on the parent, and in virtual-MAC mode sets the
-// parent's ARP sysctls.
+// Prepare implements VIPHolder: it removes what a previous run left
+// (RemoveLeftovers), and in virtual-MAC mode sets the parent's ARP
+// sysctls.
 func (h *NetlinkVIPs) Prepare() error {
+	if err := h.RemoveLeftovers(); err != nil {
+		return err
+	}
+	if h.VMAC {
+		pif := sysctlIf(h.Parent)
+		if err := h.sysctl("net.ipv4.conf."+pif+".arp_ignore", "1"); err != nil {
+			return err
+		}
+		if err := h.sysctl("net.ipv4.conf."+pif+".arp_announce", "2"); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// RemoveLeftovers removes what a dead run of the group left: its macvlan
+// (which would go on answering ARP for the VIPs with the virtual MAC), its
+// source rules, and the VIPs on the parent (--no-vmac).
+func (h *NetlinkVIPs) RemoveLeftovers() error {
 	parent, err := h.nl().LinkByName(h.Parent)
 	if err != nil {
 		return fmt.Errorf("node: interface %q: %w", h.Parent, err)
@@ -134,19 +153,7 @@ func (h *NetlinkVIPs) Prepare() error {
 	} else if h.VMAC {
 		return err
 	}
-	if err := h.removeFromParent(parent, true); err != nil {
-		return err
-	}
-	if h.VMAC {
-		pif := sysctlIf(h.Parent)
-		if err := h.sysctl("net.ipv4.conf."+pif+".arp_ignore", "1"); err != nil {
-			return err
-		}
-		if err := h.sysctl("net.ipv4.conf."+pif+".arp_announce", "2"); err != nil {
-			return err
-		}
-	}
-	return nil
+	return h.removeFromParent(parent, true)
 }
 
 // Claim implements VIPHolder.

@@ -26,9 +26,10 @@ func newNodeCmd(app *App) *cobra.Command {
 		Short: "Run carpvm's embedded CARP node, or ask a running one",
 		Long: `node runs CARP groups on Linux, wire-compatible with FreeBSD/OpenBSD CARP and
 ucarp (node run), and talks to a running node over its control socket
-(node status, node demote, node promote).`,
+(node status, node demote, node promote), and removes what a dead node left
+(node cleanup).`,
 	}
-	cmd.AddCommand(newNodeRunCmd(app), newNodeStatusCmd(app),
+	cmd.AddCommand(newNodeRunCmd(app), newNodeCleanupCmd(app), newNodeStatusCmd(app),
 		newNodeDemoteCmd(app, node.CmdDemote), newNodeDemoteCmd(app, node.CmdPromote))
 	return cmd
 }
@@ -49,6 +50,8 @@ type nodeRunOptions struct {
 	XParam        string
 	ControlSocket string
 	MetricsListen string
+	RunDir        string
+	StateDir      string
 }
 
 func newNodeRunCmd(app *App) *cobra.Command {
@@ -63,7 +66,15 @@ func newNodeRunCmd(app *App) *cobra.Command {
 While MASTER, the VIPs live on a macvlan interface carp<vhid>-<parent> whose MAC
 is the virtual MAC 00:00:5e:00:01:<vhid> (--no-vmac: on the interface itself).
 On SIGTERM or SIGINT a MASTER bows out so that the backup takes over at once,
-and releases its VIPs.`,
+and releases its VIPs.
+
+Before it touches anything, the node locks each group (--run-dir:
+node-<iface>-vhid<N>.lock) and its control socket (<socket>.lock): a second
+node started by mistake on the same vhid or socket is refused, naming the pid
+of the running one, and changes nothing. Outside the host's network namespace
+the default socket and the lock names carry the namespace (node-netns<inode>.sock).
+Each group's replay memory is kept in --state-dir (node-<iface>-vhid<N>.json)
+so that a restarted node still rejects a dead master's replayed adverts.`,
 		Example: `  carpvm node run --interface ens192 --vhid 1 --vip 172.27.27.14/28 \
       --pass-file /etc/carpvm/intranought.pass --advskew 0 --preempt
   carpvm node run --config /etc/carpvm/node.yaml`,
@@ -73,7 +84,7 @@ and releases its VIPs.`,
 			if err != nil {
 				return err
 			}
-			return nodeRun(cmd.Context(), app, cfg)
+			return nodeRun(cmd.Context(), app, cfg, nodePaths(opts.RunDir, opts.StateDir))
 		},
 	}
 	f := cmd.Flags()
@@ -89,9 +100,27 @@ and releases its VIPs.`,
 	f.StringVar(&opts.UpScript, "up-script", "", "run on becoming MASTER as: SCRIPT INTERFACE VIP [XPARAM] (once per VIP)")
 	f.StringVar(&opts.DownScript, "down-script", "", "run on leaving MASTER, with the same arguments")
 	f.StringVar(&opts.XParam, "xparam", "", "extra parameter passed to the scripts")
-	f.StringVar(&opts.ControlSocket, "control-socket", node.DefaultControlSocket, `Unix socket for node status/demote/promote ("" disables)`)
+	controlSocketFlag(cmd, &opts.ControlSocket, `Unix socket for node status/demote/promote ("" disables)`)
 	f.StringVar(&opts.MetricsListen, "metrics-listen", "", "serve Prometheus metrics on ADDR (e.g. 127.0.0.1:9380) at /metrics")
+	runDirFlag(cmd, &opts.RunDir)
+	f.StringVar(&opts.StateDir, "state-dir", node.DefaultStateDir, `directory of the groups' replay memory ("" keeps it in memory only)`)
 	return cmd
+}
+
+// controlSocketFlag and runDirFlag are the flags every node command
+// shares to find a node.
+func controlSocketFlag(cmd *cobra.Command, p *string, usage string) {
+	cmd.Flags().StringVar(p, "control-socket", node.DefaultControlSocket,
+		usage+"; the default is <run-dir>/node.sock, node-netns<inode>.sock outside the host's network namespace")
+}
+
+func runDirFlag(cmd *cobra.Command, p *string) {
+	cmd.Flags().StringVar(p, "run-dir", node.DefaultRunDir, "directory of the node's locks and default control socket")
+}
+
+// nodePaths are the files of the nodes of this network namespace.
+func nodePaths(runDir, stateDir string) node.Paths {
+	return node.Paths{RunDir: runDir, StateDir: stateDir, Netns: node.NetnsTag()}
 }
 
 // config builds the node configuration from --config node.yaml or from
@@ -148,21 +177,31 @@ func (o *nodeRunOptions) config(app *App, cmd *cobra.Command) (*node.Config, err
 	return cfg, cfg.Validate()
 }
 
-// nodeRun runs the node, its control socket and its metrics until ctx
-// ends or one of them fails.
-func nodeRun(ctx context.Context, app *App, cfg *node.Config) error {
+// nodeRun takes the node's locks, then runs the node, its control socket
+// and its metrics until ctx ends or one of them fails.
+func nodeRun(ctx context.Context, app *App, cfg *node.Config, paths node.Paths) error {
 	log := app.Logger()
-	n, err := node.New(node.Options{Groups: cfg.Groups, Log: log})
+	cfg.ControlSocket = paths.ResolveControlSocket(cfg.ControlSocket)
+	opts := node.Options{Groups: cfg.Groups, Log: log}
+	if paths.StateDir != "" {
+		opts.ReplayState = func(g node.Group) string { return paths.ReplayState(g.Interface, g.VHID) }
+	}
+	n, err := node.New(opts)
 	if err != nil {
 		return err
 	}
+	inst, err := node.LockInstance(paths, cfg.Groups, cfg.ControlSocket)
+	if err != nil {
+		return err
+	}
+	defer inst.Unlock()
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 	errs := make(chan error, 2)
 	services := 0
 	if cfg.ControlSocket != "" {
 		services++
-		go func() { errs <- node.ServeControl(ctx, cfg.ControlSocket, n, log) }()
+		go func() { errs <- node.ServeControl(ctx, cfg.ControlSocket, n, node.ControlOptions{Log: log}) }()
 	}
 	if cfg.MetricsListen != "" {
 		services++
@@ -200,9 +239,81 @@ func nodeRun(ctx context.Context, app *App, cfg *node.Config) error {
 	return first
 }
 
+// nodeCleanupOptions are the flags of carpvm node cleanup.
+type nodeCleanupOptions struct {
+	Interface string
+	VHID      int
+	VIPs      []string
+	NoVMAC    bool
+	RunDir    string
+}
+
+func newNodeCleanupCmd(app *App) *cobra.Command {
+	opts := &nodeCleanupOptions{}
+	cmd := &cobra.Command{
+		Use:   "cleanup (--config node.yaml | --interface IF --vhid N [--vip CIDR...] [--no-vmac])",
+		Short: "Remove what a dead node left: its macvlan, source rules and VIPs",
+		Long: `node cleanup removes what a node killed with SIGKILL (or crashed) left behind:
+the macvlan carp<vhid>-<parent>, which would go on answering ARP for the VIPs
+with the virtual MAC next to the new master, the node's source policy rules,
+and with --no-vmac the VIPs on the interface (name them with --vip). It takes
+the groups' locks first, so it refuses while a live node runs them. The
+systemd unit runs it as ExecStopPost=.`,
+		Example: `  carpvm node cleanup --config /etc/carpvm/node.yaml
+  carpvm node cleanup --interface ens192 --vhid 1 --vip 172.27.27.14/28`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			groups, err := opts.groups(app, cmd)
+			if err != nil {
+				return err
+			}
+			return node.Cleanup(nodePaths(opts.RunDir, ""), groups, app.Logger())
+		},
+	}
+	f := cmd.Flags()
+	f.StringVar(&opts.Interface, "interface", "", "interface the group ran on")
+	f.IntVar(&opts.VHID, "vhid", 0, "virtual host id, 1..255")
+	f.StringArrayVar(&opts.VIPs, "vip", nil, "virtual address the group held, in CIDR form (repeatable; needed with --no-vmac)")
+	f.BoolVar(&opts.NoVMAC, "no-vmac", false, "the node ran with --no-vmac (VIPs on the interface itself)")
+	runDirFlag(cmd, &opts.RunDir)
+	return cmd
+}
+
+// groups are the groups to clean: node.yaml's, or one from the flags.
+func (o *nodeCleanupOptions) groups(app *App, cmd *cobra.Command) ([]node.Group, error) {
+	if app.configFile != "" {
+		for _, name := range []string{"interface", "vhid", "vip", "no-vmac"} {
+			if cmd.Flags().Changed(name) {
+				return nil, usageError("node cleanup: --%s and --config node.yaml are exclusive", name)
+			}
+		}
+		cfg, err := node.LoadConfig(app.configFile, app.Getenv)
+		if err != nil {
+			return nil, err
+		}
+		return cfg.Groups, nil
+	}
+	if o.Interface == "" || o.VHID == 0 {
+		return nil, usageError("node cleanup: want --config node.yaml, or --interface and --vhid")
+	}
+	if o.VHID < 1 || o.VHID > 255 {
+		return nil, &config.Error{Key: "--vhid", Msg: fmt.Sprintf("%d is out of range; want 1..255", o.VHID)}
+	}
+	g := node.Group{Interface: o.Interface, VHID: uint8(o.VHID), VMAC: !o.NoVMAC, ManageVIPs: true}
+	for i, s := range o.VIPs {
+		p, err := node.ParseVIP(s)
+		if err != nil {
+			return nil, &config.Error{Key: fmt.Sprintf("--vip[%d]", i), Msg: err.Error()}
+		}
+		g.VIPs = append(g.VIPs, p)
+	}
+	return []node.Group{g}, nil
+}
+
 // nodeStatusOptions are the flags of carpvm node status.
 type nodeStatusOptions struct {
 	ControlSocket string
+	RunDir        string
 	Output        string
 }
 
@@ -220,20 +331,22 @@ func newNodeStatusCmd(app *App) *cobra.Command {
 			}
 			ctx, cancel := context.WithTimeout(cmd.Context(), 5*time.Second)
 			defer cancel()
-			resp, err := node.Call(ctx, opts.ControlSocket, node.Request{Command: node.CmdStatus})
+			sock := nodePaths(opts.RunDir, "").ResolveControlSocket(opts.ControlSocket)
+			resp, err := node.Call(ctx, sock, node.Request{Command: node.CmdStatus})
 			if err != nil {
 				return err
 			}
 			return printNodeStatus(app.IO.Out, app.IO.OutTTY, opts.Output, resp.Status)
 		},
 	}
-	cmd.Flags().StringVar(&opts.ControlSocket, "control-socket", node.DefaultControlSocket, "the node's control socket")
+	controlSocketFlag(cmd, &opts.ControlSocket, "the node's control socket")
+	runDirFlag(cmd, &opts.RunDir)
 	cmd.Flags().StringVarP(&opts.Output, "output", "o", "table", "output format: table or json")
 	return cmd
 }
 
 func newNodeDemoteCmd(app *App, command string) *cobra.Command {
-	var sock, output string
+	var sock, runDir, output string
 	var vhid, demotion int
 	short := "Demote a group: a MASTER bows out and a backup takes over at once"
 	if command == node.CmdPromote {
@@ -256,6 +369,7 @@ func newNodeDemoteCmd(app *App, command string) *cobra.Command {
 			}
 			ctx, cancel := context.WithTimeout(cmd.Context(), 5*time.Second)
 			defer cancel()
+			sock := nodePaths(runDir, "").ResolveControlSocket(sock)
 			resp, err := node.Call(ctx, sock, node.Request{Command: command, VHID: uint8(vhid), Demotion: uint8(demotion)})
 			if err != nil {
 				return err
@@ -263,7 +377,8 @@ func newNodeDemoteCmd(app *App, command string) *cobra.Command {
 			return printNodeStatus(app.IO.Out, app.IO.OutTTY, output, resp.Status)
 		},
 	}
-	cmd.Flags().StringVar(&sock, "control-socket", node.DefaultControlSocket, "the node's control socket")
+	controlSocketFlag(cmd, &sock, "the node's control socket")
+	runDirFlag(cmd, &runDir)
 	cmd.Flags().IntVar(&vhid, "vhid", 0, "the group (0: every group on the node)")
 	if command == node.CmdDemote {
 		cmd.Flags().IntVar(&demotion, "demotion", 0, fmt.Sprintf("demotion added to advskew (default %d: bow out)", carp.MaxDemotedSkew))

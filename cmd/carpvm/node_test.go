@@ -4,7 +4,10 @@ import (
 	"bytes"
 	"context"
 	"os"
+	"os/exec"
 	"path/filepath"
+	"regexp"
+	"strconv"
 	"strings"
 	"testing"
 	"time"
@@ -107,5 +110,73 @@ func TestPrintNodeStatusTable(t *testing.T) {
 		"1     eth0   BACKUP  -       -     1        100      0         0     0         0         2026-01-02T03:04:05Z INIT->BACKUP (started)\n"
 	if b.String() != want {
 		t.Errorf("piped table\n got %q\nwant %q", b.String(), want)
+	}
+}
+
+// The shipped node unit restarts the node whatever way it ends, cleans up
+// after it, keeps it to two capabilities, and passes systemd-analyze
+// verify; its exposure as systemd-analyze security --offline rates it
+// stays OK (at most 3.0).
+func TestNodeServiceUnit(t *testing.T) {
+	unit, err := os.ReadFile("../../docs/deploy/carpvm-node.service")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, want := range []string{
+		"\nRestart=always\n",
+		"\nExecStart=/usr/local/bin/carpvm node run --config /etc/carpvm/node.yaml\n",
+		"\nExecStopPost=/usr/local/bin/carpvm node cleanup --config /etc/carpvm/node.yaml\n",
+		"\nCapabilityBoundingSet=CAP_NET_ADMIN CAP_NET_RAW\n",
+		"\nAmbientCapabilities=CAP_NET_ADMIN CAP_NET_RAW\n",
+		"\nNoNewPrivileges=yes\n", "\nProtectSystem=strict\n", "\nProtectHome=yes\n", "\nPrivateTmp=yes\n",
+		"\nRuntimeDirectory=carpvm\n", "\nStateDirectory=carpvm\n",
+	} {
+		if !strings.Contains(string(unit), want) {
+			t.Errorf("unit lacks %q", strings.TrimSpace(want))
+		}
+	}
+	analyze, err := exec.LookPath("systemd-analyze")
+	if err != nil {
+		t.Skip("skipping systemd-analyze verify: systemd-analyze not installed")
+	}
+	// verify wants the commands to exist: point them at this test binary.
+	self, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	path := filepath.Join(t.TempDir(), "carpvm-node.service")
+	if err := os.WriteFile(path, []byte(strings.ReplaceAll(string(unit), "/usr/local/bin/carpvm", self)), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if out, err := exec.Command(analyze, "verify", "--man=no", path).CombinedOutput(); err != nil {
+		t.Errorf("systemd-analyze verify: %v\n%s", err, out)
+	}
+	out, err := exec.Command(analyze, "security", "--offline=true", path).CombinedOutput()
+	if err != nil && !strings.Contains(string(out), "Overall exposure level") {
+		t.Skipf("skipping the exposure check: this systemd-analyze cannot rate a unit file offline (%v)", err)
+	}
+	m := regexp.MustCompile(`Overall exposure level for \S+: ([0-9.]+)`).FindStringSubmatch(string(out))
+	if m == nil {
+		t.Fatalf("no exposure level in:\n%s", out)
+	}
+	if score, _ := strconv.ParseFloat(m[1], 64); score > 3.0 {
+		t.Errorf("exposure %s; want at most 3.0 (OK)", m[1])
+	}
+}
+
+func TestNodeCleanupBadInput(t *testing.T) {
+	for _, tc := range []struct {
+		args []string
+		want string
+	}{
+		{[]string{"node", "cleanup"}, "--interface and --vhid"},
+		{[]string{"node", "cleanup", "--interface", "eth0", "--vhid", "300"}, "--vhid"},
+		{[]string{"node", "cleanup", "--interface", "eth0", "--vhid", "1", "--vip", "nope"}, `"nope"`},
+		{[]string{"node", "cleanup", "--config", "x.yaml", "--vhid", "1"}, "exclusive"},
+	} {
+		code, _, errOut := runNodeCLI(t, nil, tc.args...)
+		if code != exitUsage || !strings.Contains(errOut, tc.want) {
+			t.Errorf("%v: exit %d, stderr %q; want 2 and %q", tc.args, code, errOut, tc.want)
+		}
 	}
 }

@@ -230,6 +230,10 @@ func (l *Lab) kind(router string) string {
 	return PeerCarpvm
 }
 
+// nodeDir holds the carpvm nodes' locks and replay memory, inside the lab's
+// directory rather than the host's /run/carpvm and /var/lib/carpvm.
+const nodeDir = "node"
+
 // startRouter starts router's CARP process(es) and records them.
 func (l *Lab) startRouter(router string) error {
 	dir := l.Opts.StateDir
@@ -239,7 +243,8 @@ func (l *Lab) startRouter(router string) error {
 			return fmt.Errorf("lab: node config: %w", err)
 		}
 		return l.start(Proc{Router: router, Kind: PeerCarpvm, Log: filepath.Join(dir, router+".log"),
-			Args: []string{l.Opts.Executable, "node", "run", "--config", cfg, "--log-level", "debug", "--control-socket", l.ControlSocket(router)}})
+			Args: []string{l.Opts.Executable, "node", "run", "--config", cfg, "--log-level", "debug", "--control-socket", l.ControlSocket(router),
+				"--run-dir", filepath.Join(dir, nodeDir), "--state-dir", filepath.Join(dir, nodeDir)}})
 	}
 	for _, g := range l.Groups() {
 		n := g.Net
@@ -431,10 +436,14 @@ func Down(ctx context.Context, opts Options, log *slog.Logger) error {
 		}
 	}
 	for _, f := range []string{"intranought.pass", "public.pass", "vip-up.sh", "vip-down.sh",
-		Router1 + ".yaml", Router2 + ".yaml", Router1 + ".sock", Router2 + ".sock", StateFile} {
+		Router1 + ".yaml", Router2 + ".yaml", Router1 + ".sock", Router2 + ".sock", StateFile,
+		Router1 + ".sock.lock", Router2 + ".sock.lock"} {
 		if err := os.Remove(filepath.Join(opts.StateDir, f)); err != nil && !errors.Is(err, os.ErrNotExist) {
 			errs = append(errs, err)
 		}
+	}
+	if err := os.RemoveAll(filepath.Join(opts.StateDir, nodeDir)); err != nil {
+		errs = append(errs, err)
 	}
 	_ = os.Remove(opts.StateDir) // only when empty
 	return errors.Join(errs...)
