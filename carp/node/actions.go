@@ -63,13 +63,17 @@ func (n *Node) sendAdvert(g *group, a carp.SendAdvert) {
 		f.Src, f.Dst = g.link.self6, carp.GroupV6
 	}
 	frame := carp.AppendFrame(make([]byte, 0, 14+40+len(a.Payload)), f)
-	if err := g.link.link.WriteFrame(frame); err != nil {
+	err := g.link.link.WriteFrame(frame)
+	if err != nil {
 		g.sendErrs++
 		// Log the first failure and then every 100th, not every advert.
 		if g.sendErrs%100 == 1 {
 			g.log.Warn("cannot send advert", "err", err, "failures", g.sendErrs, "ipv6", a.IPv6)
 		}
 	}
+	// Failed sends demote the whole router, as FreeBSD's
+	// senderr_demotion_factor does.
+	n.sendResult(g.cfg.Interface, err == nil)
 }
 
 // sendGARP announces the VIPs from the MAC they resolve to (the virtual

@@ -1,10 +1,12 @@
 package node
 
 import (
+	"cmp"
 	"fmt"
 	"net/netip"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/spf13/viper"
 
@@ -26,6 +28,15 @@ type Config struct {
 	Groups        []Group
 	ControlSocket string // "" disables the control socket
 	MetricsListen string // "" disables metrics
+	// Name is this router's name (e.g. router-002), for status.
+	Name string
+	// LinkTracking (default on) fails the node over as a whole router when
+	// an interface carrying groups loses its link.
+	LinkTracking bool
+	// PreemptDelay holds preemption back after start.
+	PreemptDelay time.Duration
+	// Tracks demote the router while they fail.
+	Tracks []Track
 }
 
 // Group is one CARP group (VHID) on one interface.
@@ -45,6 +56,9 @@ type Group struct {
 	UpScript   string
 	DownScript string
 	XParam     string
+	// Preferred names the router that should hold the group (rendered
+	// from carpvm.yaml), for status; informational.
+	Preferred string
 }
 
 // Addrs returns the VIPs' addresses.
@@ -61,7 +75,22 @@ type fileConfig struct {
 	Interface     string      `mapstructure:"interface"`
 	ControlSocket *string     `mapstructure:"control_socket"`
 	MetricsListen string      `mapstructure:"metrics_listen"`
+	Name          string      `mapstructure:"name"`
+	LinkTracking  *bool       `mapstructure:"link_tracking"`
+	PreemptDelay  string      `mapstructure:"preempt_delay"`
+	Track         []fileTrack `mapstructure:"track"`
 	Groups        []fileGroup `mapstructure:"groups"`
+}
+
+type fileTrack struct {
+	Name      string `mapstructure:"name"`
+	Weight    *int   `mapstructure:"weight"`
+	Command   string `mapstructure:"command"`
+	Interface string `mapstructure:"interface"`
+	Interval  string `mapstructure:"interval"`
+	Timeout   string `mapstructure:"timeout"`
+	Fall      int    `mapstructure:"fall"`
+	Rise      int    `mapstructure:"rise"`
 }
 
 type fileGroup struct {
@@ -77,6 +106,7 @@ type fileGroup struct {
 	UpScript   string   `mapstructure:"up_script"`
 	DownScript string   `mapstructure:"down_script"`
 	XParam     string   `mapstructure:"xparam"`
+	Preferred  string   `mapstructure:"preferred"`
 }
 
 // LoadConfig reads and validates node.yaml (format in the package
@@ -91,9 +121,26 @@ func LoadConfig(path string, getenv config.Getenv) (*Config, error) {
 	if err := v.UnmarshalExact(&fc); err != nil {
 		return nil, &config.Error{Key: path, Msg: strings.ReplaceAll(err.Error(), "\n", " ")}
 	}
-	cfg := &Config{ControlSocket: DefaultControlSocket, MetricsListen: fc.MetricsListen}
+	cfg := &Config{ControlSocket: DefaultControlSocket, MetricsListen: fc.MetricsListen, Name: fc.Name, LinkTracking: true}
 	if fc.ControlSocket != nil {
 		cfg.ControlSocket = *fc.ControlSocket
+	}
+	if fc.LinkTracking != nil {
+		cfg.LinkTracking = *fc.LinkTracking
+	}
+	if fc.PreemptDelay != "" {
+		d, err := time.ParseDuration(fc.PreemptDelay)
+		if err != nil || d < 0 {
+			return nil, &config.Error{Key: "preempt_delay", Msg: fmt.Sprintf("%q: want a duration such as 30s or 2m", fc.PreemptDelay)}
+		}
+		cfg.PreemptDelay = d
+	}
+	for i, ft := range fc.Track {
+		t, err := ft.resolve(fmt.Sprintf("track[%d]", i))
+		if err != nil {
+			return nil, err
+		}
+		cfg.Tracks = append(cfg.Tracks, t)
 	}
 	if len(fc.Groups) == 0 {
 		return nil, &config.Error{Key: "groups", Msg: "no group; want at least one {vhid, vips, pass_file}"}
@@ -116,7 +163,7 @@ func (fg fileGroup) resolve(key, defIface string, getenv config.Getenv) (Group, 
 	g := Group{
 		Interface: fg.Interface, AdvBase: DefaultAdvBase, Preempt: fg.Preempt,
 		VMAC: !fg.NoVMAC, ManageVIPs: true,
-		UpScript: fg.UpScript, DownScript: fg.DownScript, XParam: fg.XParam,
+		UpScript: fg.UpScript, DownScript: fg.DownScript, XParam: fg.XParam, Preferred: fg.Preferred,
 	}
 	if g.Interface == "" {
 		g.Interface = defIface
@@ -154,6 +201,28 @@ func (fg fileGroup) resolve(key, defIface string, getenv config.Getenv) (Group, 
 	}
 	g.Key = k
 	return g, nil
+}
+
+func (ft fileTrack) resolve(key string) (Track, error) {
+	t := Track{Name: ft.Name, Command: ft.Command, Interface: ft.Interface, Weight: carp.DemotionFactor, Fall: ft.Fall, Rise: ft.Rise}
+	if ft.Weight != nil {
+		t.Weight = *ft.Weight
+	}
+	for _, d := range []struct {
+		name string
+		raw  string
+		to   *time.Duration
+	}{{"interval", ft.Interval, &t.Interval}, {"timeout", ft.Timeout, &t.Timeout}} {
+		if d.raw == "" {
+			continue
+		}
+		v, err := time.ParseDuration(d.raw)
+		if err != nil || v <= 0 {
+			return t, &config.Error{Key: key + "." + d.name, Msg: fmt.Sprintf("%q: want a positive duration such as 5s", d.raw)}
+		}
+		*d.to = v
+	}
+	return t, nil
 }
 
 // ParseVIP parses a VIP (CIDR or bare address: /32, /128). IPv4 and IPv6
@@ -207,6 +276,9 @@ func (c *Config) Validate() error {
 		iface string
 		vhid  uint8
 	}
+	if err := validateTracks(c.Tracks); err != nil {
+		return err
+	}
 	seen := map[ifvhid]int{}
 	vipSeen := map[netip.Addr]int{}
 	for i, g := range c.Groups {
@@ -234,6 +306,34 @@ func (c *Config) Validate() error {
 			}
 			vipSeen[v.Addr()] = i
 		}
+	}
+	return nil
+}
+
+// validateTracks checks each track: a unique name, a weight in 1..255, a
+// command or an interface (not both), a timeout shorter than the interval.
+func validateTracks(tracks []Track) error {
+	names := map[string]int{}
+	for i, t := range tracks {
+		key := fmt.Sprintf("track[%d]", i)
+		switch {
+		case t.Name == "":
+			return &config.Error{Key: key + ".name", Msg: "missing; want a name for logs and status"}
+		case t.Weight < 1 || t.Weight > 255:
+			return &config.Error{Key: key + ".weight", Msg: fmt.Sprintf("%d is out of range; want 1..255 (%d, the default, makes every group bow out)", t.Weight, carp.DemotionFactor)}
+		case (t.Command == "") == (t.Interface == ""):
+			return &config.Error{Key: key, Msg: "want either command (run every interval) or interface (its link), not both or neither"}
+		case t.Fall < 0 || t.Rise < 0:
+			return &config.Error{Key: key, Msg: "fall and rise are counts, 1 or more"}
+		}
+		interval, timeout := cmp.Or(t.Interval, DefaultTrackInterval), cmp.Or(t.Timeout, DefaultTrackTimeout)
+		if t.Command != "" && timeout >= interval {
+			return &config.Error{Key: key + ".timeout", Msg: fmt.Sprintf("%s is not shorter than the interval %s", timeout, interval)}
+		}
+		if j, dup := names[t.Name]; dup {
+			return &config.Error{Key: key + ".name", Msg: fmt.Sprintf("%q is already track[%d]", t.Name, j)}
+		}
+		names[t.Name] = i
 	}
 	return nil
 }

@@ -13,6 +13,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"slices"
 	"time"
 
 	"github.com/carpvm/carpvm/carp"
@@ -50,8 +51,17 @@ type Response struct {
 
 // Status is the whole node as `carpvm node status -o json` prints it.
 type Status struct {
+	// Name is this router's name (node.yaml name), when set.
+	Name       string            `json:"name,omitempty"`
 	Groups     []GroupStatus     `json:"groups"`
 	Interfaces []InterfaceStatus `json:"interfaces"`
+	// Demotion is the router's demotion (added to every group's advskew)
+	// and DemotionCauses what makes it up: links down, failed sends,
+	// failing tracks, an operator's demote of the whole router.
+	Demotion       uint8         `json:"demotion"`
+	DemotionCauses []carp.Cause  `json:"demotion_causes"`
+	Tracks         []TrackStatus `json:"tracks"`
+	LinkTracking   bool          `json:"link_tracking"`
 }
 
 // GroupStatus is one group: its configuration and its machine's status.
@@ -62,7 +72,10 @@ type GroupStatus struct {
 	AdvSkew   uint8          `json:"advskew"`
 	Preempt   bool           `json:"preempt"`
 	VMAC      bool           `json:"vmac"`
-	Source    netip.Addr     `json:"source"`
+	// Preferred is the router that should hold the group (node.yaml
+	// preferred), when known.
+	Preferred string     `json:"preferred,omitempty"`
+	Source    netip.Addr `json:"source"`
 	carp.Status
 }
 
@@ -128,18 +141,25 @@ func (n *Node) control(req Request) Response {
 		} else if d == 0 {
 			d = carp.MaxDemotedSkew
 		}
-		found := false
 		now := n.clock.Now()
-		for _, g := range n.groups {
-			if req.VHID != 0 && g.cfg.VHID != req.VHID {
-				continue
+		if req.VHID == 0 {
+			// The whole router: one cause, on top of what the groups
+			// have of their own; promote also lifts the send errors.
+			n.log.Info("demotion of the router set over the control socket", "command", req.Command, "demotion", d)
+			n.performAll(n.router.SetCause(now, "manual", int(d)))
+			if req.Command == CmdPromote {
+				n.performAll(n.router.ClearSendErrors(now))
+				for i := range n.groups {
+					n.performAll(n.router.SetGroupDemotion(now, i, 0))
+				}
 			}
-			found = true
-			g.log.Info("demotion set over the control socket", "command", req.Command, "demotion", d)
-			n.perform(g, g.m.SetDemotion(now, d))
-		}
-		if !found {
-			return Response{Error: fmt.Sprintf("no group with vhid %d on this node", req.VHID)}
+		} else {
+			i := slices.IndexFunc(n.groups, func(g *group) bool { return g.cfg.VHID == req.VHID })
+			if i < 0 {
+				return Response{Error: fmt.Sprintf("no group with vhid %d on this node", req.VHID)}
+			}
+			n.groups[i].log.Info("demotion set over the control socket", "command", req.Command, "demotion", d)
+			n.performAll(n.router.SetGroupDemotion(now, i, d))
 		}
 		st := n.status()
 		return Response{OK: true, Status: &st}
@@ -148,11 +168,18 @@ func (n *Node) control(req Request) Response {
 }
 
 func (n *Node) status() Status {
-	var st Status
+	d := n.router.Demotion()
+	st := Status{Name: n.opts.Name, Demotion: d.Total(), DemotionCauses: d.Causes(), Tracks: []TrackStatus{}, LinkTracking: n.opts.LinkTracking}
+	if st.DemotionCauses == nil {
+		st.DemotionCauses = []carp.Cause{}
+	}
+	for _, t := range n.tracks {
+		st.Tracks = append(st.Tracks, TrackStatus{Name: t.Name, Interface: t.Interface, Command: t.Command != "", Weight: t.Weight, Failing: t.failing, Last: t.last})
+	}
 	for _, g := range n.groups {
 		st.Groups = append(st.Groups, GroupStatus{
 			Interface: g.cfg.Interface, VIPs: g.cfg.VIPs, AdvBase: g.cfg.AdvBase, AdvSkew: g.cfg.AdvSkew,
-			Preempt: g.cfg.Preempt, VMAC: g.cfg.VMAC && g.cfg.ManageVIPs, Source: g.link.self,
+			Preempt: g.cfg.Preempt, VMAC: g.cfg.VMAC && g.cfg.ManageVIPs, Source: g.link.self, Preferred: g.cfg.Preferred,
 			Status: g.m.Status(),
 		})
 	}

@@ -2,6 +2,7 @@ package node
 
 import (
 	"bytes"
+	"errors"
 	"log/slog"
 	"net"
 	"sync"
@@ -22,6 +23,8 @@ type memLink struct {
 	closed chan struct{}
 	once   sync.Once
 	cut    atomic.Bool
+	// failWrites makes WriteFrame fail, as a send on a broken NIC does.
+	failWrites atomic.Bool
 }
 
 func (h *hub) port(mac net.HardwareAddr) *memLink {
@@ -42,6 +45,9 @@ func (l *memLink) ReadFrame(b []byte) (int, error) {
 }
 
 func (l *memLink) WriteFrame(b []byte) error {
+	if l.failWrites.Load() {
+		return errors.New("memlink: send failed")
+	}
 	if l.cut.Load() {
 		return nil // the cable is pulled: the frame goes nowhere
 	}

@@ -25,24 +25,28 @@ type collector struct {
 	state, demotion                  *prometheus.Desc
 	transitions, sent, received, rej *prometheus.Desc
 	ignored                          *prometheus.Desc
+	routerDemotion, cause, preferred *prometheus.Desc
 }
 
 func newCollector(n *Node) *collector {
 	gl := []string{"vhid", "iface"}
 	return &collector{
-		n:           n,
-		state:       prometheus.NewDesc("carpvm_node_state", "1 for the group's current CARP state, 0 for the others.", append(gl, "state"), nil),
-		demotion:    prometheus.NewDesc("carpvm_node_demotion", "Demotion added to the group's advskew.", gl, nil),
-		transitions: prometheus.NewDesc("carpvm_node_transitions_total", "State transitions of the group.", gl, nil),
-		sent:        prometheus.NewDesc("carpvm_node_adverts_sent_total", "Advertisements sent.", gl, nil),
-		received:    prometheus.NewDesc("carpvm_node_adverts_received_total", "Authentic advertisements accepted.", gl, nil),
-		rej:         prometheus.NewDesc("carpvm_node_adverts_rejected_total", "Advertisements rejected, by reason.", append(gl, "reason"), nil),
-		ignored:     prometheus.NewDesc("carpvm_node_frames_ignored_total", "Protocol-112 frames that reached no group: malformed, another vhid, or another VLAN.", []string{"iface", "reason"}, nil),
+		n:              n,
+		state:          prometheus.NewDesc("carpvm_node_state", "1 for the group's current CARP state, 0 for the others.", append(gl, "state"), nil),
+		demotion:       prometheus.NewDesc("carpvm_node_demotion", "Demotion added to the group's advskew.", gl, nil),
+		transitions:    prometheus.NewDesc("carpvm_node_transitions_total", "State transitions of the group.", gl, nil),
+		sent:           prometheus.NewDesc("carpvm_node_adverts_sent_total", "Advertisements sent.", gl, nil),
+		received:       prometheus.NewDesc("carpvm_node_adverts_received_total", "Authentic advertisements accepted.", gl, nil),
+		rej:            prometheus.NewDesc("carpvm_node_adverts_rejected_total", "Advertisements rejected, by reason.", append(gl, "reason"), nil),
+		ignored:        prometheus.NewDesc("carpvm_node_frames_ignored_total", "Protocol-112 frames that reached no group: malformed, another vhid, or another VLAN.", []string{"iface", "reason"}, nil),
+		routerDemotion: prometheus.NewDesc("carpvm_node_router_demotion", "The router's demotion, added to every group's advskew (links down, failed sends, failing tracks, an operator's demote).", nil, nil),
+		cause:          prometheus.NewDesc("carpvm_node_demotion_cause", "Weight of each cause of the router's demotion that holds now.", []string{"cause"}, nil),
+		preferred:      prometheus.NewDesc("carpvm_node_group_preferred", "1 when this router is the group's preferred master, 0 when the peer is (node.yaml name and preferred).", gl, nil),
 	}
 }
 
 func (c *collector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{c.state, c.demotion, c.transitions, c.sent, c.received, c.rej, c.ignored} {
+	for _, d := range []*prometheus.Desc{c.state, c.demotion, c.transitions, c.sent, c.received, c.rej, c.ignored, c.routerDemotion, c.cause, c.preferred} {
 		ch <- d
 	}
 }
@@ -71,6 +75,17 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 		for _, r := range carp.Rejects() {
 			ch <- prometheus.MustNewConstMetric(c.rej, prometheus.CounterValue, float64(g.Rejected.Of(r)), append(l, r.String())...)
 		}
+		if st.Name != "" && g.Preferred != "" {
+			v := 0.0
+			if g.Preferred == st.Name {
+				v = 1
+			}
+			ch <- prometheus.MustNewConstMetric(c.preferred, prometheus.GaugeValue, v, l...)
+		}
+	}
+	ch <- prometheus.MustNewConstMetric(c.routerDemotion, prometheus.GaugeValue, float64(st.Demotion))
+	for _, cs := range st.DemotionCauses {
+		ch <- prometheus.MustNewConstMetric(c.cause, prometheus.GaugeValue, float64(cs.Weight), cs.Name)
 	}
 	for _, i := range st.Interfaces {
 		ch <- prometheus.MustNewConstMetric(c.ignored, prometheus.CounterValue, float64(i.BadFrame), i.Name, "bad_frame")

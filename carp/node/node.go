@@ -56,6 +56,23 @@ type Options struct {
 	ReplayState func(g Group) string
 	// ReplayFlushInterval (default DefaultReplayFlushInterval).
 	ReplayFlushInterval time.Duration
+
+	// LinkTracking fails the node over as a whole router when an interface
+	// carrying groups loses its link (FreeBSD's default): its groups
+	// leave, and every other group is demoted by carp.DemotionFactor.
+	LinkTracking bool
+	// WatchLinks reports link states (default: NetlinkLinks).
+	WatchLinks LinkWatcher
+	// PreemptDelay holds preemption back after start (carp.Config).
+	PreemptDelay time.Duration
+	// Tracks demote the whole router while they fail.
+	Tracks []Track
+	// RunCommand runs a command track (default: sh -c in its own process
+	// group, killed at the timeout, output bounded to MaxTrackOutput).
+	RunCommand func(ctx context.Context, command string) ([]byte, error)
+	// Name is this router's name, to tell in status which groups it is
+	// the preferred master of (Group.Preferred).
+	Name string
 }
 
 // Node runs CARP groups over the interfaces' links: one reader goroutine
@@ -66,10 +83,13 @@ type Node struct {
 	clock  Clock
 	groups []*group
 	links  map[string]*ifLink
+	router *carp.Router
+	tracks []trackState
 
-	rx   chan rxFrame
-	ctl  chan ctlRequest
-	done chan struct{}
+	rx       chan rxFrame
+	trackRes chan trackResult
+	ctl      chan ctlRequest
+	done     chan struct{}
 }
 
 // ifLink is an interface's link and what is counted on it outside groups.
@@ -148,19 +168,30 @@ func New(opts Options) (*Node, error) {
 	if opts.ReplayFlushInterval <= 0 {
 		opts.ReplayFlushInterval = DefaultReplayFlushInterval
 	}
-	cfg := Config{Groups: opts.Groups}
+	if opts.WatchLinks == nil {
+		opts.WatchLinks = NetlinkLinks
+	}
+	if opts.RunCommand == nil {
+		opts.RunCommand = runCommand
+	}
+	cfg := Config{Groups: opts.Groups, Tracks: opts.Tracks}
 	if err := cfg.Validate(); err != nil {
 		return nil, err
 	}
-	return &Node{
-		opts:  opts,
-		log:   opts.Log,
-		clock: opts.Clock,
-		links: map[string]*ifLink{},
-		rx:    make(chan rxFrame, 256),
-		ctl:   make(chan ctlRequest),
-		done:  make(chan struct{}),
-	}, nil
+	n := &Node{
+		opts:     opts,
+		log:      opts.Log,
+		clock:    opts.Clock,
+		links:    map[string]*ifLink{},
+		rx:       make(chan rxFrame, 256),
+		trackRes: make(chan trackResult),
+		ctl:      make(chan ctlRequest),
+		done:     make(chan struct{}),
+	}
+	for _, t := range opts.Tracks {
+		n.tracks = append(n.tracks, trackState{Track: t})
+	}
+	return n, nil
 }
 
 // Run opens the links, cleans up what a previous run may have left, runs
@@ -186,18 +217,23 @@ func (n *Node) Run(ctx context.Context) (err error) {
 		}()
 	}
 	hooksDone := n.startHooks()
-
-	now := n.clock.Now()
-	for _, g := range n.groups {
-		n.perform(g, g.m.Start(now))
+	linkCtx, stopLinks := context.WithCancel(ctx)
+	defer stopLinks()
+	linkChanges, err := n.startLinks(linkCtx)
+	if err != nil {
+		n.log.Error("link tracking is off: cannot watch the links", "err", err)
 	}
-	n.loop(ctx)
+	tracksDone := n.runTracks(ctx)
 
-	now = n.clock.Now()
+	n.performAll(n.router.Start(n.clock.Now()))
+	n.loop(ctx, linkChanges)
+
+	n.performAll(n.router.Stop(n.clock.Now()))
 	for _, g := range n.groups {
-		n.perform(g, g.m.Stop(now))
 		g.saveReplay()
 	}
+	stopLinks()
+	tracksDone()
 	for _, l := range n.links {
 		l.link.Close()
 	}
@@ -247,7 +283,7 @@ func (n *Node) setup() error {
 			return fmt.Errorf("node: random advert counter: %w", err)
 		}
 		m, err := carp.NewMachine(carp.Config{
-			VHID: gc.VHID, AdvBase: gc.AdvBase, AdvSkew: gc.AdvSkew, Preempt: gc.Preempt,
+			VHID: gc.VHID, AdvBase: gc.AdvBase, AdvSkew: gc.AdvSkew, Preempt: gc.Preempt, PreemptDelay: n.opts.PreemptDelay,
 			VIPs: gc.Addrs(), Key: gc.Key, Self: l.self, Self6: l.self6,
 			// Leave room below 2^64 so the counter never wraps in practice.
 			Counter: binary.BigEndian.Uint64(seed[:]) >> 1,
@@ -267,6 +303,11 @@ func (n *Node) setup() error {
 		l.groups[gc.VHID] = g
 		n.groups = append(n.groups, g)
 	}
+	rgs := make([]carp.RouterGroup, len(n.groups))
+	for i, g := range n.groups {
+		rgs[i] = carp.RouterGroup{Interface: g.cfg.Interface, Machine: g.m}
+	}
+	n.router = carp.NewRouter(rgs)
 	return nil
 }
 
@@ -318,8 +359,9 @@ func (n *Node) read(l *ifLink) {
 	}
 }
 
-// loop drives every machine from one goroutine until ctx ends.
-func (n *Node) loop(ctx context.Context) {
+// loop drives every machine from one goroutine until ctx ends; links are
+// the watched interfaces' changes (nil: none).
+func (n *Node) loop(ctx context.Context, links <-chan LinkEvent) {
 	timer := n.clock.NewTimer(time.Hour)
 	defer timer.Stop()
 	summary := n.clock.NewTimer(n.opts.RejectLogInterval)
@@ -350,6 +392,15 @@ func (n *Node) loop(ctx context.Context) {
 			flush.Reset(n.opts.ReplayFlushInterval)
 		case req := <-n.ctl:
 			req.reply <- n.control(req.req)
+		case ev, ok := <-links:
+			if !ok {
+				n.log.Error("link tracking stopped: the link watch ended")
+				links = nil
+				continue
+			}
+			n.linkEvent(ev)
+		case r := <-n.trackRes:
+			n.trackResult(r)
 		}
 	}
 }

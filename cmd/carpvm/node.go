@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -48,6 +49,8 @@ type nodeRunOptions struct {
 	UpScript      string
 	DownScript    string
 	XParam        string
+	PreemptDelay  time.Duration
+	NoLinkTrack   bool
 	ControlSocket string
 	MetricsListen string
 	RunDir        string
@@ -100,6 +103,8 @@ so that a restarted node still rejects a dead master's replayed adverts.`,
 	f.StringVar(&opts.UpScript, "up-script", "", "run on becoming MASTER as: SCRIPT INTERFACE VIP [XPARAM] (once per VIP)")
 	f.StringVar(&opts.DownScript, "down-script", "", "run on leaving MASTER, with the same arguments")
 	f.StringVar(&opts.XParam, "xparam", "", "extra parameter passed to the scripts")
+	f.DurationVar(&opts.PreemptDelay, "preempt-delay", 0, "after start, do not preempt for this long (a rebooted router's services come up first)")
+	f.BoolVar(&opts.NoLinkTrack, "no-link-tracking", false, "do not fail over as a whole router when the interface loses its link")
 	controlSocketFlag(cmd, &opts.ControlSocket, `Unix socket for node status/demote/promote ("" disables)`)
 	f.StringVar(&opts.MetricsListen, "metrics-listen", "", "serve Prometheus metrics on ADDR (e.g. 127.0.0.1:9380) at /metrics")
 	runDirFlag(cmd, &opts.RunDir)
@@ -127,7 +132,7 @@ func nodePaths(runDir, stateDir string) node.Paths {
 // the flags; flags given next to --config override its top-level settings.
 func (o *nodeRunOptions) config(app *App, cmd *cobra.Command) (*node.Config, error) {
 	if app.configFile != "" {
-		for _, name := range []string{"interface", "vhid", "vip", "pass-file", "advbase", "advskew", "preempt", "no-vmac", "no-vips", "up-script", "down-script", "xparam"} {
+		for _, name := range []string{"interface", "vhid", "vip", "pass-file", "advbase", "advskew", "preempt", "no-vmac", "no-vips", "up-script", "down-script", "xparam", "preempt-delay", "no-link-tracking"} {
 			if cmd.Flags().Changed(name) {
 				return nil, usageError("node run: --%s and --config node.yaml are exclusive; put it in the file", name)
 			}
@@ -173,7 +178,11 @@ func (o *nodeRunOptions) config(app *App, cmd *cobra.Command) (*node.Config, err
 		return nil, &config.Error{Key: "--pass-file", Msg: err.Error()}
 	}
 	g.Key = key
-	cfg := &node.Config{Groups: []node.Group{g}, ControlSocket: o.ControlSocket, MetricsListen: o.MetricsListen}
+	if o.PreemptDelay < 0 {
+		return nil, &config.Error{Key: "--preempt-delay", Msg: fmt.Sprintf("%s: want a positive duration", o.PreemptDelay)}
+	}
+	cfg := &node.Config{Groups: []node.Group{g}, ControlSocket: o.ControlSocket, MetricsListen: o.MetricsListen,
+		LinkTracking: !o.NoLinkTrack, PreemptDelay: o.PreemptDelay}
 	return cfg, cfg.Validate()
 }
 
@@ -182,7 +191,8 @@ func (o *nodeRunOptions) config(app *App, cmd *cobra.Command) (*node.Config, err
 func nodeRun(ctx context.Context, app *App, cfg *node.Config, paths node.Paths) error {
 	log := app.Logger()
 	cfg.ControlSocket = paths.ResolveControlSocket(cfg.ControlSocket)
-	opts := node.Options{Groups: cfg.Groups, Log: log}
+	opts := node.Options{Groups: cfg.Groups, Log: log, Name: cfg.Name,
+		LinkTracking: cfg.LinkTracking, PreemptDelay: cfg.PreemptDelay, Tracks: cfg.Tracks}
 	if paths.StateDir != "" {
 		opts.ReplayState = func(g node.Group) string { return paths.ReplayState(g.Interface, g.VHID) }
 	}
@@ -406,7 +416,30 @@ func printNodeStatus(w io.Writer, tty bool, format string, st *node.Status) erro
 			transitionSummary(g.LastTransition),
 		})
 	}
-	return table.Write(w, tty, header, rows)
+	if slices.ContainsFunc(st.Groups, func(g node.GroupStatus) bool { return g.Preferred != "" }) {
+		header = append(header, "PREFERRED")
+		for i, g := range st.Groups {
+			rows[i] = append(rows[i], dash(g.Preferred))
+		}
+	}
+	if err := table.Write(w, tty, header, rows); err != nil {
+		return err
+	}
+	if len(st.DemotionCauses) > 0 {
+		causes := make([]string, len(st.DemotionCauses))
+		for i, c := range st.DemotionCauses {
+			causes[i] = fmt.Sprintf("%s (%d)", c.Name, c.Weight)
+		}
+		fmt.Fprintf(w, "router demoted by %d: %s\n", st.Demotion, strings.Join(causes, ", "))
+	}
+	for _, t := range st.Tracks {
+		state := "healthy"
+		if t.Failing {
+			state = "FAILING"
+		}
+		fmt.Fprintf(w, "track %s: %s (weight %d) %s\n", t.Name, state, t.Weight, t.Last)
+	}
+	return nil
 }
 
 func addrOrDash(a netip.Addr) string {
