@@ -1,6 +1,7 @@
 package render
 
 import (
+	_ "embed"
 	"fmt"
 	"strings"
 
@@ -9,6 +10,13 @@ import (
 
 // NodeConfigPath is where the rendered node.yaml goes.
 const NodeConfigPath = "/etc/carpvm/node.yaml"
+
+// nodeUnit is the node's systemd unit, as shipped in
+// docs/deploy/carpvm-node.service (a test keeps the two equal): restarted
+// whatever way it ends, cleaned up after, hardened.
+//
+//go:embed carpvm-node.service
+var nodeUnit string
 
 // Node renders router's carpvm node configuration (carp/node's node.yaml)
 // and its systemd unit. A network with an OVH virtual MAC runs with
@@ -21,7 +29,8 @@ func Node(c *config.Config, routerName string, opts LinuxOptions) (Files, error)
 	}
 	var y strings.Builder
 	y.WriteString(header(router, "carpvm node configuration"))
-	y.WriteString("control_socket: /run/carpvm/node.sock\nmetrics_listen: 127.0.0.1:9380\ngroups:\n")
+	fmt.Fprintf(&y, "name: %s\ncontrol_socket: /run/carpvm/node.sock\nmetrics_listen: 127.0.0.1:9380\n", router.Name)
+	y.WriteString("# Whole-router failover: a link down on any group's interface demotes every\n# group, so that the peer takes them all (FreeBSD's default).\nlink_tracking: true\ngroups:\n")
 	for i, n := range c.Networks {
 		iface, err := opts.linuxInterface(i, n)
 		if err != nil {
@@ -39,30 +48,14 @@ func Node(c *config.Config, routerName string, opts LinuxOptions) (Files, error)
 				vips[j] = v.String()
 			}
 			fmt.Fprintf(&y, "  # %s (portgroup %s), vhid %d: %s\n", n.Name, n.Portgroup, g.VHID, masterWords(router, g))
-			fmt.Fprintf(&y, "  - interface: %s\n    vhid: %d\n    vips: [%s]\n    advbase: %d\n    advskew: %d\n    preempt: true\n    pass_file: %s\n",
-				iface, g.VHID, strings.Join(vips, ", "), n.AdvBase, c.AdvSkew(router.Name, g), n.PassFile)
+			fmt.Fprintf(&y, "  - interface: %s\n    vhid: %d\n    vips: [%s]\n    advbase: %d\n    advskew: %d\n    preempt: true\n    preferred: %s\n    pass_file: %s\n",
+				iface, g.VHID, strings.Join(vips, ", "), n.AdvBase, c.AdvSkew(router.Name, g), g.Master, n.PassFile)
 			if n.VMAC != nil {
 				fmt.Fprintf(&y, "    # The NIC carries the OVH virtual MAC %s: the VIP answers from it.\n    no_vmac: true\n", n.VMAC)
 			}
 		}
 	}
-	unit := header(router, "systemd unit") + `[Unit]
-Description=carpvm CARP node
-After=network-online.target
-Wants=network-online.target
-
-[Service]
-ExecStart=/usr/local/bin/carpvm node run --config ` + NodeConfigPath + `
-# SIGTERM makes a master bow out so the backup takes over at once.
-KillSignal=SIGTERM
-Restart=on-failure
-RuntimeDirectory=carpvm
-AmbientCapabilities=CAP_NET_ADMIN CAP_NET_RAW
-CapabilityBoundingSet=CAP_NET_ADMIN CAP_NET_RAW
-
-[Install]
-WantedBy=multi-user.target
-`
+	unit := header(router, "systemd unit") + nodeUnit
 	return Files{
 		{Path: NodeConfigPath, Mode: "0644", Content: y.String()},
 		{Path: "/etc/systemd/system/carpvm-node.service", Mode: "0644", Content: unit},

@@ -84,8 +84,14 @@
 // carpvm node run --config node.yaml runs several groups in one process:
 //
 //	interface: ens192                 # default for every group
+//	name: router-002                  # this router, for status (optional)
 //	control_socket: /run/carpvm/node.sock   # the default; "" disables it
 //	metrics_listen: 127.0.0.1:9380    # Prometheus /metrics; empty disables it
+//	link_tracking: true               # the default: fail over as a whole router
+//	preempt_delay: 30s                # no preemption this long after start (default 0)
+//	track:                            # demote the whole router while failing
+//	  - {name: gw, command: "ping -c1 -W1 203.0.113.1", interval: 5s, timeout: 2s, weight: 240, fall: 2, rise: 2}
+//	  - {name: uplink, interface: ens256, weight: 240}
 //	groups:
 //	  - vhid: 1                       # 1..255, once per interface
 //	    vips: [172.27.27.14/28, 2001:db8:27::14/64]  # IPv4 and/or IPv6, CIDR or bare (/32, /128)
@@ -98,10 +104,32 @@
 //	    up_script: /etc/carpvm/up.sh  # run as: up.sh IFACE VIP [XPARAM]
 //	    down_script: /etc/carpvm/down.sh
 //	    xparam: ""
+//	    preferred: router-002         # the router that should hold it, for status
 //	  - interface: ens224             # per-group interface
 //	    vhid: 2
 //	    vips: [203.0.113.10/32]
 //	    pass_file: /etc/carpvm/public.pass
+//
+// # Whole-router failover
+//
+// The node fails over as a router, not group by group (carp.Router, after
+// FreeBSD with net.inet.carp.preempt=1): when an interface carrying groups
+// loses its link (netlink link notifications: IFF_UP and IFF_RUNNING, no
+// polling), its groups leave without a bow-out and the router's demotion
+// rises by carp.DemotionFactor (240), so that every other group bows out
+// and a preempting peer takes them all; when the link returns the
+// demotion drops and each group goes back to its preferred router.
+// carp.SendErrorLimit failed sends in a row on an interface count the
+// same way until that many succeed again or an operator promotes the
+// router. A failing track adds its weight: a command run every interval
+// in a process group of its own (killed at its timeout, its output kept to
+// MaxTrackOutput, only its first line logged), failing after fall failures
+// in a row and healthy after rise successes; or an interface, failing while
+// its link is down. preempt_delay keeps a restarted router from taking its
+// groups back before its services are up (a group with no master is still
+// taken at master-down). A demote of vhid 0 over the control socket is one
+// more cause ("manual"); a promote of vhid 0 lifts it, the send errors and
+// every group's own demotion.
 //
 // # Control socket and metrics
 //
@@ -113,8 +141,10 @@
 // Request and Response. Metrics are served from their own registry:
 // carpvm_node_state{vhid,iface,state}, carpvm_node_transitions_total,
 // carpvm_node_adverts_sent_total, carpvm_node_adverts_received_total,
-// carpvm_node_adverts_rejected_total{reason}, carpvm_node_demotion and
-// carpvm_node_frames_ignored_total{iface,reason}.
+// carpvm_node_adverts_rejected_total{reason}, carpvm_node_demotion,
+// carpvm_node_frames_ignored_total{iface,reason}, and for the router
+// carpvm_node_router_demotion, carpvm_node_demotion_cause{cause} and
+// carpvm_node_group_preferred{vhid,iface} (with name and preferred).
 //
 // # Witness
 //

@@ -266,10 +266,10 @@ func (l *Lab) startRouter(router string) error {
 
 func (l *Lab) nodeYAML(router string) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "# carpvm lab: %s\ngroups:\n", router)
+	fmt.Fprintf(&b, "# carpvm lab: %s\nname: %s\ngroups:\n", router, router)
 	for _, g := range l.Groups() {
-		fmt.Fprintf(&b, "  - interface: %s\n    vhid: %d\n    vips: [%s]\n    advbase: %d\n    advskew: %d\n    preempt: true\n    pass_file: %s\n",
-			g.Net.Leg, g.VHID, g.VIP, l.AdvBase(), g.AdvSkew(router), filepath.Join(l.Opts.StateDir, g.Net.Name+".pass"))
+		fmt.Fprintf(&b, "  - interface: %s\n    vhid: %d\n    vips: [%s]\n    advbase: %d\n    advskew: %d\n    preempt: true\n    preferred: %s\n    pass_file: %s\n",
+			g.Net.Leg, g.VHID, g.VIP, l.AdvBase(), g.AdvSkew(router), g.Preferred, filepath.Join(l.Opts.StateDir, g.Net.Name+".pass"))
 	}
 	return b.String()
 }
