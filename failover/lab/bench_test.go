@@ -81,3 +81,58 @@ func maxOf(v []float64) float64 {
 	}
 	return m
 }
+
+// BenchmarkWholeRouterHandover cuts router-002's public port in an
+// active/active lab (link-down drills, K per b.N as BenchmarkDrill) and
+// reports each group's hand-over from the cut to router-003's first
+// advert, next to the theoretical master-down 3*advbase + advskew/256: the
+// public group (its link is gone) waits for router-003's master-down; the
+// internal group moves when router-002's node, seeing the link go down,
+// demotes itself by 240 and bows out, so it should move at once.
+func BenchmarkWholeRouterHandover(b *testing.B) {
+	k := 2
+	if s := os.Getenv("CARPVM_BENCH_DRILLS"); s != "" {
+		if n, err := strconv.Atoi(s); err == nil && n > 0 {
+			k = n
+		}
+	}
+	for _, advbase := range []int{1, 0} {
+		b.Run("advbase="+strconv.Itoa(advbase), func(b *testing.B) {
+			opts := testOptions(b, PeerCarpvm)
+			opts.AdvBase, opts.ActiveActive = AdvBase(advbase), true
+			l := upLab(b, opts)
+			env := &Env{Lab: l}
+			all, err := l.Networks("")
+			if err != nil {
+				b.Fatal(err)
+			}
+			nets, _ := l.Networks("public")
+			per := map[string][]float64{}
+			fails := 0
+			for n := 0; n < b.N*k; n++ {
+				reps, err := failover.Run(context.Background(), failover.Options{Env: env, Trigger: failover.TriggerLinkDown,
+					Networks: nets, Map: all, MaxTakeover: time.Minute, MaxBlackout: time.Minute})
+				if err != nil {
+					b.Fatal(err)
+				}
+				if !reps[0].Pass {
+					fails++
+					b.Logf("drill %d failed: %+v", n, reps[0].Phases)
+					continue
+				}
+				for _, o := range reps[0].Ownership {
+					if o.Before != o.After {
+						key := o.Network + "-vhid" + strconv.Itoa(o.VHID)
+						per[key] = append(per[key], o.TakeoverS)
+					}
+				}
+			}
+			for key, v := range per {
+				b.ReportMetric(failover.Median(v), key+"-median-s")
+				b.ReportMetric(maxOf(v), key+"-worst-s")
+			}
+			b.ReportMetric(nets[0].MasterDown().Seconds(), "theoretical-s")
+			b.ReportMetric(float64(fails), "failed-drills")
+		})
+	}
+}
