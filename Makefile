@@ -15,7 +15,7 @@ FUZZEXECS ?= 200000
 FUZZMINIMIZE ?= 1000x
 BENCHTIME ?= 1x
 
-.PHONY: all build run test test-deps unit fuzz-short bench lint docs man clean
+.PHONY: all build run test test-deps unit cross fuzz-short bench lint docs man clean
 
 all: build
 
@@ -28,7 +28,14 @@ run: build
 	if [ $$rc -eq 1 ]; then echo "(exit 1: checks failed, as expected on the default simulated topology)" >&2; \
 	elif [ $$rc -ne 0 ]; then exit $$rc; fi
 
-test: test-deps lint unit fuzz-short
+test: test-deps lint cross unit fuzz-short
+
+# The vSphere commands, render, sim and watch --read run on an operator's
+# macOS or Windows laptop; the node, live watch and the lab say they need
+# Linux. Both builds must stay green.
+cross:
+	GOOS=darwin GOARCH=arm64 $(GO) build -o /dev/null ./cmd/carpvm
+	GOOS=windows GOARCH=amd64 $(GO) build -o /dev/null ./cmd/carpvm
 
 # Real CARP peers and a decoder for the wire tests, installed when missing.
 test-deps:

@@ -2,9 +2,7 @@ package node
 
 import (
 	"fmt"
-	"os"
 	"path/filepath"
-	"syscall"
 )
 
 // Where a node keeps its files: locks and the default control socket in
@@ -29,18 +27,6 @@ func NetnsTag() string {
 		return ""
 	}
 	return fmt.Sprintf("netns%d", self)
-}
-
-func netnsInode(path string) (uint64, error) {
-	fi, err := os.Stat(path)
-	if err != nil {
-		return 0, err
-	}
-	st, ok := fi.Sys().(*syscall.Stat_t)
-	if !ok {
-		return 0, fmt.Errorf("%s: no inode", path)
-	}
-	return st.Ino, nil
 }
 
 // Paths are the files of one node: the one place their names are made.

@@ -35,18 +35,6 @@ func (l *Lab) isolatedPorts(ctx context.Context) (map[string][]string, error) {
 	return iso, nil
 }
 
-// masterProblem says what is wrong with a network's masters ("" when
-// exactly one router is master).
-func masterProblem(n NetStatus) string {
-	switch {
-	case strings.Contains(n.Master, "+"):
-		return fmt.Sprintf("both routers are MASTER for vhid %d (%s): split brain", n.VHID, n.Name)
-	case n.Master == "":
-		return fmt.Sprintf("no master for vhid %d (%s)", n.VHID, n.Name)
-	}
-	return ""
-}
-
 // partitionProblems says which bridges have isolated ports.
 func (l *Lab) partitionProblems(ctx context.Context) []string {
 	iso, err := l.isolatedPorts(ctx)
@@ -60,27 +48,4 @@ func (l *Lab) partitionProblems(ctx context.Context) []string {
 		}
 	}
 	return out
-}
-
-// Remedy is the command that rebuilds an unhealthy lab with its own
-// settings ("" when it is healthy): lab up replaces a lab that is not
-// healthy.
-func (s Status) Remedy() string {
-	if s.Err() == nil {
-		return ""
-	}
-	cmd := "carpvm lab up"
-	if s.Prefix != DefaultPrefix {
-		cmd += " --prefix " + s.Prefix
-	}
-	if s.StateDir != DefaultStateDir {
-		cmd += " --state-dir " + s.StateDir
-	}
-	if s.Peer != PeerCarpvm {
-		cmd += " --peer " + s.Peer
-	}
-	if s.AdvBase != DefaultAdvBase {
-		cmd += fmt.Sprintf(" --advbase %d", s.AdvBase)
-	}
-	return "rebuild it with `" + cmd + "`"
 }

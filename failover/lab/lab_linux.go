@@ -19,13 +19,6 @@ import (
 	"github.com/carpvm/carpvm/carp/node"
 )
 
-// Lab is a lab that is up.
-type Lab struct {
-	Opts  Options
-	State *State
-	log   *slog.Logger
-}
-
 // Up builds the lab, or finds it already up with the same options. A
 // failed Up removes what it made.
 func Up(ctx context.Context, opts Options, log *slog.Logger) (l *Lab, already bool, err error) {
@@ -447,42 +440,6 @@ func Down(ctx context.Context, opts Options, log *slog.Logger) error {
 	}
 	_ = os.Remove(opts.StateDir) // only when empty
 	return errors.Join(errs...)
-}
-
-// NetStatus is one group's state in the lab (a network's, or one of a
-// network's groups in an active/active lab).
-type NetStatus struct {
-	Name      string `json:"name"`
-	VHID      uint8  `json:"vhid"`
-	VIP       string `json:"vip"`
-	Preferred string `json:"preferred"`
-	Master    string `json:"master"`
-	// States by router: MASTER, BACKUP, INIT, or "running"/"stopped" for
-	// ucarp, which has no status interface.
-	States map[string]string `json:"states"`
-}
-
-// Status is the lab's health.
-type Status struct {
-	Prefix     string      `json:"prefix"`
-	StateDir   string      `json:"state_dir"`
-	Peer       string      `json:"peer"`
-	AdvBase    int         `json:"advbase"`
-	Namespaces []string    `json:"namespaces"`
-	Procs      []Proc      `json:"processes"`
-	Running    []bool      `json:"-"`
-	Networks   []NetStatus `json:"networks"`
-	// Problems make the lab unhealthy: a namespace or process missing, a
-	// group with no master or two, a partition left in place.
-	Problems []string `json:"problems"`
-}
-
-// Err is nil when the lab is healthy, else its problems.
-func (s Status) Err() error {
-	if len(s.Problems) == 0 {
-		return nil
-	}
-	return errors.New("lab: " + strings.Join(s.Problems, "; "))
 }
 
 func (l *Lab) health(ctx context.Context) error { return l.Status(ctx).Err() }

@@ -1,0 +1,86 @@
+package lab
+
+import (
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+)
+
+// Lab is a lab that is up.
+type Lab struct {
+	Opts  Options
+	State *State
+	log   *slog.Logger
+}
+
+// NetStatus is one group's state in the lab (a network's, or one of a
+// network's groups in an active/active lab).
+type NetStatus struct {
+	Name      string `json:"name"`
+	VHID      uint8  `json:"vhid"`
+	VIP       string `json:"vip"`
+	Preferred string `json:"preferred"`
+	Master    string `json:"master"`
+	// States by router: MASTER, BACKUP, INIT, or "running"/"stopped" for
+	// ucarp, which has no status interface.
+	States map[string]string `json:"states"`
+}
+
+// Status is the lab's health.
+type Status struct {
+	Prefix     string      `json:"prefix"`
+	StateDir   string      `json:"state_dir"`
+	Peer       string      `json:"peer"`
+	AdvBase    int         `json:"advbase"`
+	Namespaces []string    `json:"namespaces"`
+	Procs      []Proc      `json:"processes"`
+	Running    []bool      `json:"-"`
+	Networks   []NetStatus `json:"networks"`
+	// Problems make the lab unhealthy: a namespace or process missing, a
+	// group with no master or two, a partition left in place.
+	Problems []string `json:"problems"`
+}
+
+// Err is nil when the lab is healthy, else its problems.
+func (s Status) Err() error {
+	if len(s.Problems) == 0 {
+		return nil
+	}
+	return errors.New("lab: " + strings.Join(s.Problems, "; "))
+}
+
+// masterProblem says what is wrong with a network's masters ("" when
+// exactly one router is master).
+func masterProblem(n NetStatus) string {
+	switch {
+	case strings.Contains(n.Master, "+"):
+		return fmt.Sprintf("both routers are MASTER for vhid %d (%s): split brain", n.VHID, n.Name)
+	case n.Master == "":
+		return fmt.Sprintf("no master for vhid %d (%s)", n.VHID, n.Name)
+	}
+	return ""
+}
+
+// Remedy is the command that rebuilds an unhealthy lab with its own
+// settings ("" when it is healthy): lab up replaces a lab that is not
+// healthy.
+func (s Status) Remedy() string {
+	if s.Err() == nil {
+		return ""
+	}
+	cmd := "carpvm lab up"
+	if s.Prefix != DefaultPrefix {
+		cmd += " --prefix " + s.Prefix
+	}
+	if s.StateDir != DefaultStateDir {
+		cmd += " --state-dir " + s.StateDir
+	}
+	if s.Peer != PeerCarpvm {
+		cmd += " --peer " + s.Peer
+	}
+	if s.AdvBase != DefaultAdvBase {
+		cmd += fmt.Sprintf(" --advbase %d", s.AdvBase)
+	}
+	return "rebuild it with `" + cmd + "`"
+}
