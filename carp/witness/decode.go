@@ -52,11 +52,8 @@ func decode(f carp.Frame) (advert, error) {
 		}
 		a.proto, a.id = CARP, a.carp.VHID
 		skew := int(a.carp.AdvSkew) + int(a.carp.Demote)
-		a.interval = carpInterval(a.carp.AdvBase, skew)
-		a.down = 3 * a.interval
-		if a.carp.AdvBase > 0 {
-			a.down = 3*time.Duration(a.carp.AdvBase)*time.Second + time.Duration(skew)*time.Second/256
-		}
+		a.interval = carp.Interval(a.carp.AdvBase, skew)
+		a.down = carp.MasterDown(a.carp.AdvBase, skew)
 		a.leaving = a.carp.AdvBase == carp.BowOut && a.carp.AdvSkew == carp.BowOut
 		return a, nil
 	case len(p) >= 8 && p[0] == 0x21:
@@ -68,13 +65,6 @@ func decode(f carp.Frame) (advert, error) {
 		return decodeVRRP3(f)
 	}
 	return advert{}, errUnknown
-}
-
-func carpInterval(advbase uint8, skew int) time.Duration {
-	if advbase == 0 && skew == 0 {
-		skew = 1
-	}
-	return time.Duration(advbase)*time.Second + time.Duration(skew)*time.Second/256
 }
 
 // vrrpAddrs reads count addresses of size bytes (4: IPv4, 16: IPv6) at
