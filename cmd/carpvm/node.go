@@ -15,6 +15,7 @@ import (
 	"github.com/carpvm/carpvm/internal/table"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/carpvm/carpvm/carp"
 	"github.com/carpvm/carpvm/carp/node"
@@ -37,20 +38,22 @@ ucarp (node run), and talks to a running node over its control socket
 
 // nodeRunOptions are the flags of carpvm node run.
 type nodeRunOptions struct {
-	Interface     string
-	VHID          int
-	VIPs          []string
-	PassFile      string
-	AdvBase       int
-	AdvSkew       int
-	Preempt       bool
-	NoVMAC        bool
-	NoVIPs        bool
-	UpScript      string
-	DownScript    string
-	XParam        string
-	PreemptDelay  time.Duration
-	NoLinkTrack   bool
+	Interface    string
+	VHID         int
+	VIPs         []string
+	PassFile     string
+	AdvBase      int
+	AdvSkew      int
+	Preempt      bool
+	NoVMAC       bool
+	NoVIPs       bool
+	UpScript     string
+	DownScript   string
+	XParam       string
+	PreemptDelay time.Duration
+	NoLinkTrack  bool
+	// groupFlags are the flags above, which --config excludes.
+	groupFlags    *pflag.FlagSet
 	ControlSocket string
 	MetricsListen string
 	RunDir        string
@@ -90,7 +93,10 @@ so that a restarted node still rejects a dead master's replayed adverts.`,
 			return nodeRun(cmd.Context(), app, cfg, nodePaths(opts.RunDir, opts.StateDir))
 		},
 	}
-	f := cmd.Flags()
+	// The flags that describe a group are node.yaml's to give with
+	// --config: one set, so the exclusion check cannot miss one.
+	f := pflag.NewFlagSet("group", pflag.ContinueOnError)
+	opts.groupFlags = f
 	f.StringVar(&opts.Interface, "interface", "", "interface the group runs on")
 	f.IntVar(&opts.VHID, "vhid", 0, "virtual host id, 1..255")
 	f.StringArrayVar(&opts.VIPs, "vip", nil, "virtual IPv4 or IPv6 address in CIDR form (repeatable)")
@@ -105,6 +111,8 @@ so that a restarted node still rejects a dead master's replayed adverts.`,
 	f.StringVar(&opts.XParam, "xparam", "", "extra parameter passed to the scripts")
 	f.DurationVar(&opts.PreemptDelay, "preempt-delay", 0, "after start, do not preempt for this long (a rebooted router's services come up first)")
 	f.BoolVar(&opts.NoLinkTrack, "no-link-tracking", false, "do not fail over as a whole router when the interface loses its link")
+	cmd.Flags().AddFlagSet(f)
+	f = cmd.Flags()
 	controlSocketFlag(cmd, &opts.ControlSocket, `Unix socket for node status/demote/promote ("" disables)`)
 	f.StringVar(&opts.MetricsListen, "metrics-listen", "", "serve Prometheus metrics on ADDR (e.g. 127.0.0.1:9380) at /metrics")
 	runDirFlag(cmd, &opts.RunDir)
@@ -132,10 +140,14 @@ func nodePaths(runDir, stateDir string) node.Paths {
 // the flags; flags given next to --config override its top-level settings.
 func (o *nodeRunOptions) config(app *App, cmd *cobra.Command) (*node.Config, error) {
 	if app.configFile != "" {
-		for _, name := range []string{"interface", "vhid", "vip", "pass-file", "advbase", "advskew", "preempt", "no-vmac", "no-vips", "up-script", "down-script", "xparam", "preempt-delay", "no-link-tracking"} {
-			if cmd.Flags().Changed(name) {
-				return nil, usageError("node run: --%s and --config node.yaml are exclusive; put it in the file", name)
+		var given []string
+		o.groupFlags.VisitAll(func(fl *pflag.Flag) {
+			if cmd.Flags().Changed(fl.Name) {
+				given = append(given, "--"+fl.Name)
 			}
+		})
+		if len(given) > 0 {
+			return nil, usageError("node run: %s and --config node.yaml are exclusive; put it in the file", strings.Join(given, ", "))
 		}
 		cfg, err := node.LoadConfig(app.configFile, app.Getenv)
 		if err != nil {

@@ -49,6 +49,8 @@ func TestNodeRunBadInput(t *testing.T) {
 		{"ipv6 vip with a zone", []string{"node", "run", "--interface", "eth0", "--vhid", "1", "--vip", "fe80::1%eth0", "--pass-file", pass}, nil, "zone"},
 		{"bad vip", []string{"node", "run", "--interface", "eth0", "--vhid", "1", "--vip", "nope", "--pass-file", pass}, nil, `"nope"`},
 		{"flags with --config", []string{"node", "run", "--config", "x.yaml", "--vhid", "1"}, nil, "exclusive"},
+		{"router flags with --config", []string{"node", "run", "--config", "x.yaml", "--no-link-tracking", "--preempt-delay", "5s"}, nil, "--no-link-tracking, --preempt-delay and --config node.yaml are exclusive"},
+		{"bad preempt delay", append(base, "--pass-file", pass, "--preempt-delay", "-1s"), nil, "--preempt-delay"},
 		{"env passphrase too long", base, map[string]string{node.PassEnv: "a-passphrase-of-25-bytes!"}, "limit is 19"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
