@@ -35,6 +35,8 @@ type Options struct {
 	// intervals).
 	Settle time.Duration
 	Log    *slog.Logger
+	// Clock times the phases (default SystemClock).
+	Clock Clock
 }
 
 // pollEvery is how often a drill looks at the observer's events.
@@ -57,6 +59,9 @@ func Run(ctx context.Context, opts Options) ([]Report, error) {
 	}
 	if opts.Log == nil {
 		opts.Log = slog.New(slog.DiscardHandler)
+	}
+	if opts.Clock == nil {
+		opts.Clock = SystemClock{}
 	}
 	var reps []Report
 	for _, n := range opts.Networks {
@@ -109,9 +114,9 @@ func (d *drill) settle() time.Duration {
 
 // run drills and stamps the report with the drill's whole duration.
 func (d *drill) run(ctx context.Context) (Report, error) {
-	started := time.Now()
+	started := d.now()
 	rep, err := d.runPhases(ctx, started)
-	rep.DurationS = seconds(time.Since(started))
+	rep.DurationS = seconds(d.now().Sub(started))
 	return rep, err
 }
 
@@ -293,7 +298,7 @@ func (d *drill) measure(ctx context.Context, oldSrc netip.Addr, old string) (m M
 		}
 		w.Heal = markTime(d.obs.Events(), MarkHeal)
 		err := d.poll(ctx, deadline, func(events []Event) bool {
-			w.End = time.Now()
+			w.End = d.now()
 			m = Analyze(events, w)
 			return m.SplitEnded
 		})
@@ -313,7 +318,7 @@ func (d *drill) measure(ctx context.Context, oldSrc netip.Addr, old string) (m M
 	if ctx.Err() != nil {
 		return m, healed, false
 	}
-	w.End = time.Now()
+	w.End = d.now()
 	m = Analyze(d.obs.Events(), w)
 	d.fill(m)
 	detail := fmt.Sprintf("new master %s after %.3f s (trigger to master %.3f s); blackout %.3f s; %d gratuitous ARP(s)",
@@ -397,15 +402,15 @@ func (d *drill) restore(ctx context.Context, old, undo string, healed bool) stri
 			}
 			switch {
 			case e.Kind == KindAdvert && e.VHID == d.n.VHID:
-				if last.Src.IsValid() && e.Src != last.Src && time.Since(e.At) < quiet {
+				if last.Src.IsValid() && e.Src != last.Src && d.now().Sub(e.At) < quiet {
 					others = true
 				}
 				last = e
-			case e.Kind == KindEchoReply && time.Since(e.At) < 500*time.Millisecond:
+			case e.Kind == KindEchoReply && d.now().Sub(e.At) < 500*time.Millisecond:
 				echo = true
 			}
 		}
-		if !last.Src.IsValid() || others || time.Since(restoreAt) < quiet {
+		if !last.Src.IsValid() || others || d.now().Sub(restoreAt) < quiet {
 			return false
 		}
 		final = d.name(last.Src)
@@ -491,20 +496,21 @@ func (d *drill) finish(relearned bool) {
 // poll calls done with the observer's events every pollEvery until it
 // returns true (nil), wait passes (an error) or ctx ends (ctx's error).
 func (d *drill) poll(ctx context.Context, wait time.Duration, done func([]Event) bool) error {
-	t := time.NewTimer(wait)
-	defer t.Stop()
-	tick := time.NewTicker(pollEvery)
-	defer tick.Stop()
+	deadline := d.now().Add(wait)
 	for {
 		if done(d.obs.Events()) {
 			return nil
 		}
+		if !d.now().Before(deadline) {
+			return fmt.Errorf("failover: not within %s", wait)
+		}
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
-		case <-t.C:
-			return fmt.Errorf("failover: not within %s", wait)
-		case <-tick.C:
+		case <-d.opts.Clock.After(min(pollEvery, deadline.Sub(d.now()))):
 		}
 	}
 }
+
+// now is the drill's clock.
+func (d *drill) now() time.Time { return d.opts.Clock.Now() }

@@ -116,7 +116,7 @@ func (om *ownershipMap) baseline(ctx context.Context, wait time.Duration) error 
 	err := om.d.poll(ctx, wait, func([]Event) bool {
 		missing = missing[:0]
 		for i, g := range om.groups {
-			src, name := om.holder(g, time.Now())
+			src, name := om.holder(g, om.d.now())
 			om.oldSrc[i], om.own[i].Before = src, name
 			if !src.IsValid() {
 				missing = append(missing, g.words())
@@ -160,7 +160,7 @@ func (om *ownershipMap) handover(ctx context.Context, trigger time.Time, wait ti
 	_ = om.d.poll(ctx, wait, func([]Event) bool {
 		stuck = stuck[:0]
 		for i, g := range om.groups {
-			_, name := om.holder(g, time.Now())
+			_, name := om.holder(g, om.d.now())
 			om.own[i].After = name
 			if om.own[i].Expected != "" && name != om.own[i].Expected {
 				stuck = append(stuck, fmt.Sprintf("%s on %s, want %s", g.words(), dash(name), om.own[i].Expected))
@@ -201,7 +201,7 @@ func (om *ownershipMap) giveBack(ctx context.Context, wait time.Duration) (bool,
 	_ = om.d.poll(ctx, wait, func([]Event) bool {
 		stuck = stuck[:0]
 		for i, g := range om.groups {
-			_, name := om.holder(g, time.Now())
+			_, name := om.holder(g, om.d.now())
 			om.own[i].Restored = name
 			want := om.own[i].Preferred
 			if !om.d.n.Preempt || want == "" {

@@ -7,6 +7,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"testing/synctest"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
@@ -162,60 +163,66 @@ func ownRows(r Report) []ownRow {
 // A power-off moves every group the router held, on both networks, and
 // the restore gives each back to its preferred router.
 func TestDrillOwnershipWholeRouter(t *testing.T) {
-	w := newMapWorld()
-	defer w.close()
-	r := runMapDrill(t, w, TriggerPowerOff)
-	if !r.Pass {
-		t.Fatalf("drill failed: %+v", r.Phases)
-	}
-	want := []ownRow{
-		{1, "router-002", "router-003", "router-003", "router-002", true},
-		{3, "router-003", "", "router-003", "router-003", true},
-		{2, "router-002", "router-003", "router-003", "router-002", true},
-	}
-	if diff := cmp.Diff(want, ownRows(r)); diff != "" {
-		t.Errorf("ownership (-want +got):\n%s", diff)
-	}
-	for _, o := range r.Ownership {
-		if moved := o.After != o.Before; moved != (o.TakeoverS > 0) {
-			t.Errorf("vhid %d: takeover %.3f s, moved %v", o.VHID, o.TakeoverS, moved)
+	synctest.Test(t, func(t *testing.T) {
+		w := newMapWorld()
+		defer w.close()
+		r := runMapDrill(t, w, TriggerPowerOff)
+		if !r.Pass {
+			t.Fatalf("drill failed: %+v", r.Phases)
 		}
-	}
-	if diff := cmp.Diff([]string{PhaseGate, PhaseBaseline, PhaseTrigger, PhaseMeasure, PhaseHandover, "relearn", PhaseRestore, PhaseReturn, PhaseReport}, phaseNames(r)); diff != "" {
-		t.Errorf("phases (-want +got):\n%s", diff)
-	}
+		want := []ownRow{
+			{1, "router-002", "router-003", "router-003", "router-002", true},
+			{3, "router-003", "", "router-003", "router-003", true},
+			{2, "router-002", "router-003", "router-003", "router-002", true},
+		}
+		if diff := cmp.Diff(want, ownRows(r)); diff != "" {
+			t.Errorf("ownership (-want +got):\n%s", diff)
+		}
+		for _, o := range r.Ownership {
+			if moved := o.After != o.Before; moved != (o.TakeoverS > 0) {
+				t.Errorf("vhid %d: takeover %.3f s, moved %v", o.VHID, o.TakeoverS, moved)
+			}
+		}
+		if diff := cmp.Diff([]string{PhaseGate, PhaseBaseline, PhaseTrigger, PhaseMeasure, PhaseHandover, "relearn", PhaseRestore, PhaseReturn, PhaseReport}, phaseNames(r)); diff != "" {
+			t.Errorf("phases (-want +got):\n%s", diff)
+		}
+	})
 }
 
 // A group stuck on the failed router fails the drill, which says which.
 func TestDrillOwnershipStuckGroupFails(t *testing.T) {
-	w := newMapWorld(2)
-	defer w.close()
-	r := runMapDrill(t, w, TriggerLinkDown)
-	if r.Pass {
-		t.Fatal("drill passed with vhid 2 stuck on the failed router")
-	}
-	var handover Phase
-	for _, p := range r.Phases {
-		if p.Name == PhaseHandover {
-			handover = p
+	synctest.Test(t, func(t *testing.T) {
+		w := newMapWorld(2)
+		defer w.close()
+		r := runMapDrill(t, w, TriggerLinkDown)
+		if r.Pass {
+			t.Fatal("drill passed with vhid 2 stuck on the failed router")
 		}
-	}
-	if handover.OK || !strings.Contains(handover.Detail, "vhid 2 (public) on router-002, want router-003") || !strings.Contains(handover.Detail, "vhid 1 (intranought) to router-003") {
-		t.Errorf("handover phase %+v: want vhid 2 named as stuck and vhid 1 as moved", handover)
-	}
+		var handover Phase
+		for _, p := range r.Phases {
+			if p.Name == PhaseHandover {
+				handover = p
+			}
+		}
+		if handover.OK || !strings.Contains(handover.Detail, "vhid 2 (public) on router-002, want router-003") || !strings.Contains(handover.Detail, "vhid 1 (intranought) to router-003") {
+			t.Errorf("handover phase %+v: want vhid 2 named as stuck and vhid 1 as moved", handover)
+		}
+	})
 }
 
 // demote hands over the drilled group alone: the others are expected to
 // stay, and the drill passes while they do.
 func TestDrillOwnershipDemoteExpectsTheDrilledGroup(t *testing.T) {
-	w := newMapWorld(2) // the public group would not move anyway
-	defer w.close()
-	r := runMapDrill(t, w, TriggerDemote)
-	got := map[int]string{}
-	for _, o := range r.Ownership {
-		got[o.VHID] = o.Expected
-	}
-	if diff := cmp.Diff(map[int]string{1: "router-003", 3: "", 2: ""}, got); diff != "" {
-		t.Errorf("expected holders (-want +got):\n%s", diff)
-	}
+	synctest.Test(t, func(t *testing.T) {
+		w := newMapWorld(2) // the public group would not move anyway
+		defer w.close()
+		r := runMapDrill(t, w, TriggerDemote)
+		got := map[int]string{}
+		for _, o := range r.Ownership {
+			got[o.VHID] = o.Expected
+		}
+		if diff := cmp.Diff(map[int]string{1: "router-003", 3: "", 2: ""}, got); diff != "" {
+			t.Errorf("expected holders (-want +got):\n%s", diff)
+		}
+	})
 }
