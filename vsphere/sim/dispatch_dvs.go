@@ -13,7 +13,9 @@ import (
 //
 // The portgroup itself stays vcsim's in vcsim's registry, unlike carpvm's
 // host extensions (HostNetworkSystem, HostOptionManager), which replace
-// vcsim's objects there: vcsim type-asserts its distributed portgroups
+// vcsim's objects there (vcsim asserts the option manager's type only for
+// container-backed hosts, which no topology has): vcsim type-asserts its
+// distributed portgroups
 // (a switch's FetchDVPorts and host membership, DVSManagerLookupDvPortGroup),
 // and with a StrictDVPortgroup in the registry FetchDVPorts (govc
 // dvs.portgroup.info) panicked while holding the switch's lock, so that
@@ -33,13 +35,26 @@ func dispatchStrictDVPortgroups(r *simulator.Registry) error {
 	return nil
 }
 
+// strictDVPortgroupHandler puts the StrictDVPortgroup of the portgroup
+// called into the caller's session, and takes it out again once the
+// portgroup is gone, so that the call fails with ManagedObjectNotFound as
+// it would on vCenter.
 func strictDVPortgroupHandler(ctx *simulator.Context, m *simulator.Method) (mo.Reference, types.BaseMethodFault) {
+	s := ctx.Session
+	if s != nil && s.UserName == "" {
+		s = nil
+	}
 	pg, ok := ctx.Map.Get(m.This).(*simulator.DistributedVirtualPortgroup)
 	if !ok {
+		if s != nil {
+			if _, stale := s.Registry.Get(m.This).(*StrictDVPortgroup); stale {
+				s.Registry.Remove(ctx, m.This)
+			}
+		}
 		return nil, nil
 	}
 	strict := &StrictDVPortgroup{DistributedVirtualPortgroup: pg}
-	if s := ctx.Session; s != nil && s.UserName != "" {
+	if s != nil {
 		s.Put(strict)
 	}
 	return strict, nil

@@ -83,3 +83,35 @@ func TestDVPortgroupConfigVersion(t *testing.T) {
 		t.Errorf("DVSManagerLookupDvPortGroup(%s): %+v, %v; want %v", before.Key, res, err, pg.Reference())
 	}
 }
+
+// TestDVPortgroupDestroyed: once a client destroys a distributed portgroup,
+// its calls to it fail with ManagedObjectNotFound, as on vCenter.
+func TestDVPortgroupDestroyed(t *testing.T) {
+	_, c := start(t, sim.Distributed(false))
+	ctx := context.Background()
+	n, err := find.NewFinder(c, false).Network(ctx, "/"+sim.DefaultDatacenter+"/network/"+sim.PortgroupPublic)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pg := n.(*object.DistributedVirtualPortgroup)
+	reconfigure := func() error {
+		task, err := pg.Reconfigure(ctx, types.DVPortgroupConfigSpec{ConfigVersion: "1", Description: "x"})
+		if err != nil {
+			return err
+		}
+		return task.Wait(ctx)
+	}
+	if err := reconfigure(); err != nil {
+		t.Fatalf("reconfigure: %v", err)
+	}
+	task, err := pg.Destroy(ctx)
+	if err == nil {
+		err = task.Wait(ctx)
+	}
+	if err != nil {
+		t.Fatalf("destroy: %v", err)
+	}
+	if err := reconfigure(); !fault.Is(err, &types.ManagedObjectNotFound{}) {
+		t.Errorf("reconfigure a destroyed portgroup: %v, want ManagedObjectNotFound", err)
+	}
+}
