@@ -64,7 +64,7 @@ func (b *builder) build(ctx context.Context) error {
 	if b.folders, err = dc.Folders(ctx); err != nil {
 		return fmt.Errorf("sim: datacenter folders: %w", err)
 	}
-	steps := []func(context.Context) error{b.buildClusters, b.buildHosts, b.buildDatastores, b.buildSwitches, b.buildOpaque, b.buildVMs, b.buildRules, b.strictDVPortgroups}
+	steps := []func(context.Context) error{b.buildClusters, b.buildHosts, b.buildDatastores, b.buildSwitches, b.buildOpaque, b.buildVMs, b.buildRules, b.seedConfigVersions}
 	for _, step := range steps {
 		if err := step(ctx); err != nil {
 			return err
@@ -73,11 +73,11 @@ func (b *builder) build(ctx context.Context) error {
 	return nil
 }
 
-// strictDVPortgroups makes every distributed portgroup honour configVersion
-// as vCenter does (StrictDVPortgroup); last, once the VMs are attached,
-// because vcsim's own port allocation expects its plain portgroup type.
-func (b *builder) strictDVPortgroups(context.Context) error {
-	return strictDVPortgroups(b.sctx)
+// seedConfigVersions numbers the distributed portgroups' configurations,
+// which StrictDVPortgroup then checks and bumps as vCenter does.
+func (b *builder) seedConfigVersions(context.Context) error {
+	seedConfigVersions(b.sctx)
+	return nil
 }
 
 func (b *builder) buildClusters(ctx context.Context) error {

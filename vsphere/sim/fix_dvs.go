@@ -1,7 +1,6 @@
 package sim
 
 import (
-	"fmt"
 	"strconv"
 
 	"github.com/vmware/govmomi/simulator"
@@ -15,7 +14,8 @@ import (
 // configVersion other than the portgroup's current one fails with
 // ConcurrentAccess, and a successful reconfiguration bumps it. Fields a
 // spec leaves unset keep their values (vcsim would blank them); a
-// DefaultPortConfig sent is stored whole.
+// DefaultPortConfig sent is stored whole. It is not in vcsim's registry
+// (see dispatchStrictDVPortgroups): it only answers clients' calls.
 type StrictDVPortgroup struct {
 	*simulator.DistributedVirtualPortgroup
 }
@@ -66,21 +66,16 @@ func (p *StrictDVPortgroup) ReconfigureDVPortgroupTask(ctx *simulator.Context, r
 	}
 }
 
-// strictDVPortgroups registers StrictDVPortgroup in place of every distributed
-// portgroup of the model, seeding a missing configVersion with "1".
-func strictDVPortgroups(ctx *simulator.Context) error {
+// seedConfigVersions gives every distributed portgroup of the model
+// without a configVersion the first one, "1", as vCenter numbers them.
+func seedConfigVersions(ctx *simulator.Context) {
 	for _, ref := range ctx.Map.All("DistributedVirtualPortgroup") {
-		if _, done := ref.(*StrictDVPortgroup); done {
-			continue
+		if pg, ok := ref.(*simulator.DistributedVirtualPortgroup); ok {
+			ctx.WithLock(pg, func() {
+				if pg.Config.ConfigVersion == "" {
+					pg.Config.ConfigVersion = "1"
+				}
+			})
 		}
-		pg, ok := ref.(*simulator.DistributedVirtualPortgroup)
-		if !ok {
-			return fmt.Errorf("sim: distributed portgroup %v is %T", ref.Reference(), ref)
-		}
-		if pg.Config.ConfigVersion == "" {
-			pg.Config.ConfigVersion = "1"
-		}
-		ctx.Map.Put(&StrictDVPortgroup{DistributedVirtualPortgroup: pg})
 	}
-	return nil
 }

@@ -81,6 +81,14 @@ func Start(ctx context.Context, t Topology, addr string) (*Server, error) {
 		s.Close()
 		return nil, fmt.Errorf("sim: create model: %w", err)
 	}
+	if err := serviceContentOfAPI(model.Service.Context); err != nil {
+		s.Close()
+		return nil, err
+	}
+	if err := dispatchStrictDVPortgroups(model.Service.Context.Map); err != nil {
+		s.Close()
+		return nil, err
+	}
 	b := &builder{t: t, dir: dir, model: model}
 	if err := b.build(ctx); err != nil {
 		s.Close()

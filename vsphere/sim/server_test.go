@@ -2,13 +2,18 @@ package sim_test
 
 import (
 	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"io"
 	"net"
+	"net/http"
 	"strings"
 	"testing"
 
 	"github.com/vmware/govmomi/find"
 	"github.com/vmware/govmomi/property"
 	"github.com/vmware/govmomi/vim25/mo"
+	"github.com/vmware/govmomi/vim25/types"
 
 	"github.com/carpvm/carpvm/vsphere/sim"
 )
@@ -97,4 +102,51 @@ func TestPlacement(t *testing.T) {
 	if len(net.Host) != 3 {
 		t.Errorf("Public is on %d hosts, want 3", len(net.Host))
 	}
+}
+
+// TestServiceContentMatchesAdvertisedAPI: the ServiceContent names no
+// manager newer than the API version the server advertises, so that
+// clients knowing only that version's types (pyvmomi 6.7) can log in.
+func TestServiceContentMatchesAdvertisedAPI(t *testing.T) {
+	srv, c := start(t, sim.Default())
+	sc := c.ServiceContent
+	if sc.About.ApiVersion != "6.5" {
+		t.Fatalf("about.apiVersion %q, want 6.5", sc.About.ApiVersion)
+	}
+	newer := map[string]*types.ManagedObjectReference{
+		"guestCustomizationManager": sc.GuestCustomizationManager,
+		"tenantManager":             sc.TenantManager,
+		"siteInfoManager":           sc.SiteInfoManager,
+		"storageQueryManager":       sc.StorageQueryManager,
+		"directPathProfileManager":  sc.DirectPathProfileManager,
+	}
+	for name, ref := range newer {
+		if ref != nil {
+			t.Errorf("ServiceContent.%s = %v while advertising API 6.5", name, ref)
+		}
+	}
+	if sc.SessionManager == nil || sc.PropertyCollector.Value == "" {
+		t.Errorf("ServiceContent lost the managers a 6.5 client needs: %+v", sc)
+	}
+
+	// vimServiceVersions.xml, where pyvmomi picks its version, says the same.
+	hc := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: certPool(srv)}}}
+	res, err := hc.Get(strings.TrimSuffix(srv.URL, "/sdk") + "/sdk/vimServiceVersions.xml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer res.Body.Close()
+	body, err := io.ReadAll(res.Body)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(string(body), "<version>"+sc.About.ApiVersion+"</version>") {
+		t.Errorf("vimServiceVersions.xml does not advertise %s:\n%s", sc.About.ApiVersion, body)
+	}
+}
+
+func certPool(srv *sim.Server) *x509.CertPool {
+	p := x509.NewCertPool()
+	p.AddCert(srv.Certificate)
+	return p
 }
