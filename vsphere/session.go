@@ -44,15 +44,17 @@ func (c *countingRoundTripper) RoundTrip(ctx context.Context, req, res soap.HasF
 // Open logs in to cfg.URL with cfg.Username/Password, verifying TLS unless
 // cfg.Insecure, or pinning cfg.Thumbprint. Credentials embedded in the URL
 // (user:pass@host, as GOVC_URL allows) are used when the configuration has
-// none. Errors are *vsphere.Error (exit 3) and never hold the password.
+// none. Errors are *vsphere.Error and never hold the password; a problem
+// of the vsphere section itself (URL, username, thumbprint) wraps a
+// *config.Error, which commands report as a configuration error.
 func Open(ctx context.Context, cfg config.VSphere) (*Session, error) {
 	if strings.TrimSpace(cfg.URL) == "" {
-		return nil, &Error{Op: "connect", Err: errors.New("no vSphere URL configured; set vsphere.url (or GOVC_URL), e.g. https://vcenter.example/sdk")}
+		return nil, &Error{Op: "connect", Err: &config.Error{Key: "vsphere.url", Msg: "no vSphere URL configured; set vsphere.url (or GOVC_URL), e.g. https://vcenter.example/sdk"}}
 	}
 	u, err := soap.ParseURL(cfg.URL)
 	if err != nil || u == nil || u.Host == "" {
 		// The parse error quotes the URL, which may carry a password.
-		return nil, &Error{Op: "connect", Err: errors.New("vsphere.url is not a valid URL; want e.g. https://vcenter.example/sdk")}
+		return nil, &Error{Op: "connect", Err: &config.Error{Key: "vsphere.url", Msg: "not a valid URL; want e.g. https://vcenter.example/sdk"}}
 	}
 	user, pass := cfg.Username, cfg.Password.Reveal()
 	if u.User != nil {
@@ -66,14 +68,14 @@ func Open(ctx context.Context, cfg config.VSphere) (*Session, error) {
 	}
 	target := u.String()
 	if user == "" {
-		return nil, &Error{Op: "log in to " + target, Err: errors.New("no username configured; set vsphere.username (or GOVC_USERNAME)")}
+		return nil, &Error{Op: "log in to " + target, Err: &config.Error{Key: "vsphere.username", Msg: "no username configured; set vsphere.username (or GOVC_USERNAME)"}}
 	}
 
 	sc := soap.NewClient(u, cfg.Insecure)
 	var tp string
 	if cfg.Thumbprint != "" {
 		if tp, err = NormalizeThumbprint(cfg.Thumbprint); err != nil {
-			return nil, &Error{Op: "connect to " + target, Err: err}
+			return nil, &Error{Op: "connect to " + target, Err: &config.Error{Key: "vsphere.thumbprint", Msg: err.Error()}}
 		}
 		pinThumbprint(sc, u.Host, tp)
 	}
@@ -151,12 +153,12 @@ func presentedThumbprint(ctx context.Context, host string) string {
 func NormalizeThumbprint(s string) (string, error) {
 	h := strings.ToUpper(strings.NewReplacer(":", "", " ", "", "-", "").Replace(strings.TrimSpace(s)))
 	if len(h) != 40 && len(h) != 64 {
-		return "", fmt.Errorf("vsphere.thumbprint %q: want a SHA-1 (40 hex digits) or SHA-256 (64 hex digits) thumbprint, e.g. AB:CD:...", s)
+		return "", fmt.Errorf("%q: want a SHA-1 (40 hex digits) or SHA-256 (64 hex digits) thumbprint, e.g. AB:CD:...", s)
 	}
 	var b strings.Builder
 	for i := 0; i < len(h); i += 2 {
 		if !isHex(h[i]) || !isHex(h[i+1]) {
-			return "", fmt.Errorf("vsphere.thumbprint %q: %q is not hexadecimal", s, h[i:i+2])
+			return "", fmt.Errorf("%q: %q is not hexadecimal", s, h[i:i+2])
 		}
 		if i > 0 {
 			b.WriteByte(':')

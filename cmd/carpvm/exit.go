@@ -11,9 +11,13 @@ import (
 const (
 	exitOK          = 0
 	exitCheckFailed = 1 // a check failed (warnings only with --strict), or a drill failed
-	exitUsage       = 2 // usage or configuration error
+	exitUsage       = 2 // usage or configuration error, including a malformed vsphere section
 	exitVSphere     = 3 // vSphere unreachable or refused
 	exitNotApplied  = 4 // --fix planned changes but did not apply them
+	// exitOther is any error the codes above do not name (a file, a socket,
+	// the local system, the lab): never 1, which a script reads as "the
+	// checks ran and one failed".
+	exitOther = 5
 )
 
 // exitError carries an exit code decided by a command. A nil err means the
@@ -44,7 +48,10 @@ func usageError(format string, args ...any) error {
 }
 
 // exitCodeOf decides the process's exit code from a command's error, in one
-// place, and whether the error still needs printing.
+// place, and whether the error still needs printing. A code a command
+// decided wins; then a configuration error anywhere in the chain (a
+// vSphere error caused by the vsphere section is the configuration's);
+// then vSphere; anything else is exitOther.
 func exitCodeOf(err error) (code int, print bool) {
 	if err == nil {
 		return exitOK, false
@@ -60,5 +67,5 @@ func exitCodeOf(err error) (code int, print bool) {
 	if isVSphereError(err) {
 		return exitVSphere, true
 	}
-	return exitCheckFailed, true
+	return exitOther, true
 }

@@ -71,8 +71,8 @@ func TestNodeRunBadInput(t *testing.T) {
 func TestNodeStatusWithoutNode(t *testing.T) {
 	sock := filepath.Join(t.TempDir(), "none.sock")
 	code, _, errOut := runNodeCLI(t, nil, "node", "status", "--control-socket", sock)
-	if code != exitCheckFailed || !strings.Contains(errOut, "no carpvm node on control socket "+sock) {
-		t.Errorf("exit %d, stderr %q; want 1 and a message naming the socket", code, errOut)
+	if code != exitOther || !strings.Contains(errOut, "no carpvm node on control socket "+sock) {
+		t.Errorf("exit %d, stderr %q; want %d and a message naming the socket", code, errOut, exitOther)
 	}
 	code, _, errOut = runNodeCLI(t, nil, "node", "status", "-o", "yaml", "--control-socket", sock)
 	if code != exitUsage || !strings.Contains(errOut, "want table or json") {
