@@ -20,7 +20,7 @@ func newGenManCmd(app *App) *cobra.Command {
 			if err := os.MkdirAll(dir, 0o755); err != nil {
 				return fmt.Errorf("gen-man: %w", err)
 			}
-			header := &doc.GenManHeader{Title: "CARPVM", Section: "1", Source: "carpvm " + version}
+			header := &doc.GenManHeader{Title: "CARPVM", Section: "1", Source: "carpvm " + currentBuild().Version}
 			if err := doc.GenManTree(cmd.Root(), header, dir); err != nil {
 				return fmt.Errorf("gen-man: %w", err)
 			}

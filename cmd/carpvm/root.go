@@ -67,6 +67,9 @@ with FreeBSD/OpenBSD CARP and ucarp.`,
 			return nil
 		},
 	}
+	// --version prints the line carpvm version prints.
+	root.Version = currentBuild().String()
+	root.SetVersionTemplate("{{.Version}}\n")
 	root.SetIn(app.IO.In)
 	root.SetOut(app.IO.Out)
 	root.SetErr(app.IO.ErrOut)

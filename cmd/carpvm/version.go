@@ -2,39 +2,85 @@ package main
 
 import (
 	"fmt"
+	"runtime"
 	"runtime/debug"
 
 	"github.com/spf13/cobra"
 )
 
-// version and commit are set at build time:
-// -ldflags "-X main.version=v0.1.0 -X main.commit=abc123".
+// version and commit are set at build time (make build):
+// -ldflags "-X main.version=v0.1.0 -X main.commit=abc123". Without them
+// the Go toolchain's build information fills in (see resolveBuild).
 var (
 	version = "dev"
 	commit  = ""
 )
 
-func newVersionCmd(app *App) *cobra.Command {
-	return &cobra.Command{
-		Use:     "version",
-		Example: `  carpvm version`,
-		Short:   "Print carpvm's version and commit",
-		Args:    cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error {
-			c := commit
-			if c == "" {
-				if info, ok := debug.ReadBuildInfo(); ok {
-					for _, s := range info.Settings {
-						if s.Key == "vcs.revision" {
-							c = s.Value
-						}
-					}
+// buildInfo is what carpvm says about its own build, in carpvm version,
+// carpvm --version, the man pages and the carpvm_build_info metric.
+type buildInfo struct {
+	Version   string // v0.1.0, a Go pseudo-version, or "dev"
+	Commit    string // the VCS revision, "unknown" when not recorded
+	GoVersion string // the Go release that built the binary
+}
+
+// String is the line carpvm version and carpvm --version print.
+func (b buildInfo) String() string {
+	return fmt.Sprintf("carpvm %s (commit %s, %s)", b.Version, b.Commit, b.GoVersion)
+}
+
+// currentBuild describes this binary.
+func currentBuild() buildInfo {
+	bi, _ := debug.ReadBuildInfo()
+	return resolveBuild(version, commit, bi)
+}
+
+// resolveBuild prefers what -ldflags set; else the module version the
+// toolchain recorded (go install github.com/carpvm/carpvm/cmd/carpvm@v0.1.0
+// records v0.1.0; a plain go build records "(devel)", which says nothing)
+// and the VCS revision of the checkout it was built in. bi may be nil.
+func resolveBuild(ldVersion, ldCommit string, bi *debug.BuildInfo) buildInfo {
+	b := buildInfo{Version: ldVersion, Commit: ldCommit, GoVersion: runtime.Version()}
+	if bi != nil {
+		if bi.GoVersion != "" {
+			b.GoVersion = bi.GoVersion
+		}
+		if (b.Version == "" || b.Version == "dev") && bi.Main.Version != "" && bi.Main.Version != "(devel)" {
+			b.Version = bi.Main.Version
+		}
+		if b.Commit == "" {
+			var modified bool
+			for _, s := range bi.Settings {
+				switch s.Key {
+				case "vcs.revision":
+					b.Commit = s.Value
+				case "vcs.modified":
+					modified = s.Value == "true"
 				}
 			}
-			if c == "" {
-				c = "unknown"
+			if b.Commit != "" && modified {
+				b.Commit += "+dirty"
 			}
-			fmt.Fprintf(app.IO.Out, "carpvm %s (commit %s)\n", version, c)
+		}
+	}
+	if b.Version == "" {
+		b.Version = "dev"
+	}
+	if b.Commit == "" {
+		b.Commit = "unknown"
+	}
+	return b
+}
+
+func newVersionCmd(app *App) *cobra.Command {
+	return &cobra.Command{
+		Use: "version",
+		Example: `  carpvm version
+  carpvm --version`,
+		Short: "Print carpvm's version, commit and Go release",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			fmt.Fprintln(app.IO.Out, currentBuild())
 			return nil
 		},
 	}
