@@ -82,7 +82,9 @@ Exit codes: 0 the drill passed, 1 it failed, 2 usage or configuration error,
 	f.StringVar(&o.LabPrefix, "lab-prefix", lab.DefaultPrefix, "the lab's namespace prefix")
 	f.StringVar(&o.LabStateDir, "lab-state-dir", lab.DefaultStateDir, "the lab's state directory")
 	f.StringVar(&o.Network, "network", "", "drill only this network (default: each in turn)")
+	completeFlag(cmd, "network", completeNetwork(app))
 	f.StringVar(&o.Trigger, "trigger", string(failover.TriggerNICDisconnect), failover.TriggerNames()+" (partition: lab only)")
+	completeFlag(cmd, "trigger", completeValues(triggerValues))
 	f.StringVar(&o.Command, "command", "", "demote command for a FreeBSD master (sh -c; env CARPVM_ROUTER, CARPVM_VM, CARPVM_NETWORK, CARPVM_VHID, CARPVM_INTERFACE)")
 	f.StringVar(&o.RestoreCommand, "restore-command", "", "command that undoes --command (optional)")
 	f.StringVar(&o.Interface, "interface", "", "vSphere: this machine's interface on the CARP segment, for the witness and prober")
@@ -96,6 +98,7 @@ Exit codes: 0 the drill passed, 1 it failed, 2 usage or configuration error,
 	f.StringVar(&o.MetricsFile, "metrics-file", "", "write Prometheus textfile metrics here (node_exporter textfile collector)")
 	f.StringVar(&o.Report, "report", "", "write a Markdown report to this file")
 	f.StringVarP(&o.Output, "output", "o", "table", "output format: table or json")
+	completeFlag(cmd, "output", completeValues(outputFormats))
 	cmd.AddCommand(newDrillHistoryCmd(app))
 	return cmd
 }
@@ -373,5 +376,6 @@ func newDrillHistoryCmd(app *App) *cobra.Command {
 	}
 	cmd.Flags().StringVar(&dir, "history", "", "history directory (default $XDG_STATE_HOME/carpvm/drills or ~/.local/state/carpvm/drills)")
 	cmd.Flags().StringVarP(&output, "output", "o", "table", "output format: table or json")
+	completeFlag(cmd, "output", completeValues(outputFormats))
 	return cmd
 }

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -80,7 +81,7 @@ IntraNought; vhid 4, VIP 203.0.113.20/24 on Public), so that both routers
 carry traffic; drills then check the whole ownership map.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if peer != lab.PeerCarpvm && peer != lab.PeerUcarp {
+			if !slices.Contains(lab.Peers(), peer) {
 				return usageError("lab up: --peer %q: want carpvm or ucarp", peer)
 			}
 			if err := lab.CheckAdvBase(peer, advbase); err != nil {
@@ -104,6 +105,7 @@ carry traffic; drills then check the whole ownership map.`,
 		},
 	}
 	cmd.Flags().StringVar(&peer, "peer", lab.PeerCarpvm, "what runs on router-003: carpvm or ucarp")
+	completeFlag(cmd, "peer", completeValues(lab.Peers))
 	cmd.Flags().IntVar(&advbase, "advbase", lab.DefaultAdvBase, "CARP advbase of both routers, seconds, 0..255 (0: sub-second, carpvm peer only)")
 	cmd.Flags().BoolVar(&activeActive, "active-active", false, "a second group per network, preferred by router-003: both routers carry traffic")
 	return cmd
@@ -162,6 +164,7 @@ func newLabStatusCmd(app *App, lo *labOptions) *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVarP(&output, "output", "o", "table", "output format: table or json")
+	completeFlag(cmd, "output", completeValues(outputFormats))
 	return cmd
 }
 

@@ -364,6 +364,7 @@ func newNodeStatusCmd(app *App) *cobra.Command {
 	controlSocketFlag(cmd, &opts.ControlSocket, "the node's control socket")
 	runDirFlag(cmd, &opts.RunDir)
 	cmd.Flags().StringVarP(&opts.Output, "output", "o", "table", "output format: table or json")
+	completeFlag(cmd, "output", completeValues(outputFormats))
 	return cmd
 }
 
@@ -406,6 +407,7 @@ func newNodeDemoteCmd(app *App, command string) *cobra.Command {
 		cmd.Flags().IntVar(&demotion, "demotion", 0, fmt.Sprintf("demotion added to advskew (default %d: bow out)", carp.MaxDemotedSkew))
 	}
 	cmd.Flags().StringVarP(&output, "output", "o", "table", "output format: table or json")
+	completeFlag(cmd, "output", completeValues(outputFormats))
 	return cmd
 }
 

@@ -81,8 +81,11 @@ fix it. Exit status: 0 nothing failed, 1 a check failed (or warned, with
 	}
 	cmd.Flags().BoolVar(&opts.Sim, "sim", false, "check the embedded vSphere simulator (the typical user's topology) instead of a real vCenter")
 	cmd.Flags().StringVar(&opts.Topology, "topology", "default", "with --sim: the simulated inventory, one of "+strings.Join(topologyNames(), ", "))
+	completeFlag(cmd, "topology", completeValues(topologyNames))
 	cmd.Flags().StringSliceVar(&opts.Checks, "check", nil, "report only these check IDs (repeat or comma-separate); the summary and exit status count only them")
+	completeFlag(cmd, "check", completeList(checkIDs))
 	cmd.Flags().StringVarP(&opts.Output, "output", "o", "table", "output format: table or json")
+	completeFlag(cmd, "output", completeValues(outputFormats))
 	cmd.Flags().BoolVar(&opts.Strict, "strict", false, "exit 1 on warnings too")
 	cmd.Flags().BoolVar(&opts.Fix, "fix", false, "plan the changes the failed checks need; apply them with --yes or on confirmation")
 	addFixFlags(cmd, fixOpts)

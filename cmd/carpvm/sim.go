@@ -42,6 +42,7 @@ Topologies: ` + strings.Join(topologyNames(), ", ") + `.`,
 	}
 	cmd.Flags().StringVar(&opts.Listen, "listen", "127.0.0.1:8989", "address to serve on (HOST:PORT; port 0 picks a free one)")
 	cmd.Flags().StringVar(&opts.Topology, "topology", "default", "simulated inventory: "+strings.Join(topologyNames(), ", "))
+	completeFlag(cmd, "topology", completeValues(topologyNames))
 	return cmd
 }
 

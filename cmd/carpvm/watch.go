@@ -83,7 +83,9 @@ other router (peer), someone else (unknown), nobody (none) or two at once
 	f.StringArrayVar(&opts.VIPs, "vip", nil, "[VHID=]ADDR: a group's VIP, needed to verify its HMAC; without VHID= for every vhid (repeatable)")
 	f.DurationVar(&opts.Duration, "duration", 0, "listen this long, then print the result (0: until interrupted)")
 	f.StringVarP(&opts.Output, "output", "o", "table", "output format: table or json")
+	completeFlag(cmd, "output", completeValues(outputFormats))
 	f.StringVar(&opts.Network, "network", "", "with --config: the network watched, for its groups' VIPs, passphrase and ownership map")
+	completeFlag(cmd, "network", completeNetwork(app))
 	return cmd
 }
 

@@ -20,6 +20,9 @@ const (
 	PeerUcarp  = "ucarp"
 )
 
+// Peers lists what lab up --peer accepts.
+func Peers() []string { return []string{PeerCarpvm, PeerUcarp} }
+
 // Router names, as the typical user's VMs are named.
 const (
 	Router1 = "router-002"
