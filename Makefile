@@ -73,6 +73,8 @@ lint:
 docs:
 	$(GO) test -count=1 -run '^TestDocsExamples$$' ./cmd/carpvm -update-docs
 
+# Section 1 pages under docs/man/man1, with EXIT STATUS and ENVIRONMENT:
+# MANPATH=docs/man man carpvm-preflight
 man: build
 	./$(BIN) gen-man --dir docs/man
 

@@ -7,18 +7,35 @@ import (
 	"github.com/carpvm/carpvm/config"
 )
 
-// Exit codes (docs/architecture.md, "Exit codes").
+// Exit codes (docs/architecture.md, "Exit codes"); exitStatuses says what
+// each means.
 const (
 	exitOK          = 0
-	exitCheckFailed = 1 // a check failed (warnings only with --strict), or a drill failed
-	exitUsage       = 2 // usage or configuration error, including a malformed vsphere section
-	exitVSphere     = 3 // vSphere unreachable or refused
-	exitNotApplied  = 4 // --fix planned changes but did not apply them
-	// exitOther is any error the codes above do not name (a file, a socket,
-	// the local system, the lab): never 1, which a script reads as "the
-	// checks ran and one failed".
-	exitOther = 5
+	exitCheckFailed = 1
+	exitUsage       = 2
+	exitVSphere     = 3
+	exitNotApplied  = 4
+	exitOther       = 5
 )
+
+// exitStatus is an exit code and what it means, as the man pages say.
+type exitStatus struct {
+	Code    int
+	Meaning string
+}
+
+// exitStatuses lists every exit code. exitOther is never 1 on purpose: a
+// script reads 1 as "the checks ran and one failed".
+func exitStatuses() []exitStatus {
+	return []exitStatus{
+		{exitOK, "nothing failed"},
+		{exitCheckFailed, "a check failed (warnings only with --strict), or a drill failed"},
+		{exitUsage, "usage or configuration error, including a malformed or missing vsphere URL, username or thumbprint"},
+		{exitVSphere, "vSphere unreachable or refused"},
+		{exitNotApplied, "preflight --fix planned changes but did not apply them, or a writer's lock or a changed field refused a write"},
+		{exitOther, "any other error: a file, a socket, the local system, the lab (the message says which)"},
+	}
+}
 
 // exitError carries an exit code decided by a command. A nil err means the
 // command already said all it had to say (e.g. a findings table).
