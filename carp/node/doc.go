@@ -144,7 +144,9 @@
 // carpvm_node_adverts_rejected_total{reason}, carpvm_node_demotion,
 // carpvm_node_frames_ignored_total{iface,reason}, and for the router
 // carpvm_node_router_demotion, carpvm_node_demotion_cause{cause} and
-// carpvm_node_group_preferred{vhid,iface} (with name and preferred).
+// carpvm_node_group_preferred{vhid,iface} (with name and preferred), and
+// carpvm_build_info{version,commit,goversion} 1 of the BuildInfo the
+// caller passes.
 //
 // # Witness
 //

@@ -94,18 +94,38 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 	}
 }
 
-// Registry returns a new registry (not the global one) with n's metrics
-// and the Go and process collectors.
-func Registry(n *Node) *prometheus.Registry {
+// BuildInfo is the carpvm build a node runs, for carpvm_build_info.
+type BuildInfo struct {
+	Version   string // v0.1.0, a Go pseudo-version, or "dev"
+	Commit    string // the VCS revision
+	GoVersion string // the Go release that built the binary
+}
+
+// buildInfoGauge is carpvm_build_info{version,commit,goversion} 1, the
+// usual way to expose a build to joins in PromQL.
+func buildInfoGauge(b BuildInfo) prometheus.Collector {
+	g := prometheus.NewGauge(prometheus.GaugeOpts{
+		Name:        "carpvm_build_info",
+		Help:        "The carpvm build this node runs; always 1.",
+		ConstLabels: prometheus.Labels{"version": b.Version, "commit": b.Commit, "goversion": b.GoVersion},
+	})
+	g.Set(1)
+	return g
+}
+
+// Registry returns a new registry (not the global one) with n's metrics,
+// carpvm_build_info of build, and the Go and process collectors.
+func Registry(n *Node, build BuildInfo) *prometheus.Registry {
 	reg := prometheus.NewRegistry()
-	reg.MustRegister(newCollector(n), collectors.NewGoCollector(),
+	reg.MustRegister(newCollector(n), buildInfoGauge(build), collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return reg
 }
 
-// ServeMetrics serves n's metrics on addr at /metrics until ctx ends.
-// ready, when not nil, receives the bound address.
-func ServeMetrics(ctx context.Context, addr string, n *Node, log *slog.Logger, ready func(net.Addr)) error {
+// ServeMetrics serves n's metrics, with build's carpvm_build_info, on addr
+// at /metrics until ctx ends. ready, when not nil, receives the bound
+// address.
+func ServeMetrics(ctx context.Context, addr string, n *Node, build BuildInfo, log *slog.Logger, ready func(net.Addr)) error {
 	ln, err := net.Listen("tcp", addr)
 	if err != nil {
 		return fmt.Errorf("node: metrics listener %s: %w", addr, err)
@@ -114,7 +134,7 @@ func ServeMetrics(ctx context.Context, addr string, n *Node, log *slog.Logger, r
 		ready(ln.Addr())
 	}
 	mux := http.NewServeMux()
-	mux.Handle("/metrics", promhttp.HandlerFor(Registry(n), promhttp.HandlerOpts{}))
+	mux.Handle("/metrics", promhttp.HandlerFor(Registry(n, build), promhttp.HandlerOpts{}))
 	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
 	go func() {
 		<-ctx.Done()

@@ -43,7 +43,7 @@ func TestMetrics(t *testing.T) {
 			s     *simNode
 			state carp.State
 		}{{a, carp.Master}, {b, carp.Backup}} {
-			fams, err := Registry(tc.s.n).Gather()
+			fams, err := Registry(tc.s.n, BuildInfo{}).Gather()
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -75,9 +75,32 @@ func TestMetrics(t *testing.T) {
 
 func mustGather(t *testing.T, s *simNode) []*dto.MetricFamily {
 	t.Helper()
-	fams, err := Registry(s.n).Gather()
+	fams, err := Registry(s.n, BuildInfo{}).Gather()
 	if err != nil {
 		t.Fatal(err)
 	}
 	return fams
+}
+
+// TestBuildInfoMetric: the registry carries carpvm_build_info with the
+// build it was given, value 1, beside the node's own metrics.
+func TestBuildInfoMetric(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		s := startSim(t, &hub{}, simOpts{self: "172.27.27.11", advskew: 0})
+		time.Sleep(5 * time.Second)
+		synctest.Wait()
+		build := BuildInfo{Version: "v1.2.3", Commit: "0123abcd", GoVersion: "go1.26.0"}
+		fams, err := Registry(s.n, build).Gather()
+		if err != nil {
+			t.Fatal(err)
+		}
+		want := map[string]string{"version": "v1.2.3", "commit": "0123abcd", "goversion": "go1.26.0"}
+		if got, ok := metricValue(t, fams, "carpvm_build_info", want); !ok || got != 1 {
+			t.Errorf("carpvm_build_info%v = %v (present %v), want 1", want, got, ok)
+		}
+		if _, ok := metricValue(t, fams, "carpvm_node_state", nil); !ok {
+			t.Error("the node's own metrics are missing beside carpvm_build_info")
+		}
+		s.stop(t)
+	})
 }

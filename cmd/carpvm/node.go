@@ -227,7 +227,7 @@ func nodeRun(ctx context.Context, app *App, cfg *node.Config, paths node.Paths) 
 	}
 	if cfg.MetricsListen != "" {
 		services++
-		go func() { errs <- node.ServeMetrics(ctx, cfg.MetricsListen, n, log, nil) }()
+		go func() { errs <- node.ServeMetrics(ctx, cfg.MetricsListen, n, node.BuildInfo(currentBuild()), log, nil) }()
 	}
 	runErr := make(chan error, 1)
 	go func() { runErr <- n.Run(ctx) }()
