@@ -14,6 +14,7 @@ import (
 	"github.com/carpvm/carpvm/internal/table"
 
 	"github.com/spf13/cobra"
+	"github.com/spf13/pflag"
 
 	"github.com/carpvm/carpvm/config"
 	"github.com/carpvm/carpvm/preflight"
@@ -49,17 +50,23 @@ type fixFlags struct {
 	Mandatory bool
 	Relocate  bool
 	SetVMAC   bool
+	// set holds the flags above, which mean something only with --fix.
+	set *pflag.FlagSet
 }
 
 // addFixFlags registers the --fix flags on the preflight command.
 func addFixFlags(cmd *cobra.Command, f *fixFlags) {
-	cmd.Flags().BoolVar(&f.Yes, "yes", false, "with --fix: apply the plan without asking")
-	cmd.Flags().StringVar(&f.Backup, "backup", "", "with --fix: write the backup here (default $XDG_STATE_HOME/carpvm/backups/TIME.json)")
-	cmd.Flags().StringVar(&f.Scope, "scope", string(fix.ScopePortgroup), "with --fix: where to change security settings: portgroup (the routers' portgroups) or vswitch")
-	cmd.Flags().StringVar(&f.DVSMode, "dvs-mode", string(fix.DVSPromiscuous), "with --fix: on a distributed portgroup, promiscuous or mac-learning (vSphere 6.7+)")
-	cmd.Flags().BoolVar(&f.Mandatory, "mandatory", false, "with --fix: make the new DRS anti-affinity rule a must-rule")
-	cmd.Flags().BoolVar(&f.Relocate, "relocate", false, "with --fix: migrate a router to another host of its cluster when both share one")
-	cmd.Flags().BoolVar(&f.SetVMAC, "set-vmac", false, "with --fix: set the routers' NICs to the network's vmac (disruptive: NICs reconfigured)")
+	// One flag set: runPreflightFix refuses each of them without --fix.
+	fs := pflag.NewFlagSet("fix", pflag.ContinueOnError)
+	fs.BoolVar(&f.Yes, "yes", false, "with --fix: apply the plan without asking")
+	fs.StringVar(&f.Backup, "backup", "", "with --fix: write the backup here (default $XDG_STATE_HOME/carpvm/backups/TIME.json)")
+	fs.StringVar(&f.Scope, "scope", string(fix.ScopePortgroup), "with --fix: where to change security settings: portgroup (the routers' portgroups) or vswitch")
+	fs.StringVar(&f.DVSMode, "dvs-mode", string(fix.DVSPromiscuous), "with --fix: on a distributed portgroup, promiscuous or mac-learning (vSphere 6.7+)")
+	fs.BoolVar(&f.Mandatory, "mandatory", false, "with --fix: make the new DRS anti-affinity rule a must-rule")
+	fs.BoolVar(&f.Relocate, "relocate", false, "with --fix: migrate a router to another host of its cluster when both share one")
+	fs.BoolVar(&f.SetVMAC, "set-vmac", false, "with --fix: set the routers' NICs to the network's vmac (disruptive: NICs reconfigured)")
+	f.set = fs
+	cmd.Flags().AddFlagSet(fs)
 }
 
 // fixOptions are the dependencies and flag values of preflight --fix.
@@ -310,17 +317,18 @@ func writePlanTable(w io.Writer, tty bool, p fix.Plan) error {
 	return err
 }
 
-// fixFlagNames are the flags that mean something only with --fix.
-var fixFlagNames = []string{"yes", "backup", "scope", "dvs-mode", "mandatory", "relocate", "set-vmac"}
-
 // runPreflightFix is what carpvm preflight runs for --fix: it refuses the
 // --fix flags without --fix, else runs fixRun with the command's values.
 func runPreflightFix(cmd *cobra.Command, app *App, p *preflightOptions, f *fixFlags) (handled bool, err error) {
 	if !p.Fix {
-		for _, name := range fixFlagNames {
-			if cmd.Flags().Changed(name) {
-				return true, usageError("preflight --%s needs --fix", name)
+		var given []string
+		f.set.VisitAll(func(fl *pflag.Flag) {
+			if cmd.Flags().Changed(fl.Name) {
+				given = append(given, "--"+fl.Name)
 			}
+		})
+		if len(given) > 0 {
+			return true, usageError("preflight %s needs --fix", strings.Join(given, ", "))
 		}
 		return false, nil
 	}

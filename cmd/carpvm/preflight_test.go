@@ -146,6 +146,7 @@ func TestPreflightUsageErrors(t *testing.T) {
 		{"bad output", []string{"preflight", "--sim", "-o", "yaml"}, []string{`-o "yaml"`, "table or json"}},
 		{"fix scope", []string{"preflight", "--sim", "--fix", "--scope", "host"}, []string{"--scope", "portgroup or vswitch"}},
 		{"yes without fix", []string{"preflight", "--sim", "--yes"}, []string{"--yes needs --fix"}},
+		{"every fix flag without fix", []string{"preflight", "--sim", "--set-vmac", "--relocate", "--dvs-mode", "mac-learning"}, []string{"--dvs-mode, --relocate, --set-vmac needs --fix"}},
 		{"vhid out of range", []string{"preflight", "--config", bad}, []string{"networks[0].vhid", "300", "1..255"}},
 		{"missing config file", []string{"preflight", "--config", filepath.Join(dir, "nope.yaml")}, []string{"--config", "nope.yaml"}},
 		{"no config", []string{"preflight"}, []string{"--config", "--sim"}},
