@@ -16,6 +16,7 @@ import (
 	"github.com/carpvm/carpvm/failover/lab"
 	"github.com/carpvm/carpvm/preflight"
 	"github.com/carpvm/carpvm/vsphere"
+	"github.com/carpvm/carpvm/workflow"
 )
 
 // drillOptions are the flags of carpvm drill.
@@ -318,11 +319,10 @@ func vsphereTarget(ctx context.Context, app *App, o *drillOptions, trigger failo
 	}
 	env.Ops = s
 	env.CheckGate = func(ctx context.Context, n failover.Network) (string, error) {
-		f, err := s.Gather(ctx, cfg)
+		_, rep, err := workflow.Check(ctx, s, cfg, false, func(string, ...any) {})
 		if err != nil {
 			return "", err
 		}
-		rep := preflight.Run(cfg, f)
 		if rep.Failed(false) {
 			var failed []string
 			for _, fd := range rep.Findings {

@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"net/url"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -14,6 +13,7 @@ import (
 	"github.com/carpvm/carpvm/preflight"
 	"github.com/carpvm/carpvm/vsphere/facts"
 	"github.com/carpvm/carpvm/vsphere/sim"
+	"github.com/carpvm/carpvm/workflow"
 )
 
 // gatherFunc connects to vSphere (or, when simTopology names one, to a
@@ -21,7 +21,7 @@ import (
 // cfg's router pair, and closes what it opened. Progress goes to progress(); errors that mean vSphere was
 // unreachable or refused are returned as they come, preflightRun decides
 // the exit code.
-type gatherFunc func(ctx context.Context, cfg *config.Config, simTopology string, progress func(format string, args ...any)) (*facts.Facts, error)
+type gatherFunc func(ctx context.Context, cfg *config.Config, simTopology string, progress workflow.Progress) (*facts.Facts, error)
 
 // preflightOptions are the dependencies and flag values of carpvm preflight.
 type preflightOptions struct {
@@ -29,7 +29,7 @@ type preflightOptions struct {
 	// LoadConfig loads the configuration; with sim and no --config, the
 	// built-in simulator configuration.
 	LoadConfig func(sim bool) (*config.Config, error)
-	// Gather is gatherFacts in production; tests may hand in facts.
+	// Gather is workflow.Gather in production; tests may hand in facts.
 	Gather gatherFunc
 
 	Sim bool
@@ -45,7 +45,7 @@ type preflightOptions struct {
 }
 
 func newPreflightCmd(app *App) *cobra.Command {
-	opts := &preflightOptions{Gather: gatherFacts}
+	opts := &preflightOptions{Gather: workflow.Gather}
 	fixOpts := &fixFlags{}
 	cmd := &cobra.Command{
 		Use:   "preflight [--sim [--topology NAME]] [--check ID,...] [-o table|json] [--strict] [--fix [--yes] [--backup FILE]]",
@@ -121,7 +121,7 @@ func preflightRun(ctx context.Context, opts *preflightOptions) error {
 		}
 		return withExit(exitVSphere, fmt.Errorf("preflight: %w", err))
 	}
-	f.Target = target(f.Target, cfg, opts.Sim)
+	f.Target = workflow.Target(f.Target, cfg, opts.Sim)
 
 	rep := preflight.Run(cfg, f).Only(checks...)
 	switch opts.Output {
@@ -169,26 +169,5 @@ func parseChecks(ids []string) ([]preflight.Check, error) {
 	return checks, nil
 }
 
-// target names what was checked, never with credentials: "simulator" for
-// --sim (its address changes every run), else the vSphere URL without its
-// user information.
-func target(gathered string, cfg *config.Config, sim bool) string {
-	if sim {
-		return "simulator"
-	}
-	t := gathered
-	if t == "" {
-		t = cfg.VSphere.URL
-	}
-	return redactURL(t)
-}
-
 // redactURL drops user:password@ from a URL (GOVC_URL often carries them).
-func redactURL(s string) string {
-	u, err := url.Parse(s)
-	if err != nil {
-		return "(unparsable vSphere URL)"
-	}
-	u.User = nil
-	return u.String()
-}
+func redactURL(s string) string { return workflow.RedactURL(s) }

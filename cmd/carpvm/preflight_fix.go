@@ -22,24 +22,13 @@ import (
 	"github.com/carpvm/carpvm/vsphere"
 	"github.com/carpvm/carpvm/vsphere/change"
 	"github.com/carpvm/carpvm/vsphere/facts"
+	"github.com/carpvm/carpvm/workflow"
 )
 
-// fixBackend is what --fix and rollback need of vSphere; *vsphere.Session
-// in production, wrapped with the simulator it started under --sim.
-type fixBackend interface {
-	Gather(ctx context.Context, cfg *config.Config) (*facts.Facts, error)
-	Backup(ctx context.Context, plan []change.Change) (change.Backup, error)
-	Apply(ctx context.Context, b change.Backup) error
-	Rollback(ctx context.Context, b change.Backup, opts vsphere.RollbackOptions) error
-	// Target is the server's URL without credentials: what a backup names
-	// and the writers' lock is keyed on.
-	Target() string
-	Close(ctx context.Context) error
-}
-
-// connectFunc opens a fixBackend for cfg; when simTopology names one, it
-// starts the embedded simulator of that topology first and points cfg at it.
-type connectFunc func(ctx context.Context, cfg *config.Config, simTopology string, progress func(string, ...any)) (fixBackend, error)
+// connectFunc opens a backend for cfg (workflow.Open in production); when
+// simTopology names one, it starts the embedded simulator of that topology
+// first and points cfg at it. Tests hand in fakes.
+type connectFunc func(ctx context.Context, cfg *config.Config, simTopology string, progress func(string, ...any)) (workflow.Backend, error)
 
 // fixFlags are the --fix flag values, registered on carpvm preflight.
 type fixFlags struct {
@@ -96,8 +85,8 @@ type fixDocument struct {
 }
 
 // connectVSphere is the production connectFunc.
-func connectVSphere(ctx context.Context, cfg *config.Config, simTopology string, progress func(string, ...any)) (fixBackend, error) {
-	return openSession(ctx, cfg, simTopology, progress)
+func connectVSphere(ctx context.Context, cfg *config.Config, simTopology string, progress func(string, ...any)) (workflow.Backend, error) {
+	return workflow.Open(ctx, cfg, simTopology, progress)
 }
 
 func (o *fixOptions) progress(format string, args ...any) {
@@ -128,7 +117,7 @@ func vsphereExit(what string, err error) error {
 
 // closeBackend logs out on a fresh context with its own deadline, so that
 // it happens even after Ctrl-C cancelled ctx.
-func closeBackend(ctx context.Context, be fixBackend, progress func(string, ...any)) {
+func closeBackend(ctx context.Context, be workflow.Backend, progress func(string, ...any)) {
 	cctx, cancel := vsphere.Detached(ctx)
 	defer cancel()
 	if err := be.Close(cctx); err != nil {
@@ -157,13 +146,11 @@ func fixRun(ctx context.Context, o *fixOptions) error {
 	}
 	defer closeBackend(ctx, be, o.progress)
 	check := func() (*facts.Facts, preflight.Report, error) {
-		o.progress("gathering facts for %s", strings.Join(cfg.RouterVMs(), ", "))
-		f, err := be.Gather(ctx, cfg)
+		f, rep, err := workflow.Check(ctx, be, cfg, o.Sim, o.progress)
 		if err != nil {
-			return nil, preflight.Report{}, vsphereExit("preflight --fix", err)
+			return nil, rep, vsphereExit("preflight --fix", err)
 		}
-		f.Target = target(f.Target, cfg, o.Sim)
-		return f, preflight.Run(cfg, f), nil
+		return f, rep, nil
 	}
 	f, rep, err := check()
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"github.com/carpvm/carpvm/workflow"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -43,7 +44,7 @@ func (s *fixSim) config() (*config.Config, error) {
 }
 
 // connect logs in to the test's simulator; Close logs out only.
-func (s *fixSim) connect(ctx context.Context, cfg *config.Config, _ string, progress func(string, ...any)) (fixBackend, error) {
+func (s *fixSim) connect(ctx context.Context, cfg *config.Config, _ string, progress func(string, ...any)) (workflow.Backend, error) {
 	return vsphere.Open(ctx, cfg.VSphere)
 }
 

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"github.com/carpvm/carpvm/workflow"
 	"log/slog"
 	"net/url"
 	"os"
@@ -130,7 +131,7 @@ func TestBackupWriteNeverTorn(t *testing.T) {
 // interruptedBackend cancels the run's context as Apply starts (Ctrl-C)
 // and records how Close was called.
 type interruptedBackend struct {
-	fixBackend
+	workflow.Backend
 	cancel   context.CancelFunc
 	closeCtx error // the context's error when Close was called
 	closeErr error
@@ -138,12 +139,12 @@ type interruptedBackend struct {
 
 func (b *interruptedBackend) Apply(ctx context.Context, bk change.Backup) error {
 	b.cancel()
-	return b.fixBackend.Apply(ctx, bk)
+	return b.Backend.Apply(ctx, bk)
 }
 
 func (b *interruptedBackend) Close(ctx context.Context) error {
 	b.closeCtx = ctx.Err()
-	b.closeErr = b.fixBackend.Close(ctx)
+	b.closeErr = b.Backend.Close(ctx)
 	return b.closeErr
 }
 
@@ -158,9 +159,9 @@ func TestFixInterruptedLogsOut(t *testing.T) {
 	var out, errOut bytes.Buffer
 	o.IO = IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut}
 	o.LoadConfig = func(bool) (*config.Config, error) { return s.config() }
-	o.Connect = func(ctx context.Context, cfg *config.Config, top string, progress func(string, ...any)) (fixBackend, error) {
+	o.Connect = func(ctx context.Context, cfg *config.Config, top string, progress func(string, ...any)) (workflow.Backend, error) {
 		inner, err := s.connect(ctx, cfg, top, progress)
-		be = &interruptedBackend{fixBackend: inner, cancel: cancel}
+		be = &interruptedBackend{Backend: inner, cancel: cancel}
 		return be, err
 	}
 	o.Now, o.Log, o.Output, o.Scope, o.DVSMode = time.Now, slog.New(slog.NewTextHandler(&errOut, nil)), "json", "portgroup", "promiscuous"

@@ -3,8 +3,8 @@ package main
 import (
 	"context"
 	"fmt"
+	"github.com/carpvm/carpvm/workflow"
 	"io"
-	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
@@ -46,14 +46,7 @@ Topologies: ` + strings.Join(topologyNames(), ", ") + `.`,
 	return cmd
 }
 
-func topologyNames() []string {
-	var names []string
-	for name := range sim.Topologies() {
-		names = append(names, name)
-	}
-	slices.Sort(names)
-	return names
-}
+func topologyNames() []string { return workflow.Topologies() }
 
 // simRun serves the topology until ctx is done.
 func simRun(ctx context.Context, opts *simOptions) error {

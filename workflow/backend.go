@@ -1,0 +1,145 @@
+package workflow
+
+import (
+	"context"
+	"fmt"
+	"net/url"
+	"slices"
+	"strings"
+
+	"github.com/carpvm/carpvm/config"
+	"github.com/carpvm/carpvm/preflight"
+	"github.com/carpvm/carpvm/vsphere"
+	"github.com/carpvm/carpvm/vsphere/change"
+	"github.com/carpvm/carpvm/vsphere/facts"
+	"github.com/carpvm/carpvm/vsphere/sim"
+)
+
+// Progress reports what a workflow is doing, for a person (stderr).
+type Progress = func(format string, args ...any)
+
+// Backend is what the workflows need of vSphere: *vsphere.Session, with
+// the simulator it started when there is one.
+type Backend interface {
+	Gather(ctx context.Context, cfg *config.Config) (*facts.Facts, error)
+	Backup(ctx context.Context, plan []change.Change) (change.Backup, error)
+	Apply(ctx context.Context, b change.Backup) error
+	Rollback(ctx context.Context, b change.Backup, opts vsphere.RollbackOptions) error
+	// Target is the server's URL without credentials: what a backup names
+	// and the writers' lock is keyed on.
+	Target() string
+	RoundTrips() int
+	Close(ctx context.Context) error
+}
+
+// Topologies names the simulated inventories Open can start, sorted.
+func Topologies() []string {
+	var names []string
+	for name := range sim.Topologies() {
+		names = append(names, name)
+	}
+	slices.Sort(names)
+	return names
+}
+
+// Open logs in to cfg's vCenter; when topology names one of Topologies it
+// first starts the embedded simulator of that topology on a random
+// loopback port and points cfg at it, and Close stops it again.
+func Open(ctx context.Context, cfg *config.Config, topology string, progress Progress) (Backend, error) {
+	var srv *sim.Server
+	if topology != "" {
+		build, ok := sim.Topologies()[topology]
+		if !ok {
+			return nil, fmt.Errorf("simulator topology %q: want one of %s", topology, strings.Join(Topologies(), ", "))
+		}
+		progress("starting the embedded vSphere simulator (topology %q)", topology)
+		var err error
+		if srv, err = sim.Start(ctx, build(), ""); err != nil {
+			return nil, fmt.Errorf("start the simulator: %w", err)
+		}
+		cfg.VSphere = srv.VSphereConfig()
+	}
+	progress("connecting to %s", RedactURL(cfg.VSphere.URL))
+	s, err := vsphere.Open(ctx, cfg.VSphere)
+	if err != nil {
+		if srv != nil {
+			srv.Close()
+		}
+		return nil, err
+	}
+	return &simSession{Session: s, srv: srv}, nil
+}
+
+// simSession is a session that also stops the simulator it runs against.
+type simSession struct {
+	*vsphere.Session
+	srv *sim.Server
+}
+
+// Close logs out, then stops the simulator if there is one.
+func (s *simSession) Close(ctx context.Context) error {
+	err := s.Session.Close(ctx)
+	if s.srv != nil {
+		s.srv.Close()
+	}
+	return err
+}
+
+// Check is the one check step: it gathers the facts under cfg's pair from
+// be and runs every check. The report's target is Target's.
+func Check(ctx context.Context, be Backend, cfg *config.Config, simulated bool, progress Progress) (*facts.Facts, preflight.Report, error) {
+	f, err := gather(ctx, be, cfg, progress)
+	if err != nil {
+		return nil, preflight.Report{}, err
+	}
+	f.Target = Target(f.Target, cfg, simulated)
+	return f, preflight.Run(cfg, f), nil
+}
+
+func gather(ctx context.Context, be Backend, cfg *config.Config, progress Progress) (*facts.Facts, error) {
+	progress("gathering facts for %s", strings.Join(cfg.RouterVMs(), ", "))
+	f, err := be.Gather(ctx, cfg)
+	if err != nil {
+		return nil, err
+	}
+	progress("gathered in %d round trips", be.RoundTrips())
+	return f, nil
+}
+
+// Gather opens a backend (on the simulator of topology when one is named),
+// gathers the facts under cfg's pair and logs out.
+func Gather(ctx context.Context, cfg *config.Config, topology string, progress Progress) (*facts.Facts, error) {
+	be, err := Open(ctx, cfg, topology, progress)
+	if err != nil {
+		return nil, err
+	}
+	f, err := gather(ctx, be, cfg, progress)
+	if cerr := be.Close(ctx); cerr != nil && err == nil {
+		progress("warning: log out: %v", cerr)
+	}
+	return f, err
+}
+
+// Target names what was checked, never with credentials: "simulator" for
+// the embedded simulator (its address changes every run), else the vSphere
+// URL without its user information.
+func Target(gathered string, cfg *config.Config, simulated bool) string {
+	if simulated {
+		return "simulator"
+	}
+	t := gathered
+	if t == "" {
+		t = cfg.VSphere.URL
+	}
+	return RedactURL(t)
+}
+
+// RedactURL drops user:password@ from a URL (GOVC_URL often carries them).
+func RedactURL(s string) string {
+	u, err := url.Parse(s)
+	if err != nil {
+		return "(unparsable vSphere URL)"
+	}
+	u.User = nil
+	return u.String()
+}
