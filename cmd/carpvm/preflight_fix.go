@@ -21,7 +21,6 @@ import (
 	"github.com/carpvm/carpvm/preflight/fix"
 	"github.com/carpvm/carpvm/vsphere"
 	"github.com/carpvm/carpvm/vsphere/change"
-	"github.com/carpvm/carpvm/vsphere/facts"
 	"github.com/carpvm/carpvm/workflow"
 )
 
@@ -125,9 +124,9 @@ func closeBackend(ctx context.Context, be workflow.Backend, progress func(string
 	}
 }
 
-// fixRun does the work of carpvm preflight --fix: gather, check, plan,
-// print the plan; then, confirmed by --yes or on a terminal, back up, apply,
-// gather and check again, and print the re-checked state.
+// fixRun does the work of carpvm preflight --fix: workflow.Fix (check,
+// plan, confirm, lock, back up, apply, check again) with this command's
+// printing, prompt, backup file and lock, then the re-checked state.
 func fixRun(ctx context.Context, o *fixOptions) error {
 	if o.Output != "table" && o.Output != "json" {
 		return usageError("preflight: -o %q: want table or json", o.Output)
@@ -145,79 +144,52 @@ func fixRun(ctx context.Context, o *fixOptions) error {
 		return vsphereExit("preflight --fix", err)
 	}
 	defer closeBackend(ctx, be, o.progress)
-	check := func() (*facts.Facts, preflight.Report, error) {
-		f, rep, err := workflow.Check(ctx, be, cfg, o.Sim, o.progress)
-		if err != nil {
-			return nil, rep, vsphereExit("preflight --fix", err)
-		}
-		return f, rep, nil
-	}
-	f, rep, err := check()
-	if err != nil {
-		return err
-	}
-	plan, err := fix.NewPlan(cfg, f, rep.Findings, opts)
-	if err != nil {
-		return withExit(exitUsage, err)
-	}
-	doc := fixDocument{Plan: plan.Changes, Manual: plan.Manual, Result: rep}
-	if o.Output == "table" {
-		if err := writePlanTable(o.IO.Out, o.IO.OutTTY, plan); err != nil {
-			return fmt.Errorf("preflight --fix: write table: %w", err)
-		}
-	}
-	if plan.Empty() {
-		o.progress("nothing to change")
-		return o.finish(doc)
+	wo := workflow.FixOptions{
+		Plan: opts, Simulated: o.Sim, Progress: o.progress, Log: o.Log,
+		ShowPlan: func(plan fix.Plan) error {
+			if o.Output != "table" {
+				return nil
+			}
+			if err := writePlanTable(o.IO.Out, o.IO.OutTTY, plan); err != nil {
+				return fmt.Errorf("preflight --fix: write table: %w", err)
+			}
+			return nil
+		},
+		Lock: func(target string) (func(), error) {
+			lock, err := lockTarget(o.Getenv, target, "preflight --fix")
+			if err != nil {
+				return nil, err
+			}
+			return func() { _ = lock.Unlock() }, nil
+		},
+		WriteBackup: o.writeBackup,
 	}
 	if !o.Yes {
-		ok, err := o.confirm(len(plan.Changes))
-		if err != nil {
-			return err
-		}
-		if !ok {
-			if o.Output == "json" {
-				if err := writeJSON(o.IO.Out, doc); err != nil {
-					return err
-				}
+		wo.Confirm = o.confirm
+	}
+	res, err := workflow.Fix(ctx, be, cfg, wo)
+	doc := fixDocument{Plan: res.Plan.Changes, Manual: res.Plan.Manual, Applied: res.Applied, Backup: res.Backup, Result: res.Result}
+	var planErr *workflow.PlanError
+	var beErr *workflow.BackendError
+	switch {
+	case errors.Is(err, workflow.ErrNotApplied):
+		if o.Output == "json" {
+			if err := writeJSON(o.IO.Out, doc); err != nil {
+				return err
 			}
-			return withExit(exitNotApplied, errors.New("preflight --fix: the plan was not applied"))
 		}
-	}
-
-	lock, err := lockTarget(o.Getenv, be.Target(), "preflight --fix")
-	if err != nil {
-		return err
-	}
-	defer lock.Unlock()
-	b, err := be.Backup(ctx, plan.Changes)
-	if err != nil {
-		return vsphereExit("preflight --fix: back up", err)
-	}
-	path, err := o.writeBackup(b)
-	if err != nil {
-		return err
-	}
-	doc.Backup = path
-	o.progress("backup written to %s", path)
-	for i, c := range plan.Changes {
-		o.Log.Info("applying", "step", i+1, "object", c.Object, "setting", string(c.Setting), "desired", c.Desired)
-	}
-	var other *vsphere.OtherWriterError
-	switch err := be.Apply(ctx, b); {
-	case errors.As(err, &other):
-		o.progress("warning: %v", other)
+		return withExit(exitNotApplied, errors.New("preflight --fix: the plan was not applied"))
+	case errors.As(err, &planErr):
+		return withExit(exitUsage, planErr.Err)
+	case errors.As(err, &beErr) && beErr.Step == "back up":
+		return vsphereExit("preflight --fix: back up", beErr.Err)
+	case errors.As(err, &beErr):
+		return vsphereExit("preflight --fix", beErr.Err)
 	case err != nil:
-		o.progress("the backup is kept in %s; restore it any time with: carpvm preflight rollback %s", path, path)
-		return vsphereExit("preflight --fix", err)
-	}
-	doc.Applied = true
-	o.progress("applied %d change(s); checking again", len(plan.Changes))
-	if _, doc.Result, err = check(); err != nil {
 		return err
 	}
-	if o.Output == "table" {
-		fmt.Fprintf(o.IO.Out, "\nApplied %d change(s); backup: %s\n\n", len(plan.Changes), path)
+	if res.Applied && o.Output == "table" {
+		fmt.Fprintf(o.IO.Out, "\nApplied %d change(s); backup: %s\n\n", len(res.Plan.Changes), res.Backup)
 	}
 	return o.finish(doc)
 }

@@ -1,0 +1,135 @@
+package workflow
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+
+	"github.com/carpvm/carpvm/config"
+	"github.com/carpvm/carpvm/preflight"
+	"github.com/carpvm/carpvm/preflight/fix"
+	"github.com/carpvm/carpvm/vsphere"
+	"github.com/carpvm/carpvm/vsphere/change"
+)
+
+// FixOptions are the choices and the callbacks of Fix: what to plan, and
+// the steps the command owns (printing, asking, where the backup goes, the
+// writers' lock).
+type FixOptions struct {
+	Plan      fix.Options
+	Simulated bool
+	Progress  Progress
+	Log       *slog.Logger
+	// ShowPlan is handed the plan before anything is asked or applied.
+	ShowPlan func(fix.Plan) error
+	// Confirm is asked before n changes are applied; nil applies without
+	// asking (--yes).
+	Confirm func(n int) (bool, error)
+	// Lock takes the writers' lock of the target before anything is
+	// written; it returns the unlock.
+	Lock func(target string) (unlock func(), err error)
+	// WriteBackup stores the backup before anything is applied and
+	// returns where.
+	WriteBackup func(change.Backup) (string, error)
+}
+
+// FixResult is what Fix did.
+type FixResult struct {
+	Plan fix.Plan
+	// Result is the check after the fix (before it when nothing was
+	// applied).
+	Result  preflight.Report
+	Applied bool
+	Backup  string
+	// OtherWriter is set when another writer had already changed an object
+	// of the plan, which this fix then left alone.
+	OtherWriter *vsphere.OtherWriterError
+}
+
+// ErrNotApplied is Fix's error when the plan was not confirmed.
+var ErrNotApplied = errors.New("the plan was not applied")
+
+// PlanError is Fix's error when no plan can be made from the configuration
+// and the facts.
+type PlanError struct{ Err error }
+
+func (e *PlanError) Error() string { return e.Err.Error() }
+func (e *PlanError) Unwrap() error { return e.Err }
+
+// BackendError is Fix's error when vSphere failed a step: gather, back up
+// or apply.
+type BackendError struct {
+	Step string
+	Err  error
+}
+
+func (e *BackendError) Error() string { return e.Step + ": " + e.Err.Error() }
+func (e *BackendError) Unwrap() error { return e.Err }
+
+// Fix checks cfg's pair on be, plans the changes the failed checks need,
+// and, confirmed, takes the writers' lock, backs up, applies and checks
+// again. A failed apply keeps the backup and says how to restore it; an
+// interrupted one has undone what it wrote (vsphere.Session.Apply).
+// Errors from the callbacks are returned as they are.
+func Fix(ctx context.Context, be Backend, cfg *config.Config, o FixOptions) (FixResult, error) {
+	var res FixResult
+	f, rep, err := Check(ctx, be, cfg, o.Simulated, o.Progress)
+	if err != nil {
+		return res, &BackendError{Step: "gather", Err: err}
+	}
+	res.Result = rep
+	plan, err := fix.NewPlan(cfg, f, rep.Findings, o.Plan)
+	if err != nil {
+		return res, &PlanError{Err: err}
+	}
+	res.Plan = plan
+	if o.ShowPlan != nil {
+		if err := o.ShowPlan(plan); err != nil {
+			return res, err
+		}
+	}
+	if plan.Empty() {
+		o.Progress("nothing to change")
+		return res, nil
+	}
+	if o.Confirm != nil {
+		ok, err := o.Confirm(len(plan.Changes))
+		if err != nil {
+			return res, err
+		}
+		if !ok {
+			return res, ErrNotApplied
+		}
+	}
+	unlock, err := o.Lock(be.Target())
+	if err != nil {
+		return res, err
+	}
+	defer unlock()
+	b, err := be.Backup(ctx, plan.Changes)
+	if err != nil {
+		return res, &BackendError{Step: "back up", Err: err}
+	}
+	if res.Backup, err = o.WriteBackup(b); err != nil {
+		return res, err
+	}
+	o.Progress("backup written to %s", res.Backup)
+	for i, c := range plan.Changes {
+		o.Log.Info("applying", "step", i+1, "object", c.Object, "setting", string(c.Setting), "desired", c.Desired)
+	}
+	var other *vsphere.OtherWriterError
+	switch err := be.Apply(ctx, b); {
+	case errors.As(err, &other):
+		res.OtherWriter = other
+		o.Progress("warning: %v", other)
+	case err != nil:
+		o.Progress("the backup is kept in %s; restore it any time with: carpvm preflight rollback %s", res.Backup, res.Backup)
+		return res, &BackendError{Step: "apply", Err: err}
+	}
+	res.Applied = true
+	o.Progress("applied %d change(s); checking again", len(plan.Changes))
+	if _, res.Result, err = Check(ctx, be, cfg, o.Simulated, o.Progress); err != nil {
+		return res, &BackendError{Step: "gather", Err: err}
+	}
+	return res, nil
+}
