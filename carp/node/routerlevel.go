@@ -69,10 +69,7 @@ func (n *Node) startLinks(ctx context.Context) (<-chan LinkEvent, error) {
 // linkEvent applies an interface's new state: to its groups and the
 // router's demotion (link tracking), and to the tracks that watch it.
 func (n *Node) linkEvent(ev LinkEvent) {
-	if n.links[ev.Interface] != nil && n.opts.LinkTracking {
-		if n.router.LinkDown(ev.Interface) == !ev.Up {
-			return
-		}
+	if n.links[ev.Interface] != nil && n.opts.LinkTracking && n.router.LinkDown(ev.Interface) != !ev.Up {
 		if ev.Up {
 			n.log.Info("link up: the router's groups may return", "iface", ev.Interface)
 		} else {

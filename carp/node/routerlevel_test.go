@@ -298,3 +298,29 @@ func TestTrackValidation(t *testing.T) {
 		t.Errorf("duplicate name: %v", err)
 	}
 }
+
+// An interface track on a group's own interface counts beside link
+// tracking: both causes hold while the link is down, neither after.
+func TestNodeInterfaceTrackBesideLinkTracking(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		p := startPairSim(t, func(o *Options) {
+			o.Tracks = []Track{{Name: "uplink", Interface: "pub", Weight: 50}}
+		})
+		p.a.ports["pub"].cut.Store(true)
+		p.a.events <- LinkEvent{Interface: "pub", Up: false}
+		time.Sleep(5 * time.Second)
+		p.wantOwners(t, "1:b 3:b 2:b")
+		st := p.a.status(t)
+		if got := fmt.Sprint(st.DemotionCauses); got != "[{link pub 240} {track uplink 50}]" || st.Demotion != 255 {
+			t.Errorf("a's demotion %d from %s, want 255 from link pub (240) and track uplink (50)", st.Demotion, got)
+		}
+		p.a.ports["pub"].cut.Store(false)
+		p.a.events <- LinkEvent{Interface: "pub", Up: true}
+		time.Sleep(5 * time.Second)
+		p.wantOwners(t, simPreferred)
+		if st := p.a.status(t); len(st.DemotionCauses) != 0 {
+			t.Errorf("a still demoted by %v after the link returned", st.DemotionCauses)
+		}
+		p.stop(t)
+	})
+}
