@@ -84,25 +84,13 @@ func plannedSpec(saved change.Saved, changes []change.Change) (json.RawMessage, 
 		if spec.Policy == nil {
 			spec.Policy = &types.HostNetworkPolicy{}
 		}
-		if spec.Policy.Security == nil {
-			spec.Policy.Security = &types.HostNetworkSecurityPolicy{}
-		}
-		if err := setSecurity(spec.Policy.Security, changes); err != nil {
-			return nil, err
-		}
-		return encodeVim(&spec)
+		return plannedSecurity(&spec, &spec.Policy.Security, changes)
 	case change.KindPortgroup:
 		var spec types.HostPortGroupSpec
 		if err := savedSpec(b, t, &spec); err != nil {
 			return nil, err
 		}
-		if spec.Policy.Security == nil {
-			spec.Policy.Security = &types.HostNetworkSecurityPolicy{}
-		}
-		if err := setSecurity(spec.Policy.Security, changes); err != nil {
-			return nil, err
-		}
-		return encodeVim(&spec)
+		return plannedSecurity(&spec, &spec.Policy.Security, changes)
 	case change.KindDVPortgroup:
 		var cfg types.DVPortgroupConfigInfo
 		if err := savedSpec(b, t, &cfg); err != nil {
@@ -217,6 +205,19 @@ func toggledOff(saved change.Saved) (json.RawMessage, error) {
 		return encodeVim(&cfg)
 	}
 	return nil, fmt.Errorf("a promiscuous toggle does not apply to a %s", t.Kind)
+}
+
+// plannedSecurity sets the planned security fields on *sec (made when
+// the saved spec had none) and encodes spec, the vSwitch or portgroup spec
+// that holds it.
+func plannedSecurity(spec any, sec **types.HostNetworkSecurityPolicy, changes []change.Change) (json.RawMessage, error) {
+	if *sec == nil {
+		*sec = &types.HostNetworkSecurityPolicy{}
+	}
+	if err := setSecurity(*sec, changes); err != nil {
+		return nil, err
+	}
+	return encodeVim(spec)
 }
 
 // savedSpec decodes a fresh copy of the backup's spec of t into dst.
