@@ -11,27 +11,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 out=$here/reflected.pcap
 tmp=$(mktemp -d)
 p=cvr-
-cleanup() {
-	for pidf in "$tmp"/*.pid; do [ -f "$pidf" ] && kill "$(cat "$pidf")" 2>/dev/null || true; done
-	sleep 1
-	for ns in sw r2 r3; do ip netns del "$p$ns" 2>/dev/null || true; done
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-for ns in sw r2 r3; do ip netns add "$p$ns"; done
-ip -n "${p}sw" link add br0 type bridge
-ip -n "${p}sw" link set br0 up
-i=1
-for ns in r2 r3; do
-	ip link add "${p}$ns" type veth peer name eth0 netns "$p$ns"
-	ip link set "${p}$ns" netns "${p}sw"
-	ip -n "${p}sw" link set "${p}$ns" master br0 up
-	ip -n "$p$ns" link set lo up
-	ip -n "$p$ns" addr add "172.27.27.1$i/28" dev eth0
-	ip -n "$p$ns" link set eth0 up
-	i=$((i + 1))
-done
+. "$here/capture-segment.sh"
+segment r2 r3
 
 skew=0
 for ns in r2 r3; do

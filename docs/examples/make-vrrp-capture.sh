@@ -9,27 +9,8 @@ here=$(cd "$(dirname "$0")" && pwd)
 out=$here/vrrp-and-carp.pcap
 tmp=$(mktemp -d)
 p=cvx-
-cleanup() {
-	for pidf in "$tmp"/*.pid; do [ -f "$pidf" ] && kill "$(cat "$pidf")" 2>/dev/null || true; done
-	sleep 1
-	for ns in sw r2 ka cap; do ip netns del "$p$ns" 2>/dev/null || true; done
-	rm -rf "$tmp"
-}
-trap cleanup EXIT
-
-for ns in sw r2 ka cap; do ip netns add "$p$ns"; done
-ip -n "${p}sw" link add br0 type bridge
-ip -n "${p}sw" link set br0 up
-i=1
-for ns in r2 ka cap; do
-	ip link add "${p}$ns" type veth peer name eth0 netns "$p$ns"
-	ip link set "${p}$ns" netns "${p}sw"
-	ip -n "${p}sw" link set "${p}$ns" master br0 up
-	ip -n "$p$ns" link set lo up
-	ip -n "$p$ns" addr add "172.27.27.1$i/28" dev eth0
-	ip -n "$p$ns" link set eth0 up
-	i=$((i + 1))
-done
+. "$here/capture-segment.sh"
+segment r2 ka cap
 
 ip netns exec "${p}r2" carpvm node run --interface eth0 --vhid 1 --vip 172.27.27.14/28 \
 	--pass-file "$here/ucarp-vector.pass" --advskew 0 --control-socket "$tmp/r2.sock" \
