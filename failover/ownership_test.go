@@ -64,38 +64,30 @@ func newMapWorld(stuck ...uint8) *mapWorld {
 func (w *mapWorld) close() { close(w.stop); <-w.done }
 
 func (w *mapWorld) run() {
-	defer close(w.done)
-	t := time.NewTicker(10 * time.Millisecond)
-	defer t.Stop()
-	for i := 0; ; i++ {
-		select {
-		case <-w.stop:
-			return
-		case now := <-t.C:
-			w.mu.Lock()
-			for gi := range w.groups {
-				g := &w.groups[gi]
-				switch {
-				case g.holder != "" && !w.alive[g.holder] && !w.stuck[g.vhid]:
-					g.holder, g.failedAt = "", now
-				case g.holder == "" && now.Sub(g.failedAt) >= w.takeoverAfter && w.alive[other(g.preferred)]:
-					g.holder = other(g.preferred)
-				}
-				if w.alive[g.preferred] && g.holder != g.preferred {
-					g.holder = g.preferred
-				}
-				if g.holder == "" || i%5 != 0 {
-					continue
-				}
-				w.rec[g.net].Add(Event{At: now, Kind: KindAdvert, VHID: g.vhid, AdvBase: 0, AdvSkew: 25, Src: routerAddr[g.holder], MAC: vmac})
+	ticks(w.stop, w.done, func(i int, now time.Time) {
+		w.mu.Lock()
+		for gi := range w.groups {
+			g := &w.groups[gi]
+			switch {
+			case g.holder != "" && !w.alive[g.holder] && !w.stuck[g.vhid]:
+				g.holder, g.failedAt = "", now
+			case g.holder == "" && now.Sub(g.failedAt) >= w.takeoverAfter && w.alive[other(g.preferred)]:
+				g.holder = other(g.preferred)
 			}
-			if w.groups[0].holder != "" {
-				w.rec["intranought"].Add(Event{At: now, Kind: KindEchoReply, Src: vip, MAC: vmac})
-				w.rec["intranought"].Add(Event{At: now, Kind: KindARPReply, Src: vip, MAC: vmac})
+			if w.alive[g.preferred] && g.holder != g.preferred {
+				g.holder = g.preferred
 			}
-			w.mu.Unlock()
+			if g.holder == "" || i%5 != 0 {
+				continue
+			}
+			w.rec[g.net].Add(Event{At: now, Kind: KindAdvert, VHID: g.vhid, AdvBase: 0, AdvSkew: 25, Src: routerAddr[g.holder], MAC: vmac})
 		}
-	}
+		if w.groups[0].holder != "" {
+			w.rec["intranought"].Add(Event{At: now, Kind: KindEchoReply, Src: vip, MAC: vmac})
+			w.rec["intranought"].Add(Event{At: now, Kind: KindARPReply, Src: vip, MAC: vmac})
+		}
+		w.mu.Unlock()
+	})
 }
 
 // mapEnv drives the map world: a trigger kills the router, Undo revives it.

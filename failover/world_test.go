@@ -37,46 +37,54 @@ func newWorld() *world {
 
 func (w *world) close() { close(w.stop); <-w.done }
 
-func (w *world) run() {
-	defer close(w.done)
+// ticks calls tick every 10 ms, with the tick's number, until stop is
+// closed, then closes done: the clock of the fake worlds.
+func ticks(stop <-chan struct{}, done chan<- struct{}, tick func(i int, now time.Time)) {
+	defer close(done)
 	t := time.NewTicker(10 * time.Millisecond)
 	defer t.Stop()
 	for i := 0; ; i++ {
 		select {
-		case <-w.stop:
+		case <-stop:
 			return
 		case now := <-t.C:
-			w.mu.Lock()
-			if w.master != "" && !w.alive[w.master] {
-				w.master, w.failedAt = "", now
-			}
-			if w.master == "" && !w.failedAt.IsZero() && now.Sub(w.failedAt) >= w.takeoverAfter {
-				for _, r := range []string{"router-003", "router-002"} {
-					// never: the backup never takes over; the master
-					// still comes back when revived.
-					if w.alive[r] && !(w.never && r == "router-003") {
-						w.master = r
-						w.rec.Add(Event{At: now, Kind: KindGARP, Src: vip, MAC: vmac})
-						break
-					}
-				}
-			}
-			// Preempt: router-002 takes the VIP back as soon as it lives.
-			if w.master == "router-003" && w.alive["router-002"] {
-				w.master = "router-002"
-			}
-			m := w.master
-			w.mu.Unlock()
-			if m == "" {
-				continue
-			}
-			if i%5 == 0 {
-				w.rec.Add(Event{At: now, Kind: KindAdvert, VHID: 1, AdvBase: 0, AdvSkew: advSkew[routerAddr[m]], Src: routerAddr[m], MAC: vmac})
-			}
-			w.rec.Add(Event{At: now, Kind: KindEchoReply, Src: vip, MAC: vmac})
-			w.rec.Add(Event{At: now, Kind: KindARPReply, Src: vip, MAC: vmac})
+			tick(i, now)
 		}
 	}
+}
+
+func (w *world) run() {
+	ticks(w.stop, w.done, func(i int, now time.Time) {
+		w.mu.Lock()
+		if w.master != "" && !w.alive[w.master] {
+			w.master, w.failedAt = "", now
+		}
+		if w.master == "" && !w.failedAt.IsZero() && now.Sub(w.failedAt) >= w.takeoverAfter {
+			for _, r := range []string{"router-003", "router-002"} {
+				// never: the backup never takes over; the master
+				// still comes back when revived.
+				if w.alive[r] && !(w.never && r == "router-003") {
+					w.master = r
+					w.rec.Add(Event{At: now, Kind: KindGARP, Src: vip, MAC: vmac})
+					break
+				}
+			}
+		}
+		// Preempt: router-002 takes the VIP back as soon as it lives.
+		if w.master == "router-003" && w.alive["router-002"] {
+			w.master = "router-002"
+		}
+		m := w.master
+		w.mu.Unlock()
+		if m == "" {
+			return
+		}
+		if i%5 == 0 {
+			w.rec.Add(Event{At: now, Kind: KindAdvert, VHID: 1, AdvBase: 0, AdvSkew: advSkew[routerAddr[m]], Src: routerAddr[m], MAC: vmac})
+		}
+		w.rec.Add(Event{At: now, Kind: KindEchoReply, Src: vip, MAC: vmac})
+		w.rec.Add(Event{At: now, Kind: KindARPReply, Src: vip, MAC: vmac})
+	})
 }
 
 func (w *world) set(router string, alive bool) {
