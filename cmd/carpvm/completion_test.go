@@ -1,6 +1,7 @@
 package main
 
 import (
+	"github.com/carpvm/carpvm/workflow"
 	"slices"
 	"strconv"
 	"strings"
@@ -48,8 +49,8 @@ func TestFlagValueCompletion(t *testing.T) {
 	}{
 		{"drill --trigger", nil, []string{"drill", "--trigger", ""}, triggers},
 		{"drill --trigger, a prefix", nil, []string{"drill", "--trigger", "p"}, []string{"power-off", "partition"}},
-		{"preflight --topology", nil, []string{"preflight", "--sim", "--topology", ""}, topologyNames()},
-		{"sim --topology", nil, []string{"sim", "--topology", ""}, topologyNames()},
+		{"preflight --topology", nil, []string{"preflight", "--sim", "--topology", ""}, workflow.Topologies()},
+		{"sim --topology", nil, []string{"sim", "--topology", ""}, workflow.Topologies()},
 		{"preflight --check", nil, []string{"preflight", "--check", ""}, checks},
 		{"preflight --check, after a comma", nil, []string{"preflight", "--check", "security.promiscuous,security.ma"},
 			[]string{"security.promiscuous,security.mac_changes"}},

@@ -296,7 +296,7 @@ func vsphereTarget(ctx context.Context, app *App, o *drillOptions, trigger failo
 	if err != nil {
 		return nil, err
 	}
-	env := &failover.VSphereEnv{Config: cfg, URL: redactURL(cfg.VSphere.URL), Interface: o.Interface, Command: o.Command, RestoreCommand: o.RestoreCommand}
+	env := &failover.VSphereEnv{Config: cfg, URL: workflow.RedactURL(cfg.VSphere.URL), Interface: o.Interface, Command: o.Command, RestoreCommand: o.RestoreCommand}
 	nets, err := env.Networks(o.Network)
 	if err != nil {
 		return nil, err

@@ -80,8 +80,8 @@ fix it. Exit status: 0 nothing failed, 1 a check failed (or warned, with
 		},
 	}
 	cmd.Flags().BoolVar(&opts.Sim, "sim", false, "check the embedded vSphere simulator (the typical user's topology) instead of a real vCenter")
-	cmd.Flags().StringVar(&opts.Topology, "topology", "default", "with --sim: the simulated inventory, one of "+strings.Join(topologyNames(), ", "))
-	completeFlag(cmd, "topology", completeValues(topologyNames))
+	cmd.Flags().StringVar(&opts.Topology, "topology", "default", "with --sim: the simulated inventory, one of "+strings.Join(workflow.Topologies(), ", "))
+	completeFlag(cmd, "topology", completeValues(workflow.Topologies))
 	cmd.Flags().StringSliceVar(&opts.Checks, "check", nil, "report only these check IDs (repeat or comma-separate); the summary and exit status count only them")
 	completeFlag(cmd, "check", completeList(checkIDs))
 	cmd.Flags().StringVarP(&opts.Output, "output", "o", "table", "output format: table or json")
@@ -151,7 +151,7 @@ func (o *preflightOptions) simTopology() (string, error) {
 		return "default", nil
 	}
 	if _, ok := sim.Topologies()[o.Topology]; !ok {
-		return "", usageError("preflight --topology %q: want one of %s", o.Topology, strings.Join(topologyNames(), ", "))
+		return "", usageError("preflight --topology %q: want one of %s", o.Topology, strings.Join(workflow.Topologies(), ", "))
 	}
 	return o.Topology, nil
 }
@@ -168,6 +168,3 @@ func parseChecks(ids []string) ([]preflight.Check, error) {
 	}
 	return checks, nil
 }
-
-// redactURL drops user:password@ from a URL (GOVC_URL often carries them).
-func redactURL(s string) string { return workflow.RedactURL(s) }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"github.com/carpvm/carpvm/workflow"
 	"os"
 	"time"
 
@@ -90,7 +91,7 @@ func rollbackTarget(vs config.VSphere, b change.Backup) (config.VSphere, error) 
 		vs.URL = b.Target
 	} else if b.Target != "" && targetID(vs.URL) != targetID(b.Target) {
 		return vs, usageError("preflight rollback: the backup is of %s, but the configuration points at %s; roll it back against the server it came from (or unset GOVC_URL/vsphere.url to use the backup's)",
-			b.Target, redactURL(vs.URL))
+			b.Target, workflow.RedactURL(vs.URL))
 	}
 	if vs.Thumbprint == "" && !vs.Insecure {
 		vs.Thumbprint = b.Thumbprint

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"github.com/carpvm/carpvm/workflow"
 	"io/fs"
 	"net"
 	"net/url"
@@ -62,7 +63,7 @@ func targetID(s string) string {
 func lockPath(getenv config.Getenv, target string) (string, error) {
 	id := targetID(target)
 	if id == "" {
-		return "", fmt.Errorf("vSphere URL %s has no host", redactURL(target))
+		return "", fmt.Errorf("vSphere URL %s has no host", workflow.RedactURL(target))
 	}
 	d, err := stateDir(getenv)
 	if err != nil {
@@ -88,7 +89,7 @@ func lockTarget(getenv config.Getenv, target, what string) (*flock.Lock, error) 
 	l, err := flock.TryLock(path)
 	var held *flock.HeldError
 	if errors.As(err, &held) {
-		return nil, withExit(exitNotApplied, fmt.Errorf("%s: another carpvm is writing to %s (%v); nothing was changed: wait for it to finish and run again", what, redactURL(target), held))
+		return nil, withExit(exitNotApplied, fmt.Errorf("%s: another carpvm is writing to %s (%v); nothing was changed: wait for it to finish and run again", what, workflow.RedactURL(target), held))
 	}
 	if err != nil {
 		return nil, withExit(exitUsage, fmt.Errorf("%s: writers' lock: %w", what, err))

@@ -33,7 +33,7 @@ interrupted. It prints the URL, a throwaway username and password, the TLS
 certificate's thumbprint, a govc example and a carpvm.yaml to point
 carpvm preflight --config at it.
 
-Topologies: ` + strings.Join(topologyNames(), ", ") + `.`,
+Topologies: ` + strings.Join(workflow.Topologies(), ", ") + `.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.IO = app.IO
@@ -41,18 +41,16 @@ Topologies: ` + strings.Join(topologyNames(), ", ") + `.`,
 		},
 	}
 	cmd.Flags().StringVar(&opts.Listen, "listen", "127.0.0.1:8989", "address to serve on (HOST:PORT; port 0 picks a free one)")
-	cmd.Flags().StringVar(&opts.Topology, "topology", "default", "simulated inventory: "+strings.Join(topologyNames(), ", "))
-	completeFlag(cmd, "topology", completeValues(topologyNames))
+	cmd.Flags().StringVar(&opts.Topology, "topology", "default", "simulated inventory: "+strings.Join(workflow.Topologies(), ", "))
+	completeFlag(cmd, "topology", completeValues(workflow.Topologies))
 	return cmd
 }
-
-func topologyNames() []string { return workflow.Topologies() }
 
 // simRun serves the topology until ctx is done.
 func simRun(ctx context.Context, opts *simOptions) error {
 	build, ok := sim.Topologies()[opts.Topology]
 	if !ok {
-		return usageError("--topology %q: want one of %s", opts.Topology, strings.Join(topologyNames(), ", "))
+		return usageError("--topology %q: want one of %s", opts.Topology, strings.Join(workflow.Topologies(), ", "))
 	}
 	srv, err := sim.Start(ctx, build(), opts.Listen)
 	if err != nil {
