@@ -3,6 +3,7 @@ package node
 import (
 	"context"
 	"fmt"
+	"maps"
 
 	"github.com/vishvananda/netlink"
 	"golang.org/x/sys/unix"
@@ -31,18 +32,11 @@ func NetlinkLinks(ctx context.Context, names []string) (map[string]bool, <-chan 
 		}
 		now[name] = linkUp(l.Attrs())
 	}
-	watched := map[string]bool{}
-	for _, name := range names {
-		watched[name] = true
-	}
+	// The watcher's own copy of the states: the caller keeps now.
+	state := maps.Clone(now)
 	out := make(chan LinkEvent, 64)
 	go func() {
 		defer close(done)
-		last := now
-		now := map[string]bool{}
-		for k, v := range last {
-			now[k] = v
-		}
 		for {
 			select {
 			case <-ctx.Done():
@@ -52,14 +46,12 @@ func NetlinkLinks(ctx context.Context, names []string) (map[string]bool, <-chan 
 					return
 				}
 				name := u.Attrs().Name
-				if !watched[name] {
-					continue
-				}
+				was, watched := state[name]
 				up := linkUp(u.Attrs()) && u.Header.Type != unix.RTM_DELLINK
-				if up == now[name] {
+				if !watched || up == was {
 					continue
 				}
-				now[name] = up
+				state[name] = up
 				select {
 				case out <- LinkEvent{Interface: name, Up: up}:
 				case <-ctx.Done():
