@@ -6,6 +6,7 @@ package table
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"strings"
 
@@ -19,14 +20,31 @@ const ColumnMax = 48
 
 // Write renders header and rows to w; tty says whether w is a terminal.
 func Write(w io.Writer, tty bool, header []string, rows [][]string) error {
+	return WriteFitted(w, tty, Layout{}, header, rows)
+}
+
+// WriteFitted is Write fitted to a terminal's width (Layout): on a
+// terminal of known width, cells are wrapped so that the table fits, and
+// when even that cannot fit, the columns of l.Drop are left out in order
+// and a last line names them. Off a terminal l is ignored: plain columns
+// stay stable for scripts whatever the width.
+func WriteFitted(w io.Writer, tty bool, l Layout, header []string, rows [][]string) error {
+	var dropped []string
+	if tty && l.Width > 0 {
+		header, rows, dropped = fit(l.Width, l.Drop, header, rows)
+	}
 	opts := []tablewriter.Option{
 		tablewriter.WithHeaderAutoFormat(tw.Off),
 		tablewriter.WithHeaderAlignment(tw.AlignLeft),
 		tablewriter.WithRowAlignment(tw.AlignLeft),
 	}
-	if tty {
+	switch {
+	case tty && l.Width > 0:
+		// fit wrapped the cells to their columns already.
+		opts = append(opts, tablewriter.WithRowAutoWrap(tw.WrapNone), tablewriter.WithHeaderAutoWrap(tw.WrapNone))
+	case tty:
 		opts = append(opts, tablewriter.WithRowAutoWrap(tw.WrapNormal), tablewriter.WithRowMaxWidth(ColumnMax))
-	} else {
+	default:
 		opts = append(opts,
 			tablewriter.WithRenderer(renderer.NewBlueprint(tw.Rendition{
 				Borders:  tw.BorderNone,
@@ -52,6 +70,9 @@ func Write(w io.Writer, tty bool, header []string, rows [][]string) error {
 	var out strings.Builder
 	for line := range strings.Lines(buf.String()) {
 		out.WriteString(strings.TrimRight(line, " \n") + "\n")
+	}
+	if len(dropped) > 0 {
+		fmt.Fprintf(&out, "(not shown: %s; widen or use -o json)\n", strings.Join(dropped, ", "))
 	}
 	_, err := io.WriteString(w, out.String())
 	return err
