@@ -1,11 +1,11 @@
 package failover
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"strings"
 
+	"github.com/carpvm/carpvm/internal/jsondoc"
 	"github.com/carpvm/carpvm/internal/table"
 )
 
@@ -78,12 +78,7 @@ func planMap(nets []Network) string {
 // WritePlan prints a plan as a table, or JSON.
 func WritePlan(w io.Writer, tty, asJSON bool, steps []Step) error {
 	if asJSON {
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		if steps == nil {
-			steps = []Step{}
-		}
-		return enc.Encode(map[string]any{"dry_run": true, "plan": steps})
+		return jsondoc.Write(w, "drill-plan", planDocument{DryRun: true, Plan: steps})
 	}
 	rows := make([][]string, len(steps))
 	for i, s := range steps {
@@ -94,4 +89,10 @@ func WritePlan(w io.Writer, tty, asJSON bool, steps []Step) error {
 	}
 	_, err := io.WriteString(w, "\ndry run: "+strings.TrimSpace("nothing was touched")+"\n")
 	return err
+}
+
+// planDocument is the -o json output of carpvm drill --dry-run.
+type planDocument struct {
+	DryRun bool   `json:"dry_run"`
+	Plan   []Step `json:"plan"`
 }

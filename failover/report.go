@@ -1,10 +1,11 @@
 package failover
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"time"
+
+	"github.com/carpvm/carpvm/internal/jsondoc"
 )
 
 // Phase names, in the order a drill runs them.
@@ -87,17 +88,12 @@ func Passed(reps []Report) bool {
 }
 
 // WriteJSON prints one report as an object, several as a list (docs/architecture.md:
-// a list when --network is unset).
+// a list when --network is unset), each a "drill" document (jsondoc).
 func WriteJSON(w io.Writer, reps []Report, list bool) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
 	if !list && len(reps) == 1 {
-		return enc.Encode(reps[0])
+		return jsondoc.Write(w, "drill", reps[0])
 	}
-	if reps == nil {
-		reps = []Report{}
-	}
-	return enc.Encode(reps)
+	return jsondoc.Write(w, "drill", reps)
 }
 
 // seconds rounds a duration to milliseconds, in seconds.

@@ -1,0 +1,203 @@
+package jsondoc
+
+import (
+	"bytes"
+	"encoding"
+	"encoding/json"
+	"fmt"
+	"io"
+	"reflect"
+)
+
+// Version is the version of every document's format; it changes when a
+// field is renamed or removed (adding one does not).
+const Version = "v1"
+
+// Format is the "format" value of a document of kind: "carpvm.KIND/v1".
+func Format(kind string) string { return "carpvm." + kind + "/" + Version }
+
+// renames are the member names unified across commands: a package's
+// older name on the left, the one every document uses on the right.
+var renames = map[string]string{
+	"src": "source",
+}
+
+// zeroTime is how encoding/json writes a zero time.Time.
+const zeroTime = `"0001-01-01T00:00:00Z"`
+
+// Write encodes v, indented, as a document of kind.
+func Write(w io.Writer, kind string, v any) error {
+	raw, err := Marshal(kind, v)
+	if err != nil {
+		return err
+	}
+	_, err = w.Write(raw)
+	return err
+}
+
+// Marshal is Write's encoding: the document, indented, with a newline.
+func Marshal(kind string, v any) ([]byte, error) {
+	raw, err := json.Marshal(emptySlices(reflect.ValueOf(v)).Interface())
+	if err != nil {
+		return nil, fmt.Errorf("json %s: %w", kind, err)
+	}
+	if string(raw) == "null" {
+		raw = []byte("[]")
+	}
+	raw, err = clean(raw, Format(kind), true)
+	if err != nil {
+		return nil, fmt.Errorf("json %s: %w", kind, err)
+	}
+	var out bytes.Buffer
+	if err := json.Indent(&out, raw, "", "  "); err != nil {
+		return nil, fmt.Errorf("json %s: %w", kind, err)
+	}
+	out.WriteByte('\n')
+	return out.Bytes(), nil
+}
+
+// clean rewrites an encoded value: members holding a zero time are
+// dropped, renamed members renamed, and, when top, format is put first
+// in the object (in each object of the list).
+func clean(raw json.RawMessage, format string, top bool) (json.RawMessage, error) {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 {
+		return raw, nil
+	}
+	switch raw[0] {
+	case '[':
+		var elems []json.RawMessage
+		if err := json.Unmarshal(raw, &elems); err != nil {
+			return nil, err
+		}
+		var b bytes.Buffer
+		b.WriteByte('[')
+		for i, e := range elems {
+			c, err := clean(e, format, top)
+			if err != nil {
+				return nil, err
+			}
+			if i > 0 {
+				b.WriteByte(',')
+			}
+			b.Write(c)
+		}
+		b.WriteByte(']')
+		return b.Bytes(), nil
+	case '{':
+		return cleanObject(raw, format, top)
+	}
+	return raw, nil
+}
+
+func cleanObject(raw json.RawMessage, format string, top bool) (json.RawMessage, error) {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	if _, err := dec.Token(); err != nil { // {
+		return nil, err
+	}
+	var b bytes.Buffer
+	b.WriteByte('{')
+	n := 0
+	member := func(key string, val []byte) {
+		if n > 0 {
+			b.WriteByte(',')
+		}
+		k, _ := json.Marshal(key)
+		b.Write(k)
+		b.WriteByte(':')
+		b.Write(val)
+		n++
+	}
+	if top {
+		f, _ := json.Marshal(format)
+		member("format", f)
+	}
+	for dec.More() {
+		t, err := dec.Token()
+		if err != nil {
+			return nil, err
+		}
+		key, _ := t.(string)
+		var val json.RawMessage
+		if err := dec.Decode(&val); err != nil {
+			return nil, err
+		}
+		if string(val) == zeroTime || top && key == "format" {
+			continue
+		}
+		if val, err = clean(val, format, false); err != nil {
+			return nil, err
+		}
+		if r, ok := renames[key]; ok {
+			key = r
+		}
+		member(key, val)
+	}
+	b.WriteByte('}')
+	return b.Bytes(), nil
+}
+
+var (
+	jsonMarshaler = reflect.TypeFor[json.Marshaler]()
+	textMarshaler = reflect.TypeFor[encoding.TextMarshaler]()
+)
+
+// emptySlices returns a copy of v in which every nil slice reachable
+// through exported fields, slices, maps and pointers is an empty one, so
+// that it encodes as [] rather than null. v itself is not changed; values
+// that encode themselves (json.Marshaler, encoding.TextMarshaler: times,
+// addresses, MACs) are left as they are.
+func emptySlices(v reflect.Value) reflect.Value {
+	if !v.IsValid() {
+		return reflect.ValueOf([]any{})
+	}
+	t := v.Type()
+	if t.Implements(jsonMarshaler) || t.Implements(textMarshaler) ||
+		reflect.PointerTo(t).Implements(jsonMarshaler) || reflect.PointerTo(t).Implements(textMarshaler) {
+		return v
+	}
+	switch v.Kind() {
+	case reflect.Pointer:
+		if v.IsNil() {
+			return v
+		}
+		c := reflect.New(t.Elem())
+		c.Elem().Set(emptySlices(v.Elem()))
+		return c
+	case reflect.Interface:
+		if v.IsNil() {
+			return v
+		}
+		c := reflect.New(t).Elem()
+		c.Set(emptySlices(v.Elem()))
+		return c
+	case reflect.Struct:
+		c := reflect.New(t).Elem()
+		c.Set(v)
+		for i := range t.NumField() {
+			if t.Field(i).IsExported() {
+				c.Field(i).Set(emptySlices(v.Field(i)))
+			}
+		}
+		return c
+	case reflect.Slice:
+		if t.Elem().Kind() == reflect.Uint8 {
+			return v // []byte encodes as base64
+		}
+		c := reflect.MakeSlice(t, v.Len(), v.Len())
+		for i := range v.Len() {
+			c.Index(i).Set(emptySlices(v.Index(i)))
+		}
+		return c
+	case reflect.Map:
+		if v.IsNil() {
+			return v
+		}
+		c := reflect.MakeMapWithSize(t, v.Len())
+		for it := v.MapRange(); it.Next(); {
+			c.SetMapIndex(it.Key(), emptySlices(it.Value()))
+		}
+		return c
+	}
+	return v
+}
