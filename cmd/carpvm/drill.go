@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -98,8 +97,7 @@ Exit codes: 0 the drill passed, 1 it failed, 2 usage or configuration error,
 	f.BoolVar(&o.NoHistory, "no-history", false, "do not record this run")
 	f.StringVar(&o.MetricsFile, "metrics-file", "", "write Prometheus textfile metrics here (node_exporter textfile collector)")
 	f.StringVar(&o.Report, "report", "", "write a Markdown report to this file")
-	f.StringVarP(&o.Output, "output", "o", "table", "output format: table or json")
-	completeFlag(cmd, "output", completeValues(outputFormats))
+	outputFlag(cmd, &o.Output)
 	cmd.AddCommand(newDrillHistoryCmd(app))
 	return cmd
 }
@@ -114,8 +112,8 @@ type drillTarget struct {
 }
 
 func drillRun(ctx context.Context, app *App, o *drillOptions) error {
-	if o.Output != "table" && o.Output != "json" {
-		return usageError("drill: -o %q: want table or json", o.Output)
+	if err := checkOutput("drill", o.Output); err != nil {
+		return err
 	}
 	trigger, err := failover.ParseTrigger(o.Trigger)
 	if err != nil {
@@ -176,7 +174,7 @@ func drillRun(ctx context.Context, app *App, o *drillOptions) error {
 	}
 	defer lock.Unlock()
 
-	fmt.Fprintf(app.IO.ErrOut, "drilling %s (%s): trigger %s on %d network(s)\n", t.env.Pair(), t.env.Target(), trigger, len(t.nets))
+	app.IO.progress("drilling %s (%s): trigger %s on %d network(s)", t.env.Pair(), t.env.Target(), trigger, len(t.nets))
 	reps, runErr := failover.Run(ctx, fopts)
 	if len(reps) > 0 {
 		if err := drillOutputs(app, o, histDir, reps); err != nil {
@@ -346,8 +344,8 @@ func newDrillHistoryCmd(app *App) *cobra.Command {
 		Short: "Show the recorded drills and their trend",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if output != "table" && output != "json" {
-				return usageError("drill history: -o %q: want table or json", output)
+			if err := checkOutput("drill history", output); err != nil {
+				return err
 			}
 			if dir == "" {
 				var err error
@@ -364,18 +362,19 @@ func newDrillHistoryCmd(app *App) *cobra.Command {
 			}
 			reps := hist.Runs
 			if output == "json" {
-				if reps == nil {
-					reps = []failover.Report{}
-				}
-				enc := json.NewEncoder(app.IO.Out)
-				enc.SetIndent("", "  ")
-				return enc.Encode(map[string]any{"runs": reps, "trends": failover.Trends(reps), "skipped_lines": hist.Skipped})
+				return writeDocument(app.IO.Out, "drill-history", drillHistoryDocument{Runs: reps, Trends: failover.Trends(reps), SkippedLines: hist.Skipped})
 			}
 			return failover.WriteHistoryTable(app.IO.Out, app.IO.OutTTY, reps)
 		},
 	}
 	cmd.Flags().StringVar(&dir, "history", "", "history directory (default $XDG_STATE_HOME/carpvm/drills or ~/.local/state/carpvm/drills)")
-	cmd.Flags().StringVarP(&output, "output", "o", "table", "output format: table or json")
-	completeFlag(cmd, "output", completeValues(outputFormats))
+	outputFlag(cmd, &output)
 	return cmd
+}
+
+// drillHistoryDocument is the -o json output of carpvm drill history.
+type drillHistoryDocument struct {
+	Runs         []failover.Report `json:"runs"`
+	Trends       []failover.Trend  `json:"trends"`
+	SkippedLines int               `json:"skipped_lines"`
 }

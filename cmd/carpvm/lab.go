@@ -1,7 +1,6 @@
 package main
 
 import (
-	"encoding/json"
 	"fmt"
 	"io"
 	"os"
@@ -57,7 +56,7 @@ on the lab (they take its lock). Needs root.`,
 }
 
 func newLabUpCmd(app *App, lo *labOptions) *cobra.Command {
-	var peer string
+	var peer, output string
 	var advbase int
 	var activeActive bool
 	cmd := &cobra.Command{
@@ -65,7 +64,8 @@ func newLabUpCmd(app *App, lo *labOptions) *cobra.Command {
 		Example: `  carpvm lab up
   carpvm lab up --advbase 0
   carpvm lab up --peer ucarp --advbase 1
-  carpvm lab up --active-active --advbase 0`,
+  carpvm lab up --active-active --advbase 0
+  carpvm lab up -o json`,
 		Short: "Build the lab and start its routers (idempotent)",
 		Long: `up builds the lab and starts its routers; run again with the same flags it
 finds the lab up and changes nothing, with other flags it rebuilds it.
@@ -81,6 +81,9 @@ IntraNought; vhid 4, VIP 203.0.113.20/24 on Public), so that both routers
 carry traffic; drills then check the whole ownership map.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := checkOutput("lab up", output); err != nil {
+				return err
+			}
 			if !slices.Contains(lab.Peers(), peer) {
 				return usageError("lab up: --peer %q: want carpvm or ucarp", peer)
 			}
@@ -101,13 +104,14 @@ carry traffic; drills then check the whole ownership map.`,
 			if already {
 				fmt.Fprintf(app.IO.ErrOut, "lab %s is already up\n", o.Prefix)
 			}
-			return writeLabStatus(app.IO.Out, l.Status(cmd.Context()))
+			return printLabStatus(app.IO.Out, output, l.Status(cmd.Context()))
 		},
 	}
 	cmd.Flags().StringVar(&peer, "peer", lab.PeerCarpvm, "what runs on router-003: carpvm or ucarp")
 	completeFlag(cmd, "peer", completeValues(lab.Peers))
 	cmd.Flags().IntVar(&advbase, "advbase", lab.DefaultAdvBase, "CARP advbase of both routers, seconds, 0..255 (0: sub-second, carpvm peer only)")
 	cmd.Flags().BoolVar(&activeActive, "active-active", false, "a second group per network, preferred by router-003: both routers carry traffic")
+	outputFlag(cmd, &output)
 	return cmd
 }
 
@@ -140,21 +144,15 @@ func newLabStatusCmd(app *App, lo *labOptions) *cobra.Command {
 		Short:   "Show the lab's namespaces, processes and masters (exit 1 when unhealthy)",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if output != "table" && output != "json" {
-				return usageError("lab status: -o %q: want table or json", output)
+			if err := checkOutput("lab status", output); err != nil {
+				return err
 			}
 			l, err := lab.Open(lo.opts(), app.Logger())
 			if err != nil {
 				return err
 			}
 			st := l.Status(cmd.Context())
-			if output == "json" {
-				enc := json.NewEncoder(app.IO.Out)
-				enc.SetIndent("", "  ")
-				if err := enc.Encode(st); err != nil {
-					return err
-				}
-			} else if err := writeLabStatus(app.IO.Out, st); err != nil {
+			if err := printLabStatus(app.IO.Out, output, st); err != nil {
 				return err
 			}
 			if st.Err() != nil {
@@ -163,8 +161,7 @@ func newLabStatusCmd(app *App, lo *labOptions) *cobra.Command {
 			return nil
 		},
 	}
-	cmd.Flags().StringVarP(&output, "output", "o", "table", "output format: table or json")
-	completeFlag(cmd, "output", completeValues(outputFormats))
+	outputFlag(cmd, &output)
 	return cmd
 }
 
@@ -180,6 +177,15 @@ func lockLab(app *App, prefix string) (*failover.Lock, error) {
 		return nil, withExit(exitCheckFailed, fmt.Errorf("lab: a drill runs on it: %w", err))
 	}
 	return l, nil
+}
+
+// printLabStatus prints the lab's status as lab up and lab status do: a
+// table, or the "lab-status" document.
+func printLabStatus(w io.Writer, output string, st lab.Status) error {
+	if output == "json" {
+		return writeDocument(w, "lab-status", st)
+	}
+	return writeLabStatus(w, st)
 }
 
 func writeLabStatus(w io.Writer, st lab.Status) error {

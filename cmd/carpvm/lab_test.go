@@ -107,7 +107,7 @@ func TestLabDrillSafety(t *testing.T) {
 	})
 
 	t.Run("one lock per pair whatever the history", func(t *testing.T) {
-		first := exec.Command(bin, append(drillFlags, "--network", "public", "--trigger", "power-off", "--history", filepath.Join(tmp, "h1"))...)
+		first := exec.Command(bin, append(drillFlags, "--network", "public", "--trigger", "power-off", "--history", filepath.Join(tmp, "h1"), "--progress")...)
 		first.Env = environ
 		var firstErr syncbuf.Buffer
 		first.Stdout, first.Stderr = io.Discard, &firstErr

@@ -11,7 +11,7 @@ import (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := run(ctx, os.Args[1:], SystemIO(), os.Getenv)
+	code := run(ctx, os.Args[1:], SystemIO(os.Getenv), os.Getenv)
 	stop()
 	os.Exit(code)
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -348,8 +347,8 @@ func newNodeStatusCmd(app *App) *cobra.Command {
 		Short: "Show a running node's groups: state, master seen, counters, last transition",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if opts.Output != "table" && opts.Output != "json" {
-				return usageError("node status: -o %q: want table or json", opts.Output)
+			if err := checkOutput("node status", opts.Output); err != nil {
+				return err
 			}
 			ctx, cancel := context.WithTimeout(cmd.Context(), 5*time.Second)
 			defer cancel()
@@ -363,8 +362,7 @@ func newNodeStatusCmd(app *App) *cobra.Command {
 	}
 	controlSocketFlag(cmd, &opts.ControlSocket, "the node's control socket")
 	runDirFlag(cmd, &opts.RunDir)
-	cmd.Flags().StringVarP(&opts.Output, "output", "o", "table", "output format: table or json")
-	completeFlag(cmd, "output", completeValues(outputFormats))
+	outputFlag(cmd, &opts.Output)
 	return cmd
 }
 
@@ -387,8 +385,8 @@ func newNodeDemoteCmd(app *App, command string) *cobra.Command {
 			if demotion < 0 || demotion > carp.MaxDemotedSkew {
 				return usageError("node %s: --demotion %d: want 0..%d", command, demotion, carp.MaxDemotedSkew)
 			}
-			if output != "table" && output != "json" {
-				return usageError("node %s: -o %q: want table or json", command, output)
+			if err := checkOutput("node "+command, output); err != nil {
+				return err
 			}
 			ctx, cancel := context.WithTimeout(cmd.Context(), 5*time.Second)
 			defer cancel()
@@ -406,8 +404,7 @@ func newNodeDemoteCmd(app *App, command string) *cobra.Command {
 	if command == node.CmdDemote {
 		cmd.Flags().IntVar(&demotion, "demotion", 0, fmt.Sprintf("demotion added to advskew (default %d: bow out)", carp.MaxDemotedSkew))
 	}
-	cmd.Flags().StringVarP(&output, "output", "o", "table", "output format: table or json")
-	completeFlag(cmd, "output", completeValues(outputFormats))
+	outputFlag(cmd, &output)
 	return cmd
 }
 
@@ -416,9 +413,7 @@ func printNodeStatus(w io.Writer, tty bool, format string, st *node.Status) erro
 		return errors.New("node: empty status from the control socket")
 	}
 	if format == "json" {
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		return enc.Encode(st)
+		return writeDocument(w, "node-status", st)
 	}
 	header := []string{"VHID", "IFACE", "STATE", "MASTER", "VIPS", "ADVBASE", "ADVSKEW", "DEMOTION", "SENT", "RECEIVED", "REJECTED", "LAST TRANSITION"}
 	var rows [][]string

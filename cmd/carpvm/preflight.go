@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"strings"
@@ -84,8 +83,7 @@ fix it. Exit status: 0 nothing failed, 1 a check failed (or warned, with
 	completeFlag(cmd, "topology", completeValues(workflow.Topologies))
 	cmd.Flags().StringSliceVar(&opts.Checks, "check", nil, "report only these check IDs (repeat or comma-separate); the summary and exit status count only them")
 	completeFlag(cmd, "check", completeList(checkIDs))
-	cmd.Flags().StringVarP(&opts.Output, "output", "o", "table", "output format: table or json")
-	completeFlag(cmd, "output", completeValues(outputFormats))
+	outputFlag(cmd, &opts.Output)
 	cmd.Flags().BoolVar(&opts.Strict, "strict", false, "exit 1 on warnings too")
 	cmd.Flags().BoolVar(&opts.Fix, "fix", false, "plan the changes the failed checks need; apply them with --yes or on confirmation")
 	addFixFlags(cmd, fixOpts)
@@ -95,8 +93,8 @@ fix it. Exit status: 0 nothing failed, 1 a check failed (or warned, with
 
 // preflightRun does the work of carpvm preflight; cobra only fills opts.
 func preflightRun(ctx context.Context, opts *preflightOptions) error {
-	if opts.Output != "table" && opts.Output != "json" {
-		return usageError("preflight: -o %q: want table or json", opts.Output)
+	if err := checkOutput("preflight", opts.Output); err != nil {
+		return err
 	}
 	checks, err := parseChecks(opts.Checks)
 	if err != nil {
@@ -110,10 +108,7 @@ func preflightRun(ctx context.Context, opts *preflightOptions) error {
 	if err != nil {
 		return err
 	}
-	progress := func(format string, args ...any) {
-		fmt.Fprintf(opts.IO.ErrOut, format+"\n", args...)
-	}
-	f, err := opts.Gather(ctx, cfg, simTopology, progress)
+	f, err := opts.Gather(ctx, cfg, simTopology, opts.IO.progress)
 	if err != nil {
 		var ce *config.Error
 		if errors.As(err, &ce) {
@@ -126,13 +121,11 @@ func preflightRun(ctx context.Context, opts *preflightOptions) error {
 	rep := preflight.Run(cfg, f).Only(checks...)
 	switch opts.Output {
 	case "json":
-		enc := json.NewEncoder(opts.IO.Out)
-		enc.SetIndent("", "  ")
-		if err := enc.Encode(rep); err != nil {
+		if err := writeDocument(opts.IO.Out, "preflight", rep); err != nil {
 			return fmt.Errorf("preflight: write json: %w", err)
 		}
 	default:
-		if err := writePreflightTable(opts.IO.Out, opts.IO.OutTTY, rep); err != nil {
+		if err := writePreflightTable(opts.IO.Out, opts.IO.OutTTY, opts.IO.Width, rep); err != nil {
 			return fmt.Errorf("preflight: write table: %w", err)
 		}
 	}

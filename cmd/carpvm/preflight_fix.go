@@ -3,7 +3,6 @@ package main
 import (
 	"bufio"
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -88,10 +87,6 @@ func connectVSphere(ctx context.Context, cfg *config.Config, simTopology string,
 	return workflow.Open(ctx, cfg, simTopology, progress)
 }
 
-func (o *fixOptions) progress(format string, args ...any) {
-	fmt.Fprintf(o.IO.ErrOut, format+"\n", args...)
-}
-
 func (o *fixOptions) fixOpts() (fix.Options, error) {
 	scope, err := fix.ParseScope(o.Scope)
 	if err != nil {
@@ -128,8 +123,8 @@ func closeBackend(ctx context.Context, be workflow.Backend, progress func(string
 // plan, confirm, lock, back up, apply, check again) with this command's
 // printing, prompt, backup file and lock, then the re-checked state.
 func fixRun(ctx context.Context, o *fixOptions) error {
-	if o.Output != "table" && o.Output != "json" {
-		return usageError("preflight: -o %q: want table or json", o.Output)
+	if err := checkOutput("preflight", o.Output); err != nil {
+		return err
 	}
 	opts, err := o.fixOpts()
 	if err != nil {
@@ -139,13 +134,13 @@ func fixRun(ctx context.Context, o *fixOptions) error {
 	if err != nil {
 		return err
 	}
-	be, err := o.Connect(ctx, cfg, o.SimTopology, o.progress)
+	be, err := o.Connect(ctx, cfg, o.SimTopology, o.IO.progress)
 	if err != nil {
 		return vsphereExit("preflight --fix", err)
 	}
-	defer closeBackend(ctx, be, o.progress)
+	defer closeBackend(ctx, be, o.IO.notice)
 	wo := workflow.FixOptions{
-		Plan: opts, Simulated: o.Sim, Progress: o.progress, Log: o.Log,
+		Plan: opts, Simulated: o.Sim, Progress: o.IO.progress, Notice: o.IO.notice, Log: o.Log,
 		ShowPlan: func(plan fix.Plan) error {
 			if o.Output != "table" {
 				return nil
@@ -174,7 +169,7 @@ func fixRun(ctx context.Context, o *fixOptions) error {
 	switch {
 	case errors.Is(err, workflow.ErrNotApplied):
 		if o.Output == "json" {
-			if err := writeJSON(o.IO.Out, doc); err != nil {
+			if err := writeDocument(o.IO.Out, "preflight-fix", doc); err != nil {
 				return err
 			}
 		}
@@ -198,11 +193,11 @@ func fixRun(ctx context.Context, o *fixOptions) error {
 func (o *fixOptions) finish(doc fixDocument) error {
 	switch o.Output {
 	case "json":
-		if err := writeJSON(o.IO.Out, doc); err != nil {
+		if err := writeDocument(o.IO.Out, "preflight-fix", doc); err != nil {
 			return err
 		}
 	default:
-		if err := writePreflightTable(o.IO.Out, o.IO.OutTTY, doc.Result); err != nil {
+		if err := writePreflightTable(o.IO.Out, o.IO.OutTTY, o.IO.Width, doc.Result); err != nil {
 			return fmt.Errorf("preflight --fix: write table: %w", err)
 		}
 	}
@@ -212,20 +207,11 @@ func (o *fixOptions) finish(doc fixDocument) error {
 	return nil
 }
 
-func writeJSON(w io.Writer, v any) error {
-	enc := json.NewEncoder(w)
-	enc.SetIndent("", "  ")
-	if err := enc.Encode(v); err != nil {
-		return fmt.Errorf("preflight --fix: write json: %w", err)
-	}
-	return nil
-}
-
 // confirm asks on a terminal whether to apply n changes; off a terminal it
 // says how to apply and answers no.
 func (o *fixOptions) confirm(n int) (bool, error) {
 	if !o.IO.InTTY {
-		o.progress("not applied: standard input is not a terminal; re-run with --yes to apply the %d change(s)", n)
+		o.IO.notice("not applied: standard input is not a terminal; re-run with --yes to apply the %d change(s)", n)
 		return false, nil
 	}
 	fmt.Fprintf(o.IO.ErrOut, "Apply these %d change(s)? A backup is written first. [y/N] ", n)

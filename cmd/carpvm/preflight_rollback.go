@@ -5,14 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"github.com/carpvm/carpvm/workflow"
-	"os"
 	"time"
 
 	"github.com/spf13/cobra"
 
 	"github.com/carpvm/carpvm/config"
 	"github.com/carpvm/carpvm/vsphere"
-	"github.com/carpvm/carpvm/vsphere/change"
 )
 
 // rollbackOptions are the dependencies and flags of carpvm preflight
@@ -26,6 +24,7 @@ type rollbackOptions struct {
 	Connect     connectFunc
 	File        string
 	Force       bool
+	Output      string
 }
 
 // newPreflightRollbackCmd builds carpvm preflight rollback FILE.
@@ -55,7 +54,8 @@ CARPVM_VSPHERE_*, or --config's vsphere settings) suffice; a URL given that
 names another server than the backup's is refused.`,
 		Example: `  carpvm preflight rollback ~/.local/state/carpvm/backups/20260101T120000.000000000Z.json
   GOVC_USERNAME=carpvm@vsphere.local GOVC_PASSWORD=... carpvm preflight rollback backup.json
-  carpvm preflight rollback backup.json --config carpvm.yaml --force`,
+  carpvm preflight rollback backup.json --config carpvm.yaml --force
+  carpvm preflight rollback backup.json -o json`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.IO, o.Getenv, o.Connect, o.File = app.IO, app.Getenv, connect, args[0]
@@ -64,6 +64,7 @@ names another server than the backup's is refused.`,
 		},
 	}
 	cmd.Flags().BoolVar(&o.Force, "force", false, "write the backup's values even over fields changed since the fix")
+	outputFlag(cmd, &o.Output)
 	return cmd
 }
 
@@ -81,61 +82,56 @@ func (a *App) loadVSphere() (config.VSphere, error) {
 	return config.LoadVSphere(v, a.Getenv)
 }
 
-// rollbackTarget is the vsphere settings to roll b back with: the backup's
-// server (and thumbprint) unless vs names one, which must then be the same.
-func rollbackTarget(vs config.VSphere, b change.Backup) (config.VSphere, error) {
-	if vs.URL == "" {
-		if b.Target == "" {
-			return vs, usageError("preflight rollback: the backup names no vCenter; set vsphere.url or GOVC_URL")
-		}
-		vs.URL = b.Target
-	} else if b.Target != "" && targetID(vs.URL) != targetID(b.Target) {
-		return vs, usageError("preflight rollback: the backup is of %s, but the configuration points at %s; roll it back against the server it came from (or unset GOVC_URL/vsphere.url to use the backup's)",
-			b.Target, workflow.RedactURL(vs.URL))
-	}
-	if vs.Thumbprint == "" && !vs.Insecure {
-		vs.Thumbprint = b.Thumbprint
-	}
-	return vs, nil
+// rollbackDocument is the -o json output of carpvm preflight rollback.
+type rollbackDocument struct {
+	File    string    `json:"file"`
+	Target  string    `json:"target"`
+	Objects int       `json:"objects"`
+	Saved   time.Time `json:"saved"`
 }
 
+// rollbackRun does the work of carpvm preflight rollback: workflow.Rollback
+// with this command's login, lock and printing, then what was restored.
 func rollbackRun(ctx context.Context, o *rollbackOptions) error {
-	fh, err := os.Open(o.File)
-	if err != nil {
-		return usageError("preflight rollback: %v", err)
-	}
-	b, err := change.DecodeBackup(fh)
-	fh.Close()
-	if err != nil {
-		return usageError("preflight rollback %s: %v", o.File, err)
+	if err := checkOutput("preflight rollback", o.Output); err != nil {
+		return err
 	}
 	vs, err := o.LoadVSphere()
 	if err != nil {
 		return err
 	}
-	if vs, err = rollbackTarget(vs, b); err != nil {
-		return err
-	}
-	progress := func(format string, args ...any) { fmt.Fprintf(o.IO.ErrOut, format+"\n", args...) }
-	be, err := o.Connect(ctx, &config.Config{VSphere: vs}, "", progress)
-	if err != nil {
-		return vsphereExit("preflight rollback", err)
-	}
-	defer closeBackend(ctx, be, progress)
-	lock, err := lockTarget(o.Getenv, be.Target(), "preflight rollback")
-	if err != nil {
-		return err
-	}
-	defer lock.Unlock()
-	progress("restoring the fields the fix set on %d object(s), saved %s", len(b.Objects), b.Time.Format(time.RFC3339))
-	err = be.Rollback(ctx, b, vsphere.RollbackOptions{Force: o.Force})
+	progress := o.IO.progress
+	notice := o.IO.notice
+	res, err := workflow.Rollback(ctx, workflow.RollbackOptions{
+		File: o.File, Force: o.Force, VSphere: vs, Progress: progress,
+		Connect: func(ctx context.Context, cfg *config.Config) (workflow.Backend, error) {
+			return o.Connect(ctx, cfg, "", progress)
+		},
+		Lock: func(target string) (func(), error) {
+			lock, err := lockTarget(o.Getenv, target, "preflight rollback")
+			if err != nil {
+				return nil, err
+			}
+			return func() { _ = lock.Unlock() }, nil
+		},
+		Close: func(be workflow.Backend) { closeBackend(ctx, be, notice) },
+	})
+	var input *workflow.InputError
 	var conflict *vsphere.ConflictError
-	if errors.As(err, &conflict) {
+	var beErr *workflow.BackendError
+	switch {
+	case errors.As(err, &input):
+		return usageError("preflight rollback: %v", input.Err)
+	case errors.As(err, &conflict):
 		return withExit(exitNotApplied, fmt.Errorf("preflight rollback: %w", conflict))
+	case errors.As(err, &beErr):
+		return vsphereExit("preflight rollback", beErr.Err)
+	case err != nil:
+		return err
 	}
-	if err != nil {
-		return vsphereExit("preflight rollback", err)
+	if o.Output == "json" {
+		return writeDocument(o.IO.Out, "rollback", rollbackDocument(res))
 	}
-	fmt.Fprintf(o.IO.Out, "restored and verified %d object(s) from %s\n", len(b.Objects), o.File)
-	return nil
+	_, err = fmt.Fprintf(o.IO.Out, "restored and verified %d object(s) from %s\n", res.Objects, res.File)
+	return err
 }

@@ -9,8 +9,14 @@ import (
 	"github.com/carpvm/carpvm/preflight"
 )
 
-// writePreflightTable prints the findings as a table, then a summary line.
-func writePreflightTable(w io.Writer, tty bool, rep preflight.Report) error {
+// preflightDrop is the order in which the findings table leaves columns
+// out on a terminal too narrow for them even wrapped: FIX first (the
+// longest, and in -o json), then NETWORK (the object names it mostly).
+var preflightDrop = []string{"FIX", "NETWORK"}
+
+// writePreflightTable prints the findings as a table, then a summary line;
+// on a terminal of width columns (0: unknown) the table fits it.
+func writePreflightTable(w io.Writer, tty bool, width int, rep preflight.Report) error {
 	rows := make([][]string, len(rep.Findings))
 	for i, f := range rep.Findings {
 		actual := f.Actual
@@ -19,7 +25,7 @@ func writePreflightTable(w io.Writer, tty bool, rep preflight.Report) error {
 		}
 		rows[i] = []string{string(f.Check), string(f.Status), dash(f.Network), f.Object, actual, dash(f.Fix)}
 	}
-	if err := table.Write(w, tty, []string{"CHECK", "STATUS", "NETWORK", "OBJECT", "ACTUAL", "FIX"}, rows); err != nil {
+	if err := table.WriteFitted(w, tty, table.Layout{Width: width, Drop: preflightDrop}, []string{"CHECK", "STATUS", "NETWORK", "OBJECT", "ACTUAL", "FIX"}, rows); err != nil {
 		return err
 	}
 	_, err := fmt.Fprintf(w, "\n%s: %d pass, %d warn, %d fail\n", rep.Target, rep.Summary.Pass, rep.Summary.Warn, rep.Summary.Fail)

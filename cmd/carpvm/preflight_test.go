@@ -260,8 +260,8 @@ func TestPreflightSim(t *testing.T) {
 		args   []string
 		golden string
 	}{
-		{"table", []string{"preflight", "--sim"}, "preflight-sim.golden"},
-		{"json", []string{"preflight", "--sim", "-o", "json"}, "preflight-sim-json.golden"},
+		{"table", []string{"preflight", "--sim", "--progress"}, "preflight-sim.golden"},
+		{"json", []string{"preflight", "--sim", "-o", "json", "--progress"}, "preflight-sim-json.golden"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

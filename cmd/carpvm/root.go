@@ -20,6 +20,7 @@ type App struct {
 
 	configFile string
 	logLevel   string
+	progress   bool
 }
 
 // Logger returns a text logger on ErrOut at the --log-level chosen.
@@ -64,6 +65,7 @@ with FreeBSD/OpenBSD CARP and ucarp.`,
 			if err := lvl.UnmarshalText([]byte(app.logLevel)); err != nil {
 				return usageError("--log-level %q: want debug, info, warn or error", app.logLevel)
 			}
+			app.IO.Progress = app.IO.Progress || app.progress
 			return nil
 		},
 	}
@@ -76,6 +78,7 @@ with FreeBSD/OpenBSD CARP and ucarp.`,
 	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error { return withExit(exitUsage, err) })
 	root.PersistentFlags().StringVar(&app.configFile, "config", "", "configuration file (carpvm.yaml); env CARPVM_CONFIG")
 	root.PersistentFlags().StringVar(&app.logLevel, "log-level", "info", "log level: debug, info, warn, error")
+	root.PersistentFlags().BoolVar(&app.progress, "progress", false, "print progress lines on stderr even when it is not a terminal (on a terminal they are always printed)")
 
 	root.AddCommand(
 		newPreflightCmd(app),

@@ -5,19 +5,39 @@ import (
 	"fmt"
 	"github.com/carpvm/carpvm/workflow"
 	"io"
+	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/carpvm/carpvm/config"
+	"github.com/carpvm/carpvm/internal/atomicfile"
 	"github.com/carpvm/carpvm/vsphere/sim"
 )
 
 // simOptions are the dependencies and flags of `carpvm sim`.
 type simOptions struct {
 	IO       IOStreams
+	Getenv   config.Getenv
 	Listen   string
 	Topology string
+	Output   string
+	// CredentialsFile receives the login as GOVC_* lines (0600), removed
+	// when the simulator stops; -o json writes one in the state directory
+	// when it is not given.
+	CredentialsFile string
+}
+
+// simDocument is the -o json output of carpvm sim: how to reach the
+// simulator, never its password (that is in the credentials file).
+type simDocument struct {
+	URL             string `json:"url"`
+	Topology        string `json:"topology"`
+	Datacenter      string `json:"datacenter"`
+	Username        string `json:"username"`
+	Thumbprint      string `json:"thumbprint"`
+	CredentialsFile string `json:"credentials_file,omitempty"`
 }
 
 func newSimCmd(app *App) *cobra.Command {
@@ -25,7 +45,8 @@ func newSimCmd(app *App) *cobra.Command {
 	cmd := &cobra.Command{
 		Use: "sim",
 		Example: `  carpvm sim --listen 127.0.0.1:8989
-  carpvm sim --listen 127.0.0.1:8989 --topology cluster-anti-affinity`,
+  carpvm sim --listen 127.0.0.1:8989 --topology cluster-anti-affinity
+  carpvm sim --listen 127.0.0.1:0 -o json`,
 		Short: "Serve a simulated vCenter holding the typical CARP router pair, for any vSphere client",
 		Long: `carpvm sim serves a simulated vCenter (govmomi's vcsim, extended where carpvm
 needs ESXi's behaviour) holding a CARP router pair's inventory, until
@@ -33,21 +54,32 @@ interrupted. It prints the URL, a throwaway username and password, the TLS
 certificate's thumbprint, a govc example and a carpvm.yaml to point
 carpvm preflight --config at it.
 
+With -o json it prints one document (url, topology, datacenter, username,
+thumbprint, credentials_file) and never the password: the login is written
+as GOVC_URL, GOVC_USERNAME, GOVC_PASSWORD and GOVC_THUMBPRINT lines to
+--credentials-file (default $XDG_STATE_HOME/carpvm/sim/HOST_PORT.env), mode
+0600, removed when the simulator stops.
+
 Topologies: ` + strings.Join(workflow.Topologies(), ", ") + `.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			opts.IO = app.IO
+			opts.IO, opts.Getenv = app.IO, app.Getenv
 			return simRun(cmd.Context(), opts)
 		},
 	}
 	cmd.Flags().StringVar(&opts.Listen, "listen", "127.0.0.1:8989", "address to serve on (HOST:PORT; port 0 picks a free one)")
 	cmd.Flags().StringVar(&opts.Topology, "topology", "default", "simulated inventory: "+strings.Join(workflow.Topologies(), ", "))
 	completeFlag(cmd, "topology", completeValues(workflow.Topologies))
+	outputFlag(cmd, &opts.Output)
+	cmd.Flags().StringVar(&opts.CredentialsFile, "credentials-file", "", "write the login as GOVC_* lines here (0600; removed on exit); default with -o json: $XDG_STATE_HOME/carpvm/sim/HOST_PORT.env")
 	return cmd
 }
 
 // simRun serves the topology until ctx is done.
 func simRun(ctx context.Context, opts *simOptions) error {
+	if err := checkOutput("sim", opts.Output); err != nil {
+		return err
+	}
 	build, ok := sim.Topologies()[opts.Topology]
 	if !ok {
 		return usageError("--topology %q: want one of %s", opts.Topology, strings.Join(workflow.Topologies(), ", "))
@@ -57,10 +89,54 @@ func simRun(ctx context.Context, opts *simOptions) error {
 		return withExit(exitUsage, err)
 	}
 	defer srv.Close()
-	printSimInfo(opts.IO.Out, opts.Topology, srv)
-	fmt.Fprintln(opts.IO.ErrOut, "carpvm sim: serving until interrupted (Ctrl-C)")
+	doc := simDocument{URL: srv.URL, Topology: opts.Topology, Datacenter: srv.Topology.Datacenter, Username: srv.Username, Thumbprint: srv.Thumbprint}
+	if doc.CredentialsFile, err = opts.credentialsPath(srv.URL); err != nil {
+		return err
+	}
+	if doc.CredentialsFile != "" {
+		if err := writeSimCredentials(doc.CredentialsFile, srv); err != nil {
+			return err
+		}
+		defer os.Remove(doc.CredentialsFile)
+	}
+	if opts.Output == "json" {
+		err = writeDocument(opts.IO.Out, "sim", doc)
+	} else {
+		printSimInfo(opts.IO.Out, opts.Topology, srv)
+	}
+	if err != nil {
+		return err
+	}
+	opts.IO.progress("carpvm sim: serving until interrupted (Ctrl-C)")
 	<-ctx.Done()
-	fmt.Fprintln(opts.IO.ErrOut, "carpvm sim: stopped")
+	opts.IO.progress("carpvm sim: stopped")
+	return nil
+}
+
+// credentialsPath is where the login goes: --credentials-file, else with
+// -o json STATE/sim/HOST_PORT.env, else nowhere ("").
+func (o *simOptions) credentialsPath(url string) (string, error) {
+	if o.CredentialsFile != "" || o.Output != "json" {
+		return o.CredentialsFile, nil
+	}
+	dir, err := stateDir(o.Getenv)
+	if err != nil {
+		return "", usageError("sim: %v; pass --credentials-file FILE", err)
+	}
+	return filepath.Join(dir, "sim", strings.ReplaceAll(workflow.TargetID(url), ":", "_")+".env"), nil
+}
+
+// writeSimCredentials writes the simulator's login as GOVC_* lines, for
+// govc and carpvm (`set -a; . FILE`), readable by its owner only.
+func writeSimCredentials(path string, srv *sim.Server) error {
+	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
+		return withExit(exitUsage, fmt.Errorf("sim: --credentials-file: %w", err))
+	}
+	body := fmt.Sprintf("GOVC_URL=%s\nGOVC_USERNAME=%s\nGOVC_PASSWORD=%s\nGOVC_THUMBPRINT=%s\n",
+		srv.URL, srv.Username, srv.Password.Reveal(), srv.Thumbprint)
+	if err := atomicfile.WriteFile(path, []byte(body), 0o600); err != nil {
+		return withExit(exitUsage, fmt.Errorf("sim: --credentials-file: %w", err))
+	}
 	return nil
 }
 

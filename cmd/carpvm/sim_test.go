@@ -2,6 +2,10 @@ package main
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
+	"io/fs"
+	"os"
 	"regexp"
 	"strings"
 	"testing"
@@ -100,4 +104,75 @@ func TestIsVSphereError(t *testing.T) {
 	if isVSphereError(&config.Error{Key: "x", Msg: "y"}) {
 		t.Error("a config error counted as a vSphere error")
 	}
+}
+
+// TestSimJSON: `carpvm sim -o json` prints one document with the URL, the
+// topology and the path of a credentials file (0600, removed when the
+// simulator stops), never the password; the file's login works.
+func TestSimJSON(t *testing.T) {
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	state := t.TempDir()
+	var out, errOut syncbuf.Buffer
+	done := make(chan int, 1)
+	go func() {
+		done <- run(ctx, []string{"sim", "--listen", "127.0.0.1:0", "-o", "json"},
+			IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut}, func(k string) string { return map[string]string{"XDG_STATE_HOME": state}[k] })
+	}()
+	var doc struct {
+		Format, URL, Topology, Username, Thumbprint string
+		CredentialsFile                             string `json:"credentials_file"`
+	}
+	deadline := time.After(2 * time.Minute) // a hang guard, not a timing assertion
+	for json.Unmarshal([]byte(out.String()), &doc) != nil {
+		select {
+		case code := <-done:
+			t.Fatalf("carpvm sim exited early with %d: %s", code, errOut.String())
+		case <-deadline:
+			t.Fatalf("carpvm sim printed no document; stdout: %q", out.String())
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+	if doc.Format != "carpvm.sim/v1" || doc.Topology != "default" || !strings.HasPrefix(doc.URL, "https://127.0.0.1:") || !strings.HasPrefix(doc.CredentialsFile, state) {
+		t.Errorf("document %+v", doc)
+	}
+	st, err := os.Stat(doc.CredentialsFile)
+	if err != nil || st.Mode().Perm() != 0o600 {
+		t.Fatalf("credentials file: %v, mode %v; want 0600", err, st.Mode())
+	}
+	creds, err := readEnvFile(doc.CredentialsFile)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if pw := creds["GOVC_PASSWORD"]; pw == "" || strings.Contains(out.String()+errOut.String(), pw) {
+		t.Errorf("the password is missing from the file or printed: %q", pw)
+	}
+	s, err := vsphere.Open(ctx, config.VSphere{URL: creds["GOVC_URL"], Username: creds["GOVC_USERNAME"],
+		Password: config.NewSecret(creds["GOVC_PASSWORD"]), Thumbprint: creds["GOVC_THUMBPRINT"]})
+	if err != nil {
+		t.Fatalf("log in with the credentials file: %v", err)
+	}
+	_ = s.Close(ctx)
+	cancel()
+	if code := <-done; code != exitOK {
+		t.Errorf("exit %d: %s", code, errOut.String())
+	}
+	if _, err := os.Stat(doc.CredentialsFile); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("credentials file left behind: %v", err)
+	}
+}
+
+// readEnvFile reads KEY=VALUE lines.
+func readEnvFile(path string) (map[string]string, error) {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, err
+	}
+	env := map[string]string{}
+	for line := range strings.Lines(string(b)) {
+		if k, v, ok := strings.Cut(strings.TrimSpace(line), "="); ok && !strings.HasPrefix(k, "#") {
+			env[k] = v
+		}
+	}
+	return env, nil
 }

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -82,8 +81,7 @@ other router (peer), someone else (unknown), nobody (none) or two at once
 	f.StringVar(&opts.PassFile, "pass-file", "", "passphrase file, to verify CARP HMACs")
 	f.StringArrayVar(&opts.VIPs, "vip", nil, "[VHID=]ADDR: a group's VIP, needed to verify its HMAC; without VHID= for every vhid (repeatable)")
 	f.DurationVar(&opts.Duration, "duration", 0, "listen this long, then print the result (0: until interrupted)")
-	f.StringVarP(&opts.Output, "output", "o", "table", "output format: table or json")
-	completeFlag(cmd, "output", completeValues(outputFormats))
+	outputFlag(cmd, &opts.Output)
 	f.StringVar(&opts.Network, "network", "", "with --config: the network watched, for its groups' VIPs, passphrase and ownership map")
 	completeFlag(cmd, "network", completeNetwork(app))
 	return cmd
@@ -140,8 +138,8 @@ func watchRun(ctx context.Context, app *App, opts *watchOptions) error {
 	case opts.Read != "" && opts.Duration != 0:
 		return usageError("watch: --duration is for --interface; --read replays the whole capture")
 	}
-	if opts.Output != "table" && opts.Output != "json" {
-		return usageError("watch: -o %q: want table or json", opts.Output)
+	if err := checkOutput("watch", opts.Output); err != nil {
+		return err
 	}
 	if opts.Duration < 0 {
 		return usageError("watch: --duration %s: want a positive duration", opts.Duration)
@@ -236,9 +234,7 @@ func addPlan(wo *witness.Options, cfg *config.Config, name string, havePass bool
 // writeWatch prints a snapshot as a table or JSON.
 func writeWatch(w io.Writer, tty bool, output string, snap witness.Snapshot) error {
 	if output == "json" {
-		enc := json.NewEncoder(w)
-		enc.SetIndent("", "  ")
-		return enc.Encode(snap)
+		return writeDocument(w, "watch", snap)
 	}
 	return printWatch(w, tty, snap)
 }

@@ -34,6 +34,18 @@ func TestWatchReadVector(t *testing.T) {
 	if len(snap.Groups) != 1 {
 		t.Fatalf("groups = %+v, want vhid 1 only", snap.Groups)
 	}
+	// Every document names an address's origin "source" (jsondoc), the
+	// witness's "src" included.
+	var sources struct {
+		Groups []struct {
+			Advertisers []struct {
+				Source netip.Addr `json:"source"`
+			} `json:"advertisers"`
+		} `json:"groups"`
+	}
+	if err := json.Unmarshal([]byte(got.stdout), &sources); err != nil || strings.Contains(got.stdout, `"src"`) {
+		t.Fatalf("sources: %v; want \"source\", never \"src\":\n%s", err, got.stdout)
+	}
 	type seen struct {
 		Src     string
 		Role    witness.Role
@@ -41,8 +53,8 @@ func TestWatchReadVector(t *testing.T) {
 		Auth    witness.Auth
 	}
 	var advertisers []seen
-	for _, a := range snap.Groups[0].Advertisers {
-		advertisers = append(advertisers, seen{a.Src.String(), a.Role, a.AdvSkew, a.Auth})
+	for i, a := range snap.Groups[0].Advertisers {
+		advertisers = append(advertisers, seen{sources.Groups[0].Advertisers[i].Source.String(), a.Role, a.AdvSkew, a.Auth})
 	}
 	want := []seen{
 		{"172.27.27.11", witness.RoleSilent, 0, witness.AuthOK},
