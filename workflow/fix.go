@@ -19,7 +19,11 @@ type FixOptions struct {
 	Plan      fix.Options
 	Simulated bool
 	Progress  Progress
-	Log       *slog.Logger
+	// Notice tells what the user must see even when progress is not
+	// shown: where the backup went, another writer, how to restore after
+	// a failed apply (nil: Progress).
+	Notice Progress
+	Log    *slog.Logger
 	// ShowPlan is handed the plan before anything is asked or applied.
 	ShowPlan func(fix.Plan) error
 	// Confirm is asked before n changes are applied; nil applies without
@@ -113,7 +117,7 @@ func Fix(ctx context.Context, be Backend, cfg *config.Config, o FixOptions) (Fix
 	if res.Backup, err = o.WriteBackup(b); err != nil {
 		return res, err
 	}
-	o.Progress("backup written to %s", res.Backup)
+	o.notice("backup written to %s", res.Backup)
 	for i, c := range plan.Changes {
 		o.Log.Info("applying", "step", i+1, "object", c.Object, "setting", string(c.Setting), "desired", c.Desired)
 	}
@@ -121,9 +125,9 @@ func Fix(ctx context.Context, be Backend, cfg *config.Config, o FixOptions) (Fix
 	switch err := be.Apply(ctx, b); {
 	case errors.As(err, &other):
 		res.OtherWriter = other
-		o.Progress("warning: %v", other)
+		o.notice("warning: %v", other)
 	case err != nil:
-		o.Progress("the backup is kept in %s; restore it any time with: carpvm preflight rollback %s", res.Backup, res.Backup)
+		o.notice("the backup is kept in %s; restore it any time with: carpvm preflight rollback %s", res.Backup, res.Backup)
 		return res, &BackendError{Step: "apply", Err: err}
 	}
 	res.Applied = true
@@ -132,4 +136,12 @@ func Fix(ctx context.Context, be Backend, cfg *config.Config, o FixOptions) (Fix
 		return res, &BackendError{Step: "gather", Err: err}
 	}
 	return res, nil
+}
+
+func (o FixOptions) notice(format string, args ...any) {
+	if o.Notice != nil {
+		o.Notice(format, args...)
+		return
+	}
+	o.Progress(format, args...)
 }
