@@ -51,6 +51,12 @@ const restoreTimeout = 2 * time.Minute
 // Env failure); the reports say what happened and whether the pair was
 // restored. A report's Pass is the verdict.
 func Run(ctx context.Context, opts Options) ([]Report, error) {
+	return runEach(ctx, opts, (*drill).run)
+}
+
+// runEach checks opts, fills its defaults, and drills each network in turn
+// with run.
+func runEach(ctx context.Context, opts Options, run func(*drill, context.Context) (Report, error)) ([]Report, error) {
 	if opts.Env == nil {
 		return nil, errors.New("failover: no environment to drill")
 	}
@@ -66,7 +72,7 @@ func Run(ctx context.Context, opts Options) ([]Report, error) {
 	var reps []Report
 	for _, n := range opts.Networks {
 		d := &drill{opts: opts, n: n, log: opts.Log.With("network", n.Name, "vhid", n.VHID, "trigger", string(opts.Trigger))}
-		rep, err := d.run(ctx)
+		rep, err := run(d, ctx)
 		reps = append(reps, rep)
 		if err != nil {
 			return reps, err
@@ -120,15 +126,19 @@ func (d *drill) run(ctx context.Context) (Report, error) {
 	return rep, err
 }
 
-func (d *drill) runPhases(ctx context.Context, started time.Time) (Report, error) {
-	env := d.opts.Env
+// start begins the report of a drill started at started.
+func (d *drill) start(started time.Time) {
 	d.rep = Report{
 		Network: d.n.Name, VHID: int(d.n.VHID), Trigger: string(d.opts.Trigger),
-		Target: env.Target(), Pair: env.Pair(), Started: started,
+		Target: d.opts.Env.Target(), Pair: d.opts.Env.Pair(), Started: started,
 		MasterDownS: seconds(d.n.MasterDown()), MaxTakeoverS: seconds(d.maxTakeover()), MaxBlackoutS: seconds(d.maxBlackout()),
 	}
-	// 1. Gate.
-	detail, err := env.Gate(ctx, d.n)
+}
+
+// gate runs the Env's gate; false means the drill stops there (failed,
+// without --force).
+func (d *drill) gate(ctx context.Context) bool {
+	detail, err := d.opts.Env.Gate(ctx, d.n)
 	switch {
 	case err == nil:
 		d.rep.addPhase(PhaseGate, true, "%s", detail)
@@ -136,6 +146,16 @@ func (d *drill) runPhases(ctx context.Context, started time.Time) (Report, error
 		d.rep.addPhase(PhaseGate, false, "%v (ignored: --force)", err)
 	default:
 		d.rep.addPhase(PhaseGate, false, "%v; nothing was touched (--force drills anyway)", err)
+		return false
+	}
+	return true
+}
+
+func (d *drill) runPhases(ctx context.Context, started time.Time) (Report, error) {
+	env := d.opts.Env
+	d.start(started)
+	// 1. Gate.
+	if !d.gate(ctx) {
 		return d.rep, ctxErr(ctx)
 	}
 

@@ -3,6 +3,7 @@ package failover
 import (
 	"fmt"
 	"io"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -16,9 +17,9 @@ func WriteTable(w io.Writer, tty bool, reps []Report) error {
 	var rows [][]string
 	for _, r := range reps {
 		rows = append(rows, []string{
-			r.Network, strconv.Itoa(r.VHID), r.Trigger, dash(r.OldMaster) + " -> " + dash(r.NewMaster),
-			secs(r.TakeoverS, r.MaxTakeoverS), secs(r.BlackoutS, r.MaxBlackoutS), dash(r.VIPMACAfter),
-			yesNo(r.MACRelearned), yesNo(r.Restored), passFail(r.Pass),
+			r.Network, strconv.Itoa(r.VHID), r.Trigger, dash(r.OldMaster) + " -> " + r.orNA("new_master", dash(r.NewMaster)),
+			r.orNA("takeover_s", secs(r.TakeoverS, r.MaxTakeoverS)), r.orNA("blackout_s", secs(r.BlackoutS, r.MaxBlackoutS)), r.orNA("vip_mac_after", dash(r.VIPMACAfter)),
+			r.orNA("mac_relearned", yesNo(r.MACRelearned)), yesNo(r.Restored), passFail(r.Pass),
 		})
 	}
 	if err := table.Write(w, tty, []string{"NETWORK", "VHID", "TRIGGER", "MASTER", "TAKEOVER", "BLACKOUT", "VIP MAC", "RELEARNED", "RESTORED", "RESULT"}, rows); err != nil {
@@ -34,8 +35,34 @@ func WriteTable(w io.Writer, tty bool, reps []Report) error {
 	if err := table.Write(w, tty, []string{"NETWORK", "PHASE", "OK", "DETAIL"}, rows); err != nil {
 		return err
 	}
-	_, err := fmt.Fprintf(w, "\ndrill %s\n", passFail(Passed(reps)))
-	return err
+	if _, err := fmt.Fprintf(w, "\ndrill %s\n", passFail(Passed(reps))); err != nil {
+		return err
+	}
+	return writeNotices(w, reps)
+}
+
+// writeNotices prints each distinct notice of the reports (what was not
+// measured, and why), as "note: ..." lines.
+func writeNotices(w io.Writer, reps []Report) error {
+	var seen []string
+	for _, r := range reps {
+		if r.Notice == "" || slices.Contains(seen, r.Notice) {
+			continue
+		}
+		seen = append(seen, r.Notice)
+		if _, err := fmt.Fprintf(w, "note: %s (n/a: %s)\n", r.Notice, strings.Join(r.Unavailable, ", ")); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// orNA is s, or "n/a" when the field of JSON name field was not measured.
+func (r *Report) orNA(field, s string) string {
+	if !r.measured(field) {
+		return "n/a"
+	}
+	return s
 }
 
 // WriteMarkdown writes the report file of a drill: a summary table, then
@@ -53,11 +80,20 @@ func WriteMarkdown(w io.Writer, reps []Report) error {
 	b.WriteString("| network | vhid | old master | new master | takeover | blackout | VIP MAC after | relearned | restored | result |\n")
 	b.WriteString("|---|---|---|---|---|---|---|---|---|---|\n")
 	for _, r := range reps {
-		fmt.Fprintf(&b, "| %s | %d | %s | %s | %s | %s | %s | %s | %s | %s |\n", r.Network, r.VHID, dash(r.OldMaster), dash(r.NewMaster),
-			secs(r.TakeoverS, r.MaxTakeoverS), secs(r.BlackoutS, r.MaxBlackoutS), dash(r.VIPMACAfter), yesNo(r.MACRelearned), yesNo(r.Restored), passFail(r.Pass))
+		fmt.Fprintf(&b, "| %s | %d | %s | %s | %s | %s | %s | %s | %s | %s |\n", r.Network, r.VHID, dash(r.OldMaster), r.orNA("new_master", dash(r.NewMaster)),
+			r.orNA("takeover_s", secs(r.TakeoverS, r.MaxTakeoverS)), r.orNA("blackout_s", secs(r.BlackoutS, r.MaxBlackoutS)), r.orNA("vip_mac_after", dash(r.VIPMACAfter)),
+			r.orNA("mac_relearned", yesNo(r.MACRelearned)), yesNo(r.Restored), passFail(r.Pass))
+	}
+	if err := writeNotices(&b, reps); err != nil {
+		return err
 	}
 	for _, r := range reps {
 		fmt.Fprintf(&b, "\n## %s (vhid %d)\n\n", r.Network, r.VHID)
+		if r.Notice != "" {
+			fmt.Fprintf(&b, "Not measured: %s.\n\n", r.Notice)
+			writeMarkdownPhases(&b, r)
+			continue
+		}
 		what := "last advert of the old master to first advert of the new"
 		if r.SplitBrainS != nil {
 			what = "partition to the backup's first advert as master"
@@ -69,10 +105,7 @@ func WriteMarkdown(w io.Writer, reps []Report) error {
 			fmt.Fprintf(&b, "- split brain (both routers advertising): %.3f s\n", *r.SplitBrainS)
 		}
 		fmt.Fprintf(&b, "- gratuitous ARPs seen: %d\n\n", r.GARPs)
-		b.WriteString("| phase | ok | detail |\n|---|---|---|\n")
-		for _, p := range r.Phases {
-			fmt.Fprintf(&b, "| %s | %s | %s |\n", p.Name, okFail(p.OK), strings.ReplaceAll(dash(p.Detail), "|", `\|`))
-		}
+		writeMarkdownPhases(&b, r)
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
@@ -112,4 +145,11 @@ func passFail(b bool) string {
 		return "PASS"
 	}
 	return "FAIL"
+}
+
+func writeMarkdownPhases(b *strings.Builder, r Report) {
+	b.WriteString("| phase | ok | detail |\n|---|---|---|\n")
+	for _, p := range r.Phases {
+		fmt.Fprintf(b, "| %s | %s | %s |\n", p.Name, okFail(p.OK), strings.ReplaceAll(dash(p.Detail), "|", `\|`))
+	}
 }

@@ -1,14 +1,28 @@
 package failover
 
 import (
+	"bytes"
 	"fmt"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/common/expfmt"
+
+	"github.com/carpvm/carpvm/internal/atomicfile"
+)
+
+// TextfileDir is where node_exporter's textfile collector is commonly
+// pointed (--collector.textfile.directory), and MetricsFile the drill's
+// file there: the example --metrics-file of the docs and the shipped
+// CronJob.
+const (
+	TextfileDir = "/var/lib/node_exporter/textfile_collector"
+	MetricsFile = TextfileDir + "/carpvm_drill.prom"
 )
 
 // WriteMetrics writes Prometheus textfile metrics (for node_exporter's
 // textfile collector) describing the last run of every pair, network and
-// trigger in history, atomically (a temporary file renamed over path).
+// trigger in history, atomically (internal/atomicfile: a synced temporary
+// file, named so that the collector skips it, renamed over path), 0644.
 func WriteMetrics(path string, history []Report) error {
 	labels := []string{"pair", "network", "trigger"}
 	lastRun := prometheus.NewGaugeVec(prometheus.GaugeOpts{
@@ -46,12 +60,27 @@ func WriteMetrics(path string, history []Report) error {
 			ok = 1
 		}
 		success.With(l).Set(ok)
-		takeover.With(l).Set(last.TakeoverS)
-		blackout.With(l).Set(last.BlackoutS)
+		// A figure not measured (no witness) is left out, not written as 0.
+		if last.measured("takeover_s") {
+			takeover.With(l).Set(last.TakeoverS)
+		}
+		if last.measured("blackout_s") {
+			blackout.With(l).Set(last.BlackoutS)
+		}
 		runs.With(l).Set(float64(t.Runs))
 	}
-	if err := prometheus.WriteToTextfile(path, reg); err != nil {
-		return fmt.Errorf("failover: write metrics %s: %w", path, err)
+	mfs, err := reg.Gather()
+	if err != nil {
+		return fmt.Errorf("failover: metrics: %w", err)
+	}
+	var b bytes.Buffer
+	for _, mf := range mfs {
+		if _, err := expfmt.MetricFamilyToText(&b, mf); err != nil {
+			return fmt.Errorf("failover: metrics: %w", err)
+		}
+	}
+	if err := atomicfile.WriteFile(path, b.Bytes(), 0o644); err != nil {
+		return fmt.Errorf("failover: write metrics: %w", err)
 	}
 	return nil
 }

@@ -3,6 +3,7 @@ package failover
 import (
 	"fmt"
 	"io"
+	"slices"
 	"time"
 
 	"github.com/carpvm/carpvm/internal/jsondoc"
@@ -61,7 +62,15 @@ type Report struct {
 	SplitBrainS *float64 `json:"split_brain_s,omitempty"`
 	// Ownership is every group of the pair through the drill (with a map).
 	Ownership []GroupOwnership `json:"ownership,omitempty"`
+	// Unavailable names the fields above (by their JSON names) that were
+	// not measured, which then hold nothing: a drill with no witness
+	// (RunUnwitnessed) sees no CARP traffic. Notice says why.
+	Unavailable []string `json:"unavailable,omitempty"`
+	Notice      string   `json:"notice,omitempty"`
 }
+
+// measured says whether the field of JSON name field was measured.
+func (r *Report) measured(field string) bool { return !slices.Contains(r.Unavailable, field) }
 
 // Phase returns the phase named name and whether the drill reached it.
 func (r *Report) Phase(name string) (Phase, bool) {

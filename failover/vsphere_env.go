@@ -23,11 +23,19 @@ type VSphereOps interface {
 	PowerOn(ctx context.Context, vm string) error
 }
 
+// VSphereState reads back what a trigger did (*vsphere.Session has it).
+type VSphereState interface {
+	NICConnected(ctx context.Context, vm, portgroup string) (bool, error)
+	PowerState(ctx context.Context, vm string) (string, error)
+}
+
 // VSphereEnv drills a router pair on vSphere: triggers through the
 // vSphere API (or the user's command, for demote), packets through a
 // witness on an interface of this machine attached to the CARP segment.
 type VSphereEnv struct {
-	Ops    VSphereOps
+	Ops VSphereOps
+	// State reads the triggers' effects back (Effect).
+	State  VSphereState
 	Config *config.Config
 	// URL names the target in reports (no credentials).
 	URL string
@@ -42,6 +50,10 @@ type VSphereEnv struct {
 	CheckGate func(ctx context.Context, n Network) (string, error)
 	// OpenObserver opens the witness; nil means OpenWitness on Interface.
 	OpenObserver func(ctx context.Context, n Network) (Observer, error)
+	// NoWitness says no witness can see the segment (the embedded
+	// simulator carries no CARP traffic): networks need no router
+	// addresses, Observe refuses, and the drill is RunUnwitnessed's.
+	NoWitness bool
 }
 
 var _ Env = (*VSphereEnv)(nil)
@@ -65,7 +77,7 @@ func (e *VSphereEnv) Networks(name string) ([]Network, error) {
 		var routers []string
 		var skew uint8
 		for j, r := range c.Pair.Routers {
-			if _, ok := n.Addresses[r.Name]; !ok {
+			if _, ok := n.Addresses[r.Name]; !ok && !e.NoWitness {
 				return nil, &config.Error{Key: fmt.Sprintf("networks[%d].addresses", i),
 					Msg: fmt.Sprintf("no address for router %s: the drill's witness tells the routers apart by the source address of their adverts; add %s: <its address on %s>", r.Name, r.Name, n.Name)}
 			}
@@ -137,6 +149,9 @@ func (e *VSphereEnv) Gate(ctx context.Context, n Network) (string, error) {
 func (e *VSphereEnv) Observe(ctx context.Context, n Network) (Observer, error) {
 	if e.OpenObserver != nil {
 		return e.OpenObserver(ctx, n)
+	}
+	if e.NoWitness {
+		return nil, errors.New("failover: no witness on this target (the simulator carries no CARP traffic)")
 	}
 	if e.Interface == "" {
 		return nil, errors.New("failover: no witness interface; pass --interface IF, an interface of this machine on the CARP segment")
@@ -259,4 +274,34 @@ func (e *VSphereEnv) Relearned(_ context.Context, n Network, mac net.HardwareAdd
 		return false, fmt.Sprintf("VIP %s answers from %s, want %s", n.VIP, mac, want), nil
 	}
 	return true, fmt.Sprintf("%d unicast probes to %s answered after the failover (new master %s)", m.EchoReplies, mac, router), nil
+}
+
+// Effect implements EffectReader: it reads back from vSphere whether t's
+// action on router is in effect (its NIC on n's portgroup disconnected,
+// its VM powered off). A demote is the router's own state, which vSphere
+// cannot show.
+func (e *VSphereEnv) Effect(ctx context.Context, t Trigger, n Network, router string) (bool, string, error) {
+	if e.State == nil {
+		return false, "", errors.New("failover: no vSphere session to read the trigger back from")
+	}
+	cn, err := e.network(n)
+	if err != nil {
+		return false, "", err
+	}
+	vm := e.vm(router)
+	switch t {
+	case TriggerNICDisconnect:
+		connected, err := e.State.NICConnected(ctx, vm, cn.Portgroup)
+		if err != nil {
+			return false, "", err
+		}
+		return !connected, fmt.Sprintf("VM %s's NIC on %s connected=%t", vm, cn.Portgroup, connected), nil
+	case TriggerPowerOff:
+		ps, err := e.State.PowerState(ctx, vm)
+		if err != nil {
+			return false, "", err
+		}
+		return ps == "poweredOff", fmt.Sprintf("VM %s is %s", vm, ps), nil
+	}
+	return false, "", fmt.Errorf("failover: %w", CheckUnwitnessed(t))
 }

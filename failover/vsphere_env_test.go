@@ -213,3 +213,12 @@ func (w *watchOps) SetNICConnected(ctx context.Context, vm, pg string, connected
 	}
 	return err
 }
+
+func (w *watchOps) PowerOff(ctx context.Context, vm string) error {
+	err := w.VSphereOps.PowerOff(ctx, vm)
+	w.calls = append(w.calls, "power-off")
+	if w.after != nil {
+		w.after("power-off")
+	}
+	return err
+}

@@ -45,6 +45,13 @@ func (s *Session) PowerOff(ctx context.Context, vm string) error { return PowerO
 // PowerOn powers vm on; a VM already on is left alone.
 func (s *Session) PowerOn(ctx context.Context, vm string) error { return PowerOn(ctx, s.client, vm) }
 
+// NICConnected says whether vm's NIC on portgroup is connected: what a
+// drill reads back after disconnecting or reconnecting it.
+func (s *Session) NICConnected(ctx context.Context, vm, portgroup string) (bool, error) {
+	nic, err := s.NIC(ctx, vm, portgroup)
+	return nic.Connected, err
+}
+
 // PowerState returns vm's power state ("poweredOn", "poweredOff", ...).
 func (s *Session) PowerState(ctx context.Context, vm string) (string, error) {
 	v, err := findVM(ctx, s.client, vm, "runtime.powerState")

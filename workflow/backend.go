@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/carpvm/carpvm/config"
+	"github.com/carpvm/carpvm/failover"
 	"github.com/carpvm/carpvm/preflight"
 	"github.com/carpvm/carpvm/vsphere"
 	"github.com/carpvm/carpvm/vsphere/change"
@@ -30,6 +31,9 @@ type Backend interface {
 	Target() string
 	RoundTrips() int
 	Close(ctx context.Context) error
+	// The drill's triggers and their read-back (failover.VSphereEnv).
+	failover.VSphereOps
+	failover.VSphereState
 }
 
 // Topologies names the simulated inventories Open can start, sorted.

@@ -13,14 +13,14 @@ import (
 
 	"github.com/carpvm/carpvm/failover"
 	"github.com/carpvm/carpvm/failover/lab"
-	"github.com/carpvm/carpvm/preflight"
-	"github.com/carpvm/carpvm/vsphere"
 	"github.com/carpvm/carpvm/workflow"
 )
 
 // drillOptions are the flags of carpvm drill.
 type drillOptions struct {
 	Lab            bool
+	Sim            bool
+	Topology       string
 	LabPrefix      string
 	LabStateDir    string
 	Network        string
@@ -43,7 +43,7 @@ type drillOptions struct {
 func newDrillCmd(app *App) *cobra.Command {
 	o := &drillOptions{}
 	cmd := &cobra.Command{
-		Use:   "drill (--lab | --config carpvm.yaml) [--network NAME] [--trigger KIND] [-o table|json] [--dry-run]",
+		Use:   "drill (--lab | --config carpvm.yaml | --sim [--topology NAME]) [--network NAME] [--trigger KIND] [-o table|json] [--dry-run]",
 		Short: "Run a live failover drill: trigger, measure takeover and blackout, restore, report",
 		Long: `drill makes the CARP master fail on purpose and measures what clients live
 through, in phases: gate (preflight, or lab health; a failure stops the drill
@@ -68,9 +68,20 @@ the drill starts.
 On vSphere the witness needs an interface of this machine on the CARP segment
 (--interface), and networks[].addresses must give each router's address.
 
+--sim drills the vSphere path end to end against the embedded simulator
+(--topology; the built-in pair unless --config is given): the gate runs
+preflight on it, the trigger (nic-disconnect, link-down or power-off) acts
+through the vSphere API and is read back (NIC disconnected, VM powered off),
+then undone and read back. The simulator carries no CARP traffic: takeover,
+blackout, the new master and the VIP's MAC are not measured, and the report
+lists them under "unavailable" with a notice instead of figures. A --sim
+drill records no history and writes no metrics. The simulated pair fails
+preflight (as a fresh ESXi does): --force drills past the gate.
+
 Exit codes: 0 the drill passed, 1 it failed, 2 usage or configuration error,
 3 vSphere unreachable or refused.`,
 		Example: `  carpvm lab up --advbase 1 && carpvm drill --lab --trigger power-off
+  carpvm drill --sim --network intranought --trigger power-off --force
   carpvm drill --config carpvm.yaml --network intranought --trigger nic-disconnect --interface ens224
   carpvm drill --config carpvm.yaml --trigger demote --interface ens224 \
       --command 'ssh root@$CARPVM_ROUTER ifconfig vmx0 vhid $CARPVM_VHID state backup'`,
@@ -79,6 +90,9 @@ Exit codes: 0 the drill passed, 1 it failed, 2 usage or configuration error,
 	}
 	f := cmd.Flags()
 	f.BoolVar(&o.Lab, "lab", false, "drill the network-namespace lab (carpvm lab up)")
+	f.BoolVar(&o.Sim, "sim", false, "drill the vSphere path against the embedded simulator (no CARP traffic: triggers read back, takeover not measured)")
+	f.StringVar(&o.Topology, "topology", "default", "with --sim: the simulated inventory, one of "+strings.Join(workflow.Topologies(), ", "))
+	completeFlag(cmd, "topology", completeValues(workflow.Topologies))
 	f.StringVar(&o.LabPrefix, "lab-prefix", lab.DefaultPrefix, "the lab's namespace prefix")
 	f.StringVar(&o.LabStateDir, "lab-state-dir", lab.DefaultStateDir, "the lab's state directory")
 	f.StringVar(&o.Network, "network", "", "drill only this network (default: each in turn)")
@@ -95,7 +109,7 @@ Exit codes: 0 the drill passed, 1 it failed, 2 usage or configuration error,
 	f.BoolVar(&o.DryRun, "dry-run", false, "print the plan; touch nothing")
 	f.StringVar(&o.History, "history", "", "history directory (default $XDG_STATE_HOME/carpvm/drills or ~/.local/state/carpvm/drills)")
 	f.BoolVar(&o.NoHistory, "no-history", false, "do not record this run")
-	f.StringVar(&o.MetricsFile, "metrics-file", "", "write Prometheus textfile metrics here (node_exporter textfile collector)")
+	f.StringVar(&o.MetricsFile, "metrics-file", "", "write Prometheus textfile metrics here, atomically: a .prom file in node_exporter's textfile collector directory, e.g. "+failover.MetricsFile)
 	f.StringVar(&o.Report, "report", "", "write a Markdown report to this file")
 	outputFlag(cmd, &o.Output)
 	cmd.AddCommand(newDrillHistoryCmd(app))
@@ -119,11 +133,11 @@ func drillRun(ctx context.Context, app *App, o *drillOptions) error {
 	if err != nil {
 		return usageError("drill: --%v", err)
 	}
-	if !o.Lab && app.configFile == "" && app.Getenv("CARPVM_CONFIG") == "" {
-		return usageError("drill: want --lab, or --config carpvm.yaml for the pair on vSphere")
+	if !o.Lab && !o.Sim && app.configFile == "" && app.Getenv("CARPVM_CONFIG") == "" {
+		return usageError("drill: want --lab, --config carpvm.yaml for the pair on vSphere, or --sim")
 	}
-	if o.Lab && app.configFile != "" {
-		return usageError("drill: --lab and --config are exclusive")
+	if o.Lab && (app.configFile != "" || o.Sim) {
+		return usageError("drill: --lab goes with neither --config nor --sim")
 	}
 	for name, d := range map[string]time.Duration{"--max-takeover": o.MaxTakeover, "--max-blackout": o.MaxBlackout, "--deadline": o.Deadline} {
 		if d < 0 {
@@ -149,6 +163,9 @@ func drillRun(ctx context.Context, app *App, o *drillOptions) error {
 		return failover.WritePlan(app.IO.Out, app.IO.OutTTY, o.Output == "json", failover.Plan(t.env, trigger, t.nets, fopts))
 	}
 
+	if o.Sim {
+		return simDrillRun(ctx, app, o, t, fopts)
+	}
 	histDir := o.History
 	if histDir == "" {
 		if histDir, err = failover.DefaultHistoryDir(app.Getenv); err != nil {
@@ -181,6 +198,12 @@ func drillRun(ctx context.Context, app *App, o *drillOptions) error {
 			return err
 		}
 	}
+	return drillVerdict(runErr, reps)
+}
+
+// drillVerdict is a drill's exit: 1 when it failed or was interrupted (and
+// whether the pair was restored), the run's own error otherwise.
+func drillVerdict(runErr error, reps []failover.Report) error {
 	if runErr != nil {
 		if errors.Is(runErr, context.Canceled) {
 			return withExit(exitCheckFailed, fmt.Errorf("drill interrupted; restored: %t", allRestored(reps)))
@@ -284,17 +307,21 @@ func labTarget(o *drillOptions) (*drillTarget, error) {
 }
 
 func vsphereTarget(ctx context.Context, app *App, o *drillOptions, trigger failover.Trigger) (*drillTarget, error) {
+	simTopology, err := o.simTopology(trigger)
+	if err != nil {
+		return nil, err
+	}
 	if trigger == failover.TriggerPartition {
 		return nil, usageError("drill: --trigger partition is a lab trigger (it cuts the routers from each other); on vSphere use nic-disconnect, power-off or demote")
 	}
 	if trigger == failover.TriggerDemote && o.Command == "" {
 		return nil, usageError("drill: --trigger demote on vSphere needs --command (e.g. an ssh running `ifconfig vmx0 vhid 1 state backup`)")
 	}
-	cfg, err := app.LoadConfig(false)
+	cfg, err := app.LoadConfig(o.Sim)
 	if err != nil {
 		return nil, err
 	}
-	env := &failover.VSphereEnv{Config: cfg, URL: workflow.RedactURL(cfg.VSphere.URL), Interface: o.Interface, Command: o.Command, RestoreCommand: o.RestoreCommand}
+	env := &failover.VSphereEnv{Config: cfg, URL: workflow.Target("", cfg, o.Sim), Interface: o.Interface, Command: o.Command, RestoreCommand: o.RestoreCommand, NoWitness: o.Sim}
 	nets, err := env.Networks(o.Network)
 	if err != nil {
 		return nil, err
@@ -308,31 +335,14 @@ func vsphereTarget(ctx context.Context, app *App, o *drillOptions, trigger failo
 	if o.DryRun {
 		return &drillTarget{env: env, nets: nets, owned: owned, close: func() {}}, nil
 	}
-	if o.Interface == "" {
+	if o.Interface == "" && !o.Sim {
 		return nil, usageError("drill: on vSphere the witness needs --interface IF, an interface of this machine on the CARP segment")
 	}
-	s, err := vsphere.Open(ctx, cfg.VSphere)
+	closeEnv, err := workflow.OpenDrill(ctx, cfg, simTopology, env, app.IO.progress)
 	if err != nil {
-		return nil, err
+		return nil, vsphereExit("drill", err)
 	}
-	env.Ops = s
-	env.CheckGate = func(ctx context.Context, n failover.Network) (string, error) {
-		_, rep, err := workflow.Check(ctx, s, cfg, false, func(string, ...any) {})
-		if err != nil {
-			return "", err
-		}
-		if rep.Failed(false) {
-			var failed []string
-			for _, fd := range rep.Findings {
-				if fd.Status == preflight.Fail {
-					failed = append(failed, fmt.Sprintf("%s %s", fd.Check, fd.Object))
-				}
-			}
-			return "", fmt.Errorf("preflight: %d check(s) failed: %s", rep.Summary.Fail, strings.Join(failed, "; "))
-		}
-		return fmt.Sprintf("preflight: %d pass, %d warn, 0 fail", rep.Summary.Pass, rep.Summary.Warn), nil
-	}
-	return &drillTarget{env: env, nets: nets, owned: owned, close: func() { _ = s.Close(context.WithoutCancel(ctx)) }}, nil
+	return &drillTarget{env: env, nets: nets, owned: owned, close: closeEnv}, nil
 }
 
 func newDrillHistoryCmd(app *App) *cobra.Command {
