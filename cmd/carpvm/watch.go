@@ -173,16 +173,14 @@ func watchRun(ctx context.Context, app *App, opts *watchOptions) error {
 		ctx, cancel = context.WithTimeout(ctx, opts.Duration)
 		defer cancel()
 	}
-	var refresh time.Duration
 	var show func(witness.Snapshot)
 	if app.IO.OutTTY && opts.Duration == 0 && opts.Output == "table" {
-		refresh = time.Second
 		show = func(s witness.Snapshot) {
 			fmt.Fprint(app.IO.Out, "\033[H\033[2J") // home, clear screen
 			_ = printWatch(app.IO.Out, true, s)
 		}
 	}
-	snap := node.Watch(ctx, link, witness.New(wo), nil, refresh, show)
+	snap := watchLink(ctx, app.IO, opts.Interface, show, link, witness.New(wo))
 	return writeWatch(app.IO.Out, app.IO.OutTTY, opts.Output, snap)
 }
 
