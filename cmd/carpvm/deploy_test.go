@@ -1,0 +1,177 @@
+package main
+
+import (
+	"os"
+	"path/filepath"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	"go.yaml.in/yaml/v3"
+
+	"github.com/carpvm/carpvm/failover"
+)
+
+// dockerInstruction is one instruction of a Dockerfile, continuation lines
+// joined.
+type dockerInstruction struct{ op, args string }
+
+func parseDockerfile(t *testing.T, path string) []dockerInstruction {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var out []dockerInstruction
+	var cur string
+	for line := range strings.Lines(string(b)) {
+		line = strings.TrimSpace(line)
+		if line == "" || strings.HasPrefix(line, "#") {
+			continue
+		}
+		cur += " " + strings.TrimSuffix(line, "\\")
+		if strings.HasSuffix(line, "\\") {
+			continue
+		}
+		op, args, _ := strings.Cut(strings.TrimSpace(cur), " ")
+		out = append(out, dockerInstruction{strings.ToUpper(op), strings.TrimSpace(args)})
+		cur = ""
+	}
+	return out
+}
+
+// TestDockerfile checks the image the CronJob runs, as far as a machine
+// without an image registry can (the image itself is not built here): a
+// build stage running the Makefile's build (so the same -ldflags), a
+// distroless or Debian slim runtime stage holding the binary the Makefile
+// writes, a non-root user, and carpvm as the entrypoint.
+func TestDockerfile(t *testing.T) {
+	ins := parseDockerfile(t, filepath.Join("..", "..", "Dockerfile"))
+	var froms []string
+	var user, entrypoint string
+	var builds, copies []string
+	for _, in := range ins {
+		switch in.op {
+		case "FROM":
+			froms = append(froms, in.args)
+		case "USER":
+			user = in.args
+		case "ENTRYPOINT":
+			entrypoint = in.args
+		case "RUN":
+			if strings.Contains(in.args, "make build") || strings.Contains(in.args, "go build") {
+				builds = append(builds, in.args)
+			}
+		case "COPY":
+			if strings.HasPrefix(in.args, "--from=") {
+				copies = append(copies, in.args)
+			}
+		}
+	}
+	if len(froms) < 2 || !strings.HasSuffix(froms[0], " AS build") {
+		t.Fatalf("stages %q: want a build stage named build, then the runtime", froms)
+	}
+	if rt := froms[len(froms)-1]; !strings.HasPrefix(rt, "gcr.io/distroless/") && !strings.Contains(rt, "debian") || strings.Contains(rt, "golang") {
+		t.Errorf("runtime stage %q: want distroless or debian-slim", rt)
+	}
+	makefile, err := os.ReadFile(filepath.Join("..", "..", "Makefile"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ldflags := regexp.MustCompile(`(?m)^LDFLAGS\s*:=\s*(.+)$`).FindSubmatch(makefile)
+	if ldflags == nil || !strings.Contains(string(makefile), `build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/carpvm`) {
+		t.Fatal("the Makefile's build target or LDFLAGS moved: update this test and the Dockerfile")
+	}
+	if len(builds) != 1 {
+		t.Fatalf("builds %q: want one", builds)
+	}
+	b := builds[0]
+	switch {
+	case strings.Contains(b, "make build"):
+		// The Makefile's own ldflags; the image must pass VERSION and
+		// COMMIT, which it cannot compute without .git.
+		for _, v := range []string{`VERSION="$VERSION"`, `COMMIT="$COMMIT"`} {
+			if !strings.Contains(b, v) {
+				t.Errorf("build %q does not pass %s", b, v)
+			}
+		}
+	case !strings.Contains(b, string(ldflags[1])):
+		t.Errorf("build %q: want the Makefile's -ldflags %s", b, ldflags[1])
+	}
+	if !strings.Contains(b, "CGO_ENABLED=0") {
+		t.Errorf("build %q: a distroless static image needs CGO_ENABLED=0", b)
+	}
+	bin := regexp.MustCompile(`(?m)^BIN\s*:=\s*(\S+)`).FindSubmatch(makefile)
+	if len(copies) != 1 || !strings.Contains(copies[0], "/"+string(bin[1])+" ") {
+		t.Errorf("copies %q: want the Makefile's %s from the build stage", copies, bin[1])
+	}
+	if user == "" || slices.Contains([]string{"root", "0", "root:root", "0:0"}, user) {
+		t.Errorf("USER %q: want a non-root user", user)
+	}
+	if !regexp.MustCompile(`^\["[^"]*/carpvm"`).MatchString(entrypoint) {
+		t.Errorf("ENTRYPOINT %s: want carpvm", entrypoint)
+	}
+}
+
+// TestCronJobMetricsWhereNodeExporterReads: the shipped CronJob runs the
+// image as the Dockerfile's non-root user and writes the drill's metrics
+// into node_exporter's textfile directory, mounted from the node, the
+// path --metrics-file's help and the docs name (failover.MetricsFile).
+func TestCronJobMetricsWhereNodeExporterReads(t *testing.T) {
+	b, err := os.ReadFile(filepath.Join("..", "..", "docs", "deploy", "cronjob.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var cj struct {
+		Spec struct {
+			JobTemplate struct {
+				Spec struct {
+					Template struct {
+						Spec struct {
+							SecurityContext struct {
+								RunAsNonRoot bool `yaml:"runAsNonRoot"`
+								RunAsUser    int  `yaml:"runAsUser"`
+							} `yaml:"securityContext"`
+							Containers []struct {
+								Args         []string
+								VolumeMounts []struct {
+									Name      string
+									MountPath string `yaml:"mountPath"`
+								} `yaml:"volumeMounts"`
+							}
+							Volumes []struct {
+								Name     string
+								HostPath struct{ Path string } `yaml:"hostPath"`
+							}
+						}
+					}
+				} `yaml:"spec"`
+			} `yaml:"jobTemplate"`
+		}
+	}
+	if err := yaml.Unmarshal(b, &cj); err != nil {
+		t.Fatal(err)
+	}
+	pod := cj.Spec.JobTemplate.Spec.Template.Spec
+	if !pod.SecurityContext.RunAsNonRoot || pod.SecurityContext.RunAsUser != 65532 {
+		t.Errorf("pod security context %+v: want the image's nonroot user 65532", pod.SecurityContext)
+	}
+	c := pod.Containers[0]
+	if !slices.Contains(c.Args, "--metrics-file="+failover.MetricsFile) {
+		t.Errorf("args %q: want --metrics-file=%s", c.Args, failover.MetricsFile)
+	}
+	var mounted string
+	for _, m := range c.VolumeMounts {
+		if m.MountPath == failover.TextfileDir {
+			mounted = m.Name
+		}
+	}
+	found := false
+	for _, v := range pod.Volumes {
+		found = found || v.Name == mounted && v.HostPath.Path == failover.TextfileDir
+	}
+	if mounted == "" || !found {
+		t.Errorf("%s is not mounted from the node's %s", failover.TextfileDir, failover.TextfileDir)
+	}
+}
