@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"fmt"
 	"github.com/carpvm/carpvm/workflow"
 	"log/slog"
@@ -230,5 +231,36 @@ func TestRollbackConflictExit(t *testing.T) {
 	}
 	if r = runCarpvm(env, "preflight", "rollback", "--force", backup); r.code != exitOK {
 		t.Fatalf("rollback --force: exit %d\n%s", r.code, r.stderr)
+	}
+}
+
+// TestRollbackJSON: preflight rollback -o json prints one "rollback"
+// document: the file, the server (without credentials), the objects
+// restored and when the backup was taken.
+func TestRollbackJSON(t *testing.T) {
+	s := startFixSim(t, sim.Default())
+	state := t.TempDir()
+	backup := filepath.Join(t.TempDir(), "b.json")
+	if r := runFix(t, s, fixOptions{Getenv: stateEnv(state), fixFlags: fixFlags{Yes: true, Backup: backup}}); !r.doc.Applied {
+		t.Fatalf("fix not applied (exit %d):\n%s", r.code, r.stderr)
+	}
+	env := map[string]string{"XDG_STATE_HOME": state, "GOVC_USERNAME": s.srv.Username, "GOVC_PASSWORD": s.srv.Password.Reveal()}
+	r := runCarpvm(env, "preflight", "rollback", backup, "-o", "json")
+	if r.code != exitOK {
+		t.Fatalf("exit %d\n%s", r.code, r.stderr)
+	}
+	var doc struct {
+		Format, File, Target string
+		Objects              int
+		Saved                time.Time
+	}
+	if err := json.Unmarshal([]byte(r.stdout), &doc); err != nil {
+		t.Fatalf("%v\n%s", err, r.stdout)
+	}
+	if doc.Format != "carpvm.rollback/v1" || doc.File != backup || doc.Target != s.srv.URL || doc.Objects != 2 || doc.Saved.IsZero() {
+		t.Errorf("document %+v", doc)
+	}
+	if strings.Contains(r.stdout+r.stderr, s.srv.Password.Reveal()) {
+		t.Error("the output holds the password")
 	}
 }

@@ -1,0 +1,116 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"strings"
+	"testing"
+	"unicode/utf8"
+)
+
+// runIO runs carpvm with streams shaped by io (terminal flags, width).
+func runIO(t *testing.T, io IOStreams, env map[string]string, args ...string) runResult {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	io.In, io.Out, io.ErrOut = strings.NewReader(""), &out, &errOut
+	code := run(context.Background(), args, io, func(k string) string { return env[k] })
+	return runResult{code, out.String(), errOut.String()}
+}
+
+// Progress lines go to stderr only when stderr is a terminal or with
+// --progress, never to stdout.
+func TestProgressOnlyOnTerminalOrFlag(t *testing.T) {
+	const line = "connecting to https://127.0.0.1:"
+	for _, tc := range []struct {
+		name string
+		io   IOStreams
+		args []string
+		want bool
+	}{
+		{"piped", IOStreams{}, nil, false},
+		{"stderr a terminal", IOStreams{ErrTTY: true}, nil, true},
+		{"--progress", IOStreams{}, []string{"--progress"}, true},
+	} {
+		got := runIO(t, tc.io, nil, append([]string{"preflight", "--sim", "-o", "json"}, tc.args...)...)
+		if strings.Contains(got.stderr, line) != tc.want || strings.Contains(got.stdout, line) {
+			t.Errorf("%s: progress on stderr %v (want %v), stdout clean %v:\n%s", tc.name, strings.Contains(got.stderr, line), tc.want, !strings.Contains(got.stdout, line), got.stderr)
+		}
+		if !json.Valid([]byte(got.stdout)) {
+			t.Errorf("%s: stdout is not one JSON document", tc.name)
+		}
+	}
+}
+
+// On a terminal the preflight table fits its width; piped, the width is
+// not applied (the plain table of the golden file).
+func TestPreflightTableFitsTheTerminal(t *testing.T) {
+	for _, width := range []int{160, 100} {
+		got := runIO(t, IOStreams{OutTTY: true, Width: width}, nil, "preflight", "--sim")
+		for _, l := range strings.Split(got.stdout, "\n") {
+			if n := utf8.RuneCountInString(l); n > width {
+				t.Fatalf("width %d: a line of %d columns:\n%s", width, n, got.stdout)
+			}
+		}
+		if !strings.Contains(got.stdout, "FIX") {
+			t.Errorf("width %d: the FIX column was dropped although wrapping fits it", width)
+		}
+	}
+	narrow := runIO(t, IOStreams{OutTTY: true, Width: 50}, nil, "preflight", "--sim")
+	if !strings.Contains(narrow.stdout, "not shown: FIX, NETWORK") {
+		t.Errorf("at 50 columns FIX and NETWORK should be dropped, and said so:\n%s", narrow.stdout)
+	}
+	piped := runIO(t, IOStreams{Width: 50}, nil, "preflight", "--sim")
+	golden(t, "preflight-sim.golden", piped.stdout)
+}
+
+func TestTerminalWidth(t *testing.T) {
+	size := func(w int, err error) func() (int, error) { return func() (int, error) { return w, err } }
+	for _, tc := range []struct {
+		columns string
+		size    func() (int, error)
+		want    int
+	}{
+		{"", size(132, nil), 132},
+		{"90", size(132, nil), 90},
+		{"wide", size(132, nil), 132},
+		{"0", size(0, errors.New("not a terminal")), 0},
+	} {
+		if got := terminalWidth(func(string) string { return tc.columns }, tc.size); got != tc.want {
+			t.Errorf("COLUMNS=%q: %d, want %d", tc.columns, got, tc.want)
+		}
+	}
+}
+
+// Every -o json document comes from the one exporter: a "format" field
+// first, [] for empty lists, no zero timestamps.
+func TestJSONDocumentsShareTheExporter(t *testing.T) {
+	hist := t.TempDir()
+	for kind, args := range map[string][]string{
+		"preflight":     {"preflight", "--sim", "-o", "json"},
+		"drill-history": {"drill", "history", "--history", hist, "-o", "json"},
+		"drill-plan":    {"drill", "--sim", "--dry-run", "--trigger", "power-off", "-o", "json"},
+		"drill":         {"drill", "--sim", "--network", "intranought", "--trigger", "power-off", "--force", "-o", "json"},
+	} {
+		got := runIO(t, IOStreams{}, nil, args...)
+		if !strings.Contains(got.stdout, `"format": "carpvm.`+kind+`/v1"`) {
+			t.Errorf("%s: no format field:\n%s", kind, got.stdout)
+		}
+		if strings.Contains(got.stdout, "null") || strings.Contains(got.stdout, "0001-01-01") {
+			t.Errorf("%s: null or a zero timestamp in the document:\n%s", kind, got.stdout)
+		}
+	}
+}
+
+// -o takes table or json on every command that has it.
+func TestOutputFlagValues(t *testing.T) {
+	for _, args := range [][]string{
+		{"sim", "-o", "yaml"}, {"lab", "up", "-o", "yaml"}, {"preflight", "rollback", "b.json", "-o", "yaml"},
+		{"preflight", "--sim", "-o", "yaml"}, {"drill", "--sim", "-o", "yaml"},
+	} {
+		if got := runIO(t, IOStreams{}, nil, args...); got.code != exitUsage || !strings.Contains(got.stderr, `-o "yaml": want table or json`) {
+			t.Errorf("%v: exit %d, want 2 naming the value:\n%s", args, got.code, got.stderr)
+		}
+	}
+}
