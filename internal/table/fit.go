@@ -18,8 +18,9 @@ type Layout struct {
 }
 
 // minColumn is the narrowest a wrapped column gets (or its header's
-// width, when wider): narrower, a cell is more line breaks than text.
-const minColumn = 8
+// width, when wider): narrower, a cell is more line breaks than text, and
+// leaving a column out reads better.
+const minColumn = 12
 
 // border is the width a bordered table adds per column ("│ " and " "),
 // and once more for the last "│".
@@ -77,21 +78,29 @@ func columnWidths(header []string, rows [][]string) (natural, least []int) {
 	return natural, least
 }
 
-// share hands room columns of width out: each column its least, then one
-// column at a time to the one furthest from its natural width.
+// share hands room columns of width out by water-filling: the widest cap
+// that fits, every column as wide as its natural width up to the cap (and
+// at least its least), so that narrow columns stay whole and the long
+// ones share the rest; what the cap leaves goes to the capped columns,
+// one column each, left to right.
 func share(room int, natural, least []int) []int {
-	widths := slices.Clone(least)
-	for left := room - sum(least); left > 0; left-- {
-		best := -1
-		for i := range widths {
-			if widths[i] < natural[i] && (best < 0 || natural[i]-widths[i] > natural[best]-widths[best]) {
-				best = i
-			}
+	capped := func(c int) []int {
+		w := make([]int, len(natural))
+		for i := range w {
+			w[i] = max(least[i], min(natural[i], c))
 		}
-		if best < 0 {
-			break
+		return w
+	}
+	c := 0
+	for c < slices.Max(natural) && sum(capped(c+1)) <= room {
+		c++
+	}
+	widths := capped(c)
+	for left, i := room-sum(widths), 0; left > 0 && i < len(widths); i++ {
+		if widths[i] < natural[i] {
+			widths[i]++
+			left--
 		}
-		widths[best]++
 	}
 	return widths
 }
