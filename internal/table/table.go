@@ -1,7 +1,3 @@
-// Package table prints carpvm's tables in one style: for people on a
-// terminal, tablewriter's borders with long cells wrapped; for scripts,
-// golden files and pipes, plain aligned columns with no borders, no
-// wrapping and no trailing blanks, one row per line.
 package table
 
 import (
