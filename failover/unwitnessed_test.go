@@ -19,17 +19,7 @@ import (
 // witness (the simulator carries no CARP traffic).
 func unwitnessedEnv(t *testing.T) (*vsphere.Session, *VSphereEnv) {
 	t.Helper()
-	ctx := context.Background()
-	srv, err := sim.Start(ctx, sim.Default(), "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(srv.Close)
-	s, err := vsphere.Open(ctx, srv.VSphereConfig())
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { _ = s.Close(ctx) })
+	_, s := simSession(t)
 	return s, &VSphereEnv{Ops: s, State: s, Config: config.Simulator(), URL: "simulator", NoWitness: true}
 }
 

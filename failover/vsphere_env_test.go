@@ -22,7 +22,9 @@ type simWorld struct {
 	s *vsphere.Session
 }
 
-func newSimWorld(t *testing.T) (*simWorld, *VSphereEnv) {
+// simSession starts the default simulated topology and logs in to it,
+// both undone at the test's end.
+func simSession(t *testing.T) (*sim.Server, *vsphere.Session) {
 	t.Helper()
 	ctx := context.Background()
 	srv, err := sim.Start(ctx, sim.Default(), "")
@@ -35,6 +37,13 @@ func newSimWorld(t *testing.T) (*simWorld, *VSphereEnv) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { _ = s.Close(ctx) })
+	return srv, s
+}
+
+func newSimWorld(t *testing.T) (*simWorld, *VSphereEnv) {
+	t.Helper()
+	ctx := context.Background()
+	srv, s := simSession(t)
 	sw := &simWorld{world: newWorld(), s: s}
 	stop := make(chan struct{})
 	done := make(chan struct{})

@@ -11,15 +11,23 @@ import (
 	"github.com/carpvm/carpvm/vsphere/change"
 )
 
-func fixOn(t *testing.T, confirm func(int) (bool, error)) (FixResult, error, *int) {
+// openSim opens the default simulated topology for the built-in pair: cfg
+// points at the simulator, which runs until the test's end.
+func openSim(t *testing.T) (Backend, *config.Config) {
 	t.Helper()
-	ctx := context.Background()
 	cfg := config.Simulator()
-	be, err := Open(ctx, cfg, "default", func(string, ...any) {})
+	be, err := Open(context.Background(), cfg, "default", func(string, ...any) {})
 	if err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { be.Close(ctx) })
+	t.Cleanup(func() { _ = be.Close(context.Background()) })
+	return be, cfg
+}
+
+func fixOn(t *testing.T, confirm func(int) (bool, error)) (FixResult, error, *int) {
+	t.Helper()
+	ctx := context.Background()
+	be, cfg := openSim(t)
 	backups := 0
 	res, err := Fix(ctx, be, cfg, FixOptions{
 		Simulated: true, Progress: func(string, ...any) {}, Log: slog.New(slog.DiscardHandler), Confirm: confirm,

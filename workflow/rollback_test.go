@@ -12,7 +12,6 @@ import (
 
 	"github.com/carpvm/carpvm/config"
 	"github.com/carpvm/carpvm/vsphere/change"
-	"github.com/carpvm/carpvm/vsphere/sim"
 )
 
 // fixToFile fixes the default simulated pair and keeps the backup in a
@@ -20,20 +19,9 @@ import (
 func fixToFile(t *testing.T) (config.VSphere, string) {
 	t.Helper()
 	ctx := context.Background()
-	srv, err := sim.Start(ctx, sim.Default(), "")
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(srv.Close)
-	cfg := config.Simulator()
-	cfg.VSphere = srv.VSphereConfig()
-	be, err := Open(ctx, cfg, "", func(string, ...any) {})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer be.Close(ctx)
+	be, cfg := openSim(t)
 	path := filepath.Join(t.TempDir(), "backup.json")
-	_, err = Fix(ctx, be, cfg, FixOptions{
+	_, err := Fix(ctx, be, cfg, FixOptions{
 		Progress: func(string, ...any) {}, Log: slog.New(slog.DiscardHandler),
 		Lock: func(string) (func(), error) { return func() {}, nil },
 		WriteBackup: func(b change.Backup) (string, error) {
@@ -47,7 +35,7 @@ func fixToFile(t *testing.T) (config.VSphere, string) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return srv.VSphereConfig(), path
+	return cfg.VSphere, path
 }
 
 func rollbackOptions(vs config.VSphere, file string, connects, locks *[]string) RollbackOptions {

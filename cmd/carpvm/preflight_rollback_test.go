@@ -39,13 +39,7 @@ func runCarpvm(env map[string]string, args ...string) runResult {
 // networks): the backup names the server and its pinned thumbprint. A
 // GOVC_URL naming another server is refused.
 func TestRollbackWithGOVCOnly(t *testing.T) {
-	s := startFixSim(t, sim.Default())
-	state := t.TempDir()
-	backup := filepath.Join(t.TempDir(), "b.json")
-	if r := runFix(t, s, fixOptions{Getenv: stateEnv(state), fixFlags: fixFlags{Yes: true, Backup: backup}}); !r.doc.Applied {
-		t.Fatalf("fix not applied (exit %d):\n%s", r.code, r.stderr)
-	}
-	env := map[string]string{"XDG_STATE_HOME": state, "GOVC_USERNAME": s.srv.Username, "GOVC_PASSWORD": s.srv.Password.Reveal()}
+	s, backup, env := fixedWithBackup(t)
 
 	u, _ := url.Parse(s.srv.URL)
 	other := map[string]string{"GOVC_URL": "https://" + u.Hostname() + ":1/sdk"}
@@ -70,6 +64,20 @@ func TestRollbackWithGOVCOnly(t *testing.T) {
 	if again := runFix(t, s, fixOptions{}); len(again.doc.Plan) != 2 {
 		t.Errorf("after rollback the plan has %d changes, want 2 again", len(again.doc.Plan))
 	}
+}
+
+// fixedWithBackup fixes the default simulated pair with --yes and a
+// backup file, and returns the simulator, the backup and the environment
+// a rollback runs with: its state directory and GOVC_* credentials only.
+func fixedWithBackup(t *testing.T) (*fixSim, string, map[string]string) {
+	t.Helper()
+	s := startFixSim(t, sim.Default())
+	state := t.TempDir()
+	backup := filepath.Join(t.TempDir(), "b.json")
+	if r := runFix(t, s, fixOptions{Getenv: stateEnv(state), fixFlags: fixFlags{Yes: true, Backup: backup}}); !r.doc.Applied {
+		t.Fatalf("fix not applied (exit %d):\n%s", r.code, r.stderr)
+	}
+	return s, backup, map[string]string{"XDG_STATE_HOME": state, "GOVC_USERNAME": s.srv.Username, "GOVC_PASSWORD": s.srv.Password.Reveal()}
 }
 
 // TestFixLockHeld: while another process holds the vCenter's writers'
@@ -214,14 +222,8 @@ func setPublicPromiscuous(t *testing.T, s *fixSim, v bool) {
 // refuse with exit 4, naming object, field, value now and value it would
 // write; --force writes it.
 func TestRollbackConflictExit(t *testing.T) {
-	s := startFixSim(t, sim.Default())
-	state := t.TempDir()
-	backup := filepath.Join(t.TempDir(), "b.json")
-	if r := runFix(t, s, fixOptions{Getenv: stateEnv(state), fixFlags: fixFlags{Yes: true, Backup: backup}}); !r.doc.Applied {
-		t.Fatalf("fix not applied (exit %d):\n%s", r.code, r.stderr)
-	}
+	s, backup, env := fixedWithBackup(t)
 	setPublicPromiscuous(t, s, false)
-	env := map[string]string{"XDG_STATE_HOME": state, "GOVC_USERNAME": s.srv.Username, "GOVC_PASSWORD": s.srv.Password.Reveal()}
 	r := runCarpvm(env, "preflight", "rollback", backup)
 	if r.code != exitNotApplied {
 		t.Fatalf("rollback over a changed field: exit %d, want 4\n%s", r.code, r.stderr)
@@ -238,13 +240,7 @@ func TestRollbackConflictExit(t *testing.T) {
 // document: the file, the server (without credentials), the objects
 // restored and when the backup was taken.
 func TestRollbackJSON(t *testing.T) {
-	s := startFixSim(t, sim.Default())
-	state := t.TempDir()
-	backup := filepath.Join(t.TempDir(), "b.json")
-	if r := runFix(t, s, fixOptions{Getenv: stateEnv(state), fixFlags: fixFlags{Yes: true, Backup: backup}}); !r.doc.Applied {
-		t.Fatalf("fix not applied (exit %d):\n%s", r.code, r.stderr)
-	}
-	env := map[string]string{"XDG_STATE_HOME": state, "GOVC_USERNAME": s.srv.Username, "GOVC_PASSWORD": s.srv.Password.Reveal()}
+	s, backup, env := fixedWithBackup(t)
 	r := runCarpvm(env, "preflight", "rollback", backup, "-o", "json")
 	if r.code != exitOK {
 		t.Fatalf("exit %d\n%s", r.code, r.stderr)

@@ -6,8 +6,6 @@ import (
 	"fmt"
 	"github.com/carpvm/carpvm/workflow"
 	"io/fs"
-	"net"
-	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
@@ -40,28 +38,10 @@ func defaultBackupDir(getenv config.Getenv) (string, error) {
 	return filepath.Join(d, "backups"), nil
 }
 
-// targetID is a vSphere URL's host and port, lower-case, the port made
-// explicit (443 for https), "" when it has no host: two URLs name the same
-// server when their targetIDs are equal.
-func targetID(s string) string {
-	u, err := url.Parse(s)
-	if err != nil || u.Hostname() == "" {
-		return ""
-	}
-	port := u.Port()
-	if port == "" {
-		port = "443"
-		if u.Scheme == "http" {
-			port = "80"
-		}
-	}
-	return strings.ToLower(net.JoinHostPort(u.Hostname(), port))
-}
-
 // lockPath is the writers' lock of a vSphere target:
 // STATE/locks/vsphere-HOST_PORT.lock.
 func lockPath(getenv config.Getenv, target string) (string, error) {
-	id := targetID(target)
+	id := workflow.TargetID(target)
 	if id == "" {
 		return "", fmt.Errorf("vSphere URL %s has no host", workflow.RedactURL(target))
 	}

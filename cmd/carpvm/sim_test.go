@@ -32,19 +32,12 @@ func TestSimCommand(t *testing.T) {
 	}()
 
 	fields := map[string]string{}
-	deadline := time.After(2 * time.Minute) // a hang guard, not a timing assertion
-	for len(fields) < 4 {
-		select {
-		case code := <-done:
-			t.Fatalf("carpvm sim exited early with %d: %s", code, errOut.String())
-		case <-deadline:
-			t.Fatalf("carpvm sim printed no URL; stdout: %q", out.String())
-		case <-time.After(20 * time.Millisecond):
-		}
+	waitForSim(t, done, &out, &errOut, func() bool {
 		for _, m := range simField.FindAllStringSubmatch(out.String(), -1) {
 			fields[m[1]] = m[2]
 		}
-	}
+		return len(fields) == 4
+	})
 	if !strings.Contains(out.String(), "GOVC_URL="+fields["URL"]) || !strings.Contains(out.String(), "thumbprint: \""+fields["Thumbprint"]+"\"") {
 		t.Errorf("output lacks the govc hint or the carpvm.yaml snippet:\n%s", out.String())
 	}
@@ -123,16 +116,7 @@ func TestSimJSON(t *testing.T) {
 		Format, URL, Topology, Username, Thumbprint string
 		CredentialsFile                             string `json:"credentials_file"`
 	}
-	deadline := time.After(2 * time.Minute) // a hang guard, not a timing assertion
-	for json.Unmarshal([]byte(out.String()), &doc) != nil {
-		select {
-		case code := <-done:
-			t.Fatalf("carpvm sim exited early with %d: %s", code, errOut.String())
-		case <-deadline:
-			t.Fatalf("carpvm sim printed no document; stdout: %q", out.String())
-		case <-time.After(20 * time.Millisecond):
-		}
-	}
+	waitForSim(t, done, &out, &errOut, func() bool { return json.Unmarshal([]byte(out.String()), &doc) == nil })
 	if doc.Format != "carpvm.sim/v1" || doc.Topology != "default" || !strings.HasPrefix(doc.URL, "https://127.0.0.1:") || !strings.HasPrefix(doc.CredentialsFile, state) {
 		t.Errorf("document %+v", doc)
 	}
@@ -175,4 +159,20 @@ func readEnvFile(path string) (map[string]string, error) {
 		}
 	}
 	return env, nil
+}
+
+// waitForSim polls ready until it holds, failing the test when carpvm sim
+// exits first or prints nothing usable within a hang guard.
+func waitForSim(t *testing.T, done <-chan int, out, errOut *syncbuf.Buffer, ready func() bool) {
+	t.Helper()
+	deadline := time.After(2 * time.Minute) // a hang guard, not a timing assertion
+	for !ready() {
+		select {
+		case code := <-done:
+			t.Fatalf("carpvm sim exited early with %d: %s", code, errOut.String())
+		case <-deadline:
+			t.Fatalf("carpvm sim printed nothing usable; stdout: %q", out.String())
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
 }
