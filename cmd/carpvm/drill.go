@@ -134,10 +134,13 @@ func drillRun(ctx context.Context, app *App, o *drillOptions) error {
 		return usageError("drill: --%v", err)
 	}
 	if !o.Lab && !o.Sim && app.configFile == "" && app.Getenv("CARPVM_CONFIG") == "" {
-		return usageError("drill: want --lab, --config carpvm.yaml for the pair on vSphere, or --sim")
+		return usageError("drill: want --lab, or --config carpvm.yaml for the pair on vSphere, or --sim for the simulator")
 	}
-	if o.Lab && (app.configFile != "" || o.Sim) {
-		return usageError("drill: --lab goes with neither --config nor --sim")
+	if o.Lab && app.configFile != "" {
+		return usageError("drill: --lab and --config are exclusive")
+	}
+	if o.Lab && o.Sim {
+		return usageError("drill: --lab and --sim are exclusive")
 	}
 	for name, d := range map[string]time.Duration{"--max-takeover": o.MaxTakeover, "--max-blackout": o.MaxBlackout, "--deadline": o.Deadline} {
 		if d < 0 {

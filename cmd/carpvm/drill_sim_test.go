@@ -65,7 +65,7 @@ func TestDrillSimUsage(t *testing.T) {
 		{[]string{"--sim", "--metrics-file", "x.prom"}, "--metrics-file does not apply"},
 		{[]string{"--sim", "--topology", "tiny"}, `--topology "tiny"`},
 		{[]string{"--topology", "teamed", "--config", "x.yaml"}, "--topology needs --sim"},
-		{[]string{"--sim", "--lab"}, "--lab goes with neither"},
+		{[]string{"--sim", "--lab"}, "--lab and --sim are exclusive"},
 	} {
 		code, _, errOut := runDrillCLI(t, nil, append([]string{"drill"}, tc.args...)...)
 		if code != exitUsage || !strings.Contains(errOut, tc.want) {
