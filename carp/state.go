@@ -97,28 +97,30 @@ type Reject uint8
 
 // Rejection reasons, in the order Step checks them.
 const (
-	RejectTTL      Reject = iota + 1 // TTL or IPv6 hop limit is not 255 (the packet was routed)
-	RejectShort                      // shorter than HeaderLen
-	RejectChecksum                   // bad CARP checksum
-	RejectVersion                    // not version 2 type 1 (advertisement)
-	RejectAuthLen                    // authlen is not 7
-	RejectVHID                       // another vhid than this machine's
-	RejectHMAC                       // HMAC does not verify with our key and VIPs
-	RejectEcho                       // our own advert, reflected back to us
-	RejectReplay                     // an authentic advert seen before
+	RejectTTL       Reject = iota + 1 // TTL or IPv6 hop limit is not 255 (the packet was routed)
+	RejectShort                       // shorter than HeaderLen
+	RejectChecksum                    // bad CARP checksum
+	RejectVersion                     // not version 2 type 1 (advertisement)
+	RejectAuthLen                     // authlen is not 7
+	RejectVHID                        // another vhid than this machine's
+	RejectHMAC                        // HMAC does not verify with our key and VIPs
+	RejectEcho                        // our own advert, reflected back to us
+	RejectReplay                      // an authentic advert seen before
+	RejectAddrCount                   // VRRPv3: the address count does not match the length
 	numReject
 )
 
 var rejectNames = [numReject]string{
-	RejectTTL:      "bad_ttl",
-	RejectShort:    "short",
-	RejectChecksum: "bad_checksum",
-	RejectVersion:  "bad_version",
-	RejectAuthLen:  "bad_authlen",
-	RejectVHID:     "unknown_vhid",
-	RejectHMAC:     "bad_hmac",
-	RejectEcho:     "echo",
-	RejectReplay:   "replay",
+	RejectTTL:       "bad_ttl",
+	RejectShort:     "short",
+	RejectChecksum:  "bad_checksum",
+	RejectVersion:   "bad_version",
+	RejectAuthLen:   "bad_authlen",
+	RejectVHID:      "unknown_vhid",
+	RejectHMAC:      "bad_hmac",
+	RejectEcho:      "echo",
+	RejectReplay:    "replay",
+	RejectAddrCount: "bad_addr_count",
 }
 
 // Rejects lists every rejection reason, for exporting counters (metrics,
