@@ -90,9 +90,9 @@ func (a *Advert) put(b []byte) {
 	binary.BigEndian.PutUint16(b[6:8], a.Checksum)
 }
 
-// UnmarshalBinary decodes a CARP advertisement from b. It checks the length
-// first (io.ErrUnexpectedEOF when shorter than HeaderLen), then the version
-// and type (ErrVersion, ErrType), the authentication length (ErrAuthLen) and
+// UnmarshalBinary decodes a CARP advertisement from b. It checks the version
+// and type first (ErrVersion, ErrType), then the length
+// (io.ErrUnexpectedEOF when shorter than HeaderLen), the authentication length (ErrAuthLen) and
 // the checksum over the first 36 bytes (ErrChecksum). Bytes after the 36th
 // are ignored. On error a is left unchanged.
 func (a *Advert) UnmarshalBinary(b []byte) error {
@@ -118,11 +118,13 @@ func (a *Advert) UnmarshalBinary(b []byte) error {
 // for the receive path: it returns the reason a payload is refused.
 func decodeAdvert(b []byte) (Advert, Reject) {
 	var a Advert
+	// The version first, so that a (shorter) VRRPv3 advert on a CARP
+	// group counts as what it is.
+	if len(b) > 0 && b[0] != Version<<4|TypeAdvertisement {
+		return a, RejectVersion
+	}
 	if len(b) < HeaderLen {
 		return a, RejectShort
-	}
-	if b[0] != Version<<4|TypeAdvertisement {
-		return a, RejectVersion
 	}
 	if b[3] != AuthLen {
 		return a, RejectAuthLen

@@ -105,3 +105,62 @@ func FuzzMachineStep(f *testing.F) {
 		}
 	})
 }
+
+func FuzzDecodeVRRP(f *testing.F) {
+	a := VRRPAdvert{VRID: 1, Priority: 100, Interval: 100, Addrs: []netip.Addr{vrrpVIP4}}
+	good, _ := a.AppendBinary(nil, vrrpSrc4, GroupV4, VRRPChecksumPseudoHeader)
+	f.Add(good, false)
+	a6 := VRRPAdvert{VRID: 1, Priority: 100, Interval: 100, Addrs: []netip.Addr{vrrpVIP6}}
+	good6, _ := a6.AppendBinary(nil, vrrpSrc6, GroupV6, VRRPChecksumPseudoHeader)
+	f.Add(good6, true)
+	f.Fuzz(func(t *testing.T, b []byte, v6 bool) {
+		src, dst := vrrpSrc4, GroupV4
+		if v6 {
+			src, dst = vrrpSrc6, GroupV6
+		}
+		got, rej := DecodeVRRP(b, src, dst, VRRPChecksumPseudoHeader)
+		if rej != 0 || got.Interval == 0 || got.VRID == 0 {
+			return
+		}
+		// What decodes re-encodes to the same bytes (up to the checksum's
+		// two zeros, and the reserved bits the encoder clears).
+		again, err := got.AppendBinary(nil, src, dst, VRRPChecksumPseudoHeader)
+		if err != nil {
+			t.Fatalf("decoded %+v does not encode: %v", got, err)
+		}
+		if _, rej := DecodeVRRP(again, src, dst, VRRPChecksumPseudoHeader); rej != 0 {
+			t.Fatalf("re-encoded advert rejected: %v", rej)
+		}
+	})
+}
+
+// FuzzVRRPMachineStep: whatever arrives on a VRRPv3 group is counted once,
+// and only a well-formed advert of the group can change its state.
+func FuzzVRRPMachineStep(f *testing.F) {
+	self, peer := netip.AddrFrom4([4]byte{172, 27, 27, 11}), netip.AddrFrom4([4]byte{172, 27, 27, 12})
+	for _, prio := range []uint8{0, 100, 255} {
+		b, _ := (&VRRPAdvert{VRID: 1, Priority: prio, Interval: 100, Addrs: vrrpVIPs}).AppendBinary(nil, peer, GroupV4, VRRPChecksumPseudoHeader)
+		f.Add(true, uint8(255), b)
+		f.Add(false, uint8(255), b)
+	}
+	f.Fuzz(func(t *testing.T, master bool, ttl uint8, payload []byte) {
+		m, err := NewMachine(Config{VHID: 1, Version: VRRPVersion, Priority: 150, Interval: 100, Preempt: true, VIPs: vrrpVIPs, Self: self})
+		if err != nil {
+			t.Fatal(err)
+		}
+		m.Start(t0)
+		if master {
+			m.Tick(m.Deadline())
+		}
+		before, dl := m.State(), m.Deadline()
+		m.Step(t0.Add(sec), Received{Src: peer, TTL: ttl, Payload: payload})
+		_, rej := DecodeVRRP(payload, peer, GroupV4, VRRPChecksumPseudoHeader)
+		valid := ttl == TTL && rej == 0 && payload[1] == 1
+		if !valid && (m.State() != before || !m.Deadline().Equal(dl)) {
+			t.Fatalf("invalid advert %x changed %v -> %v", payload, before, m.State())
+		}
+		if st := m.Status(); st.Received+st.Rejected.Total() != 1 {
+			t.Fatalf("advert counted %d times", st.Received+st.Rejected.Total())
+		}
+	})
+}

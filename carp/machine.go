@@ -40,6 +40,26 @@ type Config struct {
 	Self, Self6 netip.Addr
 	// Counter seeds the advert counter (the runtime passes a random value).
 	Counter uint64
+
+	// Version is the protocol, as FreeBSD's carpver: 0 or 2 CARP, 3
+	// VRRPv3 (RFC 9568). A VRRPv3 group uses Priority and Interval instead
+	// of AdvBase and AdvSkew, has no Key, and needs Self (IPv4 VIPs) or
+	// Self6 (IPv6 VIPs): its checksum covers the source address.
+	Version uint8
+	// Priority is the VRRPv3 priority, 1..255 (255: the address owner,
+	// master at once); the router's demotion lowers it
+	// (VRRPDemotedPriority).
+	Priority uint8
+	// Interval is the VRRPv3 advertisement interval in centiseconds
+	// (1..4095).
+	Interval uint16
+	// VRRPChecksum is the IPv4 VRRPv3 checksum variant sent and accepted.
+	VRRPChecksum VRRPChecksum
+	// Peer and Peer6 make the group unicast (FreeBSD 14's peer and
+	// peer6): adverts of that family go to the peer's address, adverts
+	// from any other source are rejected (RejectPeer), and the TTL is not
+	// checked, as FreeBSD does not check it for unicast.
+	Peer, Peer6 netip.Addr
 }
 
 // ErrConfig is wrapped by NewMachine's validation errors.
@@ -67,6 +87,11 @@ type Machine struct {
 
 	replay replayGuard
 	st     Status
+
+	// masterInterval is the VRRPv3 master's advertised interval in
+	// centiseconds, learned from its adverts (RFC 9568's
+	// Master_Adver_Interval).
+	masterInterval uint16
 }
 
 // NewMachine validates cfg and returns a machine in INIT; call Start.
@@ -76,6 +101,9 @@ func NewMachine(cfg Config) (*Machine, error) {
 	}
 	if cfg.AdvSkew > MaxAdvSkew {
 		return nil, fmt.Errorf("%w: advskew %d, want 0..%d", ErrConfig, cfg.AdvSkew, MaxAdvSkew)
+	}
+	if err := cfg.checkVersion(); err != nil {
+		return nil, err
 	}
 	if len(cfg.VIPs) == 0 {
 		return nil, fmt.Errorf("%w: vhid %d has no virtual address, want at least one", ErrConfig, cfg.VHID)
@@ -87,9 +115,10 @@ func NewMachine(cfg Config) (*Machine, error) {
 	}
 	cfg.VIPs = slices.Clone(cfg.VIPs)
 	m := &Machine{
-		cfg:     cfg,
-		signer:  newSigner(cfg.Key, cfg.VHID, cfg.VIPs),
-		counter: cfg.Counter,
+		cfg:            cfg,
+		signer:         newSigner(cfg.Key, cfg.VHID, cfg.VIPs),
+		counter:        cfg.Counter,
+		masterInterval: cfg.Interval,
 	}
 	for _, ip := range cfg.VIPs {
 		if ip.Unmap().Is4() {
@@ -98,7 +127,11 @@ func NewMachine(cfg Config) (*Machine, error) {
 			m.has6 = true
 		}
 	}
+	if err := m.checkSources(); err != nil {
+		return nil, err
+	}
 	m.st.VHID = cfg.VHID
+	m.st.Version = m.version()
 	return m, nil
 }
 
@@ -116,10 +149,20 @@ func (m *Machine) skew() int {
 }
 
 // Interval is this node's advertisement interval, demotion included.
-func (m *Machine) Interval() time.Duration { return interval(m.cfg.AdvBase, m.skew()) }
+func (m *Machine) Interval() time.Duration {
+	if m.vrrp() {
+		return centiseconds(m.cfg.Interval)
+	}
+	return interval(m.cfg.AdvBase, m.skew())
+}
 
 // MasterDown is how long this node, as BACKUP, waits without adverts.
-func (m *Machine) MasterDown() time.Duration { return masterDown(m.cfg.AdvBase, m.skew()) }
+func (m *Machine) MasterDown() time.Duration {
+	if m.vrrp() {
+		return VRRPMasterDown(m.priority(), m.masterInterval)
+	}
+	return masterDown(m.cfg.AdvBase, m.skew())
+}
 
 // Start moves INIT to BACKUP and arms the master-down timer. It also yields
 // ReleaseVIPs, so that VIPs left by a crashed run are removed. Calling it in
@@ -129,6 +172,9 @@ func (m *Machine) Start(now time.Time) []Action {
 		return nil
 	}
 	m.preemptAt = now.Add(m.cfg.PreemptDelay)
+	if m.vrrp() && m.cfg.Priority == VRRPPriorityOwner {
+		return m.become(now, Master, "address owner (priority 255)")
+	}
 	return append(m.become(now, Backup, "started"), ReleaseVIPs{})
 }
 
@@ -139,7 +185,7 @@ func (m *Machine) Stop(now time.Time) []Action {
 	switch m.state {
 	case Master:
 		acts := m.become(now, Init, "stopped")
-		acts = m.appendAdverts(acts, BowOut, BowOut)
+		acts = m.appendBowOut(acts)
 		return append(acts, ReleaseVIPs{})
 	case Backup:
 		return m.become(now, Init, "stopped")
@@ -153,16 +199,26 @@ func (m *Machine) Stop(now time.Time) []Action {
 // so that a preempting backup can take over; a MASTER demoted to the clamp
 // bows out instead, so that any backup takes over at once.
 func (m *Machine) SetDemotion(now time.Time, d uint8) []Action {
-	old := m.skew()
+	old, oldPrio := m.skew(), m.priority()
 	m.demotion = d
 	m.st.Demotion = d
 	cur := m.skew()
+	if m.vrrp() {
+		// VRRPv3 has no bow-out for a demoted master: it advertises its
+		// lower priority, and a preempting backup of a higher one takes
+		// over (RFC 9568 §6.4.2).
+		if m.state != Master || m.priority() == oldPrio {
+			return nil
+		}
+		m.nextAdvert = now.Add(m.Interval())
+		return m.appendAdverts(nil, 0, 0)
+	}
 	if m.state != Master || cur == old {
 		return nil
 	}
 	m.nextAdvert = now.Add(m.Interval())
 	if cur >= MaxDemotedSkew && old < MaxDemotedSkew {
-		return m.appendAdverts(nil, BowOut, BowOut)
+		return m.appendBowOut(nil)
 	}
 	return m.appendAdverts(nil, m.cfg.AdvBase, uint8(cur))
 }
@@ -209,7 +265,10 @@ func (m *Machine) Tick(now time.Time) []Action {
 // Received is a protocol-112 packet as the runtime got it, over IPv4 or
 // IPv6 (the family of Src).
 type Received struct {
-	Src     netip.Addr
+	Src netip.Addr
+	// Dst is the packet's destination: a VRRPv3 checksum covers it. The
+	// zero Addr means the family's multicast group.
+	Dst     netip.Addr
 	TTL     uint8  // IPv4 TTL or IPv6 hop limit
 	Payload []byte // raw protocol-112 payload
 }
@@ -228,10 +287,12 @@ type Received struct {
 // expires; one timer keeps a backup from flapping when a segment filters
 // one family's multicast but still delivers the other's).
 func (m *Machine) Step(now time.Time, r Received) []Action {
+	if m.vrrp() {
+		return m.stepVRRP(now, r)
+	}
 	a, rej := m.check(r)
 	if rej != 0 {
-		m.st.Rejected.n[rej]++
-		m.st.LastReject = RejectRecord{At: now, Reason: rej, Src: r.Src}
+		m.reject(now, r, rej)
 		return nil
 	}
 	m.st.Received++
@@ -255,10 +316,16 @@ func (m *Machine) Step(now time.Time, r Received) []Action {
 	return nil
 }
 
+// reject counts a refused advert by reason.
+func (m *Machine) reject(now time.Time, r Received, rej Reject) {
+	m.st.Rejected.n[rej]++
+	m.st.LastReject = RejectRecord{At: now, Reason: rej, Src: r.Src}
+}
+
 // check decodes and authenticates r; it returns why r is refused, or 0.
 func (m *Machine) check(r Received) (Advert, Reject) {
-	if r.TTL != TTL {
-		return Advert{}, RejectTTL
+	if rej := m.checkSource(r); rej != 0 {
+		return Advert{}, rej
 	}
 	a, rej := decodeAdvert(r.Payload)
 	if rej != 0 {
@@ -319,6 +386,9 @@ func (m *Machine) isSelf(src netip.Addr) bool {
 // address family of the VIPs, IPv4 first, each with its own counter (the
 // next one), as FreeBSD's carp_send_ad_locked prepares each packet.
 func (m *Machine) appendAdverts(acts []Action, advbase, advskew uint8) []Action {
+	if m.vrrp() {
+		return m.appendVRRPAdverts(acts, m.priority())
+	}
 	if m.has4 {
 		acts = append(acts, m.advert(advbase, advskew, false))
 	}
@@ -343,5 +413,5 @@ func (m *Machine) advert(advbase, advskew uint8, ipv6 bool) SendAdvert {
 	m.nsent++
 	m.st.Sent++
 	b, _ := a.MarshalBinary()
-	return SendAdvert{Advert: a, Payload: b, IPv6: ipv6}
+	return SendAdvert{Advert: a, Payload: b, IPv6: ipv6, Dst: m.destination(ipv6)}
 }

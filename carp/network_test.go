@@ -116,7 +116,7 @@ func (nw *network) handle(i int, acts []Action) {
 			nd.trans = append(nd.trans, a)
 			nd.transT = append(nd.transT, nw.now)
 		case SendAdvert:
-			r := Received{Src: nd.addr, TTL: 255, Payload: a.Payload}
+			r := Received{Src: nd.addr, Dst: a.Dst, TTL: 255, Payload: a.Payload}
 			nw.sniffed[i] = append(nw.sniffed[i], r)
 			for j := range nw.nodes {
 				if (j != i || nw.reflect) && !nw.cut[[2]int{i, j}] {

@@ -1,6 +1,9 @@
 package carp
 
-import "fmt"
+import (
+	"fmt"
+	"net/netip"
+)
 
 // State is the state of a CARP group on this node.
 type State uint8
@@ -63,9 +66,15 @@ type Action interface{ isAction() }
 // from the interface's IPv4 address, or with IPv6 set to ff02::12 from its
 // link-local address.
 type SendAdvert struct {
+	// Advert is the CARP advertisement; zero for a VRRPv3 group, whose
+	// advert is VRRP.
 	Advert  Advert
+	VRRP    VRRPAdvert
 	Payload []byte
 	IPv6    bool
+	// Dst is the unicast peer to send to (Config.Peer or Peer6); the zero
+	// Addr means the family's multicast group.
+	Dst netip.Addr
 }
 
 // Transition reports a state change and why; the runtime logs it at Info.
@@ -97,28 +106,32 @@ type Reject uint8
 
 // Rejection reasons, in the order Step checks them.
 const (
-	RejectTTL      Reject = iota + 1 // TTL or IPv6 hop limit is not 255 (the packet was routed)
-	RejectShort                      // shorter than HeaderLen
-	RejectChecksum                   // bad CARP checksum
-	RejectVersion                    // not version 2 type 1 (advertisement)
-	RejectAuthLen                    // authlen is not 7
-	RejectVHID                       // another vhid than this machine's
-	RejectHMAC                       // HMAC does not verify with our key and VIPs
-	RejectEcho                       // our own advert, reflected back to us
-	RejectReplay                     // an authentic advert seen before
+	RejectTTL       Reject = iota + 1 // TTL or IPv6 hop limit is not 255 (the packet was routed; multicast only)
+	RejectShort                       // shorter than HeaderLen
+	RejectChecksum                    // bad CARP checksum
+	RejectVersion                     // not version 2 type 1 (advertisement)
+	RejectAuthLen                     // authlen is not 7
+	RejectVHID                        // another vhid than this machine's
+	RejectHMAC                        // HMAC does not verify with our key and VIPs
+	RejectEcho                        // our own advert, reflected back to us
+	RejectReplay                      // an authentic advert seen before
+	RejectAddrCount                   // VRRPv3: the address count does not match the length
+	RejectPeer                        // unicast: not from the configured peer
 	numReject
 )
 
 var rejectNames = [numReject]string{
-	RejectTTL:      "bad_ttl",
-	RejectShort:    "short",
-	RejectChecksum: "bad_checksum",
-	RejectVersion:  "bad_version",
-	RejectAuthLen:  "bad_authlen",
-	RejectVHID:     "unknown_vhid",
-	RejectHMAC:     "bad_hmac",
-	RejectEcho:     "echo",
-	RejectReplay:   "replay",
+	RejectTTL:       "bad_ttl",
+	RejectShort:     "short",
+	RejectChecksum:  "bad_checksum",
+	RejectVersion:   "bad_version",
+	RejectAuthLen:   "bad_authlen",
+	RejectVHID:      "unknown_vhid",
+	RejectHMAC:      "bad_hmac",
+	RejectEcho:      "echo",
+	RejectReplay:    "replay",
+	RejectAddrCount: "bad_addr_count",
+	RejectPeer:      "not_peer",
 }
 
 // Rejects lists every rejection reason, for exporting counters (metrics,

@@ -9,7 +9,10 @@ import (
 // Status is a snapshot of a Machine for `carpvm node status`, metrics and
 // logs. It is a value: the runtime may keep or encode it freely.
 type Status struct {
-	VHID     uint8 `json:"vhid"`
+	VHID uint8 `json:"vhid"`
+	// Version is the protocol: 2 CARP, 3 VRRPv3 (which has no
+	// authentication).
+	Version  uint8 `json:"version"`
 	State    State `json:"state"`
 	Demotion uint8 `json:"demotion"`
 	// MasterSeen is the master of the group as this node last knew it: the

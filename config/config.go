@@ -50,8 +50,17 @@ type Network struct {
 	// MoreGroups are groups[1:], for active/active pairs.
 	MoreGroups []Group
 	AdvBase    int // seconds, 1..255 (default 1), every group of the network
-	PassFile   string
-	VMAC       net.HardwareAddr // OVH IPFO virtual MAC shared by both routers; nil when unset
+	// Protocol is what the routers speak on the network: ProtocolCARP
+	// (default) or ProtocolVRRP3 (FreeBSD 15 carpver 3, keepalived).
+	Protocol Protocol
+	// VRRPInterval is a VRRPv3 network's advertisement interval in
+	// centiseconds (1..4095; default AdvBase*100).
+	VRRPInterval int
+	// Mode is how adverts travel: ModeMulticast (default) or ModeUnicast
+	// (FreeBSD 14 peer/peer6: to the other router's address in Addresses).
+	Mode     Mode
+	PassFile string
+	VMAC     net.HardwareAddr // OVH IPFO virtual MAC shared by both routers; nil when unset
 	// Addresses are the routers' own (real) addresses on this network, by
 	// router name; optional, used by rendered configs (ucarp --srcip) and labs.
 	Addresses map[string]netip.Prefix
@@ -68,6 +77,50 @@ type Group struct {
 	// the lower of the two routers' advskews): by default the router with
 	// the lower advskew, the pair's first unless advskews say otherwise.
 	Master string
+}
+
+// Protocol is a network's redundancy protocol.
+type Protocol string
+
+// The protocols carpvm.yaml accepts (networks[].protocol).
+const (
+	ProtocolCARP  Protocol = "carp"
+	ProtocolVRRP3 Protocol = "vrrp3"
+)
+
+// Mode is how a network's adverts travel.
+type Mode string
+
+// The modes carpvm.yaml accepts (networks[].mode).
+const (
+	ModeMulticast Mode = "multicast"
+	ModeUnicast   Mode = "unicast"
+)
+
+// VRRPPriority is the VRRPv3 priority router runs group g with: 254 less
+// its advskew (AdvSkew), so that the preferred master has the higher
+// priority and a router's demotion (up to 240) hands a group over as it
+// does under CARP. 255 is left to an address owner, which a pair of
+// routers sharing VIPs never is.
+func (c *Config) VRRPPriority(router string, g Group) int {
+	return max(254-c.AdvSkew(router, g), 1)
+}
+
+// Peer is the address router sends a unicast network's adverts to: the
+// other router's address on the network. ok is false for a multicast
+// network or when it is not configured.
+func (c *Config) Peer(n Network, router string) (netip.Addr, bool) {
+	if n.Mode != ModeUnicast {
+		return netip.Addr{}, false
+	}
+	for _, r := range c.Pair.Routers {
+		if !strings.EqualFold(r.Name, router) {
+			if p, ok := n.Addresses[r.Name]; ok {
+				return p.Addr(), true
+			}
+		}
+	}
+	return netip.Addr{}, false
 }
 
 // VirtualMAC is the CARP virtual MAC of the group's VHID, 00:00:5e:00:01:<vhid>.

@@ -15,7 +15,7 @@ var (
 	vsphereKeys = []string{"url", "username", "password", "password_file", "insecure", "thumbprint"}
 	pairKeys    = []string{"name", "routers"}
 	routerKeys  = []string{"name", "vm", "advskew"}
-	networkKeys = []string{"name", "portgroup", "interface", "vhid", "vips", "master", "groups", "advbase", "pass_file", "vmac", "addresses"}
+	networkKeys = []string{"name", "portgroup", "interface", "vhid", "vips", "master", "groups", "advbase", "pass_file", "vmac", "addresses", "protocol", "mode", "vrrpinterval"}
 	groupKeys   = []string{"vhid", "vips", "master"}
 )
 

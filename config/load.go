@@ -3,8 +3,10 @@ package config
 import (
 	"errors"
 	"fmt"
+	"maps"
 	"net"
 	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -160,6 +162,7 @@ func (c *Config) Validate() error {
 				g.Master = name
 			}
 		}
+		errs = append(errs, n.checkProtocol(key)...)
 		for router, addr := range n.Addresses {
 			name, ok := routers[strings.ToLower(router)]
 			if !ok {
@@ -173,6 +176,48 @@ func (c *Config) Validate() error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// checkProtocol refuses what the network's protocol or mode cannot carry:
+// a unicast network needs both routers' addresses, of each group's VIP
+// family (FreeBSD's peer or peer6); a VRRPv3 advert carries one family and
+// no authentication.
+func (n *Network) checkProtocol(key string) []error {
+	var errs []error
+	if n.Mode == ModeUnicast && len(n.Addresses) < 2 {
+		errs = append(errs, errorf(key+".addresses", "mode unicast sends each router's adverts to the other's address; want both routers' addresses, e.g. {router-002: 172.27.27.11/28, router-003: 172.27.27.12/28}"))
+	}
+	for j, g := range n.Groups() {
+		v4, v6 := vipFamilies(g)
+		gkey := n.groupKey(key, j)
+		if n.Protocol == ProtocolVRRP3 && v4 && v6 {
+			errs = append(errs, errorf(gkey+".vips", "vhid %d mixes IPv4 and IPv6 VIPs; a VRRPv3 advert carries one family: want one group per family", g.VHID))
+		}
+		if n.Mode != ModeUnicast {
+			continue
+		}
+		for _, router := range slices.Sorted(maps.Keys(n.Addresses)) {
+			addr := n.Addresses[router]
+			if (v4 && !addr.Addr().Is4()) || (v6 && !addr.Addr().Is6()) {
+				errs = append(errs, errorf(key+".addresses."+router, "%s cannot carry vhid %d's unicast adverts (peer for IPv4 VIPs, peer6 for IPv6): want an address of the VIPs' family", addr, g.VHID))
+			}
+		}
+	}
+	if n.Protocol == ProtocolVRRP3 && n.PassFile != "" {
+		errs = append(errs, errorf(key+".pass_file", "VRRPv3 has no authentication (RFC 9568 removed it), so a passphrase would protect nothing: remove pass_file, or use protocol: carp"))
+	}
+	return errs
+}
+
+func vipFamilies(g Group) (v4, v6 bool) {
+	for _, vip := range g.VIPs {
+		if vip.Addr().Is4() {
+			v4 = true
+		} else {
+			v6 = true
+		}
+	}
+	return v4, v6
 }
 
 // group returns a pointer to the network's j-th group (0 is Group).
@@ -291,6 +336,10 @@ func parseNetworks(raw any) ([]Network, error) {
 				errs = append(errs, errorf(key+".advbase", "%v", err))
 			}
 		}
+		errs = append(errs, parseProtocol(key, m, &n))
+		if n.Protocol == ProtocolVRRP3 && n.VRRPInterval == 0 {
+			n.VRRPInterval = min(n.AdvBase*100, 4095)
+		}
 		groups, err := parseGroups(key, m)
 		errs = append(errs, err)
 		if len(groups) > 0 {
@@ -314,6 +363,37 @@ func parseNetworks(raw any) ([]Network, error) {
 		nets = append(nets, n)
 	}
 	return nets, errors.Join(errs...)
+}
+
+// parseProtocol reads a network's protocol, mode and VRRPv3 interval.
+func parseProtocol(key string, m map[string]any, n *Network) error {
+	var errs []error
+	switch p := Protocol(strings.ToLower(str(m["protocol"]))); p {
+	case "", ProtocolCARP:
+		n.Protocol = ProtocolCARP
+	case ProtocolVRRP3:
+		n.Protocol = ProtocolVRRP3
+	default:
+		errs = append(errs, errorf(key+".protocol", "%q; want carp or vrrp3", str(m["protocol"])))
+	}
+	switch md := Mode(strings.ToLower(str(m["mode"]))); md {
+	case "", ModeMulticast:
+		n.Mode = ModeMulticast
+	case ModeUnicast:
+		n.Mode = ModeUnicast
+	default:
+		errs = append(errs, errorf(key+".mode", "%q; want multicast or unicast", str(m["mode"])))
+	}
+	if raw, ok := m["vrrpinterval"]; ok {
+		var err error
+		if n.VRRPInterval, err = intIn(raw, 1, 4095); err != nil {
+			errs = append(errs, errorf(key+".vrrpinterval", "%v (centiseconds)", err))
+		}
+		if n.Protocol != ProtocolVRRP3 {
+			errs = append(errs, errorf(key+".vrrpinterval", "set on a %s network; want protocol: vrrp3, or advbase for CARP", n.Protocol))
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // parseGroups reads a network's CARP groups: the groups list, or the

@@ -433,6 +433,12 @@ func TestReversePathPromisc(t *testing.T) {
 			acceptPublic(f)
 			c.Networks = c.Networks[1:]
 		}, want: []view{{Fail, "public", "host esx-01", teamOn}}},
+		{name: "promiscuous over a team, unicast adverts", mutate: func(c *config.Config, f *facts.Facts) {
+			team(f)
+			acceptPublic(f)
+			c.Networks = c.Networks[1:]
+			c.Networks[0].Mode = config.ModeUnicast
+		}, want: []view{{Pass, "public", "host esx-01", "not applicable: mode unicast: adverts go to the peer's address and are not flooded back; " + teamOn}}},
 		{name: "promiscuous over a team, option 1", mutate: func(c *config.Config, f *facts.Facts) {
 			team(f)
 			acceptPublic(f)
@@ -762,4 +768,25 @@ func TestVHIDUnique(t *testing.T) {
 			{Fail, "backup", "portgroup Backup", "vhid 3 is also used by network intranought (portgroup IntraNought) on vSwitch1 VLAN 0 on esx-01"},
 		}},
 	})
+}
+
+// TestForgedTransmitsExpectationFollowsMode: a unicast network still needs
+// forged transmits for the VIP's virtual MAC, and says why.
+func TestForgedTransmitsExpectationFollowsMode(t *testing.T) {
+	c, f := typicalConfig(), typicalFacts()
+	c.Networks[0].Mode = config.ModeUnicast
+	rep := Run(c, f)
+	got := map[string]string{}
+	for _, fd := range rep.Findings {
+		if fd.Check == CheckForgedTransmits {
+			got[fd.Network] = fd.Expected
+		}
+	}
+	want := map[string]string{
+		c.Networks[0].Name: "Accept (for the VIP's virtual MAC; unicast adverts leave from the NIC's MAC)",
+		c.Networks[1].Name: "Accept",
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("expected values (-want +got):\n%s", diff)
+	}
 }

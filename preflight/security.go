@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/carpvm/carpvm/config"
 	"github.com/carpvm/carpvm/vsphere/facts"
 )
 
@@ -39,6 +40,11 @@ func portgroupOn(pg, host string) string { return "portgroup " + pg + " on " + h
 func (r *runner) security(n netView) {
 	for _, s := range settings {
 		base := Finding{Check: s.check(), Network: n.cfg.Name, Object: n.object(), Expected: "Accept"}
+		if s == forgedTransmits && n.cfg.Mode == config.ModeUnicast {
+			// Unicast adverts leave from the NIC's own MAC; the VIP still
+			// answers from the virtual MAC.
+			base.Expected = "Accept (for the VIP's virtual MAC; unicast adverts leave from the NIC's MAC)"
+		}
 		switch {
 		case !n.found:
 			base.Status, base.Actual, base.Fix = Fail, n.missing(), n.missingFix()
@@ -140,13 +146,13 @@ func (r *runner) reversePath(n netView) {
 			if len(pg.Hosts) > 0 && !slices.Contains(pg.Hosts, h.Name) {
 				continue
 			}
-			r.add(reversePathVerdict(base, h, e, pg.ActiveUplinks, where))
+			r.add(reversePathVerdict(base, h, e, pg.ActiveUplinks, where, n.cfg.Mode))
 		}
 	default:
 		for _, hp := range r.hostsWith(n.cfg.Portgroup) {
 			e := standardEffective(hp.host, hp.pg, promiscuous)
 			where := fmt.Sprintf("portgroup %s", hp.pg.Name)
-			r.add(reversePathVerdict(base, hp.host, e, activeUplinks(hp), where))
+			r.add(reversePathVerdict(base, hp.host, e, activeUplinks(hp), where, n.cfg.Mode))
 		}
 	}
 }
@@ -164,7 +170,7 @@ func activeUplinks(hp hostPortgroup) []string {
 	return vs.Uplinks
 }
 
-func reversePathVerdict(fd Finding, h facts.Host, e effective, uplinks []string, where string) Finding {
+func reversePathVerdict(fd Finding, h facts.Host, e effective, uplinks []string, where string, mode config.Mode) Finding {
 	fd.Object = hostObject(h.Name)
 	state := fmt.Sprintf("promiscuous %s on %s, %s, %s", e.verdict(), where, uplinkWords(uplinks), optionWords(h))
 	fix := fmt.Sprintf("On host %s set %s to 1 (esxcli system settings advanced set -o /Net/ReversePathFwdCheckPromisc -i 1, or govc host.option.set -host %s %s 1), then turn promiscuous mode off and on again on %s so the host applies it",
@@ -175,6 +181,10 @@ func reversePathVerdict(fd Finding, h facts.Host, e effective, uplinks []string,
 		fd.Status, fd.Actual = Pass, state
 	case len(uplinks) <= 1:
 		fd.Status, fd.Actual = Pass, notApplicablePrefix+"reflection needs two active uplinks; "+state
+	case mode == config.ModeUnicast:
+		// Unicast adverts go to the peer's port only; the team floods,
+		// and so reflects, only broadcast and multicast.
+		fd.Status, fd.Actual = Pass, notApplicablePrefix+"mode unicast: adverts go to the peer's address and are not flooded back; "+state
 	case promiscOn:
 		fd.Status, fd.Actual, fd.Fix = Fail, state, fix
 	case e.macLearning:

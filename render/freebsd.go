@@ -54,7 +54,7 @@ func FreeBSD(c *config.Config, routerName string, secrets Secrets) (Files, error
 			return nil, fmt.Errorf("render: networks[%d].interface is not set; want the router's interface on %s (e.g. vmx0)", i, n.Portgroup)
 		}
 		pass, real := secrets.passOrPlaceholder(n)
-		if real {
+		if real && n.Protocol != config.ProtocolVRRP3 {
 			if err := CheckIfconfigPassphrase(pass); err != nil {
 				return nil, fmt.Errorf("render: network %s: %w", n.Name, err)
 			}
@@ -70,8 +70,7 @@ func FreeBSD(c *config.Config, routerName string, secrets Secrets) (Files, error
 			fmt.Fprintf(&rc, "ifconfig_%s=\"inet %s\"\n", n.Interface, addr)
 		}
 		for _, g := range n.Groups() {
-			skew := c.AdvSkew(router.Name, g)
-			fmt.Fprintf(&rc, "# vhid %d: advskew %d, %s\n", g.VHID, skew, masterWords(router, g))
+			fmt.Fprintf(&rc, "# vhid %d: %s, %s\n", g.VHID, freebsdRank(c, router, n, g), masterWords(router, g))
 			for _, vip := range g.VIPs {
 				family := "inet"
 				if vip.Addr().Is6() {
@@ -82,8 +81,8 @@ func FreeBSD(c *config.Config, routerName string, secrets Secrets) (Files, error
 				}
 				alias := aliases[n.Interface]
 				aliases[n.Interface]++
-				fmt.Fprintf(&rc, "ifconfig_%s_alias%d=\"%s vhid %d advbase %d advskew %d pass %s alias %s\"\n",
-					n.Interface, alias, family, g.VHID, n.AdvBase, skew, pass, hostPrefix(vip))
+				fmt.Fprintf(&rc, "ifconfig_%s_alias%d=\"%s vhid %d %s%s alias %s\"\n",
+					n.Interface, alias, family, g.VHID, freebsdTimers(c, router, n, g, pass), freebsdPeer(c, router, n, family), hostPrefix(vip))
 			}
 		}
 	}
@@ -97,6 +96,37 @@ func FreeBSD(c *config.Config, routerName string, secrets Secrets) (Files, error
 			"net.inet.carp.preempt=1\n"},
 		{Path: "/etc/rc.conf", Mode: "0644", Content: rc.String()},
 	}, nil
+}
+
+// freebsdTimers are the ifconfig words of a group's protocol and timers:
+// CARP's advbase, advskew and pass, or FreeBSD 15's VRRPv3 (carpver 3,
+// vrrpprio, vrrpinterval in centiseconds; no pass: VRRPv3 has none).
+func freebsdTimers(c *config.Config, router config.Router, n config.Network, g config.Group, pass string) string {
+	if n.Protocol == config.ProtocolVRRP3 {
+		return fmt.Sprintf("carpver 3 vrrpprio %d vrrpinterval %d", c.VRRPPriority(router.Name, g), n.VRRPInterval)
+	}
+	return fmt.Sprintf("advbase %d advskew %d pass %s", n.AdvBase, c.AdvSkew(router.Name, g), pass)
+}
+
+// freebsdRank says how the group ranks this router, in its protocol's terms.
+func freebsdRank(c *config.Config, router config.Router, n config.Network, g config.Group) string {
+	if n.Protocol == config.ProtocolVRRP3 {
+		return fmt.Sprintf("VRRPv3 priority %d (no authentication)", c.VRRPPriority(router.Name, g))
+	}
+	return fmt.Sprintf("advskew %d", c.AdvSkew(router.Name, g))
+}
+
+// freebsdPeer is FreeBSD 14's unicast CARP: " peer ADDR" (IPv4) or
+// " peer6 ADDR", the other router's address; empty for multicast.
+func freebsdPeer(c *config.Config, router config.Router, n config.Network, family string) string {
+	peer, ok := c.Peer(n, router.Name)
+	if !ok {
+		return ""
+	}
+	if family == "inet6" {
+		return " peer6 " + peer.String()
+	}
+	return " peer " + peer.String()
 }
 
 // hostPrefix is the VIP as a host route: FreeBSD's handbook configures CARP

@@ -36,6 +36,9 @@ func Node(c *config.Config, routerName string, opts LinuxOptions) (Files, error)
 		if err != nil {
 			return nil, err
 		}
+		if n.Protocol != config.ProtocolCARP || n.Mode != config.ModeMulticast {
+			return nil, fmt.Errorf("render: networks[%d] is %s %s; carpvm node speaks multicast CARP only so far (VRRPv3 and unicast in the node are not finished): render freebsd or keepalived for this network", i, n.Mode, n.Protocol)
+		}
 		if n.PassFile == "" {
 			return nil, fmt.Errorf("render: networks[%d].pass_file is not set; carpvm node reads the passphrase from a file", i)
 		}

@@ -54,6 +54,9 @@ func Ucarp(c *config.Config, routerName string, opts LinuxOptions) (Files, error
 		if err := n.CheckVMACMasters(); err != nil {
 			return nil, fmt.Errorf("render: %w", err)
 		}
+		if n.Protocol != config.ProtocolCARP || n.Mode != config.ModeMulticast {
+			return nil, fmt.Errorf("render: networks[%d] is %s %s; ucarp speaks multicast CARP only: render keepalived (VRRPv3) or freebsd for this network", i, n.Mode, n.Protocol)
+		}
 		if n.PassFile == "" {
 			return nil, fmt.Errorf("render: networks[%d].pass_file is not set; ucarp must read the passphrase from a file (--passfile), never from its command line", i)
 		}

@@ -1,7 +1,6 @@
 package witness
 
 import (
-	"encoding/binary"
 	"errors"
 	"fmt"
 	"net/netip"
@@ -35,6 +34,9 @@ type advert struct {
 	interval time.Duration
 	down     time.Duration // the backups' master-down interval for this advertiser
 	leaving  bool          // CARP bow-out, VRRP priority 0
+	// checksumAsV2: a VRRPv3 advert whose checksum leaves out the IPv4
+	// pseudo-header (keepalived's v3_checksum_as_v2).
+	checksumAsV2 bool
 }
 
 // decode classifies and decodes a protocol-112 payload, over IPv4 or IPv6.
@@ -92,7 +94,7 @@ func decodeVRRP2(p []byte) (advert, error) {
 	if err != nil {
 		return advert{}, err
 	}
-	if sum(p[:8+4*len(addrs)+8], 0) != 0 {
+	if sum(p[:8+4*len(addrs)+8]) != 0 {
 		return advert{}, fmt.Errorf("witness: VRRPv2 vrid %d: bad checksum", p[1])
 	}
 	a := advert{proto: VRRP2, id: p[1], priority: p[2], addrs: addrs, leaving: p[2] == 0}
@@ -101,47 +103,34 @@ func decodeVRRP2(p []byte) (advert, error) {
 	return a, nil
 }
 
-// decodeVRRP3: version/type, vrid, priority, count, 4 reserved bits and a
-// 12-bit max adver int (centiseconds), checksum (with the IPv4 or IPv6
-// pseudo-header), addresses of the carrying family (RFC 5798).
+// decodeVRRP3 decodes a VRRPv3 advert with carp's codec: the RFC 9568
+// checksum over the pseudo-header, or, over IPv4, the VRRPv2-style one
+// keepalived sends with v3_checksum_as_v2 (accepted, and said).
 func decodeVRRP3(f carp.Frame) (advert, error) {
-	p := f.Payload
-	v6 := f.IsIPv6()
-	size := 4
-	if v6 {
-		size = 16
+	src, dst := f.Src.WithZone(""), f.Dst.WithZone("")
+	if src.Is4() != dst.Is4() || !src.IsValid() || !dst.IsValid() {
+		return advert{}, fmt.Errorf("witness: VRRPv3 vrid %d: source %v and destination %v are not of one IP family", f.Payload[1], f.Src, f.Dst)
 	}
-	addrs, err := vrrpAddrs(p, int(p[3]), size, 0)
+	v, err := carp.UnmarshalVRRP(f.Payload, src, dst, carp.VRRPChecksumPseudoHeader)
+	asV2 := false
+	if err != nil && src.Is4() {
+		if v2, err2 := carp.UnmarshalVRRP(f.Payload, src, dst, carp.VRRPChecksumAsV2); err2 == nil {
+			v, err, asV2 = v2, nil, true
+		}
+	}
 	if err != nil {
-		return advert{}, err
+		return advert{}, fmt.Errorf("witness: VRRPv3 vrid %d: %w", f.Payload[1], err)
 	}
-	n := 8 + size*len(addrs)
-	var ph []byte
-	switch {
-	case v6 && f.Src.Is6() && f.Dst.Is6():
-		src, dst := f.Src.As16(), f.Dst.As16()
-		ph = append(append(ph, src[:]...), dst[:]...)
-		ph = binary.BigEndian.AppendUint32(ph, uint32(n))
-		ph = append(ph, 0, 0, 0, carp.Protocol)
-	case !v6 && f.Src.Is4() && f.Dst.Is4():
-		src, dst := f.Src.As4(), f.Dst.As4()
-		ph = append(append(ph, src[:]...), dst[:]...)
-		ph = append(ph, 0, carp.Protocol)
-		ph = binary.BigEndian.AppendUint16(ph, uint16(n))
-	default:
-		return advert{}, fmt.Errorf("witness: VRRPv3 vrid %d: source %v and destination %v are not of one IP family", p[1], f.Src, f.Dst)
-	}
-	if sum(p[:n], sum32(ph, 0)) != 0 {
-		return advert{}, fmt.Errorf("witness: VRRPv3 vrid %d: bad checksum", p[1])
-	}
-	a := advert{proto: VRRP3, id: p[1], priority: p[2], addrs: addrs, leaving: p[2] == 0}
-	a.interval = time.Duration(binary.BigEndian.Uint16(p[4:6])&0x0fff) * 10 * time.Millisecond
-	a.down = 3*a.interval + time.Duration(256-int(p[2]))*a.interval/256
+	a := advert{proto: VRRP3, id: v.VRID, priority: v.Priority, addrs: v.Addrs, leaving: v.Priority == carp.VRRPPriorityStop, checksumAsV2: asV2}
+	a.interval = v.IntervalDuration()
+	a.down = carp.VRRPMasterDown(v.Priority, v.Interval)
 	return a, nil
 }
 
-// sum32 adds b's 16-bit words to acc (one's complement, unfolded).
-func sum32(b []byte, acc uint32) uint32 {
+// sum is the RFC 1071 checksum of b; 0 over a buffer carrying a correct
+// checksum.
+func sum(b []byte) uint16 {
+	var acc uint32
 	for len(b) >= 2 {
 		acc += uint32(b[0])<<8 | uint32(b[1])
 		b = b[2:]
@@ -149,13 +138,6 @@ func sum32(b []byte, acc uint32) uint32 {
 	if len(b) == 1 {
 		acc += uint32(b[0]) << 8
 	}
-	return acc
-}
-
-// sum is the RFC 1071 checksum of b with acc already added; 0 over a
-// buffer carrying a correct checksum.
-func sum(b []byte, acc uint32) uint16 {
-	acc = sum32(b, acc)
 	for acc>>16 != 0 {
 		acc = acc&0xffff + acc>>16
 	}

@@ -87,7 +87,11 @@ func summarisePair(w io.Writer, path string, c *config.Config) error {
 	}
 	fmt.Fprintf(w, "pair %s: %s\n", c.Pair.Name, strings.Join(routers, ", "))
 	for _, n := range c.Networks {
-		fmt.Fprintf(w, "network %s on portgroup %s, advbase %d:\n", n.Name, n.Portgroup, n.AdvBase)
+		if n.Protocol == config.ProtocolVRRP3 {
+			fmt.Fprintf(w, "network %s on portgroup %s, VRRPv3 (no authentication) %s, interval %d cs:\n", n.Name, n.Portgroup, n.Mode, n.VRRPInterval)
+		} else {
+			fmt.Fprintf(w, "network %s on portgroup %s, CARP %s, advbase %d:\n", n.Name, n.Portgroup, n.Mode, n.AdvBase)
+		}
 		for _, g := range n.Groups() {
 			fmt.Fprintf(w, "  vhid %d %s: master %s\n", g.VHID, prefixes(g.VIPs), g.Master)
 		}

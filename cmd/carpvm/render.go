@@ -21,22 +21,26 @@ type renderOptions struct {
 func newRenderCmd(app *App) *cobra.Command {
 	opts := &renderOptions{}
 	cmd := &cobra.Command{
-		Use:   "render freebsd|node|ucarp --router NAME",
+		Use:   "render freebsd|keepalived|node|ucarp --router NAME",
 		Short: "Render each router's CARP configuration from carpvm.yaml",
 		Long: `render prints what a router needs, from the same carpvm.yaml that preflight and
 drill read, so the routers and the docs never disagree:
 
-  freebsd  /boot/loader.conf, /etc/sysctl.conf and /etc/rc.conf carp aliases
-  node     carpvm node's node.yaml and its systemd unit (Linux routers)
-  ucarp    one systemd unit per network and the VIP up/down scripts
+  freebsd     /boot/loader.conf, /etc/sysctl.conf and /etc/rc.conf carp aliases
+              (CARP, or VRRPv3 with carpver 3; unicast networks get peer/peer6)
+  keepalived  keepalived.conf for a Linux router whose peer speaks VRRPv3
+              (networks with protocol: vrrp3)
+  node        carpvm node's node.yaml and its systemd unit (Linux routers)
+  ucarp       one systemd unit per network and the VIP up/down scripts
 
 Passphrases are printed only with --with-secrets (read from each network's
 pass_file); otherwise a placeholder names the file.`,
 		Example: `  carpvm render freebsd --router router-002 --config carpvm.yaml
   carpvm render node --router router-003 --interface intranought=ens192 --interface public=ens224 --example
-  carpvm render ucarp --router router-003 --interface intranought=ens192 --example`,
+  carpvm render ucarp --router router-003 --interface intranought=ens192 --example
+  carpvm render keepalived --router router-003 --config docs/examples/vrrp3-unicast.yaml --interface intranought=ens192 --interface public=ens224`,
 		Args:      cobra.ExactArgs(1),
-		ValidArgs: []string{"freebsd", "node", "ucarp"},
+		ValidArgs: []string{"freebsd", "keepalived", "node", "ucarp"},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return renderRun(app, args[0], opts)
 		},
@@ -44,7 +48,7 @@ pass_file); otherwise a placeholder names the file.`,
 	cmd.Flags().StringVar(&opts.Router, "router", "", "the router to render for (name or VM name)")
 	cmd.Flags().BoolVar(&opts.WithSecrets, "with-secrets", false, "read the passphrases from the pass files and print them")
 	cmd.Flags().BoolVar(&opts.Example, "example", false, "render the built-in example configuration (router-002/router-003, IntraNought and Public)")
-	cmd.Flags().StringArrayVar(&opts.Interfaces, "interface", nil, "NETWORK=IFNAME: the router's interface on that network (ucarp; Linux names differ from vmx0)")
+	cmd.Flags().StringArrayVar(&opts.Interfaces, "interface", nil, "NETWORK=IFNAME: the router's interface on that network (keepalived, node, ucarp; Linux names differ from vmx0)")
 	return cmd
 }
 
@@ -66,19 +70,22 @@ func renderRun(app *App, target string, opts *renderOptions) error {
 			}
 		}
 		files, err = render.FreeBSD(cfg, opts.Router, secrets)
-	case "node", "ucarp":
+	case "keepalived", "node", "ucarp":
 		ifaces, perr := parseInterfaceFlags(cfg, opts.Interfaces)
 		if perr != nil {
 			return perr
 		}
 		linux := render.LinuxOptions{Interface: ifaces}
-		if target == "node" {
+		switch target {
+		case "keepalived":
+			files, err = render.Keepalived(cfg, opts.Router, linux)
+		case "node":
 			files, err = render.Node(cfg, opts.Router, linux)
-		} else {
+		default:
 			files, err = render.Ucarp(cfg, opts.Router, linux)
 		}
 	default:
-		return usageError("render: unknown target %q; want freebsd, node or ucarp", target)
+		return usageError("render: unknown target %q; want freebsd, keepalived, node or ucarp", target)
 	}
 	if err != nil {
 		return withExit(exitUsage, err)
