@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 )
 
@@ -60,6 +61,31 @@ type Report struct {
 	SplitBrainS *float64 `json:"split_brain_s,omitempty"`
 	// Ownership is every group of the pair through the drill (with a map).
 	Ownership []GroupOwnership `json:"ownership,omitempty"`
+	// Causes say why a failed drill failed, in the environment's terms
+	// (Explainer); the first failed phase's detail ends with them.
+	Causes []string `json:"causes,omitempty"`
+}
+
+// explain adds env's causes to a failed report.
+func (r *Report) explain(env Env, n Network) {
+	ex, ok := env.(Explainer)
+	if !ok || r.Pass {
+		return
+	}
+	master := r.OldMaster
+	if master == "" && len(n.Routers) > 0 {
+		master = n.Routers[0]
+	}
+	r.Causes = ex.Explain(n, master)
+	if len(r.Causes) == 0 {
+		return
+	}
+	for i := range r.Phases {
+		if !r.Phases[i].OK {
+			r.Phases[i].Detail += "; cause: " + strings.Join(r.Causes, "; ")
+			return
+		}
+	}
 }
 
 // Phase returns the phase named name and whether the drill reached it.

@@ -39,6 +39,9 @@ type preflightOptions struct {
 	Checks []string
 	Output string
 	Strict bool
+	// SaveFacts, when set, is where the gathered facts are written
+	// (preflight_facts.go).
+	SaveFacts string
 	// Fix is read by runPreflightFix (preflight_fix.go), which takes over
 	// the command when it is set.
 	Fix bool
@@ -89,6 +92,7 @@ fix it. Exit status: 0 nothing failed, 1 a check failed (or warned, with
 	cmd.Flags().BoolVar(&opts.Strict, "strict", false, "exit 1 on warnings too")
 	cmd.Flags().BoolVar(&opts.Fix, "fix", false, "plan the changes the failed checks need; apply them with --yes or on confirmation")
 	addFixFlags(cmd, fixOpts)
+	addSaveFactsFlag(cmd, &opts.SaveFacts)
 	cmd.AddCommand(newPreflightRollbackCmd(app))
 	return cmd
 }
@@ -122,6 +126,9 @@ func preflightRun(ctx context.Context, opts *preflightOptions) error {
 		return withExit(exitVSphere, fmt.Errorf("preflight: %w", err))
 	}
 	f.Target = workflow.Target(f.Target, cfg, opts.Sim)
+	if err := saveFacts(opts.SaveFacts, cfg, f, progress); err != nil {
+		return err
+	}
 
 	rep := preflight.Run(cfg, f).Only(checks...)
 	switch opts.Output {

@@ -71,6 +71,8 @@ type fixOptions struct {
 	SimTopology string
 	Output      string
 	Strict      bool
+	// SaveFacts, when set, receives the facts gathered after applying.
+	SaveFacts string
 	fixFlags
 }
 
@@ -188,6 +190,9 @@ func fixRun(ctx context.Context, o *fixOptions) error {
 	case err != nil:
 		return err
 	}
+	if err := saveFacts(o.SaveFacts, cfg, res.Facts, o.progress); err != nil {
+		return err
+	}
 	if res.Applied && o.Output == "table" {
 		fmt.Fprintf(o.IO.Out, "\nApplied %d change(s); backup: %s\n\n", len(res.Plan.Changes), res.Backup)
 	}
@@ -303,6 +308,6 @@ func runPreflightFix(cmd *cobra.Command, app *App, p *preflightOptions, f *fixFl
 	return true, fixRun(cmd.Context(), &fixOptions{
 		IO: app.IO, Getenv: app.Getenv, LoadConfig: app.LoadConfig, Connect: connectVSphere,
 		Now: time.Now, Log: app.Logger(),
-		Sim: p.Sim, SimTopology: simTopology, Output: p.Output, Strict: p.Strict, fixFlags: *f,
+		Sim: p.Sim, SimTopology: simTopology, Output: p.Output, Strict: p.Strict, SaveFacts: p.SaveFacts, fixFlags: *f,
 	})
 }

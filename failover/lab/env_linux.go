@@ -70,6 +70,9 @@ func labNet(n failover.Network) (Net, error) {
 // namespace and process is there, each group has exactly one master, and
 // no partition is left in place.
 func (e *Env) Gate(ctx context.Context, n failover.Network) (string, error) {
+	if err := e.Lab.SyncSwitch(ctx); err != nil {
+		return "", err
+	}
 	st := e.Lab.Status(ctx)
 	if err := st.Err(); err != nil {
 		return "", fmt.Errorf("%w; %s", err, st.Remedy())
@@ -119,12 +122,12 @@ func (e *Env) RouterName(n failover.Network, src netip.Addr) string {
 // VIPMAC implements failover.Env: the virtual MAC for a carpvm node, the
 // leg's own MAC for ucarp (which puts the VIP on its interface).
 func (e *Env) VIPMAC(n failover.Network, router string) net.HardwareAddr {
-	if e.Lab.kind(router) == PeerCarpvm {
-		return carp.VirtualMAC(n.VHID)
-	}
 	ln, err := labNet(n)
 	if err != nil {
 		return nil
+	}
+	if e.Lab.kind(router) == PeerCarpvm {
+		return e.Lab.vipMAC(ln, n.VHID)
 	}
 	mac, err := e.Lab.LegMAC(router, ln)
 	if err != nil {
@@ -292,6 +295,9 @@ func (e *Env) Relearned(ctx context.Context, n failover.Network, mac net.Hardwar
 	ln, err := labNet(n)
 	if err != nil {
 		return false, "", err
+	}
+	if ok, learns, why := e.Lab.modelDelivers(ln, mac, router); !learns {
+		return ok, why, nil
 	}
 	fdb, err := e.Lab.FDB(ctx, ln)
 	if err != nil {

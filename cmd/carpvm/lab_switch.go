@@ -1,0 +1,50 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/spf13/cobra"
+
+	"github.com/carpvm/carpvm/failover/lab"
+	"github.com/carpvm/carpvm/vsphere/sim"
+	"github.com/carpvm/carpvm/workflow"
+)
+
+// labSwitchFlags say which vSwitch the lab's switch behaves as.
+type labSwitchFlags struct {
+	Facts    string
+	Topology string
+}
+
+func (f *labSwitchFlags) register(cmd *cobra.Command) {
+	cmd.Flags().StringVar(&f.Facts, "facts", "", "make the switch behave as the vSwitch of this facts file (preflight --save-facts)")
+	cmd.Flags().StringVar(&f.Topology, "topology", "", "make the switch behave as the vSwitch of this simulator topology, one of "+strings.Join(workflow.Topologies(), ", "))
+	completeFlag(cmd, "topology", completeValues(workflow.Topologies))
+	cmd.MarkFlagsMutuallyExclusive("facts", "topology")
+}
+
+// model is the switch model the flags name; nil for neither (every
+// setting Accept, learning bridges).
+func (f *labSwitchFlags) model(ctx context.Context, app *App) (*lab.SwitchModel, error) {
+	switch {
+	case f.Facts != "":
+		m, err := workflow.SwitchModelFromFacts(f.Facts)
+		if err != nil {
+			return nil, usageError("lab up --facts: %v", err)
+		}
+		return m, nil
+	case f.Topology != "":
+		if _, ok := sim.Topologies()[f.Topology]; !ok {
+			return nil, usageError("lab up --topology %q: want one of %s", f.Topology, strings.Join(workflow.Topologies(), ", "))
+		}
+		progress := func(format string, args ...any) { fmt.Fprintf(app.IO.ErrOut, format+"\n", args...) }
+		m, err := workflow.SwitchModelFromTopology(ctx, f.Topology, progress)
+		if err != nil {
+			return nil, fmt.Errorf("lab up --topology %s: %w", f.Topology, err)
+		}
+		return m, nil
+	}
+	return nil, nil
+}
