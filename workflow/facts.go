@@ -53,7 +53,10 @@ type FactsNetwork struct {
 
 // NewFactsFile is the facts file of f, gathered under cfg.
 func NewFactsFile(cfg *config.Config, f *facts.Facts, now time.Time) FactsFile {
-	ff := FactsFile{Format: FactsFormat, Saved: now.UTC(), Target: RedactURL(f.Target), Facts: f}
+	// A copy whose target carries no credentials, whoever gathered it.
+	fc := *f
+	fc.Target = RedactURL(f.Target)
+	ff := FactsFile{Format: FactsFormat, Saved: now.UTC(), Target: fc.Target, Facts: &fc}
 	for _, r := range cfg.Pair.Routers {
 		ff.Routers = append(ff.Routers, FactsRouter{Name: r.Name, VM: r.VM, AdvSkew: r.AdvSkew})
 	}

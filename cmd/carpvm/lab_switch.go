@@ -22,13 +22,14 @@ func (f *labSwitchFlags) register(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&f.Facts, "facts", "", "make the switch behave as the vSwitch of this facts file (preflight --save-facts)")
 	cmd.Flags().StringVar(&f.Topology, "topology", "", "make the switch behave as the vSwitch of this simulator topology, one of "+strings.Join(workflow.Topologies(), ", "))
 	completeFlag(cmd, "topology", completeValues(workflow.Topologies))
-	cmd.MarkFlagsMutuallyExclusive("facts", "topology")
 }
 
 // model is the switch model the flags name; nil for neither (every
 // setting Accept, learning bridges).
 func (f *labSwitchFlags) model(ctx context.Context, app *App) (*lab.SwitchModel, error) {
 	switch {
+	case f.Facts != "" && f.Topology != "":
+		return nil, usageError("lab up: --facts and --topology both name a vSwitch; give one or the other")
 	case f.Facts != "":
 		m, err := workflow.SwitchModelFromFacts(f.Facts)
 		if err != nil {
