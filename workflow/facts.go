@@ -142,7 +142,7 @@ func SwitchModelFromTopology(ctx context.Context, name string, progress Progress
 	if err != nil {
 		return nil, err
 	}
-	return switchModel("topology "+name, cfg, f)
+	return switchModel(lab.TopologySource(name), cfg, f)
 }
 
 // switchModel maps preflight's segments onto the lab's networks.

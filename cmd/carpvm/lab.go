@@ -202,6 +202,7 @@ func lockLab(app *App, prefix string) (*failover.Lock, error) {
 func writeLabStatus(w io.Writer, st lab.Status) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "lab %s (state %s), router-003 runs %s, advbase %d\n", st.Prefix, st.StateDir, st.Peer, st.AdvBase)
+	writeLabSwitch(&b, st)
 	for _, n := range st.Networks {
 		routers := make([]string, 0, len(n.States))
 		for r := range n.States {

@@ -49,3 +49,19 @@ func (f *labSwitchFlags) model(ctx context.Context, app *App) (*lab.SwitchModel,
 	}
 	return nil, nil
 }
+
+// writeLabSwitch prints the lab's vSwitch model and what it predicts.
+func writeLabSwitch(b *strings.Builder, st lab.Status) {
+	if st.Switch == nil {
+		return
+	}
+	fmt.Fprintf(b, "  switch: the vSwitch of %s\n", st.Switch.Source)
+	for _, n := range lab.Nets {
+		if p, ok := st.Switch.Nets[n.Name]; ok {
+			fmt.Fprintf(b, "  %-12s %s: %s\n", n.Name, p.Portgroup, p)
+		}
+	}
+	for _, c := range st.Causes {
+		fmt.Fprintf(b, "  expect: %s\n", c)
+	}
+}

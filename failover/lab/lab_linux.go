@@ -478,7 +478,10 @@ func (l *Lab) health(ctx context.Context) error { return l.Status(ctx).Err() }
 // (from the carpvm nodes' control sockets; healthy: exactly one) and the
 // switch's ports (healthy: none isolated, no partition).
 func (l *Lab) Status(ctx context.Context) Status {
-	st := Status{Prefix: l.Opts.Prefix, StateDir: l.Opts.StateDir, Peer: l.Opts.Peer, AdvBase: l.AdvBase(), Procs: l.State.Procs}
+	st := Status{Prefix: l.Opts.Prefix, StateDir: l.Opts.StateDir, Peer: l.Opts.Peer, AdvBase: l.AdvBase(), Procs: l.State.Procs, Switch: l.State.Switch}
+	for _, c := range l.Causes("", 0, "") {
+		st.Causes = append(st.Causes, c.String())
+	}
 	for _, name := range l.State.Namespaces {
 		st.Namespaces = append(st.Namespaces, name)
 		if _, err := os.Stat(filepath.Join("/run/netns", name)); err != nil {

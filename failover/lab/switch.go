@@ -56,6 +56,23 @@ type SwitchModel struct {
 	Nets   map[string]Policy `json:"networks"`
 }
 
+// topologySource starts the Source of a model read from a simulator
+// topology.
+const topologySource = "topology "
+
+// TopologySource is the Source of a model read from simulator topology
+// name.
+func TopologySource(name string) string { return topologySource + name }
+
+// Flag is the lab up flag that builds m again: --topology NAME or --facts
+// FILE.
+func (m *SwitchModel) Flag() string {
+	if name, ok := strings.CutPrefix(m.Source, topologySource); ok {
+		return "--topology " + name
+	}
+	return "--facts " + m.Source
+}
+
 // Equal says whether two models (either may be nil) build the same lab.
 func (m *SwitchModel) Equal(o *SwitchModel) bool {
 	if m == nil || o == nil {
