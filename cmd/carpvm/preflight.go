@@ -67,6 +67,7 @@ fix it. Exit status: 0 nothing failed, 1 a check failed (or warned, with
 		Example: `  carpvm preflight --sim
   carpvm preflight --sim --topology teamed --check security.promiscuous,host.reverse_path_promisc
   carpvm preflight --config carpvm.yaml -o json
+  carpvm preflight --config carpvm.yaml --save-facts facts.json
   GOVC_URL=https://vcenter.example/sdk GOVC_USERNAME=carpvm@vsphere.local GOVC_PASSWORD=... \
     carpvm preflight --config carpvm.yaml --strict`,
 		Args: cobra.NoArgs,
