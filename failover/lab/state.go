@@ -39,9 +39,10 @@ type State struct {
 	Created      time.Time `json:"created"`
 	// Switch is the vSwitch model the bridges were built with (nil: plain
 	// learning bridges); Assigned the router ports' assigned MACs, by
-	// bridge port.
+	// bridge port, and Applied the MACs their filters were built for.
 	Switch   *SwitchModel      `json:"switch,omitempty"`
 	Assigned map[string]string `json:"assigned_macs,omitempty"`
+	Applied  map[string]string `json:"applied_macs,omitempty"`
 }
 
 func statePath(dir string) string { return filepath.Join(dir, StateFile) }

@@ -114,7 +114,7 @@ func (l *Lab) buildSwitch(ctx context.Context) error {
 	if err := prepareSwitch(ctx, sw); err != nil {
 		return err
 	}
-	l.State.Assigned = map[string]string{}
+	l.State.Assigned, l.State.Applied = map[string]string{}, map[string]string{}
 	for _, n := range Nets {
 		for _, r := range []string{Router1, Router2} {
 			mac, err := legMAC(ctx, l.ns(r), n.Leg)
@@ -124,12 +124,27 @@ func (l *Lab) buildSwitch(ctx context.Context) error {
 			l.State.Assigned[BridgePort(r, n)] = mac.String()
 		}
 	}
-	return l.SyncSwitch(ctx)
+	for _, n := range Nets {
+		ports, err := l.modelPorts(ctx, n)
+		if err != nil {
+			return err
+		}
+		if err := applyPolicy(ctx, sw, m.Nets[n.Name], ports, []string{BridgePort(Client, n)}); err != nil {
+			return err
+		}
+		for _, port := range ports {
+			l.State.Applied[port.Name] = port.Effective.String()
+		}
+	}
+	return nil
 }
 
-// SyncSwitch applies the model again with each guest's current MAC: ESXi
-// sees a guest's MAC change when its driver programs it, the lab when it
-// next looks (lab up, a drill's gate). Without a model it does nothing.
+// SyncSwitch applies the model again to each router port whose guest
+// changed its MAC since the lab was built: ESXi sees a guest's MAC change
+// when its driver programs it, the lab when it next looks (a drill's
+// gate). Ports whose MAC did not change keep their filters untouched, so
+// that no frame slips through while they would be rebuilt. Without a
+// model it does nothing.
 func (l *Lab) SyncSwitch(ctx context.Context) error {
 	m := l.State.Switch
 	if m == nil {
@@ -141,8 +156,17 @@ func (l *Lab) SyncSwitch(ctx context.Context) error {
 		if err != nil {
 			return err
 		}
-		if err := applyPolicy(ctx, sw, m.Nets[n.Name], ports, []string{BridgePort(Client, n)}); err != nil {
-			return err
+		for _, port := range ports {
+			if port.Effective.String() == l.State.Applied[port.Name] {
+				continue
+			}
+			if err := applyPort(ctx, sw, port, m.Nets[n.Name]); err != nil {
+				return err
+			}
+			l.State.Applied[port.Name] = port.Effective.String()
+			if err := l.State.save(l.Opts.StateDir); err != nil {
+				return err
+			}
 		}
 	}
 	return nil
