@@ -175,6 +175,9 @@ func fixRun(ctx context.Context, o *fixOptions) error {
 	var beErr *workflow.BackendError
 	switch {
 	case errors.Is(err, workflow.ErrNotApplied):
+		if o.SaveFacts != "" {
+			o.progress("facts not saved to %s: the plan was not applied", o.SaveFacts)
+		}
 		if o.Output == "json" {
 			if err := writeJSON(o.IO.Out, doc); err != nil {
 				return err
