@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/carpvm/carpvm/failover"
+	"github.com/carpvm/carpvm/internal/netns"
 )
 
 // A lab whose IntraNought portgroup rejects forged transmits: both routers
@@ -52,5 +53,46 @@ func TestLabSwitchModelForgedTransmitsDrill(t *testing.T) {
 		if g, _ := r.Phase(failover.PhaseGate); g.OK || !strings.Contains(g.Detail, "split brain") || !strings.HasSuffix(g.Detail, cause) {
 			t.Errorf("gate %+v: want it failed on the split brain, ending with the cause", g)
 		}
+	}
+}
+
+// MAC address changes Reject in a lab: once router-003's guest changes its
+// IntraNought MAC, the next look at the switch (a drill's gate) cuts it
+// off; frames to router-002 still arrive.
+func TestLabSwitchModelMACChangeCutsOff(t *testing.T) {
+	opts := testOptions(t, PeerCarpvm)
+	if err := checkSwitchTools(); err != nil {
+		t.Skipf("skipping: %v", err)
+	}
+	opts.AdvBase = AdvBase(0)
+	opts.Switch = &SwitchModel{Source: "test", Nets: map[string]Policy{
+		"intranought": {Portgroup: "IntraNought", Promiscuous: true, MACChanges: false, ForgedTransmits: true},
+		"public":      {Portgroup: "Public", Promiscuous: true, MACChanges: true, ForgedTransmits: true},
+	}}
+	l := upLab(t, opts)
+	ctx := context.Background()
+	n, _ := NetByName("intranought")
+	client := &netns.Namespace{Name: l.ns(Client)}
+	if !pings(t, client, n.Addrs[Router2].Addr()) {
+		t.Fatal("router-003 does not answer before its MAC changes")
+	}
+	if _, err := nsRun(ctx, l.ns(Router2), "ip", "link", "set", n.Leg, "address", "02:11:22:33:44:55"); err != nil {
+		t.Fatal(err)
+	}
+	nets, err := l.Networks("intranought")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := (&Env{Lab: l}).Gate(ctx, nets[0]); err != nil {
+		t.Logf("gate: %v", err)
+	}
+	if _, err := nsRun(ctx, l.ns(Client), "ip", "neigh", "flush", "dev", n.Leg); err != nil {
+		t.Fatal(err)
+	}
+	if pings(t, client, n.Addrs[Router2].Addr()) {
+		t.Error("router-003 still answers after changing its MAC with MAC address changes Reject")
+	}
+	if !pings(t, client, n.Addrs[Router1].Addr()) {
+		t.Error("router-002, whose MAC did not change, no longer answers")
 	}
 }
