@@ -119,7 +119,8 @@ func (e *Env) RouterName(n failover.Network, src netip.Addr) string {
 	return ""
 }
 
-// VIPMAC implements failover.Env: the virtual MAC for a carpvm node, the
+// VIPMAC implements failover.Env: the virtual MAC for a carpvm node (the
+// shared MAC on a network whose switch model gives both routers one), the
 // leg's own MAC for ucarp (which puts the VIP on its interface).
 func (e *Env) VIPMAC(n failover.Network, router string) net.HardwareAddr {
 	ln, err := labNet(n)
@@ -290,7 +291,8 @@ func (l *Lab) signalUcarp(router, net string, vhid uint8, sig syscall.Signal) er
 }
 
 // Relearned implements failover.Env: the switch's forwarding table has
-// mac on router's port of the network's bridge.
+// mac on router's port of the network's bridge; with a vSwitch model that
+// learns nothing, the model says whether frames to mac reach that port.
 func (e *Env) Relearned(ctx context.Context, n failover.Network, mac net.HardwareAddr, router string, _ failover.Measurement) (bool, string, error) {
 	ln, err := labNet(n)
 	if err != nil {
