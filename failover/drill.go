@@ -122,6 +122,7 @@ func (d *drill) settle() time.Duration {
 func (d *drill) run(ctx context.Context) (Report, error) {
 	started := d.now()
 	rep, err := d.runPhases(ctx, started)
+	rep.explain(d.opts.Env, d.n)
 	rep.DurationS = seconds(d.now().Sub(started))
 	return rep, err
 }

@@ -143,6 +143,15 @@ type Env interface {
 	Describe(t Trigger, n Network, router string) (trigger, undo string)
 }
 
+// Explainer is an Env that can say why CARP fails on a network in its own
+// terms (the lab: its vSwitch model), each cause naming the check that
+// predicted it. A failed drill on such an Env carries the causes.
+type Explainer interface {
+	// Explain lists the causes on n; master, when known, is the router
+	// that held the VIP.
+	Explain(n Network, master string) []string
+}
+
 // Observer records what the witness and the prober see on a segment.
 type Observer interface {
 	// Events returns a copy of the events so far, in time order.

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/carpvm/carpvm/internal/jsondoc"
@@ -67,6 +68,31 @@ type Report struct {
 	// (RunUnwitnessed) sees no CARP traffic. Notice says why.
 	Unavailable []string `json:"unavailable,omitempty"`
 	Notice      string   `json:"notice,omitempty"`
+	// Causes say why a failed drill failed, in the environment's terms
+	// (Explainer); the first failed phase's detail ends with them.
+	Causes []string `json:"causes,omitempty"`
+}
+
+// explain adds env's causes to a failed report.
+func (r *Report) explain(env Env, n Network) {
+	ex, ok := env.(Explainer)
+	if !ok || r.Pass {
+		return
+	}
+	master := r.OldMaster
+	if master == "" && len(n.Routers) > 0 {
+		master = n.Routers[0]
+	}
+	r.Causes = ex.Explain(n, master)
+	if len(r.Causes) == 0 {
+		return
+	}
+	for i := range r.Phases {
+		if !r.Phases[i].OK {
+			r.Phases[i].Detail += "; cause: " + strings.Join(r.Causes, "; ")
+			return
+		}
+	}
 }
 
 // measured says whether the field of JSON name field was measured.

@@ -10,6 +10,7 @@ import (
 	"github.com/carpvm/carpvm/preflight/fix"
 	"github.com/carpvm/carpvm/vsphere"
 	"github.com/carpvm/carpvm/vsphere/change"
+	"github.com/carpvm/carpvm/vsphere/facts"
 )
 
 // FixOptions are the choices and the callbacks of Fix: what to plan, and
@@ -45,6 +46,9 @@ type FixResult struct {
 	Result  preflight.Report
 	Applied bool
 	Backup  string
+	// Facts are the facts Result was checked on: gathered again after
+	// applying, else the first gathering.
+	Facts *facts.Facts
 	// OtherWriter is set when another writer had already changed an object
 	// of the plan, which this fix then left alone.
 	OtherWriter *vsphere.OtherWriterError
@@ -81,7 +85,7 @@ func Fix(ctx context.Context, be Backend, cfg *config.Config, o FixOptions) (Fix
 	if err != nil {
 		return res, &BackendError{Step: "gather", Err: err}
 	}
-	res.Result = rep
+	res.Result, res.Facts = rep, f
 	plan, err := fix.NewPlan(cfg, f, rep.Findings, o.Plan)
 	if err != nil {
 		return res, &PlanError{Err: err}
@@ -132,7 +136,7 @@ func Fix(ctx context.Context, be Backend, cfg *config.Config, o FixOptions) (Fix
 	}
 	res.Applied = true
 	o.Progress("applied %d change(s); checking again", len(plan.Changes))
-	if _, res.Result, err = Check(ctx, be, cfg, o.Simulated, o.Progress); err != nil {
+	if res.Facts, res.Result, err = Check(ctx, be, cfg, o.Simulated, o.Progress); err != nil {
 		return res, &BackendError{Step: "gather", Err: err}
 	}
 	return res, nil

@@ -59,12 +59,15 @@ func newLabUpCmd(app *App, lo *labOptions) *cobra.Command {
 	var peer, output string
 	var advbase int
 	var activeActive bool
+	var sw labSwitchFlags
 	cmd := &cobra.Command{
-		Use: "up [--peer carpvm|ucarp] [--advbase N] [--active-active]",
+		Use: "up [--facts FILE | --topology NAME] [--peer carpvm|ucarp] [--advbase N] [--active-active]",
 		Example: `  carpvm lab up
   carpvm lab up --advbase 0
   carpvm lab up --peer ucarp --advbase 1
   carpvm lab up --active-active --advbase 0
+  carpvm lab up --facts facts.json --advbase 0
+  carpvm lab up --topology teamed
   carpvm lab up -o json`,
 		Short: "Build the lab and start its routers (idempotent)",
 		Long: `up builds the lab and starts its routers; run again with the same flags it
@@ -78,7 +81,16 @@ advbase 1). Only the carpvm peer has it: ucarp takes whole seconds.
 --active-active splits the groups between the routers: each network gets a
 second group that router-003 prefers (vhid 3, VIP 172.27.27.10/28 on
 IntraNought; vhid 4, VIP 203.0.113.20/24 on Public), so that both routers
-carry traffic; drills then check the whole ownership map.`,
+carry traffic; drills then check the whole ownership map.
+
+--facts FILE (written by preflight --save-facts) or --topology NAME (a
+simulator topology) makes the lab's switch behave as that vSwitch: each
+network takes its portgroup's effective security policy (promiscuous mode,
+MAC address changes, forged transmits), the reflection of teamed uplinks,
+the public network's shared MAC and a distributed switch's MAC learning
+(docs/vswitch-model.md); a drill that then fails says why in vSwitch terms
+and names the preflight check that predicted it. Without either, every
+setting is Accept and the bridges learn, as before. Needs tc.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			if err := checkOutput("lab up", output); err != nil {
@@ -92,6 +104,10 @@ carry traffic; drills then check the whole ownership map.`,
 			}
 			o := lo.opts()
 			o.Peer, o.AdvBase, o.ActiveActive = peer, lab.AdvBase(advbase), activeActive
+			var err error
+			if o.Switch, err = sw.model(cmd.Context(), app); err != nil {
+				return err
+			}
 			lock, err := lockLab(app, o.Prefix)
 			if err != nil {
 				return err
@@ -112,6 +128,7 @@ carry traffic; drills then check the whole ownership map.`,
 	cmd.Flags().IntVar(&advbase, "advbase", lab.DefaultAdvBase, "CARP advbase of both routers, seconds, 0..255 (0: sub-second, carpvm peer only)")
 	cmd.Flags().BoolVar(&activeActive, "active-active", false, "a second group per network, preferred by router-003: both routers carry traffic")
 	outputFlag(cmd, &output)
+	sw.register(cmd)
 	return cmd
 }
 
@@ -191,6 +208,7 @@ func printLabStatus(w io.Writer, output string, st lab.Status) error {
 func writeLabStatus(w io.Writer, st lab.Status) error {
 	var b strings.Builder
 	fmt.Fprintf(&b, "lab %s (state %s), router-003 runs %s, advbase %d\n", st.Prefix, st.StateDir, st.Peer, st.AdvBase)
+	writeLabSwitch(&b, st)
 	for _, n := range st.Networks {
 		routers := make([]string, 0, len(n.States))
 		for r := range n.States {

@@ -38,6 +38,9 @@ type preflightOptions struct {
 	Checks []string
 	Output string
 	Strict bool
+	// SaveFacts, when set, is where the gathered facts are written
+	// (preflight_facts.go).
+	SaveFacts string
 	// Fix is read by runPreflightFix (preflight_fix.go), which takes over
 	// the command when it is set.
 	Fix bool
@@ -63,6 +66,7 @@ fix it. Exit status: 0 nothing failed, 1 a check failed (or warned, with
 		Example: `  carpvm preflight --sim
   carpvm preflight --sim --topology teamed --check security.promiscuous,host.reverse_path_promisc
   carpvm preflight --config carpvm.yaml -o json
+  carpvm preflight --config carpvm.yaml --save-facts facts.json
   GOVC_URL=https://vcenter.example/sdk GOVC_USERNAME=carpvm@vsphere.local GOVC_PASSWORD=... \
     carpvm preflight --config carpvm.yaml --strict`,
 		Args: cobra.NoArgs,
@@ -87,6 +91,7 @@ fix it. Exit status: 0 nothing failed, 1 a check failed (or warned, with
 	cmd.Flags().BoolVar(&opts.Strict, "strict", false, "exit 1 on warnings too")
 	cmd.Flags().BoolVar(&opts.Fix, "fix", false, "plan the changes the failed checks need; apply them with --yes or on confirmation")
 	addFixFlags(cmd, fixOpts)
+	addSaveFactsFlag(cmd, &opts.SaveFacts)
 	cmd.AddCommand(newPreflightRollbackCmd(app))
 	return cmd
 }
@@ -117,6 +122,9 @@ func preflightRun(ctx context.Context, opts *preflightOptions) error {
 		return withExit(exitVSphere, fmt.Errorf("preflight: %w", err))
 	}
 	f.Target = workflow.Target(f.Target, cfg, opts.Sim)
+	if err := saveFacts(opts.SaveFacts, cfg, f, opts.IO.notice); err != nil {
+		return err
+	}
 
 	rep := preflight.Run(cfg, f).Only(checks...)
 	switch opts.Output {

@@ -70,6 +70,8 @@ type fixOptions struct {
 	SimTopology string
 	Output      string
 	Strict      bool
+	// SaveFacts, when set, receives the facts gathered after applying.
+	SaveFacts string
 	fixFlags
 }
 
@@ -168,6 +170,9 @@ func fixRun(ctx context.Context, o *fixOptions) error {
 	var beErr *workflow.BackendError
 	switch {
 	case errors.Is(err, workflow.ErrNotApplied):
+		if o.SaveFacts != "" {
+			o.IO.notice("facts not saved to %s: the plan was not applied", o.SaveFacts)
+		}
 		if o.Output == "json" {
 			if err := writeDocument(o.IO.Out, "preflight-fix", doc); err != nil {
 				return err
@@ -181,6 +186,9 @@ func fixRun(ctx context.Context, o *fixOptions) error {
 	case errors.As(err, &beErr):
 		return vsphereExit("preflight --fix", beErr.Err)
 	case err != nil:
+		return err
+	}
+	if err := saveFacts(o.SaveFacts, cfg, res.Facts, o.IO.notice); err != nil {
 		return err
 	}
 	if res.Applied && o.Output == "table" {
@@ -289,6 +297,6 @@ func runPreflightFix(cmd *cobra.Command, app *App, p *preflightOptions, f *fixFl
 	return true, fixRun(cmd.Context(), &fixOptions{
 		IO: app.IO, Getenv: app.Getenv, LoadConfig: app.LoadConfig, Connect: connectVSphere,
 		Now: time.Now, Log: app.Logger(),
-		Sim: p.Sim, SimTopology: simTopology, Output: p.Output, Strict: p.Strict, fixFlags: *f,
+		Sim: p.Sim, SimTopology: simTopology, Output: p.Output, Strict: p.Strict, SaveFacts: p.SaveFacts, fixFlags: *f,
 	})
 }

@@ -19,4 +19,11 @@
 // pass files (0600) and a state file live in the state directory (default
 // /run/carpvm-lab). Up is idempotent and cleans after itself when it fails.
 // Env drives drills in the lab (failover.Env).
+//
+// With a SwitchModel (lab up --facts, --topology) the bridges behave as an
+// ESXi vSwitch with each portgroup's effective security policy instead of
+// learning switches (switch.go, docs/vswitch-model.md): learning off, tc
+// filters on the router ports, built in the switch namespace and gone with
+// it; Env.Explain then names, for a failed drill, the cause in vSwitch terms
+// and the preflight check that predicted it.
 package lab

@@ -70,6 +70,9 @@ func labNet(n failover.Network) (Net, error) {
 // namespace and process is there, each group has exactly one master, and
 // no partition is left in place.
 func (e *Env) Gate(ctx context.Context, n failover.Network) (string, error) {
+	if err := e.Lab.SyncSwitch(ctx); err != nil {
+		return "", err
+	}
 	st := e.Lab.Status(ctx)
 	if err := st.Err(); err != nil {
 		return "", fmt.Errorf("%w; %s", err, st.Remedy())
@@ -116,15 +119,16 @@ func (e *Env) RouterName(n failover.Network, src netip.Addr) string {
 	return ""
 }
 
-// VIPMAC implements failover.Env: the virtual MAC for a carpvm node, the
+// VIPMAC implements failover.Env: the virtual MAC for a carpvm node (the
+// shared MAC on a network whose switch model gives both routers one), the
 // leg's own MAC for ucarp (which puts the VIP on its interface).
 func (e *Env) VIPMAC(n failover.Network, router string) net.HardwareAddr {
-	if e.Lab.kind(router) == PeerCarpvm {
-		return carp.VirtualMAC(n.VHID)
-	}
 	ln, err := labNet(n)
 	if err != nil {
 		return nil
+	}
+	if e.Lab.kind(router) == PeerCarpvm {
+		return e.Lab.vipMAC(ln, n.VHID)
 	}
 	mac, err := e.Lab.LegMAC(router, ln)
 	if err != nil {
@@ -287,11 +291,15 @@ func (l *Lab) signalUcarp(router, net string, vhid uint8, sig syscall.Signal) er
 }
 
 // Relearned implements failover.Env: the switch's forwarding table has
-// mac on router's port of the network's bridge.
+// mac on router's port of the network's bridge; with a vSwitch model that
+// learns nothing, the model says whether frames to mac reach that port.
 func (e *Env) Relearned(ctx context.Context, n failover.Network, mac net.HardwareAddr, router string, _ failover.Measurement) (bool, string, error) {
 	ln, err := labNet(n)
 	if err != nil {
 		return false, "", err
+	}
+	if ok, learns, why := e.Lab.modelDelivers(ln, mac, router); !learns {
+		return ok, why, nil
 	}
 	fdb, err := e.Lab.FDB(ctx, ln)
 	if err != nil {

@@ -31,6 +31,11 @@ func Up(ctx context.Context, opts Options, log *slog.Logger) (l *Lab, already bo
 	if err := available(opts.Peer); err != nil {
 		return nil, false, err
 	}
+	if opts.Switch != nil {
+		if err := checkSwitchTools(); err != nil {
+			return nil, false, err
+		}
+	}
 	if opts.Executable == "" {
 		if opts.Executable, err = os.Executable(); err != nil {
 			return nil, false, fmt.Errorf("lab: find the carpvm binary: %w", err)
@@ -54,7 +59,8 @@ func Up(ctx context.Context, opts Options, log *slog.Logger) (l *Lab, already bo
 	}
 	if st != nil {
 		l := &Lab{Opts: opts, State: st, log: log}
-		if st.Prefix == opts.Prefix && st.Peer == opts.Peer && st.AdvBase == *opts.AdvBase && st.ActiveActive == opts.ActiveActive && l.health(ctx) == nil {
+		if st.Prefix == opts.Prefix && st.Peer == opts.Peer && st.AdvBase == *opts.AdvBase && st.ActiveActive == opts.ActiveActive &&
+			st.Switch.Equal(opts.Switch) && l.health(ctx) == nil {
 			return l, true, nil
 		}
 		log.Info("replacing the lab in the state directory", "peer", st.Peer, "advbase", st.AdvBase)
@@ -67,7 +73,7 @@ func Up(ctx context.Context, opts Options, log *slog.Logger) (l *Lab, already bo
 		}
 	}
 	l = &Lab{Opts: opts, State: &State{Prefix: opts.Prefix, Peer: opts.Peer, AdvBase: *opts.AdvBase, ActiveActive: opts.ActiveActive,
-		Executable: opts.Executable, Created: time.Now().UTC()}, log: log}
+		Executable: opts.Executable, Created: time.Now().UTC(), Switch: opts.Switch}, log: log}
 	if err := l.build(ctx); err != nil {
 		if derr := Down(context.WithoutCancel(ctx), opts, log); derr != nil {
 			err = errors.Join(err, fmt.Errorf("lab: cleaning after the failed up: %w", derr))
@@ -94,6 +100,7 @@ func Open(opts Options, log *slog.Logger) (*Lab, error) {
 		return nil, fmt.Errorf("lab: no lab is up in %s; run `carpvm lab up`", opts.StateDir)
 	}
 	opts.Prefix, opts.Peer, opts.AdvBase, opts.Executable, opts.ActiveActive = st.Prefix, st.Peer, AdvBase(st.AdvBase), st.Executable, st.ActiveActive
+	opts.Switch = st.Switch
 	return &Lab{Opts: opts, State: st, log: log}, nil
 }
 
@@ -164,6 +171,12 @@ func (l *Lab) build(ctx context.Context) error {
 				return err
 			}
 		}
+	}
+	if err := l.setSharedMACs(ctx); err != nil {
+		return err
+	}
+	if err := l.buildSwitch(ctx); err != nil {
+		return err
 	}
 	for _, n := range Nets {
 		if err := writePass(filepath.Join(dir, n.Name+".pass")); err != nil {
@@ -263,6 +276,11 @@ func (l *Lab) nodeYAML(router string) string {
 	for _, g := range l.Groups() {
 		fmt.Fprintf(&b, "  - interface: %s\n    vhid: %d\n    vips: [%s]\n    advbase: %d\n    advskew: %d\n    preempt: true\n    preferred: %s\n    pass_file: %s\n",
 			g.Net.Leg, g.VHID, g.VIP, l.AdvBase(), g.AdvSkew(router), g.Preferred, filepath.Join(l.Opts.StateDir, g.Net.Name+".pass"))
+		if l.sharedMAC(g.Net) != nil {
+			// The VIP answers from the NIC's own (shared) MAC, as OVH
+			// requires: no CARP virtual MAC.
+			b.WriteString("    no_vmac: true\n")
+		}
 	}
 	return b.String()
 }
@@ -346,6 +364,18 @@ func procName(pid int) string {
 
 // waitPreferred waits until every group's preferred router is its master.
 func (l *Lab) waitPreferred(ctx context.Context) error {
+	if split := l.splitPredicted(); split != "" {
+		// The model drops the adverts: both routers become master after
+		// the master-down time, and the lab is built as the vSwitch is.
+		d := carp.MasterDown(uint8(l.AdvBase()), int(AdvSkew[Router2])) + time.Second
+		l.log.Warn("the switch model drops the CARP adverts: both routers become master", "network", split)
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(d):
+			return nil
+		}
+	}
 	wait := carp.MasterDown(uint8(l.AdvBase()), int(AdvSkew[Router2])) + 10*time.Second
 	deadline := time.Now().Add(wait)
 	var last error
@@ -448,7 +478,10 @@ func (l *Lab) health(ctx context.Context) error { return l.Status(ctx).Err() }
 // (from the carpvm nodes' control sockets; healthy: exactly one) and the
 // switch's ports (healthy: none isolated, no partition).
 func (l *Lab) Status(ctx context.Context) Status {
-	st := Status{Prefix: l.Opts.Prefix, StateDir: l.Opts.StateDir, Peer: l.Opts.Peer, AdvBase: l.AdvBase(), Procs: l.State.Procs}
+	st := Status{Prefix: l.Opts.Prefix, StateDir: l.Opts.StateDir, Peer: l.Opts.Peer, AdvBase: l.AdvBase(), Procs: l.State.Procs, Switch: l.State.Switch}
+	for _, c := range l.Causes("", 0, "") {
+		st.Causes = append(st.Causes, c.String())
+	}
 	for _, name := range l.State.Namespaces {
 		st.Namespaces = append(st.Namespaces, name)
 		if _, err := os.Stat(filepath.Join("/run/netns", name)); err != nil {

@@ -37,6 +37,12 @@ type State struct {
 	Namespaces   []string  `json:"namespaces"`
 	Procs        []Proc    `json:"procs"`
 	Created      time.Time `json:"created"`
+	// Switch is the vSwitch model the bridges were built with (nil: plain
+	// learning bridges); Assigned the router ports' assigned MACs, by
+	// bridge port, and Applied the MACs their filters were built for.
+	Switch   *SwitchModel      `json:"switch,omitempty"`
+	Assigned map[string]string `json:"assigned_macs,omitempty"`
+	Applied  map[string]string `json:"applied_macs,omitempty"`
 }
 
 func statePath(dir string) string { return filepath.Join(dir, StateFile) }

@@ -37,6 +37,10 @@ type Status struct {
 	Procs      []Proc      `json:"processes"`
 	Running    []bool      `json:"-"`
 	Networks   []NetStatus `json:"networks"`
+	// Switch is the vSwitch model the lab's bridges follow (nil: plain
+	// learning bridges, every setting Accept); Causes what it predicts.
+	Switch *SwitchModel `json:"switch,omitempty"`
+	Causes []string     `json:"causes,omitempty"`
 	// Problems make the lab unhealthy: a namespace or process missing, a
 	// group with no master or two, a partition left in place.
 	Problems []string `json:"problems"`
@@ -81,6 +85,9 @@ func (s Status) Remedy() string {
 	}
 	if s.AdvBase != DefaultAdvBase {
 		cmd += fmt.Sprintf(" --advbase %d", s.AdvBase)
+	}
+	if s.Switch != nil {
+		cmd += " " + s.Switch.Flag()
 	}
 	return "rebuild it with `" + cmd + "`"
 }

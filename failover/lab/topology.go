@@ -142,6 +142,10 @@ type Options struct {
 	// ActiveActive adds a group per network that router-003 prefers, so
 	// that both routers carry traffic.
 	ActiveActive bool
+	// Switch, when set, makes the bridges behave as the vSwitch of these
+	// portgroup policies (docs/vswitch-model.md); nil keeps plain Linux
+	// learning bridges, every setting at Accept.
+	Switch *SwitchModel
 }
 
 var validPrefix = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,19}$`)
@@ -161,6 +165,16 @@ func (o Options) withDefaults() (Options, error) {
 	}
 	if o.Peer != PeerCarpvm && o.Peer != PeerUcarp {
 		return o, fmt.Errorf("lab: peer %q: want carpvm or ucarp", o.Peer)
+	}
+	if err := o.Switch.Validate(); err != nil {
+		return o, err
+	}
+	if o.Switch != nil && o.ActiveActive {
+		for _, p := range o.Switch.Nets {
+			if p.SharedMAC != "" {
+				return o, fmt.Errorf("lab: a switch model with a shared MAC (%s on %s) and --active-active: both routers would master groups bound to one MAC; build one or the other", p.SharedMAC, p.Portgroup)
+			}
+		}
 	}
 	if o.AdvBase == nil {
 		o.AdvBase = AdvBase(DefaultAdvBase)

@@ -1,0 +1,71 @@
+package preflight
+
+import (
+	"github.com/carpvm/carpvm/config"
+	"github.com/carpvm/carpvm/vsphere/facts"
+)
+
+// Segment is how one configured network's switch treats the routers, as
+// the checks resolve it: what a lab that behaves like this vSwitch needs
+// (failover/lab's switch model). Each setting is true for Accept, and a
+// setting any of the checks fails on any host counts as Reject.
+type Segment struct {
+	Network     string
+	Portgroup   string
+	Distributed bool
+	// Promiscuous, MACChanges and ForgedTransmits are the effective
+	// security settings (a distributed portgroup's MAC management policy
+	// where it has one).
+	Promiscuous, MACChanges, ForgedTransmits bool
+	// MACLearning: a distributed portgroup learns MACs from its ports.
+	MACLearning bool
+	// Reflect: promiscuous mode over a team of uplinks without
+	// Net.ReversePathFwdCheckPromisc=1 on a host (host.reverse_path_promisc
+	// fails).
+	Reflect bool
+	// SharedMAC is the network's vmac when both routers' NICs carry it
+	// (vmac.shared passes), "" otherwise.
+	SharedMAC string
+}
+
+// Segments resolves every configured network of cfg over f, in
+// configuration order, from the same findings Run reports.
+func Segments(cfg *config.Config, f *facts.Facts) []Segment {
+	if cfg == nil {
+		cfg = &config.Config{}
+	}
+	if f == nil {
+		f = &facts.Facts{}
+	}
+	var out []Segment
+	for _, n := range cfg.Networks {
+		r := &runner{cfg: cfg, f: f}
+		nw := r.network(n)
+		r.security(nw)
+		r.reversePath(nw)
+		r.vmacShared(nw)
+		failed := map[Check]bool{}
+		for _, fd := range r.out {
+			if fd.Status == Fail {
+				failed[fd.Check] = true
+			}
+		}
+		s := Segment{
+			Network: n.Name, Portgroup: n.Portgroup, Distributed: nw.kind() == facts.KindDistributed,
+			Promiscuous: !failed[CheckPromiscuous], MACChanges: !failed[CheckMACChanges], ForgedTransmits: !failed[CheckForgedTransmits],
+			Reflect: failed[CheckReversePathPromisc],
+		}
+		if s.Distributed && nw.fact.DVPortgroup != nil {
+			e := distributedEffective(nw.fact.DVPortgroup, promiscuous)
+			s.MACLearning = e.macLearning
+			// Promiscuous passes on MAC learning alone: the port still
+			// rejects promiscuous mode.
+			s.Promiscuous = e.known && e.accept
+		}
+		if n.VMAC != nil && !failed[CheckVMACShared] {
+			s.SharedMAC = n.VMAC.String()
+		}
+		out = append(out, s)
+	}
+	return out
+}
