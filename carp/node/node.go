@@ -86,7 +86,7 @@ type Node struct {
 	router *carp.Router
 	tracks []trackState
 
-	rx       chan rxFrame
+	rx       chan *rxBatch
 	trackRes chan trackResult
 	ctl      chan ctlRequest
 	done     chan struct{}
@@ -119,12 +119,6 @@ type group struct {
 	savedAt    uint64
 }
 
-type rxFrame struct {
-	link  *ifLink
-	frame carp.Frame
-	err   error
-}
-
 // New checks opts and returns a Node; Run opens the links.
 func New(opts Options) (*Node, error) {
 	if len(opts.Groups) == 0 {
@@ -138,7 +132,7 @@ func New(opts Options) (*Node, error) {
 	}
 	if opts.OpenLink == nil {
 		opts.OpenLink = func(iface string) (Link, error) {
-			return OpenPacketLink(iface, LinkOptions{IgnoreOutgoing: true, VLANTags: true})
+			return OpenPacketLink(iface, LinkOptions{IgnoreOutgoing: true, VLANTags: true, Ring: true})
 		}
 	}
 	if opts.NewVIPs == nil {
@@ -183,7 +177,7 @@ func New(opts Options) (*Node, error) {
 		log:      opts.Log,
 		clock:    opts.Clock,
 		links:    map[string]*ifLink{},
-		rx:       make(chan rxFrame, 256),
+		rx:       make(chan *rxBatch, rxBatches),
 		trackRes: make(chan trackResult),
 		ctl:      make(chan ctlRequest),
 		done:     make(chan struct{}),
@@ -239,7 +233,8 @@ func (n *Node) Run(ctx context.Context) (err error) {
 	}
 	// Drain the readers so that they can exit.
 	go func() {
-		for range n.rx {
+		for b := range n.rx {
+			b.release()
 		}
 	}()
 	readers.Wait()
@@ -337,25 +332,26 @@ func allVIPs(groups []Group) []netip.Addr {
 }
 
 // read is a link's reader goroutine: it parses frames and hands them to
-// the loop; it ends when the link is closed.
+// the loop in batches (all that one wake-up of the link brought); it ends
+// when the link is closed.
 func (n *Node) read(l *ifLink) {
-	buf := make([]byte, 2048)
+	free := newRxBatches()
+	b := <-free
+	add := func(frame []byte) {
+		if !b.add(l, frame) {
+			n.rx <- b
+			b = <-free
+			b.add(l, frame)
+		}
+	}
 	for {
-		k, err := l.link.ReadFrame(buf)
-		if err != nil {
-			select {
-			case <-n.done:
-			default:
-			}
+		if err := readBatch(l.link, add); err != nil {
 			return
 		}
-		f, perr := carp.ParseFrame(buf[:k])
-		if perr == nil {
-			// The loop keeps nothing of the frame but the payload.
-			f.Payload = append([]byte(nil), f.Payload...)
-			f.SrcMAC, f.DstMAC = nil, nil
+		if len(b.frames) > 0 {
+			n.rx <- b
+			b = <-free
 		}
-		n.rx <- rxFrame{link: l, frame: f, err: perr}
 	}
 }
 
@@ -373,8 +369,11 @@ func (n *Node) loop(ctx context.Context, links <-chan LinkEvent) {
 		select {
 		case <-ctx.Done():
 			return
-		case rf := <-n.rx:
-			n.receive(rf)
+		case b := <-n.rx:
+			for _, rf := range b.frames {
+				n.receive(rf)
+			}
+			b.release()
 		case <-timer.C():
 			now := n.clock.Now()
 			for _, g := range n.groups {

@@ -24,6 +24,7 @@ type PacketLink struct{}
 type LinkOptions struct {
 	IgnoreOutgoing bool
 	VLANTags       bool
+	Ring           bool
 }
 
 // OpenPacketLink needs Linux.
