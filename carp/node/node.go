@@ -73,6 +73,11 @@ type Options struct {
 	// Name is this router's name, to tell in status which groups it is
 	// the preferred master of (Group.Preferred).
 	Name string
+	// DropImagePages, once set up, gives back the pages of the
+	// executable's image that start-up mapped (Linux: MADV_PAGEOUT), so
+	// that a node in the one carpvm binary does not stay resident with
+	// the code of every command; what the node runs faults back in.
+	DropImagePages bool
 }
 
 // Node runs CARP groups over the interfaces' links: one reader goroutine
@@ -202,6 +207,19 @@ func (n *Node) Run(ctx context.Context) (err error) {
 	if err := n.setup(); err != nil {
 		return err
 	}
+	if n.opts.DropImagePages {
+		n.dropImagePages()
+		// Again once settled: pages that another process mapped too at
+		// start (a `carpvm node status` asking meanwhile) are not
+		// reclaimed while it runs.
+		go func() {
+			select {
+			case <-time.After(imageSettleTime):
+				n.dropImagePages()
+			case <-ctx.Done():
+			}
+		}()
+	}
 	var readers sync.WaitGroup
 	for _, l := range n.links {
 		readers.Add(1)
@@ -244,6 +262,18 @@ func (n *Node) Run(ctx context.Context) (err error) {
 	}
 	hooksDone()
 	return nil
+}
+
+// imageSettleTime is when a node gives back its executable's pages a
+// second time (DropImagePages).
+const imageSettleTime = 10 * time.Second
+
+func (n *Node) dropImagePages() {
+	if size, err := dropImagePages(); err != nil {
+		n.log.Debug("start-up pages of the executable kept", "err", err)
+	} else {
+		n.log.Debug("start-up pages of the executable given back", "mapped_bytes", size)
+	}
 }
 
 // setup opens one link per interface and makes the machines.
