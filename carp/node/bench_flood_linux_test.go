@@ -60,6 +60,7 @@ func BenchmarkForgedFlood(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
+		dropped0 := ringFull(b, p, s1)
 		c0, u0 := cpuNs(b, cv.Pid()), cpuNs(b, uc.Pid())
 		l0 := strings.Count(uc.Output(), "Bad digest")
 		from := time.Now()
@@ -71,6 +72,7 @@ func BenchmarkForgedFlood(b *testing.B) {
 		if err != nil {
 			b.Fatal(err)
 		}
+		dropped := ringFull(b, p, s1) - dropped0
 		b.ReportMetric(float64(sent)/dur.Seconds(), "forged/s")
 		expected := dur.Seconds() / 1 // advbase 1
 		for _, r := range []struct {
@@ -100,10 +102,22 @@ func BenchmarkForgedFlood(b *testing.B) {
 			b.Errorf("carpvm counted other rejections than bad_hmac: %s", rejectsString(d))
 		}
 		b.ReportMetric(float64(d.Of(carp.RejectHMAC))/float64(sent), "carpvm_bad_hmac/forged")
+		// What the ring had no room for is counted too (ring_full): the
+		// two should account for every forged advert.
+		b.ReportMetric(float64(dropped)/float64(sent), "carpvm_ring_full/forged")
 		// ucarp logs a line per rejected advert: what it read of the flood.
 		b.ReportMetric(float64(strings.Count(uc.Output(), "Bad digest")-l0)/float64(sent), "ucarp_bad_digest/forged")
 		profileFlood(b, evil, frames, map[string]int{"carpvm": cv.Pid(), "ucarp": uc.Pid()})
 	}
+}
+
+// ringFull is the node's count of frames its ring had no room for.
+func ringFull(b *testing.B, p *pairLab, sock string) uint64 {
+	st, err := p.nodeStatus(b, p.r1, "--control-socket", sock)
+	if err != nil || len(st.Interfaces) != 1 {
+		b.Fatalf("node status: %v (%+v)", err, st.Interfaces)
+	}
+	return st.Interfaces[0].Dropped
 }
 
 // forgedAdverts returns n frames of forged adverts of vhid 1 from

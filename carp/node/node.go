@@ -106,6 +106,8 @@ type ifLink struct {
 	groups map[uint8]*group
 	// Frames that reached no group.
 	badFrame, otherVHID, otherVLAN uint64
+	// dropped is the link's last count of frames it had no room for.
+	dropped uint64
 }
 
 type group struct {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"sync/atomic"
 	"unsafe"
 
 	"github.com/mdlayher/packet"
@@ -25,6 +26,8 @@ type PacketLink struct {
 	oob []byte
 	// ring is the receive ring (LinkOptions.Ring), nil without one.
 	ring *rxRing
+	// dropped adds up PACKET_STATISTICS, which resets as it is read.
+	dropped atomic.Uint64
 }
 
 // LinkOptions tune OpenPacketLink.
@@ -228,6 +231,21 @@ func insertVLANTag(b []byte, n int, tpid, tci uint16) int {
 	binary.BigEndian.PutUint16(b[12:14], tpid)
 	binary.BigEndian.PutUint16(b[14:16], tci)
 	return end
+}
+
+// Dropped returns how many frames the kernel dropped since the link was
+// opened because the socket (or its ring) had no room for them
+// (PACKET_STATISTICS).
+func (l *PacketLink) Dropped() (uint64, error) {
+	var st *unix.TpacketStatsV3
+	var serr error
+	if err := l.control(func(fd int) { st, serr = unix.GetsockoptTpacketStatsV3(fd, unix.SOL_PACKET, unix.PACKET_STATISTICS) }); err != nil {
+		return l.dropped.Load(), err
+	}
+	if serr != nil {
+		return l.dropped.Load(), serr
+	}
+	return l.dropped.Add(uint64(st.Drops)), nil
 }
 
 // WriteFrame implements Link; the destination is the frame's own.

@@ -26,6 +26,12 @@ type batchReader interface {
 	ReadBatch(fn func(frame []byte)) error
 }
 
+// droppedCounter is a Link that counts the frames the kernel dropped for
+// want of room (PacketLink.Dropped).
+type droppedCounter interface {
+	Dropped() (uint64, error)
+}
+
 // readBatch reads what link has queued into add: a batch when link can,
 // one frame otherwise.
 func readBatch(link Link, add func(frame []byte)) error {
