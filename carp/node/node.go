@@ -369,11 +369,11 @@ func allVIPs(groups []Group) []netip.Addr {
 func (n *Node) read(l *ifLink) {
 	free := newRxBatches()
 	b := <-free
-	add := func(frame []byte) {
-		if !b.add(l, frame) {
+	add := func(frame []byte, arrived time.Time) {
+		if !b.add(l, frame, arrived) {
 			n.rx <- b
 			b = <-free
-			b.add(l, frame)
+			b.add(l, frame, arrived)
 		}
 	}
 	for {
@@ -482,7 +482,7 @@ func (n *Node) receive(rf rxFrame) {
 		l.otherVHID++
 		return
 	}
-	n.perform(g, g.m.Step(n.clock.Now(), carp.Received{Src: f.Src, TTL: f.TTL, Payload: f.Payload}))
+	n.perform(g, g.m.Step(rf.judgedAt(n.clock.Now()), carp.Received{Src: f.Src, TTL: f.TTL, Payload: f.Payload}))
 }
 
 // logRejects writes one summary line per group that rejected adverts since

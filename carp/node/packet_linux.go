@@ -7,6 +7,7 @@ import (
 	"net"
 	"net/netip"
 	"sync/atomic"
+	"time"
 	"unsafe"
 
 	"github.com/mdlayher/packet"
@@ -118,22 +119,23 @@ func (l *PacketLink) control(fn func(fd int)) error {
 	return rc.Control(func(fd uintptr) { fn(int(fd)) })
 }
 
-// ReadBatch calls fn with every frame queued, waiting for one when none
-// is, and returns after the last (a ring's whole blocks; without a ring,
-// one frame). fn must not keep the frame: its memory is reused.
-func (l *PacketLink) ReadBatch(fn func(frame []byte)) error {
+// ReadBatch calls fn with every frame queued and when it arrived,
+// waiting for one when none is, and returns after the last (a ring's
+// whole blocks; without a ring, one frame, its arrival unknown: zero).
+// fn must not keep the frame: its memory is reused.
+func (l *PacketLink) ReadBatch(fn func(frame []byte, arrived time.Time)) error {
 	if l.ring == nil {
 		var buf [maxFrameLen]byte
 		n, err := l.ReadFrame(buf[:])
 		if err == nil {
-			fn(buf[:n])
+			fn(buf[:n], time.Time{})
 		}
 		return err
 	}
-	return l.readRing(func(next func() ([]byte, bool)) bool {
+	return l.readRing(func(next func() ([]byte, time.Time, bool)) bool {
 		got := false
-		for frame, ok := next(); ok; frame, ok = next() {
-			fn(frame)
+		for frame, arrived, ok := next(); ok; frame, arrived, ok = next() {
+			fn(frame, arrived)
 			got = true
 		}
 		return got
@@ -142,7 +144,7 @@ func (l *PacketLink) ReadBatch(fn func(frame []byte)) error {
 
 // readRing calls drain with the ring's next each time the socket is
 // readable until drain returns true.
-func (l *PacketLink) readRing(drain func(next func() ([]byte, bool)) bool) error {
+func (l *PacketLink) readRing(drain func(next func() ([]byte, time.Time, bool)) bool) error {
 	rc, err := l.conn.SyscallConn()
 	if err != nil {
 		return err
@@ -160,8 +162,8 @@ func (l *PacketLink) readRing(drain func(next func() ([]byte, bool)) bool) error
 func (l *PacketLink) ReadFrame(b []byte) (int, error) {
 	if l.ring != nil {
 		n := 0
-		err := l.readRing(func(next func() ([]byte, bool)) bool {
-			frame, ok := next()
+		err := l.readRing(func(next func() ([]byte, time.Time, bool)) bool {
+			frame, _, ok := next()
 			n = copy(b, frame)
 			return ok
 		})

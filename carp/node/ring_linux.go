@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sync"
 	"sync/atomic"
+	"time"
 	"unsafe"
 
 	"golang.org/x/sys/unix"
@@ -81,10 +82,10 @@ func (r *rxRing) status(block int) *uint32 {
 }
 
 // next returns the next frame the kernel has handed over (with its 802.1Q
-// tag put back if the kernel took one out), or false when there is none
-// yet. The frame is valid until the following call. A block read to the
-// end goes back to the kernel at that following call.
-func (r *rxRing) next() ([]byte, bool) {
+// tag put back if the kernel took one out) and when it arrived, or false
+// when there is none yet. The frame is valid until the following call. A
+// block read to the end goes back to the kernel at that following call.
+func (r *rxRing) next() ([]byte, time.Time, bool) {
 	for {
 		if r.left == 0 && r.offset != 0 {
 			// The open block is read: hand it back, go on to the next.
@@ -94,7 +95,7 @@ func (r *rxRing) next() ([]byte, bool) {
 		}
 		if r.left == 0 {
 			if atomic.LoadUint32(r.status(r.block))&unix.TP_STATUS_USER == 0 {
-				return nil, false
+				return nil, time.Time{}, false
 			}
 			b := r.mem[r.block*ringBlockSize:]
 			r.left = binary.NativeEndian.Uint32(b[offBlockPkts:])
@@ -108,6 +109,7 @@ func (r *rxRing) next() ([]byte, bool) {
 		h := (*unix.Tpacket3Hdr)(unsafe.Pointer(&r.mem[base]))
 		start := base + int(h.Mac)
 		frame := r.mem[start : start+int(h.Snaplen)]
+		arrived := time.Unix(int64(h.Sec), int64(h.Nsec))
 		r.left--
 		r.offset += h.Next_offset
 		if h.Status&unix.TP_STATUS_VLAN_VALID != 0 {
@@ -118,7 +120,7 @@ func (r *rxRing) next() ([]byte, bool) {
 			n := copy(r.vlanBuf[:], frame)
 			frame = r.vlanBuf[:insertVLANTag(r.vlanBuf[:], n, tpid, uint16(h.Hv1.Vlan_tci))]
 		}
-		return frame, true
+		return frame, arrived, true
 	}
 }
 

@@ -1,6 +1,10 @@
 package node
 
-import "github.com/carpvm/carpvm/carp"
+import (
+	"time"
+
+	"github.com/carpvm/carpvm/carp"
+)
 
 // A reader hands frames to the loop in batches it takes from, and the loop
 // gives back to, a small free list of its own: no allocation per frame,
@@ -23,7 +27,7 @@ const (
 // batchReader is a Link that hands over every frame queued at once
 // (PacketLink.ReadBatch).
 type batchReader interface {
-	ReadBatch(fn func(frame []byte)) error
+	ReadBatch(fn func(frame []byte, arrived time.Time)) error
 }
 
 // droppedCounter is a Link that counts the frames the kernel dropped for
@@ -34,23 +38,43 @@ type droppedCounter interface {
 
 // readBatch reads what link has queued into add: a batch when link can,
 // one frame otherwise.
-func readBatch(link Link, add func(frame []byte)) error {
+func readBatch(link Link, add func(frame []byte, arrived time.Time)) error {
 	if br, ok := link.(batchReader); ok {
 		return br.ReadBatch(add)
 	}
 	var buf [maxFrameLen]byte
 	n, err := link.ReadFrame(buf[:])
 	if err == nil {
-		add(buf[:n])
+		add(buf[:n], time.Time{})
 	}
 	return err
 }
 
-// rxFrame is a parsed frame (or why it could not be) and its link.
+// rxFrame is a parsed frame (or why it could not be), its link, and when
+// it arrived (zero: unknown).
 type rxFrame struct {
-	link  *ifLink
-	frame carp.Frame
-	err   error
+	link    *ifLink
+	frame   carp.Frame
+	err     error
+	arrived time.Time
+}
+
+// maxRxAge bounds how far back a frame's arrival time moves the time it
+// is judged at: beyond it (a wall clock that jumped), the frame is judged
+// as of now.
+const maxRxAge = 100 * time.Millisecond
+
+// judgedAt is when a frame is taken to have come: its arrival, seen from
+// now on the node's clock, so that the time it waited in the ring and the
+// queue does not delay the master-down timer it restarts.
+func (rf rxFrame) judgedAt(now time.Time) time.Time {
+	if rf.arrived.IsZero() {
+		return now
+	}
+	if age := time.Since(rf.arrived); age > 0 && age < maxRxAge {
+		return now.Add(-age)
+	}
+	return now
 }
 
 // rxBatch is frames parsed by a reader, their payloads copied into its
@@ -76,7 +100,7 @@ func newRxBatches() chan *rxBatch {
 
 // add parses frame into the batch; false (and nothing added) when the
 // batch is full.
-func (b *rxBatch) add(l *ifLink, frame []byte) bool {
+func (b *rxBatch) add(l *ifLink, frame []byte, arrived time.Time) bool {
 	if len(b.frames) == cap(b.frames) {
 		return false
 	}
@@ -92,7 +116,7 @@ func (b *rxBatch) add(l *ifLink, frame []byte) bool {
 		f.Payload = b.payloads[at:len(b.payloads):len(b.payloads)]
 		f.SrcMAC, f.DstMAC = nil, nil
 	}
-	b.frames = append(b.frames, rxFrame{link: l, frame: f, err: err})
+	b.frames = append(b.frames, rxFrame{link: l, frame: f, err: err, arrived: arrived})
 	return true
 }
 
