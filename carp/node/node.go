@@ -402,8 +402,11 @@ func (n *Node) loop(ctx context.Context, links <-chan LinkEvent) {
 		case <-ctx.Done():
 			return
 		case b := <-n.rx:
+			// One clock reading per batch: a flood's frames come in
+			// hundreds per wake-up.
+			now, wall := n.clock.Now(), time.Now()
 			for _, rf := range b.frames {
-				n.receive(rf)
+				n.receive(rf, rf.judgedAt(now, wall))
 			}
 			b.release()
 		case <-timer.C():
@@ -457,7 +460,8 @@ func (n *Node) arm(timer Timer) {
 	timer.Reset(d)
 }
 
-func (n *Node) receive(rf rxFrame) {
+// receive hands a frame to its group's machine as of at.
+func (n *Node) receive(rf rxFrame, at time.Time) {
 	l := rf.link
 	if rf.err != nil {
 		l.badFrame++
@@ -482,7 +486,7 @@ func (n *Node) receive(rf rxFrame) {
 		l.otherVHID++
 		return
 	}
-	n.perform(g, g.m.Step(rf.judgedAt(n.clock.Now()), carp.Received{Src: f.Src, TTL: f.TTL, Payload: f.Payload}))
+	n.perform(g, g.m.Step(at, carp.Received{Src: f.Src, TTL: f.TTL, Payload: f.Payload}))
 }
 
 // logRejects writes one summary line per group that rejected adverts since

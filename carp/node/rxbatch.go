@@ -65,13 +65,14 @@ type rxFrame struct {
 const maxRxAge = 100 * time.Millisecond
 
 // judgedAt is when a frame is taken to have come: its arrival, seen from
-// now on the node's clock, so that the time it waited in the ring and the
-// queue does not delay the master-down timer it restarts.
-func (rf rxFrame) judgedAt(now time.Time) time.Time {
+// now on the node's clock (wall is the wall clock's now, as the kernel
+// stamps arrivals), so that the time it waited in the ring and the queue
+// does not delay the master-down timer it restarts.
+func (rf rxFrame) judgedAt(now, wall time.Time) time.Time {
 	if rf.arrived.IsZero() {
 		return now
 	}
-	if age := time.Since(rf.arrived); age > 0 && age < maxRxAge {
+	if age := wall.Sub(rf.arrived); age > 0 && age < maxRxAge {
 		return now.Add(-age)
 	}
 	return now
