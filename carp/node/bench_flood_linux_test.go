@@ -39,7 +39,8 @@ const (
 // adverts it sent during the flood against the expected count (one per
 // advbase of 1 s) and its longest silence, and whether it stayed MASTER;
 // carpvm's rejections are checked to be counted as bad_hmac. A second,
-// shorter flood under perf (when installed) prints where each spends it.
+// shorter flood under perf (when installed) tells where each spends it,
+// printed at the end of the run.
 func BenchmarkForgedFlood(b *testing.B) {
 	if _, err := exec.LookPath("ucarp"); err != nil {
 		b.Skip("skipping: ucarp not installed (make test-deps installs it)")
@@ -317,6 +318,30 @@ func (w *advertWatch) during(src string, from, to time.Time) (int, time.Duration
 	return n, gap
 }
 
+// profileSummaries collects the flood profiles, which TestMain prints at
+// the end of the run: a benchmark's own log is cut at a few lines, and
+// printing in the middle would split its result line.
+var profileSummaries summaries
+
+type summaries struct {
+	mu    sync.Mutex
+	lines []string
+}
+
+func (s *summaries) add(text string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.lines = append(s.lines, text)
+}
+
+func (s *summaries) print() {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for _, l := range s.lines {
+		fmt.Println(l)
+	}
+}
+
 // profileFlood floods again for a few seconds with perf recording each
 // process and logs the top symbols of each (perf's cpu-clock samples; the
 // carpvm binary keeps its Go symbols; [vdso] is the clock). Without perf
@@ -363,7 +388,6 @@ func profileFlood(b *testing.B, from *netns.Port, frames [][]byte, pids map[stri
 				top = append(top, line)
 			}
 		}
-		// Printed, not logged: a benchmark's log is cut at a few lines.
-		fmt.Printf("%s under a %d/s forged flood, where the CPU goes (perf, top symbols):\n  %s\n", name, floodRate, strings.Join(top, "\n  "))
+		profileSummaries.add(fmt.Sprintf("%s under a %d/s forged flood, where the CPU goes (perf, top symbols):\n  %s", name, floodRate, strings.Join(top, "\n  ")))
 	}
 }

@@ -37,6 +37,7 @@ func TestMain(m *testing.M) {
 	}
 	binDir = dir
 	code := m.Run()
+	profileSummaries.print()
 	os.RemoveAll(dir)
 	os.Exit(code)
 }
