@@ -91,6 +91,10 @@ type InterfaceStatus struct {
 	// OtherVLAN counts frames with an 802.1Q tag of another VLAN (a
 	// trunk's or a misconfigured port's), ignored even when authentic.
 	OtherVLAN uint64 `json:"other_vlan"`
+	// Dropped counts frames the kernel dropped because the node's
+	// receive ring was full (a flood faster than the node reads): they
+	// were never judged, so they are in no other count.
+	Dropped uint64 `json:"dropped"`
 }
 
 type ctlRequest struct {
@@ -190,7 +194,12 @@ func (n *Node) status() Status {
 			continue
 		}
 		seen[l.name] = true
-		st.Interfaces = append(st.Interfaces, InterfaceStatus{Name: l.name, BadFrame: l.badFrame, OtherVHID: l.otherVHID, OtherVLAN: l.otherVLAN})
+		if d, ok := l.link.(droppedCounter); ok {
+			if v, err := d.Dropped(); err == nil {
+				l.dropped = v
+			}
+		}
+		st.Interfaces = append(st.Interfaces, InterfaceStatus{Name: l.name, BadFrame: l.badFrame, OtherVHID: l.otherVHID, OtherVLAN: l.otherVLAN, Dropped: l.dropped})
 	}
 	return st
 }

@@ -19,15 +19,23 @@
 // both every interval, each with its own counter (IPv4 first, as FreeBSD).
 // Received IPv6 adverts are judged like IPv4 ones (hop limit 255 or
 // bad_ttl; replay and echo memory per source address, link-local ones
-// included). One reader goroutine per socket parses frames and
-// hands them to a single loop that owns every Machine, fires their timers
-// (Clock is injected) and performs their actions in order. Rejected adverts
-// are counted by the machines and summarised in the log once per interval
-// ("rejected 12034 adverts in last 10s" with counts by reason), never one
-// line per packet. The kernel takes the 802.1Q tag out of a frame; the
-// socket reads it back (PACKET_AUXDATA) and a frame tagged for another VLAN
-// than the interface's own is ignored, even an authentic advert of the same
-// vhid, and counted as other_vlan.
+// included). Frames arrive through a memory-mapped ring (PACKET_MMAP,
+// TPACKET_V3; a block is handed over when full or after 1 ms); one reader
+// goroutine per socket parses each block's frames into a batch, without
+// allocating per frame, and hands the batch to a single loop that owns
+// every Machine, fires their timers (Clock is injected) and performs their
+// actions in order; a frame is judged as of its arrival in the ring. What
+// the ring had no room for is counted (dropped, ring_full). Rejected
+// adverts are counted by the machines and summarised in the log once per
+// interval ("rejected 12034 adverts in last 10s" with counts by reason),
+// never one line per packet. The kernel takes the 802.1Q tag out of a
+// frame; the ring gives it back (as PACKET_AUXDATA does for a plain
+// socket) and a frame tagged for another VLAN than the interface's own is
+// ignored, even an authentic advert of the same vhid, and counted as
+// other_vlan. The filter admits every protocol-112 frame, so that other
+// vhids, bad TTLs and malformed frames are counted by reason rather than
+// dropped unseen. Once set up, and again 10 s later, the node gives back
+// the pages of the executable that start-up mapped (Options.DropImagePages).
 //
 // # One node per group, and what a dead one leaves
 //

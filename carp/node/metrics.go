@@ -38,7 +38,7 @@ func newCollector(n *Node) *collector {
 		sent:           prometheus.NewDesc("carpvm_node_adverts_sent_total", "Advertisements sent.", gl, nil),
 		received:       prometheus.NewDesc("carpvm_node_adverts_received_total", "Authentic advertisements accepted.", gl, nil),
 		rej:            prometheus.NewDesc("carpvm_node_adverts_rejected_total", "Advertisements rejected, by reason.", append(gl, "reason"), nil),
-		ignored:        prometheus.NewDesc("carpvm_node_frames_ignored_total", "Protocol-112 frames that reached no group: malformed, another vhid, or another VLAN.", []string{"iface", "reason"}, nil),
+		ignored:        prometheus.NewDesc("carpvm_node_frames_ignored_total", "Protocol-112 frames that reached no group: malformed, another vhid, another VLAN, or dropped by the kernel for want of room in the receive ring (ring_full).", []string{"iface", "reason"}, nil),
 		routerDemotion: prometheus.NewDesc("carpvm_node_router_demotion", "The router's demotion, added to every group's advskew (links down, failed sends, failing tracks, an operator's demote).", nil, nil),
 		cause:          prometheus.NewDesc("carpvm_node_demotion_cause", "Weight of each cause of the router's demotion that holds now.", []string{"cause"}, nil),
 		preferred:      prometheus.NewDesc("carpvm_node_group_preferred", "1 when this router is the group's preferred master, 0 when the peer is (node.yaml name and preferred).", gl, nil),
@@ -91,6 +91,7 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 		ch <- prometheus.MustNewConstMetric(c.ignored, prometheus.CounterValue, float64(i.BadFrame), i.Name, "bad_frame")
 		ch <- prometheus.MustNewConstMetric(c.ignored, prometheus.CounterValue, float64(i.OtherVHID), i.Name, "other_vhid")
 		ch <- prometheus.MustNewConstMetric(c.ignored, prometheus.CounterValue, float64(i.OtherVLAN), i.Name, "other_vlan")
+		ch <- prometheus.MustNewConstMetric(c.ignored, prometheus.CounterValue, float64(i.Dropped), i.Name, "ring_full")
 	}
 }
 

@@ -73,6 +73,11 @@ type Options struct {
 	// Name is this router's name, to tell in status which groups it is
 	// the preferred master of (Group.Preferred).
 	Name string
+	// DropImagePages, once set up, gives back the pages of the
+	// executable's image that start-up mapped (Linux: MADV_PAGEOUT), so
+	// that a node in the one carpvm binary does not stay resident with
+	// the code of every command; what the node runs faults back in.
+	DropImagePages bool
 }
 
 // Node runs CARP groups over the interfaces' links: one reader goroutine
@@ -86,7 +91,7 @@ type Node struct {
 	router *carp.Router
 	tracks []trackState
 
-	rx       chan rxFrame
+	rx       chan *rxBatch
 	trackRes chan trackResult
 	ctl      chan ctlRequest
 	done     chan struct{}
@@ -101,6 +106,8 @@ type ifLink struct {
 	groups map[uint8]*group
 	// Frames that reached no group.
 	badFrame, otherVHID, otherVLAN uint64
+	// dropped is the link's last count of frames it had no room for.
+	dropped uint64
 }
 
 type group struct {
@@ -119,12 +126,6 @@ type group struct {
 	savedAt    uint64
 }
 
-type rxFrame struct {
-	link  *ifLink
-	frame carp.Frame
-	err   error
-}
-
 // New checks opts and returns a Node; Run opens the links.
 func New(opts Options) (*Node, error) {
 	if len(opts.Groups) == 0 {
@@ -138,7 +139,7 @@ func New(opts Options) (*Node, error) {
 	}
 	if opts.OpenLink == nil {
 		opts.OpenLink = func(iface string) (Link, error) {
-			return OpenPacketLink(iface, LinkOptions{IgnoreOutgoing: true, VLANTags: true})
+			return OpenPacketLink(iface, LinkOptions{IgnoreOutgoing: true, VLANTags: true, Ring: true})
 		}
 	}
 	if opts.NewVIPs == nil {
@@ -183,7 +184,7 @@ func New(opts Options) (*Node, error) {
 		log:      opts.Log,
 		clock:    opts.Clock,
 		links:    map[string]*ifLink{},
-		rx:       make(chan rxFrame, 256),
+		rx:       make(chan *rxBatch, rxBatches),
 		trackRes: make(chan trackResult),
 		ctl:      make(chan ctlRequest),
 		done:     make(chan struct{}),
@@ -207,6 +208,19 @@ func (n *Node) Run(ctx context.Context) (err error) {
 	}()
 	if err := n.setup(); err != nil {
 		return err
+	}
+	if n.opts.DropImagePages {
+		n.dropImagePages()
+		// Again once settled: pages that another process mapped too at
+		// start (a `carpvm node status` asking meanwhile) are not
+		// reclaimed while it runs.
+		go func() {
+			select {
+			case <-time.After(imageSettleTime):
+				n.dropImagePages()
+			case <-ctx.Done():
+			}
+		}()
 	}
 	var readers sync.WaitGroup
 	for _, l := range n.links {
@@ -239,7 +253,8 @@ func (n *Node) Run(ctx context.Context) (err error) {
 	}
 	// Drain the readers so that they can exit.
 	go func() {
-		for range n.rx {
+		for b := range n.rx {
+			b.release()
 		}
 	}()
 	readers.Wait()
@@ -249,6 +264,18 @@ func (n *Node) Run(ctx context.Context) (err error) {
 	}
 	hooksDone()
 	return nil
+}
+
+// imageSettleTime is when a node gives back its executable's pages a
+// second time (DropImagePages).
+const imageSettleTime = 10 * time.Second
+
+func (n *Node) dropImagePages() {
+	if size, err := dropImagePages(); err != nil {
+		n.log.Debug("start-up pages of the executable kept", "err", err)
+	} else {
+		n.log.Debug("start-up pages of the executable given back", "mapped_bytes", size)
+	}
 }
 
 // setup opens one link per interface and makes the machines.
@@ -337,25 +364,26 @@ func allVIPs(groups []Group) []netip.Addr {
 }
 
 // read is a link's reader goroutine: it parses frames and hands them to
-// the loop; it ends when the link is closed.
+// the loop in batches (all that one wake-up of the link brought); it ends
+// when the link is closed.
 func (n *Node) read(l *ifLink) {
-	buf := make([]byte, 2048)
+	free := newRxBatches()
+	b := <-free
+	add := func(frame []byte, arrived time.Time) {
+		if !b.add(l, frame, arrived) {
+			n.rx <- b
+			b = <-free
+			b.add(l, frame, arrived)
+		}
+	}
 	for {
-		k, err := l.link.ReadFrame(buf)
-		if err != nil {
-			select {
-			case <-n.done:
-			default:
-			}
+		if err := readBatch(l.link, add); err != nil {
 			return
 		}
-		f, perr := carp.ParseFrame(buf[:k])
-		if perr == nil {
-			// The loop keeps nothing of the frame but the payload.
-			f.Payload = append([]byte(nil), f.Payload...)
-			f.SrcMAC, f.DstMAC = nil, nil
+		if len(b.frames) > 0 {
+			n.rx <- b
+			b = <-free
 		}
-		n.rx <- rxFrame{link: l, frame: f, err: perr}
 	}
 }
 
@@ -373,8 +401,14 @@ func (n *Node) loop(ctx context.Context, links <-chan LinkEvent) {
 		select {
 		case <-ctx.Done():
 			return
-		case rf := <-n.rx:
-			n.receive(rf)
+		case b := <-n.rx:
+			// One clock reading per batch: a flood's frames come in
+			// hundreds per wake-up.
+			now, wall := n.clock.Now(), time.Now()
+			for _, rf := range b.frames {
+				n.receive(rf, rf.judgedAt(now, wall))
+			}
+			b.release()
 		case <-timer.C():
 			now := n.clock.Now()
 			for _, g := range n.groups {
@@ -426,7 +460,8 @@ func (n *Node) arm(timer Timer) {
 	timer.Reset(d)
 }
 
-func (n *Node) receive(rf rxFrame) {
+// receive hands a frame to its group's machine as of at.
+func (n *Node) receive(rf rxFrame, at time.Time) {
 	l := rf.link
 	if rf.err != nil {
 		l.badFrame++
@@ -451,7 +486,7 @@ func (n *Node) receive(rf rxFrame) {
 		l.otherVHID++
 		return
 	}
-	n.perform(g, g.m.Step(n.clock.Now(), carp.Received{Src: f.Src, TTL: f.TTL, Payload: f.Payload}))
+	n.perform(g, g.m.Step(at, carp.Received{Src: f.Src, TTL: f.TTL, Payload: f.Payload}))
 }
 
 // logRejects writes one summary line per group that rejected adverts since

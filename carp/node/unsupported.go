@@ -24,6 +24,7 @@ type PacketLink struct{}
 type LinkOptions struct {
 	IgnoreOutgoing bool
 	VLANTags       bool
+	Ring           bool
 }
 
 // OpenPacketLink needs Linux.
@@ -65,3 +66,6 @@ func NetlinkLinks(context.Context, []string) (map[string]bool, <-chan LinkEvent,
 
 // Cleanup needs Linux.
 func Cleanup(Paths, []Group, *slog.Logger) error { return ErrNotLinux }
+
+// dropImagePages does nothing off Linux.
+func dropImagePages() (int, error) { return 0, nil }

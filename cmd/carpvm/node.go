@@ -203,7 +203,7 @@ func nodeRun(ctx context.Context, app *App, cfg *node.Config, paths node.Paths) 
 	log := app.Logger()
 	cfg.ControlSocket = paths.ResolveControlSocket(cfg.ControlSocket)
 	opts := node.Options{Groups: cfg.Groups, Log: log, Name: cfg.Name,
-		LinkTracking: cfg.LinkTracking, PreemptDelay: cfg.PreemptDelay, Tracks: cfg.Tracks}
+		LinkTracking: cfg.LinkTracking, PreemptDelay: cfg.PreemptDelay, Tracks: cfg.Tracks, DropImagePages: true}
 	if paths.StateDir != "" {
 		opts.ReplayState = func(g node.Group) string { return paths.ReplayState(g.Interface, g.VHID) }
 	}
