@@ -65,3 +65,6 @@ func NetlinkLinks(context.Context, []string) (map[string]bool, <-chan LinkEvent,
 
 // Cleanup needs Linux.
 func Cleanup(Paths, []Group, *slog.Logger) error { return ErrNotLinux }
+
+// OpenRawUnicast needs Linux.
+func OpenRawUnicast(string, netip.Addr, netip.Addr) (UnicastSender, error) { return nil, ErrNotLinux }
