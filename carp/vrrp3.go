@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net"
 	"net/netip"
 	"time"
 )
@@ -44,8 +45,9 @@ const (
 	// pseudo-header, then the VRRP message.
 	VRRPChecksumPseudoHeader VRRPChecksum = iota
 	// VRRPChecksumAsV2 covers the VRRP message only, as VRRPv2 does: some
-	// IPv4 VRRPv3 peers send it, and keepalived accepts and sends it with
-	// `v3_checksum_as_v2`. IPv6 always uses the pseudo-header.
+	// IPv4 VRRPv3 implementations send it (Wireshark decodes them with its
+	// vrrp.v3_checksum_as_in_v2 preference). IPv6 always uses the
+	// pseudo-header.
 	VRRPChecksumAsV2
 )
 
@@ -223,3 +225,10 @@ func VRRPDemotedPriority(priority uint8, demotion int) uint8 {
 }
 
 func centiseconds(cs uint16) time.Duration { return time.Duration(cs) * 10 * time.Millisecond }
+
+// VRRPVirtualMAC6 is VRRP's IPv6 virtual router MAC, 00:00:5e:00:02:<vrid>
+// (RFC 9568 §7.3). IPv4 VRRP shares CARP's 00:00:5e:00:01:<vrid>
+// (VirtualMAC).
+func VRRPVirtualMAC6(vrid uint8) net.HardwareAddr {
+	return net.HardwareAddr{0x00, 0x00, 0x5e, 0x00, 0x02, vrid}
+}

@@ -233,3 +233,32 @@ func TestTsharkDecodesOurVRRPAdverts(t *testing.T) {
 		t.Errorf("tshark fields (-want +got):\n%s", diff)
 	}
 }
+
+// TestTsharkDecodesAsV2Checksum: the as-v2 variant is what Wireshark's
+// vrrp.v3_checksum_as_in_v2 preference expects.
+func TestTsharkDecodesAsV2Checksum(t *testing.T) {
+	tshark, err := exec.LookPath("tshark")
+	if err != nil {
+		t.Skip("tshark not installed (make test-deps installs it)")
+	}
+	p, err := (&VRRPAdvert{VRID: 5, Priority: 150, Interval: 100, Addrs: []netip.Addr{vrrpVIP4}}).AppendBinary(nil, vrrpSrc4, GroupV4, VRRPChecksumAsV2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	fr := AppendFrame(nil, Frame{SrcMAC: VirtualMAC(5), Src: vrrpSrc4, Dst: GroupV4, TTL: 255, Payload: p})
+	path := filepath.Join(t.TempDir(), "asv2.pcap")
+	if err := os.WriteFile(path, capture.AppendPcap(nil, []capture.Packet{{At: time.Unix(0, 0), Data: fr}}), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for pref, want := range map[string]string{"TRUE": "1", "FALSE": "0"} {
+		out, err := exec.Command(tshark, "-r", path, "-o", "vrrp.v3_checksum_as_in_v2:"+pref,
+			"-T", "fields", "-e", "vrrp.checksum.status").CombinedOutput()
+		if err != nil {
+			t.Fatalf("tshark: %v\n%s", err, out)
+		}
+		lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+		if got := lines[len(lines)-1]; got != want {
+			t.Errorf("tshark with v3_checksum_as_in_v2 %s: checksum status %q, want %q", pref, got, want)
+		}
+	}
+}

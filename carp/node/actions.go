@@ -49,8 +49,18 @@ func (n *Node) logTransition(g *group, t carp.Transition) {
 }
 
 func (n *Node) sendAdvert(g *group, a carp.SendAdvert) {
+	if a.Dst.IsValid() {
+		// Unicast (FreeBSD 14 peer): from the interface's own address and
+		// MAC to the peer's, which the kernel resolves.
+		src := g.link.self
+		if a.IPv6 {
+			src = g.link.self6
+		}
+		n.sendResult(g.cfg.Interface, n.logSendErr(g, a, g.link.unicast.SendTo(a.Payload, src, a.Dst)))
+		return
+	}
 	f := carp.Frame{
-		SrcMAC:  carp.VirtualMAC(g.cfg.VHID),
+		SrcMAC:  g.cfg.VirtualMAC(),
 		Src:     g.link.self,
 		Dst:     carp.GroupV4,
 		TTL:     carp.TTL,
@@ -63,17 +73,22 @@ func (n *Node) sendAdvert(g *group, a carp.SendAdvert) {
 		f.Src, f.Dst = g.link.self6, carp.GroupV6
 	}
 	frame := carp.AppendFrame(make([]byte, 0, 14+40+len(a.Payload)), f)
-	err := g.link.link.WriteFrame(frame)
-	if err != nil {
-		g.sendErrs++
-		// Log the first failure and then every 100th, not every advert.
-		if g.sendErrs%100 == 1 {
-			g.log.Warn("cannot send advert", "err", err, "failures", g.sendErrs, "ipv6", a.IPv6)
-		}
-	}
 	// Failed sends demote the whole router, as FreeBSD's
 	// senderr_demotion_factor does.
-	n.sendResult(g.cfg.Interface, err == nil)
+	n.sendResult(g.cfg.Interface, n.logSendErr(g, a, g.link.link.WriteFrame(frame)))
+}
+
+// logSendErr counts a failed send and logs the first failure and then
+// every 100th, not every advert; it reports whether the send succeeded.
+func (n *Node) logSendErr(g *group, a carp.SendAdvert, err error) bool {
+	if err == nil {
+		return true
+	}
+	g.sendErrs++
+	if g.sendErrs%100 == 1 {
+		g.log.Warn("cannot send advert", "err", err, "failures", g.sendErrs, "ipv6", a.IPv6)
+	}
+	return false
 }
 
 // sendGARP announces the VIPs from the MAC they resolve to (the virtual

@@ -59,6 +59,17 @@ type Group struct {
 	// Preferred names the router that should hold the group (rendered
 	// from carpvm.yaml), for status; informational.
 	Preferred string
+
+	// Version is carp.Version (CARP) or carp.VRRPVersion (VRRPv3, which
+	// uses Priority and Interval, in centiseconds, and has no Key).
+	Version  uint8
+	Priority uint8
+	Interval uint16
+	// ChecksumAsV2 sends and accepts IPv4 VRRPv3 checksums without the
+	// pseudo-header, as some VRRPv3 routers send them (carp.VRRPChecksumAsV2).
+	ChecksumAsV2 bool
+	// Peer and Peer6 make the group unicast (FreeBSD 14's peer, peer6).
+	Peer, Peer6 netip.Addr
 }
 
 // Addrs returns the VIPs' addresses.
@@ -107,6 +118,13 @@ type fileGroup struct {
 	DownScript string   `mapstructure:"down_script"`
 	XParam     string   `mapstructure:"xparam"`
 	Preferred  string   `mapstructure:"preferred"`
+	// The protocol (ProtocolSettings).
+	CarpVer      int    `mapstructure:"carpver"`
+	VRRPPrio     int    `mapstructure:"vrrpprio"`
+	VRRPInterval int    `mapstructure:"vrrpinterval"`
+	Peer         string `mapstructure:"peer"`
+	Peer6        string `mapstructure:"peer6"`
+	ChecksumAsV2 bool   `mapstructure:"vrrp_checksum_as_v2"`
 }
 
 // LoadConfig reads and validates node.yaml (format in the package
@@ -194,6 +212,17 @@ func (fg fileGroup) resolve(key, defIface string, getenv config.Getenv) (Group, 
 			return g, &config.Error{Key: fmt.Sprintf("%s.vips[%d]", key, j), Msg: err.Error()}
 		}
 		g.VIPs = append(g.VIPs, p)
+	}
+	ps := ProtocolSettings{CarpVer: fg.CarpVer, VRRPPrio: fg.VRRPPrio, VRRPInterval: fg.VRRPInterval,
+		Peer: fg.Peer, Peer6: fg.Peer6, ChecksumAsV2: fg.ChecksumAsV2}
+	if err := ps.Apply(func(name string) string { return key + "." + name }, &g); err != nil {
+		return g, err
+	}
+	if g.VRRP() {
+		if fg.PassFile != "" {
+			return g, &config.Error{Key: key + ".pass_file", Msg: "VRRPv3 has no authentication (RFC 9568 removed it), so a passphrase would protect nothing: remove it, or use carpver 2"}
+		}
+		return g, nil
 	}
 	k, err := ReadKey(fg.PassFile, getenv)
 	if err != nil {
@@ -298,6 +327,9 @@ func (c *Config) Validate() error {
 		seen[ifvhid{g.Interface, g.VHID}] = i
 		if j := slices.IndexFunc(g.VIPs, func(p netip.Prefix) bool { return p.Addr().Is4In6() || p.Addr().Zone() != "" }); j >= 0 {
 			return &config.Error{Key: fmt.Sprintf("%s.vips[%d]", key, j), Msg: fmt.Sprintf("%s: want an IPv4 address or an IPv6 one without a zone", g.VIPs[j])}
+		}
+		if err := g.validateProtocol(key); err != nil {
+			return err
 		}
 		for k, v := range g.VIPs {
 			if j, dup := vipSeen[v.Addr()]; dup {

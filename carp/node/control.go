@@ -2,6 +2,7 @@ package node
 
 import (
 	"bufio"
+	"cmp"
 	"context"
 	"encoding/json"
 	"errors"
@@ -76,6 +77,11 @@ type GroupStatus struct {
 	// preferred), when known.
 	Preferred string     `json:"preferred,omitempty"`
 	Source    netip.Addr `json:"source"`
+	// Protocol says what the group speaks: "CARP multicast", or VRRPv3's
+	// mode, priority and interval and that it has no authentication.
+	Protocol string `json:"protocol"`
+	// Peer is the unicast peer of the group's first family, when unicast.
+	Peer netip.Addr `json:"peer,omitzero"`
 	carp.Status
 }
 
@@ -184,6 +190,7 @@ func (n *Node) status() Status {
 		st.Groups = append(st.Groups, GroupStatus{
 			Interface: g.cfg.Interface, VIPs: g.cfg.VIPs, AdvBase: g.cfg.AdvBase, AdvSkew: g.cfg.AdvSkew,
 			Preempt: g.cfg.Preempt, VMAC: g.cfg.VMAC && g.cfg.ManageVIPs, Source: g.link.self, Preferred: g.cfg.Preferred,
+			Protocol: g.cfg.ProtocolWords(), Peer: cmp.Or(g.cfg.Peer, g.cfg.Peer6),
 			Status: g.m.Status(),
 		})
 	}

@@ -25,6 +25,10 @@ type Options struct {
 	Groups []Group
 	Log    *slog.Logger
 	Clock  Clock
+	// OpenUnicast opens what sends an interface's unicast adverts to
+	// peers, from self (IPv4) and self6 (default: raw IP sockets, so the
+	// kernel resolves the peer's MAC).
+	OpenUnicast func(iface string, self, self6 netip.Addr) (UnicastSender, error)
 	// OpenLink opens the frame link of an interface (default: an
 	// AF_PACKET socket ignoring this host's outgoing frames).
 	OpenLink func(iface string) (Link, error)
@@ -99,11 +103,13 @@ type Node struct {
 
 // ifLink is an interface's link and what is counted on it outside groups.
 type ifLink struct {
-	name   string
-	link   Link
-	self   netip.Addr // IPv4 advert source (when a group has IPv4 VIPs)
-	self6  netip.Addr // IPv6 advert source, link-local (when a group has IPv6 VIPs)
-	groups map[uint8]*group
+	name  string
+	link  Link
+	self  netip.Addr // IPv4 advert source (when a group has IPv4 VIPs)
+	self6 netip.Addr // IPv6 advert source, link-local (when a group has IPv6 VIPs)
+	// unicast sends the adverts of groups with a peer (nil without one).
+	unicast UnicastSender
+	groups  map[uint8]*group
 	// Frames that reached no group.
 	badFrame, otherVHID, otherVLAN uint64
 	// dropped is the link's last count of frames it had no room for.
@@ -141,6 +147,9 @@ func New(opts Options) (*Node, error) {
 		opts.OpenLink = func(iface string) (Link, error) {
 			return OpenPacketLink(iface, LinkOptions{IgnoreOutgoing: true, VLANTags: true, Ring: true})
 		}
+	}
+	if opts.OpenUnicast == nil {
+		opts.OpenUnicast = OpenRawUnicast
 	}
 	if opts.NewVIPs == nil {
 		opts.NewVIPs = defaultVIPs
@@ -204,6 +213,9 @@ func (n *Node) Run(ctx context.Context) (err error) {
 	defer func() {
 		for _, l := range n.links {
 			l.link.Close()
+			if l.unicast != nil {
+				l.unicast.Close()
+			}
 		}
 	}()
 	if err := n.setup(); err != nil {
@@ -314,9 +326,16 @@ func (n *Node) setup() error {
 			VIPs: gc.Addrs(), Key: gc.Key, Self: l.self, Self6: l.self6,
 			// Leave room below 2^64 so the counter never wraps in practice.
 			Counter: binary.BigEndian.Uint64(seed[:]) >> 1,
+			Version: gc.Version, Priority: gc.Priority, Interval: gc.Interval, VRRPChecksum: vrrpChecksum(gc),
+			Peer: gc.Peer, Peer6: gc.Peer6,
 		})
 		if err != nil {
 			return fmt.Errorf("node: vhid %d on %s: %w", gc.VHID, gc.Interface, err)
+		}
+		if gc.Unicast() && l.unicast == nil {
+			if l.unicast, err = n.opts.OpenUnicast(gc.Interface, l.self, l.self6); err != nil {
+				return fmt.Errorf("node: vhid %d on %s: unicast adverts: %w", gc.VHID, gc.Interface, err)
+			}
 		}
 		log := n.log.With("vhid", gc.VHID, "iface", gc.Interface)
 		g := &group{cfg: gc, m: m, link: l, log: log, replayPath: n.opts.ReplayState(gc)}
@@ -486,7 +505,7 @@ func (n *Node) receive(rf rxFrame, at time.Time) {
 		l.otherVHID++
 		return
 	}
-	n.perform(g, g.m.Step(at, carp.Received{Src: f.Src, TTL: f.TTL, Payload: f.Payload}))
+	n.perform(g, g.m.Step(at, carp.Received{Src: f.Src, Dst: f.Dst, TTL: f.TTL, Payload: f.Payload}))
 }
 
 // logRejects writes one summary line per group that rejected adverts since

@@ -71,5 +71,5 @@ func ipv6Forwarding(iface string) bool {
 }
 
 func defaultVIPs(g Group, log *slog.Logger) VIPHolder {
-	return &NetlinkVIPs{Parent: g.Interface, VHID: g.VHID, VIPs: g.VIPs, VMAC: g.VMAC, Log: log}
+	return &NetlinkVIPs{Parent: g.Interface, VHID: g.VHID, MAC: g.VirtualMAC(), VIPs: g.VIPs, VMAC: g.VMAC, Log: log}
 }

@@ -69,3 +69,6 @@ func Cleanup(Paths, []Group, *slog.Logger) error { return ErrNotLinux }
 
 // dropImagePages does nothing off Linux.
 func dropImagePages() (int, error) { return 0, nil }
+
+// OpenRawUnicast needs Linux.
+func OpenRawUnicast(string, netip.Addr, netip.Addr) (UnicastSender, error) { return nil, ErrNotLinux }

@@ -37,9 +37,12 @@ func MacvlanName(vhid uint8, parent string) string {
 type NetlinkVIPs struct {
 	Parent string
 	VHID   uint8
-	VIPs   []netip.Prefix
-	VMAC   bool
-	Log    *slog.Logger
+	// MAC is the virtual MAC (Group.VirtualMAC); nil means CARP's
+	// 00:00:5e:00:01:<vhid>.
+	MAC  net.HardwareAddr
+	VIPs []netip.Prefix
+	VMAC bool
+	Log  *slog.Logger
 	// NL is the netlink handle; nil means a socket per request in the
 	// calling thread's namespace.
 	NL *netlink.Handle
@@ -49,6 +52,13 @@ type NetlinkVIPs struct {
 	// table is the routing table of the last Claim in virtual-MAC mode
 	// (RouteTable), whose rules Release removes even if the parent is gone.
 	table int
+}
+
+func (h *NetlinkVIPs) virtualMAC() net.HardwareAddr {
+	if h.MAC != nil {
+		return h.MAC
+	}
+	return carp.VirtualMAC(h.VHID)
 }
 
 func (h *NetlinkVIPs) nl() *netlink.Handle {
@@ -106,7 +116,7 @@ func (h *NetlinkVIPs) MacvlanName() string { return MacvlanName(h.VHID, h.Parent
 // GARPSource implements VIPHolder.
 func (h *NetlinkVIPs) GARPSource() net.HardwareAddr {
 	if h.VMAC {
-		return carp.VirtualMAC(h.VHID)
+		return h.virtualMAC()
 	}
 	if ifi, err := net.InterfaceByName(h.Parent); err == nil {
 		return ifi.HardwareAddr
@@ -173,7 +183,7 @@ func (h *NetlinkVIPs) Claim() error {
 		LinkAttrs: netlink.LinkAttrs{
 			Name:         name,
 			ParentIndex:  parent.Attrs().Index,
-			HardwareAddr: carp.VirtualMAC(h.VHID),
+			HardwareAddr: h.virtualMAC(),
 		},
 		// Bridge mode: frames between this macvlan and others on the same
 		// parent (other VHIDs) are switched locally; frames from the wire
@@ -343,7 +353,7 @@ func (h *NetlinkVIPs) deleteMacvlan() error {
 		}
 		return fmt.Errorf("node: look up %s: %w", name, err)
 	}
-	if link.Type() != "macvlan" || link.Attrs().HardwareAddr.String() != carp.VirtualMAC(h.VHID).String() {
+	if link.Type() != "macvlan" || link.Attrs().HardwareAddr.String() != h.virtualMAC().String() {
 		return fmt.Errorf("node: interface %s exists and is not carpvm's macvlan (type %s, MAC %s); rename it or use --no-vmac",
 			name, link.Type(), link.Attrs().HardwareAddr)
 	}

@@ -35,7 +35,7 @@ type advert struct {
 	down     time.Duration // the backups' master-down interval for this advertiser
 	leaving  bool          // CARP bow-out, VRRP priority 0
 	// checksumAsV2: a VRRPv3 advert whose checksum leaves out the IPv4
-	// pseudo-header (keepalived's v3_checksum_as_v2).
+	// pseudo-header (carp.VRRPChecksumAsV2).
 	checksumAsV2 bool
 }
 
@@ -105,7 +105,7 @@ func decodeVRRP2(p []byte) (advert, error) {
 
 // decodeVRRP3 decodes a VRRPv3 advert with carp's codec: the RFC 9568
 // checksum over the pseudo-header, or, over IPv4, the VRRPv2-style one
-// keepalived sends with v3_checksum_as_v2 (accepted, and said).
+// some routers send (carp.VRRPChecksumAsV2; accepted, and said).
 func decodeVRRP3(f carp.Frame) (advert, error) {
 	src, dst := f.Src.WithZone(""), f.Dst.WithZone("")
 	if src.Is4() != dst.Is4() || !src.IsValid() || !dst.IsValid() {

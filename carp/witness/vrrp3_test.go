@@ -8,7 +8,7 @@ import (
 )
 
 // TestDecodeVRRP3ChecksumVariants: the witness reads VRRPv3 adverts with
-// the RFC checksum and with keepalived's v3_checksum_as_v2, says which,
+// the RFC checksum and with the VRRPv2-style one, says which,
 // and refuses a broken one; timers come from carp.VRRPMasterDown.
 func TestDecodeVRRP3ChecksumVariants(t *testing.T) {
 	src := netip.MustParseAddr("172.27.27.12")

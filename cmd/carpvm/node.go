@@ -51,6 +51,7 @@ type nodeRunOptions struct {
 	XParam       string
 	PreemptDelay time.Duration
 	NoLinkTrack  bool
+	Protocol     node.ProtocolSettings
 	// groupFlags are the flags above, which --config excludes.
 	groupFlags    *pflag.FlagSet
 	ControlSocket string
@@ -110,6 +111,12 @@ so that a restarted node still rejects a dead master's replayed adverts.`,
 	f.StringVar(&opts.XParam, "xparam", "", "extra parameter passed to the scripts")
 	f.DurationVar(&opts.PreemptDelay, "preempt-delay", 0, "after start, do not preempt for this long (a rebooted router's services come up first)")
 	f.BoolVar(&opts.NoLinkTrack, "no-link-tracking", false, "do not fail over as a whole router when the interface loses its link")
+	f.IntVar(&opts.Protocol.CarpVer, "carpver", carp.Version, "protocol: 2 CARP, 3 VRRPv3 (RFC 9568, as FreeBSD 15's carpver 3 and keepalived; no authentication, no --pass-file)")
+	f.IntVar(&opts.Protocol.VRRPPrio, "vrrpprio", 0, "VRRPv3 priority 1..255, the highest is master (default 100)")
+	f.IntVar(&opts.Protocol.VRRPInterval, "vrrpinterval", 0, "VRRPv3 advertisement interval in centiseconds, 1..4095 (default advbase*100)")
+	f.BoolVar(&opts.Protocol.ChecksumAsV2, "vrrp-checksum-as-v2", false, "IPv4 VRRPv3 checksums without the pseudo-header, as some VRRPv3 routers send them")
+	f.StringVar(&opts.Protocol.Peer, "peer", "", "unicast: send IPv4 adverts to this address (the other router's), from the interface's own MAC, and accept only its adverts")
+	f.StringVar(&opts.Protocol.Peer6, "peer6", "", "unicast: the other router's IPv6 address, for IPv6 VIPs")
 	cmd.Flags().AddFlagSet(f)
 	f = cmd.Flags()
 	controlSocketFlag(cmd, &opts.ControlSocket, `Unix socket for node status/demote/promote ("" disables)`)
@@ -184,11 +191,19 @@ func (o *nodeRunOptions) config(app *App, cmd *cobra.Command) (*node.Config, err
 		}
 		g.VIPs = append(g.VIPs, p)
 	}
-	key, err := node.ReadKey(o.PassFile, app.Getenv)
-	if err != nil {
-		return nil, &config.Error{Key: "--pass-file", Msg: err.Error()}
+	if err := o.Protocol.Apply(func(name string) string { return "--" + strings.ReplaceAll(name, "_", "-") }, &g); err != nil {
+		return nil, err
 	}
-	g.Key = key
+	switch {
+	case g.VRRP() && o.PassFile != "":
+		return nil, &config.Error{Key: "--pass-file", Msg: "VRRPv3 has no authentication (RFC 9568 removed it), so a passphrase would protect nothing: drop it, or use --carpver 2"}
+	case !g.VRRP():
+		key, err := node.ReadKey(o.PassFile, app.Getenv)
+		if err != nil {
+			return nil, &config.Error{Key: "--pass-file", Msg: err.Error()}
+		}
+		g.Key = key
+	}
 	if o.PreemptDelay < 0 {
 		return nil, &config.Error{Key: "--preempt-delay", Msg: fmt.Sprintf("%s: want a positive duration", o.PreemptDelay)}
 	}
@@ -232,7 +247,7 @@ func nodeRun(ctx context.Context, app *App, cfg *node.Config, paths node.Paths) 
 	go func() { runErr <- n.Run(ctx) }()
 	for _, g := range cfg.Groups {
 		log.Info("node started", "vhid", g.VHID, "iface", g.Interface, "vips", fmt.Sprint(g.VIPs),
-			"advbase", g.AdvBase, "advskew", g.AdvSkew, "preempt", g.Preempt, "vmac", g.VMAC && g.ManageVIPs)
+			"advbase", g.AdvBase, "advskew", g.AdvSkew, "preempt", g.Preempt, "vmac", g.VMAC && g.ManageVIPs, "protocol", g.ProtocolWords())
 	}
 	var first error
 	select {
@@ -424,6 +439,12 @@ func printNodeStatus(w io.Writer, tty bool, format string, st *node.Status) erro
 			strconv.FormatUint(g.Sent, 10), strconv.FormatUint(g.Received, 10), rejectSummary(g.Rejected),
 			transitionSummary(g.LastTransition),
 		})
+	}
+	if slices.ContainsFunc(st.Groups, func(g node.GroupStatus) bool { return g.Protocol != "" && g.Protocol != "CARP multicast" }) {
+		header = append(header, "PROTOCOL")
+		for i, g := range st.Groups {
+			rows[i] = append(rows[i], dash(g.Protocol))
+		}
 	}
 	if slices.ContainsFunc(st.Groups, func(g node.GroupStatus) bool { return g.Preferred != "" }) {
 		header = append(header, "PREFERRED")
