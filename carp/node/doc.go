@@ -117,6 +117,29 @@
 //	    vhid: 2
 //	    vips: [203.0.113.10/32]
 //	    pass_file: /etc/carpvm/public.pass
+//	    peer: 203.0.113.12            # unicast (FreeBSD 14 peer; peer6 for IPv6 VIPs)
+//	  - vhid: 5                       # a VRRPv3 group (FreeBSD 15 carpver 3, keepalived)
+//	    vips: [172.27.27.15/28]       # one family per VRRPv3 group
+//	    carpver: 3                    # 2 CARP (default), 3 VRRPv3: no pass_file, no authentication
+//	    vrrpprio: 200                 # 1..255, the highest is master (default 100)
+//	    vrrpinterval: 100             # centiseconds (default advbase*100)
+//	    vrrp_checksum_as_v2: false    # true: IPv4 checksum without the pseudo-header
+//	    preempt: true
+//
+// # VRRPv3 and unicast
+//
+// A VRRPv3 group (carpver 3) elects by priority, as RFC 9568 says: a
+// backup follows a master of higher or equal priority, waits
+// Master_Down_Interval (3*interval + Skew_Time) without adverts, and a
+// stopping master sends priority 0 so that the backup takes over after its
+// Skew_Time. Its virtual MAC is 00:00:5e:00:01:<vrid> (IPv6:
+// 00:00:5e:00:02:<vrid>). The router's demotion lowers its priority
+// (carp.VRRPDemotedPriority). VRRPv3 has no authentication; node status says
+// so. A unicast group (peer, peer6) sends its adverts to the peer from the
+// interface's own address and MAC through a raw IP socket (the kernel
+// resolves the peer), accepts adverts from the peer only (others count as
+// not_peer) and does not check their TTL, as FreeBSD does; it works where
+// the switch drops 224.0.0.18.
 //
 // # Whole-router failover
 //

@@ -83,7 +83,9 @@ Each group's replay memory is kept in --state-dir (node-<iface>-vhid<N>.json)
 so that a restarted node still rejects a dead master's replayed adverts.`,
 		Example: `  carpvm node run --interface ens192 --vhid 1 --vip 172.27.27.14/28 \
       --pass-file /etc/carpvm/intranought.pass --advskew 0 --preempt
-  carpvm node run --config /etc/carpvm/node.yaml`,
+  carpvm node run --config /etc/carpvm/node.yaml
+  carpvm node run --interface ens192 --vhid 1 --vip 172.27.27.14/28 --carpver 3 --vrrpprio 200 --preempt
+  carpvm node run --interface ens192 --vhid 1 --vip 172.27.27.14/28 --pass-file /etc/carpvm/intranought.pass --peer 172.27.27.12 --preempt`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			cfg, err := opts.config(app, cmd)

@@ -34,6 +34,9 @@ type watchOptions struct {
 	// Network names the carpvm.yaml network being watched, for the
 	// ownership map (with --config).
 	Network string
+	// Promiscuous puts the interface in promiscuous mode while watching,
+	// to hear unicast adverts between two other hosts.
+	Promiscuous bool
 }
 
 func newWatchCmd(app *App) *cobra.Command {
@@ -65,7 +68,13 @@ say otherwise), and prints the ownership map of an active/active pair: per
 group, its preferred master, the master heard (by router name, from the
 routers' addresses) and whether it is the preferred one (preferred), the
 other router (peer), someone else (unknown), nobody (none) or two at once
-(split).`,
+(split).
+
+Unicast adverts (FreeBSD 14's peer, networks with mode: unicast) go from one
+router's own MAC to the other's: a witness on a third port hears them only
+with --promiscuous and a portgroup whose promiscuous mode is Accept (or run it
+on a router). VRRPv3 adverts are decoded whole (priority, interval,
+addresses), with their checksum checked over the pseudo-header.`,
 		Example: `  carpvm watch --interface ens192
   carpvm watch --interface ens192 --pass-file /etc/carpvm/intranought.pass --vip 1=172.27.27.14 --duration 10s -o json
   carpvm watch --read carp/testdata/ucarp-vhid1-pair.pcap --pass-file docs/examples/ucarp-vector.pass --vip 1=172.27.27.14
@@ -78,6 +87,7 @@ other router (peer), someone else (unknown), nobody (none) or two at once
 	f := cmd.Flags()
 	f.StringVar(&opts.Interface, "interface", "", "interface to listen on")
 	f.StringVar(&opts.Read, "read", "", "replay this capture file (pcap or pcapng) instead of listening")
+	f.BoolVar(&opts.Promiscuous, "promiscuous", false, "put the interface in promiscuous mode while watching, to hear unicast adverts between the routers")
 	f.StringVar(&opts.PassFile, "pass-file", "", "passphrase file, to verify CARP HMACs")
 	f.StringArrayVar(&opts.VIPs, "vip", nil, "[VHID=]ADDR: a group's VIP, needed to verify its HMAC; without VHID= for every vhid (repeatable)")
 	f.DurationVar(&opts.Duration, "duration", 0, "listen this long, then print the result (0: until interrupted)")
@@ -164,7 +174,7 @@ func watchRun(ctx context.Context, app *App, opts *watchOptions) error {
 		}
 		return writeWatch(app.IO.Out, app.IO.OutTTY, opts.Output, snap)
 	}
-	link, err := node.OpenPacketLink(opts.Interface, node.LinkOptions{})
+	link, err := node.OpenPacketLink(opts.Interface, node.LinkOptions{Promiscuous: opts.Promiscuous})
 	if err != nil {
 		return err
 	}
