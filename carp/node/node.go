@@ -73,6 +73,10 @@ type Options struct {
 	// Name is this router's name, to tell in status which groups it is
 	// the preferred master of (Group.Preferred).
 	Name string
+	// NoFreezeReannounce keeps a node that finds it was frozen from
+	// announcing its VIPs at once (see thawed): only to show, in a drill,
+	// the black hole that the re-announce prevents.
+	NoFreezeReannounce bool
 }
 
 // Node runs CARP groups over the interfaces' links: one reader goroutine
@@ -90,6 +94,11 @@ type Node struct {
 	trackRes chan trackResult
 	ctl      chan ctlRequest
 	done     chan struct{}
+
+	// clockJumps counts the freezes found (thawed); lastClockJump is the
+	// latest.
+	clockJumps    uint64
+	lastClockJump *ClockJump
 }
 
 // ifLink is an interface's link and what is counted on it outside groups.
@@ -377,10 +386,14 @@ func (n *Node) loop(ctx context.Context, links <-chan LinkEvent) {
 			n.receive(rf)
 		case <-timer.C():
 			now := n.clock.Now()
+			late, frozen := n.frozenFor(now)
 			for _, g := range n.groups {
 				if d := g.m.Deadline(); !d.IsZero() && !now.Before(d) {
 					n.perform(g, g.m.Tick(now))
 				}
+			}
+			if frozen {
+				n.thawed(now, late)
 			}
 		case <-summary.C():
 			n.logRejects()
