@@ -65,8 +65,14 @@ func WriteMarkdown(w io.Writer, reps []Report) error {
 		fmt.Fprintf(&b, "- takeover (%s): %.3f s (objective %.3f s; theoretical master-down %.3f s)\n", what, r.TakeoverS, r.MaxTakeoverS, r.MasterDownS)
 		fmt.Fprintf(&b, "- trigger to new master: %.3f s\n", r.TriggerToMasterS)
 		fmt.Fprintf(&b, "- client blackout (last good reply to first good reply): %.3f s (objective %.3f s)\n", r.BlackoutS, r.MaxBlackoutS)
+		if r.StunS > 0 {
+			fmt.Fprintf(&b, "- stun: %.3f s\n", r.StunS)
+		}
 		if r.SplitBrainS != nil {
 			fmt.Fprintf(&b, "- split brain (both routers advertising): %.3f s\n", *r.SplitBrainS)
+		}
+		if r.ReturnBlackoutS != nil {
+			fmt.Fprintf(&b, "- client blackout after the stunned master returned: %.3f s (one master left: %s)\n", *r.ReturnBlackoutS, dash(r.Survivor))
 		}
 		fmt.Fprintf(&b, "- gratuitous ARPs seen: %d\n\n", r.GARPs)
 		b.WriteString("| phase | ok | detail |\n|---|---|---|\n")

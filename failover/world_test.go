@@ -20,8 +20,13 @@ type world struct {
 	never         bool
 	takeoverAfter time.Duration
 	failedAt      time.Time
-	stop          chan struct{}
-	done          chan struct{}
+	// blackHole: once router-002 takes the VIP back from router-003, the
+	// clients keep sending to router-003's MAC (nobody re-announced):
+	// echoes go unanswered until the test ends, as until ARP expiry.
+	blackHole bool
+	holed     bool
+	stop      chan struct{}
+	done      chan struct{}
 }
 
 var routerAddr = map[string]netip.Addr{"router-002": r2, "router-003": r3}
@@ -73,8 +78,9 @@ func (w *world) run() {
 		// Preempt: router-002 takes the VIP back as soon as it lives.
 		if w.master == "router-003" && w.alive["router-002"] {
 			w.master = "router-002"
+			w.holed = w.blackHole
 		}
-		m := w.master
+		m, holed := w.master, w.holed
 		w.mu.Unlock()
 		if m == "" {
 			return
@@ -82,8 +88,10 @@ func (w *world) run() {
 		if i%5 == 0 {
 			w.rec.Add(Event{At: now, Kind: KindAdvert, VHID: 1, AdvBase: 0, AdvSkew: advSkew[routerAddr[m]], Src: routerAddr[m], MAC: vmac})
 		}
-		w.rec.Add(Event{At: now, Kind: KindEchoReply, Src: vip, MAC: vmac})
-		w.rec.Add(Event{At: now, Kind: KindARPReply, Src: vip, MAC: vmac})
+		if !holed {
+			w.rec.Add(Event{At: now, Kind: KindEchoReply, Src: vip, MAC: vmac})
+			w.rec.Add(Event{At: now, Kind: KindARPReply, Src: vip, MAC: vmac})
+		}
 	})
 }
 
