@@ -160,6 +160,9 @@ func (e *Env) Describe(t failover.Trigger, n failover.Network, router string) (s
 		}
 		return fmt.Sprintf("demote %s vhid %d over its control socket", router, n.VHID),
 			fmt.Sprintf("promote %s vhid %d over its control socket", router, n.VHID)
+	case failover.TriggerStun:
+		return fmt.Sprintf("stun %s: SIGSTOP its %s process(es), its switch ports silent (state disabled)", router, e.Lab.kind(router)),
+			fmt.Sprintf("thaw %s: its ports forward again, SIGCONT", router)
 	case failover.TriggerPartition:
 		return fmt.Sprintf("isolate %s and %s from each other on bridge %s (the client still reaches both)", BridgePort(Router1, ln), BridgePort(Router2, ln), ln.Bridge),
 			"heal: ports no longer isolated"
@@ -195,6 +198,8 @@ func (e *Env) Trigger(ctx context.Context, t failover.Trigger, n failover.Networ
 		}
 		_, err := node.Call(ctx, e.Lab.ControlSocket(router), node.Request{Command: node.CmdDemote, VHID: n.VHID})
 		return err
+	case failover.TriggerStun:
+		return e.Lab.stun(ctx, router)
 	case failover.TriggerPartition:
 		for _, r := range []string{Router1, Router2} {
 			if _, err := nsRun(ctx, sw, "bridge", "link", "set", "dev", BridgePort(r, ln), "isolated", "on"); err != nil {
@@ -225,6 +230,8 @@ func (e *Env) Undo(ctx context.Context, t failover.Trigger, n failover.Network, 
 		}
 		_, err := node.Call(ctx, e.Lab.ControlSocket(router), node.Request{Command: node.CmdPromote, VHID: n.VHID})
 		return err
+	case failover.TriggerStun:
+		return e.Lab.thaw(ctx, router)
 	case failover.TriggerPartition:
 		var errs []error
 		for _, r := range []string{Router1, Router2} {
