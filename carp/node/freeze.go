@@ -51,10 +51,10 @@ func (n *Node) frozenFor(now time.Time) (time.Duration, bool) {
 func (n *Node) thawed(now time.Time, late time.Duration) {
 	n.clockJumps++
 	n.lastClockJump = &ClockJump{At: now, LateS: late.Seconds()}
-	var masters []uint8
+	var masters []int
 	for _, g := range n.groups {
 		if g.m.State() == carp.Master {
-			masters = append(masters, g.cfg.VHID)
+			masters = append(masters, int(g.cfg.VHID))
 		}
 	}
 	reannounce := len(masters) > 0 && !n.opts.NoFreezeReannounce

@@ -97,10 +97,15 @@ func (e *Env) Observe(ctx context.Context, n failover.Network) (failover.Observe
 	}
 	ns := e.Lab.ns(Client)
 	return failover.OpenWitness(failover.WitnessConfig{
-		Interface: ln.Leg, VIP: n.VIP, Source: ln.Addrs[Client].Addr(),
+		Interface: ln.Leg, VIP: n.VIP, Source: ln.Addrs[Client].Addr(), ProbeMAC: ProbeMAC,
 		Enter: func(fn func() error) error { return netns.Enter(ns, fn) },
 	})
 }
+
+// ProbeMAC sends the lab prober's ARP requests (failover.WitnessConfig):
+// locally administered, on no interface, so that the answers leave the
+// client's ARP cache alone and a black-holed VIP shows in the echoes.
+var ProbeMAC = net.HardwareAddr{0x02, 0xca, 0x7b, 0x00, 0x00, 0x01}
 
 // RouterName implements failover.Env.
 func (e *Env) RouterName(n failover.Network, src netip.Addr) string {
@@ -117,9 +122,10 @@ func (e *Env) RouterName(n failover.Network, src netip.Addr) string {
 }
 
 // VIPMAC implements failover.Env: the virtual MAC for a carpvm node, the
-// leg's own MAC for ucarp (which puts the VIP on its interface).
+// leg's own MAC for ucarp (which puts the VIP on its interface) and for a
+// carpvm node with no_vmac.
 func (e *Env) VIPMAC(n failover.Network, router string) net.HardwareAddr {
-	if e.Lab.kind(router) == PeerCarpvm {
+	if e.Lab.kind(router) == PeerCarpvm && !e.Lab.State.Node.NoVMAC {
 		return carp.VirtualMAC(n.VHID)
 	}
 	ln, err := labNet(n)
