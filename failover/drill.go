@@ -477,6 +477,7 @@ func (d *drill) mapBaseline(ctx context.Context, old string) bool {
 }
 
 func (d *drill) finish(relearned bool) {
+	d.rep.MACFlaps = macFlaps(d.obs.Events())
 	ok := true
 	for _, p := range d.rep.Phases {
 		if !p.OK && !(p.Name == PhaseGate && d.opts.Force) {

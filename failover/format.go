@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/carpvm/carpvm/carp/witness"
 	"github.com/carpvm/carpvm/internal/table"
 )
 
@@ -33,6 +34,11 @@ func WriteTable(w io.Writer, tty bool, reps []Report) error {
 	fmt.Fprintln(w)
 	if err := table.Write(w, tty, []string{"NETWORK", "PHASE", "OK", "DETAIL"}, rows); err != nil {
 		return err
+	}
+	for _, r := range reps {
+		for _, f := range r.MACFlaps {
+			fmt.Fprintf(w, "\nWARNING %s %s: %s", r.Network, witness.WarnMACFlap, f.Message())
+		}
 	}
 	_, err := fmt.Fprintf(w, "\ndrill %s\n", passFail(Passed(reps)))
 	return err
@@ -74,7 +80,11 @@ func WriteMarkdown(w io.Writer, reps []Report) error {
 		if r.ReturnBlackoutS != nil {
 			fmt.Fprintf(&b, "- client blackout after the stunned master returned: %.3f s (one master left: %s)\n", *r.ReturnBlackoutS, dash(r.Survivor))
 		}
-		fmt.Fprintf(&b, "- gratuitous ARPs seen: %d\n\n", r.GARPs)
+		fmt.Fprintf(&b, "- gratuitous ARPs seen: %d\n", r.GARPs)
+		for _, f := range r.MACFlaps {
+			fmt.Fprintf(&b, "- **warning** %s: %s\n", witness.WarnMACFlap, f.Message())
+		}
+		b.WriteString("\n")
 		b.WriteString("| phase | ok | detail |\n|---|---|---|\n")
 		for _, p := range r.Phases {
 			fmt.Fprintf(&b, "| %s | %s | %s |\n", p.Name, okFail(p.OK), strings.ReplaceAll(dash(p.Detail), "|", `\|`))

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"io"
 	"time"
+
+	"github.com/carpvm/carpvm/carp/witness"
 )
 
 // Phase names, in the order a drill runs them.
@@ -67,6 +69,9 @@ type Report struct {
 	ReturnBlackoutS *float64 `json:"return_blackout_s,omitempty"`
 	// Survivor is the one master left after a stun's split brain.
 	Survivor string `json:"survivor,omitempty"`
+	// MACFlaps are the MACs the witness saw advertising alternately from
+	// two senders during the drill: on two switch ports (carp/witness).
+	MACFlaps []witness.Flap `json:"mac_flaps,omitempty"`
 	// Ownership is every group of the pair through the drill (with a map).
 	Ownership []GroupOwnership `json:"ownership,omitempty"`
 }

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"net/netip"
 	"time"
+
+	"github.com/carpvm/carpvm/carp/witness"
 )
 
 // Return is what a stun drill measures once the stunned master is let go
@@ -159,4 +161,19 @@ func (d *drill) fillReturn(r Return) {
 	if r.Survivor.IsValid() {
 		d.rep.Survivor = d.name(r.Survivor)
 	}
+}
+
+// macFlaps finds the MACs that advertised alternately from two senders
+// among events (witness.MACTracker's rule).
+func macFlaps(events []Event) []witness.Flap {
+	var tr witness.MACTracker
+	for _, e := range events {
+		if e.Kind == KindAdvert {
+			tr.Observe(e.At, e.MAC, e.Src, witness.CARP, e.VHID)
+		}
+	}
+	if f := tr.Flaps(); len(f) > 0 {
+		return f
+	}
+	return nil
 }

@@ -113,3 +113,36 @@ func TestStunNeedsADuration(t *testing.T) {
 		}
 	}
 }
+
+// router-003 goes on advertising 300 ms after router-002's return: the
+// split brain is measured, and the witness saw the virtual MAC flap
+// between the two; the report says so.
+func TestStunDrillSplitBrainFlaps(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		w := newWorld()
+		defer w.close()
+		w.split = 300 * time.Millisecond
+		env := &fakeEnv{w: w}
+		reps, err := Run(context.Background(), Options{Env: env, Trigger: TriggerStun, Stun: time.Second, Networks: []Network{fastNet()}, MaxTakeover: time.Second, MaxBlackout: time.Second})
+		if err != nil {
+			t.Fatal(err)
+		}
+		r := reps[0]
+		if r.SplitBrainS == nil || *r.SplitBrainS < 0.2 || *r.SplitBrainS > 0.3 {
+			t.Errorf("split brain %v, want about 0.3 s (router-003's last advert after the return)", r.SplitBrainS)
+		}
+		if r.Survivor != "router-002" {
+			t.Errorf("survivor %q, want router-002", r.Survivor)
+		}
+		if len(r.MACFlaps) != 1 || r.MACFlaps[0].MAC != vmac.String() {
+			t.Fatalf("mac flaps = %+v, want the virtual MAC", r.MACFlaps)
+		}
+		var b strings.Builder
+		if err := WriteTable(&b, false, reps); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(b.String(), "WARNING intranought mac_flap: MAC 00:00:5e:00:01:01 moved between 172.27.27.11 and 172.27.27.12") {
+			t.Errorf("table lacks the flap warning:\n%s", b.String())
+		}
+	})
+}

@@ -25,8 +25,12 @@ type world struct {
 	// echoes go unanswered until the test ends, as until ARP expiry.
 	blackHole bool
 	holed     bool
-	stop      chan struct{}
-	done      chan struct{}
+	// split: router-003 goes on advertising this long after router-002
+	// takes the VIP back (a split brain after the return).
+	split    time.Duration
+	returned time.Time
+	stop     chan struct{}
+	done     chan struct{}
 }
 
 var routerAddr = map[string]netip.Addr{"router-002": r2, "router-003": r3}
@@ -79,9 +83,14 @@ func (w *world) run() {
 		if w.master == "router-003" && w.alive["router-002"] {
 			w.master = "router-002"
 			w.holed = w.blackHole
+			w.returned = now
 		}
 		m, holed := w.master, w.holed
+		splitting := !w.returned.IsZero() && now.Sub(w.returned) < w.split
 		w.mu.Unlock()
+		if splitting && i%5 == 2 {
+			w.rec.Add(Event{At: now, Kind: KindAdvert, VHID: 1, AdvBase: 0, AdvSkew: advSkew[r3], Src: r3, MAC: vmac})
+		}
 		if m == "" {
 			return
 		}

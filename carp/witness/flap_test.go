@@ -1,7 +1,9 @@
 package witness
 
 import (
+	"bytes"
 	"net/netip"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -64,8 +66,21 @@ func observeCapture(t *testing.T, pcap []byte) (*Witness, time.Time) {
 	return w, end
 }
 
+// flapFile is the crafted capture, kept for `carpvm watch --read` (its
+// test and docs/commands.md); go test -update rewrites it.
+const flapFile = "testdata/mac-flap.pcap"
+
 func TestMACFlapFromCraftedCapture(t *testing.T) {
-	w, end := observeCapture(t, flapCapture(t, false))
+	pcap := flapCapture(t, false)
+	if *update {
+		if err := os.WriteFile(flapFile, pcap, 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if kept, err := os.ReadFile(flapFile); err != nil || !bytes.Equal(kept, pcap) {
+		t.Fatalf("%s is not the crafted capture (go test -update rewrites it): %v", flapFile, err)
+	}
+	w, end := observeCapture(t, pcap)
 	s := w.Snapshot(end)
 	var flap *Warning
 	for i, warn := range s.Warnings {
