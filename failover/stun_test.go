@@ -146,3 +146,19 @@ func TestStunDrillSplitBrainFlaps(t *testing.T) {
 		}
 	})
 }
+
+func TestStunPlan(t *testing.T) {
+	steps := Plan(&fakeEnv{}, TriggerStun, []Network{fastNet()}, Options{Stun: 5 * time.Second})
+	var measure []string
+	for _, s := range steps {
+		if s.Phase == PhaseMeasure {
+			measure = append(measure, s.Action)
+		}
+		if s.Phase == PhaseRestore && !strings.HasPrefix(s.Action, "nothing more to undo") {
+			t.Errorf("restore step %q: the thaw is the measure phase's", s.Action)
+		}
+	}
+	if len(measure) != 2 || !strings.Contains(measure[1], "after 5s: revive router-002 (the thaw)") {
+		t.Errorf("measure steps %q", measure)
+	}
+}

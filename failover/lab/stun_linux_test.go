@@ -94,7 +94,7 @@ func TestStunDrillNoVMAC(t *testing.T) {
 // the second gratuitous ARP a new master sends two intervals after taking
 // over, which a stun right after lab up would leave pending and send on
 // the thaw, re-announce or not.
-func settle(t *testing.T, l *Lab) {
+func settle(t testing.TB, l *Lab) {
 	t.Helper()
 	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {
