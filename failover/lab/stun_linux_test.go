@@ -21,8 +21,13 @@ func TestStunDrill(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	// With the pair's ownership map, as carpvm drill runs it.
+	all, err := l.Networks("")
+	if err != nil {
+		t.Fatal(err)
+	}
 	reps, err := failover.Run(context.Background(), failover.Options{Env: &Env{Lab: l}, Trigger: failover.TriggerStun,
-		Stun: 5 * time.Second, Networks: nets})
+		Stun: 5 * time.Second, Networks: nets, Map: all})
 	if err != nil {
 		t.Fatal(err)
 	}
