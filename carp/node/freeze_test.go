@@ -2,6 +2,7 @@ package node
 
 import (
 	"encoding/binary"
+	"net/netip"
 	"strings"
 	"sync"
 	"testing"
@@ -43,17 +44,20 @@ func (c *freezeClock) unfreeze() {
 	c.mu.Unlock()
 }
 
-// garps drains a witness port and counts the gratuitous ARPs in it.
-func garps(w *memLink) int {
-	n := 0
+// garps drains a witness port and counts the gratuitous ARPs and the
+// neighbour advertisements (IPv6, ICMPv6 type 136) in it.
+func garps(w *memLink) (arps, nas int) {
 	for {
 		select {
 		case f := <-w.in:
-			if len(f) >= 14 && binary.BigEndian.Uint16(f[12:14]) == etherTypeARP {
-				n++
+			switch {
+			case len(f) >= 14 && binary.BigEndian.Uint16(f[12:14]) == etherTypeARP:
+				arps++
+			case len(f) >= 55 && binary.BigEndian.Uint16(f[12:14]) == 0x86dd && f[20] == 58 && f[54] == 136:
+				nas++
 			}
 		default:
-			return n
+			return arps, nas
 		}
 	}
 }
@@ -62,11 +66,18 @@ func garps(w *memLink) int {
 // off the segment (a stunned VM: b takes over), thaws it and returns the
 // nodes, the witness's GARP count after the thaw, and the freeze clock.
 func stunMaster(t *testing.T, noReannounce bool) (a, b *simNode, after int) {
+	a, b, after, _ = stunDualStack(t, noReannounce, nil)
+	return a, b, after
+}
+
+// stunDualStack is stunMaster with vips (nil: the IPv4 test VIP); it also
+// returns the neighbour advertisements after the thaw.
+func stunDualStack(t *testing.T, noReannounce bool, vips []netip.Prefix) (a, b *simNode, after, nas int) {
 	h := &hub{}
 	clock := &freezeClock{}
 	witness := h.port(carp.VirtualMAC(99))
-	a = startSim(t, h, simOpts{self: "172.27.27.11", advskew: 0, clock: clock, noReannounce: noReannounce})
-	b = startSim(t, h, simOpts{self: "172.27.27.12", advskew: 100})
+	a = startSim(t, h, simOpts{self: "172.27.27.11", advskew: 0, clock: clock, noReannounce: noReannounce, vips: vips})
+	b = startSim(t, h, simOpts{self: "172.27.27.12", advskew: 100, vips: vips})
 	time.Sleep(10 * time.Second)
 	synctest.Wait()
 	wantState(t, "a before the stun", a, carp.Master)
@@ -86,7 +97,23 @@ func stunMaster(t *testing.T, noReannounce bool) (a, b *simNode, after int) {
 	clock.unfreeze()
 	time.Sleep(100 * time.Millisecond)
 	synctest.Wait()
-	return a, b, garps(witness)
+	after, nas = garps(witness)
+	return a, b, after, nas
+}
+
+// A dual-stack master re-announces both families: a gratuitous ARP for its
+// IPv4 VIP and an unsolicited neighbour advertisement for its IPv6 one.
+func TestFrozenDualStackMasterReannounces(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		a, b, arps, nas := stunDualStack(t, false, dualStack)
+		wantState(t, "a after the thaw", a, carp.Master)
+		wantState(t, "b after the thaw", b, carp.Backup)
+		if arps == 0 || nas == 0 {
+			t.Errorf("after the thaw: %d gratuitous ARP(s), %d NA(s); want both", arps, nas)
+		}
+		a.stop(t)
+		b.stop(t)
+	})
 }
 
 // A master frozen past its timers notices on thawing (its advert timer
