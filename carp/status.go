@@ -41,7 +41,7 @@ type TransitionRecord struct {
 type RejectRecord struct {
 	At     time.Time  `json:"at"`
 	Reason Reject     `json:"reason"`
-	Src    netip.Addr `json:"src"`
+	Src    netip.Addr `json:"source"`
 }
 
 // RejectCounts counts rejected adverts by reason.

@@ -35,6 +35,9 @@ type Options struct {
 	// intervals).
 	Settle time.Duration
 	Log    *slog.Logger
+	// Stun is how long TriggerStun freezes the master (> 0; the CLI's
+	// default is DefaultStun).
+	Stun time.Duration
 	// Clock times the phases (default SystemClock).
 	Clock Clock
 }
@@ -62,6 +65,11 @@ func runEach(ctx context.Context, opts Options, run func(*drill, context.Context
 	}
 	if _, err := ParseTrigger(string(opts.Trigger)); err != nil {
 		return nil, fmt.Errorf("failover: %w", err)
+	}
+	if opts.Trigger == TriggerStun {
+		if err := CheckStun(opts.Stun); err != nil {
+			return nil, fmt.Errorf("failover: %w", err)
+		}
 	}
 	if opts.Log == nil {
 		opts.Log = slog.New(slog.DiscardHandler)
@@ -208,13 +216,13 @@ func (d *drill) runPhases(ctx context.Context, started time.Time) (Report, error
 		d.rep.addPhase(PhaseHandover, ok, "%s", detail)
 	}
 	relearned := true
-	if d.opts.Trigger != TriggerPartition {
+	if !d.opts.Trigger.returns() {
 		relearned = d.relearned(ctx, m, d.rep.NewMaster)
 	}
 
 	// 5. Restore.
 	final := d.restore(ctx, old, undo, healed)
-	if d.opts.Trigger == TriggerPartition && final != "" {
+	if d.opts.Trigger.returns() && final != "" {
 		// The split is over: the switch must now send the VIP's MAC to the
 		// router that kept it.
 		var mac net.HardwareAddr
@@ -287,6 +295,9 @@ func (d *drill) baseline(ctx context.Context) (netip.Addr, bool) {
 func (d *drill) measure(ctx context.Context, oldSrc netip.Addr, old string) (m Measurement, healed, measured bool) {
 	trigger := markTime(d.obs.Events(), MarkTrigger)
 	w := Window{VHID: d.n.VHID, Trigger: trigger, OldMaster: oldSrc}
+	if d.opts.Trigger == TriggerStun {
+		return d.measureStun(ctx, w, oldSrc, old)
+	}
 	deadline := d.deadline()
 	err := d.poll(ctx, deadline, func(events []Event) bool {
 		m = Analyze(events, w)
@@ -487,6 +498,7 @@ func (d *drill) mapBaseline(ctx context.Context, old string) bool {
 }
 
 func (d *drill) finish(relearned bool) {
+	d.rep.MACFlaps = macFlaps(d.obs.Events())
 	ok := true
 	for _, p := range d.rep.Phases {
 		if !p.OK && !(p.Name == PhaseGate && d.opts.Force) {
@@ -499,6 +511,9 @@ func (d *drill) finish(relearned bool) {
 	}
 	if d.rep.BlackoutS > d.rep.MaxBlackoutS {
 		why = append(why, fmt.Sprintf("blackout %.3f s > %.3f s", d.rep.BlackoutS, d.rep.MaxBlackoutS))
+	}
+	if d.rep.ReturnBlackoutS != nil && *d.rep.ReturnBlackoutS > d.rep.MaxBlackoutS {
+		why = append(why, fmt.Sprintf("blackout after the return %.3f s > %.3f s", *d.rep.ReturnBlackoutS, d.rep.MaxBlackoutS))
 	}
 	if !relearned {
 		why = append(why, "MAC not relearned")

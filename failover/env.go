@@ -34,11 +34,22 @@ const (
 	// nic-disconnect does, and expects the whole router to fail over:
 	// every group it held, on every network, moves to the peer.
 	TriggerLinkDown Trigger = "link-down"
+	// TriggerStun freezes the master for Options.Stun and lets it return
+	// believing it is still master, as ESXi stuns a VM for a memory
+	// snapshot or a vMotion (lab: SIGSTOP its CARP process and silence its
+	// switch ports, then SIGCONT; vSphere: a memory snapshot, removed
+	// after). The drill measures the split brain after the return and the
+	// clients' blackout until the VIP answers again.
+	TriggerStun Trigger = "stun"
 )
+
+// DefaultStun is how long a stun drill freezes the master by default:
+// longer than the usual master-down, so that the backup takes over.
+const DefaultStun = 10 * time.Second
 
 // Triggers lists every trigger, for flag help and validation.
 func Triggers() []Trigger {
-	return []Trigger{TriggerNICDisconnect, TriggerLinkDown, TriggerPowerOff, TriggerDemote, TriggerPartition}
+	return []Trigger{TriggerNICDisconnect, TriggerLinkDown, TriggerPowerOff, TriggerDemote, TriggerPartition, TriggerStun}
 }
 
 // TriggerNames lists the triggers' names, for help texts and errors.
@@ -61,6 +72,19 @@ func ParseTrigger(s string) (Trigger, error) {
 // wholeRouter says whether t fails the master as a whole router, so that
 // every group it held must move, not only the drilled network's.
 func (t Trigger) wholeRouter() bool { return t == TriggerPowerOff || t == TriggerLinkDown }
+
+// returns says whether the failed master comes back during the measure
+// phase by itself (healed: partition, stun), so that the drill measures
+// the split brain that follows and the restore has nothing to undo.
+func (t Trigger) returns() bool { return t == TriggerPartition || t == TriggerStun }
+
+// CheckStun checks a stun duration (--duration).
+func CheckStun(d time.Duration) error {
+	if d <= 0 {
+		return fmt.Errorf("stun duration %s: want more than 0, e.g. %s", d, DefaultStun)
+	}
+	return nil
+}
 
 // Action is the trigger whose action t takes in an Env: link-down acts as
 // nic-disconnect does (the two differ in what the drill expects).

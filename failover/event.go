@@ -62,4 +62,6 @@ const (
 	MarkTrigger = "trigger"
 	MarkHeal    = "heal"
 	MarkRestore = "restore"
+	// MarkThaw is when a stunned master was let go.
+	MarkThaw = "thaw"
 )

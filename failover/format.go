@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/carpvm/carpvm/carp/witness"
 	"github.com/carpvm/carpvm/internal/table"
 )
 
@@ -34,6 +35,11 @@ func WriteTable(w io.Writer, tty bool, reps []Report) error {
 	fmt.Fprintln(w)
 	if err := table.Write(w, tty, []string{"NETWORK", "PHASE", "OK", "DETAIL"}, rows); err != nil {
 		return err
+	}
+	for _, r := range reps {
+		for _, f := range r.MACFlaps {
+			fmt.Fprintf(w, "\nWARNING %s %s: %s", r.Network, witness.WarnMACFlap, f.Message())
+		}
 	}
 	if _, err := fmt.Fprintf(w, "\ndrill %s\n", passFail(Passed(reps))); err != nil {
 		return err
@@ -101,10 +107,20 @@ func WriteMarkdown(w io.Writer, reps []Report) error {
 		fmt.Fprintf(&b, "- takeover (%s): %.3f s (objective %.3f s; theoretical master-down %.3f s)\n", what, r.TakeoverS, r.MaxTakeoverS, r.MasterDownS)
 		fmt.Fprintf(&b, "- trigger to new master: %.3f s\n", r.TriggerToMasterS)
 		fmt.Fprintf(&b, "- client blackout (last good reply to first good reply): %.3f s (objective %.3f s)\n", r.BlackoutS, r.MaxBlackoutS)
+		if r.StunS > 0 {
+			fmt.Fprintf(&b, "- stun: %.3f s\n", r.StunS)
+		}
 		if r.SplitBrainS != nil {
 			fmt.Fprintf(&b, "- split brain (both routers advertising): %.3f s\n", *r.SplitBrainS)
 		}
-		fmt.Fprintf(&b, "- gratuitous ARPs seen: %d\n\n", r.GARPs)
+		if r.ReturnBlackoutS != nil {
+			fmt.Fprintf(&b, "- client blackout after the stunned master returned: %.3f s (one master left: %s)\n", *r.ReturnBlackoutS, dash(r.Survivor))
+		}
+		fmt.Fprintf(&b, "- gratuitous ARPs seen: %d\n", r.GARPs)
+		for _, f := range r.MACFlaps {
+			fmt.Fprintf(&b, "- **warning** %s: %s\n", witness.WarnMACFlap, f.Message())
+		}
+		b.WriteString("\n")
 		writeMarkdownPhases(&b, r)
 	}
 	_, err := io.WriteString(w, b.String())

@@ -36,6 +36,15 @@ type WitnessConfig struct {
 	Enter func(fn func() error) error
 	// Interval between probes; 0 means ProbeInterval.
 	Interval time.Duration
+	// ProbeMAC, when set, is the sender of the prober's ARP requests
+	// instead of the interface's MAC: the answers then reach the witness
+	// but not this host's ARP cache (the kernel drops ARP for another
+	// MAC), so that the cache the echoes use moves only as a real
+	// client's would: by gratuitous ARPs and its own resolution, not by
+	// a reply every probe interval, which would hide a black-holed VIP.
+	// The switch must deliver unicast to it (a learning bridge does; an
+	// ESXi port without promiscuous mode does not).
+	ProbeMAC net.HardwareAddr
 }
 
 // PacketObserver is the drill's witness and prober on one interface: an
@@ -164,7 +173,11 @@ func (o *PacketObserver) drain() {
 
 func (o *PacketObserver) probe(ctx context.Context) {
 	defer o.wg.Done()
-	arp := arpRequest(o.ifi.HardwareAddr, o.cfg.Source, o.cfg.VIP)
+	mac := o.ifi.HardwareAddr
+	if o.cfg.ProbeMAC != nil {
+		mac = o.cfg.ProbeMAC
+	}
+	arp := arpRequest(mac, o.cfg.Source, o.cfg.VIP)
 	dst := &net.IPAddr{IP: o.cfg.VIP.AsSlice()}
 	bcast := &packet.Addr{HardwareAddr: net.HardwareAddr{0xff, 0xff, 0xff, 0xff, 0xff, 0xff}}
 	t := time.NewTicker(o.cfg.Interval)

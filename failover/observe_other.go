@@ -4,6 +4,7 @@ package failover
 
 import (
 	"errors"
+	"net"
 	"net/netip"
 	"time"
 )
@@ -15,6 +16,7 @@ type WitnessConfig struct {
 	Source    netip.Addr
 	Enter     func(fn func() error) error
 	Interval  time.Duration
+	ProbeMAC  net.HardwareAddr
 }
 
 // PacketObserver needs Linux (AF_PACKET).

@@ -141,12 +141,13 @@ func (om *ownershipMap) words(holder func(GroupOwnership) string) string {
 
 // expect sets which groups must move after the trigger on old: every group
 // old held for a whole-router trigger, the drilled group alone otherwise,
-// nothing for a partition (both routers stay master).
+// nothing for a partition (both routers stay master) or a stun (the
+// stunned master is back before the hand-over is judged).
 func (om *ownershipMap) expect(t Trigger, old, peer string) {
 	for i, g := range om.groups {
 		drilled := g.net.Name == om.d.n.Name && g.plan.VHID == om.d.n.VHID
 		switch {
-		case t == TriggerPartition || om.own[i].Before != old:
+		case t.returns() || om.own[i].Before != old:
 		case t.wholeRouter() || drilled:
 			om.own[i].Expected = peer
 		}

@@ -41,7 +41,10 @@ func Plan(env Env, t Trigger, nets []Network, opts Options) []Step {
 		add(PhaseTrigger, "%s", trig)
 		add(PhaseMeasure, "wait at most %s for a new master and the VIP's replies; takeover objective %s, blackout objective %s (master-down %s)",
 			d.deadline(), d.maxTakeover(), d.maxBlackout(), n.MasterDown())
-		if t == TriggerPartition {
+		if t == TriggerStun {
+			add(PhaseMeasure, "after %s: %s (the thaw); wait for one master and the VIP's replies; measure the split brain and the clients' blackout after the return", opts.Stun, undo)
+			undo = "nothing more to undo"
+		} else if t == TriggerPartition {
 			add(PhaseMeasure, "after two adverts of split brain: %s; wait for one master", undo)
 			undo = "nothing more to undo"
 		} else if len(opts.Map) > 0 {

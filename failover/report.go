@@ -7,6 +7,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/carpvm/carpvm/carp/witness"
 	"github.com/carpvm/carpvm/internal/jsondoc"
 )
 
@@ -59,8 +60,20 @@ type Report struct {
 	TriggerToMasterS float64 `json:"trigger_to_master_s"`
 	// GARPs counts the gratuitous ARPs for the VIP seen after the trigger.
 	GARPs int `json:"garps"`
-	// SplitBrainS is how long both routers advertised (partition only).
+	// SplitBrainS is how long both routers advertised (partition), or
+	// how long two masters coexisted after the stunned one returned (stun).
 	SplitBrainS *float64 `json:"split_brain_s,omitempty"`
+	// StunS is how long the master was frozen (stun only).
+	StunS float64 `json:"stun_s,omitempty"`
+	// ReturnBlackoutS is the clients' longest outage after the stunned
+	// master returned (stun only): near 0 when the returning master
+	// re-announces, until ARP caches expire when nobody does.
+	ReturnBlackoutS *float64 `json:"return_blackout_s,omitempty"`
+	// Survivor is the one master left after a stun's split brain.
+	Survivor string `json:"survivor,omitempty"`
+	// MACFlaps are the MACs the witness saw advertising alternately from
+	// two senders during the drill: on two switch ports (carp/witness).
+	MACFlaps []witness.Flap `json:"mac_flaps,omitempty"`
 	// Ownership is every group of the pair through the drill (with a map).
 	Ownership []GroupOwnership `json:"ownership,omitempty"`
 	// Unavailable names the fields above (by their JSON names) that were

@@ -21,6 +21,10 @@ type VSphereOps interface {
 	SetNICConnected(ctx context.Context, vm, portgroup string, connected bool) error
 	PowerOff(ctx context.Context, vm string) error
 	PowerOn(ctx context.Context, vm string) error
+	// SnapshotMemory takes a memory snapshot (ESXi stuns the VM while it
+	// writes the memory); RemoveSnapshot removes it, none being no error.
+	SnapshotMemory(ctx context.Context, vm, name string) error
+	RemoveSnapshot(ctx context.Context, vm, name string) error
 }
 
 // VSphereState reads back what a trigger did (*vsphere.Session has it).
@@ -28,6 +32,9 @@ type VSphereState interface {
 	NICConnected(ctx context.Context, vm, portgroup string) (bool, error)
 	PowerState(ctx context.Context, vm string) (string, error)
 }
+
+// StunSnapshot names the snapshot a stun drill takes and removes.
+const StunSnapshot = "carpvm-stun-drill"
 
 // VSphereEnv drills a router pair on vSphere: triggers through the
 // vSphere API (or the user's command, for demote), packets through a
@@ -202,6 +209,9 @@ func (e *VSphereEnv) Describe(t Trigger, n Network, router string) (string, stri
 			undo = "run --restore-command for " + router
 		}
 		return "run --command for " + router + " (demote)", undo
+	case TriggerStun:
+		return fmt.Sprintf("stun VM %s: memory snapshot %q (CreateSnapshot_Task, memory=true; ESXi stuns the VM while it saves the memory)", vm, StunSnapshot),
+			fmt.Sprintf("remove snapshot %q of VM %s", StunSnapshot, vm)
 	case TriggerPartition:
 		return "partition: not possible on vSphere (a lab trigger)", ""
 	}
@@ -224,6 +234,8 @@ func (e *VSphereEnv) Trigger(ctx context.Context, t Trigger, n Network, router s
 			return errors.New("failover: --trigger demote on vSphere needs --command, e.g. an ssh running `ifconfig vmx0 vhid 1 state backup`")
 		}
 		return e.run(ctx, e.Command, cn, router)
+	case TriggerStun:
+		return e.Ops.SnapshotMemory(ctx, e.vm(router), StunSnapshot)
 	}
 	return fmt.Errorf("failover: trigger %s is not available on vSphere (partition is a lab trigger)", t)
 }
@@ -244,6 +256,8 @@ func (e *VSphereEnv) Undo(ctx context.Context, t Trigger, n Network, router stri
 			return nil
 		}
 		return e.run(ctx, e.RestoreCommand, cn, router)
+	case TriggerStun:
+		return e.Ops.RemoveSnapshot(ctx, e.vm(router), StunSnapshot)
 	}
 	return nil
 }

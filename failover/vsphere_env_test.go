@@ -231,3 +231,33 @@ func (w *watchOps) PowerOff(ctx context.Context, vm string) error {
 	}
 	return err
 }
+
+// A stun on vSphere is a memory snapshot of the master, removed by the
+// thaw: the simulator holds the snapshot in between and none after.
+func TestVSphereStunSnapshot(t *testing.T) {
+	sw, env := newSimWorld(t)
+	ctx := context.Background()
+	n := simNet(t, env)
+	trig, undo := env.Describe(TriggerStun, n, "router-002")
+	if !strings.Contains(trig, `memory snapshot "carpvm-stun-drill"`) || !strings.Contains(undo, "remove snapshot") {
+		t.Errorf("describe: %q / %q", trig, undo)
+	}
+	if err := env.Trigger(ctx, TriggerStun, n, "router-002"); err != nil {
+		t.Fatal(err)
+	}
+	if err := sw.s.SnapshotMemory(ctx, sim.Router1, StunSnapshot); err == nil || !strings.Contains(err.Error(), "already has a snapshot") {
+		t.Errorf("the stun left no snapshot on router-002: %v", err)
+	}
+	if err := env.Undo(ctx, TriggerStun, n, "router-002"); err != nil {
+		t.Fatal(err)
+	}
+	// Gone: a new one can be taken (and is cleaned up).
+	if err := sw.s.SnapshotMemory(ctx, sim.Router1, StunSnapshot); err != nil {
+		t.Errorf("snapshot still there after the thaw: %v", err)
+	}
+	_ = sw.s.RemoveSnapshot(ctx, sim.Router1, StunSnapshot)
+	// Undo after a stun that never happened is no error.
+	if err := env.Undo(ctx, TriggerStun, n, "router-002"); err != nil {
+		t.Errorf("undo without a snapshot: %v", err)
+	}
+}

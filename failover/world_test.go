@@ -20,8 +20,17 @@ type world struct {
 	never         bool
 	takeoverAfter time.Duration
 	failedAt      time.Time
-	stop          chan struct{}
-	done          chan struct{}
+	// blackHole: once router-002 takes the VIP back from router-003, the
+	// clients keep sending to router-003's MAC (nobody re-announced):
+	// echoes go unanswered until the test ends, as until ARP expiry.
+	blackHole bool
+	holed     bool
+	// split: router-003 goes on advertising this long after router-002
+	// takes the VIP back (a split brain after the return).
+	split    time.Duration
+	returned time.Time
+	stop     chan struct{}
+	done     chan struct{}
 }
 
 var routerAddr = map[string]netip.Addr{"router-002": r2, "router-003": r3}
@@ -73,17 +82,25 @@ func (w *world) run() {
 		// Preempt: router-002 takes the VIP back as soon as it lives.
 		if w.master == "router-003" && w.alive["router-002"] {
 			w.master = "router-002"
+			w.holed = w.blackHole
+			w.returned = now
 		}
-		m := w.master
+		m, holed := w.master, w.holed
+		splitting := !w.returned.IsZero() && now.Sub(w.returned) < w.split
 		w.mu.Unlock()
+		if splitting && i%5 == 2 {
+			w.rec.Add(Event{At: now, Kind: KindAdvert, VHID: 1, AdvBase: 0, AdvSkew: advSkew[r3], Src: r3, MAC: vmac})
+		}
 		if m == "" {
 			return
 		}
 		if i%5 == 0 {
 			w.rec.Add(Event{At: now, Kind: KindAdvert, VHID: 1, AdvBase: 0, AdvSkew: advSkew[routerAddr[m]], Src: routerAddr[m], MAC: vmac})
 		}
-		w.rec.Add(Event{At: now, Kind: KindEchoReply, Src: vip, MAC: vmac})
-		w.rec.Add(Event{At: now, Kind: KindARPReply, Src: vip, MAC: vmac})
+		if !holed {
+			w.rec.Add(Event{At: now, Kind: KindEchoReply, Src: vip, MAC: vmac})
+			w.rec.Add(Event{At: now, Kind: KindARPReply, Src: vip, MAC: vmac})
+		}
 	})
 }
 

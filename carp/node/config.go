@@ -37,6 +37,10 @@ type Config struct {
 	PreemptDelay time.Duration
 	// Tracks demote the router while they fail.
 	Tracks []Track
+	// NoFreezeReannounce (node.yaml freeze_reannounce: false) keeps a
+	// node that was frozen from announcing its VIPs at once on waking
+	// (Options.NoFreezeReannounce): for drills that show why it matters.
+	NoFreezeReannounce bool
 }
 
 // Group is one CARP group (VHID) on one interface.
@@ -83,14 +87,15 @@ func (g Group) Addrs() []netip.Addr {
 
 // fileConfig is node.yaml as read.
 type fileConfig struct {
-	Interface     string      `mapstructure:"interface"`
-	ControlSocket *string     `mapstructure:"control_socket"`
-	MetricsListen string      `mapstructure:"metrics_listen"`
-	Name          string      `mapstructure:"name"`
-	LinkTracking  *bool       `mapstructure:"link_tracking"`
-	PreemptDelay  string      `mapstructure:"preempt_delay"`
-	Track         []fileTrack `mapstructure:"track"`
-	Groups        []fileGroup `mapstructure:"groups"`
+	Interface        string      `mapstructure:"interface"`
+	ControlSocket    *string     `mapstructure:"control_socket"`
+	MetricsListen    string      `mapstructure:"metrics_listen"`
+	Name             string      `mapstructure:"name"`
+	LinkTracking     *bool       `mapstructure:"link_tracking"`
+	PreemptDelay     string      `mapstructure:"preempt_delay"`
+	FreezeReannounce *bool       `mapstructure:"freeze_reannounce"`
+	Track            []fileTrack `mapstructure:"track"`
+	Groups           []fileGroup `mapstructure:"groups"`
 }
 
 type fileTrack struct {
@@ -145,6 +150,9 @@ func LoadConfig(path string, getenv config.Getenv) (*Config, error) {
 	}
 	if fc.LinkTracking != nil {
 		cfg.LinkTracking = *fc.LinkTracking
+	}
+	if fc.FreezeReannounce != nil {
+		cfg.NoFreezeReannounce = !*fc.FreezeReannounce
 	}
 	if fc.PreemptDelay != "" {
 		d, err := time.ParseDuration(fc.PreemptDelay)

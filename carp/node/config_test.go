@@ -133,3 +133,22 @@ func TestReadKeyFromEnv(t *testing.T) {
 		t.Errorf("ReadKey from $%s = %v, %v", PassEnv, k, err)
 	}
 }
+
+// freeze_reannounce is on unless node.yaml says false.
+func TestLoadConfigFreezeReannounce(t *testing.T) {
+	dir := t.TempDir()
+	pass := writeFile(t, dir, "pass", "123piano2026%\n")
+	for _, c := range []struct {
+		line string
+		off  bool
+	}{{"", false}, {"freeze_reannounce: true\n", false}, {"freeze_reannounce: false\n", true}} {
+		path := writeFile(t, dir, "node.yaml", "interface: ens192\n"+c.line+"groups:\n  - vhid: 1\n    vips: [172.27.27.14/28]\n    pass_file: "+pass+"\n")
+		cfg, err := LoadConfig(path, noEnv)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if cfg.NoFreezeReannounce != c.off {
+			t.Errorf("%q: NoFreezeReannounce = %v, want %v", c.line, cfg.NoFreezeReannounce, c.off)
+		}
+	}
+}

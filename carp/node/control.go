@@ -63,6 +63,11 @@ type Status struct {
 	DemotionCauses []carp.Cause  `json:"demotion_causes"`
 	Tracks         []TrackStatus `json:"tracks"`
 	LinkTracking   bool          `json:"link_tracking"`
+	// ClockJumps counts the times the node found it had been frozen
+	// (its timers fired more than two advertisement intervals late);
+	// LastClockJump is the latest, nil when none.
+	ClockJumps    uint64     `json:"clock_jumps"`
+	LastClockJump *ClockJump `json:"last_clock_jump,omitempty"`
 }
 
 // GroupStatus is one group: its configuration and its machine's status.
@@ -179,7 +184,8 @@ func (n *Node) control(req Request) Response {
 
 func (n *Node) status() Status {
 	d := n.router.Demotion()
-	st := Status{Name: n.opts.Name, Demotion: d.Total(), DemotionCauses: d.Causes(), Tracks: []TrackStatus{}, LinkTracking: n.opts.LinkTracking}
+	st := Status{Name: n.opts.Name, Demotion: d.Total(), DemotionCauses: d.Causes(), Tracks: []TrackStatus{}, LinkTracking: n.opts.LinkTracking,
+		ClockJumps: n.clockJumps, LastClockJump: n.lastClockJump}
 	if st.DemotionCauses == nil {
 		st.DemotionCauses = []carp.Cause{}
 	}

@@ -97,6 +97,7 @@
 //	metrics_listen: 127.0.0.1:9380    # Prometheus /metrics; empty disables it
 //	link_tracking: true               # the default: fail over as a whole router
 //	preempt_delay: 30s                # no preemption this long after start (default 0)
+//	freeze_reannounce: true           # the default: a master found frozen (VM stun) re-announces at once
 //	track:                            # demote the whole router while failing
 //	  - {name: gw, command: "ping -c1 -W1 203.0.113.1", interval: 5s, timeout: 2s, weight: 240, fall: 2, rise: 2}
 //	  - {name: uplink, interface: ens256, weight: 240}
@@ -161,6 +162,19 @@
 // taken at master-down). A demote of vhid 0 over the control socket is one
 // more cause ("manual"); a promote of vhid 0 lifts it, the send errors and
 // every group's own demotion.
+//
+// # Frozen nodes
+//
+// A VM stunned for a memory snapshot or a vMotion, or a process stopped
+// with SIGSTOP, wakes with every timer overdue while the peer may have
+// taken over meanwhile. The loop notices it (a machine timer fired more
+// than twice its advertisement interval late, at least 500 ms), logs one
+// line, counts it (status clock_jumps, carpvm_node_clock_jumps_total),
+// advertises, and each group still MASTER sends its gratuitous ARPs and
+// unsolicited NAs at once, so that clients and switches that followed the
+// peer come back without waiting for their caches to expire. The split
+// brain ends by CARP's rule: the slower master steps down on hearing the
+// other.
 //
 // # Control socket and metrics
 //

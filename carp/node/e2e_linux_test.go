@@ -392,7 +392,7 @@ func TestWireWatch(t *testing.T) {
 			ID          int          `json:"id"`
 			Masters     []netip.Addr `json:"masters"`
 			Advertisers []struct {
-				Src     netip.Addr `json:"src"`
+				Src     netip.Addr `json:"source"`
 				MAC     string     `json:"mac"`
 				Auth    string     `json:"auth"`
 				AdvSkew int        `json:"advskew"`

@@ -26,6 +26,7 @@ type collector struct {
 	transitions, sent, received, rej *prometheus.Desc
 	ignored                          *prometheus.Desc
 	routerDemotion, cause, preferred *prometheus.Desc
+	clockJumps                       *prometheus.Desc
 }
 
 func newCollector(n *Node) *collector {
@@ -41,12 +42,13 @@ func newCollector(n *Node) *collector {
 		ignored:        prometheus.NewDesc("carpvm_node_frames_ignored_total", "Protocol-112 frames that reached no group: malformed, another vhid, another VLAN, or dropped by the kernel for want of room in the receive ring (ring_full).", []string{"iface", "reason"}, nil),
 		routerDemotion: prometheus.NewDesc("carpvm_node_router_demotion", "The router's demotion, added to every group's advskew (links down, failed sends, failing tracks, an operator's demote).", nil, nil),
 		cause:          prometheus.NewDesc("carpvm_node_demotion_cause", "Weight of each cause of the router's demotion that holds now.", []string{"cause"}, nil),
+		clockJumps:     prometheus.NewDesc("carpvm_node_clock_jumps_total", "Times the node found it had been frozen (VM stun, snapshot, vMotion, SIGSTOP): its timers fired more than two advertisement intervals late.", nil, nil),
 		preferred:      prometheus.NewDesc("carpvm_node_group_preferred", "1 when this router is the group's preferred master, 0 when the peer is (node.yaml name and preferred).", gl, nil),
 	}
 }
 
 func (c *collector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{c.state, c.demotion, c.transitions, c.sent, c.received, c.rej, c.ignored, c.routerDemotion, c.cause, c.preferred} {
+	for _, d := range []*prometheus.Desc{c.state, c.demotion, c.transitions, c.sent, c.received, c.rej, c.ignored, c.routerDemotion, c.cause, c.preferred, c.clockJumps} {
 		ch <- d
 	}
 }
@@ -84,6 +86,7 @@ func (c *collector) Collect(ch chan<- prometheus.Metric) {
 		}
 	}
 	ch <- prometheus.MustNewConstMetric(c.routerDemotion, prometheus.GaugeValue, float64(st.Demotion))
+	ch <- prometheus.MustNewConstMetric(c.clockJumps, prometheus.CounterValue, float64(st.ClockJumps))
 	for _, cs := range st.DemotionCauses {
 		ch <- prometheus.MustNewConstMetric(c.cause, prometheus.GaugeValue, float64(cs.Weight), cs.Name)
 	}

@@ -82,6 +82,10 @@ type Options struct {
 	// that a node in the one carpvm binary does not stay resident with
 	// the code of every command; what the node runs faults back in.
 	DropImagePages bool
+	// NoFreezeReannounce keeps a node that finds it was frozen from
+	// announcing its VIPs at once (see thawed): only to show, in a drill,
+	// the black hole that the re-announce prevents.
+	NoFreezeReannounce bool
 }
 
 // Node runs CARP groups over the interfaces' links: one reader goroutine
@@ -99,6 +103,11 @@ type Node struct {
 	trackRes chan trackResult
 	ctl      chan ctlRequest
 	done     chan struct{}
+
+	// clockJumps counts the freezes found (thawed); lastClockJump is the
+	// latest.
+	clockJumps    uint64
+	lastClockJump *ClockJump
 }
 
 // ifLink is an interface's link and what is counted on it outside groups.
@@ -430,10 +439,14 @@ func (n *Node) loop(ctx context.Context, links <-chan LinkEvent) {
 			b.release()
 		case <-timer.C():
 			now := n.clock.Now()
+			late, frozen := n.frozenFor(now)
 			for _, g := range n.groups {
 				if d := g.m.Deadline(); !d.IsZero() && !now.Before(d) {
 					n.perform(g, g.m.Tick(now))
 				}
+			}
+			if frozen {
+				n.thawed(now, late)
 			}
 		case <-summary.C():
 			n.logRejects()

@@ -57,6 +57,10 @@ type simOpts struct {
 	forwarding bool
 	// replayState is the group's replay memory file ("" : memory only).
 	replayState string
+	// clock replaces the system clock (synctest's fake time either way).
+	clock Clock
+	// noReannounce turns the re-announce after a freeze off.
+	noReannounce bool
 }
 
 func startSim(t *testing.T, h *hub, o simOpts) *simNode {
@@ -86,9 +90,11 @@ func startSim(t *testing.T, h *hub, o simOpts) *simNode {
 			}
 			return self, nil
 		},
-		SourceAddr6:    func(string, []netip.Addr) (netip.Addr, error) { return self6, nil },
-		IPv6Forwarding: func(string) bool { return o.forwarding },
-		ReplayState:    func(Group) string { return o.replayState },
+		SourceAddr6:        func(string, []netip.Addr) (netip.Addr, error) { return self6, nil },
+		IPv6Forwarding:     func(string) bool { return o.forwarding },
+		ReplayState:        func(Group) string { return o.replayState },
+		Clock:              o.clock,
+		NoFreezeReannounce: o.noReannounce,
 		RunScript: func(_ context.Context, path string, args, env []string) ([]byte, error) {
 			s.mu.Lock()
 			defer s.mu.Unlock()

@@ -23,6 +23,7 @@ type PacketLink struct{}
 // LinkOptions configure a PacketLink.
 type LinkOptions struct {
 	IgnoreOutgoing bool
+	Promiscuous    bool
 	VLANTags       bool
 	Ring           bool
 }

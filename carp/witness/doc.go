@@ -7,6 +7,8 @@
 // interval changed, and adverts that arrive twice: a second copy of the
 // same bytes is what a segment that reflects frames to their sender (a
 // teamed vSwitch with promiscuous mode) delivers, and is counted apart.
+// It also warns of a MAC flap: one source MAC advertising alternately from
+// two senders, which a switch sees on two ports (see FlapWindow).
 //
 // Over IPv4 and IPv6 alike: a group is one vhid (vrid) in one IP family,
 // so a dual-stack CARP master, which advertises to 224.0.0.18 from its

@@ -18,8 +18,10 @@ type Snapshot struct {
 	Unknown   uint64    `json:"unknown"`   // protocol 112 but neither CARP nor VRRP
 	Groups    []Group   `json:"groups"`
 	// Ownership is the planned groups' masters, when the plan is known.
-	Ownership []Owner   `json:"ownership,omitempty"`
-	Warnings  []Warning `json:"warnings"`
+	Ownership []Owner `json:"ownership,omitempty"`
+	// MACFlaps are the MACs seen on two ports (see FlapWindow).
+	MACFlaps []Flap    `json:"mac_flaps,omitempty"`
+	Warnings []Warning `json:"warnings"`
 }
 
 // Family is the IP family a group advertises in.
@@ -61,7 +63,7 @@ const (
 
 // Advertiser is one source advertising in a group.
 type Advertiser struct {
-	Src  netip.Addr `json:"src"`
+	Src  netip.Addr `json:"source"`
 	MAC  string     `json:"mac"`
 	Role Role       `json:"role"`
 	TTL  uint8      `json:"ttl"`
@@ -100,6 +102,7 @@ const (
 	WarnAuthFailed      = "auth_failed"
 	WarnIntervalChanged = "interval_changed"
 	WarnReflected       = "reflected"
+	WarnMACFlap         = "mac_flap"
 )
 
 // Warning is a problem seen on the segment.
@@ -107,7 +110,7 @@ type Warning struct {
 	Code     string     `json:"code"`
 	Protocol Protocol   `json:"protocol"`
 	ID       uint8      `json:"id"`
-	Src      netip.Addr `json:"src,omitzero"`
+	Src      netip.Addr `json:"source,omitzero"`
 	Message  string     `json:"message"`
 }
 
@@ -138,6 +141,10 @@ func (w *Witness) Snapshot(now time.Time) Snapshot {
 			snap.Warnings = append(snap.Warnings, Warning{Code: WarnIDCollision, Protocol: g.key.proto, ID: g.key.id,
 				Message: fmt.Sprintf("%s %d shares the segment with %s %d: both use virtual MAC 00:00:5e:00:01:%02x", g.key.proto, g.key.id, other, g.key.id, g.key.id)})
 		}
+	}
+	for _, f := range w.macs.Flaps() {
+		snap.MACFlaps = append(snap.MACFlaps, f)
+		snap.Warnings = append(snap.Warnings, Warning{Code: WarnMACFlap, Protocol: f.Protocol, ID: f.ID, Message: f.Message()})
 	}
 	slices.SortFunc(snap.Groups, func(a, b Group) int {
 		return cmp.Or(cmp.Compare(a.ID, b.ID), cmp.Compare(protoOrder[a.Protocol], protoOrder[b.Protocol]),

@@ -40,6 +40,7 @@ type Witness struct {
 	frames    uint64
 	malformed uint64
 	unknown   uint64
+	macs      MACTracker
 }
 
 // groupKey names a group. IPv4 and IPv6 adverts of one vhid are two
@@ -113,6 +114,7 @@ func (w *Witness) Observe(t time.Time, f carp.Frame) {
 	if f.IsIPv6() {
 		fam = IPv6
 	}
+	w.macs.Observe(t, f.SrcMAC, f.Src, a.proto, a.id)
 	k := groupKey{a.proto, a.id, fam}
 	g := w.groups[k]
 	if g == nil {

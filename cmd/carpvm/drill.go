@@ -31,6 +31,8 @@ type drillOptions struct {
 	MaxTakeover    time.Duration
 	MaxBlackout    time.Duration
 	Deadline       time.Duration
+	Stun           time.Duration
+	StunSet        bool
 	Force          bool
 	DryRun         bool
 	History        string
@@ -48,13 +50,20 @@ func newDrillCmd(app *App) *cobra.Command {
 		Long: `drill makes the CARP master fail on purpose and measures what clients live
 through, in phases: gate (preflight, or lab health; a failure stops the drill
 unless --force), baseline (a witness finds the master and checks the VIP's MAC),
-trigger (--trigger nic-disconnect, link-down, power-off, demote, or partition
-in the lab),
+trigger (--trigger nic-disconnect, link-down, power-off, demote, stun, or
+partition in the lab),
 measure (detection: last advert of the old master to first advert of the new;
 blackout: last good reply to first good reply of a prober pinging and ARPing the
 VIP every 10 ms; the MAC answering the VIP; gratuitous ARPs; the switch
 relearning the MAC), restore (reconnect, power on, un-demote, heal; then wait
 for the preferred master back) and report.
+
+stun freezes the master for --duration (lab: SIGSTOP its node and silence its
+switch ports; vSphere: a memory snapshot, removed after) and lets it return
+believing it is still master, as ESXi does to a VM for a snapshot or vMotion;
+the drill measures the split brain after the return, that one master is left,
+and the clients' blackout until the VIP answers again (no waiting for ARP
+caches to expire: the returning node re-announces).
 
 A drill that sees no new master within its deadline restores at once and fails;
 Ctrl-C or SIGTERM restores before exiting; --dry-run prints the plan and
@@ -82,11 +91,15 @@ Exit codes: 0 the drill passed, 1 it failed, 2 usage or configuration error,
 3 vSphere unreachable or refused.`,
 		Example: `  carpvm lab up --advbase 1 && carpvm drill --lab --trigger power-off
   carpvm drill --sim --network intranought --trigger power-off --force
+  carpvm drill --lab --trigger stun --duration 10s
   carpvm drill --config carpvm.yaml --network intranought --trigger nic-disconnect --interface ens224
   carpvm drill --config carpvm.yaml --trigger demote --interface ens224 \
       --command 'ssh root@$CARPVM_ROUTER ifconfig vmx0 vhid $CARPVM_VHID state backup'`,
 		Args: cobra.NoArgs,
-		RunE: func(cmd *cobra.Command, args []string) error { return drillRun(cmd.Context(), app, o) },
+		RunE: func(cmd *cobra.Command, args []string) error {
+			o.StunSet = cmd.Flags().Changed("duration")
+			return drillRun(cmd.Context(), app, o)
+		},
 	}
 	f := cmd.Flags()
 	f.BoolVar(&o.Lab, "lab", false, "drill the network-namespace lab (carpvm lab up)")
@@ -105,6 +118,7 @@ Exit codes: 0 the drill passed, 1 it failed, 2 usage or configuration error,
 	f.DurationVar(&o.MaxTakeover, "max-takeover", 0, "takeover objective (default master-down + 1s)")
 	f.DurationVar(&o.MaxBlackout, "max-blackout", 0, "client blackout objective (default master-down + 1s)")
 	f.DurationVar(&o.Deadline, "deadline", 0, "give up waiting for a new master after this long, restore and fail (default 2 x objective + 2s)")
+	f.DurationVar(&o.Stun, "duration", failover.DefaultStun, "--trigger stun: how long the master stays frozen")
 	f.BoolVar(&o.Force, "force", false, "drill although the gate failed")
 	f.BoolVar(&o.DryRun, "dry-run", false, "print the plan; touch nothing")
 	f.StringVar(&o.History, "history", "", "history directory (default $XDG_STATE_HOME/carpvm/drills or ~/.local/state/carpvm/drills)")
@@ -147,6 +161,13 @@ func drillRun(ctx context.Context, app *App, o *drillOptions) error {
 			return usageError("drill: %s %s: want a positive duration", name, d)
 		}
 	}
+	if trigger == failover.TriggerStun {
+		if err := failover.CheckStun(o.Stun); err != nil {
+			return usageError("drill: --duration: %v", err)
+		}
+	} else if o.StunSet {
+		return usageError("drill: --duration is for --trigger stun, not %s", trigger)
+	}
 	var t *drillTarget
 	if o.Lab {
 		t, err = labTarget(o)
@@ -160,7 +181,7 @@ func drillRun(ctx context.Context, app *App, o *drillOptions) error {
 
 	fopts := failover.Options{
 		Env: t.env, Trigger: trigger, Networks: t.nets, Map: t.owned, MaxTakeover: o.MaxTakeover, MaxBlackout: o.MaxBlackout,
-		Deadline: o.Deadline, Force: o.Force, Log: app.Logger(),
+		Deadline: o.Deadline, Force: o.Force, Log: app.Logger(), Stun: o.Stun,
 	}
 	if o.DryRun {
 		return failover.WritePlan(app.IO.Out, app.IO.OutTTY, o.Output == "json", failover.Plan(t.env, trigger, t.nets, fopts))

@@ -66,6 +66,9 @@ func TestDrillUsageErrors(t *testing.T) {
 		{"no witness interface", []string{"drill", "--config", cfg}, "--interface"},
 		{"unknown network", []string{"drill", "--config", cfg, "--network", "dmz", "--dry-run"}, "dmz"},
 		{"negative objective", []string{"drill", "--lab", "--max-takeover", "-1s"}, "positive"},
+		{"stun of no time", []string{"drill", "--lab", "--trigger", "stun", "--duration", "0s"}, "--duration: stun duration 0s: want more than 0"},
+		{"stun of negative time", []string{"drill", "--lab", "--trigger", "stun", "--duration", "-5s"}, "--duration: stun duration -5s: want more than 0"},
+		{"duration without stun", []string{"drill", "--lab", "--trigger", "power-off", "--duration", "5s"}, "--duration is for --trigger stun"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			code, _, errOut := runDrillCLI(t, nil, tc.args...)

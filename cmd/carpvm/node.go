@@ -220,7 +220,8 @@ func nodeRun(ctx context.Context, app *App, cfg *node.Config, paths node.Paths) 
 	log := app.Logger()
 	cfg.ControlSocket = paths.ResolveControlSocket(cfg.ControlSocket)
 	opts := node.Options{Groups: cfg.Groups, Log: log, Name: cfg.Name,
-		LinkTracking: cfg.LinkTracking, PreemptDelay: cfg.PreemptDelay, Tracks: cfg.Tracks, DropImagePages: true}
+		LinkTracking: cfg.LinkTracking, PreemptDelay: cfg.PreemptDelay, Tracks: cfg.Tracks, DropImagePages: true,
+		NoFreezeReannounce: cfg.NoFreezeReannounce}
 	if paths.StateDir != "" {
 		opts.ReplayState = func(g node.Group) string { return paths.ReplayState(g.Interface, g.VHID) }
 	}
@@ -463,6 +464,10 @@ func printNodeStatus(w io.Writer, tty bool, format string, st *node.Status) erro
 			causes[i] = fmt.Sprintf("%s (%d)", c.Name, c.Weight)
 		}
 		fmt.Fprintf(w, "router demoted by %d: %s\n", st.Demotion, strings.Join(causes, ", "))
+	}
+	if st.ClockJumps > 0 && st.LastClockJump != nil {
+		fmt.Fprintf(w, "frozen %d time(s); last at %s, timers %.3f s late\n",
+			st.ClockJumps, st.LastClockJump.At.UTC().Format(time.RFC3339), st.LastClockJump.LateS)
 	}
 	for _, t := range st.Tracks {
 		state := "healthy"

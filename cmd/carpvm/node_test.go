@@ -113,6 +113,15 @@ func TestPrintNodeStatusTable(t *testing.T) {
 	if b.String() != want {
 		t.Errorf("piped table\n got %q\nwant %q", b.String(), want)
 	}
+	// A node that was frozen says so under the table.
+	st.ClockJumps, st.LastClockJump = 2, &node.ClockJump{At: time.Date(2026, 1, 2, 3, 5, 0, 0, time.UTC), LateS: 9.0451}
+	b.Reset()
+	if err := printNodeStatus(&b, false, "table", st); err != nil {
+		t.Fatal(err)
+	}
+	if line := "frozen 2 time(s); last at 2026-01-02T03:05:00Z, timers 9.045 s late\n"; !strings.HasSuffix(b.String(), line) {
+		t.Errorf("table after freezes:\n%s\nwant it to end with %q", b.String(), line)
+	}
 }
 
 // The shipped node unit restarts the node whatever way it ends, cleans up

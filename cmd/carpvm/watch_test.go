@@ -181,3 +181,22 @@ func TestWatchPlanErrors(t *testing.T) {
 		})
 	}
 }
+
+// TestWatchReadMACFlap replays a crafted capture where two routers
+// advertise alternately from one MAC: watch warns of a MAC flap, in the
+// table and in JSON.
+func TestWatchReadMACFlap(t *testing.T) {
+	const flap = "../../carp/witness/testdata/mac-flap.pcap"
+	got := runCLI(t, nil, "watch", "--read", flap)
+	if got.code != exitOK || !strings.Contains(got.stdout, "WARNING mac_flap: MAC 00:00:5e:00:00:01 moved between 172.27.27.11 and 172.27.27.12") {
+		t.Errorf("exit %d, table:\n%s\nwant a mac_flap warning", got.code, got.stdout)
+	}
+	got = runCLI(t, nil, "watch", "--read", flap, "-o", "json")
+	var snap witness.Snapshot
+	if err := json.Unmarshal([]byte(got.stdout), &snap); err != nil {
+		t.Fatalf("stdout is not one JSON document: %v\n%s", err, got.stdout)
+	}
+	if len(snap.MACFlaps) != 1 || snap.MACFlaps[0].MAC != "00:00:5e:00:00:01" || len(snap.MACFlaps[0].Between) != 2 {
+		t.Errorf("mac_flaps = %+v, want 00:00:5e:00:00:01 between two senders", snap.MACFlaps)
+	}
+}

@@ -48,7 +48,7 @@ func BenchmarkDrill(b *testing.B) {
 					var take, black []float64
 					fails := 0
 					for n := 0; n < b.N*k; n++ {
-						o := failover.Options{Env: env, Trigger: trig, Networks: nets, MaxTakeover: time.Minute, MaxBlackout: time.Minute}
+						o := failover.Options{Env: env, Trigger: trig, Networks: nets, MaxTakeover: time.Minute, MaxBlackout: time.Minute, Stun: failover.DefaultStun}
 						reps, err := failover.Run(context.Background(), o)
 						if err != nil {
 							b.Fatal(err)

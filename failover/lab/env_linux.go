@@ -100,10 +100,15 @@ func (e *Env) Observe(ctx context.Context, n failover.Network) (failover.Observe
 	}
 	ns := e.Lab.ns(Client)
 	return failover.OpenWitness(failover.WitnessConfig{
-		Interface: ln.Leg, VIP: n.VIP, Source: ln.Addrs[Client].Addr(),
+		Interface: ln.Leg, VIP: n.VIP, Source: ln.Addrs[Client].Addr(), ProbeMAC: ProbeMAC,
 		Enter: func(fn func() error) error { return netns.Enter(ns, fn) },
 	})
 }
+
+// ProbeMAC sends the lab prober's ARP requests (failover.WitnessConfig):
+// locally administered, on no interface, so that the answers leave the
+// client's ARP cache alone and a black-holed VIP shows in the echoes.
+var ProbeMAC = net.HardwareAddr{0x02, 0xca, 0x7b, 0x00, 0x00, 0x01}
 
 // RouterName implements failover.Env.
 func (e *Env) RouterName(n failover.Network, src netip.Addr) string {
@@ -121,13 +126,14 @@ func (e *Env) RouterName(n failover.Network, src netip.Addr) string {
 
 // VIPMAC implements failover.Env: the virtual MAC for a carpvm node (the
 // shared MAC on a network whose switch model gives both routers one), the
-// leg's own MAC for ucarp (which puts the VIP on its interface).
+// leg's own MAC for ucarp (which puts the VIP on its interface) and for a
+// carpvm node with no_vmac.
 func (e *Env) VIPMAC(n failover.Network, router string) net.HardwareAddr {
 	ln, err := labNet(n)
 	if err != nil {
 		return nil
 	}
-	if e.Lab.kind(router) == PeerCarpvm {
+	if e.Lab.kind(router) == PeerCarpvm && !e.Lab.State.Node.NoVMAC {
 		return e.Lab.vipMAC(ln, n.VHID)
 	}
 	mac, err := e.Lab.LegMAC(router, ln)
@@ -164,6 +170,9 @@ func (e *Env) Describe(t failover.Trigger, n failover.Network, router string) (s
 		}
 		return fmt.Sprintf("demote %s vhid %d over its control socket", router, n.VHID),
 			fmt.Sprintf("promote %s vhid %d over its control socket", router, n.VHID)
+	case failover.TriggerStun:
+		return fmt.Sprintf("stun %s: SIGSTOP its %s process(es), its switch ports silent (state disabled)", router, e.Lab.kind(router)),
+			fmt.Sprintf("thaw %s: its ports forward again, SIGCONT", router)
 	case failover.TriggerPartition:
 		return fmt.Sprintf("isolate %s and %s from each other on bridge %s (the client still reaches both)", BridgePort(Router1, ln), BridgePort(Router2, ln), ln.Bridge),
 			"heal: ports no longer isolated"
@@ -199,6 +208,8 @@ func (e *Env) Trigger(ctx context.Context, t failover.Trigger, n failover.Networ
 		}
 		_, err := node.Call(ctx, e.Lab.ControlSocket(router), node.Request{Command: node.CmdDemote, VHID: n.VHID})
 		return err
+	case failover.TriggerStun:
+		return e.Lab.stun(ctx, router)
 	case failover.TriggerPartition:
 		for _, r := range []string{Router1, Router2} {
 			if _, err := nsRun(ctx, sw, "bridge", "link", "set", "dev", BridgePort(r, ln), "isolated", "on"); err != nil {
@@ -229,6 +240,8 @@ func (e *Env) Undo(ctx context.Context, t failover.Trigger, n failover.Network, 
 		}
 		_, err := node.Call(ctx, e.Lab.ControlSocket(router), node.Request{Command: node.CmdPromote, VHID: n.VHID})
 		return err
+	case failover.TriggerStun:
+		return e.Lab.thaw(ctx, router)
 	case failover.TriggerPartition:
 		var errs []error
 		for _, r := range []string{Router1, Router2} {

@@ -60,7 +60,7 @@ func Up(ctx context.Context, opts Options, log *slog.Logger) (l *Lab, already bo
 	if st != nil {
 		l := &Lab{Opts: opts, State: st, log: log}
 		if st.Prefix == opts.Prefix && st.Peer == opts.Peer && st.AdvBase == *opts.AdvBase && st.ActiveActive == opts.ActiveActive &&
-			st.Switch.Equal(opts.Switch) && l.health(ctx) == nil {
+			st.Node == opts.Node && st.Switch.Equal(opts.Switch) && l.health(ctx) == nil {
 			return l, true, nil
 		}
 		log.Info("replacing the lab in the state directory", "peer", st.Peer, "advbase", st.AdvBase)
@@ -73,7 +73,7 @@ func Up(ctx context.Context, opts Options, log *slog.Logger) (l *Lab, already bo
 		}
 	}
 	l = &Lab{Opts: opts, State: &State{Prefix: opts.Prefix, Peer: opts.Peer, AdvBase: *opts.AdvBase, ActiveActive: opts.ActiveActive,
-		Executable: opts.Executable, Created: time.Now().UTC(), Switch: opts.Switch}, log: log}
+		Node: opts.Node, Executable: opts.Executable, Created: time.Now().UTC(), Switch: opts.Switch}, log: log}
 	if err := l.build(ctx); err != nil {
 		if derr := Down(context.WithoutCancel(ctx), opts, log); derr != nil {
 			err = errors.Join(err, fmt.Errorf("lab: cleaning after the failed up: %w", derr))
@@ -99,7 +99,7 @@ func Open(opts Options, log *slog.Logger) (*Lab, error) {
 	if st == nil {
 		return nil, fmt.Errorf("lab: no lab is up in %s; run `carpvm lab up`", opts.StateDir)
 	}
-	opts.Prefix, opts.Peer, opts.AdvBase, opts.Executable, opts.ActiveActive = st.Prefix, st.Peer, AdvBase(st.AdvBase), st.Executable, st.ActiveActive
+	opts.Prefix, opts.Peer, opts.AdvBase, opts.Executable, opts.ActiveActive, opts.Node = st.Prefix, st.Peer, AdvBase(st.AdvBase), st.Executable, st.ActiveActive, st.Node
 	opts.Switch = st.Switch
 	return &Lab{Opts: opts, State: st, log: log}, nil
 }
@@ -272,13 +272,17 @@ func (l *Lab) startRouter(router string) error {
 
 func (l *Lab) nodeYAML(router string) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "# carpvm lab: %s\nname: %s\ngroups:\n", router, router)
+	fmt.Fprintf(&b, "# carpvm lab: %s\nname: %s\n", router, router)
+	if l.State.Node.NoFreezeReannounce {
+		b.WriteString("freeze_reannounce: false\n")
+	}
+	b.WriteString("groups:\n")
 	for _, g := range l.Groups() {
 		fmt.Fprintf(&b, "  - interface: %s\n    vhid: %d\n    vips: [%s]\n    advbase: %d\n    advskew: %d\n    preempt: true\n    preferred: %s\n    pass_file: %s\n",
 			g.Net.Leg, g.VHID, g.VIP, l.AdvBase(), g.AdvSkew(router), g.Preferred, filepath.Join(l.Opts.StateDir, g.Net.Name+".pass"))
-		if l.sharedMAC(g.Net) != nil {
-			// The VIP answers from the NIC's own (shared) MAC, as OVH
-			// requires: no CARP virtual MAC.
+		if l.sharedMAC(g.Net) != nil || l.State.Node.NoVMAC {
+			// The VIP answers from the NIC's own MAC: shared, as OVH
+			// requires, or with no_vmac, as keepalived does by default.
 			b.WriteString("    no_vmac: true\n")
 		}
 	}

@@ -32,11 +32,13 @@ type State struct {
 	Peer    string `json:"peer"`
 	AdvBase int    `json:"advbase"`
 	// ActiveActive: a group per network is preferred by router-003.
-	ActiveActive bool      `json:"active_active,omitempty"`
-	Executable   string    `json:"executable"`
-	Namespaces   []string  `json:"namespaces"`
-	Procs        []Proc    `json:"procs"`
-	Created      time.Time `json:"created"`
+	ActiveActive bool `json:"active_active,omitempty"`
+	// Node are the carpvm nodes' settings (Options.Node).
+	Node       NodeSettings `json:"node,omitzero"`
+	Executable string       `json:"executable"`
+	Namespaces []string     `json:"namespaces"`
+	Procs      []Proc       `json:"procs"`
+	Created    time.Time    `json:"created"`
 	// Switch is the vSwitch model the bridges were built with (nil: plain
 	// learning bridges); Assigned the router ports' assigned MACs, by
 	// bridge port, and Applied the MACs their filters were built for.

@@ -146,6 +146,20 @@ type Options struct {
 	// portgroup policies (docs/vswitch-model.md); nil keeps plain Linux
 	// learning bridges, every setting at Accept.
 	Switch *SwitchModel
+	// Node are settings of the carpvm nodes (node.yaml) beyond the lab's
+	// defaults.
+	Node NodeSettings
+}
+
+// NodeSettings are node.yaml settings the lab's carpvm nodes can run with.
+type NodeSettings struct {
+	// NoVMAC puts the VIPs on the routers' legs, answered from their own
+	// MACs (no_vmac), as keepalived does by default: a takeover then moves
+	// the clients' ARP caches, not only the switch's table.
+	NoVMAC bool `json:"no_vmac,omitempty"`
+	// NoFreezeReannounce turns off the re-announce of a node that finds it
+	// was frozen (freeze_reannounce: false), to show what it prevents.
+	NoFreezeReannounce bool `json:"no_freeze_reannounce,omitempty"`
 }
 
 var validPrefix = regexp.MustCompile(`^[a-z0-9][a-z0-9-]{0,19}$`)

@@ -3,6 +3,6 @@
 // "format" field naming the document and its version
 // ("carpvm.preflight/v1"), first in every top-level object (in each
 // object of a top-level list); empty lists as [] rather than null; no
-// zero timestamps (the member is left out); and one name for one thing
-// across commands ("source", not "src").
+// zero timestamps (the member is left out). One thing has one name across
+// commands ("source", not "src"): the types' own JSON tags say so.
 package jsondoc

