@@ -3,10 +3,6 @@ package carp
 import (
 	"net"
 	"net/netip"
-	"os"
-	"os/exec"
-	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
@@ -17,10 +13,6 @@ import (
 // the NIC's own MAC and address to the peer's) is the same CARP payload,
 // and tshark decodes it as CARP with a good checksum.
 func TestTsharkDecodesUnicastCARP(t *testing.T) {
-	tshark, err := exec.LookPath("tshark")
-	if err != nil {
-		t.Skip("tshark not installed (make test-deps installs it)")
-	}
 	self, peer := netip.MustParseAddr("172.27.27.11"), netip.MustParseAddr("172.27.27.12")
 	m, err := NewMachine(Config{VHID: 1, AdvBase: 1, Key: netKey(t), VIPs: []netip.Addr{netip.MustParseAddr("172.27.27.14")},
 		Self: self, Peer: peer, Counter: 1 << 40})
@@ -39,17 +31,9 @@ func TestTsharkDecodesUnicastCARP(t *testing.T) {
 			pkts = append(pkts, capture.Packet{At: time.Unix(0, 0), Data: fr})
 		}
 	}
-	path := filepath.Join(t.TempDir(), "unicast.pcap")
-	if err := os.WriteFile(path, capture.AppendPcap(nil, pkts), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	out, err := exec.Command(tshark, "-r", path, "-d", "ip.proto==112,carp", "-T", "fields",
-		"-e", "ip.dst", "-e", "carp.vhid", "-e", "carp.checksum.status").CombinedOutput()
-	if err != nil {
-		t.Fatalf("tshark: %v\n%s", err, out)
-	}
-	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
-	if got := lines[len(lines)-1]; len(pkts) != 1 || got != "172.27.27.12\t1\t1" {
-		t.Errorf("tshark decodes %d unicast adverts as %q, want one CARP vhid 1 to 172.27.27.12 with a good checksum", len(pkts), got)
+	lines := tsharkFields(t, pkts, "-d", "ip.proto==112,carp", "-T", "fields",
+		"-e", "ip.dst", "-e", "carp.vhid", "-e", "carp.checksum.status")
+	if len(pkts) != 1 || len(lines) != 1 || lines[0] != "172.27.27.12\t1\t1" {
+		t.Errorf("tshark decodes %d unicast adverts as %q, want one CARP vhid 1 to 172.27.27.12 with a good checksum", len(pkts), lines)
 	}
 }

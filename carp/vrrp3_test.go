@@ -4,10 +4,6 @@ import (
 	"bytes"
 	"errors"
 	"net/netip"
-	"os"
-	"os/exec"
-	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
@@ -188,11 +184,7 @@ func TestVRRPDemotedPriority(t *testing.T) {
 // decode our VRRPv3 adverts in both families with a good checksum, and see
 // a broken one as bad.
 func TestTsharkDecodesOurVRRPAdverts(t *testing.T) {
-	tshark, err := exec.LookPath("tshark")
-	if err != nil {
-		t.Skip("tshark not installed (make test-deps installs it)")
-	}
-	var frames [][]byte
+	var pkts []capture.Packet
 	add := func(src, dst netip.Addr, vips []netip.Addr, corrupt bool) {
 		a := VRRPAdvert{VRID: 5, Priority: 150, Interval: 100, Addrs: vips}
 		p, err := a.AppendBinary(nil, src, dst, VRRPChecksumPseudoHeader)
@@ -202,31 +194,14 @@ func TestTsharkDecodesOurVRRPAdverts(t *testing.T) {
 		if corrupt {
 			p[7] ^= 0xff
 		}
-		frames = append(frames, AppendFrame(nil, Frame{SrcMAC: VirtualMAC(5), Src: src, Dst: dst, TTL: 255, Payload: p}))
+		fr := AppendFrame(nil, Frame{SrcMAC: VirtualMAC(5), Src: src, Dst: dst, TTL: 255, Payload: p})
+		pkts = append(pkts, capture.Packet{At: time.Unix(int64(len(pkts)), 0), Data: fr})
 	}
 	add(vrrpSrc4, GroupV4, []netip.Addr{vrrpVIP4}, false)
 	add(vrrpSrc6, GroupV6, []netip.Addr{netip.MustParseAddr("fe80::14"), vrrpVIP6}, false)
 	add(vrrpSrc4, GroupV4, []netip.Addr{vrrpVIP4}, true)
-	var pkts []capture.Packet
-	for i, fr := range frames {
-		pkts = append(pkts, capture.Packet{At: time.Unix(int64(i), 0), Data: fr})
-	}
-	path := filepath.Join(t.TempDir(), "vrrp.pcap")
-	if err := os.WriteFile(path, capture.AppendPcap(nil, pkts), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	out, err := exec.Command(tshark, "-r", path,
-		"-T", "fields", "-e", "vrrp.version", "-e", "vrrp.virt_rtr_id", "-e", "vrrp.prio", "-e", "vrrp.addr_count",
-		"-e", "vrrp.short_adver_int", "-e", "vrrp.checksum.status", "-E", "occurrence=f").CombinedOutput()
-	if err != nil {
-		t.Fatalf("tshark: %v\n%s", err, out)
-	}
-	var lines []string
-	for _, l := range strings.Split(strings.TrimSpace(string(out)), "\n") {
-		if !strings.HasPrefix(l, "Running as user") {
-			lines = append(lines, l)
-		}
-	}
+	lines := tsharkFields(t, pkts, "-T", "fields", "-e", "vrrp.version", "-e", "vrrp.virt_rtr_id", "-e", "vrrp.prio", "-e", "vrrp.addr_count",
+		"-e", "vrrp.short_adver_int", "-e", "vrrp.checksum.status", "-E", "occurrence=f")
 	// checksum status: 1 good, 0 bad
 	want := []string{"3\t5\t150\t1\t100\t1", "3\t5\t150\t2\t100\t1", "3\t5\t150\t1\t100\t0"}
 	if diff := cmp.Diff(want, lines); diff != "" {
@@ -237,28 +212,16 @@ func TestTsharkDecodesOurVRRPAdverts(t *testing.T) {
 // TestTsharkDecodesAsV2Checksum: the as-v2 variant is what Wireshark's
 // vrrp.v3_checksum_as_in_v2 preference expects.
 func TestTsharkDecodesAsV2Checksum(t *testing.T) {
-	tshark, err := exec.LookPath("tshark")
-	if err != nil {
-		t.Skip("tshark not installed (make test-deps installs it)")
-	}
 	p, err := (&VRRPAdvert{VRID: 5, Priority: 150, Interval: 100, Addrs: []netip.Addr{vrrpVIP4}}).AppendBinary(nil, vrrpSrc4, GroupV4, VRRPChecksumAsV2)
 	if err != nil {
 		t.Fatal(err)
 	}
 	fr := AppendFrame(nil, Frame{SrcMAC: VirtualMAC(5), Src: vrrpSrc4, Dst: GroupV4, TTL: 255, Payload: p})
-	path := filepath.Join(t.TempDir(), "asv2.pcap")
-	if err := os.WriteFile(path, capture.AppendPcap(nil, []capture.Packet{{At: time.Unix(0, 0), Data: fr}}), 0o600); err != nil {
-		t.Fatal(err)
-	}
 	for pref, want := range map[string]string{"TRUE": "1", "FALSE": "0"} {
-		out, err := exec.Command(tshark, "-r", path, "-o", "vrrp.v3_checksum_as_in_v2:"+pref,
-			"-T", "fields", "-e", "vrrp.checksum.status").CombinedOutput()
-		if err != nil {
-			t.Fatalf("tshark: %v\n%s", err, out)
-		}
-		lines := strings.Split(strings.TrimSpace(string(out)), "\n")
-		if got := lines[len(lines)-1]; got != want {
-			t.Errorf("tshark with v3_checksum_as_in_v2 %s: checksum status %q, want %q", pref, got, want)
+		lines := tsharkFields(t, []capture.Packet{{At: time.Unix(0, 0), Data: fr}}, "-o", "vrrp.v3_checksum_as_in_v2:"+pref,
+			"-T", "fields", "-e", "vrrp.checksum.status")
+		if len(lines) != 1 || lines[0] != want {
+			t.Errorf("tshark with v3_checksum_as_in_v2 %s: checksum status %q, want %q", pref, lines, want)
 		}
 	}
 }

@@ -26,8 +26,16 @@ const backupSkew = 100
 var expectedTakeover = 3*time.Second + backupSkew*time.Second/256
 
 // firstAdvertFrom waits for the first CARP advert from src seen on link
-// and returns when it arrived.
+// (a bow-out is a departure, not a takeover) and returns when it arrived.
 func firstAdvertFrom(link *PacketLink, src netip.Addr, within time.Duration) (time.Time, error) {
+	return firstFrameFrom(link, src, within, func(p []byte) bool {
+		return len(p) >= carp.HeaderLen && p[5] != carp.BowOut
+	})
+}
+
+// firstFrameFrom waits for the first protocol-112 frame from src whose
+// payload is wanted and returns when it arrived.
+func firstFrameFrom(link *PacketLink, src netip.Addr, within time.Duration, wanted func(payload []byte) bool) (time.Time, error) {
 	deadline := time.Now().Add(within)
 	buf := make([]byte, 2048)
 	for {
@@ -39,14 +47,9 @@ func firstAdvertFrom(link *PacketLink, src netip.Addr, within time.Duration) (ti
 			return time.Time{}, fmt.Errorf("no advert from %s within %s: %w", src, within, err)
 		}
 		at := time.Now()
-		f, err := carp.ParseFrame(buf[:n])
-		if err != nil || f.Src != src || len(f.Payload) < carp.HeaderLen {
-			continue
+		if f, err := carp.ParseFrame(buf[:n]); err == nil && f.Src == src && wanted(f.Payload) {
+			return at, nil
 		}
-		if f.Payload[5] == carp.BowOut { // a bow-out is a departure, not a takeover
-			continue
-		}
-		return at, nil
 	}
 }
 
