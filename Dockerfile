@@ -1,4 +1,4 @@
-# The image docs/deploy/cronjob.yaml runs: carpvm alone, as a non-root user.
+# The image docs/deploy/kubernetes/cronjob.yaml runs: carpvm alone, as a non-root user.
 #
 #   docker build --build-arg VERSION=$(git describe --tags --always --dirty) \
 #     --build-arg COMMIT=$(git rev-parse --short HEAD) -t registry.example/carpvm:latest .

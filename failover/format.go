@@ -6,6 +6,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/carpvm/carpvm/carp/witness"
 	"github.com/carpvm/carpvm/internal/table"
@@ -168,4 +169,61 @@ func writeMarkdownPhases(b *strings.Builder, r Report) {
 	for _, p := range r.Phases {
 		fmt.Fprintf(b, "| %s | %s | %s |\n", p.Name, okFail(p.OK), strings.ReplaceAll(dash(p.Detail), "|", `\|`))
 	}
+}
+
+// WriteMarkdownTrends writes a "Trend" section with a chart of the
+// takeover and the blackout over time (TrendChartSVG, inline) for each
+// pair, network and trigger of history, oldest first. It writes nothing
+// when no run measured them.
+func WriteMarkdownTrends(w io.Writer, history []Report) error {
+	var b strings.Builder
+	for _, t := range Trends(history) {
+		var runs []Report
+		for _, r := range history {
+			if r.Pair == t.Pair && r.Network == t.Network && r.Trigger == t.Trigger {
+				runs = append(runs, r)
+			}
+		}
+		svg := TrendChartSVG(runs)
+		if svg == nil {
+			continue
+		}
+		if b.Len() == 0 {
+			b.WriteString("\n## Trend\n")
+		}
+		fmt.Fprintf(&b, "\n### %s, %s, %s\n\n%d/%d drill(s) passed from %s to %s; takeover median %s, blackout median %s, worst %s.\n\n",
+			t.Pair, t.Network, t.Trigger, t.Passed, t.Runs, runs[0].Started.UTC().Format(time.DateOnly), t.Last.UTC().Format(time.DateOnly),
+			secs(t.TakeoverMedianS, 0), secs(t.BlackoutMedianS, 0), secs(t.BlackoutWorstS, 0))
+		b.Write(svg)
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// WriteHistoryMarkdown writes the Markdown report of a history (of one
+// pair when pair is not ""): the trend of each pair, network and trigger
+// as a table, then their charts (WriteMarkdownTrends).
+func WriteHistoryMarkdown(w io.Writer, reps []Report, pair string) error {
+	var b strings.Builder
+	title := "carpvm drill history"
+	if pair != "" {
+		title += ": " + pair
+	}
+	fmt.Fprintf(&b, "# %s\n\n", title)
+	if len(reps) == 0 {
+		b.WriteString("No drill recorded.\n")
+	} else {
+		fmt.Fprintf(&b, "%d drill(s) from %s to %s.\n\n", len(reps), reps[0].Started.UTC().Format(time.DateOnly), reps[len(reps)-1].Started.UTC().Format(time.DateOnly))
+		b.WriteString("| pair | network | trigger | passed | takeover median | takeover worst | blackout median | blackout worst | trend |\n")
+		b.WriteString("|---|---|---|---|---|---|---|---|---|\n")
+		for _, t := range Trends(reps) {
+			fmt.Fprintf(&b, "| %s | %s | %s | %d/%d | %s | %s | %s | %s | %s |\n", t.Pair, t.Network, t.Trigger, t.Passed, t.Runs,
+				secs(t.TakeoverMedianS, 0), secs(t.TakeoverWorstS, 0), secs(t.BlackoutMedianS, 0), secs(t.BlackoutWorstS, 0), dash(t.Direction))
+		}
+	}
+	if err := WriteMarkdownTrends(&b, reps); err != nil {
+		return err
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
 }

@@ -312,3 +312,26 @@ func WriteHistoryTable(w io.Writer, tty bool, reps []Report) error {
 	fmt.Fprintln(w)
 	return table.Write(w, tty, []string{"PAIR", "NETWORK", "TRIGGER", "PASSED", "TAKEOVER MEDIAN", "TAKEOVER WORST", "BLACKOUT MEDIAN", "BLACKOUT WORST", "TREND"}, rows)
 }
+
+// PairRuns returns the runs of reps that drilled pair, in their order.
+func PairRuns(reps []Report, pair string) []Report {
+	var out []Report
+	for _, r := range reps {
+		if r.Pair == pair {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// Pairs returns the pairs reps drilled, sorted, each once.
+func Pairs(reps []Report) []string {
+	var out []string
+	for _, r := range reps {
+		if !slices.Contains(out, r.Pair) {
+			out = append(out, r.Pair)
+		}
+	}
+	slices.Sort(out)
+	return out
+}

@@ -114,21 +114,29 @@ func TestDockerfile(t *testing.T) {
 	}
 }
 
-// TestCronJobMetricsWhereNodeExporterReads: the shipped CronJob runs the
-// image as the Dockerfile's non-root user and writes the drill's metrics
-// into node_exporter's textfile directory, mounted from the node, the
-// path --metrics-file's help and the docs name (failover.MetricsFile).
+// TestCronJobMetricsWhereNodeExporterReads: the shipped CronJob drills one
+// pair (named by its carpvm.io/pair label, which its name ends with), runs
+// the image as the Dockerfile's non-root user, keeps the pair's history in
+// its own directory of the history volume, and writes the pair's own
+// metrics file (so that the CronJobs of several pairs do not overwrite
+// each other's) into node_exporter's textfile directory
+// (failover.TextfileDir), mounted from the node the job is pinned to.
 func TestCronJobMetricsWhereNodeExporterReads(t *testing.T) {
-	b, err := os.ReadFile(filepath.Join("..", "..", "docs", "deploy", "cronjob.yaml"))
+	b, err := os.ReadFile(filepath.Join("..", "..", "docs", "deploy", "kubernetes", "cronjob.yaml"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	var cj struct {
+		Metadata struct {
+			Name   string
+			Labels map[string]string
+		}
 		Spec struct {
 			JobTemplate struct {
 				Spec struct {
 					Template struct {
 						Spec struct {
+							NodeSelector    map[string]string `yaml:"nodeSelector"`
 							SecurityContext struct {
 								RunAsNonRoot bool `yaml:"runAsNonRoot"`
 								RunAsUser    int  `yaml:"runAsUser"`
@@ -138,6 +146,7 @@ func TestCronJobMetricsWhereNodeExporterReads(t *testing.T) {
 								VolumeMounts []struct {
 									Name      string
 									MountPath string `yaml:"mountPath"`
+									SubPath   string `yaml:"subPath"`
 								} `yaml:"volumeMounts"`
 							}
 							Volumes []struct {
@@ -153,19 +162,33 @@ func TestCronJobMetricsWhereNodeExporterReads(t *testing.T) {
 	if err := yaml.Unmarshal(b, &cj); err != nil {
 		t.Fatal(err)
 	}
+	pair := cj.Metadata.Labels["carpvm.io/pair"]
+	if pair == "" || !strings.HasSuffix(cj.Metadata.Name, "-"+pair) {
+		t.Fatalf("CronJob %q labels %v: want a carpvm.io/pair label that the name ends with", cj.Metadata.Name, cj.Metadata.Labels)
+	}
 	pod := cj.Spec.JobTemplate.Spec.Template.Spec
 	if !pod.SecurityContext.RunAsNonRoot || pod.SecurityContext.RunAsUser != 65532 {
 		t.Errorf("pod security context %+v: want the image's nonroot user 65532", pod.SecurityContext)
 	}
-	c := pod.Containers[0]
-	if !slices.Contains(c.Args, "--metrics-file="+failover.MetricsFile) {
-		t.Errorf("args %q: want --metrics-file=%s", c.Args, failover.MetricsFile)
+	if len(pod.NodeSelector) == 0 {
+		t.Error("no nodeSelector: a job that moves between nodes leaves a stale metrics file behind on each")
 	}
-	var mounted string
+	c := pod.Containers[0]
+	wantMetrics := failover.TextfileDir + "/carpvm_drill_" + pair + ".prom"
+	if !slices.Contains(c.Args, "--metrics-file="+wantMetrics) {
+		t.Errorf("args %q: want --metrics-file=%s", c.Args, wantMetrics)
+	}
+	var mounted, history string
 	for _, m := range c.VolumeMounts {
 		if m.MountPath == failover.TextfileDir {
 			mounted = m.Name
 		}
+		if slices.Contains(c.Args, "--history="+m.MountPath) {
+			history = m.SubPath
+		}
+	}
+	if history != pair {
+		t.Errorf("the --history directory is the volume's subPath %q: want the pair's own, %q", history, pair)
 	}
 	found := false
 	for _, v := range pod.Volumes {

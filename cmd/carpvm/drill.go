@@ -284,6 +284,19 @@ func drillOutputs(app *App, o *drillOptions, histDir string, reps []failover.Rep
 		if err := failover.WriteMarkdown(&b, reps); err != nil {
 			return err
 		}
+		// The trend of the pair's drills, this one included (the history
+		// is appended below).
+		trend := reps
+		if !o.NoHistory {
+			hist, err := failover.ReadHistory(histDir)
+			if err != nil {
+				return err
+			}
+			trend = append(failover.PairRuns(hist.Runs, reps[0].Pair), reps...)
+		}
+		if err := failover.WriteMarkdownTrends(&b, trend); err != nil {
+			return err
+		}
 		if err := os.WriteFile(o.Report, []byte(b.String()), 0o644); err != nil {
 			return fmt.Errorf("drill: write report: %w", err)
 		}
@@ -370,11 +383,12 @@ func vsphereTarget(ctx context.Context, app *App, o *drillOptions, trigger failo
 }
 
 func newDrillHistoryCmd(app *App) *cobra.Command {
-	var dir, output string
+	var dir, output, pair, report string
 	cmd := &cobra.Command{
-		Use: "history [-o table|json]",
+		Use: "history [--pair NAME] [--report FILE] [-o table|json]",
 		Example: `  carpvm drill history
-  carpvm drill history -o json`,
+  carpvm drill history -o json
+  carpvm drill history --pair routers --report drills.md`,
 		Short: "Show the recorded drills and their trend",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -395,6 +409,20 @@ func newDrillHistoryCmd(app *App) *cobra.Command {
 				fmt.Fprintf(app.IO.ErrOut, "drill history: %s\n", note)
 			}
 			reps := hist.Runs
+			if pair != "" {
+				if reps = failover.PairRuns(hist.Runs, pair); len(reps) == 0 {
+					return usageError("drill history --pair %q: no drill of that pair in %s (pairs: %s)", pair, dir, strings.Join(failover.Pairs(hist.Runs), ", "))
+				}
+			}
+			if report != "" {
+				var b strings.Builder
+				if err := failover.WriteHistoryMarkdown(&b, reps, pair); err != nil {
+					return err
+				}
+				if err := os.WriteFile(report, []byte(b.String()), 0o644); err != nil {
+					return fmt.Errorf("drill history: write report: %w", err)
+				}
+			}
 			if output == "json" {
 				return writeDocument(app.IO.Out, "drill-history", drillHistoryDocument{Runs: reps, Trends: failover.Trends(reps), SkippedLines: hist.Skipped})
 			}
@@ -402,6 +430,8 @@ func newDrillHistoryCmd(app *App) *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVar(&dir, "history", "", "history directory (default $XDG_STATE_HOME/carpvm/drills or ~/.local/state/carpvm/drills)")
+	cmd.Flags().StringVar(&pair, "pair", "", "only the drills of this pair")
+	cmd.Flags().StringVar(&report, "report", "", "also write a Markdown report with a chart of takeover and blackout over time to this file")
 	outputFlag(cmd, &output)
 	return cmd
 }
