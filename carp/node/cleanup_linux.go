@@ -25,7 +25,7 @@ func Cleanup(paths Paths, groups []Group, log *slog.Logger) error {
 		if !g.ManageVIPs {
 			continue
 		}
-		h := &NetlinkVIPs{Parent: g.Interface, VHID: g.VHID, VIPs: g.VIPs, VMAC: g.VMAC,
+		h := &NetlinkVIPs{Parent: g.Interface, VHID: g.VHID, MAC: g.VirtualMAC(), VIPs: g.VIPs, VMAC: g.VMAC,
 			Log: log.With("vhid", g.VHID, "iface", g.Interface)}
 		if err := h.RemoveLeftovers(); err != nil {
 			errs = append(errs, err)
