@@ -133,9 +133,7 @@ func TestWireKeepalivedInterop(t *testing.T) {
 			t.Errorf("status protocol %q does not say VRRPv3 has no authentication", st.Protocol)
 		}
 		killed := time.Now()
-		if err := ka.Signal(syscall.SIGKILL); err != nil {
-			t.Fatal(err)
-		}
+		killKeepalived(t, ka, filepath.Join(p.dir, p.r1.NS.Short+"-ka-vrrp.pid"))
 		p.waitState(t, "carpvm r2 after keepalived died", s2, carp.Master, 6*time.Second)
 		if d, md := time.Since(killed), carp.VRRPMasterDown(100, 100); d > md+time.Second {
 			t.Errorf("carpvm took over %v after the kill; want within master-down %v (plus polling)", d, md)
