@@ -55,10 +55,29 @@ func advert(at time.Time, b []byte) (Event, bool) {
 	}
 	var a carp.Advert
 	if err := a.UnmarshalBinary(f.Payload); err != nil {
-		return Event{}, false
+		return vrrpAdvert(at, f)
 	}
 	return Event{
 		At: at, Kind: KindAdvert, VHID: a.VHID, AdvBase: a.AdvBase, AdvSkew: a.AdvSkew,
+		Src: f.Src, MAC: cloneMAC(f.SrcMAC),
+	}, true
+}
+
+// vrrpAdvert decodes a VRRPv3 advert (keepalived, a carpvm node with
+// carpver 3), with either checksum, as an advert of its VRID whose
+// interval is advbase + advskew/256 s. A priority-0 advert is a master
+// stepping down, not a master's advert.
+func vrrpAdvert(at time.Time, f carp.Frame) (Event, bool) {
+	a, rej := carp.DecodeVRRP(f.Payload, f.Src, f.Dst, carp.VRRPChecksumPseudoHeader)
+	if rej == carp.RejectChecksum && f.Src.Is4() {
+		a, rej = carp.DecodeVRRP(f.Payload, f.Src, f.Dst, carp.VRRPChecksumAsV2)
+	}
+	if rej != 0 || a.Priority == 0 {
+		return Event{}, false
+	}
+	cs := int(a.Interval)
+	return Event{
+		At: at, Kind: KindAdvert, VHID: a.VRID, AdvBase: uint8(min(cs/100, 255)), AdvSkew: uint8(cs % 100 * 256 / 100),
 		Src: f.Src, MAC: cloneMAC(f.SrcMAC),
 	}, true
 }

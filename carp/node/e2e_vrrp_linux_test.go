@@ -2,12 +2,10 @@ package node
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strconv"
 	"strings"
 	"syscall"
 	"testing"
@@ -75,29 +73,6 @@ vrrp_instance VI_1 {
 	return proc, state
 }
 
-// keepalivedCrash crashes the keepalived started on r as a SIGKILL on a
-// whole router would. Killing keepalived's parent alone is a graceful stop
-// (its VRRP child notices and sends priority 0), and killing the child
-// alone is no crash either (the parent starts a new one): the parent is
-// frozen first, then both are killed.
-func (p *pairLab) keepalivedCrash(t testing.TB, r *netns.Port) error {
-	t.Helper()
-	var pids []int
-	for _, name := range []string{"-ka.pid", "-ka-vrrp.pid"} {
-		b, err := os.ReadFile(filepath.Join(p.dir, r.NS.Short+name))
-		if err != nil {
-			return err
-		}
-		pid, err := strconv.Atoi(strings.TrimSpace(string(b)))
-		if err != nil {
-			return err
-		}
-		pids = append(pids, pid)
-	}
-	parent, child := pids[0], pids[1]
-	return errors.Join(syscall.Kill(parent, syscall.SIGSTOP), syscall.Kill(child, syscall.SIGKILL), syscall.Kill(parent, syscall.SIGKILL))
-}
-
 func peerRole(state string) string {
 	b, _ := os.ReadFile(state)
 	return strings.TrimSpace(string(b))
@@ -142,7 +117,7 @@ func TestWireKeepalivedInterop(t *testing.T) {
 	})
 	t.Run("keepalived master, carpvm backup", func(t *testing.T) {
 		p := newPairLab(t)
-		_, state := p.keepalived(t, p.r1, 200, "")
+		ka, state := p.keepalived(t, p.r1, 200, "")
 		waitRole(t, "keepalived", state, "MASTER", 15*time.Second)
 		_, s2 := p.vrrpNode(t, p.r2, 100)
 		p.waitState(t, "carpvm r2", s2, carp.Backup, 5*time.Second)
@@ -158,9 +133,7 @@ func TestWireKeepalivedInterop(t *testing.T) {
 			t.Errorf("status protocol %q does not say VRRPv3 has no authentication", st.Protocol)
 		}
 		killed := time.Now()
-		if err := p.keepalivedCrash(t, p.r1); err != nil {
-			t.Fatal(err)
-		}
+		killKeepalived(t, ka, filepath.Join(p.dir, p.r1.NS.Short+"-ka-vrrp.pid"))
 		p.waitState(t, "carpvm r2 after keepalived died", s2, carp.Master, 6*time.Second)
 		// A crash, not a stop: carpvm waits out its master-down.
 		if d, md := time.Since(killed), carp.VRRPMasterDown(100, 100); d > md+time.Second || d < md-time.Second {

@@ -149,7 +149,7 @@ func TestLabCommandErrors(t *testing.T) {
 	if code, _, errOut := runDrillCLI(t, nil, "lab", "status", "--state-dir", dir); code == exitOK || !strings.Contains(errOut, "no lab is up") {
 		t.Errorf("status without a lab: exit %d %q", code, errOut)
 	}
-	if code, _, errOut := runDrillCLI(t, nil, "lab", "up", "--peer", "keepalived", "--state-dir", dir); code != exitUsage || !strings.Contains(errOut, "carpvm or ucarp") {
+	if code, _, errOut := runDrillCLI(t, nil, "lab", "up", "--peer", "vrrpd", "--state-dir", dir); code != exitUsage || !strings.Contains(errOut, "carpvm, ucarp, keepalived") {
 		t.Errorf("bad peer: exit %d %q", code, errOut)
 	}
 	if code, _, _ := runDrillCLI(t, nil, "lab"); code != exitUsage {

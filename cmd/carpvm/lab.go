@@ -37,7 +37,8 @@ func newLabCmd(app *App) *cobra.Command {
 namespace with bridges IntraNought and Public, router-002 and router-003 with a
 leg on each running carpvm nodes (vhid 1, VIP 172.27.27.14/28 on IntraNought;
 vhid 2, VIP 203.0.113.10/24 on Public; router-003 advskew 100; preempt on), or
-ucarp on router-003 (--peer ucarp), and a client namespace. Every namespace
+ucarp (--peer ucarp) or keepalived (--peer keepalived) on router-003, and a
+client namespace. Every namespace
 name starts with --prefix and carries the lab's mark (an alias on its
 loopback); lab up and lab down delete only marked namespaces and refuse one
 named like the lab's that they did not make. Healthy (lab status, a drill's
@@ -56,15 +57,17 @@ on the lab (they take its lock). Needs root.`,
 }
 
 func newLabUpCmd(app *App, lo *labOptions) *cobra.Command {
-	var peer, output string
+	var peer, mode, output string
 	var advbase int
 	var activeActive bool
 	var sw labSwitchFlags
 	cmd := &cobra.Command{
-		Use: "up [--facts FILE | --topology NAME] [--peer carpvm|ucarp] [--advbase N] [--active-active]",
+		Use: "up [--facts FILE | --topology NAME] [--peer carpvm|ucarp|keepalived] [--mode multicast|unicast] [--advbase N] [--active-active]",
 		Example: `  carpvm lab up
   carpvm lab up --advbase 0
   carpvm lab up --peer ucarp --advbase 1
+  carpvm lab up --peer keepalived
+  carpvm lab up --mode unicast
   carpvm lab up --active-active --advbase 0
   carpvm lab up --facts facts.json --advbase 0
   carpvm lab up --topology teamed
@@ -77,6 +80,22 @@ finds the lab up and changes nothing, with other flags it rebuilds it.
 every advskew/256 s (router-002: 1/256 s) and a backup takes over after
 3 x advskew/256 s (router-003, advskew 100: 1.17 s instead of 3.39 s at
 advbase 1). Only the carpvm peer has it: ucarp takes whole seconds.
+
+--peer keepalived runs Debian's keepalived on router-003 and makes both
+routers speak VRRPv3 (RFC 9568, no authentication): router-002's node with
+carpver 3, each router at priority 254 less its advskew (254 and 154),
+interval advbase x 100 cs (--advbase 1..40). keepalived holds the VIPs on its
+legs, answering from its NICs' MACs; its notify script records each group's
+state for lab status. The demote drill acts on router-002: keepalived has no
+run-time demotion.
+
+--mode unicast makes the lab's switch drop multicast, as an IGMP-snooping
+switch or an NSX segment drops 224.0.0.18 (no bridge port floods it), and
+each router advertise to the other's address on the network (node.yaml
+peer; keepalived's unicast_peer). The client's port gets a copy of the
+adverts, as a witness on a promiscuous port would. ucarp has no unicast
+mode, and the mode is not combined with --facts or --topology yet: both
+are refused.
 
 --active-active splits the groups between the routers: each network gets a
 second group that router-003 prefers (vhid 3, VIP 172.27.27.10/28 on
@@ -97,13 +116,16 @@ setting is Accept and the bridges learn, as before. Needs tc.`,
 				return err
 			}
 			if !slices.Contains(lab.Peers(), peer) {
-				return usageError("lab up: --peer %q: want carpvm or ucarp", peer)
+				return usageError("lab up: --peer %q: want one of %s", peer, strings.Join(lab.Peers(), ", "))
+			}
+			if err := lab.CheckMode(peer, mode); err != nil {
+				return usageError("lab up: --mode %q: %v", mode, err)
 			}
 			if err := lab.CheckAdvBase(peer, advbase); err != nil {
 				return usageError("lab up: --advbase %d: %v", advbase, err)
 			}
 			o := lo.opts()
-			o.Peer, o.AdvBase, o.ActiveActive = peer, lab.AdvBase(advbase), activeActive
+			o.Peer, o.Mode, o.AdvBase, o.ActiveActive = peer, mode, lab.AdvBase(advbase), activeActive
 			var err error
 			if o.Switch, err = sw.model(cmd.Context(), app); err != nil {
 				return err
@@ -123,9 +145,11 @@ setting is Accept and the bridges learn, as before. Needs tc.`,
 			return printLabStatus(app.IO.Out, output, l.Status(cmd.Context()))
 		},
 	}
-	cmd.Flags().StringVar(&peer, "peer", lab.PeerCarpvm, "what runs on router-003: carpvm or ucarp")
+	cmd.Flags().StringVar(&peer, "peer", lab.PeerCarpvm, "what runs on router-003: "+strings.Join(lab.Peers(), ", ")+" (keepalived: both routers speak VRRPv3)")
 	completeFlag(cmd, "peer", completeValues(lab.Peers))
-	cmd.Flags().IntVar(&advbase, "advbase", lab.DefaultAdvBase, "CARP advbase of both routers, seconds, 0..255 (0: sub-second, carpvm peer only)")
+	cmd.Flags().StringVar(&mode, "mode", lab.ModeMulticast, "how the routers advertise: multicast, or unicast to each other on a switch that drops multicast")
+	completeFlag(cmd, "mode", completeValues(lab.Modes))
+	cmd.Flags().IntVar(&advbase, "advbase", lab.DefaultAdvBase, "CARP advbase of both routers, seconds, 0..255 (0: sub-second, carpvm peer only; keepalived 1..40)")
 	cmd.Flags().BoolVar(&activeActive, "active-active", false, "a second group per network, preferred by router-003: both routers carry traffic")
 	outputFlag(cmd, &output)
 	sw.register(cmd)
@@ -207,7 +231,11 @@ func printLabStatus(w io.Writer, output string, st lab.Status) error {
 
 func writeLabStatus(w io.Writer, st lab.Status) error {
 	var b strings.Builder
-	fmt.Fprintf(&b, "lab %s (state %s), router-003 runs %s, advbase %d\n", st.Prefix, st.StateDir, st.Peer, st.AdvBase)
+	fmt.Fprintf(&b, "lab %s (state %s), router-003 runs %s, advbase %d", st.Prefix, st.StateDir, st.Peer, st.AdvBase)
+	if st.Mode == lab.ModeUnicast {
+		b.WriteString(", unicast adverts (the switch drops multicast)")
+	}
+	b.WriteString("\n")
 	writeLabSwitch(&b, st)
 	for _, n := range st.Networks {
 		routers := make([]string, 0, len(n.States))

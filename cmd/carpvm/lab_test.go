@@ -25,6 +25,10 @@ func TestLabUpAdvBaseFlag(t *testing.T) {
 		{[]string{"--peer", "ucarp", "--advbase", "0"}, []string{"--advbase 0", "ucarp", "whole seconds", "carpvm peer"}},
 		{[]string{"--advbase", "256"}, []string{"--advbase 256", "0..255"}},
 		{[]string{"--advbase", "-1"}, []string{"--advbase -1", "0..255"}},
+		{[]string{"--peer", "keepalived", "--advbase", "0"}, []string{"--advbase 0", "VRRPv3", "1..40"}},
+		{[]string{"--peer", "keepalived", "--advbase", "41"}, []string{"--advbase 41", "1..40"}},
+		{[]string{"--peer", "ucarp", "--mode", "unicast"}, []string{"--mode \"unicast\"", "ucarp", "no unicast"}},
+		{[]string{"--mode", "broadcast"}, []string{"--mode \"broadcast\"", "multicast, unicast"}},
 	} {
 		args := append([]string{"lab", "up", "--state-dir", dir, "--prefix", "tflag-"}, tc.args...)
 		code, _, errOut := runDrillCLI(t, nil, args...)

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"syscall"
+	"time"
 
 	"github.com/carpvm/carpvm/internal/netns"
 
@@ -36,12 +37,11 @@ func (l *Lab) Networks(name string) ([]failover.Network, error) {
 		}
 		fn := failover.Network{
 			Name: n.Name, VHID: n.VHID, VIP: n.VIP.Addr(), AdvBase: uint8(l.AdvBase()),
-			BackupSkew: AdvSkew[Router2], Routers: []string{Router1, Router2}, Preempt: true,
+			BackupSkew: l.backupSkew(), Routers: []string{Router1, Router2}, Preempt: true,
 		}
 		for _, g := range l.Groups() {
 			if g.Net.Name == n.Name {
-				fn.Groups = append(fn.Groups, failover.GroupPlan{VHID: g.VHID, Preferred: g.Preferred,
-					MasterDown: carp.MasterDown(uint8(l.AdvBase()), int(AdvSkew[Router2]))})
+				fn.Groups = append(fn.Groups, failover.GroupPlan{VHID: g.VHID, Preferred: g.Preferred, MasterDown: l.masterDown(g)})
 			}
 		}
 		out = append(out, fn)
@@ -50,6 +50,30 @@ func (l *Lab) Networks(name string) ([]failover.Network, error) {
 		return nil, fmt.Errorf("lab: no network %q; want intranought or public", name)
 	}
 	return out, nil
+}
+
+// masterDown is the time g's backup waits for its master's adverts: CARP's
+// 3*advbase + advskew/256 s, or VRRPv3's Master_Down_Interval (3
+// intervals and the backup's Skew_Time) with keepalived.
+func (l *Lab) masterDown(g Group) time.Duration {
+	backup := otherRouter(g.Preferred)
+	if l.Opts.VRRP() {
+		return carp.VRRPMasterDown(uint8(g.VRRPPriority(backup)), uint16(VRRPInterval(l.AdvBase())))
+	}
+	return carp.MasterDown(uint8(l.AdvBase()), int(g.AdvSkew(backup)))
+}
+
+// backupSkew is the advskew the drill's CARP timing rule (failover.Network)
+// takes for the backup: router-003's, or with VRRPv3 the one that gives
+// its Skew_Time, (256-priority)/256 of an interval, in 256ths of a second
+// (at most 255: the rule is then short of VRRPv3's by under 1 s a second
+// of advbase above 2).
+func (l *Lab) backupSkew() uint8 {
+	if !l.Opts.VRRP() {
+		return AdvSkew[Router2]
+	}
+	g := Group{Preferred: Router1}
+	return uint8(min((256-g.VRRPPriority(Router2))*l.AdvBase(), 255))
 }
 
 // Target implements failover.Env.
@@ -126,14 +150,15 @@ func (e *Env) RouterName(n failover.Network, src netip.Addr) string {
 
 // VIPMAC implements failover.Env: the virtual MAC for a carpvm node (the
 // shared MAC on a network whose switch model gives both routers one), the
-// leg's own MAC for ucarp (which puts the VIP on its interface) and for a
+// leg's own MAC for ucarp and keepalived (which put the VIP on their
+// interface) and for a
 // carpvm node with no_vmac.
 func (e *Env) VIPMAC(n failover.Network, router string) net.HardwareAddr {
 	ln, err := labNet(n)
 	if err != nil {
 		return nil
 	}
-	if e.Lab.kind(router) == PeerCarpvm && !e.Lab.State.Node.NoVMAC {
+	if !e.Lab.vipOnLeg(router) && !e.Lab.State.Node.NoVMAC {
 		return e.Lab.vipMAC(ln, n.VHID)
 	}
 	mac, err := e.Lab.LegMAC(router, ln)
@@ -167,6 +192,9 @@ func (e *Env) Describe(t failover.Trigger, n failover.Network, router string) (s
 		if e.Lab.kind(router) == PeerUcarp {
 			return fmt.Sprintf("demote %s: SIGUSR2 to its ucarp for vhid %d (ucarp steps down, pauses 3 s)", router, n.VHID),
 				"nothing to undo: ucarp listens again after its pause"
+		}
+		if e.Lab.kind(router) == PeerKeepalived {
+			return fmt.Sprintf("demote %s vhid %d: not supported, keepalived has no run-time demotion", router, n.VHID), ""
 		}
 		return fmt.Sprintf("demote %s vhid %d over its control socket", router, n.VHID),
 			fmt.Sprintf("promote %s vhid %d over its control socket", router, n.VHID)
@@ -206,6 +234,9 @@ func (e *Env) Trigger(ctx context.Context, t failover.Trigger, n failover.Networ
 		if e.Lab.kind(router) == PeerUcarp {
 			return e.Lab.signalUcarp(router, ln.Name, n.VHID, syscall.SIGUSR2)
 		}
+		if e.Lab.kind(router) == PeerKeepalived {
+			return fmt.Errorf("lab: demote %s: keepalived has no run-time demotion (its priority changes with a track script or file, which the lab does not configure); demote router-002, the carpvm node, instead", router)
+		}
 		_, err := node.Call(ctx, e.Lab.ControlSocket(router), node.Request{Command: node.CmdDemote, VHID: n.VHID})
 		return err
 	case failover.TriggerStun:
@@ -235,7 +266,7 @@ func (e *Env) Undo(ctx context.Context, t failover.Trigger, n failover.Network, 
 	case failover.TriggerPowerOff:
 		return e.Lab.powerOn(ctx, router)
 	case failover.TriggerDemote:
-		if e.Lab.kind(router) == PeerUcarp {
+		if e.Lab.kind(router) != PeerCarpvm {
 			return nil
 		}
 		_, err := node.Call(ctx, e.Lab.ControlSocket(router), node.Request{Command: node.CmdPromote, VHID: n.VHID})
@@ -279,7 +310,8 @@ func (l *Lab) powerOn(ctx context.Context, router string) error {
 		}
 	}
 	for _, n := range Nets {
-		// ucarp's VIP sits on the leg itself; a fresh boot has none.
+		// ucarp's and keepalived's VIP sits on the leg itself; a fresh
+		// boot has none.
 		_, _ = nsRun(ctx, ns, "ip", "addr", "del", n.VIP.String(), "dev", n.Leg)
 		if _, err := nsRun(ctx, l.ns(Switch), "ip", "link", "set", BridgePort(router, n), "up"); err != nil {
 			return err

@@ -69,8 +69,8 @@ func (l *Lab) Causes(name string, vhid uint8, master string) []Cause {
 			vhid = n.VHID
 		}
 		for _, c := range p.causes(n, l.vipMAC(n, vhid)) {
-			if master != "" && l.kind(master) == PeerUcarp && c.Check == p.Checks.Promiscuous && c.Check != "" {
-				// ucarp answers for the VIP from its own NIC's MAC,
+			if master != "" && l.vipOnLeg(master) && c.Check == p.Checks.Promiscuous && c.Check != "" {
+				// ucarp and keepalived answer for the VIP from their own NIC's MAC,
 				// which the vSwitch delivers without promiscuous mode.
 				continue
 			}

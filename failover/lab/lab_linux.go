@@ -59,7 +59,7 @@ func Up(ctx context.Context, opts Options, log *slog.Logger) (l *Lab, already bo
 	}
 	if st != nil {
 		l := &Lab{Opts: opts, State: st, log: log}
-		if st.Prefix == opts.Prefix && st.Peer == opts.Peer && st.AdvBase == *opts.AdvBase && st.ActiveActive == opts.ActiveActive &&
+		if st.Prefix == opts.Prefix && st.Peer == opts.Peer && st.Mode() == opts.Mode && st.AdvBase == *opts.AdvBase && st.ActiveActive == opts.ActiveActive &&
 			st.Node == opts.Node && st.Switch.Equal(opts.Switch) && l.health(ctx) == nil {
 			return l, true, nil
 		}
@@ -72,7 +72,7 @@ func Up(ctx context.Context, opts Options, log *slog.Logger) (l *Lab, already bo
 			return nil, false, err
 		}
 	}
-	l = &Lab{Opts: opts, State: &State{Prefix: opts.Prefix, Peer: opts.Peer, AdvBase: *opts.AdvBase, ActiveActive: opts.ActiveActive,
+	l = &Lab{Opts: opts, State: &State{Prefix: opts.Prefix, Peer: opts.Peer, Unicast: opts.Mode == ModeUnicast, AdvBase: *opts.AdvBase, ActiveActive: opts.ActiveActive,
 		Node: opts.Node, Executable: opts.Executable, Created: time.Now().UTC(), Switch: opts.Switch}, log: log}
 	if err := l.build(ctx); err != nil {
 		if derr := Down(context.WithoutCancel(ctx), opts, log); derr != nil {
@@ -100,7 +100,7 @@ func Open(opts Options, log *slog.Logger) (*Lab, error) {
 		return nil, fmt.Errorf("lab: no lab is up in %s; run `carpvm lab up`", opts.StateDir)
 	}
 	opts.Prefix, opts.Peer, opts.AdvBase, opts.Executable, opts.ActiveActive, opts.Node = st.Prefix, st.Peer, AdvBase(st.AdvBase), st.Executable, st.ActiveActive, st.Node
-	opts.Switch = st.Switch
+	opts.Switch, opts.Mode = st.Switch, st.Mode()
 	return &Lab{Opts: opts, State: st, log: log}, nil
 }
 
@@ -109,8 +109,8 @@ func available(peer string) error {
 		return errors.New("lab: network namespaces need root (CAP_NET_ADMIN, CAP_SYS_ADMIN)")
 	}
 	tools := []string{"ip", "bridge"}
-	if peer == PeerUcarp {
-		tools = append(tools, "ucarp")
+	if peer == PeerUcarp || peer == PeerKeepalived {
+		tools = append(tools, peer)
 	}
 	for _, t := range tools {
 		if _, err := exec.LookPath(t); err != nil {
@@ -178,6 +178,11 @@ func (l *Lab) build(ctx context.Context) error {
 	if err := l.buildSwitch(ctx); err != nil {
 		return err
 	}
+	if l.Opts.Mode == ModeUnicast {
+		if err := l.dropMulticast(ctx); err != nil {
+			return err
+		}
+	}
 	for _, n := range Nets {
 		if err := writePass(filepath.Join(dir, n.Name+".pass")); err != nil {
 			return err
@@ -230,10 +235,17 @@ func (l *Lab) ControlSocket(router string) string {
 }
 
 func (l *Lab) kind(router string) string {
-	if router == Router2 && l.Opts.Peer == PeerUcarp {
-		return PeerUcarp
+	if router == Router2 {
+		return l.Opts.Peer
 	}
 	return PeerCarpvm
+}
+
+// vipOnLeg says whether router puts the VIPs on its legs, answering for
+// them from its NICs' own MACs (ucarp, keepalived), rather than on a
+// virtual MAC.
+func (l *Lab) vipOnLeg(router string) bool {
+	return l.kind(router) == PeerUcarp || l.kind(router) == PeerKeepalived
 }
 
 // nodeDir holds the carpvm nodes' locks and replay memory, inside the lab's
@@ -251,6 +263,9 @@ func (l *Lab) startRouter(router string) error {
 		return l.start(Proc{Router: router, Kind: PeerCarpvm, Log: filepath.Join(dir, router+".log"),
 			Args: []string{l.Opts.Executable, "node", "run", "--config", cfg, "--log-level", "debug", "--control-socket", l.ControlSocket(router),
 				"--run-dir", filepath.Join(dir, nodeDir), "--state-dir", filepath.Join(dir, nodeDir)}})
+	}
+	if l.kind(router) == PeerKeepalived {
+		return l.startKeepalived(router)
 	}
 	for _, g := range l.Groups() {
 		n := g.Net
@@ -278,8 +293,17 @@ func (l *Lab) nodeYAML(router string) string {
 	}
 	b.WriteString("groups:\n")
 	for _, g := range l.Groups() {
-		fmt.Fprintf(&b, "  - interface: %s\n    vhid: %d\n    vips: [%s]\n    advbase: %d\n    advskew: %d\n    preempt: true\n    preferred: %s\n    pass_file: %s\n",
-			g.Net.Leg, g.VHID, g.VIP, l.AdvBase(), g.AdvSkew(router), g.Preferred, filepath.Join(l.Opts.StateDir, g.Net.Name+".pass"))
+		fmt.Fprintf(&b, "  - interface: %s\n    vhid: %d\n    vips: [%s]\n    advbase: %d\n    advskew: %d\n    preempt: true\n    preferred: %s\n",
+			g.Net.Leg, g.VHID, g.VIP, l.AdvBase(), g.AdvSkew(router), g.Preferred)
+		if l.Opts.VRRP() {
+			// VRRPv3 has no authentication: no pass_file.
+			fmt.Fprintf(&b, "    carpver: 3\n    vrrpprio: %d\n    vrrpinterval: %d\n", g.VRRPPriority(router), VRRPInterval(l.AdvBase()))
+		} else {
+			fmt.Fprintf(&b, "    pass_file: %s\n", filepath.Join(l.Opts.StateDir, g.Net.Name+".pass"))
+		}
+		if l.Opts.Mode == ModeUnicast {
+			fmt.Fprintf(&b, "    peer: %s\n", g.Net.Addrs[otherRouter(router)].Addr())
+		}
 		if l.sharedMAC(g.Net) != nil || l.State.Node.NoVMAC {
 			// The VIP answers from the NIC's own MAC: shared, as OVH
 			// requires, or with no_vmac, as keepalived does by default.
@@ -313,20 +337,39 @@ func (l *Lab) start(p Proc) error {
 	return l.State.save(l.Opts.StateDir)
 }
 
-// stopRouter SIGKILLs router's processes and forgets them.
+// stopRouter sends sig to router's processes and forgets them. They are
+// all stopped (SIGSTOP) first, so that none sees another die and acts on
+// it: keepalived's VRRP child would stop gracefully when its parent dies,
+// and its parent would respawn a killed child.
 func (l *Lab) stopRouter(router string, sig syscall.Signal) {
 	keep := l.State.Procs[:0]
+	var mine []Proc
 	for _, p := range l.State.Procs {
 		if p.Router != router {
 			keep = append(keep, p)
 			continue
 		}
 		if procAlive(p) {
-			_ = syscall.Kill(p.Pid, sig)
-			waitExit(p.Pid, 3*time.Second)
+			mine = append(mine, p)
+			_ = syscall.Kill(p.Pid, syscall.SIGSTOP)
 		}
 	}
+	for _, p := range mine {
+		_ = syscall.Kill(p.Pid, sig)
+		_ = syscall.Kill(p.Pid, syscall.SIGCONT) // a stopped process acts on sig only once continued
+	}
+	for _, p := range mine {
+		waitExit(p.Pid, 3*time.Second)
+	}
 	l.State.Procs = keep
+}
+
+// otherRouter is the pair's other router.
+func otherRouter(router string) string {
+	if router == Router1 {
+		return Router2
+	}
+	return Router1
 }
 
 // procAlive says whether p still runs (and is still ours: its command line
@@ -462,6 +505,12 @@ func Down(ctx context.Context, opts Options, log *slog.Logger) error {
 			_ = os.Remove(p.Log)
 		}
 	}
+	kaFiles, _ := filepath.Glob(filepath.Join(opts.StateDir, keepalivedPrefix+"*"))
+	for _, f := range kaFiles {
+		if err := os.Remove(f); err != nil && !errors.Is(err, os.ErrNotExist) {
+			errs = append(errs, err)
+		}
+	}
 	for _, f := range []string{"intranought.pass", "public.pass", "vip-up.sh", "vip-down.sh",
 		Router1 + ".yaml", Router2 + ".yaml", Router1 + ".sock", Router2 + ".sock", StateFile,
 		Router1 + ".sock.lock", Router2 + ".sock.lock"} {
@@ -482,7 +531,7 @@ func (l *Lab) health(ctx context.Context) error { return l.Status(ctx).Err() }
 // (from the carpvm nodes' control sockets; healthy: exactly one) and the
 // switch's ports (healthy: none isolated, no partition).
 func (l *Lab) Status(ctx context.Context) Status {
-	st := Status{Prefix: l.Opts.Prefix, StateDir: l.Opts.StateDir, Peer: l.Opts.Peer, AdvBase: l.AdvBase(), Procs: l.State.Procs, Switch: l.State.Switch}
+	st := Status{Prefix: l.Opts.Prefix, StateDir: l.Opts.StateDir, Peer: l.Opts.Peer, Mode: l.Opts.Mode, AdvBase: l.AdvBase(), Procs: l.State.Procs, Switch: l.State.Switch}
 	for _, c := range l.Causes("", 0, "") {
 		st.Causes = append(st.Causes, c.String())
 	}
@@ -508,6 +557,9 @@ func (l *Lab) Status(ctx context.Context) Status {
 	}
 	nodeStates := map[string]map[uint8]string{}
 	for _, r := range []string{Router1, Router2} {
+		if l.kind(r) == PeerKeepalived {
+			nodeStates[r] = l.keepalivedStates()
+		}
 		if l.kind(r) != PeerCarpvm {
 			continue
 		}

@@ -156,7 +156,7 @@ func TestParseFDB(t *testing.T) {
 }
 
 func TestOptionsValidation(t *testing.T) {
-	for _, o := range []Options{{Prefix: "Bad Prefix"}, {Peer: "keepalived"}, {AdvBase: AdvBase(300)}, {AdvBase: AdvBase(-1)}} {
+	for _, o := range []Options{{Prefix: "Bad Prefix"}, {Peer: "vrrpd"}, {Mode: "broadcast"}, {AdvBase: AdvBase(300)}, {AdvBase: AdvBase(-1)}} {
 		if _, err := o.withDefaults(); err == nil {
 			t.Errorf("%+v accepted", o)
 		}

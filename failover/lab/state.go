@@ -19,7 +19,7 @@ type Proc struct {
 	// carpvm node, which runs every group).
 	Net  string   `json:"net,omitempty"`
 	VHID uint8    `json:"vhid,omitempty"`
-	Kind string   `json:"kind"` // carpvm or ucarp
+	Kind string   `json:"kind"` // carpvm, ucarp or keepalived
 	Pid  int      `json:"pid"`
 	Args []string `json:"args"` // argv after `ip netns exec NS`
 	Log  string   `json:"log"`
@@ -31,6 +31,9 @@ type State struct {
 	Prefix  string `json:"prefix"`
 	Peer    string `json:"peer"`
 	AdvBase int    `json:"advbase"`
+	// Unicast: the switch drops multicast and the routers advertise to
+	// each other's address (Options.Mode unicast).
+	Unicast bool `json:"unicast,omitempty"`
 	// ActiveActive: a group per network is preferred by router-003.
 	ActiveActive bool `json:"active_active,omitempty"`
 	// Node are the carpvm nodes' settings (Options.Node).
@@ -45,6 +48,14 @@ type State struct {
 	Switch   *SwitchModel      `json:"switch,omitempty"`
 	Assigned map[string]string `json:"assigned_macs,omitempty"`
 	Applied  map[string]string `json:"applied_macs,omitempty"`
+}
+
+// Mode is the lab's Options.Mode.
+func (s *State) Mode() string {
+	if s.Unicast {
+		return ModeUnicast
+	}
+	return ModeMulticast
 }
 
 func statePath(dir string) string { return filepath.Join(dir, StateFile) }

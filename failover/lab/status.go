@@ -22,7 +22,8 @@ type NetStatus struct {
 	VIP       string `json:"vip"`
 	Preferred string `json:"preferred"`
 	Master    string `json:"master"`
-	// States by router: MASTER, BACKUP, INIT, or "running"/"stopped" for
+	// States by router: MASTER, BACKUP, INIT (keepalived: as its notify
+	// script wrote them, FAULT and STOP too), or "running"/"stopped" for
 	// ucarp, which has no status interface.
 	States map[string]string `json:"states"`
 }
@@ -32,6 +33,7 @@ type Status struct {
 	Prefix     string      `json:"prefix"`
 	StateDir   string      `json:"state_dir"`
 	Peer       string      `json:"peer"`
+	Mode       string      `json:"mode"`
 	AdvBase    int         `json:"advbase"`
 	Namespaces []string    `json:"namespaces"`
 	Procs      []Proc      `json:"processes"`
@@ -82,6 +84,9 @@ func (s Status) Remedy() string {
 	}
 	if s.Peer != PeerCarpvm {
 		cmd += " --peer " + s.Peer
+	}
+	if s.Mode == ModeUnicast {
+		cmd += " --mode " + s.Mode
 	}
 	if s.AdvBase != DefaultAdvBase {
 		cmd += fmt.Sprintf(" --advbase %d", s.AdvBase)

@@ -4,7 +4,10 @@ import (
 	"fmt"
 	"net/netip"
 	"regexp"
+	"slices"
 	"strings"
+
+	"github.com/carpvm/carpvm/config"
 )
 
 // Defaults.
@@ -18,10 +21,25 @@ const (
 const (
 	PeerCarpvm = "carpvm"
 	PeerUcarp  = "ucarp"
+	// PeerKeepalived is Debian's keepalived in VRRPv3; router-002's
+	// carpvm node then speaks VRRPv3 too.
+	PeerKeepalived = "keepalived"
 )
 
 // Peers lists what lab up --peer accepts.
-func Peers() []string { return []string{PeerCarpvm, PeerUcarp} }
+func Peers() []string { return []string{PeerCarpvm, PeerUcarp, PeerKeepalived} }
+
+// Modes: how the routers send their adverts.
+const (
+	// ModeMulticast: to 224.0.0.18, through a switch that floods it.
+	ModeMulticast = "multicast"
+	// ModeUnicast: to the other router's address, through a switch that
+	// drops multicast as an IGMP-snooping switch does.
+	ModeUnicast = "unicast"
+)
+
+// Modes lists what lab up --mode accepts.
+func Modes() []string { return []string{ModeMulticast, ModeUnicast} }
 
 // Router names, as the typical user's VMs are named.
 const (
@@ -130,8 +148,12 @@ type Options struct {
 	// StateDir holds the state file, pass files, logs and control
 	// sockets (default DefaultStateDir).
 	StateDir string
-	// Peer runs on router-003: PeerCarpvm (default) or PeerUcarp.
+	// Peer runs on router-003: PeerCarpvm (default), PeerUcarp or
+	// PeerKeepalived.
 	Peer string
+	// Mode is ModeMulticast (default) or ModeUnicast: the switch drops
+	// multicast and the routers advertise to each other's address.
+	Mode string
 	// AdvBase is both routers' advbase in seconds, 0..255; nil means
 	// DefaultAdvBase. 0 is OpenBSD's sub-second mode (a router advertises
 	// every advskew/256 s, its backup takes over after 3*advskew/256 s),
@@ -177,8 +199,17 @@ func (o Options) withDefaults() (Options, error) {
 	if o.Peer == "" {
 		o.Peer = PeerCarpvm
 	}
-	if o.Peer != PeerCarpvm && o.Peer != PeerUcarp {
-		return o, fmt.Errorf("lab: peer %q: want carpvm or ucarp", o.Peer)
+	if !slices.Contains(Peers(), o.Peer) {
+		return o, fmt.Errorf("lab: peer %q: want one of %s", o.Peer, strings.Join(Peers(), ", "))
+	}
+	if o.Mode == "" {
+		o.Mode = ModeMulticast
+	}
+	if err := CheckMode(o.Peer, o.Mode); err != nil {
+		return o, fmt.Errorf("lab: mode %q: %w", o.Mode, err)
+	}
+	if o.Mode == ModeUnicast && o.Switch != nil {
+		return o, fmt.Errorf("lab: mode unicast with a vSwitch model (--facts, --topology): both install filters on the switch's ports, and the lab cannot build them together yet; build one or the other")
 	}
 	if err := o.Switch.Validate(); err != nil {
 		return o, err
@@ -199,6 +230,18 @@ func (o Options) withDefaults() (Options, error) {
 	return o, nil
 }
 
+// CheckMode says why mode cannot be the lab's with peer on router-003
+// (nil when it can): ucarp has no unicast mode.
+func CheckMode(peer, mode string) error {
+	if !slices.Contains(Modes(), mode) {
+		return fmt.Errorf("want one of %s", strings.Join(Modes(), ", "))
+	}
+	if mode == ModeUnicast && peer == PeerUcarp {
+		return fmt.Errorf("ucarp advertises to 224.0.0.18 only (it has no unicast mode), so on a switch that drops multicast both routers would become master; use --peer carpvm or --peer keepalived with --mode unicast")
+	}
+	return nil
+}
+
 // AdvBase returns a pointer to seconds, for Options.AdvBase.
 func AdvBase(seconds int) *int { return &seconds }
 
@@ -213,12 +256,34 @@ func CheckAdvBase(peer string, advbase int) error {
 	if advbase < 0 || advbase > 255 {
 		return fmt.Errorf("want seconds in 0..255 (0: sub-second, carpvm peer only)")
 	}
+	if peer == PeerKeepalived && (advbase == 0 || advbase > maxVRRPAdvBase) {
+		return fmt.Errorf("with --peer keepalived the routers speak VRRPv3, whose interval is advbase x 100 centiseconds: "+
+			"want 1..%d (VRRPv3's interval field stops at 40.95 s, and advbase 0's advskew/256 s timers are CARP's, which VRRPv3 has not)", maxVRRPAdvBase)
+	}
 	if advbase == 0 && peer == PeerUcarp {
 		return fmt.Errorf("sub-second timers need the carpvm peer: ucarp takes whole seconds only " +
 			"(it has no sub-second mode: with advbase 0 its backup would wait advskew/256 s, not carpvm's 3*advskew/256 s, " +
 			"and it refuses advbase 0 with advskew 0); use --advbase 1 or more with --peer ucarp")
 	}
 	return nil
+}
+
+// maxVRRPAdvBase is the largest advbase whose VRRPv3 interval (advbase x
+// 100 cs) fits the advert's 12-bit field.
+const maxVRRPAdvBase = 40
+
+// VRRP says whether the lab's routers speak VRRPv3 (with keepalived).
+func (o Options) VRRP() bool { return o.Peer == PeerKeepalived }
+
+// VRRPInterval is the VRRPv3 interval, in centiseconds, of advbase.
+func VRRPInterval(advbase int) int { return advbase * 100 }
+
+// VRRPPriority is router's VRRPv3 priority on g, by the rule of
+// config.Config.VRRPPriority: 254 less its advskew.
+func (g Group) VRRPPriority(router string) int {
+	c := config.Config{Pair: config.Pair{Routers: []config.Router{
+		{Name: Router1, AdvSkew: int(AdvSkew[Router1])}, {Name: Router2, AdvSkew: int(AdvSkew[Router2])}}}}
+	return c.VRRPPriority(router, config.Group{VHID: int(g.VHID), Master: g.Preferred})
 }
 
 // PairName is the name drills give the lab with prefix (its reports'

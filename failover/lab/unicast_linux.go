@@ -1,0 +1,66 @@
+package lab
+
+import (
+	"context"
+	"fmt"
+)
+
+// The unicast lab's switch drops multicast, as an IGMP-snooping switch
+// (or an NSX segment) drops 224.0.0.18 that nobody joined: no port of
+// either bridge floods it. Broadcast (ARP) still floods.
+
+// dropMulticast turns multicast flooding off on every port of the lab's
+// bridges, and mirrors the routers' CARP/VRRP frames (IP protocol 112)
+// to the client's port: the witness there is on a promiscuous port, as a
+// witness of unicast adverts has to be (carpvm watch --promiscuous).
+func (l *Lab) dropMulticast(ctx context.Context) error {
+	if err := checkSwitchTools(); err != nil {
+		return err
+	}
+	sw := l.ns(Switch)
+	for _, n := range Nets {
+		for _, m := range Members {
+			if _, err := nsRun(ctx, sw, "bridge", "link", "set", "dev", BridgePort(m, n), "mcast_flood", "off"); err != nil {
+				return fmt.Errorf("lab: drop multicast on %s: %w", BridgePort(m, n), err)
+			}
+		}
+		for _, r := range []string{Router1, Router2} {
+			if err := mirrorAdverts(ctx, sw, BridgePort(r, n), BridgePort(Client, n)); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// SetMulticast turns the lab switch's multicast flooding on or off on
+// every port, leaving the mirror to the witness alone: a unicast lab with
+// multicast let through, or a multicast lab on a switch that drops it.
+func (l *Lab) SetMulticast(ctx context.Context, flood bool) error {
+	state := "off"
+	if flood {
+		state = "on"
+	}
+	for _, n := range Nets {
+		for _, m := range Members {
+			if _, err := nsRun(ctx, l.ns(Switch), "bridge", "link", "set", "dev", BridgePort(m, n), "mcast_flood", state); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
+}
+
+// mirrorAdverts copies the IP protocol-112 frames entering the switch on
+// port to port to.
+func mirrorAdverts(ctx context.Context, sw, port, to string) error {
+	for _, args := range [][]string{
+		{"qdisc", "add", "dev", port, "clsact"},
+		{"filter", "add", "dev", port, "ingress", "protocol", "ip", "u32", "match", "ip", "protocol", "112", "0xff", "action", "mirred", "egress", "mirror", "dev", to},
+	} {
+		if _, err := nsRun(ctx, sw, "tc", args...); err != nil {
+			return fmt.Errorf("lab: mirror adverts from %s to %s: %w", port, to, err)
+		}
+	}
+	return nil
+}
