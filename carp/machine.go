@@ -82,7 +82,7 @@ type Machine struct {
 
 	masterDownAt time.Time // BACKUP: take over when reached
 	nextAdvert   time.Time // MASTER: advertise when reached
-	garpAt       time.Time // MASTER: second gratuitous ARP; zero when done
+	garpAt       time.Time // MASTER: next gratuitous ARP (the second, then a unicast group's refresh); zero when done
 	preemptAt    time.Time // BACKUP: no preemption before it (Config.PreemptDelay)
 
 	replay replayGuard
@@ -254,7 +254,7 @@ func (m *Machine) Tick(now time.Time) []Action {
 			acts = m.appendAdverts(acts, m.cfg.AdvBase, uint8(m.skew()))
 		}
 		if !m.garpAt.IsZero() && !now.Before(m.garpAt) {
-			m.garpAt = time.Time{}
+			m.garpAt = m.nextGARP(now)
 			acts = append(acts, SendGARP{})
 		}
 		return acts

@@ -94,6 +94,23 @@ func (m *Machine) checkSource(r Received) Reject {
 	return 0
 }
 
+// UnicastGARPRefresh is how often the master of a unicast group repeats
+// its gratuitous ARPs (and NAs) from the virtual MAC. Its adverts leave
+// from the interface's own MAC, so nothing else keeps the switches'
+// tables pointing the virtual MAC at its port (opnsense/src#239,
+// opnsense/core#8201); `render keepalived` sets garp_master_refresh alike.
+const UnicastGARPRefresh = 10 * time.Second
+
+// nextGARP is when a master that just sent gratuitous ARPs sends them
+// again: never for a multicast group (its adverts come from the virtual
+// MAC), every UnicastGARPRefresh for a unicast one.
+func (m *Machine) nextGARP(now time.Time) time.Time {
+	if m.cfg.Peer.IsValid() || m.cfg.Peer6.IsValid() {
+		return now.Add(UnicastGARPRefresh)
+	}
+	return time.Time{}
+}
+
 // appendBowOut appends what a master sends when it gives the group up: a
 // CARP advert with advbase and advskew 255, or VRRPv3 priority 0.
 func (m *Machine) appendBowOut(acts []Action) []Action {

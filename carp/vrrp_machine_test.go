@@ -241,3 +241,28 @@ func TestVRRPConfigRefused(t *testing.T) {
 		}
 	}
 }
+
+// TestUnicastMasterRefreshesGARP: a unicast master repeats its gratuitous
+// ARPs every UnicastGARPRefresh, as its adverts do not come from the
+// virtual MAC; a multicast master sends two and stops.
+func TestUnicastMasterRefreshesGARP(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		peer netip.Addr
+		want int
+	}{
+		{"multicast", netip.Addr{}, 2},
+		{"unicast", netip.MustParseAddr("172.27.27.12"), 2 + 4}, // then at 15, 25, 35 and 45 s
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			nw := newNetwork(t, 1, func(i int, c *Config) { c.VIPs, c.Peer = vrrpVIPs, tc.peer })
+			nw.startAll()
+			nw.run(4 * sec) // MASTER at master-down, the second GARP two intervals later
+			nw.wantMasters(0)
+			nw.run(50*sec + 500*time.Millisecond)
+			if got := nw.nodes[0].garps; got != tc.want {
+				t.Errorf("%d gratuitous ARPs in 54.5 s, want %d", got, tc.want)
+			}
+		})
+	}
+}
