@@ -140,7 +140,9 @@
 // interface's own address and MAC through a raw IP socket (the kernel
 // resolves the peer), accepts adverts from the peer only (others count as
 // not_peer) and does not check their TTL, as FreeBSD does; it works where
-// the switch drops 224.0.0.18.
+// the switch drops 224.0.0.18. Its master repeats its gratuitous ARPs and
+// NAs from the virtual MAC every carp.UnicastGARPRefresh (10 s), as its
+// adverts no longer teach the switches where that MAC is.
 //
 // # Whole-router failover
 //
