@@ -11,23 +11,25 @@ import (
 // reads these and nothing else, so a misspelt key would otherwise be
 // silently ignored.
 var (
-	topKeys     = []string{"vsphere", "pair", "networks"}
-	vsphereKeys = []string{"url", "username", "password", "password_file", "insecure", "thumbprint"}
-	pairKeys    = []string{"name", "routers"}
-	routerKeys  = []string{"name", "vm", "advskew"}
-	networkKeys = []string{"name", "portgroup", "interface", "vhid", "vips", "master", "groups", "advbase", "pass_file", "vmac", "addresses", "protocol", "mode", "vrrpinterval"}
-	groupKeys   = []string{"vhid", "vips", "master"}
+	topKeys      = []string{"vsphere", "pair", "networks"}
+	fleetKeys    = []string{"vsphere", "pairs"}                    // the top of a file with a pairs list
+	pairItemKeys = []string{"name", "vsphere", "pair", "networks"} // each item of pairs
+	vsphereKeys  = []string{"url", "username", "password", "password_file", "insecure", "thumbprint"}
+	pairKeys     = []string{"name", "routers"}
+	routerKeys   = []string{"name", "vm", "advskew"}
+	networkKeys  = []string{"name", "portgroup", "interface", "vhid", "vips", "master", "groups", "advbase", "pass_file", "vmac", "addresses", "protocol", "mode", "vrrpinterval"}
+	groupKeys    = []string{"vhid", "vips", "master"}
 )
 
 // checkFileKeys refuses keys of the config file's sections that carpvm
 // does not know (the lists' items are checked as they are parsed).
-func checkFileKeys(v *viper.Viper) []error {
+func checkFileKeys(v *viper.Viper, top []string) []error {
 	var errs []error
 	for _, key := range v.AllKeys() {
 		section, rest, nested := strings.Cut(key, ".")
 		switch {
-		case !slices.Contains(topKeys, section):
-			errs = append(errs, unknownKey(section, section, topKeys))
+		case !slices.Contains(top, section):
+			errs = append(errs, unknownKey(section, section, top))
 		case !nested:
 		case section == "vsphere" && !slices.Contains(vsphereKeys, rest):
 			errs = append(errs, unknownKey(key, rest, vsphereKeys))

@@ -51,7 +51,7 @@ func NewViper(file string) (*viper.Viper, error) {
 // itself.
 func Load(v *viper.Viper, getenv Getenv) (*Config, error) {
 	c := &Config{}
-	errs := checkFileKeys(v)
+	errs := checkFileKeys(v, topKeys)
 	vs, err := LoadVSphere(v, getenv)
 	errs = append(errs, err)
 	c.VSphere = vs

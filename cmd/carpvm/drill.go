@@ -93,6 +93,7 @@ Exit codes: 0 the drill passed, 1 it failed, 2 usage or configuration error,
   carpvm drill --sim --network intranought --trigger power-off --force
   carpvm drill --lab --trigger stun --duration 10s
   carpvm drill --config carpvm.yaml --network intranought --trigger nic-disconnect --interface ens224
+  carpvm drill --sim --config docs/examples/fleet.yaml --pair roubaix --trigger power-off --dry-run
   carpvm drill --config carpvm.yaml --trigger demote --interface ens224 \
       --command 'ssh root@$CARPVM_ROUTER ifconfig vmx0 vhid $CARPVM_VHID state backup'`,
 		Args: cobra.NoArgs,
@@ -108,6 +109,7 @@ Exit codes: 0 the drill passed, 1 it failed, 2 usage or configuration error,
 	completeFlag(cmd, "topology", completeValues(workflow.Topologies))
 	f.StringVar(&o.LabPrefix, "lab-prefix", lab.DefaultPrefix, "the lab's namespace prefix")
 	f.StringVar(&o.LabStateDir, "lab-state-dir", lab.DefaultStateDir, "the lab's state directory")
+	addPairFlag(cmd, app, "the pair of a fleet to drill (needed when the configuration holds several; its lock is that pair's)")
 	f.StringVar(&o.Network, "network", "", "drill only this network (default: each in turn)")
 	completeFlag(cmd, "network", completeNetwork(app))
 	f.StringVar(&o.Trigger, "trigger", string(failover.TriggerNICDisconnect), failover.TriggerNames()+" (partition: lab only)")
@@ -155,6 +157,9 @@ func drillRun(ctx context.Context, app *App, o *drillOptions) error {
 	}
 	if o.Lab && o.Sim {
 		return usageError("drill: --lab and --sim are exclusive")
+	}
+	if o.Lab && app.pair != "" {
+		return usageError("drill: --pair selects a pair of --config; the lab is one pair (--lab-prefix)")
 	}
 	for name, d := range map[string]time.Duration{"--max-takeover": o.MaxTakeover, "--max-blackout": o.MaxBlackout, "--deadline": o.Deadline} {
 		if d < 0 {

@@ -28,6 +28,11 @@ type preflightOptions struct {
 	// LoadConfig loads the configuration; with sim and no --config, the
 	// built-in simulator configuration.
 	LoadConfig func(sim bool) (*config.Config, error)
+	// LoadPairs, when set, loads every pair of the configuration (a
+	// fleet); preflightRun then checks them all unless Pair names one.
+	LoadPairs func(sim bool) ([]*config.Config, error)
+	// Pair is --pair: the one pair of a fleet to check.
+	Pair string
 	// Gather is workflow.Gather in production; tests may hand in facts.
 	Gather gatherFunc
 
@@ -61,18 +66,26 @@ the public network's vmac is set on both routers and used by no other VM; the
 pair does not share one host, a standalone host, or one datastore.
 
 Each finding names the object, what was expected, what is there and how to
-fix it. Exit status: 0 nothing failed, 1 a check failed (or warned, with
+fix it. A fleet (pairs: in carpvm.yaml, or --config naming a directory of
+them) is checked pair by pair, at most 4 vCenter sessions at once and one
+per vCenter, into one report with a section per pair (-o json: a list, each
+entry naming its pair); --pair checks one pair, and --fix and --save-facts
+need it when there are several. The exit status is the worst pair's. Exit status: 0 nothing failed, 1 a check failed (or warned, with
 --strict), 2 usage or configuration error, 3 vSphere unreachable or refused.`,
 		Example: `  carpvm preflight --sim
   carpvm preflight --sim --topology teamed --check security.promiscuous,host.reverse_path_promisc
   carpvm preflight --config carpvm.yaml -o json
   carpvm preflight --config carpvm.yaml --save-facts facts.json
+  carpvm preflight --sim --config docs/examples/fleet.yaml --check security.promiscuous
+  carpvm preflight --config fleet.yaml --pair paris --fix
   GOVC_URL=https://vcenter.example/sdk GOVC_USERNAME=carpvm@vsphere.local GOVC_PASSWORD=... \
     carpvm preflight --config carpvm.yaml --strict`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.IO = app.IO
 			opts.LoadConfig = app.LoadConfig
+			opts.LoadPairs = app.LoadPairs
+			opts.Pair = app.pair
 			if cmd.Flags().Changed("topology") && !opts.Sim {
 				return usageError("preflight --topology needs --sim")
 			}
@@ -92,6 +105,7 @@ fix it. Exit status: 0 nothing failed, 1 a check failed (or warned, with
 	cmd.Flags().BoolVar(&opts.Fix, "fix", false, "plan the changes the failed checks need; apply them with --yes or on confirmation")
 	addFixFlags(cmd, fixOpts)
 	addSaveFactsFlag(cmd, &opts.SaveFacts)
+	addPairFlag(cmd, app, "check only this pair of a fleet (without it, every pair; --fix and --save-facts need it when there are several)")
 	cmd.AddCommand(newPreflightRollbackCmd(app))
 	return cmd
 }
@@ -109,9 +123,12 @@ func preflightRun(ctx context.Context, opts *preflightOptions) error {
 	if err != nil {
 		return err
 	}
-	cfg, err := opts.LoadConfig(opts.Sim)
+	cfg, pairs, err := opts.load()
 	if err != nil {
 		return err
+	}
+	if cfg == nil {
+		return preflightFleetRun(ctx, opts, pairs, simTopology, checks)
 	}
 	f, err := opts.Gather(ctx, cfg, simTopology, opts.IO.progress)
 	if err != nil {
@@ -141,6 +158,23 @@ func preflightRun(ctx context.Context, opts *preflightOptions) error {
 		return silentExit(exitCheckFailed)
 	}
 	return nil
+}
+
+// load loads the pair to check, or every pair (cfg nil) of a fleet
+// without --pair.
+func (o *preflightOptions) load() (cfg *config.Config, pairs []*config.Config, err error) {
+	if o.LoadPairs == nil {
+		cfg, err = o.LoadConfig(o.Sim)
+		return cfg, nil, err
+	}
+	if pairs, err = o.LoadPairs(o.Sim); err != nil {
+		return nil, nil, err
+	}
+	if len(pairs) > 1 && o.Pair == "" {
+		return nil, pairs, nil
+	}
+	cfg, err = config.SelectPair(pairs, o.Pair)
+	return cfg, nil, err
 }
 
 // simTopology is the topology to simulate, or "" for a real vCenter.

@@ -38,6 +38,7 @@ pass_file); otherwise a placeholder names the file.`,
 		Example: `  carpvm render freebsd --router router-002 --config carpvm.yaml
   carpvm render node --router router-003 --interface intranought=ens192 --interface public=ens224 --example
   carpvm render ucarp --router router-003 --interface intranought=ens192 --example
+  carpvm render freebsd --router router-003 --config docs/examples/fleet.yaml --pair roubaix
   carpvm render keepalived --router router-003 --config docs/examples/vrrp3-unicast.yaml --interface intranought=ens192 --interface public=ens224`,
 		Args:      cobra.ExactArgs(1),
 		ValidArgs: []string{"freebsd", "keepalived", "node", "ucarp"},
@@ -48,6 +49,7 @@ pass_file); otherwise a placeholder names the file.`,
 	cmd.Flags().StringVar(&opts.Router, "router", "", "the router to render for (name or VM name)")
 	cmd.Flags().BoolVar(&opts.WithSecrets, "with-secrets", false, "read the passphrases from the pass files and print them")
 	cmd.Flags().BoolVar(&opts.Example, "example", false, "render the built-in example configuration (router-002/router-003, IntraNought and Public)")
+	addPairFlag(cmd, app, "the pair of a fleet to render for (needed when the configuration holds several)")
 	cmd.Flags().StringArrayVar(&opts.Interfaces, "interface", nil, "NETWORK=IFNAME: the router's interface on that network (keepalived, node, ucarp; Linux names differ from vmx0)")
 	return cmd
 }

@@ -19,8 +19,11 @@ type App struct {
 	Getenv config.Getenv
 
 	configFile string
-	logLevel   string
-	progress   bool
+	// pair is --pair of the commands that take it: the pair LoadConfig
+	// selects in a fleet.
+	pair     string
+	logLevel string
+	progress bool
 }
 
 // Logger returns a text logger on ErrOut at the --log-level chosen.
@@ -30,11 +33,23 @@ func (a *App) Logger() *slog.Logger {
 	return slog.New(slog.NewTextHandler(a.IO.ErrOut, &slog.HandlerOptions{Level: lvl}))
 }
 
-// LoadConfig loads --config (with CARPVM_* and GOVC_* on top). sim returns
-// the built-in simulator configuration when no --config is given.
+// LoadConfig loads --config (with CARPVM_* and GOVC_* on top) and returns
+// its one pair, or the one --pair names in a fleet. sim returns the
+// built-in simulator configuration when no --config is given.
 func (a *App) LoadConfig(sim bool) (*config.Config, error) {
+	pairs, err := a.LoadPairs(sim)
+	if err != nil {
+		return nil, err
+	}
+	return config.SelectPair(pairs, a.pair)
+}
+
+// LoadPairs loads every pair of --config: a carpvm.yaml (one pair or a
+// pairs list) or a directory of them. sim returns the built-in simulator
+// configuration when no --config is given.
+func (a *App) LoadPairs(sim bool) ([]*config.Config, error) {
 	if sim && a.configFile == "" {
-		return config.Simulator(), nil
+		return []*config.Config{config.Simulator()}, nil
 	}
 	if a.configFile == "" && a.Getenv("CARPVM_CONFIG") != "" {
 		a.configFile = a.Getenv("CARPVM_CONFIG")
@@ -42,11 +57,12 @@ func (a *App) LoadConfig(sim bool) (*config.Config, error) {
 	if a.configFile == "" {
 		return nil, &config.Error{Key: "--config", Msg: "no configuration given; pass --config carpvm.yaml (or set CARPVM_CONFIG), or --sim for the built-in simulator"}
 	}
-	v, err := config.NewViper(a.configFile)
-	if err != nil {
-		return nil, err
-	}
-	return config.Load(v, a.Getenv)
+	return config.LoadPath(a.configFile, a.Getenv)
+}
+
+// addPairFlag adds --pair, which selects one pair of a fleet.
+func addPairFlag(cmd *cobra.Command, app *App, what string) {
+	cmd.Flags().StringVar(&app.pair, "pair", "", what)
 }
 
 // newRootCmd builds the whole command tree explicitly.

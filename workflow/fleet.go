@@ -1,0 +1,123 @@
+package workflow
+
+import (
+	"context"
+	"sync"
+
+	"github.com/carpvm/carpvm/config"
+	"github.com/carpvm/carpvm/preflight"
+	"github.com/carpvm/carpvm/vsphere/facts"
+)
+
+// DefaultMaxSessions is how many vSphere sessions a fleet's preflight has
+// open at once: enough to overlap a few vCenters' round trips, few enough
+// not to look like a storm of logins to any of them.
+const DefaultMaxSessions = 4
+
+// OpenFunc opens a backend as Open does; tests count or refuse sessions.
+type OpenFunc func(ctx context.Context, cfg *config.Config, topology string, progress Progress) (Backend, error)
+
+// FleetOptions say how CheckFleet reaches the pairs' vCenters.
+type FleetOptions struct {
+	// Topology, when set, checks every pair against one embedded simulator
+	// of that topology (--sim).
+	Topology string
+	// Open is Open when nil.
+	Open OpenFunc
+	// MaxSessions bounds the sessions open at once (DefaultMaxSessions
+	// when 0).
+	MaxSessions int
+	// Progress gets every pair's progress lines, prefixed with its name,
+	// one at a time.
+	Progress Progress
+}
+
+// PairReport is one pair's preflight: the facts and report, or the error
+// that stopped it (the vCenter refused, or the configuration did).
+type PairReport struct {
+	Pair   string
+	Facts  *facts.Facts
+	Report preflight.Report
+	Err    error
+}
+
+// CheckFleet runs the one check step on every pair, read-only, and
+// returns the reports in the pairs' order. Pairs that share a vsphere
+// target share one session and are checked one after the other on it;
+// distinct targets are worked on concurrently, at most MaxSessions at
+// once.
+func CheckFleet(ctx context.Context, pairs []*config.Config, opts FleetOptions) []PairReport {
+	open := opts.Open
+	if open == nil {
+		open = Open
+	}
+	limit := opts.MaxSessions
+	if limit <= 0 {
+		limit = DefaultMaxSessions
+	}
+	var mu sync.Mutex
+	progress := func(name string) Progress {
+		return func(format string, args ...any) {
+			mu.Lock()
+			defer mu.Unlock()
+			if opts.Progress != nil {
+				opts.Progress("%s: "+format, append([]any{name}, args...)...)
+			}
+		}
+	}
+
+	reps := make([]PairReport, len(pairs))
+	slots := make(chan struct{}, limit)
+	var wg sync.WaitGroup
+	for _, group := range byTarget(pairs, opts.Topology != "") {
+		wg.Go(func() {
+			slots <- struct{}{}
+			defer func() { <-slots }()
+			first := pairs[group[0]]
+			opener := *first // Open points a simulated pair at its simulator
+			be, err := open(ctx, &opener, opts.Topology, progress(first.Pair.Name))
+			if err != nil {
+				for _, i := range group {
+					reps[i] = PairReport{Pair: pairs[i].Pair.Name, Err: err}
+				}
+				return
+			}
+			for _, i := range group {
+				cfg := pairs[i]
+				f, rep, err := Check(ctx, be, cfg, opts.Topology != "", progress(cfg.Pair.Name))
+				reps[i] = PairReport{Pair: cfg.Pair.Name, Facts: f, Report: rep, Err: err}
+			}
+			if err := be.Close(ctx); err != nil {
+				progress(first.Pair.Name)("warning: log out: %v", err)
+			}
+		})
+	}
+	wg.Wait()
+	return reps
+}
+
+// byTarget groups the pairs' indexes by the vsphere target they log in
+// to, in order of first appearance; simulated, they all share one.
+func byTarget(pairs []*config.Config, simulated bool) [][]int {
+	type target struct {
+		url, user, thumbprint, password string
+		insecure                        bool
+	}
+	index := map[target]int{}
+	var groups [][]int
+	for i, c := range pairs {
+		var t target
+		if !simulated {
+			vs := c.VSphere
+			t = target{vs.URL, vs.Username, vs.Thumbprint, vs.Password.Reveal(), vs.Insecure}
+		}
+		g, ok := index[t]
+		if !ok {
+			g = len(groups)
+			index[t] = g
+			groups = append(groups, nil)
+		}
+		groups[g] = append(groups[g], i)
+	}
+	return groups
+}
