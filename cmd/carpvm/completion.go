@@ -74,6 +74,25 @@ func checkIDs() []string {
 	return ids
 }
 
+// completePair offers the pairs of the configuration given with --config
+// (or CARPVM_CONFIG); nothing without one.
+func completePair(app *App) cobra.CompletionFunc {
+	return completeValues(func() []string {
+		if app.configFile == "" && app.Getenv("CARPVM_CONFIG") == "" {
+			return nil
+		}
+		pairs, err := app.LoadPairs(false)
+		if err != nil {
+			return nil
+		}
+		var names []string
+		for _, c := range pairs {
+			names = append(names, c.Pair.Name)
+		}
+		return names
+	})
+}
+
 // completeNetwork offers the networks of the configuration given with
 // --config (or CARPVM_CONFIG); nothing without one.
 func completeNetwork(app *App) cobra.CompletionFunc {

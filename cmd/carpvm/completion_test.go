@@ -1,7 +1,6 @@
 package main
 
 import (
-	"github.com/carpvm/carpvm/workflow"
 	"slices"
 	"strconv"
 	"strings"
@@ -12,6 +11,7 @@ import (
 	"github.com/carpvm/carpvm/failover"
 	"github.com/carpvm/carpvm/failover/lab"
 	"github.com/carpvm/carpvm/preflight"
+	"github.com/carpvm/carpvm/workflow"
 )
 
 // complete runs cobra's hidden __complete command as a shell does and
@@ -58,6 +58,8 @@ func TestFlagValueCompletion(t *testing.T) {
 		{"drill --network from --config", nil, []string{"drill", "--config", "../../docs/examples/active-active.yaml", "--network", ""}, []string{"intranought", "public"}},
 		{"watch --network from CARPVM_CONFIG", map[string]string{"CARPVM_CONFIG": "../../docs/examples/active-active.yaml"}, []string{"watch", "--network", ""}, []string{"intranought", "public"}},
 		{"drill --network without a configuration", nil, []string{"drill", "--lab", "--network", ""}, nil},
+		{"preflight --pair from a fleet", nil, []string{"preflight", "--config", "../../docs/examples/fleet.yaml", "--pair", ""}, []string{"paris", "roubaix"}},
+		{"render --pair without a configuration", nil, []string{"render", "freebsd", "--pair", ""}, nil},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -63,6 +63,7 @@ func (a *App) LoadPairs(sim bool) ([]*config.Config, error) {
 // addPairFlag adds --pair, which selects one pair of a fleet.
 func addPairFlag(cmd *cobra.Command, app *App, what string) {
 	cmd.Flags().StringVar(&app.pair, "pair", "", what)
+	completeFlag(cmd, "pair", completePair(app))
 }
 
 // newRootCmd builds the whole command tree explicitly.
