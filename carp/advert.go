@@ -86,7 +86,7 @@ func (a *Advert) put(b []byte) {
 	b[6], b[7] = 0, 0
 	binary.BigEndian.PutUint64(b[8:16], a.Counter)
 	copy(b[16:36], a.HMAC[:])
-	a.Checksum = checksum(b[:HeaderLen])
+	a.Checksum = Checksum(b[:HeaderLen])
 	binary.BigEndian.PutUint16(b[6:8], a.Checksum)
 }
 
@@ -129,7 +129,7 @@ func decodeAdvert(b []byte) (Advert, Reject) {
 	if b[3] != AuthLen {
 		return a, RejectAuthLen
 	}
-	if checksum(b[:HeaderLen]) != 0 {
+	if Checksum(b[:HeaderLen]) != 0 {
 		return a, RejectChecksum
 	}
 	a.VHID = b[1]

@@ -26,7 +26,7 @@ func TestAdvertRoundTrip(t *testing.T) {
 	if diff := cmp.Diff(want, b); diff != "" {
 		t.Fatalf("wire bytes (-want +got):\n%s", diff)
 	}
-	if checksum(b) != 0 {
+	if Checksum(b) != 0 {
 		t.Errorf("checksum %#04x does not verify", a.Checksum)
 	}
 	var got Advert

@@ -146,7 +146,7 @@ func ParseFrame(b []byte) (Frame, error) {
 	if total < ihl || total > len(rest) {
 		return f, fmt.Errorf("%w: IPv4 total length %d, header %d, %d bytes present", ErrFrame, total, ihl, len(rest))
 	}
-	if checksum(rest[:ihl]) != 0 {
+	if Checksum(rest[:ihl]) != 0 {
 		return f, fmt.Errorf("%w: bad IPv4 header checksum", ErrFrame)
 	}
 	if ff := binary.BigEndian.Uint16(rest[6:8]); ff&ipFlagMF != 0 || ff&ipFragOffMask != 0 {
@@ -226,7 +226,7 @@ func AppendFrame(dst []byte, f Frame) []byte {
 	src, dstIP := as4(f.Src), as4(f.Dst)
 	dst = append(dst, src[:]...)
 	dst = append(dst, dstIP[:]...)
-	binary.BigEndian.PutUint16(dst[ip+10:ip+12], checksum(dst[ip:ip+ipv4MinLen]))
+	binary.BigEndian.PutUint16(dst[ip+10:ip+12], Checksum(dst[ip:ip+ipv4MinLen]))
 	return append(dst, f.Payload...)
 }
 

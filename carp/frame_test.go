@@ -93,7 +93,7 @@ func TestParseFrameErrors(t *testing.T) {
 	mod := func(f func(b []byte) []byte) []byte { return f(append([]byte(nil), good...)) }
 	fixIPSum := func(b []byte) []byte {
 		b[24], b[25] = 0, 0
-		binary.BigEndian.PutUint16(b[24:26], checksum(b[14:34]))
+		binary.BigEndian.PutUint16(b[24:26], Checksum(b[14:34]))
 		return b
 	}
 	tests := map[string][]byte{
@@ -127,7 +127,7 @@ func TestParseFrameErrors(t *testing.T) {
 	binary.BigEndian.PutUint16(opt[16:18], uint16(24+36))
 	fixIPSum(opt)
 	binary.BigEndian.PutUint16(opt[24:26], 0)
-	binary.BigEndian.PutUint16(opt[24:26], checksum(opt[14:38]))
+	binary.BigEndian.PutUint16(opt[24:26], Checksum(opt[14:38]))
 	got, err := ParseFrame(opt)
 	if err != nil || !bytes.Equal(got.Payload, f.Payload) {
 		t.Errorf("with options: %v, payload %x", err, got.Payload)

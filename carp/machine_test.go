@@ -248,7 +248,7 @@ func TestEveryRejection(t *testing.T) {
 	}
 	reseal := func(b []byte) []byte {
 		b[6], b[7] = 0, 0
-		c := checksum(b[:HeaderLen])
+		c := Checksum(b[:HeaderLen])
 		b[6], b[7] = byte(c>>8), byte(c)
 		return b
 	}

@@ -145,7 +145,7 @@ func DecodeVRRP(b []byte, src, dst netip.Addr, mode VRRPChecksum) (VRRPAdvert, R
 	if count == 0 || len(b) < end {
 		return a, RejectAddrCount
 	}
-	if fold(vrrpSum(b[:end], src, dst, mode)) != 0xffff {
+	if vrrpChecksum(b[:end], src, dst, mode) != 0 {
 		return a, RejectChecksum
 	}
 	a.VRID, a.Priority = b[1], b[2]
@@ -177,23 +177,15 @@ func UnmarshalVRRP(b []byte, src, dst netip.Addr, mode VRRPChecksum) (VRRPAdvert
 	}
 }
 
-// vrrpChecksum is the checksum to send in msg (whose checksum field is 0).
+// vrrpChecksum is the checksum of msg sent from src to dst: with the
+// pseudo-header (RFC 9568 §5.2.8), or without it for an IPv4 advert in
+// as-v2 mode (IPv6 always has it). Over an advert carrying a correct
+// checksum it is 0.
 func vrrpChecksum(msg []byte, src, dst netip.Addr, mode VRRPChecksum) uint16 {
-	return ^fold(vrrpSum(msg, src, dst, mode))
-}
-
-// vrrpSum is the one's complement sum a VRRPv3 checksum covers: the
-// pseudo-header (unless mode says as-v2, which IPv6 ignores) and msg.
-func vrrpSum(msg []byte, src, dst netip.Addr, mode VRRPChecksum) uint32 {
 	if src.Is4() && mode == VRRPChecksumAsV2 {
-		return onesSum(0, msg)
+		return Checksum(msg)
 	}
-	s, d := src.AsSlice(), dst.AsSlice()
-	sum := onesSum(onesSum(0, s), d)
-	// IPv4: zero, protocol, 16-bit length; IPv6: 32-bit length, three
-	// zeros, next header. Both sum to protocol + length.
-	sum += Protocol + uint32(len(msg))
-	return onesSum(sum, msg)
+	return PseudoHeaderChecksum(src, dst, Protocol, msg)
 }
 
 // VRRPSkew is RFC 9568's Skew_Time: ((256 - priority) * interval) / 256

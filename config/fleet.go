@@ -82,16 +82,10 @@ func LoadFleet(v *viper.Viper, getenv Getenv) ([]*Config, error) {
 			continue
 		}
 		name := str(m["name"])
-		if err := checkPairName(where+".name", name); err != nil {
-			errs = append(errs, err)
-		} else {
-			where = fmt.Sprintf("%s (%s)", where, name)
-		}
+		where, nameErr, dupErr := namePair(seen, where, ".name", name)
+		errs = append(errs, nameErr)
 		errs = append(errs, checkMapKeys(where, m, pairItemKeys)...)
-		if other, dup := seen[name]; dup && name != "" {
-			errs = append(errs, errorf(where+".name", "pair %q is defined twice (also %s); want one name per pair", name, other))
-		}
-		seen[name] = where
+		errs = append(errs, dupErr)
 		c, err := loadPairItem(m, name, shared, getenv)
 		if err != nil {
 			errs = append(errs, inPair(where, err))
@@ -103,6 +97,22 @@ func LoadFleet(v *viper.Viper, getenv Getenv) ([]*Config, error) {
 		return nil, err
 	}
 	return pairs, nil
+}
+
+// namePair checks the name of the pair at loc (its key loc+nameKey) and
+// that no earlier pair in seen has it; it returns how errors name the
+// pair ("loc (name)", or loc when the name is unfit), and what is wrong
+// with the name and whether it is a duplicate.
+func namePair(seen map[string]string, loc, nameKey, name string) (where string, nameErr, dupErr error) {
+	where = loc
+	if nameErr = checkPairName(loc+nameKey, name); nameErr == nil {
+		where = fmt.Sprintf("%s (%s)", loc, name)
+	}
+	if other, dup := seen[name]; dup && name != "" {
+		dupErr = errorf(where+nameKey, "pair %q is defined twice (also %s); want one name per pair", name, other)
+	}
+	seen[name] = where
+	return where, nameErr, dupErr
 }
 
 // loadPairItem loads one item of pairs: its own vsphere, or the shared one.
@@ -174,17 +184,8 @@ func loadDir(dir string, getenv Getenv) ([]*Config, error) {
 			errs = append(errs, errorf(file+".pairs", "a directory's files hold one pair each; want pair and networks"))
 			continue
 		}
-		name := v.GetString("pair.name")
-		where := file
-		if err := checkPairName(file+".pair.name", name); err != nil {
-			errs = append(errs, err)
-		} else {
-			where = fmt.Sprintf("%s (%s)", file, name)
-		}
-		if other, dup := seen[name]; dup && name != "" {
-			errs = append(errs, errorf(where+".pair.name", "pair %q is defined twice (also %s); want one name per pair", name, other))
-		}
-		seen[name] = where
+		where, nameErr, dupErr := namePair(seen, file, ".pair.name", v.GetString("pair.name"))
+		errs = append(errs, nameErr, dupErr)
 		c, err := Load(v, getenv)
 		if err != nil {
 			errs = append(errs, inPair(where, err))

@@ -368,24 +368,14 @@ func parseNetworks(raw any) ([]Network, error) {
 // parseProtocol reads a network's protocol, mode and VRRPv3 interval.
 func parseProtocol(key string, m map[string]any, n *Network) error {
 	var errs []error
-	switch p := Protocol(strings.ToLower(str(m["protocol"]))); p {
-	case "", ProtocolCARP:
-		n.Protocol = ProtocolCARP
-	case ProtocolVRRP3:
-		n.Protocol = ProtocolVRRP3
-	default:
-		errs = append(errs, errorf(key+".protocol", "%q; want carp or vrrp3", str(m["protocol"])))
+	var err error
+	if n.Protocol, err = oneOf(key+".protocol", m["protocol"], ProtocolCARP, ProtocolVRRP3); err != nil {
+		errs = append(errs, err)
 	}
-	switch md := Mode(strings.ToLower(str(m["mode"]))); md {
-	case "", ModeMulticast:
-		n.Mode = ModeMulticast
-	case ModeUnicast:
-		n.Mode = ModeUnicast
-	default:
-		errs = append(errs, errorf(key+".mode", "%q; want multicast or unicast", str(m["mode"])))
+	if n.Mode, err = oneOf(key+".mode", m["mode"], ModeMulticast, ModeUnicast); err != nil {
+		errs = append(errs, err)
 	}
 	if raw, ok := m["vrrpinterval"]; ok {
-		var err error
 		if n.VRRPInterval, err = intIn(raw, 1, 4095); err != nil {
 			errs = append(errs, errorf(key+".vrrpinterval", "%v (centiseconds)", err))
 		}
@@ -394,6 +384,23 @@ func parseProtocol(key string, m map[string]any, n *Network) error {
 		}
 	}
 	return errors.Join(errs...)
+}
+
+// oneOf reads a setting that takes one of values, case-insensitively; the
+// first is the default when it is unset.
+func oneOf[T ~string](key string, raw any, values ...T) (T, error) {
+	v := T(strings.ToLower(str(raw)))
+	if v == "" {
+		return values[0], nil
+	}
+	if slices.Contains(values, v) {
+		return v, nil
+	}
+	words := make([]string, len(values))
+	for i, w := range values {
+		words[i] = string(w)
+	}
+	return values[0], errorf(key, "%q; want %s", str(raw), strings.Join(words, " or "))
 }
 
 // parseGroups reads a network's CARP groups: the groups list, or the

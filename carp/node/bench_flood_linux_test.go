@@ -51,7 +51,7 @@ func BenchmarkForgedFlood(b *testing.B) {
 		cv, s1 := p.node(b, p.r1, 0)
 		p.waitState(b, "carpvm r1", s1, carp.Master, 15*time.Second)
 		uc, ustate := p.ucarp(b, p.r2, "172.27.27.12", 0, p.passFile(b, "upass", "another-pass-26"))
-		waitUcarp(b, ustate, "MASTER", 15*time.Second)
+		waitRole(b, "ucarp", ustate, "MASTER", 15*time.Second)
 		time.Sleep(time.Second) // both settle, each rejecting the other
 
 		watch := watchAdverts(b, p.client, "172.27.27.11", "172.27.27.12")
@@ -94,7 +94,7 @@ func BenchmarkForgedFlood(b *testing.B) {
 		b.ReportMetric(expected, "adverts_expected")
 		b.ReportMetric(float64((c1-c0).Nanoseconds())/float64((u1-u0).Nanoseconds()), "carpvm/ucarp")
 		stayed := 0.0
-		if after.State == carp.Master && after.Transitions == before.Transitions && ucarpRole(ustate) == "MASTER" {
+		if after.State == carp.Master && after.Transitions == before.Transitions && peerRole(ustate) == "MASTER" {
 			stayed = 1
 		}
 		b.ReportMetric(stayed, "both_stayed_master")

@@ -45,7 +45,7 @@ var vrrpImpls = []struct {
 		return func(sig syscall.Signal) error { return proc.Signal(sig) }
 	}},
 	{"keepalived", func(b *testing.B, p *pairLab, r *netns.Port, prio int) func(syscall.Signal) error {
-		proc, _ := p.keepalived(b, r, prio, "")
+		proc, _ := p.keepalived(b, r, prio)
 		return func(sig syscall.Signal) error {
 			if sig == syscall.SIGKILL {
 				killKeepalived(b, proc, filepath.Join(p.dir, r.NS.Short+"-ka-vrrp.pid"))

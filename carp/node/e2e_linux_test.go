@@ -135,7 +135,7 @@ func startLogged(t testing.TB, r *netns.Port, what, name string, args ...string)
 // inNamespace returns run, which runs a command in r's namespace and
 // returns its output, and do, which calls fn there; both fail the test on
 // an error.
-func inNamespace(t *testing.T, ctx context.Context, r *netns.Port) (run func(args ...string) string, do func(what string, fn func() error)) {
+func inNamespace(t testing.TB, ctx context.Context, r *netns.Port) (run func(args ...string) string, do func(what string, fn func() error)) {
 	run = func(args ...string) string {
 		t.Helper()
 		out, err := r.NS.Run(ctx, args[0], args[1:]...)
@@ -416,4 +416,19 @@ func TestWireWatch(t *testing.T) {
 	if len(snap.Warnings) != 0 {
 		t.Errorf("warnings on a healthy pair: %+v", snap.Warnings)
 	}
+}
+
+// peerRole is the role a peer (ucarp, keepalived) last wrote to its state
+// file from its up/down or notify script.
+func peerRole(state string) string {
+	b, _ := os.ReadFile(state)
+	return strings.TrimSpace(string(b))
+}
+
+func waitRole(t testing.TB, who, state, want string, within time.Duration) {
+	t.Helper()
+	eventually(t, who+" becomes "+want, within, func() (bool, string) {
+		got := peerRole(state)
+		return got == want, got
+	})
 }

@@ -40,19 +40,6 @@ func (p *pairLab) ucarp(t testing.TB, r *netns.Port, self string, advskew int, p
 	return proc, state
 }
 
-func ucarpRole(state string) string {
-	b, _ := os.ReadFile(state)
-	return strings.TrimSpace(string(b))
-}
-
-func waitUcarp(t testing.TB, state, want string, within time.Duration) {
-	t.Helper()
-	eventually(t, "ucarp becomes "+want, within, func() (bool, string) {
-		got := ucarpRole(state)
-		return got == want, got
-	})
-}
-
 // 2. carpvm and ucarp interoperate in both roles.
 func TestWireUcarpInterop(t *testing.T) {
 	t.Run("carpvm master, ucarp backup", func(t *testing.T) {
@@ -62,9 +49,9 @@ func TestWireUcarpInterop(t *testing.T) {
 		_, state := p.ucarp(t, p.r2, "172.27.27.12", 100, filepath.Join(p.dir, "pass"))
 		// ucarp runs its down script at start, then stays BACKUP while
 		// carpvm's adverts are accepted.
-		waitUcarp(t, state, "BACKUP", 5*time.Second)
+		waitRole(t, "ucarp", state, "BACKUP", 5*time.Second)
 		time.Sleep(5 * time.Second) // more than ucarp's master-down (3.4 s)
-		if got := ucarpRole(state); got != "BACKUP" {
+		if got := peerRole(state); got != "BACKUP" {
 			t.Fatalf("ucarp became %s while carpvm was master: it did not accept carpvm's adverts", got)
 		}
 		p.clientReaches(t, 5*time.Second)
@@ -72,13 +59,13 @@ func TestWireUcarpInterop(t *testing.T) {
 		if err := n1.Signal(syscall.SIGTERM); err != nil {
 			t.Fatal(err)
 		}
-		waitUcarp(t, state, "MASTER", 3*time.Second)
+		waitRole(t, "ucarp", state, "MASTER", 3*time.Second)
 		p.clientReaches(t, 10*time.Second)
 	})
 	t.Run("ucarp master, carpvm backup", func(t *testing.T) {
 		p := newPairLab(t)
 		u, state := p.ucarp(t, p.r1, "172.27.27.11", 0, filepath.Join(p.dir, "pass"))
-		waitUcarp(t, state, "MASTER", 15*time.Second)
+		waitRole(t, "ucarp", state, "MASTER", 15*time.Second)
 		_, s2 := p.node(t, p.r2, 100)
 		p.waitState(t, "carpvm r2", s2, carp.Backup, 5*time.Second)
 		time.Sleep(5 * time.Second)
@@ -101,7 +88,7 @@ func TestWireUcarpInterop(t *testing.T) {
 		_, state := p.ucarp(t, p.r2, "172.27.27.12", 100, p.passFile(t, "other", "not-the-same-one"))
 		p.waitState(t, "carpvm r1", s1, carp.Master, 15*time.Second)
 		// ucarp rejects carpvm's adverts and takes over itself too.
-		waitUcarp(t, state, "MASTER", 10*time.Second)
+		waitRole(t, "ucarp", state, "MASTER", 10*time.Second)
 		time.Sleep(2 * time.Second)
 		st := p.waitState(t, "carpvm r1", s1, carp.Master, time.Second)
 		if st.Rejected.Of(carp.RejectHMAC) < 2 || st.Received != 0 {

@@ -2,10 +2,8 @@ package node
 
 import (
 	"context"
-	"fmt"
 	"net/netip"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -35,56 +33,17 @@ func newVRRP6Lab(t *testing.T) *pairLab {
 	return p
 }
 
-// vrrp6Node starts carpvm node run as a VRRPv3 router of priority prio
-// (interval 1 s, preempting) for the IPv6 VIP on r.
+// vrrp6Node starts a carpvm VRRPv3 router of priority prio for the IPv6
+// VIP on r.
 func (p *pairLab) vrrp6Node(t testing.TB, r *netns.Port, prio int) (*netns.Process, string) {
-	t.Helper()
-	sock := filepath.Join(p.dir, r.NS.Short+".sock")
-	args := append([]string{"node", "run", "--interface", r.IfName, "--vhid", "1", "--vip", v6vrrpCIDR,
-		"--carpver", "3", "--vrrpprio", fmt.Sprint(prio), "--vrrpinterval", "100", "--preempt",
-		"--control-socket", sock}, p.dirFlags()...)
-	return startLogged(t, r, "carpvm node", p.bin, args...), sock
+	return p.vrrpNodeFor(t, r, v6vrrpCIDR, prio)
 }
 
-// keepalived6 starts keepalived on r as a VRRPv3 router of priority prio
-// for vrid 1 with the IPv6 VIP (a global address: keepalived takes it,
-// with a warning that RFC 5798 wants the first one link-local).
+// keepalived6 starts keepalived for the IPv6 VIP on r (a global address:
+// keepalived takes it, with a warning that RFC 5798 wants the first one
+// link-local).
 func (p *pairLab) keepalived6(t testing.TB, r *netns.Port, prio int) (*netns.Process, string) {
-	t.Helper()
-	bin, err := exec.LookPath("keepalived")
-	if err != nil {
-		t.Skip("skipping: keepalived not installed (make test-deps installs it)")
-	}
-	name := r.NS.Short + "-ka6"
-	state := filepath.Join(p.dir, name+".state")
-	notify := filepath.Join(p.dir, name+"-notify.sh")
-	if err := os.WriteFile(notify, []byte(fmt.Sprintf("#!/bin/sh\necho \"$3\" > %s\n", state)), 0o755); err != nil {
-		t.Fatal(err)
-	}
-	conf := filepath.Join(p.dir, name+".conf")
-	body := fmt.Sprintf(`global_defs {
-    router_id %s
-    script_user root
-}
-vrrp_instance VI_6 {
-    state BACKUP
-    interface %s
-    virtual_router_id 1
-    version 3
-    priority %d
-    advert_int 1
-    virtual_ipaddress {
-        %s dev %s
-    }
-    notify %s
-}
-`, name, r.IfName, prio, v6vrrpCIDR, r.IfName, notify)
-	if err := os.WriteFile(conf, []byte(body), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	proc := startLogged(t, r, "keepalived", bin, "-n", "-l", "-D", "-P", "-f", conf,
-		"-p", filepath.Join(p.dir, name+".pid"), "-r", filepath.Join(p.dir, name+"-vrrp.pid"))
-	return proc, state
+	return p.keepalivedFor(t, r, r.NS.Short+"-ka6", v6vrrpCIDR, prio)
 }
 
 // killKeepalived kills keepalived as a crash would: its VRRP child (the

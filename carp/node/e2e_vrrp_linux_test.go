@@ -20,19 +20,31 @@ import (
 // multicast.
 
 // vrrpNode starts carpvm node run as a VRRPv3 router of priority prio
-// (interval 1 s, preempting) on r.
+// (interval 1 s, preempting) for the IPv4 VIP on r.
 func (p *pairLab) vrrpNode(t testing.TB, r *netns.Port, prio int, extra ...string) (*netns.Process, string) {
+	return p.vrrpNodeFor(t, r, e2eCIDR, prio, extra...)
+}
+
+// vrrpNodeFor is vrrpNode for the VIP cidr.
+func (p *pairLab) vrrpNodeFor(t testing.TB, r *netns.Port, cidr string, prio int, extra ...string) (*netns.Process, string) {
 	t.Helper()
 	sock := filepath.Join(p.dir, r.NS.Short+".sock")
-	args := append([]string{"node", "run", "--interface", r.IfName, "--vhid", "1", "--vip", e2eCIDR,
+	args := append([]string{"node", "run", "--interface", r.IfName, "--vhid", "1", "--vip", cidr,
 		"--carpver", "3", "--vrrpprio", fmt.Sprint(prio), "--vrrpinterval", "100", "--preempt",
 		"--control-socket", sock}, append(p.dirFlags(), extra...)...)
 	return startLogged(t, r, "carpvm node", p.bin, args...), sock
 }
 
 // keepalived starts Debian's keepalived on r as a VRRPv3 router of
-// priority prio for vrid 1; its notify script records its state.
-func (p *pairLab) keepalived(t testing.TB, r *netns.Port, prio int, instance string) (*netns.Process, string) {
+// priority prio for vrid 1 and the IPv4 VIP; its notify script records its
+// state in the file returned.
+func (p *pairLab) keepalived(t testing.TB, r *netns.Port, prio int) (*netns.Process, string) {
+	return p.keepalivedFor(t, r, r.NS.Short+"-ka", e2eCIDR, prio)
+}
+
+// keepalivedFor is keepalived for the VIP cidr; its files in p.dir start
+// with name (name-vrrp.pid is its VRRP child's pid, for killKeepalived).
+func (p *pairLab) keepalivedFor(t testing.TB, r *netns.Port, name, cidr string, prio int) (*netns.Process, string) {
 	t.Helper()
 	bin, err := exec.LookPath("keepalived")
 	if err != nil {
@@ -40,7 +52,6 @@ func (p *pairLab) keepalived(t testing.TB, r *netns.Port, prio int, instance str
 			t.Skip("skipping: keepalived not installed (make test-deps installs it)")
 		}
 	}
-	name := r.NS.Short + "-ka"
 	state := filepath.Join(p.dir, name+".state")
 	notify := filepath.Join(p.dir, name+"-notify.sh")
 	if err := os.WriteFile(notify, []byte(fmt.Sprintf("#!/bin/sh\necho \"$3\" > %s\n", state)), 0o755); err != nil {
@@ -62,28 +73,14 @@ vrrp_instance VI_1 {
         %s dev %s
     }
     notify %s
-%s
 }
-`, name, r.IfName, prio, e2eCIDR, r.IfName, notify, instance)
+`, name, r.IfName, prio, cidr, r.IfName, notify)
 	if err := os.WriteFile(conf, []byte(body), 0o644); err != nil {
 		t.Fatal(err)
 	}
 	proc := startLogged(t, r, "keepalived", bin, "-n", "-l", "-D", "-P", "-f", conf,
 		"-p", filepath.Join(p.dir, name+".pid"), "-r", filepath.Join(p.dir, name+"-vrrp.pid"))
 	return proc, state
-}
-
-func peerRole(state string) string {
-	b, _ := os.ReadFile(state)
-	return strings.TrimSpace(string(b))
-}
-
-func waitRole(t testing.TB, who, state, want string, within time.Duration) {
-	t.Helper()
-	eventually(t, who+" becomes "+want, within, func() (bool, string) {
-		got := peerRole(state)
-		return got == want, got
-	})
 }
 
 // TestWireKeepalivedInterop: carpvm (VRRPv3) and keepalived (version 3)
@@ -95,7 +92,7 @@ func TestWireKeepalivedInterop(t *testing.T) {
 		p := newPairLab(t)
 		n1, s1 := p.vrrpNode(t, p.r1, 200)
 		p.waitState(t, "carpvm r1", s1, carp.Master, 15*time.Second)
-		_, state := p.keepalived(t, p.r2, 100, "")
+		_, state := p.keepalived(t, p.r2, 100)
 		waitRole(t, "keepalived", state, "BACKUP", 10*time.Second)
 		time.Sleep(5 * time.Second) // more than keepalived's master-down (3.6 s)
 		if got := peerRole(state); got != "BACKUP" {
@@ -117,7 +114,7 @@ func TestWireKeepalivedInterop(t *testing.T) {
 	})
 	t.Run("keepalived master, carpvm backup", func(t *testing.T) {
 		p := newPairLab(t)
-		ka, state := p.keepalived(t, p.r1, 200, "")
+		ka, state := p.keepalived(t, p.r1, 200)
 		waitRole(t, "keepalived", state, "MASTER", 15*time.Second)
 		_, s2 := p.vrrpNode(t, p.r2, 100)
 		p.waitState(t, "carpvm r2", s2, carp.Backup, 5*time.Second)
@@ -148,7 +145,7 @@ func TestWireKeepalivedInterop(t *testing.T) {
 // master too: the setting must match the peer's.
 func TestWireVRRPChecksumVariant(t *testing.T) {
 	p := newPairLab(t)
-	_, state := p.keepalived(t, p.r1, 200, "")
+	_, state := p.keepalived(t, p.r1, 200)
 	waitRole(t, "keepalived", state, "MASTER", 15*time.Second)
 	_, s2 := p.vrrpNode(t, p.r2, 100, "--vrrp-checksum-as-v2")
 	st := p.waitState(t, "carpvm r2", s2, carp.Master, 10*time.Second)
@@ -246,7 +243,7 @@ func (p *pairLab) frrVRRP(t testing.TB, r *netns.Port, prio int) *netns.Process 
 		}
 	}
 	ctx := context.Background()
-	run, _ := inNamespaceTB(t, ctx, r)
+	run, _ := inNamespace(t, ctx, r)
 	run("ip", "link", "add", "vrrp4-1", "link", r.IfName, "type", "macvlan", "mode", "bridge")
 	run("ip", "link", "set", "vrrp4-1", "address", carp.VirtualMAC(1).String())
 	run("ip", "addr", "add", e2eCIDR, "dev", "vrrp4-1")
@@ -277,18 +274,6 @@ func (p *pairLab) frrVRRP(t testing.TB, r *netns.Port, prio int) *netns.Process 
 		return err == nil, fmt.Sprint(err)
 	})
 	return startLogged(t, r, "vrrpd", vrrpd, common("vrrpd")...)
-}
-
-// inNamespaceTB is inNamespace's run for any testing.TB.
-func inNamespaceTB(t testing.TB, ctx context.Context, r *netns.Port) (func(args ...string) string, struct{}) {
-	return func(args ...string) string {
-		t.Helper()
-		out, err := r.NS.Run(ctx, args[0], args[1:]...)
-		if err != nil {
-			t.Fatalf("%v: %v\n%s", args, err, out)
-		}
-		return out
-	}, struct{}{}
 }
 
 // TestWireFRRInterop: FRR's vrrpd master (priority 200), carpvm backup

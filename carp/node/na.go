@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+
+	"github.com/carpvm/carpvm/carp"
 )
 
 // allNodes is ff02::1, where unsolicited neighbour advertisements go, and
@@ -60,33 +62,6 @@ func appendNA(dst []byte, mac net.HardwareAddr, vip netip.Addr, router bool) ([]
 	dst = append(dst, src[:]...)
 	dst = append(dst, optTargetLLAddr, 1)
 	dst = append(dst, mac...)
-	binary.BigEndian.PutUint16(dst[icmp+2:icmp+4], icmpv6Checksum(src, to, dst[icmp:]))
+	binary.BigEndian.PutUint16(dst[icmp+2:icmp+4], carp.PseudoHeaderChecksum(netip.AddrFrom16(src), netip.AddrFrom16(to), protoICMPv6, dst[icmp:]))
 	return dst, nil
-}
-
-// icmpv6Checksum is the RFC 1071 checksum of msg (its checksum field zero)
-// with the IPv6 pseudo-header of RFC 8200 section 8.1: source,
-// destination, upper-layer length (32 bits) and next header 58.
-func icmpv6Checksum(src, dst [16]byte, msg []byte) uint16 {
-	var sum uint32
-	add := func(b []byte) {
-		for len(b) >= 2 {
-			sum += uint32(b[0])<<8 | uint32(b[1])
-			b = b[2:]
-		}
-		if len(b) == 1 {
-			sum += uint32(b[0]) << 8
-		}
-	}
-	add(src[:])
-	add(dst[:])
-	var tail [8]byte
-	binary.BigEndian.PutUint32(tail[0:4], uint32(len(msg)))
-	tail[7] = protoICMPv6
-	add(tail[:])
-	add(msg)
-	for sum>>16 != 0 {
-		sum = sum&0xffff + sum>>16
-	}
-	return ^uint16(sum)
 }

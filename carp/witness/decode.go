@@ -94,7 +94,7 @@ func decodeVRRP2(p []byte) (advert, error) {
 	if err != nil {
 		return advert{}, err
 	}
-	if sum(p[:8+4*len(addrs)+8]) != 0 {
+	if carp.Checksum(p[:8+4*len(addrs)+8]) != 0 {
 		return advert{}, fmt.Errorf("witness: VRRPv2 vrid %d: bad checksum", p[1])
 	}
 	a := advert{proto: VRRP2, id: p[1], priority: p[2], addrs: addrs, leaving: p[2] == 0}
@@ -125,21 +125,4 @@ func decodeVRRP3(f carp.Frame) (advert, error) {
 	a.interval = v.IntervalDuration()
 	a.down = carp.VRRPMasterDown(v.Priority, v.Interval)
 	return a, nil
-}
-
-// sum is the RFC 1071 checksum of b; 0 over a buffer carrying a correct
-// checksum.
-func sum(b []byte) uint16 {
-	var acc uint32
-	for len(b) >= 2 {
-		acc += uint32(b[0])<<8 | uint32(b[1])
-		b = b[2:]
-	}
-	if len(b) == 1 {
-		acc += uint32(b[0]) << 8
-	}
-	for acc>>16 != 0 {
-		acc = acc&0xffff + acc>>16
-	}
-	return ^uint16(acc)
 }
