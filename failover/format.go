@@ -73,59 +73,78 @@ func (r *Report) orNA(field, s string) string {
 }
 
 // WriteMarkdown writes the report file of a drill: a summary table, then
-// each network's figures and phases.
+// each network's figures and phases; a fleet's drill (reports of several
+// pairs) has a section of that form per pair, in the order drilled.
 func WriteMarkdown(w io.Writer, reps []Report) error {
 	var b strings.Builder
+	var order []string
+	for _, r := range reps {
+		if !slices.Contains(order, r.Pair) {
+			order = append(order, r.Pair)
+		}
+	}
+	if len(order) <= 1 {
+		writePairMarkdown(&b, reps, "#")
+	} else {
+		fmt.Fprintf(&b, "# carpvm failover drill: %d pairs\n\nResult: **%s**.\n", len(order), passFail(Passed(reps)))
+		for _, pair := range order {
+			b.WriteString("\n")
+			writePairMarkdown(&b, PairRuns(reps, pair), "##")
+		}
+	}
+	_, err := io.WriteString(w, b.String())
+	return err
+}
+
+// writePairMarkdown writes one pair's drill under a heading of level h
+// ("#"), its networks one level below.
+func writePairMarkdown(b *strings.Builder, reps []Report, h string) {
 	title := "carpvm failover drill"
 	if len(reps) > 0 {
 		title += ": " + reps[0].Pair + " (" + reps[0].Target + ")"
 	}
-	fmt.Fprintf(&b, "# %s\n\n", title)
+	fmt.Fprintf(b, "%s %s\n\n", h, title)
 	if len(reps) > 0 {
-		fmt.Fprintf(&b, "Started %s, trigger `%s`. Result: **%s**.\n\n", reps[0].Started.UTC().Format("2006-01-02 15:04:05 MST"), reps[0].Trigger, passFail(Passed(reps)))
+		fmt.Fprintf(b, "Started %s, trigger `%s`. Result: **%s**.\n\n", reps[0].Started.UTC().Format("2006-01-02 15:04:05 MST"), reps[0].Trigger, passFail(Passed(reps)))
 	}
 	b.WriteString("| network | vhid | old master | new master | takeover | blackout | VIP MAC after | relearned | restored | result |\n")
 	b.WriteString("|---|---|---|---|---|---|---|---|---|---|\n")
 	for _, r := range reps {
-		fmt.Fprintf(&b, "| %s | %d | %s | %s | %s | %s | %s | %s | %s | %s |\n", r.Network, r.VHID, dash(r.OldMaster), r.orNA("new_master", dash(r.NewMaster)),
+		fmt.Fprintf(b, "| %s | %d | %s | %s | %s | %s | %s | %s | %s | %s |\n", r.Network, r.VHID, dash(r.OldMaster), r.orNA("new_master", dash(r.NewMaster)),
 			r.orNA("takeover_s", secs(r.TakeoverS, r.MaxTakeoverS)), r.orNA("blackout_s", secs(r.BlackoutS, r.MaxBlackoutS)), r.orNA("vip_mac_after", dash(r.VIPMACAfter)),
 			r.orNA("mac_relearned", yesNo(r.MACRelearned)), yesNo(r.Restored), passFail(r.Pass))
 	}
-	if err := writeNotices(&b, reps); err != nil {
-		return err
-	}
+	_ = writeNotices(b, reps) // a strings.Builder does not fail
 	for _, r := range reps {
-		fmt.Fprintf(&b, "\n## %s (vhid %d)\n\n", r.Network, r.VHID)
+		fmt.Fprintf(b, "\n%s# %s (vhid %d)\n\n", h, r.Network, r.VHID)
 		if r.Notice != "" {
-			fmt.Fprintf(&b, "Not measured: %s.\n\n", r.Notice)
-			writeMarkdownPhases(&b, r)
+			fmt.Fprintf(b, "Not measured: %s.\n\n", r.Notice)
+			writeMarkdownPhases(b, r)
 			continue
 		}
 		what := "last advert of the old master to first advert of the new"
 		if r.SplitBrainS != nil {
 			what = "partition to the backup's first advert as master"
 		}
-		fmt.Fprintf(&b, "- takeover (%s): %.3f s (objective %.3f s; theoretical master-down %.3f s)\n", what, r.TakeoverS, r.MaxTakeoverS, r.MasterDownS)
-		fmt.Fprintf(&b, "- trigger to new master: %.3f s\n", r.TriggerToMasterS)
-		fmt.Fprintf(&b, "- client blackout (last good reply to first good reply): %.3f s (objective %.3f s)\n", r.BlackoutS, r.MaxBlackoutS)
+		fmt.Fprintf(b, "- takeover (%s): %.3f s (objective %.3f s; theoretical master-down %.3f s)\n", what, r.TakeoverS, r.MaxTakeoverS, r.MasterDownS)
+		fmt.Fprintf(b, "- trigger to new master: %.3f s\n", r.TriggerToMasterS)
+		fmt.Fprintf(b, "- client blackout (last good reply to first good reply): %.3f s (objective %.3f s)\n", r.BlackoutS, r.MaxBlackoutS)
 		if r.StunS > 0 {
-			fmt.Fprintf(&b, "- stun: %.3f s\n", r.StunS)
+			fmt.Fprintf(b, "- stun: %.3f s\n", r.StunS)
 		}
 		if r.SplitBrainS != nil {
-			fmt.Fprintf(&b, "- split brain (both routers advertising): %.3f s\n", *r.SplitBrainS)
+			fmt.Fprintf(b, "- split brain (both routers advertising): %.3f s\n", *r.SplitBrainS)
 		}
 		if r.ReturnBlackoutS != nil {
-			fmt.Fprintf(&b, "- client blackout after the stunned master returned: %.3f s (one master left: %s)\n", *r.ReturnBlackoutS, dash(r.Survivor))
+			fmt.Fprintf(b, "- client blackout after the stunned master returned: %.3f s (one master left: %s)\n", *r.ReturnBlackoutS, dash(r.Survivor))
 		}
-		fmt.Fprintf(&b, "- gratuitous ARPs seen: %d\n", r.GARPs)
+		fmt.Fprintf(b, "- gratuitous ARPs seen: %d\n", r.GARPs)
 		for _, f := range r.MACFlaps {
-			fmt.Fprintf(&b, "- **warning** %s: %s\n", witness.WarnMACFlap, f.Message())
+			fmt.Fprintf(b, "- **warning** %s: %s\n", witness.WarnMACFlap, f.Message())
 		}
 		b.WriteString("\n")
-		writeMarkdownPhases(&b, r)
+		writeMarkdownPhases(b, r)
 	}
-	_, err := io.WriteString(w, b.String())
-	return err
 }
 
 func secs(v, max float64) string {

@@ -94,8 +94,39 @@ func WritePlan(w io.Writer, tty, asJSON bool, steps []Step) error {
 	return err
 }
 
-// planDocument is the -o json output of carpvm drill --dry-run.
+// planDocument is the -o json output of carpvm drill --dry-run; Pair is
+// set in a fleet's list, one document per pair.
 type planDocument struct {
+	Pair   string `json:"pair,omitempty"`
 	DryRun bool   `json:"dry_run"`
 	Plan   []Step `json:"plan"`
+}
+
+// PairPlan is one pair's plan in a fleet's dry run.
+type PairPlan struct {
+	Pair  string
+	Steps []Step
+}
+
+// WriteFleetPlan prints the plans of a fleet's pairs: one table with the
+// pair in its first column, or a JSON list of plans, each naming its pair.
+func WriteFleetPlan(w io.Writer, tty, asJSON bool, plans []PairPlan) error {
+	if asJSON {
+		docs := make([]planDocument, len(plans))
+		for i, p := range plans {
+			docs[i] = planDocument{Pair: p.Pair, DryRun: true, Plan: p.Steps}
+		}
+		return jsondoc.Write(w, "drill-plan", docs)
+	}
+	var rows [][]string
+	for _, p := range plans {
+		for _, s := range p.Steps {
+			rows = append(rows, []string{p.Pair, s.Network, s.Phase, s.Action})
+		}
+	}
+	if err := table.Write(w, tty, []string{"PAIR", "NETWORK", "PHASE", "ACTION"}, rows); err != nil {
+		return err
+	}
+	_, err := io.WriteString(w, "\ndry run: nothing was touched\n")
+	return err
 }

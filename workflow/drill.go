@@ -22,13 +22,7 @@ func OpenDrill(ctx context.Context, cfg *config.Config, topology string, env *fa
 	if err != nil {
 		return nil, err
 	}
-	simulated := topology != ""
-	env.Config, env.Ops, env.State = cfg, be, be
-	env.URL = Target("", cfg, simulated)
-	env.NoWitness = env.NoWitness || simulated
-	env.CheckGate = func(ctx context.Context, _ failover.Network) (string, error) {
-		return Gate(ctx, be, cfg, simulated)
-	}
+	wireDrill(be, cfg, topology != "", env)
 	return func() {
 		cctx, cancel := vsphere.Detached(ctx)
 		defer cancel()
@@ -36,6 +30,62 @@ func OpenDrill(ctx context.Context, cfg *config.Config, topology string, env *fa
 			progress("warning: log out: %v", err)
 		}
 	}, nil
+}
+
+// wireDrill points env at be for a drill of cfg: triggers and their
+// read-back act through the session, and the gate is the one check step.
+// A simulated backend carries no CARP traffic: env then has no witness.
+func wireDrill(be Backend, cfg *config.Config, simulated bool, env *failover.VSphereEnv) {
+	env.Config, env.Ops, env.State = cfg, be, be
+	env.URL = Target("", cfg, simulated)
+	env.NoWitness = env.NoWitness || simulated
+	env.CheckGate = func(ctx context.Context, _ failover.Network) (string, error) {
+		return Gate(ctx, be, cfg, simulated)
+	}
+}
+
+// PairDrill is one pair's drill in a fleet: its reports, and the error
+// that stopped it (the vCenter refused, the pair's lock was held, the run
+// was interrupted before the pair's turn) or ended it (the drill's own).
+type PairDrill struct {
+	Pair    string
+	Reports []failover.Report
+	Err     error
+}
+
+// DrillFleetOptions say how DrillFleet reaches the pairs and drills each.
+type DrillFleetOptions struct {
+	FleetOptions
+	// Env is the pair's drill environment before it is wired to a
+	// session (its witness interface, demote command).
+	Env func(cfg *config.Config) *failover.VSphereEnv
+	// Drill drills one pair through env, already wired to its session:
+	// the command's lock, failover.Run and its options.
+	Drill func(ctx context.Context, cfg *config.Config, env *failover.VSphereEnv, progress Progress) ([]failover.Report, error)
+}
+
+// DrillFleet drills every pair, as CheckFleet checks them: pairs on one
+// vsphere target one after the other through one session, distinct
+// targets concurrently (at most MaxSessions at once). Once ctx is
+// cancelled no pair starts; those left report the cancellation.
+func DrillFleet(ctx context.Context, pairs []*config.Config, opts DrillFleetOptions) []PairDrill {
+	out := make([]PairDrill, len(pairs))
+	eachOnTarget(ctx, pairs, opts.FleetOptions, func(i int, be Backend, openErr error, progress Progress) {
+		cfg := pairs[i]
+		out[i].Pair = cfg.Pair.Name
+		switch {
+		case openErr != nil:
+			out[i].Err = &BackendError{Step: "connect", Err: openErr}
+			return
+		case ctx.Err() != nil:
+			out[i].Err = fmt.Errorf("not drilled: %w", ctx.Err())
+			return
+		}
+		env := opts.Env(cfg)
+		wireDrill(be, cfg, opts.Topology != "", env)
+		out[i].Reports, out[i].Err = opts.Drill(ctx, cfg, env, progress)
+	})
+	return out
 }
 
 // Gate is a drill's gate on vSphere: the check step, passed when no check

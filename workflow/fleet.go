@@ -6,6 +6,7 @@ import (
 
 	"github.com/carpvm/carpvm/config"
 	"github.com/carpvm/carpvm/preflight"
+	"github.com/carpvm/carpvm/vsphere"
 	"github.com/carpvm/carpvm/vsphere/facts"
 )
 
@@ -47,6 +48,26 @@ type PairReport struct {
 // distinct targets are worked on concurrently, at most MaxSessions at
 // once.
 func CheckFleet(ctx context.Context, pairs []*config.Config, opts FleetOptions) []PairReport {
+	reps := make([]PairReport, len(pairs))
+	eachOnTarget(ctx, pairs, opts, func(i int, be Backend, openErr error, progress Progress) {
+		cfg := pairs[i]
+		if openErr != nil {
+			reps[i] = PairReport{Pair: cfg.Pair.Name, Err: openErr}
+			return
+		}
+		f, rep, err := Check(ctx, be, cfg, opts.Topology != "", progress)
+		reps[i] = PairReport{Pair: cfg.Pair.Name, Facts: f, Report: rep, Err: err}
+	})
+	return reps
+}
+
+// eachOnTarget opens one session per vsphere target of pairs (one
+// simulator for them all with opts.Topology), at most opts.MaxSessions at
+// once, and calls work for each pair on its target's session, one pair
+// after the other, in the pairs' order; distinct targets are worked on
+// concurrently. When the session could not be opened, work gets the error
+// and no backend. progress prefixes the pair's name and serialises lines.
+func eachOnTarget(ctx context.Context, pairs []*config.Config, opts FleetOptions, work func(i int, be Backend, openErr error, progress Progress)) {
 	open := opts.Open
 	if open == nil {
 		open = Open
@@ -65,8 +86,6 @@ func CheckFleet(ctx context.Context, pairs []*config.Config, opts FleetOptions) 
 			}
 		}
 	}
-
-	reps := make([]PairReport, len(pairs))
 	slots := make(chan struct{}, limit)
 	var wg sync.WaitGroup
 	for _, group := range byTarget(pairs, opts.Topology != "") {
@@ -76,24 +95,20 @@ func CheckFleet(ctx context.Context, pairs []*config.Config, opts FleetOptions) 
 			first := pairs[group[0]]
 			opener := *first // Open points a simulated pair at its simulator
 			be, err := open(ctx, &opener, opts.Topology, progress(first.Pair.Name))
+			for _, i := range group {
+				work(i, be, err, progress(pairs[i].Pair.Name))
+			}
 			if err != nil {
-				for _, i := range group {
-					reps[i] = PairReport{Pair: pairs[i].Pair.Name, Err: err}
-				}
 				return
 			}
-			for _, i := range group {
-				cfg := pairs[i]
-				f, rep, err := Check(ctx, be, cfg, opts.Topology != "", progress(cfg.Pair.Name))
-				reps[i] = PairReport{Pair: cfg.Pair.Name, Facts: f, Report: rep, Err: err}
-			}
-			if err := be.Close(ctx); err != nil {
+			cctx, cancel := vsphere.Detached(ctx)
+			defer cancel()
+			if err := be.Close(cctx); err != nil {
 				progress(first.Pair.Name)("warning: log out: %v", err)
 			}
 		})
 	}
 	wg.Wait()
-	return reps
 }
 
 // byTarget groups the pairs' indexes by the vsphere target they log in

@@ -10,6 +10,7 @@ import (
 
 	"go.yaml.in/yaml/v3"
 
+	"github.com/carpvm/carpvm/config"
 	"github.com/carpvm/carpvm/failover"
 )
 
@@ -196,5 +197,185 @@ func TestCronJobMetricsWhereNodeExporterReads(t *testing.T) {
 	}
 	if mounted == "" || !found {
 		t.Errorf("%s is not mounted from the node's %s", failover.TextfileDir, failover.TextfileDir)
+	}
+}
+
+// TestFleetCronJobDrillsEveryPair: the fleet's CronJob mounts its
+// ConfigMap as a directory as the kubelet does (each key a symlink through
+// ..data), and carpvm loads it as a fleet; the job drills every pair (no
+// --pair), names a witness interface for each pair, one per Multus
+// attachment, reads each pair's password from the mounted Secret, keeps
+// one history and writes one metrics file where node_exporter reads.
+func TestFleetCronJobDrillsEveryPair(t *testing.T) {
+	f, err := os.Open(filepath.Join("..", "..", "docs", "deploy", "kubernetes", "cronjob-fleet.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	type mount struct {
+		Name      string
+		MountPath string `yaml:"mountPath"`
+		SubPath   string `yaml:"subPath"`
+	}
+	var configMap struct {
+		Metadata struct{ Name string }
+		Data     map[string]string
+	}
+	var pod struct {
+		Metadata struct{ Annotations map[string]string }
+		Spec     struct {
+			Containers []struct {
+				Args         []string
+				VolumeMounts []mount `yaml:"volumeMounts"`
+			}
+			Volumes []struct {
+				Name      string
+				ConfigMap struct{ Name string } `yaml:"configMap"`
+				Secret    struct {
+					Items []struct{ Key, Path string }
+				}
+				HostPath struct{ Path string } `yaml:"hostPath"`
+			}
+		}
+	}
+	dec := yaml.NewDecoder(f)
+	for {
+		var doc struct {
+			Kind string
+			yaml.Node
+		}
+		var node yaml.Node
+		if err := dec.Decode(&node); err != nil {
+			break
+		}
+		if err := node.Decode(&doc); err != nil {
+			t.Fatal(err)
+		}
+		switch doc.Kind {
+		case "ConfigMap":
+			err = node.Decode(&configMap)
+		case "CronJob":
+			var cj struct {
+				Spec struct {
+					JobTemplate struct {
+						Spec struct {
+							Template yaml.Node
+						}
+					} `yaml:"jobTemplate"`
+				}
+			}
+			if err = node.Decode(&cj); err == nil {
+				err = cj.Spec.JobTemplate.Spec.Template.Decode(&pod)
+			}
+		}
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	if len(configMap.Data) < 2 || len(pod.Spec.Containers) != 1 {
+		t.Fatalf("want a ConfigMap of several pairs and a CronJob with one container; got %d files, %d containers", len(configMap.Data), len(pod.Spec.Containers))
+	}
+	c := pod.Spec.Containers[0]
+	mountOf := func(volume string) string {
+		for _, m := range c.VolumeMounts {
+			if m.Name == volume {
+				return m.MountPath
+			}
+		}
+		return ""
+	}
+
+	// The ConfigMap as the kubelet lays it out, the password files moved
+	// from the Secret's mount into the test's directory.
+	secretDir := t.TempDir()
+	var secretMount string
+	for _, v := range pod.Spec.Volumes {
+		if len(v.Secret.Items) > 0 {
+			secretMount = mountOf(v.Name)
+			for _, it := range v.Secret.Items {
+				if err := os.WriteFile(filepath.Join(secretDir, it.Path), []byte("pw-"+it.Key), 0o400); err != nil {
+					t.Fatal(err)
+				}
+			}
+		}
+	}
+	dir := t.TempDir()
+	stamp := filepath.Join(dir, "..2026_12_06_05_30_00.000000001")
+	if err := os.Mkdir(stamp, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	for name, body := range configMap.Data {
+		body = strings.ReplaceAll(body, secretMount+"/", secretDir+"/")
+		if err := os.WriteFile(filepath.Join(stamp, name), []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.Symlink(filepath.Join("..data", name), filepath.Join(dir, name)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Symlink(filepath.Base(stamp), filepath.Join(dir, "..data")); err != nil {
+		t.Fatal(err)
+	}
+	pairs, err := config.LoadPath(dir, func(string) string { return "" })
+	if err != nil {
+		t.Fatalf("the ConfigMap, mounted, is not a fleet carpvm loads: %v", err)
+	}
+	if len(pairs) != len(configMap.Data) {
+		t.Fatalf("%d pairs loaded from %d files", len(pairs), len(configMap.Data))
+	}
+	for _, p := range pairs {
+		if got := p.VSphere.Password.Reveal(); got != "pw-"+p.Pair.Name {
+			t.Errorf("pair %s logs in with the Secret's key %q; want its own key %q", p.Pair.Name, strings.TrimPrefix(got, "pw-"), p.Pair.Name)
+		}
+	}
+
+	var cmVolume string
+	for _, v := range pod.Spec.Volumes {
+		if v.ConfigMap.Name == configMap.Metadata.Name {
+			cmVolume = v.Name
+		}
+	}
+	if c.Args[0] != "drill" || !slices.Contains(c.Args, "--config="+mountOf(cmVolume)) {
+		t.Errorf("args %q: want drill --config=%s (the ConfigMap's directory)", c.Args, mountOf(cmVolume))
+	}
+	attachments := strings.Split(pod.Metadata.Annotations["k8s.v1.cni.cncf.io/networks"], ",")
+	var ifaces []string
+	for _, a := range c.Args {
+		if strings.HasPrefix(a, "--pair") {
+			t.Errorf("args %q: the fleet's job drills every pair, without --pair", c.Args)
+		}
+		if v, ok := strings.CutPrefix(a, "--interface="); ok {
+			ifaces = append(ifaces, strings.Split(v, ",")...)
+		}
+	}
+	names := make([]string, len(pairs))
+	for i, p := range pairs {
+		names[i] = p.Pair.Name
+	}
+	byPair, err := witnessInterfaces(ifaces, names)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range names {
+		// Multus names the pod's attachments net1, net2, ... in the
+		// annotation's order.
+		if byPair[p] == "" || !strings.HasPrefix(byPair[p], "net") || len(attachments) != len(pairs) {
+			t.Errorf("pair %s: interface %q, %d attachments; want one Multus attachment (netN) per pair", p, byPair[p], len(attachments))
+		}
+	}
+	history := ""
+	for _, m := range c.VolumeMounts {
+		if slices.Contains(c.Args, "--history="+m.MountPath) {
+			history = m.Name
+			if m.SubPath != "" {
+				t.Errorf("history mounted with subPath %q: the fleet's runs share one directory", m.SubPath)
+			}
+		}
+	}
+	if history == "" {
+		t.Error("the --history directory is not a mounted volume")
+	}
+	if !slices.Contains(c.Args, "--metrics-file="+failover.TextfileDir+"/carpvm_drill.prom") || mountOf("textfile") != failover.TextfileDir {
+		t.Errorf("args %q: want one metrics file in %s, mounted from the node", c.Args, failover.TextfileDir)
 	}
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -11,6 +12,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/carpvm/carpvm/config"
 	"github.com/carpvm/carpvm/failover"
 	"github.com/carpvm/carpvm/failover/lab"
 	"github.com/carpvm/carpvm/workflow"
@@ -27,19 +29,22 @@ type drillOptions struct {
 	Trigger        string
 	Command        string
 	RestoreCommand string
-	Interface      string
-	MaxTakeover    time.Duration
-	MaxBlackout    time.Duration
-	Deadline       time.Duration
-	Stun           time.Duration
-	StunSet        bool
-	Force          bool
-	DryRun         bool
-	History        string
-	NoHistory      bool
-	MetricsFile    string
-	Report         string
-	Output         string
+	// Interfaces are the --interface values: IF, or PAIR=IF for a fleet.
+	Interfaces []string
+	// Interface is the drilled pair's witness interface, from Interfaces.
+	Interface   string
+	MaxTakeover time.Duration
+	MaxBlackout time.Duration
+	Deadline    time.Duration
+	Stun        time.Duration
+	StunSet     bool
+	Force       bool
+	DryRun      bool
+	History     string
+	NoHistory   bool
+	MetricsFile string
+	Report      string
+	Output      string
 }
 
 func newDrillCmd(app *App) *cobra.Command {
@@ -77,6 +82,12 @@ the drill starts.
 On vSphere the witness needs an interface of this machine on the CARP segment
 (--interface), and networks[].addresses must give each router's address.
 
+A fleet (pairs: in carpvm.yaml, or --config DIR) is drilled pair by pair
+without --pair: pairs on one vCenter in turn through one session, distinct
+vCenters at once (at most 4), each pair under its own lock, into one
+report with a section per pair; the exit code is the worst pair's. Each
+pair's witness is named with --interface PAIR=IF (IF alone: every pair's).
+
 --sim drills the vSphere path end to end against the embedded simulator
 (--topology; the built-in pair unless --config is given): the gate runs
 preflight on it, the trigger (nic-disconnect, link-down or power-off) acts
@@ -94,6 +105,7 @@ Exit codes: 0 the drill passed, 1 it failed, 2 usage or configuration error,
   carpvm drill --lab --trigger stun --duration 10s
   carpvm drill --config carpvm.yaml --network intranought --trigger nic-disconnect --interface ens224
   carpvm drill --sim --config docs/examples/fleet.yaml --pair roubaix --trigger power-off --dry-run
+  carpvm drill --config fleet.yaml --trigger nic-disconnect --interface paris=ens224,roubaix=ens256
   carpvm drill --config carpvm.yaml --trigger demote --interface ens224 \
       --command 'ssh root@$CARPVM_ROUTER ifconfig vmx0 vhid $CARPVM_VHID state backup'`,
 		Args: cobra.NoArgs,
@@ -109,14 +121,14 @@ Exit codes: 0 the drill passed, 1 it failed, 2 usage or configuration error,
 	completeFlag(cmd, "topology", completeValues(workflow.Topologies))
 	f.StringVar(&o.LabPrefix, "lab-prefix", lab.DefaultPrefix, "the lab's namespace prefix")
 	f.StringVar(&o.LabStateDir, "lab-state-dir", lab.DefaultStateDir, "the lab's state directory")
-	addPairFlag(cmd, app, "the pair of a fleet to drill (needed when the configuration holds several; its lock is that pair's)")
+	addPairFlag(cmd, app, "drill only this pair of a fleet (without it, every pair, into one report; each pair under its own lock)")
 	f.StringVar(&o.Network, "network", "", "drill only this network (default: each in turn)")
 	completeFlag(cmd, "network", completeNetwork(app))
 	f.StringVar(&o.Trigger, "trigger", string(failover.TriggerNICDisconnect), failover.TriggerNames()+" (partition: lab only)")
 	completeFlag(cmd, "trigger", completeValues(triggerValues))
 	f.StringVar(&o.Command, "command", "", "demote command for a FreeBSD master (sh -c; env CARPVM_ROUTER, CARPVM_VM, CARPVM_NETWORK, CARPVM_VHID, CARPVM_INTERFACE)")
 	f.StringVar(&o.RestoreCommand, "restore-command", "", "command that undoes --command (optional)")
-	f.StringVar(&o.Interface, "interface", "", "vSphere: this machine's interface on the CARP segment, for the witness and prober")
+	f.StringSliceVar(&o.Interfaces, "interface", nil, "vSphere: this machine's interface on the CARP segment, for the witness and prober; in a fleet PAIR=IF for each pair (IF alone: every pair)")
 	f.DurationVar(&o.MaxTakeover, "max-takeover", 0, "takeover objective (default master-down + 1s)")
 	f.DurationVar(&o.MaxBlackout, "max-blackout", 0, "client blackout objective (default master-down + 1s)")
 	f.DurationVar(&o.Deadline, "deadline", 0, "give up waiting for a new master after this long, restore and fail (default 2 x objective + 2s)")
@@ -177,57 +189,84 @@ func drillRun(ctx context.Context, app *App, o *drillOptions) error {
 	if o.Lab {
 		t, err = labTarget(o)
 	} else {
-		t, err = vsphereTarget(ctx, app, o, trigger)
+		var fleet []*config.Config
+		if t, fleet, err = vsphereTarget(ctx, app, o, trigger); fleet != nil {
+			return drillFleetRun(ctx, app, o, trigger, fleet)
+		}
 	}
 	if err != nil {
 		return err
 	}
 	defer t.close()
 
-	fopts := failover.Options{
-		Env: t.env, Trigger: trigger, Networks: t.nets, Map: t.owned, MaxTakeover: o.MaxTakeover, MaxBlackout: o.MaxBlackout,
-		Deadline: o.Deadline, Force: o.Force, Log: app.Logger(), Stun: o.Stun,
-	}
+	fopts := o.failoverOptions(app.Logger(), t.env, t.nets, t.owned, trigger)
 	if o.DryRun {
 		return failover.WritePlan(app.IO.Out, app.IO.OutTTY, o.Output == "json", failover.Plan(t.env, trigger, t.nets, fopts))
 	}
-
-	if o.Sim {
-		return simDrillRun(ctx, app, o, t, fopts)
-	}
-	histDir := o.History
-	if histDir == "" {
-		if histDir, err = failover.DefaultHistoryDir(app.Getenv); err != nil {
-			return withExit(exitUsage, err)
-		}
-	}
-	// Where the results go is settled before the drill: a passed drill
-	// must not fail on a missing directory afterwards.
-	for flag, path := range map[string]string{"--metrics-file": o.MetricsFile, "--report": o.Report} {
-		if err := outputDir(path); err != nil {
-			return usageError("drill: %s %s: %v", flag, path, err)
-		}
-	}
-	// The lock is the pair's (the lab's prefix), in one place whatever
-	// --history says.
-	lockDir, err := failover.DefaultLockDir(app.Getenv, os.Geteuid() == 0)
+	histDir, err := o.prepareOutputs(app)
 	if err != nil {
-		return withExit(exitUsage, err)
+		return err
 	}
-	lock, err := failover.TryLock(lockDir, t.env.Pair())
-	if err != nil {
-		return withExit(exitCheckFailed, err)
-	}
-	defer lock.Unlock()
-
-	app.IO.progress("drilling %s (%s): trigger %s on %d network(s)", t.env.Pair(), t.env.Target(), trigger, len(t.nets))
-	reps, runErr := failover.Run(ctx, fopts)
+	reps, runErr := drillPair(ctx, app, o, fopts, app.IO.progress)
 	if len(reps) > 0 {
-		if err := drillOutputs(app, o, histDir, reps); err != nil {
+		if err := printDrill(app, o, reps); err != nil {
+			return err
+		}
+		if err := recordDrill(app, o, histDir, reps); err != nil {
 			return err
 		}
 	}
 	return drillVerdict(runErr, reps)
+}
+
+// failoverOptions are the drill's options for one pair.
+func (o *drillOptions) failoverOptions(log *slog.Logger, env failover.Env, nets, owned []failover.Network, trigger failover.Trigger) failover.Options {
+	return failover.Options{
+		Env: env, Trigger: trigger, Networks: nets, Map: owned, MaxTakeover: o.MaxTakeover, MaxBlackout: o.MaxBlackout,
+		Deadline: o.Deadline, Force: o.Force, Log: log, Stun: o.Stun,
+	}
+}
+
+// prepareOutputs settles where the results go before the drill, so that a
+// passed drill does not fail on a missing directory afterwards: the
+// history directory (none with --sim, which records nothing) and those of
+// --metrics-file and --report.
+func (o *drillOptions) prepareOutputs(app *App) (histDir string, err error) {
+	if !o.Sim {
+		if histDir = o.History; histDir == "" {
+			if histDir, err = failover.DefaultHistoryDir(app.Getenv); err != nil {
+				return "", withExit(exitUsage, err)
+			}
+		}
+	}
+	for flag, path := range map[string]string{"--metrics-file": o.MetricsFile, "--report": o.Report} {
+		if err := outputDir(path); err != nil {
+			return "", usageError("drill: %s %s: %v", flag, path, err)
+		}
+	}
+	return histDir, nil
+}
+
+// drillPair drills one pair: under its lock (the lab's prefix, or the
+// pair's name), in one place whatever --history says; --sim drills
+// unwitnessed and takes no lock (the simulator is this process's own).
+func drillPair(ctx context.Context, app *App, o *drillOptions, fopts failover.Options, progress func(string, ...any)) ([]failover.Report, error) {
+	env := fopts.Env
+	if o.Sim {
+		progress("drilling %s (%s): trigger %s on %d network(s), no witness", env.Pair(), env.Target(), fopts.Trigger, len(fopts.Networks))
+		return failover.RunUnwitnessed(ctx, fopts)
+	}
+	lockDir, err := failover.DefaultLockDir(app.Getenv, os.Geteuid() == 0)
+	if err != nil {
+		return nil, withExit(exitUsage, err)
+	}
+	lock, err := failover.TryLock(lockDir, env.Pair())
+	if err != nil {
+		return nil, withExit(exitCheckFailed, err)
+	}
+	defer lock.Unlock()
+	progress("drilling %s (%s): trigger %s on %d network(s)", env.Pair(), env.Target(), fopts.Trigger, len(fopts.Networks))
+	return failover.Run(ctx, fopts)
 }
 
 // drillVerdict is a drill's exit: 1 when it failed or was interrupted (and
@@ -272,32 +311,37 @@ func allRestored(reps []failover.Report) bool {
 	return true
 }
 
-// drillOutputs prints the reports and writes the report file, the history
-// and the metrics.
-func drillOutputs(app *App, o *drillOptions, histDir string, reps []failover.Report) error {
-	var err error
+// printDrill prints one pair's reports.
+func printDrill(app *App, o *drillOptions, reps []failover.Report) error {
 	if o.Output == "json" {
-		err = failover.WriteJSON(app.IO.Out, reps, o.Network == "")
-	} else {
-		err = failover.WriteTable(app.IO.Out, app.IO.OutTTY, reps)
+		return failover.WriteJSON(app.IO.Out, reps, o.Network == "")
 	}
-	if err != nil {
-		return err
-	}
+	return failover.WriteTable(app.IO.Out, app.IO.OutTTY, reps)
+}
+
+// recordDrill writes the report file, the history and the metrics of the
+// reports (of one pair, or of a fleet's pairs); --sim records nothing but
+// the report.
+func recordDrill(app *App, o *drillOptions, histDir string, reps []failover.Report) error {
+	record := !o.NoHistory && !o.Sim
 	if o.Report != "" {
 		var b strings.Builder
 		if err := failover.WriteMarkdown(&b, reps); err != nil {
 			return err
 		}
-		// The trend of the pair's drills, this one included (the history
-		// is appended below).
+		// The trend of the drilled pairs, this drill included (the
+		// history is appended below).
 		trend := reps
-		if !o.NoHistory {
+		if record {
 			hist, err := failover.ReadHistory(histDir)
 			if err != nil {
 				return err
 			}
-			trend = append(failover.PairRuns(hist.Runs, reps[0].Pair), reps...)
+			trend = nil
+			for _, pair := range failover.Pairs(reps) {
+				trend = append(trend, failover.PairRuns(hist.Runs, pair)...)
+			}
+			trend = append(trend, reps...)
 		}
 		if err := failover.WriteMarkdownTrends(&b, trend); err != nil {
 			return err
@@ -306,7 +350,7 @@ func drillOutputs(app *App, o *drillOptions, histDir string, reps []failover.Rep
 			return fmt.Errorf("drill: write report: %w", err)
 		}
 	}
-	if !o.NoHistory {
+	if record {
 		if err := failover.AppendHistory(histDir, reps); err != nil {
 			return err
 		}
@@ -330,7 +374,7 @@ func drillOutputs(app *App, o *drillOptions, histDir string, reps []failover.Rep
 }
 
 func labTarget(o *drillOptions) (*drillTarget, error) {
-	if o.Interface != "" || o.Command != "" {
+	if len(o.Interfaces) > 0 || o.Command != "" {
 		return nil, usageError("drill: --interface and --command are for vSphere; the lab's witness runs in its client namespace")
 	}
 	l, err := lab.Open(lab.Options{Prefix: o.LabPrefix, StateDir: o.LabStateDir}, nil)
@@ -348,43 +392,77 @@ func labTarget(o *drillOptions) (*drillTarget, error) {
 	return &drillTarget{env: &lab.Env{Lab: l}, nets: nets, owned: all, close: func() {}}, nil
 }
 
-func vsphereTarget(ctx context.Context, app *App, o *drillOptions, trigger failover.Trigger) (*drillTarget, error) {
+// vsphereTopology checks the flags of a drill on vSphere (or --sim) and
+// returns the simulator's topology, "" for a real vCenter.
+func (o *drillOptions) vsphereTopology(trigger failover.Trigger) (string, error) {
 	simTopology, err := o.simTopology(trigger)
 	if err != nil {
-		return nil, err
+		return "", err
 	}
 	if trigger == failover.TriggerPartition {
-		return nil, usageError("drill: --trigger partition is a lab trigger (it cuts the routers from each other); on vSphere use nic-disconnect, power-off or demote")
+		return "", usageError("drill: --trigger partition is a lab trigger (it cuts the routers from each other); on vSphere use nic-disconnect, power-off or demote")
 	}
 	if trigger == failover.TriggerDemote && o.Command == "" {
-		return nil, usageError("drill: --trigger demote on vSphere needs --command (e.g. an ssh running `ifconfig vmx0 vhid 1 state backup`)")
+		return "", usageError("drill: --trigger demote on vSphere needs --command (e.g. an ssh running `ifconfig vmx0 vhid 1 state backup`)")
 	}
-	cfg, err := app.LoadConfig(o.Sim)
+	return simTopology, nil
+}
+
+// drillEnv is cfg's drill environment before it is wired to a session,
+// its witness on iface.
+func (o *drillOptions) drillEnv(cfg *config.Config, iface string) *failover.VSphereEnv {
+	return &failover.VSphereEnv{Config: cfg, URL: workflow.Target("", cfg, o.Sim), Interface: iface, Command: o.Command, RestoreCommand: o.RestoreCommand, NoWitness: o.Sim}
+}
+
+// witnessed is the ownership map a vSphere witness can check: it listens
+// on one segment (--interface), so that network's groups when one network
+// is drilled, none otherwise.
+func witnessed(nets []failover.Network) []failover.Network {
+	if len(nets) == 1 {
+		return nets
+	}
+	return nil
+}
+
+// vsphereTarget is the pair to drill on vSphere (or --sim), opened; or,
+// for a fleet without --pair, its pairs (fleet) and nothing opened.
+func vsphereTarget(ctx context.Context, app *App, o *drillOptions, trigger failover.Trigger) (t *drillTarget, fleet []*config.Config, err error) {
+	simTopology, err := o.vsphereTopology(trigger)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	env := &failover.VSphereEnv{Config: cfg, URL: workflow.Target("", cfg, o.Sim), Interface: o.Interface, Command: o.Command, RestoreCommand: o.RestoreCommand, NoWitness: o.Sim}
+	pairs, err := app.LoadPairs(o.Sim)
+	if err != nil {
+		return nil, nil, err
+	}
+	if app.pair == "" && len(pairs) > 1 {
+		return nil, pairs, nil
+	}
+	cfg, err := config.SelectPair(pairs, app.pair)
+	if err != nil {
+		return nil, nil, err
+	}
+	ifaces, err := witnessInterfaces(o.Interfaces, []string{cfg.Pair.Name})
+	if err != nil {
+		return nil, nil, err
+	}
+	o.Interface = ifaces[cfg.Pair.Name]
+	env := o.drillEnv(cfg, o.Interface)
 	nets, err := env.Networks(o.Network)
 	if err != nil {
-		return nil, err
-	}
-	// The witness listens on one segment (--interface): the ownership map
-	// it can check is that network's groups, when one network is drilled.
-	var owned []failover.Network
-	if len(nets) == 1 {
-		owned = nets
+		return nil, nil, err
 	}
 	if o.DryRun {
-		return &drillTarget{env: env, nets: nets, owned: owned, close: func() {}}, nil
+		return &drillTarget{env: env, nets: nets, owned: witnessed(nets), close: func() {}}, nil, nil
 	}
 	if o.Interface == "" && !o.Sim {
-		return nil, usageError("drill: on vSphere the witness needs --interface IF, an interface of this machine on the CARP segment")
+		return nil, nil, usageError("drill: on vSphere the witness needs --interface IF, an interface of this machine on the CARP segment")
 	}
 	closeEnv, err := workflow.OpenDrill(ctx, cfg, simTopology, env, app.IO.progress)
 	if err != nil {
-		return nil, vsphereExit("drill", err)
+		return nil, nil, vsphereExit("drill", err)
 	}
-	return &drillTarget{env: env, nets: nets, owned: owned, close: closeEnv}, nil
+	return &drillTarget{env: env, nets: nets, owned: witnessed(nets), close: closeEnv}, nil, nil
 }
 
 func newDrillHistoryCmd(app *App) *cobra.Command {

@@ -172,10 +172,6 @@ func TestDrillFleetPair(t *testing.T) {
 	if got.code != exitOK || !strings.Contains(got.stdout, "witness vhid 5") || strings.Contains(got.stdout, "public") {
 		t.Errorf("--pair roubaix --dry-run: exit %d, want roubaix's one network (vhid 5):\n%s%s", got.code, got.stdout, got.stderr)
 	}
-	got = runCLI(t, nil, "drill", "--sim", "--config", fleetExample, "--dry-run", "--trigger", "power-off")
-	if got.code != exitUsage || !strings.Contains(got.stderr, "one pair at a time: --pair NAME") {
-		t.Errorf("fleet without --pair: exit %d, stderr %q; want 2 asking for --pair", got.code, got.stderr)
-	}
 	got = runCLI(t, nil, "drill", "--lab", "--pair", "paris", "--dry-run")
 	if got.code != exitUsage || !strings.Contains(got.stderr, "--pair") {
 		t.Errorf("--lab --pair: exit %d, stderr %q; want a usage error", got.code, got.stderr)

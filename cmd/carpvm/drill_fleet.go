@@ -1,0 +1,191 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/carpvm/carpvm/config"
+	"github.com/carpvm/carpvm/failover"
+	"github.com/carpvm/carpvm/workflow"
+)
+
+// drillPairDocument is one entry of a fleet drill's -o json list: the
+// pair's reports, or the error that stopped it.
+type drillPairDocument struct {
+	Pair    string            `json:"pair"`
+	Pass    bool              `json:"pass"`
+	Exit    int               `json:"exit"`
+	Reports []failover.Report `json:"reports"`
+	Error   string            `json:"error,omitempty"`
+}
+
+// drillFleetRun drills every pair of a fleet (workflow.DrillFleet) and
+// prints one report, a section per pair; the exit code is the worst
+// pair's. Everything a pair needs (its networks, its witness interface) is
+// checked for every pair before the first is drilled.
+func drillFleetRun(ctx context.Context, app *App, o *drillOptions, trigger failover.Trigger, pairs []*config.Config) error {
+	simTopology, err := o.vsphereTopology(trigger)
+	if err != nil {
+		return err
+	}
+	names := make([]string, len(pairs))
+	for i, c := range pairs {
+		names[i] = c.Pair.Name
+	}
+	ifaces, err := witnessInterfaces(o.Interfaces, names)
+	if err != nil {
+		return err
+	}
+	var plans []failover.PairPlan
+	var unwitnessed []string
+	for _, cfg := range pairs {
+		env := o.drillEnv(cfg, ifaces[cfg.Pair.Name])
+		nets, err := env.Networks(o.Network)
+		if err != nil {
+			return usageError("drill: pair %s: %v", cfg.Pair.Name, err)
+		}
+		fopts := o.failoverOptions(app.Logger(), env, nets, witnessed(nets), trigger)
+		plans = append(plans, failover.PairPlan{Pair: cfg.Pair.Name, Steps: failover.Plan(env, trigger, nets, fopts)})
+		if env.Interface == "" {
+			unwitnessed = append(unwitnessed, cfg.Pair.Name)
+		}
+	}
+	if o.DryRun {
+		return failover.WriteFleetPlan(app.IO.Out, app.IO.OutTTY, o.Output == "json", plans)
+	}
+	if len(unwitnessed) > 0 && !o.Sim {
+		return usageError("drill: on vSphere each pair's witness needs an interface of this machine on its CARP segment: --interface PAIR=IF for %s", strings.Join(unwitnessed, ", "))
+	}
+	histDir, err := o.prepareOutputs(app)
+	if err != nil {
+		return err
+	}
+
+	results := workflow.DrillFleet(ctx, pairs, workflow.DrillFleetOptions{
+		FleetOptions: workflow.FleetOptions{Topology: simTopology, Progress: app.IO.progress},
+		Env:          func(cfg *config.Config) *failover.VSphereEnv { return o.drillEnv(cfg, ifaces[cfg.Pair.Name]) },
+		Drill: func(ctx context.Context, cfg *config.Config, env *failover.VSphereEnv, progress workflow.Progress) ([]failover.Report, error) {
+			nets, err := env.Networks(o.Network)
+			if err != nil {
+				return nil, err
+			}
+			fopts := o.failoverOptions(app.Logger().With("pair", cfg.Pair.Name), env, nets, witnessed(nets), trigger)
+			return drillPair(ctx, app, o, fopts, progress)
+		},
+	})
+
+	worst := exitOK
+	var all []failover.Report
+	docs := make([]drillPairDocument, len(results))
+	for i, r := range results {
+		code, err := pairDrillExit(r)
+		worst = max(worst, code)
+		all = append(all, r.Reports...)
+		docs[i] = drillPairDocument{Pair: r.Pair, Pass: code == exitOK, Exit: code, Reports: r.Reports}
+		if err != nil && code != exitOK && !isSilent(err) {
+			docs[i].Error = err.Error()
+		}
+	}
+	if err := printFleetDrill(app, o, docs); err != nil {
+		return err
+	}
+	if len(all) > 0 {
+		if err := recordDrill(app, o, histDir, all); err != nil {
+			return err
+		}
+	}
+	if worst != exitOK {
+		return silentExit(worst)
+	}
+	return nil
+}
+
+// pairDrillExit is one pair's exit code and error, as a drill of that pair
+// alone would exit: a session that could not be opened is vSphere's (3),
+// or the configuration's (2); otherwise the drill's own verdict.
+func pairDrillExit(r workflow.PairDrill) (int, error) {
+	var be *workflow.BackendError
+	err := drillVerdict(r.Err, r.Reports)
+	if errors.As(r.Err, &be) && len(r.Reports) == 0 {
+		err = vsphereExit("drill", r.Err)
+	}
+	code, _ := exitCodeOf(err)
+	return code, err
+}
+
+// isSilent reports an error that only carries an exit code.
+func isSilent(err error) bool {
+	var ee *exitError
+	return errors.As(err, &ee) && ee.err == nil
+}
+
+// printFleetDrill prints a fleet's drill: a section per pair (its table,
+// or what stopped it), or the -o json list.
+func printFleetDrill(app *App, o *drillOptions, docs []drillPairDocument) error {
+	if o.Output == "json" {
+		return writeDocument(app.IO.Out, "drill", docs)
+	}
+	for i, d := range docs {
+		if i > 0 {
+			fmt.Fprintln(app.IO.Out)
+		}
+		fmt.Fprintf(app.IO.Out, "== pair %s ==\n", d.Pair)
+		if len(d.Reports) > 0 {
+			if err := failover.WriteTable(app.IO.Out, app.IO.OutTTY, d.Reports); err != nil {
+				return err
+			}
+		}
+		if d.Error != "" {
+			fmt.Fprintf(app.IO.Out, "error (exit %d): %s\n", d.Exit, d.Error)
+		}
+	}
+	var failed []string
+	for _, d := range docs {
+		if !d.Pass {
+			failed = append(failed, fmt.Sprintf("%s (exit %d)", d.Pair, d.Exit))
+		}
+	}
+	fmt.Fprintf(app.IO.Out, "\nfleet: %d/%d pair(s) passed", len(docs)-len(failed), len(docs))
+	if len(failed) > 0 {
+		fmt.Fprintf(app.IO.Out, "; failed: %s", strings.Join(failed, ", "))
+	}
+	fmt.Fprintln(app.IO.Out)
+	return nil
+}
+
+// witnessInterfaces maps each pair to its witness interface from the
+// --interface values: IF alone is every pair's (one pair, or a machine on
+// every pair's segment), PAIR=IF one pair's and wins over IF alone.
+func witnessInterfaces(values []string, pairs []string) (map[string]string, error) {
+	out := map[string]string{}
+	var every string
+	for _, v := range values {
+		pair, iface, named := strings.Cut(v, "=")
+		if !named {
+			pair, iface = "", v
+		}
+		switch {
+		case iface == "":
+			return nil, usageError("drill: --interface %q: want IF or PAIR=IF", v)
+		case !named && every != "":
+			return nil, usageError("drill: --interface %s and %s: one interface for every pair at most; name the pairs (PAIR=IF)", every, iface)
+		case !named:
+			every = iface
+		case !slices.Contains(pairs, pair):
+			return nil, usageError("drill: --interface %s: %q is not a pair of the configuration (pairs: %s)", v, pair, strings.Join(pairs, ", "))
+		case out[pair] != "":
+			return nil, usageError("drill: --interface: pair %s given twice (%s and %s)", pair, out[pair], iface)
+		default:
+			out[pair] = iface
+		}
+	}
+	for _, p := range pairs {
+		if out[p] == "" {
+			out[p] = every
+		}
+	}
+	return out, nil
+}
