@@ -69,8 +69,10 @@ Each finding names the object, what was expected, what is there and how to
 fix it. A fleet (pairs: in carpvm.yaml, or --config naming a directory of
 them) is checked pair by pair, at most 4 vCenter sessions at once and one
 per vCenter, into one report with a section per pair (-o json: a list, each
-entry naming its pair); --pair checks one pair, and --fix and --save-facts
-need it when there are several. The exit status is the worst pair's. Exit status: 0 nothing failed, 1 a check failed (or warned, with
+entry naming its pair); --pair checks one pair, and --save-facts needs it
+when there are several. --fix on a fleet fixes one pair at a time, each with
+its own plan, confirmation, backup and re-check. The exit status is the
+worst pair's. Exit status: 0 nothing failed, 1 a check failed (or warned, with
 --strict), 2 usage or configuration error, 3 vSphere unreachable or refused.`,
 		Example: `  carpvm preflight --sim
   carpvm preflight --sim --topology teamed --check security.promiscuous,host.reverse_path_promisc
@@ -78,6 +80,7 @@ need it when there are several. The exit status is the worst pair's. Exit status
   carpvm preflight --config carpvm.yaml --save-facts facts.json
   carpvm preflight --sim --config docs/examples/fleet.yaml --check security.promiscuous
   carpvm preflight --config fleet.yaml --pair paris --fix
+  carpvm preflight --config fleet.yaml --fix --yes
   GOVC_URL=https://vcenter.example/sdk GOVC_USERNAME=carpvm@vsphere.local GOVC_PASSWORD=... \
     carpvm preflight --config carpvm.yaml --strict`,
 		Args: cobra.NoArgs,
@@ -105,7 +108,7 @@ need it when there are several. The exit status is the worst pair's. Exit status
 	cmd.Flags().BoolVar(&opts.Fix, "fix", false, "plan the changes the failed checks need; apply them with --yes or on confirmation")
 	addFixFlags(cmd, fixOpts)
 	addSaveFactsFlag(cmd, &opts.SaveFacts)
-	addPairFlag(cmd, app, "check only this pair of a fleet (without it, every pair; --fix and --save-facts need it when there are several)")
+	addPairFlag(cmd, app, "check (or fix) only this pair of a fleet (without it, every pair; --save-facts needs it when there are several)")
 	cmd.AddCommand(newPreflightRollbackCmd(app))
 	return cmd
 }

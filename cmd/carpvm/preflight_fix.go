@@ -61,9 +61,12 @@ type fixOptions struct {
 	IO         IOStreams
 	Getenv     config.Getenv
 	LoadConfig func(sim bool) (*config.Config, error)
-	Connect    connectFunc
-	Now        func() time.Time
-	Log        *slog.Logger
+	// LoadPairs, when set, loads every pair of a fleet; Pair selects one.
+	LoadPairs func(sim bool) ([]*config.Config, error)
+	Pair      string
+	Connect   connectFunc
+	Now       func() time.Time
+	Log       *slog.Logger
 
 	Sim bool
 	// SimTopology is the simulated inventory under --sim, "" otherwise.
@@ -73,6 +76,8 @@ type fixOptions struct {
 	// SaveFacts, when set, receives the facts gathered after applying.
 	SaveFacts string
 	fixFlags
+	// answers reads the confirmations from IO.In.
+	answers *bufio.Reader
 }
 
 // fixDocument is the -o json output of --fix.
@@ -123,7 +128,8 @@ func closeBackend(ctx context.Context, be workflow.Backend, progress func(string
 
 // fixRun does the work of carpvm preflight --fix: workflow.Fix (check,
 // plan, confirm, lock, back up, apply, check again) with this command's
-// printing, prompt, backup file and lock, then the re-checked state.
+// printing, prompt, backup file and lock, then the re-checked state. A
+// fleet without --pair is fixed one pair at a time (fixFleetRun).
 func fixRun(ctx context.Context, o *fixOptions) error {
 	if err := checkOutput("preflight", o.Output); err != nil {
 		return err
@@ -132,13 +138,55 @@ func fixRun(ctx context.Context, o *fixOptions) error {
 	if err != nil {
 		return err
 	}
-	cfg, err := o.LoadConfig(o.Sim)
+	cfg, pairs, err := o.load()
 	if err != nil {
 		return err
 	}
+	if cfg == nil {
+		return fixFleetRun(ctx, o, opts, pairs)
+	}
+	doc, err := fixPair(ctx, o, opts, cfg)
+	if doc != nil && o.Output == "json" {
+		if err := writeDocument(o.IO.Out, "preflight-fix", doc); err != nil {
+			return err
+		}
+	}
+	if err != nil {
+		return err
+	}
+	if o.Output != "json" {
+		if err := writePreflightTable(o.IO.Out, o.IO.OutTTY, o.IO.Width, doc.Result); err != nil {
+			return fmt.Errorf("preflight --fix: write table: %w", err)
+		}
+	}
+	return o.verdict(doc)
+}
+
+// load loads the pair to fix, or every pair (cfg nil) of a fleet without
+// --pair.
+func (o *fixOptions) load() (cfg *config.Config, pairs []*config.Config, err error) {
+	if o.LoadPairs == nil {
+		cfg, err = o.LoadConfig(o.Sim)
+		return cfg, nil, err
+	}
+	if pairs, err = o.LoadPairs(o.Sim); err != nil {
+		return nil, nil, err
+	}
+	if len(pairs) > 1 && o.Pair == "" {
+		return nil, pairs, nil
+	}
+	cfg, err = config.SelectPair(pairs, o.Pair)
+	return cfg, nil, err
+}
+
+// fixPair fixes one pair: its own session, plan, confirmation, lock,
+// backup and re-check. doc is what there is to print (nil when nothing
+// was planned); err decides the exit code when set (exit 4 when the plan
+// was not applied), else the re-checked report does.
+func fixPair(ctx context.Context, o *fixOptions, opts fix.Options, cfg *config.Config) (*fixDocument, error) {
 	be, err := o.Connect(ctx, cfg, o.SimTopology, o.IO.progress)
 	if err != nil {
-		return vsphereExit("preflight --fix", err)
+		return nil, vsphereExit("preflight --fix", err)
 	}
 	defer closeBackend(ctx, be, o.IO.notice)
 	wo := workflow.FixOptions{
@@ -165,7 +213,7 @@ func fixRun(ctx context.Context, o *fixOptions) error {
 		wo.Confirm = o.confirm
 	}
 	res, err := workflow.Fix(ctx, be, cfg, wo)
-	doc := fixDocument{Plan: res.Plan.Changes, Manual: res.Plan.Manual, Applied: res.Applied, Backup: res.Backup, Result: res.Result}
+	doc := &fixDocument{Plan: res.Plan.Changes, Manual: res.Plan.Manual, Applied: res.Applied, Backup: res.Backup, Result: res.Result}
 	var planErr *workflow.PlanError
 	var beErr *workflow.BackendError
 	switch {
@@ -173,42 +221,28 @@ func fixRun(ctx context.Context, o *fixOptions) error {
 		if o.SaveFacts != "" {
 			o.IO.notice("facts not saved to %s: the plan was not applied", o.SaveFacts)
 		}
-		if o.Output == "json" {
-			if err := writeDocument(o.IO.Out, "preflight-fix", doc); err != nil {
-				return err
-			}
-		}
-		return withExit(exitNotApplied, errors.New("preflight --fix: the plan was not applied"))
+		return doc, withExit(exitNotApplied, errors.New("preflight --fix: the plan was not applied"))
 	case errors.As(err, &planErr):
-		return withExit(exitUsage, planErr.Err)
+		return nil, withExit(exitUsage, planErr.Err)
 	case errors.As(err, &beErr) && beErr.Step == "back up":
-		return vsphereExit("preflight --fix: back up", beErr.Err)
+		return nil, vsphereExit("preflight --fix: back up", beErr.Err)
 	case errors.As(err, &beErr):
-		return vsphereExit("preflight --fix", beErr.Err)
+		return nil, vsphereExit("preflight --fix", beErr.Err)
 	case err != nil:
-		return err
+		return nil, err
 	}
 	if err := saveFacts(o.SaveFacts, cfg, res.Facts, o.IO.notice); err != nil {
-		return err
+		return nil, err
 	}
 	if res.Applied && o.Output == "table" {
 		fmt.Fprintf(o.IO.Out, "\nApplied %d change(s); backup: %s\n\n", len(res.Plan.Changes), res.Backup)
 	}
-	return o.finish(doc)
+	return doc, nil
 }
 
-// finish prints the result and decides the exit code from it.
-func (o *fixOptions) finish(doc fixDocument) error {
-	switch o.Output {
-	case "json":
-		if err := writeDocument(o.IO.Out, "preflight-fix", doc); err != nil {
-			return err
-		}
-	default:
-		if err := writePreflightTable(o.IO.Out, o.IO.OutTTY, o.IO.Width, doc.Result); err != nil {
-			return fmt.Errorf("preflight --fix: write table: %w", err)
-		}
-	}
+// verdict is the exit of a fix whose plan went through: 1 when the
+// re-checked pair still fails a check.
+func (o *fixOptions) verdict(doc *fixDocument) error {
 	if doc.Result.Failed(o.Strict) {
 		return silentExit(exitCheckFailed)
 	}
@@ -223,7 +257,12 @@ func (o *fixOptions) confirm(n int) (bool, error) {
 		return false, nil
 	}
 	fmt.Fprintf(o.IO.ErrOut, "Apply these %d change(s)? A backup is written first. [y/N] ", n)
-	line, err := bufio.NewReader(o.IO.In).ReadString('\n')
+	if o.answers == nil {
+		// One reader for every question: a fleet asks once per pair, and
+		// a fresh reader each time could swallow the next answers.
+		o.answers = bufio.NewReader(o.IO.In)
+	}
+	line, err := o.answers.ReadString('\n')
 	if err != nil && !errors.Is(err, io.EOF) {
 		return false, fmt.Errorf("preflight --fix: read answer: %w", err)
 	}
@@ -295,7 +334,7 @@ func runPreflightFix(cmd *cobra.Command, app *App, p *preflightOptions, f *fixFl
 		return true, err
 	}
 	return true, fixRun(cmd.Context(), &fixOptions{
-		IO: app.IO, Getenv: app.Getenv, LoadConfig: app.LoadConfig, Connect: connectVSphere,
+		IO: app.IO, Getenv: app.Getenv, LoadConfig: app.LoadConfig, LoadPairs: app.LoadPairs, Pair: app.pair, Connect: connectVSphere,
 		Now: time.Now, Log: app.Logger(),
 		Sim: p.Sim, SimTopology: simTopology, Output: p.Output, Strict: p.Strict, SaveFacts: p.SaveFacts, fixFlags: *f,
 	})

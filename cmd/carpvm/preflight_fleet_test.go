@@ -71,7 +71,8 @@ func TestPreflightFleetUsageErrors(t *testing.T) {
 		want []string
 	}{
 		{"unknown pair", []string{"preflight", "--sim", "--config", fleetExample, "--pair", "lyon"}, []string{`no pair named "lyon"`, "paris, roubaix"}},
-		{"fix without --pair", []string{"preflight", "--sim", "--config", fleetExample, "--fix"}, []string{"one pair at a time: --pair NAME", "paris, roubaix"}},
+		{"fix of a fleet with one --backup", []string{"preflight", "--sim", "--config", fleetExample, "--fix", "--yes", "--backup", filepath.Join(t.TempDir(), "b.json")}, []string{"--backup names one file", "paris, roubaix"}},
+		{"fix of a fleet with one --save-facts", []string{"preflight", "--sim", "--config", fleetExample, "--fix", "--yes", "--save-facts", filepath.Join(t.TempDir(), "f.json")}, []string{"--save-facts names one file", "--pair NAME"}},
 		{"save-facts without --pair", []string{"preflight", "--sim", "--config", fleetExample, "--save-facts", filepath.Join(t.TempDir(), "f.json")}, []string{"--save-facts", "--pair NAME"}},
 		{"render without --pair", []string{"render", "freebsd", "--router", "router-002", "--config", fleetExample}, []string{"one pair at a time: --pair NAME"}},
 		{"render unknown pair", []string{"render", "freebsd", "--router", "router-002", "--config", fleetExample, "--pair", "lyon"}, []string{`no pair named "lyon"`, "paris, roubaix"}},
