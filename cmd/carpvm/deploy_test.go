@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -198,6 +199,33 @@ func TestCronJobMetricsWhereNodeExporterReads(t *testing.T) {
 	if mounted == "" || !found {
 		t.Errorf("%s is not mounted from the node's %s", failover.TextfileDir, failover.TextfileDir)
 	}
+
+	// The job's own arguments, with a pair's carpvm.yaml and the test's
+	// directories for its mounts, are a drill carpvm accepts.
+	cfg := filepath.Join(t.TempDir(), "carpvm.yaml")
+	if err := os.WriteFile(cfg, []byte(drillYAML), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if got := runCLI(t, nil, cronJobArgs(t, c.Args, cfg)...); got.code != exitOK || !strings.Contains(got.stdout, `"dry_run": true`) {
+		t.Errorf("carpvm %q: exit %d, want a dry run's plan\n%s%s", c.Args, got.code, got.stdout, got.stderr)
+	}
+}
+
+// cronJobArgs are a CronJob's container arguments as a test runs them:
+// --config is config, every other path a file in a directory of the
+// test's, and --dry-run last, so that nothing is touched.
+func cronJobArgs(t *testing.T, jobArgs []string, config string) []string {
+	var args []string
+	for _, a := range jobArgs {
+		if flag, path, ok := strings.Cut(a, "="); ok && strings.HasPrefix(path, "/") {
+			a = flag + "=" + filepath.Join(t.TempDir(), filepath.Base(path))
+			if flag == "--config" {
+				a = flag + "=" + config
+			}
+		}
+		args = append(args, a)
+	}
+	return append(args, "--dry-run")
 }
 
 // TestFleetCronJobDrillsEveryPair: the fleet's CronJob mounts its
@@ -377,5 +405,17 @@ func TestFleetCronJobDrillsEveryPair(t *testing.T) {
 	}
 	if !slices.Contains(c.Args, "--metrics-file="+failover.TextfileDir+"/carpvm_drill.prom") || mountOf("textfile") != failover.TextfileDir {
 		t.Errorf("args %q: want one metrics file in %s, mounted from the node", c.Args, failover.TextfileDir)
+	}
+
+	// The job's own arguments, its mounts pointed at the test's
+	// directories, are a drill carpvm accepts: a dry run plans every pair.
+	args := cronJobArgs(t, c.Args, dir)
+	got := runCLI(t, nil, args...)
+	if got.code != exitOK {
+		t.Fatalf("carpvm %q: exit %d\n%s%s", args, got.code, got.stdout, got.stderr)
+	}
+	var plans []struct{ Pair string }
+	if err := json.Unmarshal([]byte(got.stdout), &plans); err != nil || len(plans) != len(pairs) {
+		t.Errorf("carpvm %q: want a plan per pair, got %v:\n%s", args, err, got.stdout)
 	}
 }

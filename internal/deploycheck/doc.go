@@ -1,5 +1,7 @@
 // Package deploycheck holds the tests of the monitoring files shipped in
 // docs/deploy: the Prometheus alerting rules (checked and unit-tested with
-// promtool) and the Grafana dashboard, whose every metric name must be one
-// that carpvm's node or drill really exports. It has no code of its own.
+// promtool), the Grafana dashboard, whose every metric name must be one
+// that carpvm's node or drill really exports, and the Kubernetes manifests,
+// decoded strictly into the Kubernetes API's own types. It has no code of
+// its own.
 package deploycheck
