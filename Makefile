@@ -57,7 +57,7 @@ fuzz-short:
 # Systems (simulated vCenters of up to 5,000 VMs, namespace labs, drills):
 # one iteration each, reporting their own metrics.
 PURE_PKGS   := ./carp/ ./carp/witness/ ./preflight/... ./render/ ./config/ ./internal/table/ ./internal/capture/
-SYSTEM_PKGS := ./carp/node/ ./vsphere/... ./failover/...
+SYSTEM_PKGS := ./carp/node/ ./vsphere/... ./failover/... ./workflow/
 
 bench:
 	$(GO) test -run='^$$' -bench=. -benchmem $(PURE_PKGS)

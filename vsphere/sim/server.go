@@ -126,6 +126,12 @@ func (s *Server) VSphereConfig() config.VSphere {
 	return config.VSphere{URL: s.URL, Username: s.Username, Password: s.Password, Thumbprint: s.Thumbprint}
 }
 
+// SetLatency makes the server answer every SOAP call d late, as a vCenter
+// at the far end of a WAN link does. Call it before any client does.
+func (s *Server) SetLatency(d time.Duration) {
+	s.model.DelayConfig.Delay = int(d / time.Millisecond)
+}
+
 // Close stops the server and removes its files. It is safe on a partly
 // started server.
 func (s *Server) Close() {
