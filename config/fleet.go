@@ -31,6 +31,33 @@ var pairNamePattern = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]*$`)
 // list) or a directory of carpvm.yaml files (*.yaml, *.yml), in file name
 // order, each one pair named by its pair.name.
 func LoadPath(path string, getenv Getenv) ([]*Config, error) {
+	return loadPath(path, getenv, Load)
+}
+
+// LoadPathLogins loads path's pairs as LoadPath does, but only each pair's
+// name and vsphere settings, for a command that only logs in (preflight
+// rollback): pair.routers and networks are neither read nor checked, so a
+// rollback works even when a pair's networks no longer validate. The
+// fleet's own structure (names, keys, no password in the file) is checked
+// as LoadPath checks it.
+func LoadPathLogins(path string, getenv Getenv) ([]*Config, error) {
+	return loadPath(path, getenv, loadLogin)
+}
+
+// loadPair loads one pair from v: Load, or loadLogin.
+type loadPair func(v *viper.Viper, getenv Getenv) (*Config, error)
+
+// loadLogin is a pair's name and vsphere settings, nothing else.
+func loadLogin(v *viper.Viper, getenv Getenv) (*Config, error) {
+	vs, err := LoadVSphere(v, getenv)
+	if err != nil {
+		return nil, err
+	}
+	return &Config{Pair: Pair{Name: pairName(v)}, VSphere: vs}, nil
+}
+
+// loadPath is LoadPath with load reading each pair.
+func loadPath(path string, getenv Getenv, load loadPair) ([]*Config, error) {
 	st, err := os.Stat(path)
 	if err != nil {
 		return nil, &Error{Key: "--config", Msg: fmt.Sprintf("read %s: %v", path, err)}
@@ -40,16 +67,21 @@ func LoadPath(path string, getenv Getenv) ([]*Config, error) {
 		if err != nil {
 			return nil, err
 		}
-		return LoadFleet(v, getenv)
+		return loadFleet(v, getenv, load)
 	}
-	return loadDir(path, getenv)
+	return loadDir(path, getenv, load)
 }
 
 // LoadFleet loads the pairs of v: the pairs list when there is one, else
 // the single pair of the file as Load reads it.
 func LoadFleet(v *viper.Viper, getenv Getenv) ([]*Config, error) {
+	return loadFleet(v, getenv, Load)
+}
+
+// loadFleet is LoadFleet with load reading each pair.
+func loadFleet(v *viper.Viper, getenv Getenv, load loadPair) ([]*Config, error) {
 	if !v.InConfig("pairs") {
-		c, err := Load(v, getenv)
+		c, err := load(v, getenv)
 		if err != nil {
 			return nil, err
 		}
@@ -86,7 +118,7 @@ func LoadFleet(v *viper.Viper, getenv Getenv) ([]*Config, error) {
 		errs = append(errs, nameErr)
 		errs = append(errs, checkMapKeys(where, m, pairItemKeys)...)
 		errs = append(errs, dupErr)
-		c, err := loadPairItem(m, name, shared, getenv)
+		c, err := loadPairItem(m, name, shared, getenv, load)
 		if err != nil {
 			errs = append(errs, inPair(where, err))
 			continue
@@ -116,7 +148,7 @@ func namePair(seen map[string]string, loc, nameKey, name string) (where string, 
 }
 
 // loadPairItem loads one item of pairs: its own vsphere, or the shared one.
-func loadPairItem(m map[string]any, name string, shared map[string]any, getenv Getenv) (*Config, error) {
+func loadPairItem(m map[string]any, name string, shared map[string]any, getenv Getenv, load loadPair) (*Config, error) {
 	pair, _ := m["pair"].(map[string]any)
 	pair = maps.Clone(pair)
 	if pair == nil {
@@ -140,7 +172,7 @@ func loadPairItem(m map[string]any, name string, shared map[string]any, getenv G
 	if err := pv.MergeConfigMap(doc); err != nil {
 		return nil, errorf("", "%v", err)
 	}
-	return Load(pv, getenv)
+	return load(pv, getenv)
 }
 
 // sharedVSphere is the top-level vsphere section (with CARPVM_VSPHERE_*
@@ -156,7 +188,7 @@ func sharedVSphere(v *viper.Viper) map[string]any {
 }
 
 // loadDir loads a directory of carpvm.yaml files, one pair each.
-func loadDir(dir string, getenv Getenv) ([]*Config, error) {
+func loadDir(dir string, getenv Getenv, load loadPair) ([]*Config, error) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
 		return nil, &Error{Key: "--config", Msg: fmt.Sprintf("read %s: %v", dir, err)}
@@ -186,7 +218,7 @@ func loadDir(dir string, getenv Getenv) ([]*Config, error) {
 		}
 		where, nameErr, dupErr := namePair(seen, file, ".pair.name", v.GetString("pair.name"))
 		errs = append(errs, nameErr, dupErr)
-		c, err := Load(v, getenv)
+		c, err := load(v, getenv)
 		if err != nil {
 			errs = append(errs, inPair(where, err))
 			continue

@@ -3,6 +3,7 @@ package config
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -184,5 +185,78 @@ func TestSelectPair(t *testing.T) {
 	one := pairs[:1]
 	if c, err := SelectPair(one, ""); err != nil || c != one[0] {
 		t.Errorf("SelectPair on one pair without a name = %v, %v; want that pair", c, err)
+	}
+}
+
+// LoadPathLogins reads each pair's name and vsphere settings as LoadPath
+// does, without reading or checking pair or networks: a rollback needs
+// only a login, even when a pair's networks no longer validate. The
+// fleet's structure is still checked.
+func TestLoadPathLogins(t *testing.T) {
+	dir := t.TempDir()
+	write := func(name, body string) string {
+		t.Helper()
+		path := filepath.Join(dir, name)
+		if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		return path
+	}
+	env := func(k string) string { return map[string]string{"GOVC_PASSWORD": "s3cret"}[k] }
+	broken := strings.Replace(twoPairs, "vhid: 1, vips: [10.2.0.1/24]", "vhid: 300, vips: [10.2.0.1/24]", 1)
+	fleet := write("fleet.yaml", broken)
+	if _, err := LoadPath(fleet, env); err == nil || !strings.Contains(err.Error(), "vhid") {
+		t.Fatalf("LoadPath of a fleet with vhid 300: %v; want the vhid refused", err)
+	}
+	pairs, err := LoadPathLogins(fleet, env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	type login struct{ Name, URL, Username, Password string }
+	got := func(pairs []*Config) []login {
+		var out []login
+		for _, c := range pairs {
+			out = append(out, login{c.Pair.Name, c.VSphere.URL, c.VSphere.Username, c.VSphere.Password.Reveal()})
+		}
+		return out
+	}
+	want := []login{
+		{"site-a", "https://vc-shared.example/sdk", "carpvm@vsphere.local", "s3cret"},
+		{"site-b", "https://vc-b.example/sdk", "b@vsphere.local", "s3cret"},
+	}
+	if g := got(pairs); fmt.Sprint(g) != fmt.Sprint(want) {
+		t.Errorf("logins = %+v, want %+v", g, want)
+	}
+
+	sub := filepath.Join(dir, "fleet.d")
+	if err := os.Mkdir(sub, 0o755); err != nil {
+		t.Fatal(err)
+	}
+	write("fleet.d/a.yaml", "vsphere: {url: https://vc-a.example/sdk}\npair: {name: site-a}\n")
+	write("fleet.d/b.yaml", "vsphere: {url: https://vc-b.example/sdk, username: b@vsphere.local}\npair: {name: site-b, routers: [b1, b1]}\n")
+	if pairs, err = LoadPathLogins(sub, env); err != nil {
+		t.Fatal(err)
+	}
+	want = []login{{"site-a", "https://vc-a.example/sdk", "", "s3cret"}, {"site-b", "https://vc-b.example/sdk", "b@vsphere.local", "s3cret"}}
+	if g := got(pairs); fmt.Sprint(g) != fmt.Sprint(want) {
+		t.Errorf("directory logins = %+v, want %+v", g, want)
+	}
+
+	// A single-pair file: its vsphere alone, as before fleets.
+	single := write("single.yaml", "vsphere: {url: https://vc.example/sdk}\n")
+	if pairs, err = LoadPathLogins(single, env); err != nil || len(pairs) != 1 || pairs[0].VSphere.URL != "https://vc.example/sdk" || pairs[0].Pair.Name != "routers" {
+		t.Errorf("single-pair file: %+v, %v; want one pair (routers) with its vsphere", got(pairs), err)
+	}
+
+	// The fleet's structure and the vsphere settings are still checked.
+	for name, tc := range map[string]struct{ yaml, want string }{
+		"password in file": {"pairs:\n  - name: a\n    vsphere: {password: x}\n", "pairs[0] (a).vsphere.password"},
+		"duplicate name":   {"pairs:\n  - name: a\n  - name: a\n", "defined twice"},
+		"unknown item key": {"pairs:\n  - name: a\n    vspere: {}\n", "did you mean vsphere"},
+	} {
+		_, err := LoadPathLogins(write(name+".yaml", tc.yaml), env)
+		if err == nil || !strings.Contains(err.Error(), tc.want) {
+			t.Errorf("%s: error %v; want one saying %q", name, err, tc.want)
+		}
 	}
 }

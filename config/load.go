@@ -56,7 +56,7 @@ func Load(v *viper.Viper, getenv Getenv) (*Config, error) {
 	errs = append(errs, err)
 	c.VSphere = vs
 
-	c.Pair.Name = first(v.GetString("pair.name"), "routers")
+	c.Pair.Name = pairName(v)
 	routers, err := parseRouters(v.Get("pair.routers"))
 	errs = append(errs, err)
 	c.Pair.Routers = routers
@@ -69,6 +69,11 @@ func Load(v *viper.Viper, getenv Getenv) (*Config, error) {
 		return nil, err
 	}
 	return c, c.Validate()
+}
+
+// pairName is the pair's name: pair.name, "routers" when unset.
+func pairName(v *viper.Viper) string {
+	return first(v.GetString("pair.name"), "routers")
 }
 
 // LoadVSphere reads the vsphere settings alone, for commands that only log

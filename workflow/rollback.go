@@ -22,9 +22,11 @@ type RollbackOptions struct {
 	// File is the backup --fix wrote.
 	File  string
 	Force bool
-	// VSphere is how to log in: its URL, when set, must name the backup's
-	// server; unset, the backup's server (and thumbprint) is used.
-	VSphere  config.VSphere
+	// VSphere returns how to log in to target, the server the backup
+	// names ("" in a backup that names none): the URL it returns, when
+	// set, must name that server; unset, the backup's server (and
+	// thumbprint) is used.
+	VSphere  func(target string) (config.VSphere, error)
 	Progress Progress
 	// Connect opens a backend for cfg (Open in production).
 	Connect func(ctx context.Context, cfg *config.Config) (Backend, error)
@@ -65,7 +67,11 @@ func Rollback(ctx context.Context, o RollbackOptions) (RollbackResult, error) {
 		return res, &InputError{Err: err}
 	}
 	res.Objects, res.Saved = len(b.Objects), b.Time
-	vs, err := rollbackTarget(o.VSphere, b)
+	vs, err := o.VSphere(b.Target)
+	if err != nil {
+		return res, &InputError{Err: err}
+	}
+	vs, err = rollbackTarget(vs, b)
 	if err != nil {
 		return res, &InputError{Err: err}
 	}
@@ -121,6 +127,29 @@ func rollbackTarget(vs config.VSphere, b change.Backup) (config.VSphere, error) 
 		vs.Thumbprint = b.Thumbprint
 	}
 	return vs, nil
+}
+
+// ServerPair is the pair of pairs whose vsphere.url names target's server
+// (the first, when several share it): in a fleet, the login a backup of
+// target is rolled back with. None is an error naming the servers.
+func ServerPair(pairs []*config.Config, target string) (*config.Config, error) {
+	id := TargetID(target)
+	var servers []string
+	for _, c := range pairs {
+		if id != "" && TargetID(c.VSphere.URL) == id {
+			return c, nil
+		}
+		url := "no vsphere.url"
+		if c.VSphere.URL != "" {
+			url = RedactURL(c.VSphere.URL)
+		}
+		servers = append(servers, fmt.Sprintf("%s (%s)", c.Pair.Name, url))
+	}
+	if target == "" {
+		return nil, fmt.Errorf("the backup names no vCenter, so no pair of the configuration can be told by it (%s); pick one with --pair NAME", strings.Join(servers, ", "))
+	}
+	return nil, fmt.Errorf("the backup is of %s, and no pair of the configuration is on that server: %s; roll it back with a configuration of that server (or GOVC_USERNAME and GOVC_PASSWORD alone)",
+		RedactURL(target), strings.Join(servers, ", "))
 }
 
 // TargetID is a vSphere URL's host and port, lower-case, the port made

@@ -40,7 +40,8 @@ func fixToFile(t *testing.T) (config.VSphere, string) {
 
 func rollbackOptions(vs config.VSphere, file string, connects, locks *[]string) RollbackOptions {
 	return RollbackOptions{
-		File: file, VSphere: vs, Progress: func(string, ...any) {},
+		File: file, Progress: func(string, ...any) {},
+		VSphere: func(string) (config.VSphere, error) { return vs, nil },
 		Connect: func(ctx context.Context, cfg *config.Config) (Backend, error) {
 			*connects = append(*connects, cfg.VSphere.URL)
 			return Open(ctx, cfg, "", func(string, ...any) {})
@@ -106,5 +107,29 @@ func TestRollbackRefusesBadInput(t *testing.T) {
 		if !errors.As(err, &ie) || !strings.Contains(err.Error(), o.want) || len(connects) != 0 {
 			t.Errorf("%s: err %v, %d connection(s); want an InputError saying %q and none", name, err, len(connects), o.want)
 		}
+	}
+}
+
+// ServerPair picks the first pair on the backup's server as TargetID
+// compares servers (case, default port); none names every pair's server.
+func TestServerPair(t *testing.T) {
+	pair := func(name, url string) *config.Config {
+		return &config.Config{Pair: config.Pair{Name: name}, VSphere: config.VSphere{URL: url}}
+	}
+	pairs := []*config.Config{pair("lille", ""), pair("paris", "https://u:s3cretpw@vc-par.example/sdk"), pair("roubaix", "https://VC-RBX.example:443/sdk"), pair("rbx2", "https://vc-rbx.example/sdk")}
+	if c, err := ServerPair(pairs, "https://vc-rbx.example/sdk"); err != nil || c.Pair.Name != "roubaix" {
+		t.Errorf("ServerPair(vc-rbx) = %v, %v; want roubaix, the first on that server", c, err)
+	}
+	_, err := ServerPair(pairs, "https://vc-lyon.example/sdk")
+	for _, w := range []string{"vc-lyon.example", "lille (no vsphere.url)", "paris (https://vc-par.example/sdk)", "roubaix (https://VC-RBX.example:443/sdk)"} {
+		if err == nil || !strings.Contains(err.Error(), w) {
+			t.Errorf("no pair on the server: error %v; want it to say %q", err, w)
+		}
+	}
+	if err != nil && strings.Contains(err.Error(), "s3cretpw") {
+		t.Errorf("error %q holds a URL's password", err)
+	}
+	if _, err := ServerPair(pairs, ""); err == nil || !strings.Contains(err.Error(), "--pair") {
+		t.Errorf("a backup naming no server: error %v; want one asking for --pair", err)
 	}
 }

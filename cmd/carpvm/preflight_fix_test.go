@@ -189,7 +189,7 @@ func TestFixYesTwice(t *testing.T) {
 
 	var out, errOut bytes.Buffer
 	err := rollbackRun(context.Background(), &rollbackOptions{IO: IOStreams{Out: &out, ErrOut: &errOut}, Getenv: env,
-		LoadVSphere: func() (config.VSphere, error) { return s.srv.VSphereConfig(), nil }, Connect: s.connect, File: first.doc.Backup, Output: "table"})
+		LoadVSphere: func(string) (config.VSphere, error) { return s.srv.VSphereConfig(), nil }, Connect: s.connect, File: first.doc.Backup, Output: "table"})
 	if err != nil {
 		t.Fatalf("rollback: %v\n%s", err, errOut.String())
 	}

@@ -18,9 +18,10 @@ import (
 type rollbackOptions struct {
 	IO     IOStreams
 	Getenv config.Getenv
-	// LoadVSphere loads the vsphere settings alone (--config when given,
-	// CARPVM_* and GOVC_* variables): a rollback needs no pair or networks.
-	LoadVSphere func() (config.VSphere, error)
+	// LoadVSphere loads the vsphere settings to log in to target, the
+	// backup's server (--config when given, CARPVM_* and GOVC_* variables):
+	// a rollback needs no pair or networks.
+	LoadVSphere func(target string) (config.VSphere, error)
 	Connect     connectFunc
 	File        string
 	Force       bool
@@ -51,10 +52,17 @@ writes the backup's values anyway.
 It needs only the backup and a way to log in: the backup names its vCenter
 (and pinned thumbprint), so GOVC_USERNAME and GOVC_PASSWORD (or
 CARPVM_VSPHERE_*, or --config's vsphere settings) suffice; a URL given that
-names another server than the backup's is refused.`,
+names another server than the backup's is refused.
+
+With a fleet (--config naming a pairs list or a directory), it logs in with
+the vsphere settings of the pair whose vsphere.url names the backup's
+server, or of the pair --pair names; none on that server is refused (exit
+2), naming the servers. Only the pairs' vsphere settings are read: their
+networks need not validate.`,
 		Example: `  carpvm preflight rollback ~/.local/state/carpvm/backups/20260101T120000.000000000Z.json
   GOVC_USERNAME=carpvm@vsphere.local GOVC_PASSWORD=... carpvm preflight rollback backup.json
   carpvm preflight rollback backup.json --config carpvm.yaml --force
+  carpvm preflight rollback backup.json --config fleet.yaml
   carpvm preflight rollback backup.json -o json`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -64,22 +72,44 @@ names another server than the backup's is refused.`,
 		},
 	}
 	cmd.Flags().BoolVar(&o.Force, "force", false, "write the backup's values even over fields changed since the fix")
+	addPairFlag(cmd, app, "log in with this pair's vsphere settings (without it, a fleet's pair on the backup's server)")
 	outputFlag(cmd, &o.Output)
 	return cmd
 }
 
-// loadVSphere loads the vsphere settings of --config (or CARPVM_CONFIG)
-// when one is given, else of the CARPVM_* and GOVC_* variables alone.
-func (a *App) loadVSphere() (config.VSphere, error) {
+// loadVSphere loads the vsphere settings to log in to target with: those
+// of --config (or CARPVM_CONFIG) when one is given (in a fleet, of the
+// pair --pair names, else of the pair on target's server), else of the
+// CARPVM_* and GOVC_* variables alone.
+func (a *App) loadVSphere(target string) (config.VSphere, error) {
 	file := a.configFile
 	if file == "" {
 		file = a.Getenv("CARPVM_CONFIG")
 	}
-	v, err := config.NewViper(file)
+	if file == "" {
+		if a.pair != "" {
+			return config.VSphere{}, &config.Error{Key: "--pair", Msg: fmt.Sprintf("%q names a pair of a fleet, but no --config (or CARPVM_CONFIG) gives one", a.pair)}
+		}
+		v, err := config.NewViper("")
+		if err != nil {
+			return config.VSphere{}, err
+		}
+		return config.LoadVSphere(v, a.Getenv)
+	}
+	pairs, err := config.LoadPathLogins(file, a.Getenv)
 	if err != nil {
 		return config.VSphere{}, err
 	}
-	return config.LoadVSphere(v, a.Getenv)
+	var c *config.Config
+	if a.pair == "" && len(pairs) > 1 {
+		c, err = workflow.ServerPair(pairs, target)
+	} else {
+		c, err = config.SelectPair(pairs, a.pair)
+	}
+	if err != nil {
+		return config.VSphere{}, err
+	}
+	return c.VSphere, nil
 }
 
 // rollbackDocument is the -o json output of carpvm preflight rollback.
@@ -96,14 +126,10 @@ func rollbackRun(ctx context.Context, o *rollbackOptions) error {
 	if err := checkOutput("preflight rollback", o.Output); err != nil {
 		return err
 	}
-	vs, err := o.LoadVSphere()
-	if err != nil {
-		return err
-	}
 	progress := o.IO.progress
 	notice := o.IO.notice
 	res, err := workflow.Rollback(ctx, workflow.RollbackOptions{
-		File: o.File, Force: o.Force, VSphere: vs, Progress: progress,
+		File: o.File, Force: o.Force, VSphere: o.LoadVSphere, Progress: progress,
 		Connect: func(ctx context.Context, cfg *config.Config) (workflow.Backend, error) {
 			return o.Connect(ctx, cfg, "", progress)
 		},

@@ -260,3 +260,154 @@ func TestRollbackJSON(t *testing.T) {
 		t.Error("the output holds the password")
 	}
 }
+
+// login is who a rollback logged in as, and where.
+type login struct{ URL, Username string }
+
+// runRollbackRecording runs the whole command line with env, the rollback
+// command logging in through s and recording each login.
+func runRollbackRecording(t *testing.T, s *fixSim, env map[string]string, args ...string) (runResult, []login) {
+	t.Helper()
+	var logins []login
+	var out, errOut bytes.Buffer
+	app := &App{IO: IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut}, Getenv: func(k string) string { return env[k] }}
+	root := newRootCmd(app)
+	preflight, _, err := root.Find([]string{"preflight"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range preflight.Commands() {
+		if c.Name() == "rollback" {
+			preflight.RemoveCommand(c)
+		}
+	}
+	preflight.AddCommand(newPreflightRollbackCmdWith(app, func(ctx context.Context, cfg *config.Config, top string, progress func(string, ...any)) (workflow.Backend, error) {
+		logins = append(logins, login{cfg.VSphere.URL, cfg.VSphere.Username})
+		return s.connect(ctx, cfg, top, progress)
+	}))
+	root.SetArgs(args)
+	err = root.ExecuteContext(context.Background())
+	code, print := exitCodeOf(err)
+	if print {
+		fmt.Fprintln(&errOut, "carpvm: "+err.Error())
+	}
+	return runResult{code, out.String(), errOut.String()}, logins
+}
+
+// fleetYAML is a fleet of two pairs: paris on vcenter-par (a server the
+// backup is not of; its URL holds a password to keep out of any output),
+// roubaix on rbx, each with its own vsphere username.
+func fleetYAML(rbx string) string {
+	return `pairs:
+  - name: paris
+    vsphere: {url: "https://paris:hunter2@vcenter-par.example/sdk", username: paris@vsphere.local}
+    pair: {routers: [router-002, router-003]}
+    networks: [{name: intranought, portgroup: IntraNought, vhid: 1, vips: [172.27.27.14/28]}]
+  - name: roubaix
+    vsphere: {url: "` + rbx + `", username: ` + sim.Username + `}
+    pair: {routers: [router-002, router-003]}
+    networks: [{name: intranought, portgroup: IntraNought, vhid: 5, vips: [172.27.27.13/28]}]
+`
+}
+
+// writeFile writes body to dir/name and returns its path.
+func writeFile(t *testing.T, dir, name, body string) string {
+	t.Helper()
+	path := filepath.Join(dir, name)
+	if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// TestRollbackFleetPicksTheBackupsServer: with a fleet (a pairs list, or a
+// directory of carpvm.yaml files), rollback logs in with the settings of
+// the pair whose vsphere.url names the backup's server, here the second
+// pair; a pair's networks need not validate, a login is all it needs.
+func TestRollbackFleetPicksTheBackupsServer(t *testing.T) {
+	for _, form := range []string{"pairs list", "directory"} {
+		t.Run(form, func(t *testing.T) {
+			s, backup, env := fixedWithBackup(t)
+			delete(env, "GOVC_USERNAME")
+			dir := t.TempDir()
+			config := writeFile(t, dir, "fleet.yaml", fleetYAML(s.srv.URL))
+			if form == "directory" {
+				config = filepath.Join(dir, "fleet.d")
+				if err := os.Mkdir(config, 0o700); err != nil {
+					t.Fatal(err)
+				}
+				writeFile(t, config, "a.yaml", "vsphere: {url: https://vcenter-par.example/sdk, username: paris@vsphere.local}\npair: {name: paris, routers: [router-002, router-003]}\nnetworks: [{name: n, portgroup: P, vhid: 1, vips: [10.0.0.1/24]}]\n")
+				// vhid 300 is out of range: a full load refuses this pair.
+				writeFile(t, config, "b.yaml", "vsphere: {url: "+s.srv.URL+", username: "+sim.Username+"}\npair: {name: roubaix, routers: [router-002, router-003]}\nnetworks: [{name: n, portgroup: P, vhid: 300, vips: [10.0.0.1/24]}]\n")
+			}
+			r, logins := runRollbackRecording(t, s, env, "preflight", "rollback", backup, "--config", config)
+			if r.code != exitOK {
+				t.Fatalf("exit %d, want 0\n%s", r.code, r.stderr)
+			}
+			if want := []login{{s.srv.URL, sim.Username}}; fmt.Sprint(logins) != fmt.Sprint(want) {
+				t.Errorf("logged in as %v, want %v (roubaix's settings)", logins, want)
+			}
+			if !strings.Contains(r.stdout, "restored and verified 2 object(s)") {
+				t.Errorf("stdout = %q", r.stdout)
+			}
+			if strings.Contains(r.stdout+r.stderr, s.srv.Password.Reveal()) {
+				t.Error("the output holds the password")
+			}
+			if again := runFix(t, s, fixOptions{}); len(again.doc.Plan) != 2 {
+				t.Errorf("after rollback the plan has %d changes, want 2 again", len(again.doc.Plan))
+			}
+		})
+	}
+}
+
+// TestRollbackFleetRefusals: --pair naming a pair of another server than
+// the backup's is refused, as is a fleet none of whose pairs is on the
+// backup's server (exit 2, naming the servers); nothing is written.
+func TestRollbackFleetRefusals(t *testing.T) {
+	s, backup, env := fixedWithBackup(t)
+	dir := t.TempDir()
+	fleet := writeFile(t, dir, "fleet.yaml", fleetYAML(s.srv.URL))
+	elsewhere := writeFile(t, dir, "elsewhere.yaml", fleetYAML("https://vcenter-rbx.example/sdk"))
+	for _, tc := range []struct {
+		name string
+		args []string
+		want []string
+	}{
+		{"--pair of another server", []string{"--config", fleet, "--pair", "paris"},
+			[]string{"the backup is of " + s.srv.URL, "vcenter-par.example"}},
+		{"no pair on the backup's server", []string{"--config", elsewhere},
+			[]string{s.srv.URL, "paris (https://vcenter-par.example/sdk)", "roubaix (https://vcenter-rbx.example/sdk)"}},
+		{"unknown --pair", []string{"--config", fleet, "--pair", "lille"}, []string{`"lille"`, "paris, roubaix"}},
+		{"--pair without --config", []string{"--pair", "paris"}, []string{"--pair", "--config"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			r, logins := runRollbackRecording(t, s, env, append([]string{"preflight", "rollback", backup}, tc.args...)...)
+			if r.code != exitUsage || len(logins) != 0 {
+				t.Errorf("exit %d after %d login(s), want 2 and none\n%s", r.code, len(logins), r.stderr)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(r.stderr, w) {
+					t.Errorf("stderr does not say %q:\n%s", w, r.stderr)
+				}
+			}
+			if out := r.stdout + r.stderr; strings.Contains(out, "hunter2") || strings.Contains(out, s.srv.Password.Reveal()) {
+				t.Errorf("the output holds a password:\n%s", out)
+			}
+		})
+	}
+	if again := runFix(t, s, fixOptions{}); len(again.doc.Plan) != 0 {
+		t.Errorf("a refused rollback changed vSphere: the plan has %d changes, want 0", len(again.doc.Plan))
+	}
+}
+
+// TestRollbackSinglePairConfig: a single-pair carpvm.yaml works as before
+// fleets: its vsphere settings alone, whatever its networks.
+func TestRollbackSinglePairConfig(t *testing.T) {
+	s, backup, env := fixedWithBackup(t)
+	delete(env, "GOVC_USERNAME")
+	file := writeFile(t, t.TempDir(), "carpvm.yaml", "vsphere: {username: "+sim.Username+"}\npair: {routers: [a]}\n")
+	r, logins := runRollbackRecording(t, s, env, "preflight", "rollback", backup, "--config", file)
+	if r.code != exitOK || fmt.Sprint(logins) != fmt.Sprint([]login{{s.srv.URL, sim.Username}}) {
+		t.Errorf("exit %d, logins %v; want 0 and one login to the backup's server\n%s", r.code, logins, r.stderr)
+	}
+}

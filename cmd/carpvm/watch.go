@@ -42,7 +42,7 @@ type watchOptions struct {
 func newWatchCmd(app *App) *cobra.Command {
 	opts := &watchOptions{}
 	cmd := &cobra.Command{
-		Use:   "watch (--interface IF [--duration D] | --read FILE) [--pass-file F --vip [VHID=]ADDR... | --config F --network NAME] [-o table|json]",
+		Use:   "watch (--interface IF [--duration D] | --read FILE) [--pass-file F --vip [VHID=]ADDR... | --config F [--pair P] --network NAME] [-o table|json]",
 		Short: "Listen to every CARP and VRRP group on a segment (never sends)",
 		Long: `watch listens on an interface (AF_PACKET, protocol 112 only) and reports every
 CARP and VRRP group it hears: advertisers with source IP and MAC, vhid/vrid,
@@ -68,7 +68,8 @@ say otherwise), and prints the ownership map of an active/active pair: per
 group, its preferred master, the master heard (by router name, from the
 routers' addresses) and whether it is the preferred one (preferred), the
 other router (peer), someone else (unknown), nobody (none) or two at once
-(split).
+(split). With a fleet (a pairs list, or a directory of carpvm.yaml files),
+--pair names the pair whose network it is.
 
 Unicast adverts (FreeBSD 14's peer, networks with mode: unicast) go from one
 router's own MAC to the other's: a witness on a third port hears them only
@@ -78,7 +79,8 @@ addresses), with their checksum checked over the pseudo-header.`,
 		Example: `  carpvm watch --interface ens192
   carpvm watch --interface ens192 --pass-file /etc/carpvm/intranought.pass --vip 1=172.27.27.14 --duration 10s -o json
   carpvm watch --read carp/testdata/ucarp-vhid1-pair.pcap --pass-file docs/examples/ucarp-vector.pass --vip 1=172.27.27.14
-  carpvm watch --interface ens192 --config /etc/carpvm/carpvm.yaml --network intranought`,
+  carpvm watch --interface ens192 --config /etc/carpvm/carpvm.yaml --network intranought
+  carpvm watch --interface ens192 --config /etc/carpvm/fleet.yaml --pair roubaix --network intranought`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return watchRun(cmd.Context(), app, opts)
@@ -94,6 +96,7 @@ addresses), with their checksum checked over the pseudo-header.`,
 	outputFlag(cmd, &opts.Output)
 	f.StringVar(&opts.Network, "network", "", "with --config: the network watched, for its groups' VIPs, passphrase and ownership map")
 	completeFlag(cmd, "network", completeNetwork(app))
+	addPairFlag(cmd, app, "with --config naming a fleet: the pair whose network is watched")
 	return cmd
 }
 

@@ -200,3 +200,70 @@ func TestWatchReadMACFlap(t *testing.T) {
 		t.Errorf("mac_flaps = %+v, want 00:00:5e:00:00:01 between two senders", snap.MACFlaps)
 	}
 }
+
+// activeActiveFleet is a fleet of two pairs with a network intranought
+// each: paris's one group (vhid 1, router-003 preferred), and roubaix's the
+// active/active groups of docs/examples/active-active.yaml.
+const activeActiveFleet = `pairs:
+  - name: paris
+    pair: {routers: [router-002, router-003]}
+    networks:
+      - name: intranought
+        portgroup: IntraNought
+        addresses: {router-002: 172.27.27.11/28, router-003: 172.27.27.12/28}
+        groups: [{vhid: 1, vips: [172.27.27.14/28], master: router-003}]
+  - name: roubaix
+    pair: {routers: [router-002, router-003]}
+    networks:
+      - name: intranought
+        portgroup: IntraNought
+        addresses: {router-002: 172.27.27.11/28, router-003: 172.27.27.12/28}
+        groups:
+          - {vhid: 1, vips: [172.27.27.14/28]}
+          - {vhid: 3, vips: [172.27.27.10/28], master: router-003}
+`
+
+// TestWatchFleetPair: with a fleet, --pair picks the pair whose network's
+// groups watch takes; without it watch asks for --pair, naming the pairs.
+func TestWatchFleetPair(t *testing.T) {
+	fleet := filepath.Join(t.TempDir(), "fleet.yaml")
+	if err := os.WriteFile(fleet, []byte(activeActiveFleet), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	t.Chdir(filepath.Join("..", ".."))
+	type row struct {
+		VHID      uint8
+		Preferred string
+		Masters   []string
+		State     string
+	}
+	for _, tc := range []struct {
+		pair string
+		want []row
+	}{
+		{"roubaix", []row{{1, "router-002", []string{"router-003"}, witness.OwnerPeer}, {3, "router-003", []string{"router-003"}, witness.OwnerPreferred}}},
+		{"paris", []row{{1, "router-003", []string{"router-003"}, witness.OwnerPreferred}}},
+	} {
+		got := runCLI(t, nil, "watch", "--read", "docs/examples/active-active.pcap", "--config", fleet, "--pair", tc.pair,
+			"--network", "intranought", "--pass-file", "docs/examples/ucarp-vector.pass", "-o", "json")
+		if got.code != exitOK {
+			t.Fatalf("--pair %s: exit %d\nstderr:\n%s", tc.pair, got.code, got.stderr)
+		}
+		var snap witness.Snapshot
+		if err := json.Unmarshal([]byte(got.stdout), &snap); err != nil {
+			t.Fatalf("stdout is not one JSON document: %v\n%s", err, got.stdout)
+		}
+		var rows []row
+		for _, o := range snap.Ownership {
+			rows = append(rows, row{o.VHID, o.Preferred, o.Masters, o.State})
+		}
+		if diff := cmp.Diff(tc.want, rows); diff != "" {
+			t.Errorf("--pair %s: ownership (-want +got):\n%s", tc.pair, diff)
+		}
+	}
+
+	got := runCLI(t, nil, "watch", "--read", "docs/examples/active-active.pcap", "--config", fleet, "--network", "intranought")
+	if got.code != exitUsage || got.stdout != "" || !strings.Contains(got.stderr, "--pair NAME") || !strings.Contains(got.stderr, "paris, roubaix") {
+		t.Errorf("without --pair: exit %d, stdout %q, stderr %q; want exit 2 asking for --pair and naming paris, roubaix", got.code, got.stdout, got.stderr)
+	}
+}
