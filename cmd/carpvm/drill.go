@@ -431,16 +431,9 @@ func vsphereTarget(ctx context.Context, app *App, o *drillOptions, trigger failo
 	if err != nil {
 		return nil, nil, err
 	}
-	pairs, err := app.LoadPairs(o.Sim)
-	if err != nil {
-		return nil, nil, err
-	}
-	if app.pair == "" && len(pairs) > 1 {
-		return nil, pairs, nil
-	}
-	cfg, err := config.SelectPair(pairs, app.pair)
-	if err != nil {
-		return nil, nil, err
+	cfg, fleet, err := pairOrFleet(app.LoadConfig, app.LoadPairs, o.Sim, app.pair)
+	if err != nil || fleet != nil {
+		return nil, fleet, err
 	}
 	ifaces, err := witnessInterfaces(o.Interfaces, []string{cfg.Pair.Name})
 	if err != nil {

@@ -166,18 +166,7 @@ func preflightRun(ctx context.Context, opts *preflightOptions) error {
 // load loads the pair to check, or every pair (cfg nil) of a fleet
 // without --pair.
 func (o *preflightOptions) load() (cfg *config.Config, pairs []*config.Config, err error) {
-	if o.LoadPairs == nil {
-		cfg, err = o.LoadConfig(o.Sim)
-		return cfg, nil, err
-	}
-	if pairs, err = o.LoadPairs(o.Sim); err != nil {
-		return nil, nil, err
-	}
-	if len(pairs) > 1 && o.Pair == "" {
-		return nil, pairs, nil
-	}
-	cfg, err = config.SelectPair(pairs, o.Pair)
-	return cfg, nil, err
+	return pairOrFleet(o.LoadConfig, o.LoadPairs, o.Sim, o.Pair)
 }
 
 // simTopology is the topology to simulate, or "" for a real vCenter.

@@ -165,18 +165,7 @@ func fixRun(ctx context.Context, o *fixOptions) error {
 // load loads the pair to fix, or every pair (cfg nil) of a fleet without
 // --pair.
 func (o *fixOptions) load() (cfg *config.Config, pairs []*config.Config, err error) {
-	if o.LoadPairs == nil {
-		cfg, err = o.LoadConfig(o.Sim)
-		return cfg, nil, err
-	}
-	if pairs, err = o.LoadPairs(o.Sim); err != nil {
-		return nil, nil, err
-	}
-	if len(pairs) > 1 && o.Pair == "" {
-		return nil, pairs, nil
-	}
-	cfg, err = config.SelectPair(pairs, o.Pair)
-	return cfg, nil, err
+	return pairOrFleet(o.LoadConfig, o.LoadPairs, o.Sim, o.Pair)
 }
 
 // fixPair fixes one pair: its own session, plan, confirmation, lock,

@@ -55,15 +55,7 @@ func TestRollbackWithGOVCOnly(t *testing.T) {
 	if r.code != exitOK {
 		t.Fatalf("rollback with GOVC_* only: exit %d\n%s", r.code, r.stderr)
 	}
-	if !strings.Contains(r.stdout, "restored and verified 2 object(s)") {
-		t.Errorf("stdout = %q", r.stdout)
-	}
-	if strings.Contains(r.stdout+r.stderr, s.srv.Password.Reveal()) {
-		t.Error("the output holds the password")
-	}
-	if again := runFix(t, s, fixOptions{}); len(again.doc.Plan) != 2 {
-		t.Errorf("after rollback the plan has %d changes, want 2 again", len(again.doc.Plan))
-	}
+	assertRolledBack(t, s, r)
 }
 
 // fixedWithBackup fixes the default simulated pair with --yes and a
@@ -347,15 +339,7 @@ func TestRollbackFleetPicksTheBackupsServer(t *testing.T) {
 			if want := []login{{s.srv.URL, sim.Username}}; fmt.Sprint(logins) != fmt.Sprint(want) {
 				t.Errorf("logged in as %v, want %v (roubaix's settings)", logins, want)
 			}
-			if !strings.Contains(r.stdout, "restored and verified 2 object(s)") {
-				t.Errorf("stdout = %q", r.stdout)
-			}
-			if strings.Contains(r.stdout+r.stderr, s.srv.Password.Reveal()) {
-				t.Error("the output holds the password")
-			}
-			if again := runFix(t, s, fixOptions{}); len(again.doc.Plan) != 2 {
-				t.Errorf("after rollback the plan has %d changes, want 2 again", len(again.doc.Plan))
-			}
+			assertRolledBack(t, s, r)
 		})
 	}
 }
@@ -409,5 +393,20 @@ func TestRollbackSinglePairConfig(t *testing.T) {
 	r, logins := runRollbackRecording(t, s, env, "preflight", "rollback", backup, "--config", file)
 	if r.code != exitOK || fmt.Sprint(logins) != fmt.Sprint([]login{{s.srv.URL, sim.Username}}) {
 		t.Errorf("exit %d, logins %v; want 0 and one login to the backup's server\n%s", r.code, logins, r.stderr)
+	}
+}
+
+// assertRolledBack checks a rollback of the fix's 2 objects: restored,
+// no password printed, and the plan of a new fix back to its 2 changes.
+func assertRolledBack(t *testing.T, s *fixSim, r runResult) {
+	t.Helper()
+	if !strings.Contains(r.stdout, "restored and verified 2 object(s)") {
+		t.Errorf("stdout = %q", r.stdout)
+	}
+	if strings.Contains(r.stdout+r.stderr, s.srv.Password.Reveal()) {
+		t.Error("the output holds the password")
+	}
+	if again := runFix(t, s, fixOptions{}); len(again.doc.Plan) != 2 {
+		t.Errorf("after rollback the plan has %d changes, want 2 again", len(again.doc.Plan))
 	}
 }

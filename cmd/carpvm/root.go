@@ -60,6 +60,25 @@ func (a *App) LoadPairs(sim bool) ([]*config.Config, error) {
 	return config.LoadPath(a.configFile, a.Getenv)
 }
 
+// pairOrFleet loads the pair a command works on (--pair, or the only
+// one), or every pair (cfg nil) of a fleet without --pair. Without
+// loadPairs (a test's options) it is loadConfig's one pair.
+func pairOrFleet(loadConfig func(sim bool) (*config.Config, error), loadPairs func(sim bool) ([]*config.Config, error), sim bool, pair string) (cfg *config.Config, fleet []*config.Config, err error) {
+	if loadPairs == nil {
+		cfg, err = loadConfig(sim)
+		return cfg, nil, err
+	}
+	pairs, err := loadPairs(sim)
+	if err != nil {
+		return nil, nil, err
+	}
+	if len(pairs) > 1 && pair == "" {
+		return nil, pairs, nil
+	}
+	cfg, err = config.SelectPair(pairs, pair)
+	return cfg, nil, err
+}
+
 // addPairFlag adds --pair, which selects one pair of a fleet.
 func addPairFlag(cmd *cobra.Command, app *App, what string) {
 	cmd.Flags().StringVar(&app.pair, "pair", "", what)
