@@ -63,10 +63,14 @@ bench:
 	$(GO) test -run='^$$' -bench=. -benchmem $(PURE_PKGS)
 	$(GO) test -run='^$$' -bench=. -benchmem -benchtime=$(BENCHTIME) -timeout 60m $(SYSTEM_PKGS)
 
+# vet runs for the operator's platforms too: tests of Linux-only code live
+# in *_linux_test.go files (internal/netns is Linux-only).
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null; git ls-files -o --exclude-standard '*.go' 2>/dev/null)); \
 	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
+	GOOS=darwin GOARCH=arm64 $(GO) vet ./...
+	GOOS=windows GOARCH=amd64 $(GO) vet ./...
 
 # Rewrite every example output in docs/*.md from the commands themselves;
 # TestDocsExamples fails when one differs.
