@@ -4,10 +4,11 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
-	"strings"
+	"time"
 
 	"github.com/carpvm/carpvm/carp"
 	"github.com/carpvm/carpvm/config"
+	"github.com/carpvm/carpvm/internal/keepalived"
 )
 
 // KeepalivedConfigPath is where the rendered keepalived.conf goes.
@@ -39,67 +40,58 @@ func Keepalived(c *config.Config, routerName string, opts LinuxOptions) (Files, 
 			return nil, fmt.Errorf("render: %w", err)
 		}
 	}
-	var b strings.Builder
-	b.WriteString(header(router, "keepalived configuration"))
-	fmt.Fprintf(&b, "global_defs {\n    router_id %s\n    vrrp_version 3\n}\n", router.Name)
+	conf := keepalived.Conf{
+		Header:   []string{headerText(router, "keepalived configuration")},
+		RouterID: router.Name,
+	}
 	for i, n := range c.Networks {
 		for _, g := range n.Groups() {
-			b.WriteString("\n")
-			keepalivedInstance(&b, c, router, n, g, ifaces[i], ifaces)
+			conf.Instances = append(conf.Instances, keepalivedInstance(c, router, n, g, ifaces[i], ifaces))
 		}
 	}
-	return Files{{Path: KeepalivedConfigPath, Mode: "0644", Content: b.String()}}, nil
+	return Files{{Path: KeepalivedConfigPath, Mode: "0644", Content: conf.String()}}, nil
 }
 
-func keepalivedInstance(b *strings.Builder, c *config.Config, router config.Router, n config.Network, g config.Group, iface string, all []string) {
-	fmt.Fprintf(b, "# %s (portgroup %s), vrid %d: %s\n", n.Name, n.Portgroup, g.VHID, masterWords(router, g))
-	b.WriteString("# VRRPv3 has no authentication: anyone on this segment can take the group.\n")
-	fmt.Fprintf(b, "vrrp_instance %s_%d {\n", n.Name, g.VHID)
-	// BACKUP for both: the priorities decide, and a router that restarts
-	// does not claim its groups before it has heard its peer.
-	b.WriteString("    state BACKUP\n")
-	fmt.Fprintf(b, "    interface %s\n    virtual_router_id %d\n    priority %d\n    advert_int %s\n",
-		iface, g.VHID, c.VRRPPriority(router.Name, g), centisecondsWords(n.VRRPInterval))
+func keepalivedInstance(c *config.Config, router config.Router, n config.Network, g config.Group, iface string, all []string) keepalived.Instance {
+	in := keepalived.Instance{
+		Comments: []string{
+			fmt.Sprintf("%s (portgroup %s), vrid %d: %s", n.Name, n.Portgroup, g.VHID, masterWords(router, g)),
+			"VRRPv3 has no authentication: anyone on this segment can take the group.",
+		},
+		Name:      fmt.Sprintf("%s_%d", n.Name, g.VHID),
+		Interface: iface,
+		VRID:      g.VHID,
+		Priority:  c.VRRPPriority(router.Name, g),
+		AdvertInt: centisecondsWords(n.VRRPInterval),
+	}
 	if n.VMAC != nil {
-		fmt.Fprintf(b, "    # The NIC carries the OVH virtual MAC %s: the VIPs answer from it, not from a VRRP MAC.\n", n.VMAC)
+		in.Notes = []string{fmt.Sprintf("The NIC carries the OVH virtual MAC %s: the VIPs answer from it, not from a VRRP MAC.", n.VMAC)}
 	} else {
-		b.WriteString("    use_vmac\n")
-		if n.Mode == config.ModeUnicast {
-			// As FreeBSD does: unicast adverts leave from the NIC's own MAC.
-			b.WriteString("    vmac_xmit_base\n")
-		}
+		in.UseVMAC = true
+		// As FreeBSD does: unicast adverts leave from the NIC's own MAC.
+		in.VMACXmitBase = n.Mode == config.ModeUnicast
 	}
 	if peer, ok := c.Peer(n, router.Name); ok {
 		if own, ok := n.Addresses[router.Name]; ok {
-			fmt.Fprintf(b, "    unicast_src_ip %s\n", own.Addr())
+			in.UnicastSrc = own.Addr().String()
 		}
-		fmt.Fprintf(b, "    unicast_peer {\n        %s\n    }\n", peer)
+		in.UnicastPeers = []string{peer.String()}
 		// Unicast adverts do not come from the virtual MAC: refresh the
 		// switches' tables with gratuitous ARPs from the master.
-		b.WriteString("    garp_master_refresh 10\n")
+		in.GARPMasterRefresh = int(carp.UnicastGARPRefresh / time.Second)
 	}
-	b.WriteString("    virtual_ipaddress {\n")
 	for _, vip := range g.VIPs {
-		fmt.Fprintf(b, "        %s dev %s\n", vip, iface)
+		in.VIPs = append(in.VIPs, vip.String())
 	}
-	b.WriteString("    }\n")
 	// keepalived always tracks the instance's own interface (down: FAULT,
 	// the peer takes the group); the others demote it, so that one link
 	// down hands over every group of the router.
-	var others []string
 	for _, ifname := range all {
-		if ifname != iface && !slices.Contains(others, ifname) {
-			others = append(others, ifname)
+		if ifname != iface && !slices.ContainsFunc(in.Track, func(t keepalived.Track) bool { return t.Interface == ifname }) {
+			in.Track = append(in.Track, keepalived.Track{Interface: ifname, Weight: -carp.DemotionFactor})
 		}
 	}
-	if len(others) > 0 {
-		b.WriteString("    track_interface {\n")
-		for _, ifname := range others {
-			fmt.Fprintf(b, "        %s weight -%d\n", ifname, carp.DemotionFactor)
-		}
-		b.WriteString("    }\n")
-	}
-	b.WriteString("}\n")
+	return in
 }
 
 // centisecondsWords is an interval in centiseconds as keepalived's

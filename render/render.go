@@ -62,7 +62,12 @@ func findRouter(c *config.Config, name string) (config.Router, error) {
 
 // header is the first comment of every rendered file.
 func header(router config.Router, what string) string {
-	return fmt.Sprintf("# %s for %s, rendered by carpvm render from carpvm.yaml: edit carpvm.yaml, not this file.\n", what, router.Name)
+	return "# " + headerText(router, what) + "\n"
+}
+
+// headerText is header's words, for a file whose writer adds the "# ".
+func headerText(router config.Router, what string) string {
+	return fmt.Sprintf("%s for %s, rendered by carpvm render from carpvm.yaml: edit carpvm.yaml, not this file.", what, router.Name)
 }
 
 // masterWords says whether router is group g's preferred master.

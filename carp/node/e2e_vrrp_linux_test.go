@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/carpvm/carpvm/carp"
+	"github.com/carpvm/carpvm/internal/keepalived"
 	"github.com/carpvm/carpvm/internal/netns"
 )
 
@@ -58,23 +59,9 @@ func (p *pairLab) keepalivedFor(t testing.TB, r *netns.Port, name, cidr string, 
 		t.Fatal(err)
 	}
 	conf := filepath.Join(p.dir, name+".conf")
-	body := fmt.Sprintf(`global_defs {
-    router_id %s
-    script_user root
-}
-vrrp_instance VI_1 {
-    state BACKUP
-    interface %s
-    virtual_router_id 1
-    version 3
-    priority %d
-    advert_int 1
-    virtual_ipaddress {
-        %s dev %s
-    }
-    notify %s
-}
-`, name, r.IfName, prio, cidr, r.IfName, notify)
+	body := keepalived.Conf{RouterID: name, ScriptUser: "root", Instances: []keepalived.Instance{{
+		Name: "VI_1", Interface: r.IfName, VRID: 1, Priority: prio, AdvertInt: "1", VIPs: []string{cidr}, Notify: notify,
+	}}}.String()
 	if err := os.WriteFile(conf, []byte(body), 0o644); err != nil {
 		t.Fatal(err)
 	}

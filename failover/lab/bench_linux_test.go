@@ -18,12 +18,7 @@ import (
 // 3*advskew/256 at advbase 0). About 5 minutes with the defaults (make bench
 // runs -benchtime=1x).
 func BenchmarkDrill(b *testing.B) {
-	k := 2
-	if s := os.Getenv("CARPVM_BENCH_DRILLS"); s != "" {
-		if n, err := strconv.Atoi(s); err == nil && n > 0 {
-			k = n
-		}
-	}
+	k := benchDrills()
 	for _, c := range []struct {
 		name    string
 		peer    string
@@ -90,12 +85,7 @@ func maxOf(v []float64) float64 {
 // internal group moves when router-002's node, seeing the link go down,
 // demotes itself by 240 and bows out, so it should move at once.
 func BenchmarkWholeRouterHandover(b *testing.B) {
-	k := 2
-	if s := os.Getenv("CARPVM_BENCH_DRILLS"); s != "" {
-		if n, err := strconv.Atoi(s); err == nil && n > 0 {
-			k = n
-		}
-	}
+	k := benchDrills()
 	for _, advbase := range []int{1, 0} {
 		b.Run("advbase="+strconv.Itoa(advbase), func(b *testing.B) {
 			opts := testOptions(b, PeerCarpvm)
@@ -135,4 +125,13 @@ func BenchmarkWholeRouterHandover(b *testing.B) {
 			b.ReportMetric(float64(fails), "failed-drills")
 		})
 	}
+}
+
+// benchDrills is how many drills a benchmark runs per case and per b.N:
+// CARPVM_BENCH_DRILLS, default 2.
+func benchDrills() int {
+	if n, err := strconv.Atoi(os.Getenv("CARPVM_BENCH_DRILLS")); err == nil && n > 0 {
+		return n
+	}
+	return 2
 }

@@ -2,8 +2,6 @@ package lab
 
 import (
 	"context"
-	"os"
-	"strconv"
 	"testing"
 	"time"
 
@@ -19,12 +17,7 @@ import (
 // after the return and the clients' blackout after it (median, worst).
 // About 4 minutes with the defaults.
 func BenchmarkStunDrill(b *testing.B) {
-	k := 2
-	if s := os.Getenv("CARPVM_BENCH_DRILLS"); s != "" {
-		if n, err := strconv.Atoi(s); err == nil && n > 0 {
-			k = n
-		}
-	}
+	k := benchDrills()
 	for _, c := range []struct {
 		name string
 		node NodeSettings

@@ -8,6 +8,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/carpvm/carpvm/internal/keepalived"
 )
 
 // router-003 as Debian's keepalived: one process (with its VRRP child) for
@@ -39,20 +41,20 @@ func (l *Lab) keepalivedState(g Group) string {
 // default), advert_int the lab's advbase; in unicast mode from its own
 // address to router-002's.
 func (l *Lab) keepalivedConf() string {
-	dir := l.Opts.StateDir
-	var b strings.Builder
-	fmt.Fprintf(&b, "# carpvm lab: %s\nglobal_defs {\n    router_id %s\n    script_user root\n}\n", Router2, Router2)
+	conf := keepalived.Conf{Header: []string{"carpvm lab: " + Router2}, RouterID: Router2, ScriptUser: "root"}
 	for _, g := range l.Groups() {
 		n := g.Net
-		fmt.Fprintf(&b, "vrrp_instance %s {\n    state BACKUP\n    interface %s\n    virtual_router_id %d\n    version 3\n    priority %d\n    advert_int %d\n",
-			keepalivedInstance(g), n.Leg, g.VHID, g.VRRPPriority(Router2), l.AdvBase())
-		fmt.Fprintf(&b, "    virtual_ipaddress {\n        %s dev %s\n    }\n    notify %s\n", g.VIP, n.Leg, filepath.Join(dir, keepalivedNotify))
-		if l.Opts.Mode == ModeUnicast {
-			fmt.Fprintf(&b, "    unicast_src_ip %s\n    unicast_peer {\n        %s\n    }\n", n.Addrs[Router2].Addr(), n.Addrs[Router1].Addr())
+		in := keepalived.Instance{
+			Name: keepalivedInstance(g), Interface: n.Leg, VRID: int(g.VHID), Priority: g.VRRPPriority(Router2),
+			AdvertInt: strconv.Itoa(l.AdvBase()), VIPs: []string{g.VIP.String()},
+			Notify: filepath.Join(l.Opts.StateDir, keepalivedNotify),
 		}
-		b.WriteString("}\n")
+		if l.Opts.Mode == ModeUnicast {
+			in.UnicastSrc, in.UnicastPeers = n.Addrs[Router2].Addr().String(), []string{n.Addrs[Router1].Addr().String()}
+		}
+		conf.Instances = append(conf.Instances, in)
 	}
-	return b.String()
+	return conf.String()
 }
 
 // startKeepalived writes router's keepalived.conf and notify script, starts
