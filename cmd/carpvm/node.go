@@ -113,7 +113,7 @@ so that a restarted node still rejects a dead master's replayed adverts.`,
 	f.StringVar(&opts.XParam, "xparam", "", "extra parameter passed to the scripts")
 	f.DurationVar(&opts.PreemptDelay, "preempt-delay", 0, "after start, do not preempt for this long (a rebooted router's services come up first)")
 	f.BoolVar(&opts.NoLinkTrack, "no-link-tracking", false, "do not fail over as a whole router when the interface loses its link")
-	f.IntVar(&opts.Protocol.CarpVer, "carpver", carp.Version, "protocol: 2 CARP, 3 VRRPv3 (RFC 9568, as FreeBSD 15's carpver 3 and keepalived; no authentication, no --pass-file)")
+	carpverFlag(f, &opts.Protocol.CarpVer, "protocol: 2 CARP, 3 VRRPv3 (RFC 9568, as FreeBSD 15's carpver 3 and keepalived; no authentication, no --pass-file)")
 	f.IntVar(&opts.Protocol.VRRPPrio, "vrrpprio", 0, "VRRPv3 priority 1..255, the highest is master (default 100)")
 	f.IntVar(&opts.Protocol.VRRPInterval, "vrrpinterval", 0, "VRRPv3 advertisement interval in centiseconds, 1..4095 (default advbase*100)")
 	f.BoolVar(&opts.Protocol.ChecksumAsV2, "vrrp-checksum-as-v2", false, "IPv4 VRRPv3 checksums without the pseudo-header, as some VRRPv3 routers send them")
@@ -278,19 +278,31 @@ func nodeRun(ctx context.Context, app *App, cfg *node.Config, paths node.Paths) 
 	return first
 }
 
+// carpverFlag is --carpver, the protocol of node run's and node cleanup's
+// groups.
+func carpverFlag(f *pflag.FlagSet, v *int, usage string) {
+	f.IntVar(v, "carpver", carp.Version, usage)
+}
+
 // nodeCleanupOptions are the flags of carpvm node cleanup.
 type nodeCleanupOptions struct {
 	Interface string
 	VHID      int
 	VIPs      []string
 	NoVMAC    bool
-	RunDir    string
+	// CarpVer says which virtual MAC the group's macvlan has: VRRPv3's
+	// IPv6 groups use 00:00:5e:00:02:<vrid>.
+	CarpVer int
+	RunDir  string
 }
 
 func newNodeCleanupCmd(app *App) *cobra.Command {
-	opts := &nodeCleanupOptions{}
+	return newNodeCleanupCmdWith(app, &nodeCleanupOptions{})
+}
+
+func newNodeCleanupCmdWith(app *App, opts *nodeCleanupOptions) *cobra.Command {
 	cmd := &cobra.Command{
-		Use:   "cleanup (--config node.yaml | --interface IF --vhid N [--vip CIDR...] [--no-vmac])",
+		Use:   "cleanup (--config node.yaml | --interface IF --vhid N [--vip CIDR...] [--no-vmac] [--carpver 3])",
 		Short: "Remove what a dead node left: its macvlan, source rules and VIPs",
 		Long: `node cleanup removes what a node killed with SIGKILL (or crashed) left behind:
 the macvlan carp<vhid>-<parent>, which would go on answering ARP for the VIPs
@@ -299,7 +311,8 @@ and with --no-vmac the VIPs on the interface (name them with --vip). It takes
 the groups' locks first, so it refuses while a live node runs them. The
 systemd unit runs it as ExecStopPost=.`,
 		Example: `  carpvm node cleanup --config /etc/carpvm/node.yaml
-  carpvm node cleanup --interface ens192 --vhid 1 --vip 172.27.27.14/28`,
+  carpvm node cleanup --interface ens192 --vhid 1 --vip 172.27.27.14/28
+  carpvm node cleanup --interface ens192 --vhid 1 --vip 2001:db8:27::14/64 --carpver 3`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			groups, err := opts.groups(app, cmd)
@@ -314,6 +327,7 @@ systemd unit runs it as ExecStopPost=.`,
 	f.IntVar(&opts.VHID, "vhid", 0, "virtual host id, 1..255")
 	f.StringArrayVar(&opts.VIPs, "vip", nil, "virtual address the group held, in CIDR form (repeatable; needed with --no-vmac)")
 	f.BoolVar(&opts.NoVMAC, "no-vmac", false, "the node ran with --no-vmac (VIPs on the interface itself)")
+	carpverFlag(f, &opts.CarpVer, "the group's protocol: 2 CARP, 3 VRRPv3 (an IPv6 VRRPv3 group's macvlan has MAC 00:00:5e:00:02:<vrid>; name a VIP)")
 	runDirFlag(cmd, &opts.RunDir)
 	return cmd
 }
@@ -321,7 +335,7 @@ systemd unit runs it as ExecStopPost=.`,
 // groups are the groups to clean: node.yaml's, or one from the flags.
 func (o *nodeCleanupOptions) groups(app *App, cmd *cobra.Command) ([]node.Group, error) {
 	if app.configFile != "" {
-		for _, name := range []string{"interface", "vhid", "vip", "no-vmac"} {
+		for _, name := range []string{"interface", "vhid", "vip", "no-vmac", "carpver"} {
 			if cmd.Flags().Changed(name) {
 				return nil, usageError("node cleanup: --%s and --config node.yaml are exclusive", name)
 			}
@@ -345,6 +359,9 @@ func (o *nodeCleanupOptions) groups(app *App, cmd *cobra.Command) ([]node.Group,
 			return nil, &config.Error{Key: fmt.Sprintf("--vip[%d]", i), Msg: err.Error()}
 		}
 		g.VIPs = append(g.VIPs, p)
+	}
+	if err := (node.ProtocolSettings{CarpVer: o.CarpVer}).Apply(func(name string) string { return "--" + name }, &g); err != nil {
+		return nil, err
 	}
 	return []node.Group{g}, nil
 }

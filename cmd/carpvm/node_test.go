@@ -191,3 +191,23 @@ func TestNodeCleanupBadInput(t *testing.T) {
 		}
 	}
 }
+
+// TestNodeCleanupFlagsVRRP6: the flag form of node cleanup describes a
+// VRRPv3 group too (--carpver 3), so that what a killed IPv6 VRRPv3 node
+// left (a macvlan with VRRP's IPv6 MAC 00:00:5e:00:02:<vrid>) is the
+// group's own, and cleaned up rather than refused as someone else's.
+func TestNodeCleanupFlagsVRRP6(t *testing.T) {
+	app := &App{Getenv: func(string) string { return "" }}
+	o := &nodeCleanupOptions{}
+	cmd := newNodeCleanupCmdWith(app, o)
+	if err := cmd.ParseFlags([]string{"--interface", "eth0", "--vhid", "9", "--vip", "2001:db8:77::14/64", "--carpver", "3"}); err != nil {
+		t.Fatal(err)
+	}
+	groups, err := o.groups(app, cmd)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := groups[0].VirtualMAC().String(); got != "00:00:5e:00:02:09" {
+		t.Errorf("the group's virtual MAC is %s, want VRRP's IPv6 MAC 00:00:5e:00:02:09", got)
+	}
+}
