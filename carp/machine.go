@@ -262,6 +262,17 @@ func (m *Machine) Tick(now time.Time) []Action {
 	return nil
 }
 
+// Thawed tells a BACKUP that its process was frozen (a VM stun, SIGSTOP)
+// until now: it heard no adverts because it was not running, not because
+// the master stopped sending them, so its master-down timer starts again
+// from now instead of expiring. A master that really died is replaced one
+// master-down interval after the thaw. Other states are unchanged.
+func (m *Machine) Thawed(now time.Time) {
+	if m.state == Backup {
+		m.masterDownAt = now.Add(m.MasterDown())
+	}
+}
+
 // Received is a protocol-112 packet as the runtime got it, over IPv4 or
 // IPv6 (the family of Src).
 type Received struct {

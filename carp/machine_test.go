@@ -719,3 +719,35 @@ func TestEqualPrioritiesHeal(t *testing.T) {
 		t.Fatalf("after heal: masters %v, want one", got)
 	}
 }
+
+// TestThawedBackupListensAgain: a BACKUP told it was frozen restarts its
+// master-down timer from the thaw instead of taking over; a MASTER's
+// timers are unchanged.
+func TestThawedBackupListensAgain(t *testing.T) {
+	t0 := time.Unix(1000, 0)
+	for _, version := range []uint8{Version, VRRPVersion} {
+		cfg := Config{VHID: 1, AdvBase: 1, AdvSkew: 100, VIPs: []netip.Addr{netip.MustParseAddr("10.0.0.1")}, Self: netip.MustParseAddr("10.0.0.2"), Version: version, Interval: 100, Priority: 100}
+		m, err := NewMachine(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		m.Start(t0)
+		woke := t0.Add(30 * time.Second) // long past master-down
+		m.Thawed(woke)
+		if got := m.Deadline(); !got.Equal(woke.Add(m.MasterDown())) {
+			t.Errorf("version %d: deadline %s after the thaw, want a master-down (%s) later", version, got.Sub(woke), m.MasterDown())
+		}
+		if acts := m.Tick(woke); m.State() != Backup || len(acts) != 0 {
+			t.Errorf("version %d: %s with %v at the thaw, want BACKUP and nothing done", version, m.State(), acts)
+		}
+		m.Tick(woke.Add(m.MasterDown()))
+		if m.State() != Master {
+			t.Fatalf("version %d: %s a master-down after the thaw with no advert, want MASTER", version, m.State())
+		}
+		next := m.Deadline()
+		m.Thawed(woke.Add(time.Minute))
+		if !m.Deadline().Equal(next) {
+			t.Errorf("version %d: Thawed moved a MASTER's timer", version)
+		}
+	}
+}

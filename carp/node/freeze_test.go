@@ -182,3 +182,76 @@ func TestNoClockJumpInNormalRun(t *testing.T) {
 		b.stop(t)
 	})
 }
+
+// stunBackup runs a (advskew 0, master) and b (advskew 100, backup with the
+// freeze clock), freezes b off the segment for 10 s (a stunned VM hears
+// nothing and sends nothing), running stunned during the freeze, and
+// thaws it. It returns the nodes and b's transitions before the stun.
+func stunBackup(t *testing.T, during func(a *simNode)) (a, b *simNode, before uint64) {
+	h := &hub{}
+	clock := &freezeClock{}
+	a = startSim(t, h, simOpts{self: "172.27.27.11", advskew: 0})
+	b = startSim(t, h, simOpts{self: "172.27.27.12", advskew: 100, clock: clock})
+	time.Sleep(10 * time.Second)
+	synctest.Wait()
+	wantState(t, "a before the stun", a, carp.Master)
+	wantState(t, "b before the stun", b, carp.Backup)
+	before = b.status(t).Transitions
+
+	clock.freeze()
+	b.link.cut.Store(true)
+	if during != nil {
+		during(a)
+	}
+	time.Sleep(10 * time.Second)
+	synctest.Wait()
+	b.link.cut.Store(false)
+	clock.unfreeze()
+	return a, b, before
+}
+
+// A backup frozen past its master-down timer heard nothing because it was
+// not running, not because the master died: on thawing it listens for a
+// new master-down interval rather than taking over at once, so the master
+// that advertised all along keeps the group (no split brain, no VIP moved
+// to the backup and back).
+func TestFrozenBackupStaysBackup(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		a, b, before := stunBackup(t, nil)
+		time.Sleep(100 * time.Millisecond)
+		synctest.Wait()
+		wantState(t, "b just after the thaw", b, carp.Backup)
+		time.Sleep(10 * time.Second)
+		synctest.Wait()
+		wantState(t, "a after the thaw", a, carp.Master)
+		wantState(t, "b after the thaw", b, carp.Backup)
+		if got := b.status(t).Transitions; got != before {
+			t.Errorf("b made %d transition(s) around its stun, want none", got-before)
+		}
+		if st, err := b.n.Status(t.Context()); err != nil || st.ClockJumps != 1 {
+			t.Errorf("b's clock jumps = %d (%v), want the freeze counted", st.ClockJumps, err)
+		}
+		a.stop(t)
+		b.stop(t)
+	})
+}
+
+// When the master did die during the backup's freeze, the thawed backup
+// takes over one master-down interval after waking, not at once.
+func TestFrozenBackupTakesOverFromDeadMaster(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		a, b, _ := stunBackup(t, func(a *simNode) { a.link.cut.Store(true) })
+		woke := time.Now()
+		time.Sleep(100 * time.Millisecond)
+		synctest.Wait()
+		wantState(t, "b just after the thaw", b, carp.Backup)
+		time.Sleep(carp.MasterDown(1, 100) + 100*time.Millisecond)
+		synctest.Wait()
+		wantState(t, "b a master-down after the thaw", b, carp.Master)
+		if at := b.status(t).LastTransition.At; at.Sub(woke) < carp.MasterDown(1, 100) {
+			t.Errorf("b took over %s after waking, want a full master-down (%s)", at.Sub(woke), carp.MasterDown(1, 100))
+		}
+		a.stop(t)
+		b.stop(t)
+	})
+}

@@ -441,6 +441,10 @@ func (n *Node) loop(ctx context.Context, links <-chan LinkEvent) {
 			now := n.clock.Now()
 			late, frozen := n.frozenFor(now)
 			for _, g := range n.groups {
+				if frozen {
+					// A frozen backup missed the adverts, not the master.
+					g.m.Thawed(now)
+				}
 				if d := g.m.Deadline(); !d.IsZero() && !now.Before(d) {
 					n.perform(g, g.m.Tick(now))
 				}
