@@ -20,9 +20,12 @@ type ClockJump struct {
 }
 
 // frozenFor says how late the machines' due timers fire at now, and
-// whether that is a freeze: more than twice the group's advertisement
-// interval (at least freezeFloor) past its deadline. A running process is
-// never that late; a stopped one finds every timer overdue on waking.
+// whether that is a freeze: a MASTER's advert more than twice its
+// interval (at least freezeFloor) past its deadline, a BACKUP's
+// master-down timer more than freezeFloor past it. A running process is
+// never that late; a stopped one finds every timer overdue on waking. A
+// backup's timer is three intervals away, so that a freeze which ends
+// just past it is caught at all, its rule is freezeFloor alone.
 func (n *Node) frozenFor(now time.Time) (time.Duration, bool) {
 	var late time.Duration
 	frozen := false
@@ -33,7 +36,11 @@ func (n *Node) frozenFor(now time.Time) (time.Duration, bool) {
 		}
 		l := now.Sub(d)
 		late = max(late, l)
-		if l > max(2*g.m.Interval(), freezeFloor) {
+		limit := freezeFloor
+		if g.m.State() == carp.Master {
+			limit = max(2*g.m.Interval(), freezeFloor)
+		}
+		if l > limit {
 			frozen = true
 		}
 	}

@@ -184,10 +184,10 @@ func TestNoClockJumpInNormalRun(t *testing.T) {
 }
 
 // stunBackup runs a (advskew 0, master) and b (advskew 100, backup with the
-// freeze clock), freezes b off the segment for 10 s (a stunned VM hears
-// nothing and sends nothing), running stunned during the freeze, and
-// thaws it. It returns the nodes and b's transitions before the stun.
-func stunBackup(t *testing.T, during func(a *simNode)) (a, b *simNode, before uint64) {
+// freeze clock), freezes b off the segment for freeze (a stunned VM hears
+// nothing and sends nothing), running during meanwhile, and thaws it. It
+// returns the nodes and b's transitions before the stun.
+func stunBackup(t *testing.T, freeze time.Duration, during func(a *simNode)) (a, b *simNode, before uint64) {
 	h := &hub{}
 	clock := &freezeClock{}
 	a = startSim(t, h, simOpts{self: "172.27.27.11", advskew: 0})
@@ -203,7 +203,7 @@ func stunBackup(t *testing.T, during func(a *simNode)) (a, b *simNode, before ui
 	if during != nil {
 		during(a)
 	}
-	time.Sleep(10 * time.Second)
+	time.Sleep(freeze)
 	synctest.Wait()
 	b.link.cut.Store(false)
 	clock.unfreeze()
@@ -214,10 +214,11 @@ func stunBackup(t *testing.T, during func(a *simNode)) (a, b *simNode, before ui
 // not running, not because the master died: on thawing it listens for a
 // new master-down interval rather than taking over at once, so the master
 // that advertised all along keeps the group (no split brain, no VIP moved
-// to the backup and back).
+// to the backup and back). 5 s is past b's master-down (3.39 s) but its
+// timer fires less than two intervals late: the freeze is still seen.
 func TestFrozenBackupStaysBackup(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		a, b, before := stunBackup(t, nil)
+		a, b, before := stunBackup(t, 5*time.Second, nil)
 		time.Sleep(100 * time.Millisecond)
 		synctest.Wait()
 		wantState(t, "b just after the thaw", b, carp.Backup)
@@ -240,7 +241,7 @@ func TestFrozenBackupStaysBackup(t *testing.T) {
 // takes over one master-down interval after waking, not at once.
 func TestFrozenBackupTakesOverFromDeadMaster(t *testing.T) {
 	synctest.Test(t, func(t *testing.T) {
-		a, b, _ := stunBackup(t, func(a *simNode) { a.link.cut.Store(true) })
+		a, b, _ := stunBackup(t, 10*time.Second, func(a *simNode) { a.link.cut.Store(true) })
 		woke := time.Now()
 		time.Sleep(100 * time.Millisecond)
 		synctest.Wait()

@@ -111,3 +111,46 @@ func settle(t testing.TB, l *Lab) {
 	}
 	t.Fatal("router-002 did not stay master for 3 s")
 }
+
+// A snapshot of the backup: router-003 frozen for 6 s (past its
+// master-down, 3.39 s) while router-002 advertises all along. On waking it
+// listens again rather than taking over from a master it merely did not
+// hear: neither node changes state, and router-003 counts the freeze.
+func TestStunBackupKeepsTheMaster(t *testing.T) {
+	opts := testOptions(t, PeerCarpvm)
+	l := upLab(t, opts)
+	settle(t, l)
+	ctx := context.Background()
+	transitions := func(router string) (uint64, node.Status) {
+		resp, err := node.Call(ctx, l.ControlSocket(router), node.Request{Command: node.CmdStatus})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var n uint64
+		for _, g := range resp.Status.Groups {
+			n += g.Transitions
+		}
+		return n, *resp.Status
+	}
+	before2, _ := transitions(Router1)
+	before3, _ := transitions(Router2)
+	if err := l.stun(ctx, Router2); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(6 * time.Second)
+	if err := l.thaw(ctx, Router2); err != nil {
+		t.Fatal(err)
+	}
+	time.Sleep(2 * time.Second)
+	after2, _ := transitions(Router1)
+	after3, st3 := transitions(Router2)
+	if after2 != before2 || after3 != before3 {
+		t.Errorf("transitions around router-003's stun: router-002 %d, router-003 %d; want none\n%s", after2-before2, after3-before3, l.LogTail(20))
+	}
+	if st3.ClockJumps != 1 {
+		t.Errorf("router-003 counted %d freezes, want 1", st3.ClockJumps)
+	}
+	if st := l.Status(ctx); st.Err() != nil {
+		t.Errorf("lab after the stun: %v", st.Err())
+	}
+}
