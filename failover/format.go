@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/carpvm/carpvm/carp/witness"
+	"github.com/carpvm/carpvm/internal/groupby"
 	"github.com/carpvm/carpvm/internal/table"
 )
 
@@ -77,19 +78,14 @@ func (r *Report) orNA(field, s string) string {
 // pairs) has a section of that form per pair, in the order drilled.
 func WriteMarkdown(w io.Writer, reps []Report) error {
 	var b strings.Builder
-	var order []string
-	for _, r := range reps {
-		if !slices.Contains(order, r.Pair) {
-			order = append(order, r.Pair)
-		}
-	}
-	if len(order) <= 1 {
+	byPair := groupby.Ordered(reps, func(r Report) string { return r.Pair })
+	if len(byPair) <= 1 {
 		writePairMarkdown(&b, reps, "#")
 	} else {
-		fmt.Fprintf(&b, "# carpvm failover drill: %d pairs\n\nResult: **%s**.\n", len(order), passFail(Passed(reps)))
-		for _, pair := range order {
+		fmt.Fprintf(&b, "# carpvm failover drill: %d pairs\n\nResult: **%s**.\n", len(byPair), passFail(Passed(reps)))
+		for _, pair := range byPair {
 			b.WriteString("\n")
-			writePairMarkdown(&b, PairRuns(reps, pair), "##")
+			writePairMarkdown(&b, pair, "##")
 		}
 	}
 	_, err := io.WriteString(w, b.String())

@@ -14,6 +14,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/carpvm/carpvm/internal/groupby"
 	"github.com/carpvm/carpvm/internal/table"
 )
 
@@ -224,18 +225,7 @@ type Trend struct {
 // appearance.
 func Trends(reps []Report) []Trend {
 	type key struct{ pair, network, trigger string }
-	idx := map[key]int{}
-	var groups [][]Report
-	for _, r := range reps {
-		k := key{r.Pair, r.Network, r.Trigger}
-		i, ok := idx[k]
-		if !ok {
-			i = len(groups)
-			idx[k] = i
-			groups = append(groups, nil)
-		}
-		groups[i] = append(groups[i], r)
-	}
+	groups := groupby.Ordered(reps, func(r Report) key { return key{r.Pair, r.Network, r.Trigger} })
 	out := make([]Trend, 0, len(groups))
 	for _, g := range groups {
 		last := g[len(g)-1]

@@ -5,6 +5,7 @@ import (
 	"sync"
 
 	"github.com/carpvm/carpvm/config"
+	"github.com/carpvm/carpvm/internal/groupby"
 	"github.com/carpvm/carpvm/preflight"
 	"github.com/carpvm/carpvm/vsphere"
 	"github.com/carpvm/carpvm/vsphere/facts"
@@ -118,21 +119,15 @@ func byTarget(pairs []*config.Config, simulated bool) [][]int {
 		url, user, thumbprint, password string
 		insecure                        bool
 	}
-	index := map[target]int{}
-	var groups [][]int
-	for i, c := range pairs {
-		var t target
-		if !simulated {
-			vs := c.VSphere
-			t = target{vs.URL, vs.Username, vs.Thumbprint, vs.Password.Reveal(), vs.Insecure}
-		}
-		g, ok := index[t]
-		if !ok {
-			g = len(groups)
-			index[t] = g
-			groups = append(groups, nil)
-		}
-		groups[g] = append(groups[g], i)
+	indexes := make([]int, len(pairs))
+	for i := range pairs {
+		indexes[i] = i
 	}
-	return groups
+	return groupby.Ordered(indexes, func(i int) target {
+		if simulated {
+			return target{}
+		}
+		vs := pairs[i].VSphere
+		return target{vs.URL, vs.Username, vs.Thumbprint, vs.Password.Reveal(), vs.Insecure}
+	})
 }

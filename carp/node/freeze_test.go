@@ -76,29 +76,44 @@ func stunDualStack(t *testing.T, noReannounce bool, vips []netip.Prefix) (a, b *
 	h := &hub{}
 	clock := &freezeClock{}
 	witness := h.port(carp.VirtualMAC(99))
-	a = startSim(t, h, simOpts{self: "172.27.27.11", advskew: 0, clock: clock, noReannounce: noReannounce, vips: vips})
-	b = startSim(t, h, simOpts{self: "172.27.27.12", advskew: 100, vips: vips})
-	time.Sleep(10 * time.Second)
-	synctest.Wait()
-	wantState(t, "a before the stun", a, carp.Master)
-	wantState(t, "b before the stun", b, carp.Backup)
-	if j := a.status(t); j.State != carp.Master {
-		t.Fatal("a is not master")
-	}
-
-	clock.freeze()
-	a.link.cut.Store(true)
-	time.Sleep(10 * time.Second)
-	synctest.Wait()
-	wantState(t, "b during a's stun", b, carp.Master)
-
-	garps(witness) // b's own, on taking over
-	a.link.cut.Store(false)
-	clock.unfreeze()
+	a, b = electedPair(t, h,
+		simOpts{self: "172.27.27.11", advskew: 0, clock: clock, noReannounce: noReannounce, vips: vips},
+		simOpts{self: "172.27.27.12", advskew: 100, vips: vips})
+	stunned(a, clock, 10*time.Second, func() {
+		wantState(t, "b during a's stun", b, carp.Master)
+		garps(witness) // b's own, on taking over
+	})
 	time.Sleep(100 * time.Millisecond)
 	synctest.Wait()
 	after, nas = garps(witness)
 	return a, b, after, nas
+}
+
+// electedPair starts a and b on h and lets them elect a master for 10 s:
+// a, with b its backup.
+func electedPair(t *testing.T, h *hub, aOpts, bOpts simOpts) (a, b *simNode) {
+	t.Helper()
+	a, b = startSim(t, h, aOpts), startSim(t, h, bOpts)
+	time.Sleep(10 * time.Second)
+	synctest.Wait()
+	wantState(t, "a before the stun", a, carp.Master)
+	wantState(t, "b before the stun", b, carp.Backup)
+	return a, b
+}
+
+// stunned freezes n's clock and cuts it off the segment for d, as a
+// stunned VM hears and sends nothing; then runs meanwhile, and lets n go:
+// back on the segment, its clock running.
+func stunned(n *simNode, clock *freezeClock, d time.Duration, meanwhile func()) {
+	clock.freeze()
+	n.link.cut.Store(true)
+	time.Sleep(d)
+	synctest.Wait()
+	if meanwhile != nil {
+		meanwhile()
+	}
+	n.link.cut.Store(false)
+	clock.unfreeze()
 }
 
 // A dual-stack master re-announces both families: a gratuitous ARP for its
@@ -185,28 +200,17 @@ func TestNoClockJumpInNormalRun(t *testing.T) {
 
 // stunBackup runs a (advskew 0, master) and b (advskew 100, backup with the
 // freeze clock), freezes b off the segment for freeze (a stunned VM hears
-// nothing and sends nothing), running during meanwhile, and thaws it. It
-// returns the nodes and b's transitions before the stun.
+// nothing and sends nothing), during running as the stun starts, and
+// thaws it. It returns the nodes and b's transitions before the stun.
 func stunBackup(t *testing.T, freeze time.Duration, during func(a *simNode)) (a, b *simNode, before uint64) {
 	h := &hub{}
 	clock := &freezeClock{}
-	a = startSim(t, h, simOpts{self: "172.27.27.11", advskew: 0})
-	b = startSim(t, h, simOpts{self: "172.27.27.12", advskew: 100, clock: clock})
-	time.Sleep(10 * time.Second)
-	synctest.Wait()
-	wantState(t, "a before the stun", a, carp.Master)
-	wantState(t, "b before the stun", b, carp.Backup)
+	a, b = electedPair(t, h, simOpts{self: "172.27.27.11", advskew: 0}, simOpts{self: "172.27.27.12", advskew: 100, clock: clock})
 	before = b.status(t).Transitions
-
-	clock.freeze()
-	b.link.cut.Store(true)
 	if during != nil {
 		during(a)
 	}
-	time.Sleep(freeze)
-	synctest.Wait()
-	b.link.cut.Store(false)
-	clock.unfreeze()
+	stunned(b, clock, freeze, nil)
 	return a, b, before
 }
 

@@ -187,15 +187,24 @@ func drillRun(ctx context.Context, app *App, o *drillOptions) error {
 	}
 	var t *drillTarget
 	if o.Lab {
-		t, err = labTarget(o)
-	} else {
-		var fleet []*config.Config
-		if t, fleet, err = vsphereTarget(ctx, app, o, trigger); fleet != nil {
-			return drillFleetRun(ctx, app, o, trigger, fleet)
+		if t, err = labTarget(o); err != nil {
+			return err
 		}
-	}
-	if err != nil {
-		return err
+	} else {
+		simTopology, err := o.vsphereTopology(trigger)
+		if err != nil {
+			return err
+		}
+		cfg, fleet, err := pairOrFleet(app.LoadConfig, app.LoadPairs, o.Sim, app.pair)
+		if err != nil {
+			return err
+		}
+		if fleet != nil {
+			return drillFleetRun(ctx, app, o, trigger, simTopology, fleet)
+		}
+		if t, err = vsphereTarget(ctx, app, o, simTopology, cfg); err != nil {
+			return err
+		}
 	}
 	defer t.close()
 
@@ -424,38 +433,30 @@ func witnessed(nets []failover.Network) []failover.Network {
 	return nil
 }
 
-// vsphereTarget is the pair to drill on vSphere (or --sim), opened; or,
-// for a fleet without --pair, its pairs (fleet) and nothing opened.
-func vsphereTarget(ctx context.Context, app *App, o *drillOptions, trigger failover.Trigger) (t *drillTarget, fleet []*config.Config, err error) {
-	simTopology, err := o.vsphereTopology(trigger)
-	if err != nil {
-		return nil, nil, err
-	}
-	cfg, fleet, err := pairOrFleet(app.LoadConfig, app.LoadPairs, o.Sim, app.pair)
-	if err != nil || fleet != nil {
-		return nil, fleet, err
-	}
+// vsphereTarget is cfg's pair to drill on vSphere (on simTopology's
+// simulator when set), opened.
+func vsphereTarget(ctx context.Context, app *App, o *drillOptions, simTopology string, cfg *config.Config) (*drillTarget, error) {
 	ifaces, err := witnessInterfaces(o.Interfaces, []string{cfg.Pair.Name})
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
-	o.Interface = ifaces[cfg.Pair.Name]
-	env := o.drillEnv(cfg, o.Interface)
+	iface := ifaces[cfg.Pair.Name]
+	env := o.drillEnv(cfg, iface)
 	nets, err := env.Networks(o.Network)
 	if err != nil {
-		return nil, nil, err
+		return nil, err
 	}
 	if o.DryRun {
-		return &drillTarget{env: env, nets: nets, owned: witnessed(nets), close: func() {}}, nil, nil
+		return &drillTarget{env: env, nets: nets, owned: witnessed(nets), close: func() {}}, nil
 	}
-	if o.Interface == "" && !o.Sim {
-		return nil, nil, usageError("drill: on vSphere the witness needs --interface IF, an interface of this machine on the CARP segment")
+	if iface == "" && !o.Sim {
+		return nil, usageError("drill: on vSphere the witness needs --interface IF, an interface of this machine on the CARP segment")
 	}
 	closeEnv, err := workflow.OpenDrill(ctx, cfg, simTopology, env, app.IO.progress)
 	if err != nil {
-		return nil, nil, vsphereExit("drill", err)
+		return nil, vsphereExit("drill", err)
 	}
-	return &drillTarget{env: env, nets: nets, owned: witnessed(nets), close: closeEnv}, nil, nil
+	return &drillTarget{env: env, nets: nets, owned: witnessed(nets), close: closeEnv}, nil
 }
 
 func newDrillHistoryCmd(app *App) *cobra.Command {

@@ -26,11 +26,7 @@ type drillPairDocument struct {
 // prints one report, a section per pair; the exit code is the worst
 // pair's. Everything a pair needs (its networks, its witness interface) is
 // checked for every pair before the first is drilled.
-func drillFleetRun(ctx context.Context, app *App, o *drillOptions, trigger failover.Trigger, pairs []*config.Config) error {
-	simTopology, err := o.vsphereTopology(trigger)
-	if err != nil {
-		return err
-	}
+func drillFleetRun(ctx context.Context, app *App, o *drillOptions, trigger failover.Trigger, simTopology string, pairs []*config.Config) error {
 	names := make([]string, len(pairs))
 	for i, c := range pairs {
 		names[i] = c.Pair.Name
@@ -41,12 +37,14 @@ func drillFleetRun(ctx context.Context, app *App, o *drillOptions, trigger failo
 	}
 	var plans []failover.PairPlan
 	var unwitnessed []string
+	netsOf := map[string][]failover.Network{}
 	for _, cfg := range pairs {
 		env := o.drillEnv(cfg, ifaces[cfg.Pair.Name])
 		nets, err := env.Networks(o.Network)
 		if err != nil {
 			return usageError("drill: pair %s: %v", cfg.Pair.Name, err)
 		}
+		netsOf[cfg.Pair.Name] = nets
 		fopts := o.failoverOptions(app.Logger(), env, nets, witnessed(nets), trigger)
 		plans = append(plans, failover.PairPlan{Pair: cfg.Pair.Name, Steps: failover.Plan(env, trigger, nets, fopts)})
 		if env.Interface == "" {
@@ -68,10 +66,7 @@ func drillFleetRun(ctx context.Context, app *App, o *drillOptions, trigger failo
 		FleetOptions: workflow.FleetOptions{Topology: simTopology, Progress: app.IO.progress},
 		Env:          func(cfg *config.Config) *failover.VSphereEnv { return o.drillEnv(cfg, ifaces[cfg.Pair.Name]) },
 		Drill: func(ctx context.Context, cfg *config.Config, env *failover.VSphereEnv, progress workflow.Progress) ([]failover.Report, error) {
-			nets, err := env.Networks(o.Network)
-			if err != nil {
-				return nil, err
-			}
+			nets := netsOf[cfg.Pair.Name]
 			fopts := o.failoverOptions(app.Logger().With("pair", cfg.Pair.Name), env, nets, witnessed(nets), trigger)
 			return drillPair(ctx, app, o, fopts, progress)
 		},
