@@ -1,16 +1,12 @@
 package main
 
 import (
-	"context"
-	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/carpvm/carpvm/failover"
-	"github.com/carpvm/carpvm/failover/lab"
 	"github.com/carpvm/carpvm/workflow"
 )
 
@@ -76,32 +72,8 @@ func TestLabUpSwitchFlagErrors(t *testing.T) {
 // mode and the check that predicted it; the facts after --fix build one
 // whose drill passes.
 func TestLabFactsDrillEndToEnd(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("skipping: the lab's network namespaces need root")
-	}
-	if err := lab.Available(lab.PeerCarpvm); err != nil {
-		t.Skipf("skipping: %v", err)
-	}
-	tmp := t.TempDir()
-	bin := filepath.Join(tmp, "carpvm")
-	if out, err := exec.Command("go", "build", "-o", bin, "github.com/carpvm/carpvm/cmd/carpvm").CombinedOutput(); err != nil {
-		t.Fatalf("build carpvm: %v\n%s", err, out)
-	}
-	prefix := fmt.Sprintf("tsw%d-", os.Getpid()%100000)
-	stateDir := filepath.Join(tmp, "lab")
-	env := map[string]string{failover.LockDirEnv: filepath.Join(tmp, "locks"), "XDG_STATE_HOME": filepath.Join(tmp, "state")}
-	environ := append(os.Environ(), failover.LockDirEnv+"="+env[failover.LockDirEnv], "XDG_STATE_HOME="+env["XDG_STATE_HOME"])
-	runBin := func(args ...string) (string, error) {
-		cmd := exec.Command(bin, args...)
-		cmd.Env = environ
-		out, err := cmd.CombinedOutput()
-		return string(out), err
-	}
-	t.Cleanup(func() {
-		if err := lab.Down(context.Background(), lab.Options{Prefix: prefix, StateDir: stateDir}, nil); err != nil {
-			t.Errorf("lab down: %v", err)
-		}
-	})
+	lc := newLabCLI(t, "tsw")
+	tmp, env, runBin, prefix, stateDir := lc.tmp, lc.env, lc.run, lc.prefix, lc.stateDir
 	before, after := filepath.Join(tmp, "before.json"), filepath.Join(tmp, "after.json")
 	if out, err := runBin("preflight", "--sim", "--save-facts", before); !strings.Contains(out, "facts saved") {
 		t.Fatalf("preflight --sim --save-facts: %v\n%s", err, out)

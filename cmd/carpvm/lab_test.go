@@ -65,34 +65,10 @@ func TestWriteLabStatusAdvBaseZero(t *testing.T) {
 // and the next drill's gate must call unhealthy, naming why, until the
 // remedy they print (lab up) rebuilds the lab.
 func TestLabDrillSafety(t *testing.T) {
-	if os.Geteuid() != 0 {
-		t.Skip("skipping: the lab's network namespaces need root")
-	}
-	if err := lab.Available(lab.PeerCarpvm); err != nil {
-		t.Skipf("skipping: %v", err)
-	}
-	tmp := t.TempDir()
-	bin := filepath.Join(tmp, "carpvm")
-	if out, err := exec.Command("go", "build", "-o", bin, "github.com/carpvm/carpvm/cmd/carpvm").CombinedOutput(); err != nil {
-		t.Fatalf("build carpvm: %v\n%s", err, out)
-	}
-	prefix := fmt.Sprintf("tds%d-", os.Getpid()%100000)
-	stateDir := filepath.Join(tmp, "lab")
-	env := map[string]string{failover.LockDirEnv: filepath.Join(tmp, "locks"), "XDG_STATE_HOME": filepath.Join(tmp, "state")}
-	environ := append(os.Environ(), failover.LockDirEnv+"="+env[failover.LockDirEnv], "XDG_STATE_HOME="+env["XDG_STATE_HOME"])
-	labFlags := []string{"--prefix", prefix, "--state-dir", stateDir}
-	drillFlags := []string{"drill", "--lab", "--lab-prefix", prefix, "--lab-state-dir", stateDir}
-	runBin := func(args ...string) (string, error) {
-		cmd := exec.Command(bin, args...)
-		cmd.Env = environ
-		out, err := cmd.CombinedOutput()
-		return string(out), err
-	}
-	t.Cleanup(func() {
-		if err := lab.Down(context.Background(), lab.Options{Prefix: prefix, StateDir: stateDir}, nil); err != nil {
-			t.Errorf("lab down: %v", err)
-		}
-	})
+	lc := newLabCLI(t, "tds")
+	tmp, env, runBin := lc.tmp, lc.env, lc.run
+	labFlags := []string{"--prefix", lc.prefix, "--state-dir", lc.stateDir}
+	drillFlags := []string{"drill", "--lab", "--lab-prefix", lc.prefix, "--lab-state-dir", lc.stateDir}
 	labUp := append([]string{"lab", "up", "--advbase", "0"}, labFlags...)
 	if out, err := runBin(labUp...); err != nil {
 		t.Fatalf("lab up: %v\n%s", err, out)
@@ -111,8 +87,7 @@ func TestLabDrillSafety(t *testing.T) {
 	})
 
 	t.Run("one lock per pair whatever the history", func(t *testing.T) {
-		first := exec.Command(bin, append(drillFlags, "--network", "public", "--trigger", "power-off", "--history", filepath.Join(tmp, "h1"), "--progress")...)
-		first.Env = environ
+		first := lc.command(append(drillFlags, "--network", "public", "--trigger", "power-off", "--history", filepath.Join(tmp, "h1"), "--progress")...)
 		var firstErr syncbuf.Buffer
 		first.Stdout, first.Stderr = io.Discard, &firstErr
 		if err := first.Start(); err != nil {
@@ -136,7 +111,7 @@ func TestLabDrillSafety(t *testing.T) {
 	})
 
 	t.Run("partition left in place", func(t *testing.T) {
-		l, err := lab.Open(lab.Options{Prefix: prefix, StateDir: stateDir}, nil)
+		l, err := lab.Open(lab.Options{Prefix: lc.prefix, StateDir: lc.stateDir}, nil)
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -200,4 +175,50 @@ func TestLabUpDownWaitForTheDrill(t *testing.T) {
 	if _, err := os.Stat(stateDir); err == nil {
 		t.Error("a refused lab up or down made the state directory")
 	}
+}
+
+// labCLI is a lab a test drives as a user does, through a carpvm binary
+// built for the test, under its own prefix, state directory, locks and
+// state home; lab down runs at the test's end.
+type labCLI struct {
+	tmp, bin, prefix, stateDir string
+	// env is the environment of in-process runs (runDrillCLI).
+	env map[string]string
+}
+
+// newLabCLI skips the test when the lab cannot run here (not root, a tool
+// missing); tag starts the lab's prefix.
+func newLabCLI(t *testing.T, tag string) *labCLI {
+	t.Helper()
+	if os.Geteuid() != 0 {
+		t.Skip("skipping: the lab's network namespaces need root")
+	}
+	if err := lab.Available(lab.PeerCarpvm); err != nil {
+		t.Skipf("skipping: %v", err)
+	}
+	tmp := t.TempDir()
+	lc := &labCLI{tmp: tmp, bin: filepath.Join(tmp, "carpvm"), prefix: fmt.Sprintf("%s%d-", tag, os.Getpid()%100000), stateDir: filepath.Join(tmp, "lab"),
+		env: map[string]string{failover.LockDirEnv: filepath.Join(tmp, "locks"), "XDG_STATE_HOME": filepath.Join(tmp, "state")}}
+	if out, err := exec.Command("go", "build", "-o", lc.bin, "github.com/carpvm/carpvm/cmd/carpvm").CombinedOutput(); err != nil {
+		t.Fatalf("build carpvm: %v\n%s", err, out)
+	}
+	t.Cleanup(func() {
+		if err := lab.Down(context.Background(), lab.Options{Prefix: lc.prefix, StateDir: lc.stateDir}, nil); err != nil {
+			t.Errorf("lab down: %v", err)
+		}
+	})
+	return lc
+}
+
+// command is the binary with args, in the lab's environment.
+func (lc *labCLI) command(args ...string) *exec.Cmd {
+	cmd := exec.Command(lc.bin, args...)
+	cmd.Env = append(os.Environ(), failover.LockDirEnv+"="+lc.env[failover.LockDirEnv], "XDG_STATE_HOME="+lc.env["XDG_STATE_HOME"])
+	return cmd
+}
+
+// run runs the binary and returns its combined output.
+func (lc *labCLI) run(args ...string) (string, error) {
+	out, err := lc.command(args...).CombinedOutput()
+	return string(out), err
 }
