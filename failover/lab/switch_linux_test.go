@@ -141,41 +141,35 @@ func pings(t *testing.T, from *netns.Namespace, dst netip.Addr) bool {
 // vNIC's own MAC only, so unicast to the CARP virtual MAC reaches nobody
 // and the VIP does not answer; at Accept it does.
 func TestSwitchModelPromiscuous(t *testing.T) {
-	for _, tc := range []struct {
-		accept bool
-		want   bool
-	}{{false, false}, {true, true}} {
-		t.Run(accept(tc.accept), func(t *testing.T) {
-			s := newSwitchWorld(t)
-			s.apply(t, Policy{Portgroup: "IntraNought", Promiscuous: tc.accept, MACChanges: true, ForgedTransmits: true})
-			s.carpVIP(t)
-			if !pings(t, s.c, swAddrs["a"].Addr()) {
-				t.Fatal("the router's own address does not answer: frames to its vNIC's MAC must pass")
-			}
-			if got := pings(t, s.c, swVIP.Addr()); got != tc.want {
-				t.Errorf("VIP on %s answers: %v, want %v", vipMAC, got, tc.want)
-			}
-		})
-	}
+	vipUnderPolicy(t, func(accept bool) Policy {
+		return Policy{Portgroup: "IntraNought", Promiscuous: accept, MACChanges: true, ForgedTransmits: true}
+	})
 }
 
 // Forged transmits Reject: frames whose source MAC is not the vNIC's are
-// dropped, so nothing the router sends from the virtual MAC arrives.
+// dropped, so nothing the router sends from the virtual MAC (the VIP's ARP
+// and echo replies) arrives.
 func TestSwitchModelForgedTransmits(t *testing.T) {
-	for _, tc := range []struct {
-		accept bool
-		want   bool
-	}{{false, false}, {true, true}} {
-		t.Run(accept(tc.accept), func(t *testing.T) {
+	vipUnderPolicy(t, func(accept bool) Policy {
+		return Policy{Portgroup: "IntraNought", Promiscuous: true, MACChanges: true, ForgedTransmits: accept}
+	})
+}
+
+// vipUnderPolicy checks a CARP VIP on the portgroup at Reject and at
+// Accept of one security setting (policy): the router's own address
+// answers either way (frames to and from its vNIC's MAC pass), the VIP
+// only at Accept.
+func vipUnderPolicy(t *testing.T, policy func(accept bool) Policy) {
+	for _, ok := range []bool{false, true} {
+		t.Run(accept(ok), func(t *testing.T) {
 			s := newSwitchWorld(t)
-			s.apply(t, Policy{Portgroup: "IntraNought", Promiscuous: true, MACChanges: true, ForgedTransmits: tc.accept})
+			s.apply(t, policy(ok))
 			s.carpVIP(t)
 			if !pings(t, s.c, swAddrs["a"].Addr()) {
-				t.Fatal("the router's own address does not answer: frames from its vNIC's MAC must pass")
+				t.Fatal("the router's own address does not answer: frames to and from its vNIC's MAC must pass")
 			}
-			// The VIP's ARP reply and echo replies leave from the virtual MAC.
-			if got := pings(t, s.c, swVIP.Addr()); got != tc.want {
-				t.Errorf("VIP answers from %s: %v, want %v", vipMAC, got, tc.want)
+			if got := pings(t, s.c, swVIP.Addr()); got != ok {
+				t.Errorf("VIP on %s answers: %v, want %v", vipMAC, got, ok)
 			}
 		})
 	}
