@@ -76,11 +76,12 @@ func drillFleetRun(ctx context.Context, app *App, o *drillOptions, trigger failo
 	var all []failover.Report
 	docs := make([]drillPairDocument, len(results))
 	for i, r := range results {
-		code, err := pairDrillExit(r)
+		err := pairDrillError(r)
+		code, printable := exitCodeOf(err)
 		worst = max(worst, code)
 		all = append(all, r.Reports...)
 		docs[i] = drillPairDocument{Pair: r.Pair, Pass: code == exitOK, Exit: code, Reports: r.Reports}
-		if err != nil && code != exitOK && !isSilent(err) {
+		if printable {
 			docs[i].Error = err.Error()
 		}
 	}
@@ -98,23 +99,16 @@ func drillFleetRun(ctx context.Context, app *App, o *drillOptions, trigger failo
 	return nil
 }
 
-// pairDrillExit is one pair's exit code and error, as a drill of that pair
-// alone would exit: a session that could not be opened is vSphere's (3),
-// or the configuration's (2); otherwise the drill's own verdict.
-func pairDrillExit(r workflow.PairDrill) (int, error) {
+// pairDrillError is one pair's outcome as a drill of that pair alone
+// would end (exitCodeOf gives its code): a session that could not be
+// opened is vSphere's (3), or the configuration's (2); otherwise the
+// drill's own verdict.
+func pairDrillError(r workflow.PairDrill) error {
 	var be *workflow.BackendError
-	err := drillVerdict(r.Err, r.Reports)
 	if errors.As(r.Err, &be) && len(r.Reports) == 0 {
-		err = vsphereExit("drill", r.Err)
+		return vsphereExit("drill", r.Err)
 	}
-	code, _ := exitCodeOf(err)
-	return code, err
-}
-
-// isSilent reports an error that only carries an exit code.
-func isSilent(err error) bool {
-	var ee *exitError
-	return errors.As(err, &ee) && ee.err == nil
+	return drillVerdict(r.Err, r.Reports)
 }
 
 // printFleetDrill prints a fleet's drill: a section per pair (its table,

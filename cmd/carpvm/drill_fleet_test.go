@@ -189,7 +189,7 @@ func TestWitnessInterfaces(t *testing.T) {
 	}
 }
 
-// pairDrillExit ranks as the single-pair drill exits: a session that
+// pairDrillError ranks as the single-pair drill exits: a session that
 // could not be opened is vSphere's (3), a failed drill 1, an interrupted
 // pair 1, a passed one 0.
 func TestPairDrillExit(t *testing.T) {
@@ -204,7 +204,7 @@ func TestPairDrillExit(t *testing.T) {
 		{"unreachable", workflow.PairDrill{Err: &workflow.BackendError{Step: "connect", Err: errors.New("connection refused")}}, exitVSphere},
 		{"interrupted", workflow.PairDrill{Err: context.Canceled}, exitCheckFailed},
 	} {
-		if code, _ := pairDrillExit(tc.r); code != tc.want {
+		if code, _ := exitCodeOf(pairDrillError(tc.r)); code != tc.want {
 			t.Errorf("%s: exit %d, want %d", tc.name, code, tc.want)
 		}
 	}

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 
 	"github.com/carpvm/carpvm/config"
@@ -65,18 +64,17 @@ func preflightFleetRun(ctx context.Context, opts *preflightOptions, pairs []*con
 }
 
 // pairExit is one pair's exit code, as preflight on that pair alone would
-// exit: a configuration error 2, vSphere unreachable or refused 3, a failed
-// check 1. The highest of the pairs' codes is the command's: the exit codes'
-// order (architecture: Exit codes) ranks "could not check" above "a check
+// exit: its error as preflight's vSphere step reports it (a configuration
+// error 2, vSphere unreachable or refused 3), else 1 for a failed check.
+// The highest of the pairs' codes is the command's: the exit codes' order
+// (architecture: Exit codes) ranks "could not check" above "a check
 // failed".
 func pairExit(r *workflow.PairReport, strict bool) int {
-	var ce *config.Error
-	switch {
-	case r.Err != nil && errors.As(r.Err, &ce):
-		return exitUsage
-	case r.Err != nil:
-		return exitVSphere
-	case r.Report.Failed(strict):
+	if r.Err != nil {
+		code, _ := exitCodeOf(vsphereExit("preflight", r.Err))
+		return code
+	}
+	if r.Report.Failed(strict) {
 		return exitCheckFailed
 	}
 	return exitOK
