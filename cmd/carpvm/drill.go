@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"log/slog"
 	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
@@ -221,7 +220,7 @@ func drillRun(ctx context.Context, app *App, o *drillOptions) error {
 		if err := printDrill(app, o, reps); err != nil {
 			return err
 		}
-		if err := recordDrill(app, o, histDir, reps); err != nil {
+		if err := o.record(app, histDir).Record(reps); err != nil {
 			return err
 		}
 	}
@@ -249,7 +248,7 @@ func (o *drillOptions) prepareOutputs(app *App) (histDir string, err error) {
 		}
 	}
 	for flag, path := range map[string]string{"--metrics-file": o.MetricsFile, "--report": o.Report} {
-		if err := outputDir(path); err != nil {
+		if err := workflow.PrepareOutput(path); err != nil {
 			return "", usageError("drill: %s %s: %v", flag, path, err)
 		}
 	}
@@ -293,24 +292,6 @@ func drillVerdict(runErr error, reps []failover.Report) error {
 	return nil
 }
 
-// outputDir creates the directory of an output file when missing (0755:
-// node_exporter reads the metrics) and checks that it takes a new file.
-func outputDir(path string) error {
-	if path == "" {
-		return nil
-	}
-	dir := filepath.Dir(path)
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return fmt.Errorf("create its directory: %w", err)
-	}
-	probe, err := os.CreateTemp(dir, ".carpvm-drill-probe-*")
-	if err != nil {
-		return fmt.Errorf("its directory does not take a new file: %w", err)
-	}
-	probe.Close()
-	return os.Remove(probe.Name())
-}
-
 func allRestored(reps []failover.Report) bool {
 	for _, r := range reps {
 		if _, triggered := r.Phase(failover.PhaseTrigger); triggered && !r.Restored {
@@ -328,58 +309,10 @@ func printDrill(app *App, o *drillOptions, reps []failover.Report) error {
 	return failover.WriteTable(app.IO.Out, app.IO.OutTTY, reps)
 }
 
-// recordDrill writes the report file, the history and the metrics of the
-// reports (of one pair, or of a fleet's pairs); --sim records nothing but
-// the report.
-func recordDrill(app *App, o *drillOptions, histDir string, reps []failover.Report) error {
-	record := !o.NoHistory && !o.Sim
-	if o.Report != "" {
-		var b strings.Builder
-		if err := failover.WriteMarkdown(&b, reps); err != nil {
-			return err
-		}
-		// The trend of the drilled pairs, this drill included (the
-		// history is appended below).
-		trend := reps
-		if record {
-			hist, err := failover.ReadHistory(histDir)
-			if err != nil {
-				return err
-			}
-			trend = nil
-			for _, pair := range failover.Pairs(reps) {
-				trend = append(trend, failover.PairRuns(hist.Runs, pair)...)
-			}
-			trend = append(trend, reps...)
-		}
-		if err := failover.WriteMarkdownTrends(&b, trend); err != nil {
-			return err
-		}
-		if err := os.WriteFile(o.Report, []byte(b.String()), 0o644); err != nil {
-			return fmt.Errorf("drill: write report: %w", err)
-		}
-	}
-	if record {
-		if err := failover.AppendHistory(histDir, reps); err != nil {
-			return err
-		}
-	}
-	if o.MetricsFile != "" {
-		hist, err := failover.ReadHistory(histDir)
-		if err != nil {
-			return err
-		}
-		if note := hist.SkippedNote(histDir); note != "" {
-			fmt.Fprintf(app.IO.ErrOut, "drill: %s\n", note)
-		}
-		if o.NoHistory {
-			hist.Runs = append(hist.Runs, reps...)
-		}
-		if err := failover.WriteMetrics(o.MetricsFile, hist.Runs); err != nil {
-			return err
-		}
-	}
-	return nil
+// record is where the drill's results go: --report, the history (none
+// with --sim, which measured nothing), --metrics-file.
+func (o *drillOptions) record(app *App, histDir string) workflow.DrillRecord {
+	return workflow.DrillRecord{Report: o.Report, History: histDir, NoHistory: o.NoHistory, MetricsFile: o.MetricsFile, Notice: app.IO.notice}
 }
 
 func labTarget(o *drillOptions) (*drillTarget, error) {

@@ -89,7 +89,7 @@ func drillFleetRun(ctx context.Context, app *App, o *drillOptions, trigger failo
 		return err
 	}
 	if len(all) > 0 {
-		if err := recordDrill(app, o, histDir, all); err != nil {
+		if err := o.record(app, histDir).Record(all); err != nil {
 			return err
 		}
 	}

@@ -95,7 +95,7 @@ func TestDrillReportHasTrend(t *testing.T) {
 	app := &App{IO: IOStreams{Out: &out, ErrOut: &out}}
 	this := failover.Report{Pass: true, Pair: "routers", Network: "intranought", Trigger: "nic-disconnect", VHID: 1,
 		NewMaster: "router-003", TakeoverS: 3.2, BlackoutS: 3.3, Started: time.Date(2026, 6, 12, 5, 30, 0, 0, time.UTC)}
-	if err := recordDrill(app, &drillOptions{Report: report}, dir, []failover.Report{this}); err != nil {
+	if err := (&drillOptions{Report: report}).record(app, dir).Record([]failover.Report{this}); err != nil {
 		t.Fatal(err)
 	}
 	md, err := os.ReadFile(report)
