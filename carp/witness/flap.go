@@ -20,9 +20,17 @@ import (
 // virtual MAC on both routers) advertising. A single handover (X then Y)
 // or a handover and its failback (X, Y, X) is not a flap: FlapMoves moves
 // within FlapWindow are.
+//
+// A handover may race: the old master's timer sends one more advert before
+// it hears its successor (X, Y, X, Y within milliseconds). A CARP master
+// advertises at most once a second (advbase 1 is FreeBSD's least), so moves
+// less than FlapSettle after the last one counted are that race, part of
+// the same handover, and are not counted again; two masters advertising
+// for good still move the MAC every second or so, and are counted.
 const (
 	FlapWindow = 10 * time.Second
 	FlapMoves  = 3
+	FlapSettle = time.Second
 )
 
 // maxTrackedMACs bounds the MACs followed, so that spoofed sources cannot
@@ -34,8 +42,9 @@ type Flap struct {
 	MAC     string       `json:"mac"`
 	Family  Family       `json:"family"`
 	Between []netip.Addr `json:"between"`
-	// Moves is the most moves seen within FlapWindow; Total every move of
-	// the MAC between senders since it was first seen.
+	// Moves is the most moves counted within FlapWindow (FlapSettle
+	// apart); Total every move of the MAC between senders since it was
+	// first seen.
 	Moves int    `json:"moves"`
 	Total uint64 `json:"total_moves"`
 	// Protocol and ID are the group of the adverts that flapped last.
@@ -47,10 +56,10 @@ type Flap struct {
 
 // Message says what a flap means, for warnings and drill reports.
 func (f Flap) Message() string {
-	return fmt.Sprintf("MAC %s moved between %s and %s %d times within %s (%d moves in all, last at %s): "+
+	return fmt.Sprintf("MAC %s moved between %s and %s %d times within %s, at least %s apart (%d moves in all, last at %s): "+
 		"the switch sees it on two ports and sends its frames to one of them at a time "+
 		"(two masters with the virtual MAC, or two NICs sharing one MAC such as OVH's virtual MAC)",
-		f.MAC, f.Between[0], f.Between[1], f.Moves, FlapWindow, f.Total, f.Last.Format(time.RFC3339))
+		f.MAC, f.Between[0], f.Between[1], f.Moves, FlapWindow, FlapSettle, f.Total, f.Last.Format(time.RFC3339))
 }
 
 // MACTracker follows which sender each source MAC comes from and finds
@@ -67,7 +76,8 @@ type macKey struct {
 
 type macTrack struct {
 	sender, previous netip.Addr
-	moves            []time.Time // within FlapWindow of the last one
+	moves            []time.Time // counted (FlapSettle apart), within FlapWindow of the last one
+	total            uint64      // every move, counted or not
 	lastAt           time.Time
 	flap             *Flap
 }
@@ -99,25 +109,26 @@ func (m *MACTracker) Observe(t time.Time, mac net.HardwareAddr, sender netip.Add
 		return
 	}
 	tr.previous, tr.sender = tr.sender, sender
-	tr.moves = append(tr.moves, t)
+	tr.total++
+	if n := len(tr.moves); n == 0 || t.Sub(tr.moves[n-1]) >= FlapSettle {
+		tr.moves = append(tr.moves, t)
+	}
 	i := 0
 	for i < len(tr.moves) && t.Sub(tr.moves[i]) > FlapWindow {
 		i++
 	}
 	tr.moves = tr.moves[i:]
-	if tr.flap != nil {
-		tr.flap.Total++
-	}
-	if len(tr.moves) < FlapMoves {
+	if tr.flap == nil && len(tr.moves) < FlapMoves {
 		return
 	}
 	if tr.flap == nil {
-		tr.flap = &Flap{MAC: net.HardwareAddr(k.mac[:]).String(), Family: fam, First: t, Total: uint64(len(tr.moves))}
+		tr.flap = &Flap{MAC: net.HardwareAddr(k.mac[:]).String(), Family: fam, First: t}
 	}
 	f := tr.flap
 	f.Between = []netip.Addr{tr.previous, tr.sender}
 	slices.SortFunc(f.Between, netip.Addr.Compare)
 	f.Moves = max(f.Moves, len(tr.moves))
+	f.Total = tr.total
 	f.Protocol, f.ID, f.Last = proto, id, t
 }
 

@@ -132,6 +132,19 @@ func TestMACTrackerMoves(t *testing.T) {
 	if len(f) != 1 || f[0].Moves != 3 || f[0].MAC != "00:00:5e:00:01:01" {
 		t.Fatalf("flaps = %+v, want one of 3 moves", f)
 	}
+	// A failover whose failback races: the old master had not heard its
+	// successor when its own timer sent one more advert (X, Y, X, Y, X
+	// within a second at the failback) is still a failover and a failback.
+	var race MACTracker
+	failback := t0.Add(2 * time.Second)
+	race.Observe(t0, mac, nodeA, CARP, 1)
+	race.Observe(t0.Add(time.Second), mac, nodeB, CARP, 1)
+	for i, d := range []time.Duration{0, 200 * time.Millisecond, 204 * time.Millisecond} {
+		race.Observe(failback.Add(d), mac, seq[i%2], CARP, 1)
+	}
+	if f := race.Flaps(); len(f) != 0 {
+		t.Errorf("a failback with one racing advert = %+v, want no flap", f)
+	}
 	// Moves further apart than the window do not add up.
 	var slow MACTracker
 	for i := range 6 {
