@@ -2,6 +2,7 @@ package workflow
 
 import (
 	"context"
+	"errors"
 	"strings"
 	"testing"
 
@@ -40,4 +41,36 @@ func TestOpenDrillOnTheSimulator(t *testing.T) {
 	if err := env.Undo(ctx, failover.TriggerNICDisconnect, nets[0], "router-002"); err != nil {
 		t.Fatal(err)
 	}
+}
+
+// A drill of a pair whose lock another drill holds is refused before
+// anything is touched, as a LockError naming the pair; once the lock is
+// free the pair's drill takes it.
+func TestDrillPairRefusedWhileLocked(t *testing.T) {
+	dir := t.TempDir()
+	cfg := config.Simulator()
+	env := &failover.VSphereEnv{Config: cfg}
+	held, err := failover.TryLock(dir, env.Pair())
+	if err != nil {
+		t.Fatal(err)
+	}
+	opts := DrillPairOptions{LockDir: dir, Progress: func(string, ...any) {}}
+	fopts := failover.Options{Env: env, Trigger: failover.TriggerPowerOff}
+	reps, err := DrillPair(context.Background(), fopts, opts)
+	var le *LockError
+	if !errors.As(err, &le) || !errors.Is(err, failover.ErrLocked) || !strings.Contains(err.Error(), env.Pair()) || len(reps) != 0 {
+		t.Fatalf("locked drill = %v, %v; want a LockError naming %s and no report", reps, err, env.Pair())
+	}
+	held.Unlock()
+	// Cancelled before it starts, the drill still takes (and frees) the lock.
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	if _, err := DrillPair(ctx, fopts, opts); errors.As(err, &le) {
+		t.Fatalf("drill after the lock was freed: %v", err)
+	}
+	again, err := failover.TryLock(dir, env.Pair())
+	if err != nil {
+		t.Fatalf("the drill kept the lock: %v", err)
+	}
+	again.Unlock()
 }

@@ -255,26 +255,19 @@ func (o *drillOptions) prepareOutputs(app *App) (histDir string, err error) {
 	return histDir, nil
 }
 
-// drillPair drills one pair: under its lock (the lab's prefix, or the
-// pair's name), in one place whatever --history says; --sim drills
-// unwitnessed and takes no lock (the simulator is this process's own).
+// drillPair drills one pair (workflow.DrillPair): under its lock, in one
+// place whatever --history says; --sim drills unwitnessed and takes no
+// lock.
 func drillPair(ctx context.Context, app *App, o *drillOptions, fopts failover.Options, progress func(string, ...any)) ([]failover.Report, error) {
-	env := fopts.Env
-	if o.Sim {
-		progress("drilling %s (%s): trigger %s on %d network(s), no witness", env.Pair(), env.Target(), fopts.Trigger, len(fopts.Networks))
-		return failover.RunUnwitnessed(ctx, fopts)
+	opts := workflow.DrillPairOptions{Simulated: o.Sim, Progress: progress}
+	if !o.Sim {
+		dir, err := failover.DefaultLockDir(app.Getenv, os.Geteuid() == 0)
+		if err != nil {
+			return nil, withExit(exitUsage, err)
+		}
+		opts.LockDir = dir
 	}
-	lockDir, err := failover.DefaultLockDir(app.Getenv, os.Geteuid() == 0)
-	if err != nil {
-		return nil, withExit(exitUsage, err)
-	}
-	lock, err := failover.TryLock(lockDir, env.Pair())
-	if err != nil {
-		return nil, withExit(exitCheckFailed, err)
-	}
-	defer lock.Unlock()
-	progress("drilling %s (%s): trigger %s on %d network(s)", env.Pair(), env.Target(), fopts.Trigger, len(fopts.Networks))
-	return failover.Run(ctx, fopts)
+	return workflow.DrillPair(ctx, fopts, opts)
 }
 
 // drillVerdict is a drill's exit: 1 when it failed or was interrupted (and

@@ -203,6 +203,7 @@ func TestPairDrillExit(t *testing.T) {
 		{"failed", workflow.PairDrill{Reports: []failover.Report{{Pass: false}}}, exitCheckFailed},
 		{"unreachable", workflow.PairDrill{Err: &workflow.BackendError{Step: "connect", Err: errors.New("connection refused")}}, exitVSphere},
 		{"interrupted", workflow.PairDrill{Err: context.Canceled}, exitCheckFailed},
+		{"locked by another drill", workflow.PairDrill{Err: &workflow.LockError{Err: failover.ErrLocked}}, exitCheckFailed},
 	} {
 		if code, _ := exitCodeOf(pairDrillError(tc.r)); code != tc.want {
 			t.Errorf("%s: exit %d, want %d", tc.name, code, tc.want)

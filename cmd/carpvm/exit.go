@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/carpvm/carpvm/config"
+	"github.com/carpvm/carpvm/workflow"
 )
 
 // Exit codes (docs/architecture.md, "Exit codes"); exitStatuses says what
@@ -67,8 +68,9 @@ func usageError(format string, args ...any) error {
 // exitCodeOf decides the process's exit code from a command's error, in one
 // place, and whether the error still needs printing. A code a command
 // decided wins; then a configuration error anywhere in the chain (a
-// vSphere error caused by the vsphere section is the configuration's);
-// then vSphere; anything else is exitOther.
+// vSphere error caused by the vsphere section is the configuration's); a
+// drill refused by its pair's lock (1, as a failed drill); then vSphere;
+// anything else is exitOther.
 func exitCodeOf(err error) (code int, print bool) {
 	if err == nil {
 		return exitOK, false
@@ -80,6 +82,10 @@ func exitCodeOf(err error) (code int, print bool) {
 	var ce *config.Error
 	if errors.As(err, &ce) {
 		return exitUsage, true
+	}
+	var le *workflow.LockError
+	if errors.As(err, &le) {
+		return exitCheckFailed, true
 	}
 	if isVSphereError(err) {
 		return exitVSphere, true

@@ -9,7 +9,9 @@ import (
 	"testing"
 
 	"github.com/carpvm/carpvm/config"
+	"github.com/carpvm/carpvm/failover"
 	"github.com/carpvm/carpvm/vsphere"
+	"github.com/carpvm/carpvm/workflow"
 )
 
 // writeVSphereConfig writes a carpvm.yaml whose pair and networks are valid,
@@ -92,6 +94,7 @@ func TestExitCodeOf(t *testing.T) {
 		{"malformed vsphere section", vsphereSection, exitUsage, true},
 		{"vSphere refused", vsphereRefused, exitVSphere, true},
 		{"vSphere refused, wrapped", fmt.Errorf("drill: %w", vsphereRefused), exitVSphere, true},
+		{"drill refused by its pair's lock", fmt.Errorf("drill: %w", &workflow.LockError{Err: failover.ErrLocked}), exitCheckFailed, true},
 		{"fix not applied", withExit(exitNotApplied, errors.New("the plan was not applied")), exitNotApplied, true},
 		{"unclassified", errors.New("open /run/carpvm.sock: permission denied"), exitOther, true},
 		{"unclassified, wrapped", fmt.Errorf("lab up: %w", os.ErrPermission), exitOther, true},
