@@ -6,7 +6,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -68,63 +67,6 @@ func (p *pairLab) keepalivedFor(t testing.TB, r *netns.Port, name, cidr string, 
 	proc := startLogged(t, r, "keepalived", bin, "-n", "-l", "-D", "-P", "-f", conf,
 		"-p", filepath.Join(p.dir, name+".pid"), "-r", filepath.Join(p.dir, name+"-vrrp.pid"))
 	return proc, state
-}
-
-// TestWireKeepalivedInterop: carpvm (VRRPv3) and keepalived (version 3)
-// in both roles. The higher priority wins; a graceful stop hands over at
-// once (priority 0, then Skew_Time); a SIGKILLed master is replaced within
-// Master_Down_Interval.
-func TestWireKeepalivedInterop(t *testing.T) {
-	t.Run("carpvm master, keepalived backup", func(t *testing.T) {
-		p := newPairLab(t)
-		n1, s1 := p.vrrpNode(t, p.r1, 200)
-		p.waitState(t, "carpvm r1", s1, carp.Master, 15*time.Second)
-		_, state := p.keepalived(t, p.r2, 100)
-		waitRole(t, "keepalived", state, "BACKUP", 10*time.Second)
-		time.Sleep(5 * time.Second) // more than keepalived's master-down (3.6 s)
-		if got := peerRole(state); got != "BACKUP" {
-			t.Fatalf("keepalived became %s while carpvm was master: it did not accept carpvm's VRRPv3 adverts", got)
-		}
-		if st := p.waitState(t, "carpvm r1", s1, carp.Master, time.Second); st.Rejected.Total() != 0 {
-			t.Errorf("carpvm rejected %v", rejectsString(st.Rejected))
-		}
-		p.clientReaches(t, 5*time.Second)
-		stopped := time.Now()
-		if err := n1.Signal(syscall.SIGTERM); err != nil {
-			t.Fatal(err)
-		}
-		// Priority 0: keepalived takes over after its Skew_Time (0.6 s),
-		// well before a master-down (3.6 s).
-		waitRole(t, "keepalived", state, "MASTER", 2*time.Second)
-		t.Logf("keepalived took over %v after carpvm's graceful stop", time.Since(stopped).Round(10*time.Millisecond))
-		p.clientReaches(t, 10*time.Second)
-	})
-	t.Run("keepalived master, carpvm backup", func(t *testing.T) {
-		p := newPairLab(t)
-		ka, state := p.keepalived(t, p.r1, 200)
-		waitRole(t, "keepalived", state, "MASTER", 15*time.Second)
-		_, s2 := p.vrrpNode(t, p.r2, 100)
-		p.waitState(t, "carpvm r2", s2, carp.Backup, 5*time.Second)
-		time.Sleep(5 * time.Second)
-		st := p.waitState(t, "carpvm r2", s2, carp.Backup, time.Second)
-		if st.Received < 3 || st.MasterSeen.String() != "172.27.27.11" {
-			t.Errorf("carpvm accepted %d adverts, master seen %v; want >= 3 from keepalived 172.27.27.11", st.Received, st.MasterSeen)
-		}
-		if r := st.Rejected.Total(); r != 0 {
-			t.Errorf("carpvm rejected %d of keepalived's adverts (%v)", r, rejectsString(st.Rejected))
-		}
-		if !strings.Contains(st.Protocol, "no authentication") {
-			t.Errorf("status protocol %q does not say VRRPv3 has no authentication", st.Protocol)
-		}
-		killed := time.Now()
-		killKeepalived(t, ka, filepath.Join(p.dir, p.r1.NS.Short+"-ka-vrrp.pid"))
-		p.waitState(t, "carpvm r2 after keepalived died", s2, carp.Master, 6*time.Second)
-		// A crash, not a stop: carpvm waits out its master-down.
-		if d, md := time.Since(killed), carp.VRRPMasterDown(100, 100); d > md+time.Second || d < md-time.Second {
-			t.Errorf("carpvm took over %v after the kill; want about master-down %v (a crashed master sends no priority 0)", d, md)
-		}
-		p.clientReaches(t, 10*time.Second)
-	})
 }
 
 // TestWireVRRPChecksumVariant: a node set for the as-v2 checksum refuses
