@@ -93,9 +93,9 @@ run-time demotion.
 switch or an NSX segment drops 224.0.0.18 (no bridge port floods it), and
 each router advertise to the other's address on the network (node.yaml
 peer; keepalived's unicast_peer). The client's port gets a copy of the
-adverts, as a witness on a promiscuous port would. ucarp has no unicast
-mode, and the mode is not combined with --facts or --topology yet: both
-are refused.
+adverts, as a witness on a promiscuous port would (with --facts or
+--topology, only those the model's port accepts). ucarp has no unicast
+mode: --mode unicast --peer ucarp is refused.
 
 --active-active splits the groups between the routers: each network gets a
 second group that router-003 prefers (vhid 3, VIP 172.27.27.10/28 on

@@ -68,10 +68,12 @@ func (l *Lab) Causes(name string, vhid uint8, master string) []Cause {
 		if vhid == 0 {
 			vhid = n.VHID
 		}
-		for _, c := range p.causes(n, l.vipMAC(n, vhid)) {
-			if master != "" && l.vipOnLeg(master) && c.Check == p.Checks.Promiscuous && c.Check != "" {
-				// ucarp and keepalived answer for the VIP from their own NIC's MAC,
-				// which the vSwitch delivers without promiscuous mode.
+		for _, c := range p.causes(n, l.vipMAC(n, vhid), l.State.Unicast) {
+			if master != "" && l.vipOnLeg(master) && c.Check != "" &&
+				(c.Check == p.Checks.Promiscuous || l.State.Unicast && c.Check == p.Checks.ForgedTransmits) {
+				// ucarp and keepalived answer for the VIP from their own NIC's
+				// MAC, which the vSwitch delivers without promiscuous mode and
+				// takes from them under forged transmits Reject.
 				continue
 			}
 			out = append(out, masterWords(c, master))

@@ -141,6 +141,11 @@ type Port struct {
 	// leg's MAC when the lab was built); Effective the one the guest
 	// uses now.
 	Assigned, Effective net.HardwareAddr
+	// MirrorAdverts is the port the CARP/VRRP adverts this port accepts
+	// are copied to ("" for none): in a unicast lab the adverts go from
+	// router to router, and the witness on the client's port sees them
+	// only so, as a port mirror would show them.
+	MirrorAdverts string
 }
 
 // blackhole is the interface, down, in the switch namespace that dropped
@@ -173,6 +178,16 @@ func tcCommands(port Port, p Policy) [][]string {
 			m = append(m, fromVNIC...)
 		}
 		cmds = append(cmds, filter("ingress", 10, append(m, "action", "mirred", "egress", "mirror", "dev", dev)...))
+	}
+	if port.MirrorAdverts != "" {
+		// IP protocol 112 from the vNIC, as the switch accepts it: the
+		// mirror passes the frame on, and ends its classification.
+		m := []string{"match", "ip", "protocol", "112", "0xff"}
+		if !p.ForgedTransmits {
+			m = append(m, fromVNIC...)
+		}
+		cmds = append(cmds, append([]string{"filter", "add", "dev", dev, "ingress", "pref", "15", "protocol", "ip", "u32"},
+			append(m, "action", "mirred", "egress", "mirror", "dev", port.MirrorAdverts)...))
 	}
 	if !p.ForgedTransmits {
 		cmds = append(cmds,
@@ -213,13 +228,19 @@ func (c Cause) String() string {
 }
 
 // causes lists what p does to CARP on n for a router whose VIP answers
-// from vipMAC (the group's virtual MAC, or the shared MAC).
-func (p Policy) causes(n Net, vipMAC net.HardwareAddr) []Cause {
+// from vipMAC (the group's virtual MAC, or the shared MAC); unicast adverts
+// go from each router's own MAC.
+func (p Policy) causes(n Net, vipMAC net.HardwareAddr, unicast bool) []Cause {
 	var out []Cause
 	add := func(check, format string, args ...any) {
 		out = append(out, Cause{Network: n.Name, Symptom: fmt.Sprintf(format, args...), Check: check})
 	}
-	if !p.ForgedTransmits && p.SharedMAC == "" {
+	switch {
+	case p.ForgedTransmits || p.SharedMAC != "":
+	case unicast:
+		add(p.Checks.ForgedTransmits, "VIP %s does not answer: the master's replies from %s are dropped at the master's port (forged transmits Reject on %s); the unicast adverts, from each router's own MAC, pass",
+			n.VIP.Addr(), vipMAC, p.Portgroup)
+	default:
 		add(p.Checks.ForgedTransmits, "adverts from %s are dropped at both routers' ports (forged transmits Reject on %s): neither router hears the other, both become master",
 			vipMAC, p.Portgroup)
 	}
@@ -241,6 +262,7 @@ func (p Policy) causes(n Net, vipMAC net.HardwareAddr) []Cause {
 func masterWords(c Cause, master string) Cause {
 	if master != "" {
 		c.Symptom = strings.Replace(c.Symptom, "the master's port", master+"'s port", 1)
+		c.Symptom = strings.Replace(c.Symptom, "the master's replies", master+"'s replies", 1)
 	}
 	return c
 }

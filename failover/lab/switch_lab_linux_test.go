@@ -96,3 +96,59 @@ func TestLabSwitchModelMACChangeCutsOff(t *testing.T) {
 		t.Error("router-002, whose MAC did not change, no longer answers")
 	}
 }
+
+// A unicast lab on a vSwitch model (its IntraNought rejects forged
+// transmits): the unicast adverts go from each router's own MAC, so the
+// pair stays whole where multicast adverts from the virtual MAC would
+// split it; the VIP's replies from the virtual MAC are what the port
+// drops, and lab status and the drill say so. The witness sees the adverts
+// through the model's own filters: the public drill passes.
+func TestLabSwitchModelUnicast(t *testing.T) {
+	opts := testOptions(t, PeerCarpvm)
+	if err := checkSwitchTools(); err != nil {
+		t.Skipf("skipping: %v", err)
+	}
+	opts.AdvBase = AdvBase(0)
+	opts.Mode = ModeUnicast
+	checks := Checks{Promiscuous: "security.promiscuous", ForgedTransmits: "security.forged_transmits"}
+	opts.Switch = &SwitchModel{Source: "test", Nets: map[string]Policy{
+		"intranought": {Portgroup: "IntraNought", Promiscuous: true, MACChanges: true, ForgedTransmits: false, Checks: checks},
+		"public":      {Portgroup: "Public", Promiscuous: true, MACChanges: true, ForgedTransmits: true, Checks: checks},
+	}}
+	l := upLab(t, opts)
+	ctx := context.Background()
+	st := l.Status(ctx)
+	if err := st.Err(); err != nil {
+		t.Errorf("status: %v, want one master per group (unicast adverts pass forged transmits Reject)", err)
+	}
+	cause := "VIP 172.27.27.14 does not answer: the master's replies from 00:00:5e:00:01:01 are dropped at the master's port (forged transmits Reject on IntraNought); the unicast adverts, from each router's own MAC, pass [predicted by security.forged_transmits]"
+	if len(st.Causes) != 1 || st.Causes[0] != cause {
+		t.Errorf("status causes %q, want [%q]", st.Causes, cause)
+	}
+	if on, err := mcastFlooding(l); err != nil || len(on) > 0 {
+		t.Errorf("unicast lab on a model: ports flooding multicast %v (%v), want none", on, err)
+	}
+	public, err := l.Networks("public")
+	if err != nil {
+		t.Fatal(err)
+	}
+	reps, err := failover.Run(ctx, failover.Options{Env: &Env{Lab: l}, Trigger: failover.TriggerPowerOff, Networks: public})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !reps[0].Pass {
+		t.Errorf("public drill failed on a unicast lab with a model: %+v", reps[0].Phases)
+	}
+	intra, err := l.Networks("intranought")
+	if err != nil {
+		t.Fatal(err)
+	}
+	reps, err = failover.Run(ctx, failover.Options{Env: &Env{Lab: l}, Trigger: failover.TriggerPowerOff, Networks: intra})
+	if err != nil {
+		t.Fatal(err)
+	}
+	named := strings.Replace(strings.Replace(cause, "the master's replies", "router-002's replies", 1), "the master's port", "router-002's port", 1)
+	if r := reps[0]; r.Pass || len(r.Causes) != 1 || r.Causes[0] != named {
+		t.Errorf("intranought drill: pass %v, causes %q; want a failure naming %q\n%+v", r.Pass, r.Causes, named, r.Phases)
+	}
+}

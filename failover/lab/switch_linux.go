@@ -97,9 +97,18 @@ func (l *Lab) modelPorts(ctx context.Context, n Net) ([]Port, error) {
 		if err != nil {
 			return nil, err
 		}
-		ports = append(ports, Port{Name: name, Assigned: assigned, Effective: effective})
+		ports = append(ports, Port{Name: name, Assigned: assigned, Effective: effective, MirrorAdverts: l.advertMirror(n)})
 	}
 	return ports, nil
+}
+
+// advertMirror is the port a router port's adverts on n are copied to: the
+// client's in a unicast lab (Port.MirrorAdverts), none otherwise.
+func (l *Lab) advertMirror(n Net) string {
+	if !l.State.Unicast {
+		return ""
+	}
+	return BridgePort(Client, n)
 }
 
 // buildSwitch records every router port's assigned MAC and applies the

@@ -41,6 +41,10 @@ func TestTCCommandsPerRow(t *testing.T) {
 		{"reflection", Policy{Promiscuous: true, MACChanges: true, ForgedTransmits: true, Reflect: true}, port,
 			[]string{"ingress pref 10 protocol all u32 match u8 0x01 0x01 at -14 action mirred egress mirror dev r2-intra0"}, []string{"egress"}},
 		{"MAC learning", Policy{MACChanges: true, ForgedTransmits: true, MACLearning: true}, port, nil, []string{"egress", "ingress"}},
+		{"unicast lab's advert mirror", accept, Port{Name: "r2-intra0", Assigned: own, Effective: own, MirrorAdverts: "cl-intra0"},
+			[]string{"ingress pref 15 protocol ip u32 match ip protocol 112 0xff action mirred egress mirror dev cl-intra0"}, []string{"egress"}},
+		{"unicast lab's advert mirror, forged transmits Reject", Policy{Promiscuous: true, MACChanges: true}, Port{Name: "r2-intra0", Assigned: own, Effective: own, MirrorAdverts: "cl-intra0"},
+			[]string{"ingress pref 15 protocol ip u32 match ip protocol 112 0xff match ether src 02:aa:00:00:00:01 action mirred egress mirror dev cl-intra0", "ingress pref 30"}, []string{"egress"}},
 	} {
 		got := joined(tc.p, tc.port)
 		for _, w := range tc.want {

@@ -208,9 +208,6 @@ func (o Options) withDefaults() (Options, error) {
 	if err := CheckMode(o.Peer, o.Mode); err != nil {
 		return o, fmt.Errorf("lab: mode %q: %w", o.Mode, err)
 	}
-	if o.Mode == ModeUnicast && o.Switch != nil {
-		return o, fmt.Errorf("lab: mode unicast with a vSwitch model (--facts, --topology): both install filters on the switch's ports, and the lab cannot build them together yet; build one or the other")
-	}
 	if err := o.Switch.Validate(); err != nil {
 		return o, err
 	}

@@ -12,7 +12,9 @@ import (
 // dropMulticast turns multicast flooding off on every port of the lab's
 // bridges, and mirrors the routers' CARP/VRRP frames (IP protocol 112)
 // to the client's port: the witness there is on a promiscuous port, as a
-// witness of unicast adverts has to be (carpvm watch --promiscuous).
+// witness of unicast adverts has to be (carpvm watch --promiscuous). With
+// a vSwitch model the model's filters carry the mirror (buildSwitch), so
+// that it copies only what the port accepts.
 func (l *Lab) dropMulticast(ctx context.Context) error {
 	if err := checkSwitchTools(); err != nil {
 		return err
@@ -24,9 +26,14 @@ func (l *Lab) dropMulticast(ctx context.Context) error {
 				return fmt.Errorf("lab: drop multicast on %s: %w", BridgePort(m, n), err)
 			}
 		}
+		if l.State.Switch != nil {
+			continue
+		}
 		for _, r := range []string{Router1, Router2} {
-			if err := mirrorAdverts(ctx, sw, BridgePort(r, n), BridgePort(Client, n)); err != nil {
-				return err
+			// A port with every policy Accept filters nothing but the mirror.
+			port := Port{Name: BridgePort(r, n), MirrorAdverts: l.advertMirror(n)}
+			if err := applyPort(ctx, sw, port, Policy{Promiscuous: true, MACChanges: true, ForgedTransmits: true}); err != nil {
+				return fmt.Errorf("lab: mirror adverts from %s to %s: %w", port.Name, port.MirrorAdverts, err)
 			}
 		}
 	}
@@ -46,20 +53,6 @@ func (l *Lab) SetMulticast(ctx context.Context, flood bool) error {
 			if _, err := nsRun(ctx, l.ns(Switch), "bridge", "link", "set", "dev", BridgePort(m, n), "mcast_flood", state); err != nil {
 				return err
 			}
-		}
-	}
-	return nil
-}
-
-// mirrorAdverts copies the IP protocol-112 frames entering the switch on
-// port to port to.
-func mirrorAdverts(ctx context.Context, sw, port, to string) error {
-	for _, args := range [][]string{
-		{"qdisc", "add", "dev", port, "clsact"},
-		{"filter", "add", "dev", port, "ingress", "protocol", "ip", "u32", "match", "ip", "protocol", "112", "0xff", "action", "mirred", "egress", "mirror", "dev", to},
-	} {
-		if _, err := nsRun(ctx, sw, "tc", args...); err != nil {
-			return fmt.Errorf("lab: mirror adverts from %s to %s: %w", port, to, err)
 		}
 	}
 	return nil
