@@ -202,9 +202,14 @@ func VRRPMasterDown(priority uint8, masterInterval uint16) time.Duration {
 
 // VRRPDemotedPriority is the priority a VRRPv3 group advertises under a
 // router's demotion (see Demotion): the configured priority less the
-// demotion, never below 1, because 0 means "this master is stopping" and
-// would hand the group over at once rather than let the peer win by
-// priority. The owner's 255 is demoted like any other.
+// demotion, never below 1. FreeBSD's DEMOTE_VRRP_PRIO (review D55558)
+// clamps at 0 instead, and leaves an owner's 255 alone; carpvm departs from
+// it on both counts. 0 means "this master is stopping": two routers
+// demoted that far (a switch both uplinks share went down) would answer
+// each other's 0 at once, or hand the group back and forth every interval
+// (TestVRRPBothDemotedStaysPut); and a demoted owner that kept 255 would
+// keep its groups with an interface down, where the whole router should
+// fail over.
 func VRRPDemotedPriority(priority uint8, demotion int) uint8 {
 	p := int(priority) - demotion
 	if p < 1 {

@@ -111,6 +111,28 @@ func TestVRRPDemotionHandsOver(t *testing.T) {
 	nw.wantMasters(0)
 }
 
+// TestVRRPBothDemotedStaysPut: both routers demoted at once (a switch both
+// uplinks share went down) keep one master. A demoted priority never
+// reaches 0 (VRRPDemotedPriority): a master advertising 0 would hand the
+// group to a backup demoted as far at every advert, and the group would
+// change hands every interval.
+func TestVRRPBothDemotedStaysPut(t *testing.T) {
+	nw := newVRRPNetwork(t, nil)
+	nw.startAll()
+	nw.run(10 * sec)
+	nw.demote(0, 255)
+	nw.demote(1, 255)
+	nw.run(5 * sec)
+	moves := len(nw.nodes[0].transT) + len(nw.nodes[1].transT)
+	nw.run(30 * sec)
+	if got := len(nw.nodes[0].transT) + len(nw.nodes[1].transT) - moves; got != 0 {
+		t.Errorf("%d transitions in 30 s with both routers demoted, want none", got)
+	}
+	if m := nw.masters(); len(m) != 1 {
+		t.Errorf("masters %v with both routers demoted, want one", m)
+	}
+}
+
 // TestVRRPEqualPriorityTieBreak: two masters of equal priority (a healed
 // partition) keep the one with the greater address (RFC 9568 §6.4.3).
 func TestVRRPEqualPriorityTieBreak(t *testing.T) {
