@@ -62,6 +62,20 @@ var vrrpFamilies = []vrrpFamily{
 	},
 }
 
+// keepalivedMaster starts keepalived on r1 (priority 200) and, once it is
+// master, carpvm on r2 (100), and waits for carpvm to be its backup; it
+// returns keepalived, its VRRP child's pid file and carpvm's control
+// socket.
+func (fam vrrpFamily) keepalivedMaster(t *testing.T) (p *pairLab, ka *netns.Process, vrrpPidFile, sock string) {
+	t.Helper()
+	p = fam.lab(t)
+	ka, state, vrrpPidFile := fam.keepalived(p, t, p.r1, 200)
+	waitRole(t, "keepalived", state, "MASTER", 15*time.Second)
+	_, sock = fam.node(p, t, p.r2, 100)
+	p.waitState(t, "carpvm r2", sock, carp.Backup, 5*time.Second)
+	return p, ka, vrrpPidFile, sock
+}
+
 // TestWireKeepalivedInterop: carpvm (VRRPv3) and keepalived (version 3),
 // with an IPv4 and with an IPv6 VIP, in both roles. The higher priority
 // wins; a graceful stop hands over at once (priority 0, then Skew_Time);
@@ -96,11 +110,7 @@ func TestWireKeepalivedInterop(t *testing.T) {
 			fam.reaches(p, t, 10*time.Second)
 		})
 		t.Run(fam.name+"/keepalived master, carpvm backup", func(t *testing.T) {
-			p := fam.lab(t)
-			ka, state, vrrpPid := fam.keepalived(p, t, p.r1, 200)
-			waitRole(t, "keepalived", state, "MASTER", 15*time.Second)
-			_, s2 := fam.node(p, t, p.r2, 100)
-			p.waitState(t, "carpvm r2", s2, carp.Backup, 5*time.Second)
+			p, ka, vrrpPid, s2 := fam.keepalivedMaster(t)
 			time.Sleep(5 * time.Second)
 			st := p.waitState(t, "carpvm r2", s2, carp.Backup, time.Second)
 			if st.Received < 3 || !fam.masterSeen(st.MasterSeen) {
@@ -131,11 +141,7 @@ func TestWireKeepalivedInterop(t *testing.T) {
 		t.Run(fam.name+"/keepalived master stops gracefully, carpvm takes over", func(t *testing.T) {
 			// The graceful stop of a keepalived master: its priority-0
 			// advert hands over to carpvm at once.
-			p := fam.lab(t)
-			ka, state, _ := fam.keepalived(p, t, p.r1, 200)
-			waitRole(t, "keepalived", state, "MASTER", 15*time.Second)
-			_, s2 := fam.node(p, t, p.r2, 100)
-			p.waitState(t, "carpvm r2", s2, carp.Backup, 5*time.Second)
+			p, ka, _, s2 := fam.keepalivedMaster(t)
 			time.Sleep(2 * time.Second)
 			if err := ka.Signal(syscall.SIGTERM); err != nil {
 				t.Fatal(err)

@@ -9,22 +9,31 @@ import (
 	"github.com/carpvm/carpvm/internal/netns"
 )
 
-// A lab whose IntraNought portgroup rejects forged transmits: both routers
-// stay master there (the model drops their adverts from the virtual MAC),
-// lab status says so and predicts it, and a drill fails naming forged
-// transmits and the check that predicted it, however often it looks.
-func TestLabSwitchModelForgedTransmitsDrill(t *testing.T) {
+// upForgedTransmitsLab brings up a lab of mode whose IntraNought portgroup
+// rejects forged transmits (the checks named as preflight names them),
+// Public accepting everything.
+func upForgedTransmitsLab(t *testing.T, mode string) *Lab {
+	t.Helper()
 	opts := testOptions(t, PeerCarpvm)
 	if err := checkSwitchTools(); err != nil {
 		t.Skipf("skipping: %v", err)
 	}
 	opts.AdvBase = AdvBase(0)
+	opts.Mode = mode
 	checks := Checks{Promiscuous: "security.promiscuous", ForgedTransmits: "security.forged_transmits"}
 	opts.Switch = &SwitchModel{Source: "test", Nets: map[string]Policy{
 		"intranought": {Portgroup: "IntraNought", Promiscuous: true, MACChanges: true, ForgedTransmits: false, Checks: checks},
 		"public":      {Portgroup: "Public", Promiscuous: true, MACChanges: true, ForgedTransmits: true, Checks: checks},
 	}}
-	l := upLab(t, opts)
+	return upLab(t, opts)
+}
+
+// A lab whose IntraNought portgroup rejects forged transmits: both routers
+// stay master there (the model drops their adverts from the virtual MAC),
+// lab status says so and predicts it, and a drill fails naming forged
+// transmits and the check that predicted it, however often it looks.
+func TestLabSwitchModelForgedTransmitsDrill(t *testing.T) {
+	l := upForgedTransmitsLab(t, ModeMulticast)
 	ctx := context.Background()
 	cause := "adverts from 00:00:5e:00:01:01 are dropped at both routers' ports (forged transmits Reject on IntraNought): neither router hears the other, both become master [predicted by security.forged_transmits]"
 	st := l.Status(ctx)
@@ -104,18 +113,7 @@ func TestLabSwitchModelMACChangeCutsOff(t *testing.T) {
 // drops, and lab status and the drill say so. The witness sees the adverts
 // through the model's own filters: the public drill passes.
 func TestLabSwitchModelUnicast(t *testing.T) {
-	opts := testOptions(t, PeerCarpvm)
-	if err := checkSwitchTools(); err != nil {
-		t.Skipf("skipping: %v", err)
-	}
-	opts.AdvBase = AdvBase(0)
-	opts.Mode = ModeUnicast
-	checks := Checks{Promiscuous: "security.promiscuous", ForgedTransmits: "security.forged_transmits"}
-	opts.Switch = &SwitchModel{Source: "test", Nets: map[string]Policy{
-		"intranought": {Portgroup: "IntraNought", Promiscuous: true, MACChanges: true, ForgedTransmits: false, Checks: checks},
-		"public":      {Portgroup: "Public", Promiscuous: true, MACChanges: true, ForgedTransmits: true, Checks: checks},
-	}}
-	l := upLab(t, opts)
+	l := upForgedTransmitsLab(t, ModeUnicast)
 	ctx := context.Background()
 	st := l.Status(ctx)
 	if err := st.Err(); err != nil {
