@@ -24,7 +24,8 @@
 // goroutine per socket parses each block's frames into a batch, without
 // allocating per frame, and hands the batch to a single loop that owns
 // every Machine, fires their timers (Clock is injected) and performs their
-// actions in order; a frame is judged as of its arrival in the ring. What
+// actions in order; a frame is judged as of its arrival in the ring, and
+// frames already queued when a timer fires are heard before it acts. What
 // the ring had no room for is counted (dropped, ring_full). Rejected
 // adverts are counted by the machines and summarised in the log once per
 // interval ("rejected 12034 adverts in last 10s" with counts by reason),

@@ -2,6 +2,7 @@ package node
 
 import (
 	"encoding/binary"
+	"net"
 	"net/netip"
 	"strings"
 	"sync"
@@ -259,4 +260,59 @@ func TestFrozenBackupTakesOverFromDeadMaster(t *testing.T) {
 		a.stop(t)
 		b.stop(t)
 	})
+}
+
+// A master whose loop wakes for its advert timer with a better master's
+// advert already received hears that advert first: it steps down and does
+// not send the advert it was due to, which would move the virtual MAC back
+// to it for one more advert (a racing handover, seen by a switch as a MAC
+// move and by witness as one more).
+func TestDueAdvertYieldsToAReceivedBetterOne(t *testing.T) {
+	synctest.Test(t, func(t *testing.T) {
+		h := &hub{}
+		clock := &freezeClock{}
+		a := startSim(t, h, simOpts{self: "172.27.27.11", advskew: 100, clock: clock})
+		tap := h.port(net.HardwareAddr{2, 0, 0, 0, 0, 0x66})
+		time.Sleep(10 * time.Second)
+		synctest.Wait()
+		wantState(t, "a alone", a, carp.Master)
+		// Stop a's loop at its next advert timer: it wakes for it and
+		// stands at its clock reading, as a descheduled process does.
+		clock.freeze()
+		time.Sleep(2 * time.Second) // more than a's interval (1.39 s), less than two
+		synctest.Wait()
+		drainFrames(tap)
+		better := carp.Advert{VHID: 1, AdvBase: 1, AdvSkew: 0, Counter: 1}
+		better.HMAC = testKey(t, "123piano2026%").Sum(1, []netip.Addr{testVIP.Addr()}, better.Counter)
+		p, _ := better.MarshalBinary()
+		if err := tap.WriteFrame(carp.AppendFrame(nil, carp.Frame{SrcMAC: carp.VirtualMAC(1),
+			Src: netip.MustParseAddr("172.27.27.12"), Dst: carp.GroupV4, TTL: carp.TTL, Payload: p})); err != nil {
+			t.Fatal(err)
+		}
+		time.Sleep(10 * time.Millisecond)
+		synctest.Wait()
+		clock.unfreeze()
+		time.Sleep(10 * time.Millisecond)
+		synctest.Wait()
+		wantState(t, "a after the better advert", a, carp.Backup)
+		for _, f := range drainFrames(tap) {
+			if pf, err := carp.ParseFrame(f); err == nil && pf.Src == netip.MustParseAddr("172.27.27.11") {
+				t.Errorf("a advertised after a better master's advert had reached it: %+v", pf)
+			}
+		}
+		a.stop(t)
+	})
+}
+
+// drainFrames returns the frames waiting at port l.
+func drainFrames(l *memLink) [][]byte {
+	var out [][]byte
+	for {
+		select {
+		case f := <-l.in:
+			out = append(out, f)
+		default:
+			return out
+		}
+	}
 }
