@@ -48,19 +48,15 @@ func (c *freezeClock) unfreeze() {
 // garps drains a witness port and counts the gratuitous ARPs and the
 // neighbour advertisements (IPv6, ICMPv6 type 136) in it.
 func garps(w *memLink) (arps, nas int) {
-	for {
-		select {
-		case f := <-w.in:
-			switch {
-			case len(f) >= 14 && binary.BigEndian.Uint16(f[12:14]) == etherTypeARP:
-				arps++
-			case len(f) >= 55 && binary.BigEndian.Uint16(f[12:14]) == 0x86dd && f[20] == 58 && f[54] == 136:
-				nas++
-			}
-		default:
-			return arps, nas
+	for _, f := range drainFrames(w) {
+		switch {
+		case len(f) >= 14 && binary.BigEndian.Uint16(f[12:14]) == etherTypeARP:
+			arps++
+		case len(f) >= 55 && binary.BigEndian.Uint16(f[12:14]) == 0x86dd && f[20] == 58 && f[54] == 136:
+			nas++
 		}
 	}
+	return arps, nas
 }
 
 // stunMaster runs a (advskew 0) and b (advskew 100), freezes a for 10 s
@@ -302,17 +298,4 @@ func TestDueAdvertYieldsToAReceivedBetterOne(t *testing.T) {
 		}
 		a.stop(t)
 	})
-}
-
-// drainFrames returns the frames waiting at port l.
-func drainFrames(l *memLink) [][]byte {
-	var out [][]byte
-	for {
-		select {
-		case f := <-l.in:
-			out = append(out, f)
-		default:
-			return out
-		}
-	}
 }

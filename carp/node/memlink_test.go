@@ -68,6 +68,19 @@ func (l *memLink) WriteFrame(b []byte) error {
 
 func (l *memLink) HardwareAddr() net.HardwareAddr { return l.mac }
 
+// drainFrames returns the frames waiting at port l.
+func drainFrames(l *memLink) [][]byte {
+	var out [][]byte
+	for {
+		select {
+		case f := <-l.in:
+			out = append(out, f)
+		default:
+			return out
+		}
+	}
+}
+
 func (l *memLink) Close() error {
 	l.once.Do(func() { close(l.closed) })
 	return nil

@@ -29,9 +29,7 @@ type drillOptions struct {
 	Command        string
 	RestoreCommand string
 	// Interfaces are the --interface values: IF, or PAIR=IF for a fleet.
-	Interfaces []string
-	// Interface is the drilled pair's witness interface, from Interfaces.
-	Interface   string
+	Interfaces  []string
 	MaxTakeover time.Duration
 	MaxBlackout time.Duration
 	Deadline    time.Duration

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"slices"
 	"strings"
 
@@ -27,11 +28,7 @@ type drillPairDocument struct {
 // pair's. Everything a pair needs (its networks, its witness interface) is
 // checked for every pair before the first is drilled.
 func drillFleetRun(ctx context.Context, app *App, o *drillOptions, trigger failover.Trigger, simTopology string, pairs []*config.Config) error {
-	names := make([]string, len(pairs))
-	for i, c := range pairs {
-		names[i] = c.Pair.Name
-	}
-	ifaces, err := witnessInterfaces(o.Interfaces, names)
+	ifaces, err := witnessInterfaces(o.Interfaces, config.Names(pairs))
 	if err != nil {
 		return err
 	}
@@ -137,12 +134,18 @@ func printFleetDrill(app *App, o *drillOptions, docs []drillPairDocument) error 
 			failed = append(failed, fmt.Sprintf("%s (exit %d)", d.Pair, d.Exit))
 		}
 	}
-	fmt.Fprintf(app.IO.Out, "\nfleet: %d/%d pair(s) passed", len(docs)-len(failed), len(docs))
-	if len(failed) > 0 {
-		fmt.Fprintf(app.IO.Out, "; failed: %s", strings.Join(failed, ", "))
-	}
-	fmt.Fprintln(app.IO.Out)
+	writeFleetSummary(app.IO.Out, len(docs), "passed", "failed", failed)
 	return nil
+}
+
+// writeFleetSummary ends a fleet's table: "fleet: 2/3 pair(s) passed;
+// failed: paris (exit 1)", the outcome and the word for the others given.
+func writeFleetSummary(w io.Writer, pairs int, outcome, others string, failed []string) {
+	fmt.Fprintf(w, "\nfleet: %d/%d pair(s) %s", pairs-len(failed), pairs, outcome)
+	if len(failed) > 0 {
+		fmt.Fprintf(w, "; %s: %s", others, strings.Join(failed, ", "))
+	}
+	fmt.Fprintln(w)
 }
 
 // witnessInterfaces maps each pair to its witness interface from the

@@ -75,11 +75,7 @@ func fixFleetRun(ctx context.Context, o *fixOptions, opts fix.Options, pairs []*
 		docs = append(docs, entry)
 	}
 	if table {
-		fmt.Fprintf(o.IO.Out, "\nfleet: %d/%d pair(s) fixed and passing", len(pairs)-len(failed), len(pairs))
-		if len(failed) > 0 {
-			fmt.Fprintf(o.IO.Out, "; not: %s", strings.Join(failed, ", "))
-		}
-		fmt.Fprintln(o.IO.Out)
+		writeFleetSummary(o.IO.Out, len(pairs), "fixed and passing", "not", failed)
 	} else if err := writeDocument(o.IO.Out, "preflight-fix", docs); err != nil {
 		return err
 	}
