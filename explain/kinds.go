@@ -51,7 +51,7 @@ var causeTypes = []struct {
 	// (facts.Event.NICChange): its event carries the spec, its task does not.
 	{KindNIC, []string{"VmReconfiguredEvent"}, nil},
 	{KindHost,
-		[]string{"HostConnectionLostEvent", "HostNotRespondingEvent", "HostDisconnectedEvent", "HostShutdownEvent",
+		[]string{"HostConnectionLostEvent", "HostDisconnectedEvent", "HostShutdownEvent",
 			"HostIsolationIpPingFailedEvent", "esx.problem.net.vmnic.linkstate.down",
 			"esx.problem.net.connectivity.lost", "esx.problem.net.redundancy.lost",
 			"esx.problem.net.redundancy.degraded", "vprob.net.connectivity.lost", "vprob.net.redundancy.lost"},

@@ -184,6 +184,9 @@ func (s *HostNetworkSystem) UpdateVirtualSwitch(ctx *simulator.Context, req *typ
 		s.setVSwitchSpec(vs, req.Spec, nics)
 		body.Res = &types.UpdateVirtualSwitchResponse{}
 	})
+	if body.Fault_ == nil {
+		recordHostTask(ctx, s.host, "host.NetworkSystem.updateVirtualSwitch", "UpdateVirtualSwitch")
+	}
 	return body
 }
 
@@ -300,6 +303,9 @@ func (s *HostNetworkSystem) UpdatePortGroup(ctx *simulator.Context, req *types.U
 	if body.Fault_ == nil && spec.Name != req.PgName {
 		detachNetwork(ctx, s.host, req.PgName)
 		attachNetwork(ctx, s.host, spec.Name)
+	}
+	if body.Fault_ == nil {
+		recordHostTask(ctx, s.host, "host.NetworkSystem.updatePortGroup", "UpdatePortGroup")
 	}
 	return body
 }

@@ -85,6 +85,7 @@ func Start(ctx context.Context, t Topology, addr string) (*Server, error) {
 		s.Close()
 		return nil, err
 	}
+	nameTasks(model.Service.Context.Map)
 	if err := dispatchStrictDVPortgroups(model.Service.Context.Map); err != nil {
 		s.Close()
 		return nil, err
