@@ -8,14 +8,15 @@ import (
 // Cleanup removes what dead nodes of groups left behind: the macvlan
 // carp<vhid>-<parent> (which goes on answering ARP for the VIPs with the
 // virtual MAC next to the new master), the source rules, and the VIPs on
-// the parent (--no-vmac). It holds the groups' locks meanwhile, so it
-// refuses while a live node runs them. Groups whose VIPs are left to the
+// the parent (--no-vmac). It holds the groups' locks (GroupLockName)
+// meanwhile, so it refuses while a live node of this network namespace
+// runs them, whatever run directory either was given. Groups whose VIPs are left to the
 // scripts are skipped. Run it after a node died (systemd ExecStopPost=).
-func Cleanup(paths Paths, groups []Group, log *slog.Logger) error {
+func Cleanup(groups []Group, log *slog.Logger) error {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	inst, err := LockInstance(paths, groups, "")
+	inst, err := LockInstance(groups, "")
 	if err != nil {
 		return err
 	}

@@ -40,13 +40,16 @@
 //
 // # One node per group, and what a dead one leaves
 //
-// Before it touches anything, a node takes an flock per group and one per
-// control socket (Paths, LockInstance): a second node started on the same
-// vhid or socket is refused, naming the running one's pid, and changes
-// nothing. Outside the host's network namespace the default socket and the
-// locks carry the namespace (node-netns<inode>.sock), so nodes in different
-// namespaces never collide. Cleanup removes what a killed node left (its
-// macvlan, rules and VIPs) under the same locks. Each group's replay memory
+// Before it touches anything, a node takes an flock on its control socket
+// and, per group, binds the abstract unix socket GroupLockName
+// (LockInstance): abstract names belong to the network namespace, so a
+// second node started on the same vhid is refused, naming the running
+// one's pid (SO_PEERCRED), whatever run directory, control socket or mount
+// namespace it was given, and changes nothing. Outside the host's network
+// namespace the default socket carries the namespace
+// (node-netns<inode>.sock). Cleanup removes what a killed node left (its
+// macvlan, rules and VIPs) under the same group locks, so never what a live
+// node owns. Each group's replay memory
 // is kept in a JSON file (written atomically at most once a second when it
 // changed, and at stop) and restored at start.
 //

@@ -5,8 +5,9 @@ import (
 	"path/filepath"
 )
 
-// Where a node keeps its files: locks and the default control socket in
-// the run directory (gone at reboot, as they should be), the replay memory
+// Where a node keeps its files: the control socket's lock and the default
+// control socket in the run directory (the groups' locks are not files:
+// GroupLockName) (gone at reboot, as they should be), the replay memory
 // in the state directory (kept).
 const (
 	DefaultRunDir   = "/run/carpvm"
@@ -48,11 +49,6 @@ func (p Paths) name(base, ext string) string {
 // <run>/node-netns<inode>.sock outside the host's namespace.
 func (p Paths) ControlSocket() string {
 	return filepath.Join(p.RunDir, p.name("node", ".sock"))
-}
-
-// GroupLock is the lock of vhid on iface: <run>/node-<iface>-vhid<N>[-netns<inode>].lock.
-func (p Paths) GroupLock(iface string, vhid uint8) string {
-	return filepath.Join(p.RunDir, p.name(fmt.Sprintf("node-%s-vhid%d", iface, vhid), ".lock"))
 }
 
 // ReplayState is the replay memory of vhid on iface:

@@ -3,7 +3,6 @@ package node
 import (
 	"context"
 	"net/netip"
-	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -22,9 +21,8 @@ func TestWireCleanupVRRP6Macvlan(t *testing.T) {
 	if _, err := r.NS.Run(ctx, "ip", "link", "add", MacvlanName(9, "eth0"), "link", "eth0", "address", "00:00:5e:00:02:09", "type", "macvlan"); err != nil {
 		t.Fatal(err)
 	}
-	dir := t.TempDir()
 	err := r.NS.Do(func() error {
-		return Cleanup(Paths{RunDir: filepath.Join(dir, "run"), StateDir: filepath.Join(dir, "state")}, []Group{g}, nil)
+		return Cleanup([]Group{g}, nil)
 	})
 	if err != nil {
 		t.Fatalf("cleanup: %v", err)

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/netip"
+	"os"
 	"path/filepath"
 	"strings"
 	"syscall"
@@ -257,4 +258,42 @@ func TestWireDefaultSocketCollision(t *testing.T) {
 // in the test's directory.
 func (p *pairLab) dirFlags() []string {
 	return []string{"--run-dir", filepath.Join(p.dir, "run"), "--state-dir", filepath.Join(p.dir, "state")}
+}
+
+// TestWireSecondNodeOtherPathsRefused: the group lock is no file, so a
+// second node of the master's interface and vhid is refused whatever
+// paths it is given (its own control socket, run and state directories)
+// and in its own mount namespace's view of the master's paths (a tmpfs
+// over them, as a container would see /run): refused before it touches
+// anything, so the master keeps its macvlan, rule and VIP and answers.
+func TestWireSecondNodeOtherPathsRefused(t *testing.T) {
+	p := newPairLab(t)
+	s1 := filepath.Join(p.dir, "r1.sock")
+	n1 := p.nodeOn(t, p.r1, 0, s1)
+	p.waitState(t, "r1", s1, carp.Master, 15*time.Second)
+	p.masterIntact(t, "before", s1)
+	pid := fmt.Sprintf("pid %d", n1.Pid())
+	group := []string{"node", "run", "--interface", p.r1.IfName, "--vhid", "1", "--vip", e2eCIDR,
+		"--advbase", "1", "--advskew", "50"}
+
+	other := t.TempDir()
+	pass := filepath.Join(other, "pass")
+	if err := os.WriteFile(pass, []byte(e2ePass+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	second := startLogged(t, p.r1, "carpvm node (other paths)", p.bin, append(group, "--pass-file", pass,
+		"--control-socket", filepath.Join(other, "other.sock"),
+		"--run-dir", filepath.Join(other, "run"), "--state-dir", filepath.Join(other, "state"))...)
+	wantRefused(t, "a second node with other paths", second, "vhid 1 on eth0", pid)
+	p.masterIntact(t, "after a second node with other paths", s1)
+	p.wantVIPRule(t, "r1 after a second node with other paths", p.r1, true)
+
+	// The master's own paths, but a tmpfs over them in the second node's
+	// mount namespace: none of the master's files is visible to it.
+	args := append(append(group, "--pass-file", pass, "--control-socket", s1), p.dirFlags()...)
+	third := startLogged(t, p.r1, "carpvm node (own mount namespace)", "unshare", append([]string{"--mount", "--propagation", "private",
+		"sh", "-c", `dir=$1; shift; mount -t tmpfs tmpfs "$dir" && exec "$@"`, "sh", p.dir, p.bin}, args...)...)
+	wantRefused(t, "a second node in its own mount namespace", third, "vhid 1 on eth0", pid)
+	p.masterIntact(t, "after a second node in its own mount namespace", s1)
+	p.wantVIPRule(t, "r1 after a second node in its own mount namespace", p.r1, true)
 }

@@ -66,10 +66,18 @@ func NetlinkLinks(context.Context, []string) (map[string]bool, <-chan LinkEvent,
 }
 
 // Cleanup needs Linux.
-func Cleanup(Paths, []Group, *slog.Logger) error { return ErrNotLinux }
+func Cleanup([]Group, *slog.Logger) error { return ErrNotLinux }
 
 // dropImagePages does nothing off Linux.
 func dropImagePages() (int, error) { return 0, nil }
 
 // OpenRawUnicast needs Linux.
 func OpenRawUnicast(string, netip.Addr, netip.Addr) (UnicastSender, error) { return nil, ErrNotLinux }
+
+// groupLock is the Linux group lock (an abstract unix socket); elsewhere
+// it cannot be taken.
+type groupLock struct{}
+
+func lockGroup(string, uint8) (*groupLock, error) { return nil, ErrNotLinux }
+
+func (*groupLock) unlock() {}

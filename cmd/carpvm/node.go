@@ -74,11 +74,12 @@ is the virtual MAC 00:00:5e:00:01:<vhid> (--no-vmac: on the interface itself).
 On SIGTERM or SIGINT a MASTER bows out so that the backup takes over at once,
 and releases its VIPs.
 
-Before it touches anything, the node locks each group (--run-dir:
-node-<iface>-vhid<N>.lock) and its control socket (<socket>.lock): a second
-node started by mistake on the same vhid or socket is refused, naming the pid
-of the running one, and changes nothing. Outside the host's network namespace
-the default socket and the lock names carry the namespace (node-netns<inode>.sock).
+Before it touches anything, the node locks its control socket (<socket>.lock)
+and each group (the abstract unix socket @carpvm-node/<iface>/vhid<N>, one per
+network namespace whatever --run-dir, --control-socket or mount namespace): a
+second node started by mistake on the same vhid or socket is refused, naming
+the pid of the running one, and changes nothing. Outside the host's network
+namespace the default socket carries the namespace (node-netns<inode>.sock).
 Each group's replay memory is kept in --state-dir (node-<iface>-vhid<N>.json)
 so that a restarted node still rejects a dead master's replayed adverts.`,
 		Example: `  carpvm node run --interface ens192 --vhid 1 --vip 172.27.27.14/28 \
@@ -136,7 +137,7 @@ func controlSocketFlag(cmd *cobra.Command, p *string, usage string) {
 }
 
 func runDirFlag(cmd *cobra.Command, p *string) {
-	cmd.Flags().StringVar(p, "run-dir", node.DefaultRunDir, "directory of the node's locks and default control socket")
+	cmd.Flags().StringVar(p, "run-dir", node.DefaultRunDir, "directory of the control socket's lock and the default control socket")
 }
 
 // nodePaths are the files of the nodes of this network namespace.
@@ -229,7 +230,7 @@ func nodeRun(ctx context.Context, app *App, cfg *node.Config, paths node.Paths) 
 	if err != nil {
 		return err
 	}
-	inst, err := node.LockInstance(paths, cfg.Groups, cfg.ControlSocket)
+	inst, err := node.LockInstance(cfg.Groups, cfg.ControlSocket)
 	if err != nil {
 		return err
 	}
@@ -308,7 +309,8 @@ func newNodeCleanupCmdWith(app *App, opts *nodeCleanupOptions) *cobra.Command {
 the macvlan carp<vhid>-<parent>, which would go on answering ARP for the VIPs
 with the virtual MAC next to the new master, the node's source policy rules,
 and with --no-vmac the VIPs on the interface (name them with --vip). It takes
-the groups' locks first, so it refuses while a live node runs them. The
+the groups' locks first (@carpvm-node/<iface>/vhid<N>), so it refuses while a
+live node of this network namespace runs them. The
 systemd unit runs it as ExecStopPost=.`,
 		Example: `  carpvm node cleanup --config /etc/carpvm/node.yaml
   carpvm node cleanup --interface ens192 --vhid 1 --vip 172.27.27.14/28
@@ -319,7 +321,7 @@ systemd unit runs it as ExecStopPost=.`,
 			if err != nil {
 				return err
 			}
-			return node.Cleanup(nodePaths(opts.RunDir, ""), groups, app.Logger())
+			return node.Cleanup(groups, app.Logger())
 		},
 	}
 	f := cmd.Flags()
@@ -329,6 +331,9 @@ systemd unit runs it as ExecStopPost=.`,
 	f.BoolVar(&opts.NoVMAC, "no-vmac", false, "the node ran with --no-vmac (VIPs on the interface itself)")
 	carpverFlag(f, &opts.CarpVer, "the group's protocol: 2 CARP, 3 VRRPv3 (an IPv6 VRRPv3 group's macvlan has MAC 00:00:5e:00:02:<vrid>; name a VIP)")
 	runDirFlag(cmd, &opts.RunDir)
+	// The group locks are no longer files: the flag is kept so that units
+	// that pass it still run.
+	_ = f.MarkDeprecated("run-dir", "the group locks are per network namespace, not in a directory; drop the flag")
 	return cmd
 }
 
