@@ -15,7 +15,7 @@ FUZZEXECS ?= 200000
 FUZZMINIMIZE ?= 1000x
 BENCHTIME ?= 1x
 
-.PHONY: all build run test test-deps unit cross fuzz-short bench lint docs man clean
+.PHONY: all build run test test-deps test-bins unit cross fuzz-short bench lint docs man clean
 
 all: build
 
@@ -30,6 +30,13 @@ run: build
 
 test: test-deps lint cross unit fuzz-short
 
+# One carpvm and one govc for every package's tests (internal/testbin): the
+# labs, wire, docs and CLI tests run them as child processes.
+TESTBIN_DIR := $(CURDIR)/bin/test
+test-bins:
+	$(GO) build -o $(TESTBIN_DIR)/carpvm ./cmd/carpvm
+	$(GO) build -o $(TESTBIN_DIR)/govc ./vsphere/sim/govc
+
 # The vSphere commands, render, sim and watch --read run on an operator's
 # macOS or Windows laptop; the node, live watch and the lab say they need
 # Linux. Both builds must stay green.
@@ -41,8 +48,9 @@ cross:
 test-deps:
 	@./scripts/install-test-deps
 
-unit:
-	$(GO) test -count=1 -timeout 30m ./...
+unit: test-bins
+	CARPVM_TEST_BIN=$(TESTBIN_DIR)/carpvm GOVC_TEST_BIN=$(TESTBIN_DIR)/govc \
+		$(GO) test -count=1 -timeout 30m ./...
 
 # A short run of every fuzz target; crashers land in testdata/fuzz.
 fuzz-short:

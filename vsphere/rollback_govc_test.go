@@ -4,7 +4,6 @@ import (
 	"errors"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 
@@ -13,21 +12,11 @@ import (
 	"github.com/vmware/govmomi/vim25/mo"
 	"github.com/vmware/govmomi/vim25/types"
 
+	"github.com/carpvm/carpvm/internal/testbin"
 	"github.com/carpvm/carpvm/preflight/fix"
 	"github.com/carpvm/carpvm/vsphere"
 	"github.com/carpvm/carpvm/vsphere/sim"
 )
-
-// buildGovc builds govc from the govmomi module (vsphere/sim/govc calls its
-// cli.Run, as govc's own main does) into the test's temporary directory.
-func buildGovc(t *testing.T) string {
-	t.Helper()
-	path := filepath.Join(t.TempDir(), "govc")
-	if out, err := exec.Command("go", "build", "-o", path, "github.com/carpvm/carpvm/vsphere/sim/govc").CombinedOutput(); err != nil {
-		t.Fatalf("build govc: %v\n%s", err, out)
-	}
-	return path
-}
 
 // govc runs the govc at path against the simulator, the credentials in
 // its environment only.
@@ -89,7 +78,7 @@ func TestRollbackKeepsLaterChanges(t *testing.T) {
 	}
 	// govc host.portgroup.change writes the whole security policy from its
 	// flags: the operator keeps the fix's promiscuous mode.
-	govc(t, buildGovc(t), w.srv, "host.portgroup.change", "-host", "esxi-01", "-vlan-id", "42", "-allow-promiscuous=true", "-forged-transmits=false", sim.PortgroupPublic)
+	govc(t, testbin.Govc(t), w.srv, "host.portgroup.change", "-host", "esxi-01", "-vlan-id", "42", "-allow-promiscuous=true", "-forged-transmits=false", sim.PortgroupPublic)
 	if err := w.s.Rollback(w.ctx, b, vsphere.RollbackOptions{}); err != nil {
 		t.Fatalf("Rollback: %v", err)
 	}
@@ -118,7 +107,7 @@ func TestRollbackRefusesChangedField(t *testing.T) {
 	if err := w.s.Apply(w.ctx, b); err != nil {
 		t.Fatalf("Apply: %v", err)
 	}
-	govc(t, buildGovc(t), w.srv, "host.portgroup.change", "-host", "esxi-01", "-vlan-id", "42", "-allow-promiscuous=false", sim.PortgroupPublic)
+	govc(t, testbin.Govc(t), w.srv, "host.portgroup.change", "-host", "esxi-01", "-vlan-id", "42", "-allow-promiscuous=false", sim.PortgroupPublic)
 	state := fixInventoryState(t, w.ctx, w.s.Client())
 	err := w.s.Rollback(w.ctx, b, vsphere.RollbackOptions{})
 	var ce *vsphere.ConflictError

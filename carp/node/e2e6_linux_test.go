@@ -21,6 +21,7 @@ import (
 
 	"github.com/carpvm/carpvm/carp"
 	"github.com/carpvm/carpvm/internal/netns"
+	"github.com/carpvm/carpvm/internal/testbin"
 )
 
 // The IPv6 wire test: two carpvm nodes and a client on one bridge, with
@@ -41,7 +42,7 @@ type v6Lab struct {
 func newV6Lab(t *testing.T) *v6Lab {
 	t.Helper()
 	l := newLab(t)
-	p := &v6Lab{lab: l, dir: t.TempDir(), bin: carpvmBinary(t)}
+	p := &v6Lab{lab: l, dir: t.TempDir(), bin: testbin.Carpvm(t)}
 	p.r1 = l.host(t, "v6r1", "172.27.27.11/28")
 	p.r2 = l.host(t, "v6r2", "172.27.27.12/28")
 	p.client = l.host(t, "v6cl", "172.27.27.9/28")

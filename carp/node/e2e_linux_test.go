@@ -9,62 +9,23 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strings"
-	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"github.com/carpvm/carpvm/carp"
 	"github.com/carpvm/carpvm/internal/netns"
+	"github.com/carpvm/carpvm/internal/testbin"
 )
 
-// The wire tests run the carpvm binary (built once, lazily) and real ucarp
+// The wire tests run the carpvm binary (built once, lazily, by testbin) and real ucarp
 // in network namespaces they create: a bridge namespace (the switch) and
 // router and client namespaces joined to it by veth pairs.
 
-var (
-	binDir    string
-	buildOnce sync.Once
-	binPath   string
-	buildErr  error
-)
-
 func TestMain(m *testing.M) {
-	dir, err := os.MkdirTemp("", "carpvm-node-test")
-	if err != nil {
-		fmt.Fprintln(os.Stderr, err)
-		os.Exit(1)
-	}
-	binDir = dir
-	code := m.Run()
+	code := testbin.Main(m)
 	profileSummaries.print()
-	os.RemoveAll(dir)
 	os.Exit(code)
-}
-
-// carpvmBinary builds ./cmd/carpvm once per test binary.
-func carpvmBinary(t testing.TB) string {
-	t.Helper()
-	buildOnce.Do(func() {
-		binPath = filepath.Join(binDir, "carpvm")
-		out, err := exec.Command("go", "build", "-o", binPath, "../../cmd/carpvm").CombinedOutput()
-		if err != nil {
-			buildErr = fmt.Errorf("go build ./cmd/carpvm: %v\n%s", err, out)
-			return
-		}
-		// Written back, as an installed binary is: the kernel treats the
-		// pages of a file still dirty in the page cache differently (they
-		// cannot be reclaimed until written), which the memory figures of
-		// BenchmarkIdleNode would show.
-		if f, err := os.Open(binPath); err == nil {
-			f.Sync()
-			f.Close()
-		}
-	})
-	if buildErr != nil {
-		t.Fatal(buildErr)
-	}
-	return binPath
 }
 
 const (
@@ -88,7 +49,7 @@ func newPairLab(t testing.TB) *pairLab {
 	t.Helper()
 	l := newLab(t)
 	p := &pairLab{lab: l, dir: t.TempDir()}
-	p.bin = carpvmBinary(t)
+	p.bin = testbin.Carpvm(t)
 	p.r1 = l.host(t, "r1", "172.27.27.11/28")
 	p.r2 = l.host(t, "r2", "172.27.27.12/28")
 	p.client = l.host(t, "cl", "172.27.27.9/28")

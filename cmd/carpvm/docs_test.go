@@ -13,6 +13,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/carpvm/carpvm/internal/testbin"
 )
 
 var updateDocs = flag.Bool("update-docs", false, "rewrite the example outputs in docs/*.md and README.md (make docs)")
@@ -145,10 +147,7 @@ func (r *rootExamples) unavailable() string { return r.reason }
 func (r *rootExamples) run(t *testing.T, cmdline string) string {
 	if r.bin == "" {
 		dir := t.TempDir()
-		r.bin = filepath.Join(dir, "carpvm")
-		if out, err := exec.Command("go", "build", "-o", r.bin, "./cmd/carpvm").CombinedOutput(); err != nil {
-			t.Fatalf("build carpvm: %v\n%s", err, out)
-		}
+		r.bin = testbin.Carpvm(t)
 		r.env = append(os.Environ(), "XDG_STATE_HOME="+filepath.Join(dir, "state"))
 		r.t.Cleanup(func() {
 			if r.labUp {

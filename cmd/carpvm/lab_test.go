@@ -14,6 +14,7 @@ import (
 	"github.com/carpvm/carpvm/failover"
 	"github.com/carpvm/carpvm/failover/lab"
 	"github.com/carpvm/carpvm/internal/syncbuf"
+	"github.com/carpvm/carpvm/internal/testbin"
 )
 
 func TestLabUpAdvBaseFlag(t *testing.T) {
@@ -197,11 +198,8 @@ func newLabCLI(t *testing.T, tag string) *labCLI {
 		t.Skipf("skipping: %v", err)
 	}
 	tmp := t.TempDir()
-	lc := &labCLI{tmp: tmp, bin: filepath.Join(tmp, "carpvm"), prefix: fmt.Sprintf("%s%d-", tag, os.Getpid()%100000), stateDir: filepath.Join(tmp, "lab"),
+	lc := &labCLI{tmp: tmp, bin: testbin.Carpvm(t), prefix: fmt.Sprintf("%s%d-", tag, os.Getpid()%100000), stateDir: filepath.Join(tmp, "lab"),
 		env: map[string]string{failover.LockDirEnv: filepath.Join(tmp, "locks"), "XDG_STATE_HOME": filepath.Join(tmp, "state")}}
-	if out, err := exec.Command("go", "build", "-o", lc.bin, "github.com/carpvm/carpvm/cmd/carpvm").CombinedOutput(); err != nil {
-		t.Fatalf("build carpvm: %v\n%s", err, out)
-	}
 	t.Cleanup(func() {
 		if err := lab.Down(context.Background(), lab.Options{Prefix: lc.prefix, StateDir: lc.stateDir}, nil); err != nil {
 			t.Errorf("lab down: %v", err)

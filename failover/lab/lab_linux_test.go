@@ -6,7 +6,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -14,33 +13,12 @@ import (
 
 	"github.com/carpvm/carpvm/carp/node"
 	"github.com/carpvm/carpvm/internal/netns"
+	"github.com/carpvm/carpvm/internal/testbin"
 )
 
-// carpvmBin is the carpvm binary the labs' nodes run, built once by
-// TestMain (the test binary itself is not carpvm).
-var carpvmBin string
-
-func TestMain(m *testing.M) {
-	code := func() int {
-		if Available(PeerCarpvm) != nil {
-			return m.Run() // the lab tests skip themselves
-		}
-		dir, err := os.MkdirTemp("", "carpvm-lab-bin-")
-		if err != nil {
-			fmt.Fprintln(os.Stderr, err)
-			return 1
-		}
-		defer os.RemoveAll(dir)
-		carpvmBin = filepath.Join(dir, "carpvm")
-		out, err := exec.Command("go", "build", "-o", carpvmBin, "github.com/carpvm/carpvm/cmd/carpvm").CombinedOutput()
-		if err != nil {
-			fmt.Fprintf(os.Stderr, "build carpvm for the lab: %v\n%s", err, out)
-			return 1
-		}
-		return m.Run()
-	}()
-	os.Exit(code)
-}
+// The labs' nodes run a carpvm binary (the test binary itself is not
+// carpvm), built once for all the package's tests.
+func TestMain(m *testing.M) { os.Exit(testbin.Main(m)) }
 
 // testOptions are a lab of the test's own: a unique prefix and a state
 // directory under the test's temporary directory.
@@ -56,7 +34,7 @@ func testOptions(t testing.TB, peer string) Options {
 		StateDir:   filepath.Join(t.TempDir(), "lab"),
 		Peer:       peer,
 		AdvBase:    AdvBase(1),
-		Executable: carpvmBin,
+		Executable: testbin.Carpvm(t),
 	}
 }
 
@@ -113,7 +91,7 @@ func TestLabUpIdempotentDown(t *testing.T) {
 		}
 	}
 	opened, err := Open(Options{Prefix: opts.Prefix, StateDir: opts.StateDir}, nil)
-	if err != nil || opened.Opts.Executable != carpvmBin {
+	if err != nil || opened.Opts.Executable != opts.Executable {
 		t.Errorf("Open: %v, %v", opened, err)
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"os"
 	"os/exec"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -14,23 +13,13 @@ import (
 	"github.com/vmware/govmomi/vim25"
 	"github.com/vmware/govmomi/vim25/mo"
 
+	"github.com/carpvm/carpvm/internal/testbin"
 	"github.com/carpvm/carpvm/vsphere/sim"
 )
 
 // govcHangGuard bounds each govc run, so that a simulator that stops
 // answering fails the test instead of hanging it; not a timing assertion.
 const govcHangGuard = 2 * time.Minute
-
-// buildGovc builds vsphere/sim/govc (govmomi's govc main) into the test's
-// temporary directory.
-func buildGovc(t *testing.T) string {
-	t.Helper()
-	path := filepath.Join(t.TempDir(), "govc")
-	if out, err := exec.Command("go", "build", "-o", path, "github.com/carpvm/carpvm/vsphere/sim/govc").CombinedOutput(); err != nil {
-		t.Fatalf("build govc: %v\n%s", err, out)
-	}
-	return path
-}
 
 // runGovc runs govc against srv, the credentials in its environment only.
 func runGovc(t *testing.T, govc string, srv *sim.Server, args ...string) (string, error) {
@@ -72,7 +61,7 @@ func dvPortgroup(t *testing.T, c *vim25.Client, name string) mo.DistributedVirtu
 // the simulator answers afterwards.
 func TestGovcDVSPortgroupInfo(t *testing.T) {
 	srv, c := start(t, sim.Distributed(false))
-	govc := buildGovc(t)
+	govc := testbin.Govc(t)
 
 	for _, name := range []string{sim.PortgroupInternal, sim.PortgroupPublic} {
 		pg := dvPortgroup(t, c, name)
