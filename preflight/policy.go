@@ -50,6 +50,9 @@ type effective struct {
 	// macPolicy says the value comes from a DVS MAC management policy, which
 	// supersedes the security policy (vSphere 6.7+).
 	macPolicy bool
+	// inherited says the value comes from the vSwitch or the distributed
+	// switch, not from the portgroup.
+	inherited bool
 }
 
 func (e effective) verdict() string {
@@ -71,18 +74,13 @@ func (e effective) String() string {
 	return e.verdict() + ", " + e.source
 }
 
-// passes reports whether the setting lets CARP work: accepted, or for
-// promiscuous mode MAC learning on a distributed portgroup.
-func (e effective) passes(s setting) bool {
-	return e.known && (e.accept || (s == promiscuous && e.macLearning))
-}
-
 // standardEffective resolves a standard portgroup's setting on host h. The
 // host's computed policy is the truth when it reports one; the portgroup's
 // override, else its vSwitch's policy, says where the value comes from.
 func standardEffective(h facts.Host, pg facts.Portgroup, s setting) effective {
 	var declared *bool
 	var source string
+	inherited := s.standard(pg.Override) == nil
 	if v := s.standard(pg.Override); v != nil {
 		declared, source = v, "set on portgroup "+pg.Name
 	} else if vs, ok := h.VSwitch(pg.VSwitch); ok && s.standard(vs.Security) != nil {
@@ -93,13 +91,13 @@ func standardEffective(h facts.Host, pg facts.Portgroup, s setting) effective {
 	case computed == nil && declared == nil:
 		return effective{source: "not reported by host " + h.Name}
 	case computed == nil:
-		return effective{known: true, accept: *declared, source: source}
+		return effective{known: true, accept: *declared, source: source, inherited: inherited}
 	case declared == nil:
-		return effective{known: true, accept: *computed, source: "computed by host " + h.Name}
+		return effective{known: true, accept: *computed, source: "computed by host " + h.Name, inherited: inherited}
 	case *computed == *declared:
-		return effective{known: true, accept: *computed, source: source}
+		return effective{known: true, accept: *computed, source: source, inherited: inherited}
 	default:
-		return effective{known: true, accept: *computed,
+		return effective{known: true, accept: *computed, inherited: inherited,
 			source: "computed by host " + h.Name + " (" + source + " says " + acceptWord(*declared) + ")"}
 	}
 }
@@ -109,24 +107,25 @@ func standardEffective(h facts.Host, pg facts.Portgroup, s setting) effective {
 // its security policy, each resolved to the switch's defaults when inherited.
 func distributedEffective(pg *facts.DVPortgroup, s setting) effective {
 	mm, source := pg.MACManagement, "MAC management policy set on dvportgroup "+pg.Name
+	inherited := false
 	if mm != nil && mm.Inherited {
 		// Inherited with no switch policy reported: fall back to the
 		// security policy below rather than guess.
-		mm, source = pg.SwitchMACManagement, "MAC management policy inherited from "+pg.Switch
+		mm, source, inherited = pg.SwitchMACManagement, "MAC management policy inherited from "+pg.Switch, true
 	}
 	if mm != nil {
 		return effective{known: true, accept: s.macManagement(mm), source: source,
-			macLearning: mm.MACLearning, macPolicy: true}
+			macLearning: mm.MACLearning, macPolicy: true, inherited: inherited}
 	}
 	v := s.distributed(pg.Security)
-	source = "set on dvportgroup " + pg.Name
+	source, inherited = "set on dvportgroup "+pg.Name, false
 	if pg.Security.Inherited || v.Inherited {
-		v, source = s.distributed(pg.SwitchSecurity), "inherited from "+pg.Switch
+		v, source, inherited = s.distributed(pg.SwitchSecurity), "inherited from "+pg.Switch, true
 	}
 	if !v.Set {
 		return effective{source: "not reported for dvportgroup " + pg.Name}
 	}
-	return effective{known: true, accept: v.Value, source: source}
+	return effective{known: true, accept: v.Value, source: source, inherited: inherited}
 }
 
 func acceptWord(b bool) string {

@@ -60,7 +60,7 @@ func (r *runner) security(n netView) {
 			if s == promiscuous {
 				base.Expected = "Accept, or MAC learning on"
 			}
-			r.add(securityVerdict(base, s, distributedEffective(pg, s), distributedFix(pg, s)))
+			r.add(securityVerdict(base, n.cfg, s, distributedEffective(pg, s), distributedFix(pg, s)))
 		default:
 			hosts := r.hostsWith(n.cfg.Portgroup)
 			if len(hosts) == 0 {
@@ -71,20 +71,23 @@ func (r *runner) security(n netView) {
 			for _, hp := range hosts {
 				fd := base
 				fd.Object = portgroupOn(hp.pg.Name, hp.host.Name)
-				r.add(securityVerdict(fd, s, standardEffective(hp.host, hp.pg, s), standardFix(hp, s)))
+				r.add(securityVerdict(fd, n.cfg, s, standardEffective(hp.host, hp.pg, s), standardFix(hp, s)))
 			}
 		}
 	}
 }
 
-func securityVerdict(fd Finding, s setting, e effective, fix string) Finding {
+// securityVerdict passes a setting that is accepted, or that network n
+// does not need (SecurityNeeds).
+func securityVerdict(fd Finding, n config.Network, s setting, e effective, fix string) Finding {
 	fd.Actual = e.String()
+	needed, why := s.need(n, e.macLearning)
 	switch {
 	case e.known && e.accept:
 		fd.Status = Pass
-	case e.passes(s):
+	case e.known && !needed:
 		fd.Status = Pass
-		fd.Actual += "; MAC learning is on, so promiscuous mode is not needed"
+		fd.Actual += "; " + why
 	default:
 		fd.Status, fd.Fix = Fail, fix
 	}

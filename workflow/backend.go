@@ -23,6 +23,9 @@ type Progress = func(format string, args ...any)
 // the simulator it started when there is one.
 type Backend interface {
 	Gather(ctx context.Context, cfg *config.Config) (*facts.Facts, error)
+	// GatherInventory reads every virtual network's security policy
+	// (carpvm audit).
+	GatherInventory(ctx context.Context) (*facts.Inventory, error)
 	Backup(ctx context.Context, plan []change.Change) (change.Backup, error)
 	Apply(ctx context.Context, b change.Backup) error
 	Rollback(ctx context.Context, b change.Backup, opts vsphere.RollbackOptions) error

@@ -118,6 +118,7 @@ with FreeBSD/OpenBSD CARP and ucarp.`,
 
 	root.AddCommand(
 		newPreflightCmd(app),
+		newAuditCmd(app),
 		newSimCmd(app),
 		newNodeCmd(app),
 		newWatchCmd(app),

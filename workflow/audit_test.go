@@ -1,0 +1,189 @@
+package workflow
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/carpvm/carpvm/audit"
+	"github.com/carpvm/carpvm/config"
+	"github.com/carpvm/carpvm/vsphere/facts"
+	"github.com/carpvm/carpvm/vsphere/sim"
+)
+
+func accept() *bool { b := true; return &b }
+func reject() *bool { b := false; return &b }
+
+var allAccept = facts.Security{Promiscuous: accept(), MacChanges: accept(), ForgedTransmits: accept()}
+
+// hardened is the default topology under the baseline: every vSwitch
+// rejects all three settings, and the two router portgroups override all
+// three to Accept, as CARP needs.
+func hardened() sim.Topology {
+	t := sim.Default()
+	h := &t.Hosts[0]
+	for i := range h.VSwitches {
+		h.VSwitches[i].Security = facts.Security{Promiscuous: reject(), MacChanges: reject(), ForgedTransmits: reject()}
+	}
+	for i, pg := range h.Portgroups {
+		if pg.Name == sim.PortgroupInternal || pg.Name == sim.PortgroupPublic {
+			h.Portgroups[i].Security = allAccept
+		}
+	}
+	return t
+}
+
+func portgroup(t *sim.Topology, name string) *sim.Portgroup {
+	for i := range t.Hosts[0].Portgroups {
+		if t.Hosts[0].Portgroups[i].Name == name {
+			return &t.Hosts[0].Portgroups[i]
+		}
+	}
+	panic("no portgroup " + name)
+}
+
+// auditTopology serves topo on a simulator of its own and audits it
+// through the vSphere API, as carpvm audit does, against pairs (the
+// simulator's pair when none).
+func auditTopology(t *testing.T, topo sim.Topology, pairs ...*config.Config) audit.Report {
+	t.Helper()
+	ctx := context.Background()
+	srv, err := sim.Start(ctx, topo, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(srv.Close)
+	if len(pairs) == 0 {
+		pairs = []*config.Config{config.Simulator()}
+	}
+	for _, p := range pairs {
+		p.VSphere = srv.VSphereConfig()
+	}
+	rep, err := Audit(ctx, pairs, FleetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rep
+}
+
+// find returns the exceptions on object for setting.
+func find(rep audit.Report, object, setting string) []audit.Exception {
+	var out []audit.Exception
+	for _, e := range rep.Exceptions {
+		if e.Object == object && e.Setting == setting {
+			out = append(out, e)
+		}
+	}
+	return out
+}
+
+func one(t *testing.T, rep audit.Report, object, setting string) audit.Exception {
+	t.Helper()
+	got := find(rep, object, setting)
+	if len(got) != 1 {
+		t.Fatalf("%d exception(s) for %s %s, want 1; report: %+v", len(got), object, setting, rep.Exceptions)
+	}
+	return got[0]
+}
+
+func TestAuditHardenedIsAllJustified(t *testing.T) {
+	rep := auditTopology(t, hardened())
+	if rep.Failed() || rep.Summary != (audit.Summary{Justified: 6}) {
+		t.Fatalf("summary %+v, failed %v; want 6 justified (3 settings on 2 router portgroups): %+v", rep.Summary, rep.Failed(), rep.Exceptions)
+	}
+	e := one(t, rep, "portgroup IntraNought on esxi-01", "promiscuous")
+	if e.Pair != "routers" || e.Network != "intranought" || e.Source != "set here" ||
+		!strings.Contains(e.Reason, "vhid 1") || !strings.Contains(e.Reason, "00:00:5e:00:01:01") ||
+		!slices.Contains(e.Rules, "STIG ESXI-80-000218") || !slices.Contains(e.Reaches, "vm router-002") {
+		t.Errorf("IntraNought promiscuous: %+v", e)
+	}
+}
+
+func TestAuditVSwitchAcceptIsBroader(t *testing.T) {
+	topo := hardened()
+	topo.Hosts[0].VSwitches[0].Security.Promiscuous = accept() // vSwitch0: VM Network, Management Network, Public
+	portgroup(&topo, sim.PortgroupPublic).Security.Promiscuous = nil
+	rep := auditTopology(t, topo)
+	e := one(t, rep, "vswitch vSwitch0 on esxi-01", "promiscuous")
+	if e.Class != audit.Broader || !slices.Contains(e.Reaches, "portgroup VM Network") || e.Network != "public" ||
+		!strings.Contains(e.Fix, "override Promiscuous mode to Accept on portgroup Public, then set it to Reject on vSwitch0") {
+		t.Errorf("vSwitch0 promiscuous: %+v", e)
+	}
+	if pub := one(t, rep, "portgroup Public on esxi-01", "promiscuous"); pub.Class != audit.Justified || pub.Source != "inherited from vSwitch0" {
+		t.Errorf("Public promiscuous: %+v", pub)
+	}
+	if got := find(rep, "portgroup VM Network on esxi-01", "promiscuous"); len(got) != 0 {
+		t.Errorf("VM Network has rows of its own, want it reached by vSwitch0's: %+v", got)
+	}
+	if !rep.Failed() {
+		t.Error("a broader exception does not fail the audit")
+	}
+}
+
+func TestAuditNonRouterOnRouterPortgroupIsBroader(t *testing.T) {
+	topo := hardened().WithVM(sim.VM{Name: "web-01", Host: "esxi-01", Datastore: "datastore1", PoweredOn: true,
+		NICs: []sim.NIC{{Network: sim.PortgroupInternal}}})
+	rep := auditTopology(t, topo)
+	for _, s := range []string{"promiscuous", "mac_changes", "forged_transmits"} {
+		e := one(t, rep, "portgroup IntraNought on esxi-01", s)
+		if e.Class != audit.Broader || !strings.Contains(e.Reason, "web-01") || !slices.Contains(e.Reaches, "vm web-01") {
+			t.Errorf("IntraNought %s: %+v", s, e)
+		}
+	}
+	if e := one(t, rep, "portgroup Public on esxi-01", "promiscuous"); e.Class != audit.Justified {
+		t.Errorf("Public promiscuous: %+v", e)
+	}
+}
+
+func TestAuditAcceptWithNoPairIsUnjustified(t *testing.T) {
+	topo := hardened()
+	portgroup(&topo, "VM Network").Security.ForgedTransmits = accept()
+	rep := auditTopology(t, topo)
+	e := one(t, rep, "portgroup VM Network on esxi-01", "forged_transmits")
+	if e.Class != audit.Unjustified || e.Pair != "" || e.Source != "set here" || !strings.Contains(e.Fix, "set Forged transmits to Reject") {
+		t.Errorf("VM Network forged transmits: %+v", e)
+	}
+	if rep.Summary != (audit.Summary{Justified: 6, Unjustified: 1}) {
+		t.Errorf("summary %+v, want 6 justified, 1 unjustified", rep.Summary)
+	}
+}
+
+func TestAuditDistributedSwitch(t *testing.T) {
+	topo := sim.Distributed(false)
+	topo.Hosts[0].VSwitches[0].Security = facts.Security{Promiscuous: reject(), MacChanges: reject(), ForgedTransmits: reject()}
+	topo.Switches[0].MACManagement.ForgedTransmits = true // the switch's default, which its uplink portgroup inherits
+	rep := auditTopology(t, topo)
+	if e := one(t, rep, "dvportgroup IntraNought on DSwitch", "promiscuous"); e.Class != audit.Justified ||
+		!slices.Contains(e.Rules, "STIG VCSA-80-000270") || !slices.Contains(e.Rules, "SCG vNetwork.reject-promiscuous-mode-dvportgroup") {
+		t.Errorf("dvportgroup IntraNought promiscuous: %+v", e)
+	}
+	sw := one(t, rep, "dvswitch DSwitch", "forged_transmits")
+	if sw.Class != audit.Unjustified || slices.Contains(sw.Reaches, "dvportgroup IntraNought") {
+		t.Errorf("DSwitch forged transmits (the router portgroups set their own): %+v", sw)
+	}
+	if rep.Summary.Justified != 6 {
+		t.Errorf("summary %+v, want 6 justified", rep.Summary)
+	}
+}
+
+// With MAC learning on, preflight's rule needs no promiscuous mode: an
+// Accept there is the one the network does not need.
+func TestAuditMACLearningMakesPromiscuousUnjustified(t *testing.T) {
+	topo := sim.Distributed(true)
+	topo.Hosts[0].VSwitches[0].Security = facts.Security{Promiscuous: reject(), MacChanges: reject(), ForgedTransmits: reject()}
+	for i := range topo.Switches[0].Portgroups {
+		topo.Switches[0].Portgroups[i].MACManagement.Promiscuous = true
+	}
+	rep := auditTopology(t, topo)
+	e := one(t, rep, "dvportgroup IntraNought on DSwitch", "promiscuous")
+	if e.Class != audit.Unjustified || !strings.Contains(e.Reason, "MAC learning is on, so promiscuous mode is not needed") {
+		t.Errorf("promiscuous with MAC learning: %+v", e)
+	}
+	if e := one(t, rep, "dvportgroup IntraNought on DSwitch", "forged_transmits"); e.Class != audit.Justified {
+		t.Errorf("forged transmits with MAC learning: %+v", e)
+	}
+	if rep.Summary != (audit.Summary{Justified: 4, Unjustified: 2}) {
+		t.Errorf("summary %+v, want 4 justified, 2 unjustified", rep.Summary)
+	}
+}
