@@ -71,7 +71,8 @@ func TestFlagValueCompletion(t *testing.T) {
 	}
 }
 
-// TestOutputCompletion: every command with -o offers table and json.
+// TestOutputCompletion: every command with -o offers table and json (audit
+// markdown too).
 func TestOutputCompletion(t *testing.T) {
 	root := newRootCmd(&App{IO: IOStreams{}, Getenv: func(string) string { return "" }})
 	var paths [][]string
@@ -90,9 +91,13 @@ func TestOutputCompletion(t *testing.T) {
 	}
 	for _, p := range paths {
 		for _, flag := range []string{"-o", "--output"} {
+			want := []string{"table", "json"}
+			if slices.Equal(p, []string{"audit"}) {
+				want = append(want, "markdown")
+			}
 			got, _ := complete(t, nil, append(p, flag, "")...)
-			if !slices.Equal(got, []string{"table", "json"}) {
-				t.Errorf("carpvm %s %s: offered %q, want table, json", strings.Join(p, " "), flag, got)
+			if !slices.Equal(got, want) {
+				t.Errorf("carpvm %s %s: offered %q, want %s", strings.Join(p, " "), flag, got, strings.Join(want, ", "))
 			}
 		}
 	}
