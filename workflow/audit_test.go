@@ -67,8 +67,8 @@ func auditTopology(t *testing.T, topo sim.Topology, pairs ...*config.Config) aud
 	return rep
 }
 
-// find returns the exceptions on object for setting.
-func find(rep audit.Report, object, setting string) []audit.Exception {
+// exceptionsOn returns the exceptions on object for setting.
+func exceptionsOn(rep audit.Report, object, setting string) []audit.Exception {
 	var out []audit.Exception
 	for _, e := range rep.Exceptions {
 		if e.Object == object && e.Setting == setting {
@@ -80,7 +80,7 @@ func find(rep audit.Report, object, setting string) []audit.Exception {
 
 func one(t *testing.T, rep audit.Report, object, setting string) audit.Exception {
 	t.Helper()
-	got := find(rep, object, setting)
+	got := exceptionsOn(rep, object, setting)
 	if len(got) != 1 {
 		t.Fatalf("%d exception(s) for %s %s, want 1; report: %+v", len(got), object, setting, rep.Exceptions)
 	}
@@ -113,7 +113,7 @@ func TestAuditVSwitchAcceptIsBroader(t *testing.T) {
 	if pub := one(t, rep, "portgroup Public on esxi-01", "promiscuous"); pub.Class != audit.Justified || pub.Source != "inherited from vSwitch0" {
 		t.Errorf("Public promiscuous: %+v", pub)
 	}
-	if got := find(rep, "portgroup VM Network on esxi-01", "promiscuous"); len(got) != 0 {
+	if got := exceptionsOn(rep, "portgroup VM Network on esxi-01", "promiscuous"); len(got) != 0 {
 		t.Errorf("VM Network has rows of its own, want it reached by vSwitch0's: %+v", got)
 	}
 	if !rep.Failed() {
