@@ -301,7 +301,7 @@ func (m *Machine) Step(now time.Time, r Received) []Action {
 	if m.vrrp() {
 		return m.stepVRRP(now, r)
 	}
-	a, rej := m.check(r)
+	a, rej := m.check(now, r)
 	if rej != 0 {
 		m.reject(now, r, rej)
 		return nil
@@ -333,8 +333,9 @@ func (m *Machine) reject(now time.Time, r Received, rej Reject) {
 	m.st.LastReject = RejectRecord{At: now, Reason: rej, Src: r.Src}
 }
 
-// check decodes and authenticates r; it returns why r is refused, or 0.
-func (m *Machine) check(r Received) (Advert, Reject) {
+// check decodes and authenticates r, received at now; it returns why r is
+// refused, or 0.
+func (m *Machine) check(now time.Time, r Received) (Advert, Reject) {
 	if rej := m.checkSource(r); rej != 0 {
 		return Advert{}, rej
 	}
@@ -351,11 +352,25 @@ func (m *Machine) check(r Received) (Advert, Reject) {
 	if m.isSelf(r.Src) || a.Counter-m.cfg.Counter < m.nsent {
 		return a, RejectEcho
 	}
-	if !m.replay.accept(r.Src, a.Counter) {
+	if !m.replay.accept(r.Src, a.Counter, now, m.resetSilence(a)) {
 		return a, RejectReplay
 	}
 	return a, 0
 }
+
+// resetSilence is how long the source of a must have been silent for its
+// counter to go back (a restart) and be accepted at once: master-down, the
+// longer of the source's (as its advert states it) and ours, so that no
+// live peer's ordinary interval counts as silence.
+func (m *Machine) resetSilence(a Advert) time.Duration {
+	return max(MasterDown(a.AdvBase, int(a.AdvSkew)), m.MasterDown())
+}
+
+// Counter is the counter the next advert will carry. A runtime that keeps
+// it (with the replay memory) and seeds Config.Counter with it after a
+// restart never sends a counter twice, so its peers' replay guards accept
+// the restarted node's first advert.
+func (m *Machine) Counter() uint64 { return m.counter }
 
 // become moves to state to, arming that state's timers, and returns the
 // transition and the actions entering it takes.

@@ -273,7 +273,7 @@ func TestEveryRejection(t *testing.T) {
 		if state == Backup {
 			m.Step(t0.Add(sec), Received{Src: peer, TTL: 255, Payload: replayed})
 		} else {
-			m.replay.accept(peer, 500)
+			m.replay.accept(peer, 500, t0, sec)
 		}
 		echo := m.advert(1, 100, false).Payload // one of our own, reflected
 		cases := []struct {
@@ -664,7 +664,7 @@ func TestReplayMemoryBounded(t *testing.T) {
 	var g replayGuard
 	dead := netip.MustParseAddr("10.0.0.1")
 	for c := uint64(100); c < 200; c++ {
-		if !g.accept(dead, c) {
+		if !g.accept(dead, c, t0, sec) {
 			t.Fatalf("fresh counter %d refused", c)
 		}
 	}
@@ -673,8 +673,8 @@ func TestReplayMemoryBounded(t *testing.T) {
 	for i := range 10_000 {
 		src := netip.AddrFrom4([4]byte{10, 1, byte(i >> 8), byte(i)})
 		c := rng.Uint64()
-		g.accept(src, c)
-		g.accept(src, c+1)
+		g.accept(src, c, t0, sec)
+		g.accept(src, c+1, t0, sec)
 	}
 	if g.nstream > replaySources || g.nseen > replayWindow || g.nranges > replayRanges {
 		t.Errorf("memory grew: %d streams, %d seen, %d ranges", g.nstream, g.nseen, g.nranges)
@@ -682,18 +682,18 @@ func TestReplayMemoryBounded(t *testing.T) {
 	// An evicted source's counters stay known (archived as a range).
 	var g2 replayGuard
 	for c := uint64(100); c < 200; c++ {
-		g2.accept(dead, c)
+		g2.accept(dead, c, t0, sec)
 	}
 	for i := range replaySources * 2 { // evicts the dead master's stream into the archive
 		src := netip.AddrFrom4([4]byte{10, 2, 0, byte(i)})
 		c := uint64(1<<50) + uint64(i)<<20
-		g2.accept(src, c)
+		g2.accept(src, c, t0, sec)
 	}
 	if g2.find(dead) != nil {
 		t.Fatal("the dead master's stream was not evicted; the test proves nothing")
 	}
 	for _, c := range []uint64{100, 150, 199} {
-		if g2.accept(netip.MustParseAddr("10.9.9.9"), c) {
+		if g2.accept(netip.MustParseAddr("10.9.9.9"), c, t0, sec) {
 			t.Errorf("counter %d of an evicted stream accepted again", c)
 		}
 	}

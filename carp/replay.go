@@ -1,6 +1,9 @@
 package carp
 
-import "net/netip"
+import (
+	"net/netip"
+	"time"
+)
 
 // Replay memory bounds. Only authentic adverts (HMAC verified) reach the
 // guard, and a source is only added for a counter never seen before, so a
@@ -31,6 +34,9 @@ type stream struct {
 	candidate    uint64
 	hasCandidate bool
 	used         uint64 // guard clock at the last accept, for eviction
+	// heard is when the last counter from this source was accepted; a
+	// counter going back is accepted at once after a silence (see accept).
+	heard time.Time
 }
 
 // replayGuard rejects authentic adverts seen before. CARP has no replay
@@ -43,7 +49,13 @@ type stream struct {
 //     counters individually, and sequential streams as ranges;
 //   - demands growth only from a source seen to step by one;
 //   - keeps all of it after a source falls silent, so that the adverts of a
-//     dead master, replayed, never count as a live master.
+//     dead master, replayed, never count as a live master;
+//   - takes a counter from a sequential source that goes back (a restart:
+//     FreeBSD starts from a new random counter) as that source's new stream
+//     at once, but only when it was never seen before and the source was
+//     silent for at least master-down, and once per silence (the new stream
+//     must then grow); otherwise only after two consecutive fresh counters.
+//     docs/architecture.md ("Counter resets") gives the threat analysis.
 //
 // A random-counter peer's adverts older than the window cannot be told from
 // fresh ones: that is the protocol's limit, not the guard's.
@@ -125,30 +137,39 @@ func (g *replayGuard) add(src netip.Addr) *stream {
 	return &g.streams[i]
 }
 
-// accept records counter c from src and reports whether it is fresh.
-func (g *replayGuard) accept(src netip.Addr, c uint64) bool {
+// accept records counter c from src, received at now, and reports whether
+// it is fresh; silence is how long src must have been quiet for a counter
+// that goes back to start its new stream at once (master-down).
+func (g *replayGuard) accept(src netip.Addr, c uint64, now time.Time, silence time.Duration) bool {
 	g.clock++
 	s := g.find(src)
 	if s != nil && s.sequential {
 		if d := c - s.cur.last; d >= 1 && d <= replayMaxGap && !g.known(c) {
 			s.cur.last = c
 			s.hasCandidate = false
-			s.used = g.clock
+			s.used, s.heard = g.clock, now
 			return true
 		}
 		if g.known(c) {
 			return false
 		}
-		if s.hasCandidate && c == s.candidate+1 {
+		switch {
+		case now.Sub(s.heard) >= silence:
+			// Silent for master-down, then a counter never seen: the peer
+			// restarted; its first advert counts, as a backup needs it to.
+			g.archive(s.cur)
+			s.cur = counterRange{c, c}
+		case s.hasCandidate && c == s.candidate+1:
 			// Two fresh consecutive counters: the peer restarted.
 			g.archive(s.cur)
 			s.cur = counterRange{s.candidate, c}
-			s.hasCandidate = false
-			s.used = g.clock
-			return true
+		default:
+			s.candidate, s.hasCandidate = c, true
+			return false
 		}
-		s.candidate, s.hasCandidate = c, true
-		return false
+		s.hasCandidate = false
+		s.used, s.heard = g.clock, now
+		return true
 	}
 	if g.known(c) {
 		return false
@@ -165,6 +186,6 @@ func (g *replayGuard) accept(src netip.Addr, c uint64) bool {
 	if !s.sequential {
 		g.remember(c)
 	}
-	s.used = g.clock
+	s.used, s.heard = g.clock, now
 	return true
 }

@@ -13,12 +13,12 @@ func TestReplayMemoryRestore(t *testing.T) {
 	seq := netip.MustParseAddr("10.0.0.1")
 	rnd := netip.MustParseAddr("10.0.0.2")
 	for c := uint64(100); c < 110; c++ {
-		if !g.accept(seq, c) {
+		if !g.accept(seq, c, t0, sec) {
 			t.Fatalf("fresh counter %d refused", c)
 		}
 	}
 	for _, c := range []uint64{77, 9001, 31337} {
-		if !g.accept(rnd, c) {
+		if !g.accept(rnd, c, t0, sec) {
 			t.Fatalf("fresh random counter %d refused", c)
 		}
 	}
@@ -28,12 +28,12 @@ func TestReplayMemoryRestore(t *testing.T) {
 	}
 	for _, c := range []uint64{100, 105, 109, 77, 9001, 31337} {
 		for _, src := range []netip.Addr{seq, rnd} {
-			if h.accept(src, c) {
+			if h.accept(src, c, t0, sec) {
 				t.Errorf("restored guard accepted counter %d from %s again", c, src)
 			}
 		}
 	}
-	if !h.accept(seq, 1<<40) || !h.accept(seq, 1<<40+1) {
+	if !h.accept(seq, 1<<40, t0, sec) || !h.accept(seq, 1<<40+1, t0, sec) {
 		t.Errorf("restored guard refused a restarted peer's fresh counters")
 	}
 }

@@ -49,6 +49,7 @@ func (n *Node) logTransition(g *group, t carp.Transition) {
 }
 
 func (n *Node) sendAdvert(g *group, a carp.SendAdvert) {
+	g.reserve(a.Advert.Counter)
 	if a.Dst.IsValid() {
 		// Unicast (FreeBSD 14 peer): from the interface's own address and
 		// MAC to the peer's, which the kernel resolves.

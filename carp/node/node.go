@@ -135,10 +135,12 @@ type group struct {
 
 	loggedRejects carp.RejectCounts
 	sendErrs      uint64
-	// replayPath keeps the replay memory ("" : not kept); savedAt is the
-	// Received count it was last written at.
+	// replayPath keeps the replay memory and the advert counter ("" : not
+	// kept); savedAt is the Received count it was last written at, and
+	// reserved the counter it says this run may not reach (see reserve).
 	replayPath string
 	savedAt    uint64
+	reserved   uint64
 }
 
 // New checks opts and returns a Node; Run opens the links.
@@ -265,7 +267,7 @@ func (n *Node) Run(ctx context.Context) (err error) {
 
 	n.performAll(n.router.Stop(n.clock.Now()))
 	for _, g := range n.groups {
-		g.saveReplay()
+		g.saveStopped()
 	}
 	stopLinks()
 	tracksDone()
@@ -326,15 +328,21 @@ func (n *Node) setup() error {
 				l.self6 = self6
 			}
 		}
-		var seed [8]byte
-		if _, err := io.ReadFull(n.opts.Rand, seed[:]); err != nil {
-			return fmt.Errorf("node: random advert counter: %w", err)
+		log := n.log.With("vhid", gc.VHID, "iface", gc.Interface)
+		g := &group{cfg: gc, link: l, log: log, replayPath: n.opts.ReplayState(gc)}
+		mem, counter := g.loadReplay()
+		if counter == 0 {
+			var seed [8]byte
+			if _, err := io.ReadFull(n.opts.Rand, seed[:]); err != nil {
+				return fmt.Errorf("node: random advert counter: %w", err)
+			}
+			// Leave room below 2^64 so the counter never wraps in practice.
+			counter = binary.BigEndian.Uint64(seed[:]) >> 1
 		}
 		m, err := carp.NewMachine(carp.Config{
 			VHID: gc.VHID, AdvBase: gc.AdvBase, AdvSkew: gc.AdvSkew, Preempt: gc.Preempt, PreemptDelay: n.opts.PreemptDelay,
 			VIPs: gc.Addrs(), Key: gc.Key, Self: l.self, Self6: l.self6,
-			// Leave room below 2^64 so the counter never wraps in practice.
-			Counter: binary.BigEndian.Uint64(seed[:]) >> 1,
+			Counter: counter,
 			Version: gc.Version, Priority: gc.Priority, Interval: gc.Interval, VRRPChecksum: vrrpChecksum(gc),
 			Peer: gc.Peer, Peer6: gc.Peer6,
 		})
@@ -346,9 +354,8 @@ func (n *Node) setup() error {
 				return fmt.Errorf("node: vhid %d on %s: unicast adverts: %w", gc.VHID, gc.Interface, err)
 			}
 		}
-		log := n.log.With("vhid", gc.VHID, "iface", gc.Interface)
-		g := &group{cfg: gc, m: m, link: l, log: log, replayPath: n.opts.ReplayState(gc)}
-		g.loadReplay()
+		g.m = m
+		g.restoreReplay(mem)
 		if gc.ManageVIPs {
 			g.vips = n.opts.NewVIPs(gc, log)
 			if err := g.vips.Prepare(); err != nil {
@@ -561,39 +568,4 @@ func (n *Node) logRejects() {
 		}
 		g.log.Warn(fmt.Sprintf("rejected %d adverts in last %s", total, n.opts.RejectLogInterval), attrs...)
 	}
-}
-
-// loadReplay restores the group's replay memory from its file. A file that
-// cannot be used is logged and the group starts with an empty memory: the
-// node must run (a backup that refused to start would be the outage), and
-// the memory is rebuilt from the adverts it sees.
-func (g *group) loadReplay() {
-	if g.replayPath == "" {
-		return
-	}
-	mem, err := loadReplay(g.replayPath, g.cfg)
-	if err == nil {
-		err = g.m.RestoreReplayMemory(mem)
-	}
-	if err != nil {
-		g.log.Warn("replay memory not restored; starting without it", "file", g.replayPath, "err", err)
-		return
-	}
-	if n := len(mem.Sources); n > 0 {
-		g.log.Info("replay memory restored", "file", g.replayPath, "sources", n)
-	}
-}
-
-// saveReplay writes the group's replay memory when it changed since the
-// last write (it changes only when an advert is accepted).
-func (g *group) saveReplay() {
-	received := g.m.Status().Received
-	if g.replayPath == "" || received == g.savedAt {
-		return
-	}
-	if err := saveReplay(g.replayPath, g.cfg, g.m.ReplayMemory()); err != nil {
-		g.log.Warn("replay memory not saved", "err", err)
-		return
-	}
-	g.savedAt = received
 }

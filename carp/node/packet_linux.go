@@ -255,7 +255,17 @@ func (l *PacketLink) WriteFrame(b []byte) error {
 	if len(b) < 14 {
 		return fmt.Errorf("node: frame of %d bytes, shorter than an Ethernet header", len(b))
 	}
-	_, err := l.conn.WriteTo(b, &packet.Addr{HardwareAddr: net.HardwareAddr(b[0:6])})
+	to := &packet.Addr{HardwareAddr: net.HardwareAddr(b[0:6])}
+	_, err := l.conn.WriteTo(b, to)
+	if errors.Is(err, unix.ENETDOWN) {
+		// When the interface goes down the kernel leaves ENETDOWN pending
+		// on the socket (packet_notifier), and the first send after, even
+		// with the link back, reports it and sends nothing: a master's
+		// first advert at the link's return would be lost, and its peer
+		// stay MASTER beside it for an interval. The error is cleared by
+		// reporting it; a link still down fails again.
+		_, err = l.conn.WriteTo(b, to)
+	}
 	return err
 }
 

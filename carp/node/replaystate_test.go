@@ -1,9 +1,9 @@
 package node
 
 import (
+	"encoding/json"
 	"os"
 	"path/filepath"
-	"strings"
 	"testing"
 	"testing/synctest"
 	"time"
@@ -59,8 +59,10 @@ func TestRestartedBackupRejectsReplayedAdverts(t *testing.T) {
 		b.stop(t)
 		a.stop(t)
 	})
+	// a's stream, archived by the restart, is still in the file.
 	b, err := os.ReadFile(state)
-	if err != nil || !strings.Contains(string(b), `"172.27.27.11"`) {
+	var f replayFile
+	if err != nil || json.Unmarshal(b, &f) != nil || len(f.Replay.Ranges)+len(f.Replay.Sources) == 0 {
 		t.Errorf("replay memory file: %v\n%s", err, b)
 	}
 }
