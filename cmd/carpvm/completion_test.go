@@ -92,7 +92,7 @@ func TestOutputCompletion(t *testing.T) {
 	for _, p := range paths {
 		for _, flag := range []string{"-o", "--output"} {
 			want := []string{"table", "json"}
-			if slices.Equal(p, []string{"audit"}) {
+			if slices.Equal(p, []string{"audit"}) || slices.Equal(p, []string{"explain"}) {
 				want = append(want, "markdown")
 			}
 			got, _ := complete(t, nil, append(p, flag, "")...)
