@@ -2,9 +2,12 @@ package node
 
 import (
 	"cmp"
+	"errors"
 	"fmt"
 	"net/netip"
+	"os"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -171,9 +174,13 @@ func LoadConfig(path string, getenv config.Getenv) (*Config, error) {
 	if len(fc.Groups) == 0 {
 		return nil, &config.Error{Key: "groups", Msg: "no group; want at least one {vhid, vips, pass_file}"}
 	}
+	// The file as written, to show a number the decoder mangled (an
+	// integer past int64) as its author wrote it.
+	doc, _ := os.ReadFile(path)
 	for i, fg := range fc.Groups {
 		key := fmt.Sprintf("groups[%d]", i)
-		g, err := fg.resolve(key, fc.Interface, getenv)
+		written := func(name string) (string, bool) { return config.Literal(doc, "groups", i, name) }
+		g, err := fg.resolve(key, fc.Interface, getenv, written)
 		if err != nil {
 			return nil, err
 		}
@@ -185,7 +192,9 @@ func LoadConfig(path string, getenv config.Getenv) (*Config, error) {
 	return cfg, nil
 }
 
-func (fg fileGroup) resolve(key, defIface string, getenv config.Getenv) (Group, error) {
+// resolve checks the group; written returns a key's value as the file
+// writes it.
+func (fg fileGroup) resolve(key, defIface string, getenv config.Getenv, written func(name string) (string, bool)) (Group, error) {
 	g := Group{
 		Interface: fg.Interface, AdvBase: DefaultAdvBase, Preempt: fg.Preempt,
 		VMAC: !fg.NoVMAC, ManageVIPs: true,
@@ -196,6 +205,17 @@ func (fg fileGroup) resolve(key, defIface string, getenv config.Getenv) (Group, 
 	}
 	if fg.VHID == nil {
 		return g, &config.Error{Key: key + ".vhid", Msg: "missing; want an integer in 1..255"}
+	}
+	if lit, ok := written("vhid"); ok {
+		// An integer past int64 is loaded by YAML as a float, which the
+		// decoder converts to nonsense; 1.5 would become 1.
+		n, err := strconv.ParseInt(lit, 0, 64)
+		switch {
+		case errors.Is(err, strconv.ErrRange):
+			return g, &config.Error{Key: key + ".vhid", Msg: fmt.Sprintf("%s is out of range; want an integer in 1..255", lit)}
+		case err != nil || n != int64(*fg.VHID):
+			return g, &config.Error{Key: key + ".vhid", Msg: fmt.Sprintf("%s is not an integer; want an integer in 1..255", lit)}
+		}
 	}
 	if *fg.VHID < 1 || *fg.VHID > 255 {
 		return g, &config.Error{Key: key + ".vhid", Msg: fmt.Sprintf("%d is out of range; want an integer in 1..255", *fg.VHID)}

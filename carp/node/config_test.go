@@ -91,6 +91,8 @@ func TestLoadConfigErrorsNameTheKey(t *testing.T) {
 		{"no groups", "interface: eth0\n", "groups", "no group"},
 		{"vhid missing", "interface: eth0\ngroups:\n  - vips: [10.0.0.1/24]\n    pass_file: " + pass, "groups[0].vhid", "missing"},
 		{"vhid range", "interface: eth0\ngroups:\n  - vhid: 256\n    vips: [10.0.0.1/24]\n    pass_file: " + pass, "groups[0].vhid", "1..255"},
+		{"vhid past int64", "interface: eth0\ngroups:\n  - vhid: 99999999999999999999999\n    vips: [10.0.0.1/24]\n    pass_file: " + pass, "groups[0].vhid", "99999999999999999999999 is out of range"},
+		{"vhid not an integer", "interface: eth0\ngroups:\n  - {vhid: 1.5, vips: [10.0.0.1/24], pass_file: " + pass + "}", "groups[0].vhid", "1.5 is not an integer"},
 		{"advskew range", "interface: eth0\ngroups:\n  - vhid: 1\n    advskew: 255\n    vips: [10.0.0.1/24]\n    pass_file: " + pass, "groups[0].advskew", "0..254"},
 		{"bad vip", "interface: eth0\ngroups:\n  - vhid: 1\n    vips: [10.0.0.300/24]\n    pass_file: " + pass, "groups[0].vips[0]", "not a CIDR"},
 		{"ipv6 vip with a zone", "interface: eth0\ngroups:\n  - vhid: 1\n    vips: [10.0.0.1/24, fe80::1%eth0]\n    pass_file: " + pass, "groups[0].vips[1]", "zone"},
@@ -150,5 +152,17 @@ func TestLoadConfigFreezeReannounce(t *testing.T) {
 		if cfg.NoFreezeReannounce != c.off {
 			t.Errorf("%q: NoFreezeReannounce = %v, want %v", c.line, cfg.NoFreezeReannounce, c.off)
 		}
+	}
+}
+
+// A vhid past int64 is refused with the number as the file writes it, not
+// the nonsense the decoder made of it.
+func TestOutOfRangeVHIDShownAsWritten(t *testing.T) {
+	dir := t.TempDir()
+	pass := writeFile(t, dir, "pass", "123piano2026%\n")
+	path := writeFile(t, dir, "node.yaml", "interface: eth0\ngroups:\n  - vhid: 99999999999999999999999\n    vips: [10.0.0.1/24]\n    pass_file: "+pass+"\n")
+	_, err := LoadConfig(path, func(string) string { return "" })
+	if err == nil || !strings.Contains(err.Error(), "groups[0].vhid: 99999999999999999999999 is out of range") || strings.Contains(err.Error(), "-9223372036854775808") {
+		t.Errorf("LoadConfig: %v; want the vhid shown as written", err)
 	}
 }

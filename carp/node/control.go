@@ -221,9 +221,13 @@ func (n *Node) status() Status {
 // MaxControlRequest bytes, and a connection that sends no complete line
 // within DefaultControlIdleTimeout is closed, so that no client can grow
 // the node or hold connections open.
+//
+// At most MaxControlConns connections are served at once; one more is told
+// so and closed, so that idle clients cannot grow the node's memory.
 const (
 	MaxControlRequest         = 64 << 10
 	DefaultControlIdleTimeout = 5 * time.Second
+	MaxControlConns           = 64
 )
 
 // ControlOptions tune ServeControl.
@@ -253,6 +257,7 @@ func ServeControl(ctx context.Context, path string, n *Node, opts ControlOptions
 		ln.Close()
 	}()
 	defer os.Remove(path)
+	slots := make(chan struct{}, MaxControlConns)
 	for {
 		c, err := ln.Accept()
 		if err != nil {
@@ -261,7 +266,29 @@ func ServeControl(ctx context.Context, path string, n *Node, opts ControlOptions
 			}
 			return fmt.Errorf("node: control socket %s: %w", path, err)
 		}
-		go serveConn(ctx, c, n, opts)
+		select {
+		case slots <- struct{}{}:
+			go func() {
+				defer func() { <-slots }()
+				serveConn(ctx, c, n, opts)
+			}()
+		default:
+			refuseConn(c, opts)
+		}
+	}
+}
+
+// errControlBusy is what a connection past MaxControlConns is told.
+var errControlBusy = fmt.Errorf("control socket busy: %d connections are open, the most a node serves at once; try again", MaxControlConns)
+
+// refuseConn tells c that the node serves no more connections now, and
+// closes it; it never waits on the client.
+func refuseConn(c net.Conn, opts ControlOptions) {
+	defer c.Close()
+	b, _ := json.Marshal(Response{Error: errControlBusy.Error()})
+	_ = c.SetWriteDeadline(time.Now().Add(100 * time.Millisecond))
+	if _, err := c.Write(append(b, '\n')); err != nil {
+		opts.Log.Debug("control refusal not sent", "err", err)
 	}
 }
 
@@ -344,13 +371,30 @@ func readRequestLine(r io.Reader) ([]byte, error) {
 	return line, nil
 }
 
+// dialError says why the control socket at path did not answer: no node
+// there, or one there that this user may not use (the socket is 0600).
+func dialError(path string, err error) error {
+	if !errors.Is(err, fs.ErrPermission) {
+		return fmt.Errorf("node: no carpvm node on control socket %s: %w", path, err)
+	}
+	if fi, serr := os.Stat(path); serr == nil && fi.Mode().Type() == fs.ModeSocket {
+		owner := ""
+		if uid, ok := fileOwner(fi); ok {
+			owner = fmt.Sprintf(" (uid %d)", uid)
+		}
+		return fmt.Errorf("node: a carpvm node's control socket is at %s, but this user may not use it: it is mode %04o, for its owner%s; run as root or as that user: %w",
+			path, fi.Mode().Perm(), owner, err)
+	}
+	return fmt.Errorf("node: this user may not reach control socket %s (a directory on its path is closed to it); run as root: %w", path, err)
+}
+
 // Call sends req to the node listening on path and returns its response;
 // a response with OK false becomes an error.
 func Call(ctx context.Context, path string, req Request) (Response, error) {
 	var d net.Dialer
 	c, err := d.DialContext(ctx, "unix", path)
 	if err != nil {
-		return Response{}, fmt.Errorf("node: no carpvm node on control socket %s: %w", path, err)
+		return Response{}, dialError(path, err)
 	}
 	defer c.Close()
 	if dl, ok := ctx.Deadline(); ok {

@@ -6,6 +6,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"path/filepath"
@@ -113,5 +114,45 @@ func TestControlIdleTimeoutAndLimit(t *testing.T) {
 	var r Response
 	if err != nil || json.Unmarshal(out, &r) != nil || !r.OK {
 		t.Errorf("a request of exactly %d bytes: %q, %v; want it served", len(line), out, err)
+	}
+}
+
+// Connections past MaxControlConns are told the node is busy and closed;
+// once one closes, a call is served again.
+func TestControlCapsConnections(t *testing.T) {
+	sock := controlServer(t, time.Minute)
+	var idle []net.Conn
+	for range MaxControlConns {
+		c, err := net.Dial("unix", sock)
+		if err != nil {
+			t.Fatal(err)
+		}
+		idle = append(idle, c)
+	}
+	defer func() {
+		for _, c := range idle {
+			c.Close()
+		}
+	}()
+	// The server takes them in order: once a call is refused, all
+	// MaxControlConns are held.
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	_, err := Call(ctx, sock, Request{Command: "status"})
+	if err == nil || !strings.Contains(err.Error(), "busy") || !strings.Contains(err.Error(), fmt.Sprint(MaxControlConns)) {
+		t.Fatalf("call number %d: %v; want a refusal naming the cap", MaxControlConns+1, err)
+	}
+	idle[0].Close()
+	idle = idle[1:]
+	deadline := time.Now().Add(10 * time.Second)
+	for {
+		_, err := Call(ctx, sock, Request{Command: "status"})
+		if err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("after one connection closed, calls are still refused: %v", err)
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }
