@@ -40,6 +40,14 @@ type Options struct {
 	Stun time.Duration
 	// Clock times the phases (default SystemClock).
 	Clock Clock
+	// JournalDir is where the drill writes its journal before the trigger
+	// (the history directory; see journal.go); "" writes none (the
+	// embedded simulator ends with the drill's process). JournalRestore
+	// is the command a journal left behind names.
+	JournalDir, JournalRestore string
+	// OnJournal, when set, is called once each journal phase is recorded
+	// (JournalPhases): the CLI's test seam that kills a drill there.
+	OnJournal func(phase string)
 }
 
 // pollEvery is how often a drill looks at the observer's events.
@@ -96,6 +104,11 @@ type drill struct {
 	rep  Report
 	obs  Observer
 	om   *ownershipMap // nil without Options.Map
+	// j is the drill's journal while the trigger may be in effect.
+	j *Journal
+	// undoErr is why the restore did not finish with the journal removed
+	// (a *PendingError, a *StillInEffectError): the drill's error.
+	undoErr error
 }
 
 func (d *drill) maxTakeover() time.Duration {
@@ -130,6 +143,9 @@ func (d *drill) settle() time.Duration {
 func (d *drill) run(ctx context.Context) (Report, error) {
 	started := d.now()
 	rep, err := d.runPhases(ctx, started)
+	if err == nil {
+		err = d.undoErr
+	}
 	rep.explain(d.opts.Env, d.n)
 	rep.DurationS = seconds(d.now().Sub(started))
 	return rep, err
@@ -188,11 +204,19 @@ func (d *drill) runPhases(ctx context.Context, started time.Time) (Report, error
 		defer d.om.close()
 	}
 
-	// 3. Trigger. From here on, every way out restores.
+	// 3. Trigger, journaled first. From here on, every way out restores.
 	trig, undo := env.Describe(d.opts.Trigger.Action(), d.n, old)
+	if err := d.beginJournal(ctx, old, undo); err != nil {
+		d.rep.addPhase(PhaseTrigger, false, "journal: %v; nothing was touched", err)
+		return d.rep, err
+	}
 	d.log.Info("triggering failover", "master", old, "action", trig)
 	obs.Mark(MarkTrigger)
-	if err := env.Trigger(ctx, d.opts.Trigger.Action(), d.n, old); err != nil {
+	err = env.Trigger(ctx, d.opts.Trigger.Action(), d.n, old)
+	if jerr := d.journalTriggered(); jerr != nil && err == nil {
+		err = fmt.Errorf("journal: %w; restoring at once", jerr)
+	}
+	if err != nil {
 		d.rep.addPhase(PhaseTrigger, false, "%s: %v", trig, err)
 		d.restore(ctx, old, undo, false)
 		return d.rep, err
@@ -324,7 +348,7 @@ func (d *drill) measure(ctx context.Context, oldSrc netip.Addr, old string) (m M
 		}
 		_, undo := d.opts.Env.Describe(d.opts.Trigger.Action(), d.n, old)
 		d.obs.Mark(MarkHeal)
-		if err := d.opts.Env.Undo(ctx, d.opts.Trigger.Action(), d.n, old); err != nil {
+		if _, err := d.undo(ctx, old); err != nil {
 			d.rep.addPhase(PhaseMeasure, false, "heal (%s): %v", undo, err)
 			return m, false, false
 		}
@@ -407,8 +431,9 @@ func (d *drill) restore(ctx context.Context, old, undo string, healed bool) stri
 	defer cancel()
 	if !healed {
 		d.obs.Mark(MarkRestore)
-		if err := d.opts.Env.Undo(rctx, d.opts.Trigger.Action(), d.n, old); err != nil {
+		if _, err := d.undo(rctx, old); err != nil {
 			d.rep.addPhase(PhaseRestore, false, "%s: %v", undo, err)
+			d.keepUndoErr(err)
 			return ""
 		}
 	} else {

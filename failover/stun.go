@@ -104,7 +104,7 @@ func (d *drill) measureStun(ctx context.Context, w Window, oldSrc netip.Addr, ol
 	// 2. The thaw.
 	_, undo := d.opts.Env.Describe(d.opts.Trigger.Action(), d.n, old)
 	d.obs.Mark(MarkThaw)
-	if err := d.opts.Env.Undo(ctx, d.opts.Trigger.Action(), d.n, old); err != nil {
+	if _, err := d.undo(ctx, old); err != nil {
 		d.fill(m)
 		d.rep.addPhase(PhaseMeasure, false, "thaw (%s): %v", undo, err)
 		return m, false, false

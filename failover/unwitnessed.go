@@ -8,11 +8,19 @@ import (
 
 // EffectReader is an Env that can read a trigger's effect back from where
 // it acted, with no witness on the segment: VSphereEnv reads the NIC's
-// connected state and the VM's power state from vSphere.
+// connected state, the VM's power state and its stun snapshot from
+// vSphere; the lab its switch ports and its routers' processes. A drill
+// journals (journal.go) the triggers its Env reads, and a restore re-reads
+// through it before and after its undo.
 type EffectReader interface {
 	Env
+	// Reads says whether Effect can read t's action back.
+	Reads(t Trigger) bool
+	// Object names what t's action on router changes on n, for the
+	// journal ("VM router-002's NIC on IntraNought").
+	Object(t Trigger, n Network, router string) string
 	// Effect says whether t's action on router is in effect on n, with
-	// what was read.
+	// what was read. It needs only n's Name and VHID.
 	Effect(ctx context.Context, t Trigger, n Network, router string) (inEffect bool, detail string, err error)
 }
 
@@ -20,7 +28,7 @@ type EffectReader interface {
 var unwitnessedFields = []string{"new_master", "takeover_s", "blackout_s", "vip_mac_after", "mac_relearned", "trigger_to_master_s", "garps"}
 
 // unwitnessedNotice says why they are missing.
-const unwitnessedNotice = "no witness: the simulator carries no CARP traffic, so takeover, blackout, the new master, the VIP's MAC and its relearning were not measured; the trigger and the restore were read back from vSphere"
+const unwitnessedNotice = "no witness (the simulator carries no CARP traffic; --no-witness watches none), so takeover, blackout, the new master, the VIP's MAC and its relearning were not measured; the trigger and the restore were read back from vSphere"
 
 // CheckUnwitnessed refuses a trigger whose effect vSphere cannot show: a
 // demote is the router's own state, a partition a lab trigger.
@@ -72,8 +80,15 @@ func (d *drill) runUnwitnessed(ctx context.Context, env EffectReader, started ti
 	d.rep.addPhase(PhaseBaseline, true, "no witness: %s, the preferred master, is taken as the master; read back: %s", old, detail)
 
 	trig, undo := env.Describe(action, d.n, old)
+	if err := d.beginJournal(ctx, old, undo); err != nil {
+		d.rep.addPhase(PhaseTrigger, false, "journal: %v; nothing was touched", err)
+		return d.rep, err
+	}
 	d.log.Info("triggering failover", "master", old, "action", trig)
 	err = env.Trigger(ctx, action, d.n, old)
+	if jerr := d.journalTriggered(); jerr != nil && err == nil {
+		err = fmt.Errorf("journal: %w; restoring at once", jerr)
+	}
 	on, detail = false, ""
 	if err == nil {
 		on, detail, err = env.Effect(ctx, action, d.n, old)
@@ -83,16 +98,14 @@ func (d *drill) runUnwitnessed(ctx context.Context, env EffectReader, started ti
 	// Every way out restores, on a context of its own after Ctrl-C.
 	rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), restoreTimeout)
 	defer cancel()
-	uerr := env.Undo(rctx, action, d.n, old)
-	on, detail = true, ""
-	if uerr == nil {
-		on, detail, uerr = env.Effect(rctx, action, d.n, old)
-	}
-	d.rep.Restored = uerr == nil && !on
+	detail, uerr := d.undo(rctx, old)
+	d.keepUndoErr(uerr)
+	d.rep.Restored = uerr == nil
 	d.rep.addPhase(PhaseRestore, d.rep.Restored, "%s; read back: %s%s", undo, detail, errText(uerr))
 	if ctx.Err() != nil {
 		return d.rep, ctx.Err()
 	}
+
 	d.rep.Pass = true
 	for _, p := range d.rep.Phases {
 		if !p.OK && !(p.Name == PhaseGate && d.opts.Force) {
@@ -104,7 +117,9 @@ func (d *drill) runUnwitnessed(ctx context.Context, env EffectReader, started ti
 		verdict = "failed"
 	}
 	d.rep.addPhase(PhaseReport, d.rep.Pass, "%s", verdict)
-	return d.rep, nil
+	// A restore that did not finish ends the drill neither done nor
+	// undone: its error says so and names the journal kept.
+	return d.rep, d.undoErr
 }
 
 // errText is ": err" when err is set.

@@ -31,6 +31,7 @@ type VSphereOps interface {
 type VSphereState interface {
 	NICConnected(ctx context.Context, vm, portgroup string) (bool, error)
 	PowerState(ctx context.Context, vm string) (string, error)
+	HasSnapshot(ctx context.Context, vm, name string) (bool, error)
 }
 
 // StunSnapshot names the snapshot a stun drill takes and removes.
@@ -290,10 +291,37 @@ func (e *VSphereEnv) Relearned(_ context.Context, n Network, mac net.HardwareAdd
 	return true, fmt.Sprintf("%d unicast probes to %s answered after the failover (new master %s)", m.EchoReplies, mac, router), nil
 }
 
+// Reads implements EffectReader: a NIC's connection, a VM's power state
+// and a stun's snapshot can be read back; a demote is the router's own
+// state, which vSphere cannot show. Without State nothing is read.
+func (e *VSphereEnv) Reads(t Trigger) bool {
+	if e.State == nil {
+		return false
+	}
+	switch t.Action() {
+	case TriggerNICDisconnect, TriggerPowerOff, TriggerStun:
+		return true
+	}
+	return false
+}
+
+// Object implements EffectReader.
+func (e *VSphereEnv) Object(t Trigger, n Network, router string) string {
+	vm := e.vm(router)
+	switch t.Action() {
+	case TriggerNICDisconnect:
+		cn, _ := e.network(n)
+		return fmt.Sprintf("VM %s's NIC on portgroup %s", vm, cn.Portgroup)
+	case TriggerStun:
+		return fmt.Sprintf("snapshot %q of VM %s", StunSnapshot, vm)
+	}
+	return "VM " + vm
+}
+
 // Effect implements EffectReader: it reads back from vSphere whether t's
 // action on router is in effect (its NIC on n's portgroup disconnected,
-// its VM powered off). A demote is the router's own state, which vSphere
-// cannot show.
+// its VM powered off, its stun snapshot present). A demote is the
+// router's own state, which vSphere cannot show.
 func (e *VSphereEnv) Effect(ctx context.Context, t Trigger, n Network, router string) (bool, string, error) {
 	if e.State == nil {
 		return false, "", errors.New("failover: no vSphere session to read the trigger back from")
@@ -316,6 +344,15 @@ func (e *VSphereEnv) Effect(ctx context.Context, t Trigger, n Network, router st
 			return false, "", err
 		}
 		return ps == "poweredOff", fmt.Sprintf("VM %s is %s", vm, ps), nil
+	case TriggerStun:
+		has, err := e.State.HasSnapshot(ctx, vm, StunSnapshot)
+		if err != nil {
+			return false, "", err
+		}
+		if has {
+			return true, fmt.Sprintf("VM %s has snapshot %q", vm, StunSnapshot), nil
+		}
+		return false, fmt.Sprintf("VM %s has no snapshot %q", vm, StunSnapshot), nil
 	}
 	return false, "", fmt.Errorf("failover: %w", CheckUnwitnessed(t))
 }

@@ -26,6 +26,22 @@ func (s *Session) RemoveSnapshot(ctx context.Context, vm, name string) error {
 	return RemoveSnapshot(ctx, s.client, vm, name)
 }
 
+// HasSnapshot says whether vm has a snapshot named name: what a stun
+// drill's restore reads back.
+func (s *Session) HasSnapshot(ctx context.Context, vm, name string) (bool, error) {
+	v, err := findVM(ctx, s.client, vm)
+	if err != nil {
+		return false, err
+	}
+	if _, err := object.NewVirtualMachine(s.client, v.Reference()).FindSnapshot(ctx, name); err != nil {
+		if notFound(err) {
+			return false, nil
+		}
+		return false, &Error{Op: "find snapshot " + name + " of " + vm, Err: err}
+	}
+	return true, nil
+}
+
 // SnapshotMemory is Session.SnapshotMemory on a plain client.
 func SnapshotMemory(ctx context.Context, c *vim25.Client, vm, name string) error {
 	v, err := findVM(ctx, c, vm)

@@ -21,6 +21,7 @@ import (
 type drillOptions struct {
 	Lab            bool
 	Sim            bool
+	NoWitness      bool
 	Topology       string
 	LabPrefix      string
 	LabStateDir    string
@@ -114,6 +115,7 @@ Exit codes: 0 the drill passed, 1 it failed, 2 usage or configuration error,
 	f := cmd.Flags()
 	f.BoolVar(&o.Lab, "lab", false, "drill the network-namespace lab (carpvm lab up)")
 	f.BoolVar(&o.Sim, "sim", false, "drill the vSphere path against the embedded simulator (no CARP traffic: triggers read back, takeover not measured)")
+	f.BoolVar(&o.NoWitness, "no-witness", false, "vSphere: drill without a witness (nic-disconnect, link-down, power-off): the trigger and its undo are read back from vCenter, takeover is not measured, nothing is recorded")
 	f.StringVar(&o.Topology, "topology", "default", "with --sim: the simulated inventory, one of "+strings.Join(workflow.Topologies(), ", "))
 	completeFlag(cmd, "topology", completeValues(workflow.Topologies))
 	f.StringVar(&o.LabPrefix, "lab-prefix", lab.DefaultPrefix, "the lab's namespace prefix")
@@ -137,7 +139,7 @@ Exit codes: 0 the drill passed, 1 it failed, 2 usage or configuration error,
 	f.StringVar(&o.MetricsFile, "metrics-file", "", "write Prometheus textfile metrics here, atomically: a .prom file in node_exporter's textfile collector directory, e.g. "+failover.MetricsFile)
 	f.StringVar(&o.Report, "report", "", "write a Markdown report to this file")
 	outputFlag(cmd, &o.Output)
-	cmd.AddCommand(newDrillHistoryCmd(app))
+	cmd.AddCommand(newDrillHistoryCmd(app), newDrillRestoreCmd(app))
 	return cmd
 }
 
@@ -213,7 +215,7 @@ func drillRun(ctx context.Context, app *App, o *drillOptions) error {
 	if err != nil {
 		return err
 	}
-	reps, runErr := drillPair(ctx, app, o, fopts, app.IO.progress)
+	reps, runErr := drillPair(ctx, app, o, fopts, histDir, app.IO.progress)
 	if len(reps) > 0 {
 		if err := printDrill(app, o, reps); err != nil {
 			return err
@@ -238,7 +240,7 @@ func (o *drillOptions) failoverOptions(log *slog.Logger, env failover.Env, nets,
 // history directory (none with --sim, which records nothing) and those of
 // --metrics-file and --report.
 func (o *drillOptions) prepareOutputs(app *App) (histDir string, err error) {
-	if !o.Sim {
+	if !o.Sim { // the history directory holds the journal too
 		if histDir = o.History; histDir == "" {
 			if histDir, err = failover.DefaultHistoryDir(app.Getenv); err != nil {
 				return "", withExit(exitUsage, err)
@@ -254,16 +256,18 @@ func (o *drillOptions) prepareOutputs(app *App) (histDir string, err error) {
 }
 
 // drillPair drills one pair (workflow.DrillPair): under its lock, in one
-// place whatever --history says; --sim drills unwitnessed and takes no
-// lock.
-func drillPair(ctx context.Context, app *App, o *drillOptions, fopts failover.Options, progress func(string, ...any)) ([]failover.Report, error) {
-	opts := workflow.DrillPairOptions{Simulated: o.Sim, Progress: progress}
+// place whatever --history says, its journal in the history directory;
+// --sim drills unwitnessed and takes no lock.
+func drillPair(ctx context.Context, app *App, o *drillOptions, fopts failover.Options, histDir string, progress func(string, ...any)) ([]failover.Report, error) {
+	opts := workflow.DrillPairOptions{Simulated: o.Sim, Unwitnessed: o.NoWitness, Progress: progress}
 	if !o.Sim {
 		dir, err := failover.DefaultLockDir(app.Getenv, os.Geteuid() == 0)
 		if err != nil {
 			return nil, withExit(exitUsage, err)
 		}
 		opts.LockDir = dir
+		fopts.JournalDir, fopts.JournalRestore = histDir, o.restoreCommand(app, fopts.Env.Pair())
+		fopts.OnJournal = stopAtSeam(app.Getenv)
 	}
 	return workflow.DrillPair(ctx, fopts, opts)
 }
@@ -303,12 +307,13 @@ func printDrill(app *App, o *drillOptions, reps []failover.Report) error {
 // record is where the drill's results go: --report, the history (none
 // with --sim, which measured nothing), --metrics-file.
 func (o *drillOptions) record(app *App, histDir string) workflow.DrillRecord {
-	return workflow.DrillRecord{Report: o.Report, History: histDir, NoHistory: o.NoHistory, MetricsFile: o.MetricsFile, Notice: app.IO.notice}
+	// --no-witness measured nothing: it is not recorded.
+	return workflow.DrillRecord{Report: o.Report, History: histDir, NoHistory: o.NoHistory || o.NoWitness, MetricsFile: o.MetricsFile, Notice: app.IO.notice}
 }
 
 func labTarget(o *drillOptions) (*drillTarget, error) {
-	if len(o.Interfaces) > 0 || o.Command != "" {
-		return nil, usageError("drill: --interface and --command are for vSphere; the lab's witness runs in its client namespace")
+	if len(o.Interfaces) > 0 || o.Command != "" || o.NoWitness {
+		return nil, usageError("drill: --interface, --command and --no-witness are for vSphere; the lab's witness runs in its client namespace")
 	}
 	l, err := lab.Open(lab.Options{Prefix: o.LabPrefix, StateDir: o.LabStateDir}, nil)
 	if err != nil {
@@ -344,7 +349,7 @@ func (o *drillOptions) vsphereTopology(trigger failover.Trigger) (string, error)
 // drillEnv is cfg's drill environment before it is wired to a session,
 // its witness on iface.
 func (o *drillOptions) drillEnv(cfg *config.Config, iface string) *failover.VSphereEnv {
-	return &failover.VSphereEnv{Config: cfg, URL: workflow.Target("", cfg, o.Sim), Interface: iface, Command: o.Command, RestoreCommand: o.RestoreCommand, NoWitness: o.Sim}
+	return &failover.VSphereEnv{Config: cfg, URL: workflow.Target("", cfg, o.Sim), Interface: iface, Command: o.Command, RestoreCommand: o.RestoreCommand, NoWitness: o.Sim || o.NoWitness}
 }
 
 // witnessed is the ownership map a vSphere witness can check: it listens
@@ -373,7 +378,7 @@ func vsphereTarget(ctx context.Context, app *App, o *drillOptions, simTopology s
 	if o.DryRun {
 		return &drillTarget{env: env, nets: nets, owned: witnessed(nets), close: func() {}}, nil
 	}
-	if iface == "" && !o.Sim {
+	if iface == "" && !o.Sim && !o.NoWitness {
 		return nil, usageError("drill: on vSphere the witness needs --interface IF, an interface of this machine on the CARP segment")
 	}
 	closeEnv, err := workflow.OpenDrill(ctx, cfg, simTopology, env, app.IO.progress)

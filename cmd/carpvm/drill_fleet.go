@@ -51,7 +51,7 @@ func drillFleetRun(ctx context.Context, app *App, o *drillOptions, trigger failo
 	if o.DryRun {
 		return failover.WriteFleetPlan(app.IO.Out, app.IO.OutTTY, o.Output == "json", plans)
 	}
-	if len(unwitnessed) > 0 && !o.Sim {
+	if len(unwitnessed) > 0 && !o.Sim && !o.NoWitness {
 		return usageError("drill: on vSphere each pair's witness needs an interface of this machine on its CARP segment: --interface PAIR=IF for %s", strings.Join(unwitnessed, ", "))
 	}
 	histDir, err := o.prepareOutputs(app)
@@ -65,7 +65,7 @@ func drillFleetRun(ctx context.Context, app *App, o *drillOptions, trigger failo
 		Drill: func(ctx context.Context, cfg *config.Config, env *failover.VSphereEnv, progress workflow.Progress) ([]failover.Report, error) {
 			nets := netsOf[cfg.Pair.Name]
 			fopts := o.failoverOptions(app.Logger().With("pair", cfg.Pair.Name), env, nets, witnessed(nets), trigger)
-			return drillPair(ctx, app, o, fopts, progress)
+			return drillPair(ctx, app, o, fopts, histDir, progress)
 		},
 	})
 

@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/carpvm/carpvm/config"
+	"github.com/carpvm/carpvm/failover"
 	"github.com/carpvm/carpvm/workflow"
 )
 
@@ -78,6 +79,17 @@ func exitCodeOf(err error) (code int, print bool) {
 	var ee *exitError
 	if errors.As(err, &ee) {
 		return ee.code, ee.err != nil
+	}
+	// A drill restore: still in effect after its undo is a failed
+	// restore (1), a journal of another target a usage error (2); one that
+	// could not reach its target falls to vSphere's code below (3).
+	var still *failover.StillInEffectError
+	if errors.As(err, &still) {
+		return exitCheckFailed, true
+	}
+	var other *failover.OtherTargetError
+	if errors.As(err, &other) {
+		return exitUsage, true
 	}
 	var ce *config.Error
 	if errors.As(err, &ce) {

@@ -178,9 +178,9 @@ func newLabDownCmd(app *App, lo *labOptions) *cobra.Command {
 }
 
 func newLabStatusCmd(app *App, lo *labOptions) *cobra.Command {
-	var output string
+	var output, history string
 	cmd := &cobra.Command{
-		Use:     "status [-o table|json]",
+		Use:     "status [-o table|json] [--history DIR]",
 		Example: `  carpvm lab status`,
 		Short:   "Show the lab's namespaces, processes and masters (exit 1 when unhealthy)",
 		Args:    cobra.NoArgs,
@@ -193,6 +193,12 @@ func newLabStatusCmd(app *App, lo *labOptions) *cobra.Command {
 				return err
 			}
 			st := l.Status(cmd.Context())
+			if history == "" {
+				if history, err = failover.DefaultHistoryDir(app.Getenv); err != nil {
+					return withExit(exitUsage, err)
+				}
+			}
+			st.NoteJournal(history)
 			if err := printLabStatus(app.IO.Out, output, st); err != nil {
 				return err
 			}
@@ -203,6 +209,7 @@ func newLabStatusCmd(app *App, lo *labOptions) *cobra.Command {
 		},
 	}
 	outputFlag(cmd, &output)
+	cmd.Flags().StringVar(&history, "history", "", "the drills' history directory, where a drill cut short leaves its journal (default $XDG_STATE_HOME/carpvm/drills or ~/.local/state/carpvm/drills)")
 	return cmd
 }
 

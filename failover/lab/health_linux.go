@@ -2,8 +2,8 @@ package lab
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
+	"slices"
 	"strings"
 )
 
@@ -14,23 +14,18 @@ import (
 // isolatedPorts returns, per bridge of the switch, its ports isolated from
 // each other: the lab's partition (`bridge link set ... isolated on`).
 func (l *Lab) isolatedPorts(ctx context.Context) (map[string][]string, error) {
-	out, err := nsRun(ctx, l.ns(Switch), "bridge", "-j", "-d", "link", "show")
+	ports, err := l.ports(ctx)
 	if err != nil {
 		return nil, err
-	}
-	var ports []struct {
-		Name     string `json:"ifname"`
-		Master   string `json:"master"`
-		Isolated bool   `json:"isolated"`
-	}
-	if err := json.Unmarshal([]byte(out), &ports); err != nil {
-		return nil, fmt.Errorf("lab: bridge ports of %s: %w", l.ns(Switch), err)
 	}
 	iso := map[string][]string{}
 	for _, p := range ports {
 		if p.Isolated {
 			iso[p.Master] = append(iso[p.Master], p.Name)
 		}
+	}
+	for _, names := range iso {
+		slices.Sort(names)
 	}
 	return iso, nil
 }

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+
+	"github.com/carpvm/carpvm/failover"
 )
 
 // Lab is a lab that is up.
@@ -44,8 +46,28 @@ type Status struct {
 	Switch *SwitchModel `json:"switch,omitempty"`
 	Causes []string     `json:"causes,omitempty"`
 	// Problems make the lab unhealthy: a namespace or process missing, a
-	// group with no master or two, a partition left in place.
+	// group with no master or two, a partition left in place, a drill's
+	// journal left behind (NoteJournal).
 	Problems []string `json:"problems"`
+	// RestoreCommand finishes the drill whose journal was left behind:
+	// the remedy then.
+	RestoreCommand string `json:"restore_command,omitempty"`
+}
+
+// NoteJournal makes the status unhealthy when a drill of the lab was cut
+// short and left its journal in histDir (failover.Journal): a router may
+// still be off, a port down, a node stopped. The remedy is then the
+// journal's restore command. A journal that cannot be read is a problem
+// too.
+func (s *Status) NoteJournal(histDir string) {
+	j, err := failover.ReadJournal(histDir, PairName(s.Prefix))
+	switch {
+	case err != nil:
+		s.Problems = append(s.Problems, err.Error())
+	case j != nil:
+		s.Problems = append(s.Problems, "a drill was cut short and left its journal "+failover.JournalPath(histDir, j.Pair)+": "+j.Describe())
+		s.RestoreCommand = j.RestoreCommand
+	}
 }
 
 // Err is nil when the lab is healthy, else its problems.
@@ -74,6 +96,9 @@ func masterProblem(n NetStatus) string {
 func (s Status) Remedy() string {
 	if s.Err() == nil {
 		return ""
+	}
+	if s.RestoreCommand != "" {
+		return "restore it with `" + s.RestoreCommand + "`"
 	}
 	cmd := "carpvm lab up"
 	if s.Prefix != DefaultPrefix {

@@ -77,3 +77,16 @@ func (e *Env) Relearned(context.Context, failover.Network, net.HardwareAddr, str
 
 // Describe implements failover.Env.
 func (e *Env) Describe(failover.Trigger, failover.Network, string) (string, string) { return "", "" }
+
+var _ failover.EffectReader = (*Env)(nil)
+
+// Reads implements failover.EffectReader.
+func (e *Env) Reads(failover.Trigger) bool { return false }
+
+// Object implements failover.EffectReader.
+func (e *Env) Object(failover.Trigger, failover.Network, string) string { return "" }
+
+// Effect implements failover.EffectReader.
+func (e *Env) Effect(context.Context, failover.Trigger, failover.Network, string) (bool, string, error) {
+	return false, "", ErrNotLinux
+}

@@ -1,0 +1,196 @@
+package lab
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+
+	"github.com/carpvm/carpvm/carp/node"
+	"github.com/carpvm/carpvm/failover"
+)
+
+// Reading a trigger's effect back in the lab (failover.EffectReader): what
+// a drill journals before its trigger and a restore re-reads before and
+// after its undo.
+
+var _ failover.EffectReader = (*Env)(nil)
+
+// bridgePort is one switch port as `bridge -j -d link show` has it.
+type bridgePort struct {
+	Name     string   `json:"ifname"`
+	Master   string   `json:"master"`
+	Flags    []string `json:"flags"`
+	State    string   `json:"state"`
+	Isolated bool     `json:"isolated"`
+}
+
+// up says the port's link is up (not set down by nic-disconnect or
+// power-off).
+func (p bridgePort) up() bool { return slices.Contains(p.Flags, "UP") }
+
+// ports reads the switch's bridge ports, by name.
+func (l *Lab) ports(ctx context.Context) (map[string]bridgePort, error) {
+	out, err := nsRun(ctx, l.ns(Switch), "bridge", "-j", "-d", "link", "show")
+	if err != nil {
+		return nil, err
+	}
+	var list []bridgePort
+	if err := json.Unmarshal([]byte(out), &list); err != nil {
+		return nil, fmt.Errorf("lab: bridge ports of %s: %w", l.ns(Switch), err)
+	}
+	byName := make(map[string]bridgePort, len(list))
+	for _, p := range list {
+		byName[p.Name] = p
+	}
+	return byName, nil
+}
+
+// Reads implements failover.EffectReader: every lab trigger is read back
+// from the switch's ports, the routers' processes or a node's status.
+func (e *Env) Reads(failover.Trigger) bool { return true }
+
+// Object implements failover.EffectReader.
+func (e *Env) Object(t failover.Trigger, n failover.Network, router string) string {
+	ln, _ := labNet(n)
+	switch t {
+	case failover.TriggerNICDisconnect:
+		return fmt.Sprintf("%s's switch port %s", router, BridgePort(router, ln))
+	case failover.TriggerPartition:
+		return fmt.Sprintf("bridge %s's router ports", ln.Bridge)
+	case failover.TriggerDemote:
+		return fmt.Sprintf("%s's vhid %d", router, n.VHID)
+	}
+	return fmt.Sprintf("%s (its %s process(es) and switch ports)", router, e.Lab.kind(router))
+}
+
+// Effect implements failover.EffectReader. The lab is re-read from its
+// state file first: the drill whose journal is restored may have changed
+// it (power-off forgets the processes it killed, power-on records the new
+// ones).
+func (e *Env) Effect(ctx context.Context, t failover.Trigger, n failover.Network, router string) (bool, string, error) {
+	ln, err := labNet(n)
+	if err != nil {
+		return false, "", err
+	}
+	if st, err := loadState(e.Lab.Opts.StateDir); err != nil {
+		return false, "", err
+	} else if st != nil {
+		e.Lab.State = st
+	}
+	if t == failover.TriggerDemote {
+		return e.demoted(ctx, n, router)
+	}
+	ports, err := e.Lab.ports(ctx)
+	if err != nil {
+		return false, "", err
+	}
+	port := func(member string, x Net) (bridgePort, error) {
+		p, ok := ports[BridgePort(member, x)]
+		if !ok {
+			return p, fmt.Errorf("lab: switch port %s is missing", BridgePort(member, x))
+		}
+		return p, nil
+	}
+	switch t {
+	case failover.TriggerNICDisconnect:
+		p, err := port(router, ln)
+		if err != nil {
+			return false, "", err
+		}
+		return !p.up(), fmt.Sprintf("port %s up=%t", p.Name, p.up()), nil
+	case failover.TriggerPartition:
+		var iso []string
+		for _, r := range []string{Router1, Router2} {
+			p, err := port(r, ln)
+			if err != nil {
+				return false, "", err
+			}
+			if p.Isolated {
+				iso = append(iso, p.Name)
+			}
+		}
+		if len(iso) > 0 {
+			return true, fmt.Sprintf("bridge %s: %s isolated", ln.Bridge, strings.Join(iso, ", ")), nil
+		}
+		return false, fmt.Sprintf("bridge %s: no port isolated", ln.Bridge), nil
+	case failover.TriggerPowerOff, failover.TriggerStun:
+		var off []string
+		for _, x := range Nets {
+			p, err := port(router, x)
+			if err != nil {
+				return false, "", err
+			}
+			if !p.up() || p.State != "forwarding" {
+				off = append(off, fmt.Sprintf("%s %s", p.Name, p.State))
+			}
+		}
+		running, dead, stopped := e.Lab.routerProcs(router)
+		if t == failover.TriggerPowerOff {
+			on := len(off) > 0 || running == 0 || dead > 0
+			return on, fmt.Sprintf("%s: %d process(es) running, %d dead; ports not forwarding: %s", router, running, dead, dashed(strings.Join(off, ", "))), nil
+		}
+		on := len(off) > 0 || stopped > 0
+		return on, fmt.Sprintf("%s: %d of %d process(es) stopped (SIGSTOP); ports not forwarding: %s", router, stopped, running, dashed(strings.Join(off, ", "))), nil
+	}
+	return false, "", fmt.Errorf("lab: trigger %q is not supported", t)
+}
+
+// routerProcs counts router's recorded processes: running (a process just
+// started still runs as its `ip netns exec` wrapper until it execs, which
+// counts), dead, and stopped among the running (SIGSTOP: a stun).
+func (l *Lab) routerProcs(router string) (running, dead, stopped int) {
+	for _, p := range l.State.Procs {
+		if p.Router != router {
+			continue
+		}
+		state := procState(p.Pid)
+		if !procAlive(p) && (state == "" || state == "Z" || filepath.Base(procName(p.Pid)) != "ip") {
+			dead++
+			continue
+		}
+		running++
+		if state == "T" || state == "t" {
+			stopped++
+		}
+	}
+	return running, dead, stopped
+}
+
+// procState is pid's state letter in /proc (R, S, T, Z...), "" when gone.
+func procState(pid int) string {
+	stat, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return ""
+	}
+	if f := strings.Fields(string(stat[strings.LastIndexByte(string(stat), ')')+1:])); len(f) > 0 {
+		return f[0]
+	}
+	return ""
+}
+
+// demoted reads a carpvm node's demotion of n's group; ucarp's demote
+// passes by itself (it listens again after its pause) and keepalived has
+// none, so neither leaves anything to undo.
+func (e *Env) demoted(ctx context.Context, n failover.Network, router string) (bool, string, error) {
+	if e.Lab.kind(router) != PeerCarpvm {
+		return false, fmt.Sprintf("%s runs %s: a demote leaves nothing to undo", router, e.Lab.kind(router)), nil
+	}
+	resp, err := node.Call(ctx, e.Lab.ControlSocket(router), node.Request{Command: node.CmdStatus})
+	if err != nil {
+		return false, "", err
+	}
+	if resp.Status == nil {
+		return false, "", fmt.Errorf("lab: %s: no status", router)
+	}
+	for _, g := range resp.Status.Groups {
+		if g.VHID == n.VHID {
+			return g.Demotion > 0, fmt.Sprintf("%s vhid %d demotion %d", router, n.VHID, g.Demotion), nil
+		}
+	}
+	return false, "", fmt.Errorf("lab: %s runs no vhid %d", router, n.VHID)
+}
