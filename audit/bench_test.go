@@ -70,3 +70,11 @@ func TestLargeInventoryVerdicts(t *testing.T) {
 		t.Fatalf("summary %+v, want %+v: %+v", rep.Summary, want, rep.Exceptions)
 	}
 }
+
+// FixPlan changes nothing unjustified: the large inventory's vSwitch
+// Accepts reach no router portgroup, so there is nothing to narrow.
+func TestFixPlanLeavesUnjustifiedAlone(t *testing.T) {
+	if plan := FixPlan([]*config.Config{config.Simulator()}, largeInventory(2, 1)); len(plan) != 0 {
+		t.Fatalf("plan %v, want none: nothing there is broader", plan)
+	}
+}

@@ -7,6 +7,8 @@ import (
 	"github.com/carpvm/carpvm/audit"
 	"github.com/carpvm/carpvm/config"
 	"github.com/carpvm/carpvm/vsphere"
+	"github.com/carpvm/carpvm/vsphere/change"
+	"github.com/carpvm/carpvm/vsphere/facts"
 )
 
 // Audit reads the security policy of every virtual network of each
@@ -53,4 +55,63 @@ func Audit(ctx context.Context, pairs []*config.Config, opts FleetOptions) (audi
 		reps = append(reps, audit.Run(same, inv))
 	}
 	return audit.Merge(reps...), nil
+}
+
+// AuditFixResult is what AuditFix did.
+type AuditFixResult struct {
+	Plan []change.Change
+	// Report is the audit after the fix (before it when nothing was
+	// applied).
+	Report  audit.Report
+	Applied bool
+	Backup  string
+	// OtherWriter is set when another writer had changed an object of the
+	// plan, which the fix then left alone.
+	OtherWriter *vsphere.OtherWriterError
+}
+
+// AuditFix audits be's vCenter against pairs (all of them logging in to
+// it), plans the narrowing of what is broader (audit.FixPlan) and,
+// confirmed, applies it through preflight --fix's write path (the same
+// confirmation, lock, backup, apply and undo on failure), then audits
+// again. o.Plan is not read; o.ShowPlan is not called (the audit plan is
+// not a fix.Plan): ShowChanges is.
+func AuditFix(ctx context.Context, be Backend, pairs []*config.Config, simulated bool, o FixOptions, showChanges func([]change.Change) error) (AuditFixResult, error) {
+	var res AuditFixResult
+	first := pairs[0]
+	read := func() (*facts.Inventory, error) {
+		o.Progress("reading every vSwitch, portgroup, distributed switch and distributed portgroup")
+		inv, err := be.GatherInventory(ctx)
+		if err != nil {
+			return nil, &BackendError{Step: "gather", Err: err}
+		}
+		inv.Target = Target(inv.Target, first, simulated)
+		return inv, nil
+	}
+	inv, err := read()
+	if err != nil {
+		return res, err
+	}
+	res.Report = audit.Run(pairs, inv)
+	res.Plan = audit.FixPlan(pairs, inv)
+	if showChanges != nil {
+		if err := showChanges(res.Plan); err != nil {
+			return res, err
+		}
+	}
+	if len(res.Plan) == 0 {
+		o.Progress("nothing to narrow")
+		return res, nil
+	}
+	res.Backup, res.OtherWriter, err = applyPlan(ctx, be, res.Plan, o)
+	if err != nil {
+		return res, err
+	}
+	res.Applied = true
+	o.Progress("applied %d change(s); auditing again", len(res.Plan))
+	if inv, err = read(); err != nil {
+		return res, err
+	}
+	res.Report = audit.Run(pairs, inv)
+	return res, nil
 }

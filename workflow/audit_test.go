@@ -2,12 +2,16 @@ package workflow
 
 import (
 	"context"
+	"log/slog"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/carpvm/carpvm/audit"
 	"github.com/carpvm/carpvm/config"
+	"github.com/carpvm/carpvm/preflight"
+	"github.com/carpvm/carpvm/vsphere"
+	"github.com/carpvm/carpvm/vsphere/change"
 	"github.com/carpvm/carpvm/vsphere/facts"
 	"github.com/carpvm/carpvm/vsphere/sim"
 )
@@ -185,5 +189,92 @@ func TestAuditMACLearningMakesPromiscuousUnjustified(t *testing.T) {
 	}
 	if rep.Summary != (audit.Summary{Justified: 4, Unjustified: 2}) {
 		t.Errorf("summary %+v, want 4 justified, 2 unjustified", rep.Summary)
+	}
+}
+
+// routersPromiscuous is the default topology (a fresh ESXi: MAC changes
+// and forged transmits Accept on both vSwitches) where the two router
+// portgroups override promiscuous mode to Accept, as preflight --fix
+// leaves them: preflight passes, and the audit finds the vSwitches broader.
+func routersPromiscuous() sim.Topology {
+	t := sim.Default()
+	portgroup(&t, sim.PortgroupInternal).Security.Promiscuous = accept()
+	portgroup(&t, sim.PortgroupPublic).Security.Promiscuous = accept()
+	return t
+}
+
+func securityFailures(rep preflight.Report) int {
+	return failed(rep, preflight.CheckPromiscuous) + failed(rep, preflight.CheckMACChanges) + failed(rep, preflight.CheckForgedTransmits)
+}
+
+// audit --fix moves the vSwitches' Accepts onto the router portgroups,
+// overrides first: audited again everything is justified, preflight's
+// security checks still pass, and a rollback restores the original.
+func TestAuditFixNarrowsThenRollbackRestores(t *testing.T) {
+	ctx := context.Background()
+	srv, err := sim.Start(ctx, routersPromiscuous(), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(srv.Close)
+	cfg := config.Simulator()
+	cfg.VSphere = srv.VSphereConfig()
+	quiet := func(string, ...any) {}
+	be, err := Open(ctx, cfg, "", quiet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = be.Close(ctx) })
+	pairs := []*config.Config{cfg}
+	_, pre, err := Check(ctx, be, cfg, true, quiet)
+	if err != nil || securityFailures(pre) != 0 {
+		t.Fatalf("preflight before: %v, %d security failure(s); want a topology preflight passes", err, securityFailures(pre))
+	}
+
+	var backup change.Backup
+	res, err := AuditFix(ctx, be, pairs, true, FixOptions{
+		Progress: quiet, Log: slog.New(slog.DiscardHandler),
+		Lock:        func(string) (func(), error) { return func() {}, nil },
+		WriteBackup: func(b change.Backup) (string, error) { backup = b; return "backup.json", nil },
+	}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var order []string
+	for _, c := range res.Plan {
+		order = append(order, c.Object+" "+c.Desired)
+	}
+	wantOrder := []string{
+		"portgroup Public on esxi-01 Accept, set on the portgroup", "portgroup Public on esxi-01 Accept, set on the portgroup",
+		"portgroup IntraNought on esxi-01 Accept, set on the portgroup", "portgroup IntraNought on esxi-01 Accept, set on the portgroup",
+		"vswitch vSwitch0 on esxi-01 Reject", "vswitch vSwitch0 on esxi-01 Reject",
+		"vswitch vSwitch1 on esxi-01 Reject", "vswitch vSwitch1 on esxi-01 Reject",
+	}
+	if !slices.Equal(order, wantOrder) || !res.Applied {
+		t.Fatalf("applied %v, plan:\n%s\nwant overrides first:\n%s", res.Applied, strings.Join(order, "\n"), strings.Join(wantOrder, "\n"))
+	}
+	if res.Report.Failed() || res.Report.Summary != (audit.Summary{Justified: 6}) {
+		t.Errorf("audited again: %+v, want 6 justified and nothing else: %+v", res.Report.Summary, res.Report.Exceptions)
+	}
+	for _, e := range res.Report.Exceptions {
+		if e.Source != "set here" {
+			t.Errorf("%s %s: source %q after the fix, want set here", e.Object, e.Setting, e.Source)
+		}
+	}
+	if _, post, err := Check(ctx, be, cfg, true, quiet); err != nil || securityFailures(post) != 0 {
+		t.Errorf("preflight after the fix: %v, %d security failure(s), want none", err, securityFailures(post))
+	}
+
+	if err := be.Rollback(ctx, backup, vsphere.RollbackOptions{}); err != nil {
+		t.Fatalf("rollback: %v", err)
+	}
+	inv, err := be.GatherInventory(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	inv.Target = "simulator"
+	restored := audit.Run(pairs, inv)
+	if restored.Summary != (audit.Summary{Justified: 6, Broader: 4}) || len(exceptionsOn(restored, "vswitch vSwitch0 on esxi-01", "forged_transmits")) != 1 {
+		t.Errorf("after rollback: %+v, want the original 6 justified and 4 broader: %+v", restored.Summary, restored.Exceptions)
 	}
 }

@@ -100,39 +100,10 @@ func Fix(ctx context.Context, be Backend, cfg *config.Config, o FixOptions) (Fix
 		o.Progress("nothing to change")
 		return res, nil
 	}
-	if o.Confirm != nil {
-		ok, err := o.Confirm(len(plan.Changes))
-		if err != nil {
-			return res, err
-		}
-		if !ok {
-			return res, ErrNotApplied
-		}
-	}
-	unlock, err := o.Lock(be.Target())
+	backup, other, err := applyPlan(ctx, be, plan.Changes, o)
+	res.Backup, res.OtherWriter = backup, other
 	if err != nil {
 		return res, err
-	}
-	defer unlock()
-	b, err := be.Backup(ctx, plan.Changes)
-	if err != nil {
-		return res, &BackendError{Step: "back up", Err: err}
-	}
-	if res.Backup, err = o.WriteBackup(b); err != nil {
-		return res, err
-	}
-	o.notice("backup written to %s", res.Backup)
-	for i, c := range plan.Changes {
-		o.Log.Info("applying", "step", i+1, "object", c.Object, "setting", string(c.Setting), "desired", c.Desired)
-	}
-	var other *vsphere.OtherWriterError
-	switch err := be.Apply(ctx, b); {
-	case errors.As(err, &other):
-		res.OtherWriter = other
-		o.notice("warning: %v", other)
-	case err != nil:
-		o.notice("the backup is kept in %s; restore it any time with: carpvm preflight rollback %s", res.Backup, res.Backup)
-		return res, &BackendError{Step: "apply", Err: err}
 	}
 	res.Applied = true
 	o.Progress("applied %d change(s); checking again", len(plan.Changes))
@@ -148,4 +119,43 @@ func (o FixOptions) notice(format string, args ...any) {
 		return
 	}
 	o.Progress(format, args...)
+}
+
+// applyPlan is the one write path of Fix and AuditFix: confirmation, the
+// writers' lock, the backup (stored before anything is written), the
+// apply. Another writer's change is not an error: it comes back as other.
+func applyPlan(ctx context.Context, be Backend, changes []change.Change, o FixOptions) (backup string, other *vsphere.OtherWriterError, err error) {
+	if o.Confirm != nil {
+		ok, err := o.Confirm(len(changes))
+		if err != nil {
+			return "", nil, err
+		}
+		if !ok {
+			return "", nil, ErrNotApplied
+		}
+	}
+	unlock, err := o.Lock(be.Target())
+	if err != nil {
+		return "", nil, err
+	}
+	defer unlock()
+	b, err := be.Backup(ctx, changes)
+	if err != nil {
+		return "", nil, &BackendError{Step: "back up", Err: err}
+	}
+	if backup, err = o.WriteBackup(b); err != nil {
+		return "", nil, err
+	}
+	o.notice("backup written to %s", backup)
+	for i, c := range changes {
+		o.Log.Info("applying", "step", i+1, "object", c.Object, "setting", string(c.Setting), "desired", c.Desired)
+	}
+	switch err := be.Apply(ctx, b); {
+	case errors.As(err, &other):
+		o.notice("warning: %v", other)
+	case err != nil:
+		o.notice("the backup is kept in %s; restore it any time with: carpvm preflight rollback %s", backup, backup)
+		return backup, nil, &BackendError{Step: "apply", Err: err}
+	}
+	return backup, other, nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"slices"
 	"strings"
 	"time"
@@ -31,15 +32,22 @@ type auditOptions struct {
 	// empty.
 	Date string
 	Now  func() time.Time
+	// Fix, Yes and Backup are --fix, --yes and --backup (audit_fix.go).
+	Fix     bool
+	Yes     bool
+	Backup  string
+	Connect connectFunc
+	Getenv  config.Getenv
+	Log     *slog.Logger
 }
 
 // auditFormats are audit's -o values.
 func auditFormats() []string { return []string{"table", "json", "markdown"} }
 
 func newAuditCmd(app *App) *cobra.Command {
-	opts := &auditOptions{Audit: workflow.Audit, Now: time.Now}
+	opts := &auditOptions{Audit: workflow.Audit, Now: time.Now, Connect: connectVSphere}
 	cmd := &cobra.Command{
-		Use:   "audit [--sim [--topology NAME]] [--pair NAME] [-o table|json|markdown] [--date YYYY-MM-DD]",
+		Use:   "audit [--sim [--topology NAME]] [--pair NAME] [-o table|json|markdown] [--date YYYY-MM-DD] [--fix [--yes] [--backup FILE]]",
 		Short: "List CARP's exceptions to the vSphere hardening baseline, scoped and justified",
 		Long: `audit reads the security policy of every vSwitch, portgroup, distributed
 switch and distributed portgroup of each pair's vCenter (not only the pairs'),
@@ -59,17 +67,33 @@ Each row names the object, where the value comes from, the portgroups and VMs
 it reaches, the baseline rules it departs from, and why (or how to remediate).
 A fleet is audited into one report, each vCenter against the pairs that log in
 to it. -o markdown is the report an auditor files.
+
+--fix narrows what is broader on standard vSwitches: it moves a vSwitch-level
+Accept onto overrides of the router portgroups that need it, then sets the
+vSwitch (and so every other portgroup that inherited it) back to Reject,
+overrides first so that CARP never loses a setting. Unjustified exceptions, a
+broader distributed switch and a router portgroup shared with other VMs are
+never changed: the report says how to fix them. It writes as preflight --fix
+does: the plan, a confirmation (--yes skips it), a backup first (--backup
+FILE), the writers' lock, undo on failure; carpvm preflight rollback FILE
+restores the backup.
 Exit status: 0 every exception is justified, 1 one is not, 2 usage or
 configuration error, 3 vSphere unreachable or refused.`,
 		Example: `  carpvm audit --sim
   carpvm audit --sim --topology portgroup-overrides -o json
   carpvm audit --config carpvm.yaml -o markdown > audit.md
-  carpvm audit --config fleet.yaml --pair paris`,
+  carpvm audit --config fleet.yaml --pair paris
+  carpvm audit --sim --fix --yes`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.IO = app.IO
 			opts.LoadPairs = app.LoadPairs
 			opts.Pair = app.pair
+			opts.Getenv = app.Getenv
+			opts.Log = app.Logger()
+			if !opts.Fix && (cmd.Flags().Changed("yes") || cmd.Flags().Changed("backup")) {
+				return usageError("audit --yes and --backup need --fix")
+			}
 			if cmd.Flags().Changed("topology") && !opts.Sim {
 				return usageError("audit --topology needs --sim")
 			}
@@ -82,6 +106,9 @@ configuration error, 3 vSphere unreachable or refused.`,
 	cmd.Flags().StringVarP(&opts.Output, "output", "o", "table", "output format: table, json or markdown")
 	completeFlag(cmd, "output", completeValues(auditFormats))
 	cmd.Flags().StringVar(&opts.Date, "date", "", "with -o markdown: the date the report states (YYYY-MM-DD; default today, UTC)")
+	cmd.Flags().BoolVar(&opts.Fix, "fix", false, "narrow the broader vSwitch-level exceptions onto the router portgroups; apply with --yes or on confirmation")
+	cmd.Flags().BoolVar(&opts.Yes, "yes", false, "with --fix: apply the plan without asking")
+	cmd.Flags().StringVar(&opts.Backup, "backup", "", "with --fix: write the backup here (default $XDG_STATE_HOME/carpvm/backups/TIME.json)")
 	addPairFlag(cmd, app, "audit against this pair of a fleet only (without it, every pair, each on its own vCenter)")
 	return cmd
 }
@@ -114,6 +141,9 @@ func auditRun(ctx context.Context, opts *auditOptions) error {
 			return err
 		}
 		pairs = []*config.Config{cfg}
+	}
+	if opts.Fix {
+		return auditFixRun(ctx, opts, pairs, topology)
 	}
 	rep, err := opts.Audit(ctx, pairs, workflow.FleetOptions{Topology: topology, Progress: opts.IO.progress})
 	if err != nil {

@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -48,5 +50,45 @@ func TestAuditCommandRefusesBadFlags(t *testing.T) {
 		if code, _, stderr := runAudit(t, args...); code != exitUsage || stderr == "" {
 			t.Errorf("audit %v: exit %d (%q), want %d with a message", args, code, stderr, exitUsage)
 		}
+	}
+}
+
+// audit --fix on the simulator narrows both vSwitches onto the router
+// portgroups, backs up first, and audits again: every exception left is
+// justified (exit 0).
+func TestAuditFixCommandOnTheSimulator(t *testing.T) {
+	dir := t.TempDir()
+	backup := filepath.Join(dir, "audit-backup.json")
+	var out, errOut bytes.Buffer
+	streams := IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut}
+	getenv := func(k string) string {
+		if k == "XDG_STATE_HOME" {
+			return dir
+		}
+		return ""
+	}
+	code := run(context.Background(), []string{"audit", "--sim", "--fix", "--yes", "--backup", backup, "-o", "json"}, streams, getenv)
+	if code != exitOK {
+		t.Fatalf("exit %d, want 0; stderr: %s", code, errOut.String())
+	}
+	var doc struct {
+		Format  string `json:"format"`
+		Applied bool   `json:"applied"`
+		Plan    []struct{ Object, Desired string }
+		Result  struct {
+			Summary map[string]int `json:"summary"`
+		} `json:"result"`
+	}
+	if err := json.Unmarshal(out.Bytes(), &doc); err != nil {
+		t.Fatalf("not JSON: %v\n%s", err, out.String())
+	}
+	if doc.Format != "carpvm.audit-fix/v1" || !doc.Applied || len(doc.Plan) != 8 || doc.Result.Summary["justified"] != 4 || doc.Result.Summary["broader"] != 0 {
+		t.Errorf("document %+v; want carpvm.audit-fix/v1, applied, 8 changes, 4 justified and none broader", doc)
+	}
+	if _, err := os.Stat(backup); err != nil {
+		t.Errorf("no backup at %s: %v", backup, err)
+	}
+	if code, _, stderr := runAudit(t, "--sim", "--yes"); code != exitUsage || !strings.Contains(stderr, "need --fix") {
+		t.Errorf("audit --yes without --fix: exit %d (%q), want %d", code, stderr, exitUsage)
 	}
 }
