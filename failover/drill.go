@@ -143,7 +143,9 @@ func (d *drill) settle() time.Duration {
 func (d *drill) run(ctx context.Context) (Report, error) {
 	started := d.now()
 	rep, err := d.runPhases(ctx, started)
-	if err == nil {
+	if d.undoErr != nil {
+		// Neither done nor undone: that, with the journal kept, is what
+		// the drill ends with, even when it was interrupted.
 		err = d.undoErr
 	}
 	rep.explain(d.opts.Env, d.n)

@@ -102,7 +102,7 @@ func (d *drill) runUnwitnessed(ctx context.Context, env EffectReader, started ti
 	d.keepUndoErr(uerr)
 	d.rep.Restored = uerr == nil
 	d.rep.addPhase(PhaseRestore, d.rep.Restored, "%s; read back: %s%s", undo, detail, errText(uerr))
-	if ctx.Err() != nil {
+	if ctx.Err() != nil && d.undoErr == nil {
 		return d.rep, ctx.Err()
 	}
 

@@ -73,3 +73,12 @@ func TestDrillSimUsage(t *testing.T) {
 		}
 	}
 }
+
+// The embedded simulator ends with its drill: drill restore --sim has
+// nothing to restore, says so, and exits 0.
+func TestDrillRestoreSimHasNothing(t *testing.T) {
+	code, out, errOut := runDrillCLI(t, nil, "drill", "restore", "--sim")
+	if code != exitOK || !strings.Contains(out, "nothing to restore") {
+		t.Errorf("exit %d, %q %q", code, out, errOut)
+	}
+}

@@ -69,6 +69,13 @@ func TestDrillUsageErrors(t *testing.T) {
 		{"stun of no time", []string{"drill", "--lab", "--trigger", "stun", "--duration", "0s"}, "--duration: stun duration 0s: want more than 0"},
 		{"stun of negative time", []string{"drill", "--lab", "--trigger", "stun", "--duration", "-5s"}, "--duration: stun duration -5s: want more than 0"},
 		{"duration without stun", []string{"drill", "--lab", "--trigger", "power-off", "--duration", "5s"}, "--duration is for --trigger stun"},
+		{"no witness in the lab", []string{"drill", "--lab", "--no-witness"}, "--no-witness are for vSphere"},
+		{"no witness with --sim", []string{"drill", "--sim", "--no-witness"}, "--sim has no witness already"},
+		{"no witness of a stun", []string{"drill", "--config", cfg, "--no-witness", "--trigger", "stun"}, "drill --no-witness: trigger stun leaves nothing vSphere can show"},
+		{"no witness with an interface", []string{"drill", "--config", cfg, "--no-witness", "--interface", "ens224"}, "--interface does not apply"},
+		{"restore of no target", []string{"drill", "restore"}, "want --lab, or --config"},
+		{"restore of lab and sim", []string{"drill", "restore", "--lab", "--sim"}, "exclusive"},
+		{"restore of lab with config", []string{"drill", "restore", "--lab", "--config", cfg}, "--lab is one pair"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			code, _, errOut := runDrillCLI(t, nil, tc.args...)
