@@ -76,7 +76,7 @@ func FixPlan(pairs []*config.Config, inv *facts.Inventory) []change.Change {
 // networkOn is the configured network on portgroup pg that needs c.
 func networkOn(a *auditor, pg string, c preflight.Check) string {
 	for _, pn := range a.byPG[pg] {
-		if needOf(pn.net, c, false).Needed {
+		if a.needOf(pn, c, false).Needed {
 			return pn.net.Name
 		}
 	}

@@ -25,7 +25,15 @@ type auditor struct {
 	// attached are the VMs on each network, by host for a standard one
 	// (each host holds its own copy of a portgroup).
 	attached map[netKey][]string
-	out      []Exception
+	// needs caches preflight.SecurityNeeds per network and MAC learning:
+	// the same few networks are judged on every host.
+	needs map[needKey][]preflight.SecurityNeed
+	out   []Exception
+}
+
+type needKey struct {
+	pair, network string
+	macLearning   bool
 }
 
 // netKey names a network on a host: Host is empty for a distributed one.
@@ -42,7 +50,8 @@ func keyOf(host string, n facts.VMNetwork) netKey {
 }
 
 func newAuditor(pairs []*config.Config, inv *facts.Inventory) *auditor {
-	a := &auditor{pairs: pairs, inv: inv, byPG: map[string][]pairNet{}, routers: map[string]bool{}, attached: map[netKey][]string{}}
+	a := &auditor{pairs: pairs, inv: inv, byPG: map[string][]pairNet{}, routers: map[string]bool{}, attached: map[netKey][]string{},
+		needs: map[needKey][]preflight.SecurityNeed{}}
 	for _, vm := range inv.VMs {
 		for _, n := range vm.Networks {
 			k := keyOf(vm.Host, n)
@@ -121,7 +130,7 @@ func (a *auditor) portgroupVerdict(pg string, c preflight.Check, macLearning boo
 	nets := a.byPG[pg]
 	var notNeeded []string
 	for _, pn := range nets {
-		need := needOf(pn.net, c, macLearning)
+		need := a.needOf(pn, c, macLearning)
 		if !need.Needed {
 			notNeeded = append(notNeeded, fmt.Sprintf("network %s of pair %s does not need it: %s", pn.net.Name, pn.pair, need.Reason))
 			continue
@@ -148,7 +157,7 @@ func (a *auditor) switchVerdict(sw string, inheritors []string, c preflight.Chec
 	var uses []string
 	for _, pg := range inheritors {
 		for _, pn := range a.byPG[pg] {
-			if !needOf(pn.net, c, macLearning(pg)).Needed {
+			if !a.needOf(pn, c, macLearning(pg)).Needed {
 				continue
 			}
 			if v.class == Unjustified {
@@ -165,8 +174,14 @@ func (a *auditor) switchVerdict(sw string, inheritors []string, c preflight.Chec
 	return v
 }
 
-func needOf(n config.Network, c preflight.Check, macLearning bool) preflight.SecurityNeed {
-	for _, need := range preflight.SecurityNeeds(n, macLearning) {
+func (a *auditor) needOf(pn pairNet, c preflight.Check, macLearning bool) preflight.SecurityNeed {
+	k := needKey{pair: pn.pair, network: pn.net.Name, macLearning: macLearning}
+	needs, ok := a.needs[k]
+	if !ok {
+		needs = preflight.SecurityNeeds(pn.net, macLearning)
+		a.needs[k] = needs
+	}
+	for _, need := range needs {
 		if need.Check == c {
 			return need
 		}

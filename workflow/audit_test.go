@@ -278,3 +278,21 @@ func TestAuditFixNarrowsThenRollbackRestores(t *testing.T) {
 		t.Errorf("after rollback: %+v, want the original 6 justified and 4 broader: %+v", restored.Summary, restored.Exceptions)
 	}
 }
+
+// On a fleet, an exception is justified by whichever pair needs it: here
+// one pair owns IntraNought and the other Public, on one vCenter.
+func TestAuditFleetJustifiedByAnyPair(t *testing.T) {
+	inner, outer := config.Simulator(), config.Simulator()
+	inner.Pair.Name, outer.Pair.Name = "inner", "outer"
+	inner.Networks, outer.Networks = inner.Networks[:1], outer.Networks[1:]
+	rep := auditTopology(t, hardened(), inner, outer)
+	if rep.Failed() || rep.Summary.Justified != 6 || !slices.Equal(rep.Pairs, []string{"inner", "outer"}) || len(rep.Targets) != 1 {
+		t.Fatalf("report %+v, want 6 justified by the two pairs on one target", rep)
+	}
+	if e := one(t, rep, "portgroup IntraNought on esxi-01", "forged_transmits"); e.Pair != "inner" {
+		t.Errorf("IntraNought justified by %q, want inner", e.Pair)
+	}
+	if e := one(t, rep, "portgroup Public on esxi-01", "forged_transmits"); e.Pair != "outer" {
+		t.Errorf("Public justified by %q, want outer", e.Pair)
+	}
+}
