@@ -77,8 +77,10 @@ never changed: the report says how to fix them. It writes as preflight --fix
 does: the plan, a confirmation (--yes skips it), a backup first (--backup
 FILE), the writers' lock, undo on failure; carpvm preflight rollback FILE
 restores the backup.
+On a fleet --fix needs the pairs on one vCenter (else name one with --pair).
 Exit status: 0 every exception is justified, 1 one is not, 2 usage or
-configuration error, 3 vSphere unreachable or refused.`,
+configuration error, 3 vSphere unreachable or refused, 4 --fix planned changes
+but did not apply them.`,
 		Example: `  carpvm audit --sim
   carpvm audit --sim --topology portgroup-overrides -o json
   carpvm audit --config carpvm.yaml -o markdown > audit.md
