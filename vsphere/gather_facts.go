@@ -52,8 +52,8 @@ func newGathering(cfg *config.Config, inv *inventory) *gathering {
 	}
 	byName := map[string]types.ManagedObjectReference{}
 	for _, ref := range sortedRefs(inv.vms) {
-		if _, dup := byName[inv.vms[ref].Name]; !dup {
-			byName[inv.vms[ref].Name] = ref
+		if _, dup := byName[inv.vms[ref].name]; !dup {
+			byName[inv.vms[ref].name] = ref
 		}
 	}
 	isRouter := map[types.ManagedObjectReference]bool{}
@@ -65,7 +65,7 @@ func newGathering(cfg *config.Config, inv *inventory) *gathering {
 		}
 		g.routers = append(g.routers, ref)
 		isRouter[ref] = true
-		if h := inv.vms[ref].Runtime.Host; h != nil {
+		if h := inv.vms[ref].host; h != nil {
 			g.addRunHosts(*h)
 		}
 	}
@@ -92,7 +92,7 @@ func newGathering(cfg *config.Config, inv *inventory) *gathering {
 		if isRouter[ref] {
 			continue
 		}
-		for _, n := range vm.Network {
+		for _, n := range vm.networks {
 			if configured[n] {
 				g.attached[ref] = true
 				break
@@ -107,11 +107,11 @@ func newGathering(cfg *config.Config, inv *inventory) *gathering {
 func (g *gathering) addRunHosts(host types.ManagedObjectReference) {
 	g.runHosts[host] = true
 	h, ok := g.inv.hosts[host]
-	if !ok || h.Parent == nil || h.Parent.Type != "ClusterComputeResource" {
+	if !ok || h.parent == nil || h.parent.Type != "ClusterComputeResource" {
 		return
 	}
-	g.clusters[*h.Parent] = true
-	if cr, ok := g.inv.computes[*h.Parent]; ok {
+	g.clusters[*h.parent] = true
+	if cr, ok := g.inv.computes[*h.parent]; ok {
 		for _, other := range cr.Host {
 			g.runHosts[other] = true
 		}
@@ -159,8 +159,8 @@ func (g *gathering) vm(name string, ref types.ManagedObjectReference) facts.VM {
 	}
 	vm.Found = true
 	vm.Ref = ref.Value
-	if idx.Runtime.Host != nil {
-		vm.Host = g.hostName(*idx.Runtime.Host)
+	if idx.host != nil {
+		vm.Host = g.hostName(*idx.host)
 	}
 	if d, ok := g.vmDetail[ref]; ok {
 		vm.PowerState = string(d.Runtime.PowerState)
@@ -174,7 +174,7 @@ func (g *gathering) vm(name string, ref types.ManagedObjectReference) facts.VM {
 
 func (g *gathering) hostName(ref types.ManagedObjectReference) string {
 	if h, ok := g.inv.hosts[ref]; ok {
-		return h.Name
+		return h.name
 	}
 	return ref.Value
 }
@@ -270,8 +270,8 @@ func nicType(d types.BaseVirtualDevice) string {
 
 func (g *gathering) host(ref types.ManagedObjectReference) facts.Host {
 	h := facts.Host{Name: g.hostName(ref), Ref: ref.Value, ReversePathFwdCheckPromisc: g.option[ref]}
-	if idx, ok := g.inv.hosts[ref]; ok && idx.Parent != nil && idx.Parent.Type == "ClusterComputeResource" {
-		if cr, ok := g.inv.computes[*idx.Parent]; ok {
+	if idx, ok := g.inv.hosts[ref]; ok && idx.parent != nil && idx.parent.Type == "ClusterComputeResource" {
+		if cr, ok := g.inv.computes[*idx.parent]; ok {
 			h.Cluster = cr.Name
 		}
 	}
@@ -367,7 +367,7 @@ func (g *gathering) cluster(ref types.ManagedObjectReference) facts.Cluster {
 		}
 		for _, vm := range vms {
 			if idx, ok := g.inv.vms[vm]; ok {
-				rule.VMs = append(rule.VMs, idx.Name)
+				rule.VMs = append(rule.VMs, idx.name)
 			} else {
 				rule.VMs = append(rule.VMs, vm.Value)
 			}
@@ -421,7 +421,7 @@ func (g *gathering) network(name string, routers []facts.VM) facts.Network {
 		}
 		for _, nic := range g.nics(d) {
 			if nic.Network == name && nic.Kind == n.Kind {
-				n.Attached = append(n.Attached, facts.AttachedNIC{VM: g.inv.vms[ref].Name, MAC: nic.MAC})
+				n.Attached = append(n.Attached, facts.AttachedNIC{VM: g.inv.vms[ref].name, MAC: nic.MAC})
 			}
 		}
 	}

@@ -6,6 +6,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/google/go-cmp/cmp"
+
 	"github.com/carpvm/carpvm/config"
 	"github.com/carpvm/carpvm/vsphere"
 	"github.com/carpvm/carpvm/vsphere/sim"
@@ -75,5 +77,34 @@ func BenchmarkGather(b *testing.B) {
 			b.ReportMetric(float64(rt)/float64(b.N), "round-trips/op")
 			b.ReportMetric(build.Seconds(), "build-s")
 		})
+	}
+}
+
+// An inventory larger than a page is read page by page: one more round
+// trip per extra page of the inventory, and the same facts as in one page.
+func TestGatherPages(t *testing.T) {
+	srv := startSim(t, sim.Scaled(150))
+	whole := open(t, srv.VSphereConfig())
+	paged := open(t, srv.VSphereConfig())
+	const page = 40
+	paged.SetPageObjects(page)
+	want, err := whole.Gather(context.Background(), config.Simulator())
+	if err != nil {
+		t.Fatal(err)
+	}
+	before := paged.RoundTrips()
+	got, err := paged.Gather(context.Background(), config.Simulator())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("facts read in pages of %d differ (-whole +paged):\n%s", page, diff)
+	}
+	// The view holds 152 VMs, 3 hosts and their 3 compute resources, 4
+	// networks, 3 datastores: 165 objects, 5 pages of 40. The details
+	// (2 routers, 15 filler VMs on Public, 1 host) fit in one.
+	const objects = 152 + 3 + 3 + 4 + 3
+	if rt, want := paged.RoundTrips()-before, 4+(objects+page-1)/page-1; rt != want {
+		t.Errorf("Gather in pages of %d took %d round trips, want %d (4 + one per extra page of %d objects)", page, rt, want, objects)
 	}
 }

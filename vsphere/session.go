@@ -28,6 +28,8 @@ type Session struct {
 	thumbprint string
 	// afterWrite, when set (by tests), runs after each write Apply makes.
 	afterWrite func()
+	// pageObjects, when set (by tests), replaces pageObjects.
+	pageObjects int32
 }
 
 // countingRoundTripper counts every SOAP request sent through it.

@@ -49,19 +49,19 @@ func Topologies() []string {
 	return names
 }
 
-// Open logs in to cfg's vCenter; when topology names one of Topologies it
-// first starts the embedded simulator of that topology on a random
+// Open logs in to cfg's vCenter; when topology names one of Topologies
+// (grown as sim.Spec writes it, for --inventory-hosts and --inventory-vms)
+// it first starts the embedded simulator of that topology on a random
 // loopback port and points cfg at it, and Close stops it again.
 func Open(ctx context.Context, cfg *config.Config, topology string, progress Progress) (Backend, error) {
 	var srv *sim.Server
 	if topology != "" {
-		build, ok := sim.Topologies()[topology]
-		if !ok {
-			return nil, fmt.Errorf("simulator topology %q: want one of %s", topology, strings.Join(Topologies(), ", "))
+		t, err := sim.Lookup(topology)
+		if err != nil {
+			return nil, err
 		}
-		progress("starting the embedded vSphere simulator (topology %q)", topology)
-		var err error
-		if srv, err = sim.Start(ctx, build(), ""); err != nil {
+		progress("starting the embedded vSphere simulator (topology %q)", t.Name)
+		if srv, err = sim.Start(ctx, t, ""); err != nil {
 			return nil, fmt.Errorf("start the simulator: %w", err)
 		}
 		cfg.VSphere = srv.VSphereConfig()

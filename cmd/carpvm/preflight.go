@@ -39,6 +39,8 @@ type preflightOptions struct {
 	Sim bool
 	// Topology is the simulated inventory --sim serves (sim.Topologies).
 	Topology string
+	// Inventory grows it (--inventory-hosts, --inventory-vms).
+	Inventory sim.Inventory
 	// Checks, when given, narrow the report to these check IDs.
 	Checks []string
 	Output string
@@ -76,6 +78,7 @@ worst pair's. Exit status: 0 nothing failed, 1 a check failed (or warned, with
 --strict), 2 usage or configuration error, 3 vSphere unreachable or refused.`,
 		Example: `  carpvm preflight --sim
   carpvm preflight --sim --topology teamed --check security.promiscuous,host.reverse_path_promisc
+  carpvm preflight --sim --inventory-hosts 100 --inventory-vms 2000
   carpvm preflight --config carpvm.yaml -o json
   carpvm preflight --config carpvm.yaml --save-facts facts.json
   carpvm preflight --sim --config docs/examples/fleet.yaml --check security.promiscuous
@@ -92,6 +95,9 @@ worst pair's. Exit status: 0 nothing failed, 1 a check failed (or warned, with
 			if cmd.Flags().Changed("topology") && !opts.Sim {
 				return usageError("preflight --topology needs --sim")
 			}
+			if inventoryChanged(cmd) && !opts.Sim {
+				return usageError("preflight --inventory-hosts and --inventory-vms need --sim")
+			}
 			if handled, err := runPreflightFix(cmd, app, opts, fixOpts); handled {
 				return err
 			}
@@ -101,6 +107,7 @@ worst pair's. Exit status: 0 nothing failed, 1 a check failed (or warned, with
 	cmd.Flags().BoolVar(&opts.Sim, "sim", false, "check the embedded vSphere simulator (the typical user's topology) instead of a real vCenter")
 	cmd.Flags().StringVar(&opts.Topology, "topology", "default", "with --sim: the simulated inventory, one of "+strings.Join(workflow.Topologies(), ", "))
 	completeFlag(cmd, "topology", completeValues(workflow.Topologies))
+	addInventoryFlags(cmd, &opts.Inventory, "with --sim: ")
 	cmd.Flags().StringSliceVar(&opts.Checks, "check", nil, "report only these check IDs (repeat or comma-separate); the summary and exit status count only them")
 	completeFlag(cmd, "check", completeList(checkIDs))
 	outputFlag(cmd, &opts.Output)
@@ -169,18 +176,23 @@ func (o *preflightOptions) load() (cfg *config.Config, pairs []*config.Config, e
 	return pairOrFleet(o.LoadConfig, o.LoadPairs, o.Sim, o.Pair)
 }
 
-// simTopology is the topology to simulate, or "" for a real vCenter.
+// simTopology is the topology to simulate (grown as sim.Spec writes it),
+// or "" for a real vCenter.
 func (o *preflightOptions) simTopology() (string, error) {
 	if !o.Sim {
 		return "", nil
 	}
-	if o.Topology == "" {
-		return "default", nil
+	name := o.Topology
+	if name == "" {
+		name = "default"
 	}
-	if _, ok := sim.Topologies()[o.Topology]; !ok {
+	if _, ok := sim.Topologies()[name]; !ok {
 		return "", usageError("preflight --topology %q: want one of %s", o.Topology, strings.Join(workflow.Topologies(), ", "))
 	}
-	return o.Topology, nil
+	if err := checkInventory(o.Inventory); err != nil {
+		return "", err
+	}
+	return sim.Spec(name, o.Inventory), nil
 }
 
 // parseChecks turns --check values into check IDs.

@@ -154,6 +154,10 @@ func TestPreflightUsageErrors(t *testing.T) {
 		{"unknown flag", []string{"preflight", "--frobnicate"}, []string{"frobnicate"}},
 		{"unknown topology", []string{"preflight", "--sim", "--topology", "tiny"}, []string{`--topology "tiny"`, "default", "teamed"}},
 		{"topology without sim", []string{"preflight", "--topology", "teamed"}, []string{"--topology needs --sim"}},
+		{"inventory without sim", []string{"preflight", "--inventory-hosts", "10"}, []string{"--inventory-hosts and --inventory-vms need --sim"}},
+		{"inventory VMs without hosts", []string{"preflight", "--sim", "--inventory-vms", "10"}, []string{"--inventory-vms 10 needs --inventory-hosts"}},
+		{"inventory beyond vCenter", []string{"preflight", "--sim", "--inventory-hosts", "2501"}, []string{"--inventory-hosts 2501", "0 to 2500"}},
+		{"sim inventory beyond vCenter", []string{"sim", "--inventory-hosts", "1", "--inventory-vms", "40001"}, []string{"--inventory-vms 40001", "0 to 40000"}},
 		{"unknown check", []string{"preflight", "--sim", "--check", "security.promisc"}, []string{"--check", `"security.promisc"`, "security.promiscuous"}},
 		{"check with fix", []string{"preflight", "--sim", "--fix", "--check", "vhid.unique"}, []string{"--check does not go with --fix"}},
 	}

@@ -22,7 +22,9 @@ type simOptions struct {
 	Getenv   config.Getenv
 	Listen   string
 	Topology string
-	Output   string
+	// Inventory grows the topology (--inventory-hosts, --inventory-vms).
+	Inventory sim.Inventory
+	Output    string
 	// CredentialsFile receives the login as GOVC_* lines (0600), removed
 	// when the simulator stops; -o json writes one in the state directory
 	// when it is not given.
@@ -46,7 +48,8 @@ func newSimCmd(app *App) *cobra.Command {
 		Use: "sim",
 		Example: `  carpvm sim --listen 127.0.0.1:8989
   carpvm sim --listen 127.0.0.1:8989 --topology cluster-anti-affinity
-  carpvm sim --listen 127.0.0.1:0 -o json`,
+  carpvm sim --listen 127.0.0.1:0 -o json
+  carpvm sim --listen 127.0.0.1:8989 --inventory-hosts 2500 --inventory-vms 40000`,
 		Short: "Serve a simulated vCenter holding the typical CARP router pair, for any vSphere client",
 		Long: `carpvm sim serves a simulated vCenter (govmomi's vcsim, extended where carpvm
 needs ESXi's behaviour) holding a CARP router pair's inventory, until
@@ -60,6 +63,12 @@ as GOVC_URL, GOVC_USERNAME, GOVC_PASSWORD and GOVC_THUMBPRINT lines to
 --credentials-file (default $XDG_STATE_HOME/carpvm/sim/HOST_PORT.env), mode
 0600, removed when the simulator stops.
 
+--inventory-hosts and --inventory-vms grow any topology to a large
+vCenter's size (vCenter 8 manages at most 2,500 hosts and 40,000 powered-on
+VMs): the hosts in DRS clusters of at most 64 under one distributed switch,
+the VMs spread over them, every 100th with a NIC on one of the routers'
+portgroups. The pair's own objects stay as they are.
+
 Topologies: ` + strings.Join(workflow.Topologies(), ", ") + `.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
@@ -70,6 +79,7 @@ Topologies: ` + strings.Join(workflow.Topologies(), ", ") + `.`,
 	cmd.Flags().StringVar(&opts.Listen, "listen", "127.0.0.1:8989", "address to serve on (HOST:PORT; port 0 picks a free one)")
 	cmd.Flags().StringVar(&opts.Topology, "topology", "default", "simulated inventory: "+strings.Join(workflow.Topologies(), ", "))
 	completeFlag(cmd, "topology", completeValues(workflow.Topologies))
+	addInventoryFlags(cmd, &opts.Inventory, "")
 	outputFlag(cmd, &opts.Output)
 	cmd.Flags().StringVar(&opts.CredentialsFile, "credentials-file", "", "write the login as GOVC_* lines here (0600; removed on exit); default with -o json: $XDG_STATE_HOME/carpvm/sim/HOST_PORT.env")
 	return cmd
@@ -84,7 +94,13 @@ func simRun(ctx context.Context, opts *simOptions) error {
 	if !ok {
 		return usageError("--topology %q: want one of %s", opts.Topology, strings.Join(workflow.Topologies(), ", "))
 	}
-	srv, err := sim.Start(ctx, build(), opts.Listen)
+	if err := checkInventory(opts.Inventory); err != nil {
+		return err
+	}
+	if opts.Inventory.Hosts > 0 {
+		opts.IO.progress("carpvm sim: building %d more hosts and %d more VMs", opts.Inventory.Hosts, opts.Inventory.VMs)
+	}
+	srv, err := sim.Start(ctx, build().WithInventory(opts.Inventory), opts.Listen)
 	if err != nil {
 		return withExit(exitUsage, err)
 	}
