@@ -10,7 +10,8 @@
 //
 // A Topology is plain data: Default, Cluster, SeparateStandaloneHosts,
 // PortgroupOverrides, Teamed, Distributed, Opaque, SharedVMAC and Scaled
-// build the ones the tests use, its With* methods derive variants, and
+// build the ones the tests use, its With* methods derive variants
+// (WithInventory grows one to a large vCenter's size), and
 // Validate names whatever a hand-edited one gets wrong. Start serves one over
 // HTTPS on the loopback interface with a fresh self-signed certificate and
 // a throwaway password.
