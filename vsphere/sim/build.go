@@ -90,7 +90,7 @@ func (b *builder) buildClusters(ctx context.Context) error {
 			DrsConfig: &types.ClusterDrsConfigInfo{Enabled: types.NewBool(cl.DRS)},
 		}, true)
 		if err == nil {
-			err = task.Wait(ctx)
+			_, err = b.wait(ctx, task)
 		}
 		if err != nil {
 			return fmt.Errorf("sim: configure DRS of cluster %s: %w", cl.Name, err)
@@ -110,14 +110,18 @@ func (b *builder) buildHosts(ctx context.Context) error {
 		} else {
 			task, err = b.clusters[h.Cluster].AddHost(ctx, spec, true, nil, nil)
 		}
-		var info *types.TaskInfo
+		var res types.AnyType
 		if err == nil {
-			info, err = task.WaitForResult(ctx, nil)
+			res, err = b.wait(ctx, task)
+		}
+		ref, ok := res.(types.ManagedObjectReference)
+		if err == nil && !ok {
+			err = fmt.Errorf("add returned %T, not a host reference", res)
 		}
 		if err != nil {
 			return fmt.Errorf("sim: add host %s: %w", h.Name, err)
 		}
-		host := object.NewHostSystem(b.c, info.Result.(types.ManagedObjectReference))
+		host := object.NewHostSystem(b.c, ref)
 		b.hosts[h.Name] = host
 		if err := b.extendHost(h, host.Reference()); err != nil {
 			return err
@@ -353,18 +357,22 @@ func (b *builder) buildSwitches(ctx context.Context) error {
 			})
 		}
 		task, err := b.folders.NetworkFolder.CreateDVS(ctx, types.DVSCreateSpec{ConfigSpec: cfg})
-		var info *types.TaskInfo
+		var res types.AnyType
 		if err == nil {
-			info, err = task.WaitForResult(ctx, nil)
+			res, err = b.wait(ctx, task)
+		}
+		ref, ok := res.(types.ManagedObjectReference)
+		if err == nil && !ok {
+			err = fmt.Errorf("create returned %T, not a switch reference", res)
 		}
 		if err != nil {
 			return fmt.Errorf("sim: create distributed switch %s: %w", sw.Name, err)
 		}
-		dvs := object.NewDistributedVirtualSwitch(b.c, info.Result.(types.ManagedObjectReference))
+		dvs := object.NewDistributedVirtualSwitch(b.c, ref)
 		if len(cfg.Host) > 0 {
 			task, err := dvs.Reconfigure(ctx, &types.DVSConfigSpec{ConfigVersion: "1", Host: cfg.Host})
 			if err == nil {
-				err = task.Wait(ctx)
+				_, err = b.wait(ctx, task)
 			}
 			if err != nil {
 				return fmt.Errorf("sim: add hosts to %s: %w", sw.Name, err)
@@ -399,7 +407,7 @@ func (b *builder) buildSwitches(ctx context.Context) error {
 			}
 			task, err := dvs.AddPortgroup(ctx, []types.DVPortgroupConfigSpec{spec})
 			if err == nil {
-				err = task.Wait(ctx)
+				_, err = b.wait(ctx, task)
 			}
 			if err != nil {
 				return fmt.Errorf("sim: add distributed portgroup %s to %s: %w", pg.Name, sw.Name, err)
@@ -491,7 +499,49 @@ func (b *builder) nicBacking(name string) types.BaseVirtualDeviceBackingInfo {
 // vcsim's asynchronous tasks.
 const vmWorkers = 8
 
+// buildVMs creates the VMs through the API, but for the bulk VMs whose
+// shape has a VM already (bulk.go): those are copies of it.
 func (b *builder) buildVMs(ctx context.Context) error {
+	var direct []VM
+	type bulkCopy struct {
+		vm    VM
+		shape string
+	}
+	var copies []bulkCopy
+	template := map[string]string{} // shape -> name of the VM copied
+	for _, vm := range b.t.VMs {
+		shape, ok := bulkShape(vm)
+		if !ok {
+			direct = append(direct, vm)
+			continue
+		}
+		if _, have := template[shape]; !have {
+			template[shape] = vm.Name
+			direct = append(direct, vm)
+			continue
+		}
+		copies = append(copies, bulkCopy{vm, shape})
+	}
+	if err := b.createVMs(ctx, direct); err != nil {
+		return err
+	}
+	for i, c := range copies {
+		if i%1000 == 0 {
+			if err := ctx.Err(); err != nil {
+				return fmt.Errorf("sim: create VMs: %w", err)
+			}
+		}
+		ref, err := b.copyVM(b.vms[template[c.shape]], c.vm, i)
+		if err != nil {
+			return fmt.Errorf("sim: create VM %s: %w", c.vm.Name, err)
+		}
+		b.vms[c.vm.Name] = ref
+	}
+	return nil
+}
+
+// createVMs creates vms through the API, vmWorkers at a time.
+func (b *builder) createVMs(ctx context.Context, vms []VM) error {
 	type result struct {
 		name string
 		ref  types.ManagedObjectReference
@@ -500,7 +550,7 @@ func (b *builder) buildVMs(ctx context.Context) error {
 	jobs := make(chan VM)
 	results := make(chan result)
 	var wg sync.WaitGroup
-	for range min(vmWorkers, max(len(b.t.VMs), 1)) {
+	for range min(vmWorkers, max(len(vms), 1)) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
@@ -512,7 +562,7 @@ func (b *builder) buildVMs(ctx context.Context) error {
 	}
 	go func() {
 		defer close(jobs)
-		for _, vm := range b.t.VMs {
+		for _, vm := range vms {
 			select {
 			case jobs <- vm:
 			case <-ctx.Done():
@@ -697,7 +747,7 @@ func (b *builder) buildRules(ctx context.Context) error {
 			}},
 		}, true)
 		if err == nil {
-			err = task.Wait(ctx)
+			_, err = b.wait(ctx, task)
 		}
 		if err != nil {
 			return fmt.Errorf("sim: add rule %s to cluster %s: %w", r.Name, r.Cluster, err)

@@ -96,7 +96,7 @@ func (t Topology) WithInventory(g Inventory) Topology {
 		hi := i % g.Hosts
 		vm := VM{
 			Name: fillerName("inv-vm-", i+1, 5), Host: hosts[hi],
-			Datastore: fillerName("inventory-ds-", hi/MaxClusterHosts+1, 3), PoweredOn: true,
+			Datastore: fillerName("inventory-ds-", hi/MaxClusterHosts+1, 3), PoweredOn: true, Bulk: true,
 			NICs: []NIC{{Network: "VM Network"}},
 		}
 		if i%2 == 1 {

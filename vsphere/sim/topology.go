@@ -116,6 +116,10 @@ type VM struct {
 	// DiskGB is the size of its one virtual disk, on Datastore; 0 for none.
 	DiskGB int
 	NICs   []NIC
+	// Bulk marks inventory filler, which may be built as a copy of an
+	// earlier bulk VM of the same NICs and power state (bulk.go); a VM
+	// with a disk, a manual MAC or a disconnected NIC never is.
+	Bulk bool
 }
 
 // NIC is a virtual Ethernet card on the portgroup (standard or distributed)
