@@ -92,12 +92,12 @@ func historyEntities(inv *inventory, scope HistoryScope) ([]historyEntity, error
 	for _, name := range scope.VMs {
 		found := false
 		for ref, vm := range inv.vms {
-			if vm.Name != name {
+			if vm.name != name {
 				continue
 			}
 			found = true
 			ents = append(ents, historyEntity{ref: ref, kind: facts.EntityVM, name: name})
-			if h := vm.Runtime.Host; h != nil {
+			if h := vm.host; h != nil {
 				hosts[*h] = true
 			}
 		}
@@ -108,7 +108,7 @@ func historyEntities(inv *inventory, scope HistoryScope) ([]historyEntity, error
 	for ref := range hosts {
 		name := ref.Value
 		if h, ok := inv.hosts[ref]; ok {
-			name = h.Name
+			name = h.name
 		}
 		ents = append(ents, historyEntity{ref: ref, kind: facts.EntityHost, name: name})
 	}

@@ -48,11 +48,11 @@ func (s *Session) GatherInventory(ctx context.Context) (*facts.Inventory, error)
 	})
 	for _, ref := range sortedRefs(inv.vms) {
 		vm := inv.vms[ref]
-		iv := facts.InventoryVM{Name: vm.Name}
-		if vm.Runtime.Host != nil {
-			iv.Host = g.hostName(*vm.Runtime.Host)
+		iv := facts.InventoryVM{Name: vm.name}
+		if vm.host != nil {
+			iv.Host = g.hostName(*vm.host)
 		}
-		for _, n := range vm.Network {
+		for _, n := range vm.networks {
 			kind := facts.KindStandard
 			switch {
 			case inv.dvpgs[n] != nil:
