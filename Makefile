@@ -62,7 +62,7 @@ fuzz-short:
 	done
 
 # Pure cores: the usual benchtime, so per-op figures mean something.
-# Systems (simulated vCenters of up to 5,000 VMs, namespace labs, drills):
+# Systems (simulated vCenters of up to 40,000 VMs, namespace labs, drills):
 # one iteration each, reporting their own metrics.
 PURE_PKGS   := ./carp/ ./carp/witness/ ./preflight/... ./audit/ ./render/ ./config/ ./internal/table/ ./internal/capture/ ./explain/ ./internal/transition/
 SYSTEM_PKGS := ./carp/node/ ./vsphere/... ./failover/... ./workflow/

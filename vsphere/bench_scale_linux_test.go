@@ -1,0 +1,105 @@
+package vsphere_test
+
+import (
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/carpvm/carpvm/config"
+	"github.com/carpvm/carpvm/internal/testbin"
+	"github.com/carpvm/carpvm/vsphere/sim"
+)
+
+// BenchmarkGatherAtScale grows the default topology by 5,000, 20,000 and
+// 40,000 powered-on VMs (16 per host, in clusters of 64: the last is
+// vCenter 8's maximum, 2,500 hosts) and reports, for each: the
+// simulator's build time and this process's resident set after it
+// (build-s, sim-rss-MB); Gather's time (ns/op) and round trips; and one
+// `carpvm preflight` run as its own process against the served simulator:
+// its wall time and peak resident set (preflight-s, preflight-peak-rss-MB),
+// the figures issue 21 sets at 10 s and 500 MB.
+func BenchmarkGatherAtScale(b *testing.B) {
+	carpvm := testbin.Carpvm(b)
+	for _, vms := range []int{5000, 20000, 40000} {
+		b.Run(fmt.Sprintf("vms=%d", vms), func(b *testing.B) {
+			g := sim.Inventory{Hosts: vms / 16, VMs: vms}
+			start := time.Now()
+			srv, err := sim.Start(context.Background(), sim.Default().WithInventory(g), "")
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer srv.Close()
+			build := time.Since(start)
+			simRSS := residentMB(b, "VmRSS")
+			s := open(b, srv.VSphereConfig())
+			b.ResetTimer()
+			rt := 0
+			for b.Loop() {
+				n, _ := gatherRoundTrips(b, s)
+				rt += n
+			}
+			b.StopTimer()
+			wall, peak := preflightProcess(b, carpvm, srv)
+			b.ReportMetric(float64(rt)/float64(b.N), "round-trips/op")
+			b.ReportMetric(build.Seconds(), "build-s")
+			b.ReportMetric(simRSS, "sim-rss-MB")
+			b.ReportMetric(wall.Seconds(), "preflight-s")
+			b.ReportMetric(peak, "preflight-peak-rss-MB")
+		})
+	}
+}
+
+// preflightProcess runs carpvm preflight against srv as a child process
+// and returns its wall time and peak resident set in MB.
+func preflightProcess(b *testing.B, carpvm string, srv *sim.Server) (time.Duration, float64) {
+	b.Helper()
+	file := filepath.Join(b.TempDir(), "carpvm.yaml")
+	yaml := fmt.Sprintf("vsphere:\n  url: %s\n  username: %s\n  thumbprint: %q\n%s", srv.URL, srv.Username, srv.Thumbprint, config.SimulatorYAML)
+	if err := os.WriteFile(file, []byte(yaml), 0o600); err != nil {
+		b.Fatal(err)
+	}
+	cmd := exec.Command(carpvm, "preflight", "--config", file, "-o", "json")
+	cmd.Env = append(os.Environ(), "CARPVM_VSPHERE_PASSWORD="+srv.Password.Reveal())
+	var stderr bytes.Buffer
+	cmd.Stderr = &stderr
+	start := time.Now()
+	err := cmd.Run()
+	wall := time.Since(start)
+	// Exit 1 is the default topology's failed checks, as expected.
+	if code := cmd.ProcessState.ExitCode(); err != nil && code != 1 {
+		b.Fatalf("carpvm preflight: %v\n%s", err, stderr.String())
+	}
+	ru, ok := cmd.ProcessState.SysUsage().(*syscall.Rusage)
+	if !ok {
+		b.Fatal("no resource usage of the preflight process")
+	}
+	return wall, float64(ru.Maxrss) / 1024 // KiB on Linux
+}
+
+// residentMB reads a VmRSS or VmHWM line of /proc/self/status, in MB.
+func residentMB(b *testing.B, field string) float64 {
+	b.Helper()
+	status, err := os.ReadFile("/proc/self/status")
+	if err != nil {
+		b.Fatal(err)
+	}
+	for _, line := range strings.Split(string(status), "\n") {
+		if rest, ok := strings.CutPrefix(line, field+":"); ok {
+			kb, err := strconv.Atoi(strings.TrimSpace(strings.TrimSuffix(strings.TrimSpace(rest), "kB")))
+			if err != nil {
+				b.Fatalf("%s: %v", line, err)
+			}
+			return float64(kb) / 1024
+		}
+	}
+	b.Fatalf("no %s in /proc/self/status", field)
+	return 0
+}
