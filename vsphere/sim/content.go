@@ -5,37 +5,24 @@ import (
 
 	"github.com/vmware/govmomi/simulator"
 	"github.com/vmware/govmomi/vim25"
+
+	"github.com/carpvm/carpvm/vsphere/sim/vimapi"
 )
 
-// advertisedAPI is the vSphere API version vcsim advertises (in
-// vimServiceVersions.xml and ServiceContent.about.apiVersion), the one
-// clients such as pyvmomi then speak.
-const advertisedAPI = "6.5"
-
-// serviceContentOfAPI drops from the ServiceContent the managers vSphere
-// added after the advertised API version. vcsim's content names
-// TenantManager (and govmomi's type has room for others) while it
-// advertises 6.5; a client that knows only the advertised version's types,
-// such as pyvmomi 6.7 (Debian's python3-pyvmomi, which Ansible's vmware
-// modules use), rejects the unknown element and cannot log in. A vCenter
-// leaves out what the client's version does not have.
-func serviceContentOfAPI(ctx *simulator.Context) error {
+// checkAdvertisedAPI makes sure the front can answer as the API version
+// vcsim advertises (in vimServiceVersions.xml and
+// ServiceContent.about.apiVersion, 6.5), the version that clients such as
+// pyvmomi and govc then speak: vcsim's own answer holds what vSphere added
+// later (its ServiceContent names TenantManager, for one), which pyvmomi
+// 6.7 (Debian's python3-pyvmomi, which Ansible's vmware modules use)
+// rejects.
+func checkAdvertisedAPI(ctx *simulator.Context, schema *vimapi.Schema) error {
 	si, ok := ctx.Map.Get(vim25.ServiceInstance).(*simulator.ServiceInstance)
 	if !ok {
 		return fmt.Errorf("sim: service instance is %T", ctx.Map.Get(vim25.ServiceInstance))
 	}
-	c := &si.Content
-	if c.About.ApiVersion != advertisedAPI {
-		// The list below is what is newer than 6.5; another version needs
-		// another list.
-		return fmt.Errorf("sim: vcsim advertises API %s, want %s: revisit the managers left out of its ServiceContent", c.About.ApiVersion, advertisedAPI)
+	if api := si.Content.About.ApiVersion; !schema.Knows(api) {
+		return fmt.Errorf("sim: vcsim advertises API %s, which vsphere/sim/vimapi's schema does not know (%v): regenerate it with scripts/vim-schema", api, schema.Versions())
 	}
-	// All after 6.7: pyvmomi 6.7's ServiceContent ends at
-	// failoverClusterManager, a 6.5 manager.
-	c.GuestCustomizationManager = nil
-	c.TenantManager = nil
-	c.SiteInfoManager = nil
-	c.StorageQueryManager = nil
-	c.DirectPathProfileManager = nil
 	return nil
 }

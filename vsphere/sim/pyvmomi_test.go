@@ -37,17 +37,23 @@ func pythonWithPyvmomi(t *testing.T) string {
 // in the environment only, and returns its output.
 func runPyvmomi(t *testing.T, py string, srv *sim.Server, args ...string) (string, error) {
 	t.Helper()
+	cmd := exec.Command(py, append([]string{filepath.Join("testdata", "pyvmomi_security.py")}, args...)...)
+	cmd.Env = append(os.Environ(), pyvmomiEnv(t, srv)...)
+	out, err := cmd.CombinedOutput()
+	return string(out), err
+}
+
+// pyvmomiEnv is the connection to srv as the scripts (and Ansible's vmware
+// modules) take it: in the environment only.
+func pyvmomiEnv(t *testing.T, srv *sim.Server) []string {
+	t.Helper()
 	u, err := url.Parse(srv.URL)
 	if err != nil {
 		t.Fatal(err)
 	}
-	cmd := exec.Command(py, append([]string{filepath.Join("testdata", "pyvmomi_security.py")}, args...)...)
-	cmd.Env = append(os.Environ(),
-		"VMWARE_HOST="+u.Hostname(), "VMWARE_PORT="+u.Port(),
-		"VMWARE_USER="+srv.Username, "VMWARE_PASSWORD="+srv.Password.Reveal(),
-		"VMWARE_THUMBPRINT="+srv.Thumbprint)
-	out, err := cmd.CombinedOutput()
-	return string(out), err
+	return []string{"VMWARE_HOST=" + u.Hostname(), "VMWARE_PORT=" + u.Port(),
+		"VMWARE_USER=" + srv.Username, "VMWARE_PASSWORD=" + srv.Password.Reveal(),
+		"VMWARE_THUMBPRINT=" + srv.Thumbprint}
 }
 
 // promiscuousOn runs the checks of carpvm preflight --config against srv

@@ -41,7 +41,7 @@ type Server struct {
 	Topology    Topology
 
 	model *simulator.Model
-	srv   *simulator.Server
+	front *front
 	dir   string
 }
 
@@ -81,10 +81,6 @@ func Start(ctx context.Context, t Topology, addr string) (*Server, error) {
 		s.Close()
 		return nil, fmt.Errorf("sim: create model: %w", err)
 	}
-	if err := serviceContentOfAPI(model.Service.Context); err != nil {
-		s.Close()
-		return nil, err
-	}
 	nameTasks(model.Service.Context.Map)
 	if err := dispatchStrictDVPortgroups(model.Service.Context.Map); err != nil {
 		s.Close()
@@ -96,17 +92,16 @@ func Start(ctx context.Context, t Topology, addr string) (*Server, error) {
 		return nil, err
 	}
 
-	model.Service.TLS = &tls.Config{Certificates: []tls.Certificate{cert}, MinVersion: tls.VersionTLS12}
-	model.Service.Listen = &url.URL{Host: addr, User: url.UserPassword(Username, password)}
-	srv, err := newServer(model)
+	ln, err := listen(addr)
 	if err != nil {
 		s.Close()
 		return nil, err
 	}
-	s.srv = srv
-	u := *srv.URL
-	u.User = nil
-	s.URL = u.String()
+	if s.front, s.URL, err = serve(model, ln, cert, url.UserPassword(Username, password)); err != nil {
+		_ = ln.Close()
+		s.Close()
+		return nil, err
+	}
 	return s, nil
 }
 
@@ -136,9 +131,9 @@ func (s *Server) SetLatency(d time.Duration) {
 // Close stops the server and removes its files. It is safe on a partly
 // started server.
 func (s *Server) Close() {
-	if s.srv != nil {
-		s.srv.Close()
-		s.srv = nil
+	if s.front != nil {
+		s.front.close()
+		s.front = nil
 	}
 	if s.model != nil && s.model.Service != nil {
 		s.model.Remove()

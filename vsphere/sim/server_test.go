@@ -12,7 +12,9 @@ import (
 
 	"github.com/vmware/govmomi/find"
 	"github.com/vmware/govmomi/property"
+	"github.com/vmware/govmomi/vim25"
 	"github.com/vmware/govmomi/vim25/mo"
+	"github.com/vmware/govmomi/vim25/soap"
 	"github.com/vmware/govmomi/vim25/types"
 
 	"github.com/carpvm/carpvm/vsphere/sim"
@@ -104,11 +106,27 @@ func TestPlacement(t *testing.T) {
 	}
 }
 
-// TestServiceContentMatchesAdvertisedAPI: the ServiceContent names no
-// manager newer than the API version the server advertises, so that
-// clients knowing only that version's types (pyvmomi 6.7) can log in.
+// TestServiceContentMatchesAdvertisedAPI: a client speaking the API
+// version the server advertises (6.5) is sent a ServiceContent naming no
+// manager newer than that, so that clients knowing only that version's
+// types (pyvmomi 6.7) can log in; a client speaking vim25's newest version
+// (carpvm) is sent vcsim's whole ServiceContent.
 func TestServiceContentMatchesAdvertisedAPI(t *testing.T) {
-	srv, c := start(t, sim.Default())
+	srv, newest := start(t, sim.Default())
+	if newest.ServiceContent.TenantManager == nil {
+		t.Errorf("a client of API %s lacks ServiceContent.tenantManager (vSphere 6.7)", newest.Version)
+	}
+	u, err := soap.ParseURL(srv.URL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	sc6 := soap.NewClient(u, false)
+	sc6.SetThumbprint(u.Host, srv.Thumbprint)
+	sc6.Version = "6.5"
+	c, err := vim25.NewClient(context.Background(), sc6)
+	if err != nil {
+		t.Fatal(err)
+	}
 	sc := c.ServiceContent
 	if sc.About.ApiVersion != "6.5" {
 		t.Fatalf("about.apiVersion %q, want 6.5", sc.About.ApiVersion)
@@ -122,7 +140,7 @@ func TestServiceContentMatchesAdvertisedAPI(t *testing.T) {
 	}
 	for name, ref := range newer {
 		if ref != nil {
-			t.Errorf("ServiceContent.%s = %v while advertising API 6.5", name, ref)
+			t.Errorf("ServiceContent.%s = %v for a client of API 6.5", name, ref)
 		}
 	}
 	if sc.SessionManager == nil || sc.PropertyCollector.Value == "" {

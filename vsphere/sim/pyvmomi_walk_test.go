@@ -1,0 +1,51 @@
+package sim_test
+
+import (
+	"context"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/carpvm/carpvm/vsphere/sim"
+)
+
+// TestPyvmomiReadsEveryProperty: pyvmomi (Debian's python3-pyvmomi 6.7,
+// speaking the API 6.5 the simulator advertises) reads every property of
+// every VM, host, network, distributed portgroup, datastore and cluster of
+// each topology `carpvm sim` serves, and parses all of them: vcsim's
+// newer properties (HostCapability.maxSupportedVmMemory) and its empty
+// enums (VirtualMachineRuntimeInfo.faultToleranceState) failed it before
+// the simulator answered per API version.
+func TestPyvmomiReadsEveryProperty(t *testing.T) {
+	py := pythonWithPyvmomi(t)
+	topologies := sim.Topologies()
+	names := make([]string, 0, len(topologies))
+	for name := range topologies {
+		names = append(names, name)
+	}
+	sort.Strings(names)
+	for _, name := range names {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			srv, err := sim.Start(context.Background(), topologies[name](), "")
+			if err != nil {
+				t.Fatal(err)
+			}
+			t.Cleanup(srv.Close)
+			cmd := exec.Command(py, filepath.Join("testdata", "pyvmomi_walk.py"))
+			cmd.Env = append(os.Environ(), pyvmomiEnv(t, srv)...)
+			out, err := cmd.CombinedOutput()
+			if err != nil {
+				t.Fatalf("pyvmomi_walk.py: %v\n%s", err, out)
+			}
+			if !strings.Contains(string(out), "API 6.5\n") || !strings.Contains(string(out), "VirtualMachine ") ||
+				!strings.Contains(string(out), "HostSystem ") {
+				t.Errorf("walk read no VMs or hosts, or not at API 6.5:\n%s", out)
+			}
+			t.Logf("%s", out)
+		})
+	}
+}
