@@ -23,6 +23,14 @@ type VSphere struct {
 	PasswordFile string
 	Insecure     bool   // skip TLS verification: an explicit choice
 	Thumbprint   string // pin the server certificate's SHA-1 thumbprint instead of a CA
+	// CACerts is a file of PEM CA certificates to verify the server with
+	// (vsphere.ca_certs, else GOVC_TLS_CA_CERTS; several files separated
+	// by the OS's path list separator, as govc takes them).
+	CACerts string
+	// KnownHosts is a govc known-hosts file ("HOST THUMBPRINT" lines,
+	// GOVC_TLS_KNOWN_HOSTS): the server's thumbprint there is pinned when
+	// Thumbprint is not set.
+	KnownHosts string
 }
 
 // Pair is the CARP router pair.

@@ -14,7 +14,7 @@ var (
 	topKeys      = []string{"vsphere", "pair", "networks"}
 	fleetKeys    = []string{"vsphere", "pairs"}                    // the top of a file with a pairs list
 	pairItemKeys = []string{"name", "vsphere", "pair", "networks"} // each item of pairs
-	vsphereKeys  = []string{"url", "username", "password", "password_file", "insecure", "thumbprint"}
+	vsphereKeys  = []string{"url", "username", "password", "password_file", "insecure", "thumbprint", "ca_certs"}
 	pairKeys     = []string{"name", "routers"}
 	routerKeys   = []string{"name", "vm", "advskew"}
 	networkKeys  = []string{"name", "portgroup", "interface", "vhid", "vips", "master", "groups", "advbase", "pass_file", "vmac", "addresses", "protocol", "mode", "vrrpinterval"}

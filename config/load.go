@@ -77,8 +77,9 @@ func pairName(v *viper.Viper) string {
 }
 
 // LoadVSphere reads the vsphere settings alone, for commands that only log
-// in (preflight rollback). GOVC_URL, GOVC_USERNAME, GOVC_PASSWORD and
-// GOVC_INSECURE fill only what carpvm's own keys leave unset: the password
+// in (preflight rollback). GOVC_URL, GOVC_USERNAME, GOVC_PASSWORD,
+// GOVC_INSECURE and GOVC_TLS_CA_CERTS fill only what carpvm's own keys
+// leave unset (GOVC_TLS_KNOWN_HOSTS has no key of its own): the password
 // is CARPVM_VSPHERE_PASSWORD, else vsphere.password_file, else
 // GOVC_PASSWORD.
 func LoadVSphere(v *viper.Viper, getenv Getenv) (VSphere, error) {
@@ -90,6 +91,8 @@ func LoadVSphere(v *viper.Viper, getenv Getenv) (VSphere, error) {
 		Username:     first(v.GetString("vsphere.username"), getenv("GOVC_USERNAME")),
 		PasswordFile: v.GetString("vsphere.password_file"),
 		Thumbprint:   v.GetString("vsphere.thumbprint"),
+		CACerts:      first(v.GetString("vsphere.ca_certs"), getenv("GOVC_TLS_CA_CERTS")),
+		KnownHosts:   getenv("GOVC_TLS_KNOWN_HOSTS"),
 	}
 	var errs []error
 	insecure, err := boolSetting(v, "vsphere.insecure", getenv("GOVC_INSECURE"))

@@ -43,8 +43,10 @@ func (c *countingRoundTripper) RoundTrip(ctx context.Context, req, res soap.HasF
 	return c.rt.RoundTrip(ctx, req, res)
 }
 
-// Open logs in to cfg.URL with cfg.Username/Password, verifying TLS unless
-// cfg.Insecure, or pinning cfg.Thumbprint. Credentials embedded in the URL
+// Open logs in to cfg.URL with cfg.Username/Password, verifying TLS
+// (against cfg.CACerts when set, else the system's CAs) unless
+// cfg.Insecure, or pinning cfg.Thumbprint (else the server's thumbprint in
+// cfg.KnownHosts), as govc does with the same settings. Credentials embedded in the URL
 // (user:pass@host, as GOVC_URL allows) are used when the configuration has
 // none. Errors are *vsphere.Error and never hold the password; a problem
 // of the vsphere section itself (URL, username, thumbprint) wraps a
@@ -74,11 +76,14 @@ func Open(ctx context.Context, cfg config.VSphere) (*Session, error) {
 	}
 
 	sc := soap.NewClient(u, cfg.Insecure)
-	var tp string
-	if cfg.Thumbprint != "" {
-		if tp, err = NormalizeThumbprint(cfg.Thumbprint); err != nil {
-			return nil, &Error{Op: "connect to " + target, Err: &config.Error{Key: "vsphere.thumbprint", Msg: err.Error()}}
-		}
+	if err := trustCACerts(sc, cfg.CACerts); err != nil {
+		return nil, &Error{Op: "connect to " + target, Err: err}
+	}
+	tp, err := pinnedThumbprint(sc, cfg, u.Host)
+	if err != nil {
+		return nil, &Error{Op: "connect to " + target, Err: err}
+	}
+	if tp != "" {
 		pinThumbprint(sc, u.Host, tp)
 	}
 	sc.Namespace = "urn:" + vim25.Namespace

@@ -116,8 +116,8 @@ func eachOnTarget(ctx context.Context, pairs []*config.Config, opts FleetOptions
 // to, in order of first appearance; simulated, they all share one.
 func byTarget(pairs []*config.Config, simulated bool) [][]int {
 	type target struct {
-		url, user, thumbprint, password string
-		insecure                        bool
+		url, user, thumbprint, password, caCerts, knownHosts string
+		insecure                                             bool
 	}
 	indexes := make([]int, len(pairs))
 	for i := range pairs {
@@ -128,6 +128,6 @@ func byTarget(pairs []*config.Config, simulated bool) [][]int {
 			return target{}
 		}
 		vs := pairs[i].VSphere
-		return target{vs.URL, vs.Username, vs.Thumbprint, vs.Password.Reveal(), vs.Insecure}
+		return target{vs.URL, vs.Username, vs.Thumbprint, vs.Password.Reveal(), vs.CACerts, vs.KnownHosts, vs.Insecure}
 	})
 }

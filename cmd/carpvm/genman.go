@@ -20,7 +20,8 @@ func manEnvironment() []struct{ Name, Meaning string } {
 		{"CARPVM_CONFIG", "the configuration file (carpvm.yaml) when --config is not given"},
 		{"CARPVM_<SECTION>_<KEY>", "any carpvm.yaml key, e.g. CARPVM_VSPHERE_URL, CARPVM_PAIR_ROUTERS=router-002,router-003"},
 		{"CARPVM_VSPHERE_PASSWORD", "the vSphere password (never read from the file; or vsphere.password_file)"},
-		{"GOVC_URL, GOVC_USERNAME, GOVC_PASSWORD, GOVC_INSECURE", "as for govc; they fill only what carpvm's own keys leave unset"},
+		{"GOVC_URL, GOVC_USERNAME, GOVC_PASSWORD, GOVC_INSECURE, GOVC_TLS_CA_CERTS", "as for govc; they fill only what carpvm's own keys leave unset"},
+		{"GOVC_TLS_KNOWN_HOSTS", "as for govc: the server's thumbprint there is pinned when vsphere.thumbprint is not set"},
 		// carp/node.PassEnv; named here so that the vSphere commands build
 		// without the Linux node.
 		{"CARPVM_NODE_PASS", "node run: the CARP passphrase when no pass file is given"},

@@ -3,7 +3,6 @@ package main
 import (
 	"context"
 	"fmt"
-	"github.com/carpvm/carpvm/workflow"
 	"io"
 	"os"
 	"path/filepath"
@@ -12,8 +11,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/carpvm/carpvm/config"
-	"github.com/carpvm/carpvm/internal/atomicfile"
 	"github.com/carpvm/carpvm/vsphere/sim"
+	"github.com/carpvm/carpvm/workflow"
 )
 
 // simOptions are the dependencies and flags of `carpvm sim`.
@@ -59,9 +58,10 @@ carpvm preflight --config at it.
 
 With -o json it prints one document (url, topology, datacenter, username,
 thumbprint, credentials_file) and never the password: the login is written
-as GOVC_URL, GOVC_USERNAME, GOVC_PASSWORD and GOVC_THUMBPRINT lines to
+as GOVC_URL, GOVC_USERNAME, GOVC_PASSWORD and GOVC_TLS_CA_CERTS lines to
 --credentials-file (default $XDG_STATE_HOME/carpvm/sim/HOST_PORT.env), mode
-0600, removed when the simulator stops.
+0600, the certificate GOVC_TLS_CA_CERTS names beside it (HOST_PORT.pem);
+both are removed when the simulator stops.
 
 --inventory-hosts and --inventory-vms grow any topology to a large
 vCenter's size (vCenter 8 manages at most 2,500 hosts and 40,000 powered-on
@@ -110,10 +110,11 @@ func simRun(ctx context.Context, opts *simOptions) error {
 		return err
 	}
 	if doc.CredentialsFile != "" {
-		if err := writeSimCredentials(doc.CredentialsFile, srv); err != nil {
-			return err
-		}
+		defer os.Remove(sim.CertificatePath(doc.CredentialsFile))
 		defer os.Remove(doc.CredentialsFile)
+		if err := srv.WriteCredentials(doc.CredentialsFile); err != nil {
+			return withExit(exitUsage, fmt.Errorf("%w (--credentials-file)", err))
+		}
 	}
 	if opts.Output == "json" {
 		err = writeDocument(opts.IO.Out, "sim", doc)
@@ -140,20 +141,6 @@ func (o *simOptions) credentialsPath(url string) (string, error) {
 		return "", usageError("sim: %v; pass --credentials-file FILE", err)
 	}
 	return filepath.Join(dir, "sim", strings.ReplaceAll(workflow.TargetID(url), ":", "_")+".env"), nil
-}
-
-// writeSimCredentials writes the simulator's login as GOVC_* lines, for
-// govc and carpvm (`set -a; . FILE`), readable by its owner only.
-func writeSimCredentials(path string, srv *sim.Server) error {
-	if err := os.MkdirAll(filepath.Dir(path), 0o700); err != nil {
-		return withExit(exitUsage, fmt.Errorf("sim: --credentials-file: %w", err))
-	}
-	body := fmt.Sprintf("GOVC_URL=%s\nGOVC_USERNAME=%s\nGOVC_PASSWORD=%s\nGOVC_THUMBPRINT=%s\n",
-		srv.URL, srv.Username, srv.Password.Reveal(), srv.Thumbprint)
-	if err := atomicfile.WriteFile(path, []byte(body), 0o600); err != nil {
-		return withExit(exitUsage, fmt.Errorf("sim: --credentials-file: %w", err))
-	}
-	return nil
 }
 
 // printSimInfo prints how to reach the simulator. The password is a

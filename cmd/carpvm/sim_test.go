@@ -11,6 +11,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/spf13/viper"
+
 	"github.com/carpvm/carpvm/config"
 	"github.com/carpvm/carpvm/internal/syncbuf"
 	"github.com/carpvm/carpvm/vsphere"
@@ -131,8 +133,16 @@ func TestSimJSON(t *testing.T) {
 	if pw := creds["GOVC_PASSWORD"]; pw == "" || strings.Contains(out.String()+errOut.String(), pw) {
 		t.Errorf("the password is missing from the file or printed: %q", pw)
 	}
-	s, err := vsphere.Open(ctx, config.VSphere{URL: creds["GOVC_URL"], Username: creds["GOVC_USERNAME"],
-		Password: config.NewSecret(creds["GOVC_PASSWORD"]), Thumbprint: creds["GOVC_THUMBPRINT"]})
+	// carpvm's settings from the file's variables alone: the certificate
+	// verified against GOVC_TLS_CA_CERTS, as govc does.
+	vs, err := config.LoadVSphere(viper.New(), func(k string) string { return creds[k] })
+	if err != nil {
+		t.Fatal(err)
+	}
+	if vs.Insecure || vs.Thumbprint != "" || vs.CACerts == "" {
+		t.Errorf("settings from the file: insecure %v, thumbprint %q, CA certs %q; want the CA file alone", vs.Insecure, vs.Thumbprint, vs.CACerts)
+	}
+	s, err := vsphere.Open(ctx, vs)
 	if err != nil {
 		t.Fatalf("log in with the credentials file: %v", err)
 	}
@@ -141,8 +151,10 @@ func TestSimJSON(t *testing.T) {
 	if code := <-done; code != exitOK {
 		t.Errorf("exit %d: %s", code, errOut.String())
 	}
-	if _, err := os.Stat(doc.CredentialsFile); !errors.Is(err, fs.ErrNotExist) {
-		t.Errorf("credentials file left behind: %v", err)
+	for _, f := range []string{doc.CredentialsFile, vs.CACerts} {
+		if _, err := os.Stat(f); !errors.Is(err, fs.ErrNotExist) {
+			t.Errorf("%s left behind: %v", f, err)
+		}
 	}
 }
 
