@@ -13,6 +13,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/carpvm/carpvm/internal/testbin"
 	"github.com/carpvm/carpvm/vsphere/sim"
 )
 
@@ -81,7 +82,7 @@ func TestGovcFromCredentialsFile(t *testing.T) {
 	if err := srv.WriteCredentials(creds); err != nil {
 		t.Fatal(err)
 	}
-	govc := buildGovc(t)
+	govc := testbin.Govc(t)
 	dc := "/" + srv.Topology.Datacenter
 	for _, tt := range []struct {
 		args []string
