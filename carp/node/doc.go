@@ -51,7 +51,12 @@
 // macvlan, rules and VIPs) under the same group locks, so never what a live
 // node owns. Each group's replay memory
 // is kept in a JSON file (written atomically at most once a second when it
-// changed, and at stop) and restored at start.
+// changed, and at stop) and restored at start, with the group's own advert
+// counter (reserved 256 ahead of the adverts sent, written before they go),
+// so that a restart, even after a crash, never reuses a counter and the
+// peer accepts the restarted node's first advert. PacketLink sends a frame
+// again when the kernel reports on it the ENETDOWN left pending by the
+// interface going down (the first advert after the link's return).
 //
 // # VIPs
 //
