@@ -51,8 +51,8 @@ func Node(c *config.Config, routerName string, opts LinuxOptions) (Files, error)
 				vips[j] = v.String()
 			}
 			fmt.Fprintf(&y, "  # %s (portgroup %s), vhid %d: %s\n", n.Name, n.Portgroup, g.VHID, masterWords(router, g))
-			fmt.Fprintf(&y, "  - interface: %s\n    vhid: %d\n    vips: [%s]\n    advbase: %d\n    advskew: %d\n    preempt: true\n    preferred: %s\n    pass_file: %s\n",
-				iface, g.VHID, strings.Join(vips, ", "), n.AdvBase, c.AdvSkew(router.Name, g), g.Master, n.PassFile)
+			fmt.Fprintf(&y, "  - interface: %s\n    vhid: %d\n    vips: [%s]\n    advbase: %d\n    advskew: %d\n    preempt: true\n    preferred: %s\n    network: %s\n    pass_file: %s\n",
+				iface, g.VHID, strings.Join(vips, ", "), n.AdvBase, c.AdvSkew(router.Name, g), g.Master, n.Name, n.PassFile)
 			if n.VMAC != nil {
 				fmt.Fprintf(&y, "    # The NIC carries the OVH virtual MAC %s: the VIP answers from it.\n    no_vmac: true\n", n.VMAC)
 			}

@@ -46,6 +46,7 @@ func (n *Node) logTransition(g *group, t carp.Transition) {
 		peer = st.MasterSeen.String()
 	}
 	g.log.Info("state change", "state", t.To.String(), "from", t.From.String(), "peer", peer, "reason", t.Reason)
+	n.recordTransition(g, t)
 }
 
 func (n *Node) sendAdvert(g *group, a carp.SendAdvert) {

@@ -44,6 +44,9 @@ type Config struct {
 	// node that was frozen from announcing its VIPs at once on waking
 	// (Options.NoFreezeReannounce): for drills that show why it matters.
 	NoFreezeReannounce bool
+	// TransitionLog (node.yaml transition_log) is the file each state
+	// change is appended to as a carpvm.transition/v1 line; "" for none.
+	TransitionLog string
 }
 
 // Group is one CARP group (VHID) on one interface.
@@ -66,6 +69,9 @@ type Group struct {
 	// Preferred names the router that should hold the group (rendered
 	// from carpvm.yaml), for status; informational.
 	Preferred string
+	// Network is the group's network in carpvm.yaml (node.yaml network),
+	// for the transition log; the interface's name when unset.
+	Network string
 
 	// Version is carp.Version (CARP) or carp.VRRPVersion (VRRPv3, which
 	// uses Priority and Interval, in centiseconds, and has no Key).
@@ -99,6 +105,7 @@ type fileConfig struct {
 	FreezeReannounce *bool       `mapstructure:"freeze_reannounce"`
 	Track            []fileTrack `mapstructure:"track"`
 	Groups           []fileGroup `mapstructure:"groups"`
+	TransitionLog    string      `mapstructure:"transition_log"`
 }
 
 type fileTrack struct {
@@ -114,6 +121,7 @@ type fileTrack struct {
 
 type fileGroup struct {
 	Interface  string   `mapstructure:"interface"`
+	Network    string   `mapstructure:"network"`
 	VHID       *int     `mapstructure:"vhid"`
 	VIPs       []string `mapstructure:"vips"`
 	AdvBase    *int     `mapstructure:"advbase"`
@@ -147,7 +155,8 @@ func LoadConfig(path string, getenv config.Getenv) (*Config, error) {
 	if err := v.UnmarshalExact(&fc); err != nil {
 		return nil, &config.Error{Key: path, Msg: strings.ReplaceAll(err.Error(), "\n", " ")}
 	}
-	cfg := &Config{ControlSocket: DefaultControlSocket, MetricsListen: fc.MetricsListen, Name: fc.Name, LinkTracking: true}
+	cfg := &Config{ControlSocket: DefaultControlSocket, MetricsListen: fc.MetricsListen, Name: fc.Name, LinkTracking: true,
+		TransitionLog: fc.TransitionLog}
 	if fc.ControlSocket != nil {
 		cfg.ControlSocket = *fc.ControlSocket
 	}
@@ -199,6 +208,7 @@ func (fg fileGroup) resolve(key, defIface string, getenv config.Getenv, written 
 		Interface: fg.Interface, AdvBase: DefaultAdvBase, Preempt: fg.Preempt,
 		VMAC: !fg.NoVMAC, ManageVIPs: true,
 		UpScript: fg.UpScript, DownScript: fg.DownScript, XParam: fg.XParam, Preferred: fg.Preferred,
+		Network: fg.Network,
 	}
 	if g.Interface == "" {
 		g.Interface = defIface

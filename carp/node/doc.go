@@ -107,6 +107,7 @@
 //	link_tracking: true               # the default: fail over as a whole router
 //	preempt_delay: 30s                # no preemption this long after start (default 0)
 //	freeze_reannounce: true           # the default: a master found frozen (VM stun) re-announces at once
+//	transition_log: /var/log/carpvm/transitions.jsonl  # a carpvm.transition/v1 line per state change, for carpvm explain
 //	track:                            # demote the whole router while failing
 //	  - {name: gw, command: "ping -c1 -W1 203.0.113.1", interval: 5s, timeout: 2s, weight: 240, fall: 2, rise: 2}
 //	  - {name: uplink, interface: ens256, weight: 240}
@@ -123,6 +124,7 @@
 //	    down_script: /etc/carpvm/down.sh
 //	    xparam: ""
 //	    preferred: router-002         # the router that should hold it, for status
+//	    network: intranought          # its carpvm.yaml network, for the transition log (default: the interface)
 //	  - interface: ens224             # per-group interface
 //	    vhid: 2
 //	    vips: [203.0.113.10/32]

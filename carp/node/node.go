@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/carpvm/carpvm/carp"
+	"github.com/carpvm/carpvm/internal/transition"
 )
 
 // DefaultRejectLogInterval is how often rejected adverts are summarised in
@@ -86,6 +87,9 @@ type Options struct {
 	// announcing its VIPs at once (see thawed): only to show, in a drill,
 	// the black hole that the re-announce prevents.
 	NoFreezeReannounce bool
+	// Transitions, when set, gets every state change as a
+	// carpvm.transition/v1 line (transitionlog.go).
+	Transitions *transition.Writer
 }
 
 // Node runs CARP groups over the interfaces' links: one reader goroutine

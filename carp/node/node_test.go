@@ -14,6 +14,7 @@ import (
 	"time"
 
 	"github.com/carpvm/carpvm/carp"
+	"github.com/carpvm/carpvm/internal/transition"
 )
 
 var (
@@ -61,6 +62,9 @@ type simOpts struct {
 	clock Clock
 	// noReannounce turns the re-announce after a freeze off.
 	noReannounce bool
+	// transitions gets the node's transition log (transitionlog.go).
+	transitions *transition.Writer
+	name        string
 }
 
 func startSim(t *testing.T, h *hub, o simOpts) *simNode {
@@ -95,6 +99,8 @@ func startSim(t *testing.T, h *hub, o simOpts) *simNode {
 		ReplayState:        func(Group) string { return o.replayState },
 		Clock:              o.clock,
 		NoFreezeReannounce: o.noReannounce,
+		Transitions:        o.transitions,
+		Name:               o.name,
 		RunScript: func(_ context.Context, path string, args, env []string) ([]byte, error) {
 			s.mu.Lock()
 			defer s.mu.Unlock()

@@ -19,6 +19,7 @@ import (
 	"github.com/carpvm/carpvm/carp"
 	"github.com/carpvm/carpvm/carp/node"
 	"github.com/carpvm/carpvm/config"
+	"github.com/carpvm/carpvm/internal/transition"
 )
 
 func newNodeCmd(app *App) *cobra.Command {
@@ -58,6 +59,8 @@ type nodeRunOptions struct {
 	MetricsListen string
 	RunDir        string
 	StateDir      string
+	// TransitionLog is --transition-log (node.yaml transition_log).
+	TransitionLog string
 }
 
 func newNodeRunCmd(app *App) *cobra.Command {
@@ -126,6 +129,7 @@ so that a restarted node still rejects a dead master's replayed adverts.`,
 	f.StringVar(&opts.MetricsListen, "metrics-listen", "", "serve Prometheus metrics on ADDR (e.g. 127.0.0.1:9380) at /metrics")
 	runDirFlag(cmd, &opts.RunDir)
 	f.StringVar(&opts.StateDir, "state-dir", node.DefaultStateDir, `directory of the groups' replay memory ("" keeps it in memory only)`)
+	f.StringVar(&opts.TransitionLog, "transition-log", "", "append each state change to FILE as a carpvm.transition/v1 line, for carpvm explain (node.yaml transition_log)")
 	return cmd
 }
 
@@ -167,6 +171,9 @@ func (o *nodeRunOptions) config(app *App, cmd *cobra.Command) (*node.Config, err
 		}
 		if cmd.Flags().Changed("metrics-listen") {
 			cfg.MetricsListen = o.MetricsListen
+		}
+		if cmd.Flags().Changed("transition-log") {
+			cfg.TransitionLog = o.TransitionLog
 		}
 		return cfg, nil
 	}
@@ -211,7 +218,7 @@ func (o *nodeRunOptions) config(app *App, cmd *cobra.Command) (*node.Config, err
 		return nil, &config.Error{Key: "--preempt-delay", Msg: fmt.Sprintf("%s: want a positive duration", o.PreemptDelay)}
 	}
 	cfg := &node.Config{Groups: []node.Group{g}, ControlSocket: o.ControlSocket, MetricsListen: o.MetricsListen,
-		LinkTracking: !o.NoLinkTrack, PreemptDelay: o.PreemptDelay}
+		LinkTracking: !o.NoLinkTrack, PreemptDelay: o.PreemptDelay, TransitionLog: o.TransitionLog}
 	return cfg, cfg.Validate()
 }
 
@@ -225,6 +232,14 @@ func nodeRun(ctx context.Context, app *App, cfg *node.Config, paths node.Paths) 
 		NoFreezeReannounce: cfg.NoFreezeReannounce}
 	if paths.StateDir != "" {
 		opts.ReplayState = func(g node.Group) string { return paths.ReplayState(g.Interface, g.VHID) }
+	}
+	if cfg.TransitionLog != "" {
+		f, err := transition.OpenFile(cfg.TransitionLog)
+		if err != nil {
+			return err
+		}
+		defer f.Close()
+		opts.Transitions = transition.NewWriter(f)
 	}
 	n, err := node.New(opts)
 	if err != nil {
