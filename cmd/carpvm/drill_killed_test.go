@@ -173,6 +173,49 @@ func TestDrillKilledAtEachPhaseRestoresOnTheSimulator(t *testing.T) {
 	})
 	t.Run("vCenter gone keeps the journal", func(t *testing.T) { drillRestoreWithVCenterGoneKeepsTheJournal(t, newKilledDrill(t, bin)) })
 	t.Run("another target's journal", func(t *testing.T) { drillRestoreOfAnotherTargetsJournal(t, newKilledDrill(t, bin)) })
+	t.Run("a fleet", func(t *testing.T) { drillRestoreOfAFleet(t, newKilledDrill(t, bin)) })
+}
+
+// drillRestoreOfAFleet: drill restore without --pair restores every pair
+// of a fleet that left a journal, and connects to none that did not (the
+// other pair's vCenter does not exist).
+func drillRestoreOfAFleet(t *testing.T, k *killedDrill) {
+	pairYAML := strings.Replace(config.SimulatorYAML, "  name: routers\n", "", 1)
+	var b strings.Builder
+	fmt.Fprintf(&b, "vsphere:\n  url: https://%s/sdk\n  username: %s\n  thumbprint: %q\npairs:\n", k.proxy.addr, k.srv.Username, k.srv.Thumbprint)
+	for _, name := range []string{"paris", "roubaix"} {
+		fmt.Fprintf(&b, "  - name: %s\n", name)
+		if name == "roubaix" {
+			b.WriteString("    vsphere:\n      url: https://vcenter.invalid/sdk\n      username: u\n")
+		}
+		for _, line := range strings.Split(strings.TrimRight(pairYAML, "\n"), "\n") {
+			b.WriteString("    " + line + "\n")
+		}
+	}
+	if err := os.WriteFile(k.cfg, []byte(b.String()), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(k.bin, "drill", "--config", k.cfg, "--pair", "paris", "--no-witness", "--force", "--network", "intranought", "--trigger", "power-off", "--history", k.history)
+	cmd.Env = os.Environ()
+	for key, v := range k.env {
+		cmd.Env = append(cmd.Env, key+"="+v)
+	}
+	cmd.Env = append(cmd.Env, stopAtEnv+"="+failover.JournalTriggered)
+	out, err := cmd.CombinedOutput()
+	var ee *exec.ExitError
+	if !errors.As(err, &ee) || !ee.Sys().(syscall.WaitStatus).Signaled() {
+		t.Fatalf("the drill was not killed: %v\n%s", err, out)
+	}
+	if got := k.state(t); got != "poweredOff connected=false" {
+		t.Fatalf("router-002 %s", got)
+	}
+	code, stdout, stderr := k.restore(t)
+	if code != exitOK || !strings.Contains(stdout, "restored drill of pair paris") || !strings.Contains(stdout, "nothing to restore") {
+		t.Errorf("fleet restore: exit %d\n%s%s", code, stdout, stderr)
+	}
+	if got := k.state(t); got != simRestored {
+		t.Errorf("router-002 %s after the fleet's restore", got)
+	}
 }
 
 // drillRestoreWithVCenterGoneKeepsTheJournal: a drill killed with the
