@@ -8,19 +8,23 @@ BIN     := bin/carpvm
 VERSION ?= $(shell git describe --tags --always --dirty 2>/dev/null || echo dev)
 COMMIT  ?= $(shell git rev-parse --short HEAD 2>/dev/null)
 LDFLAGS := -X main.version=$(VERSION) -X main.commit=$(COMMIT)
+# Release builds: no local paths in the binary, no symbol or DWARF tables.
+RELEASEFLAGS := -trimpath -ldflags "-s -w $(LDFLAGS)"
 # Fuzz budgets are counts, not durations: a -fuzztime duration races Go's fuzz
 # coordinator at the deadline (golang/go#75804, unfixed in Go 1.26) and fails a
-# run that found nothing. Minimization is bounded the same way.
+# run that found nothing. Minimization is bounded the same way. make test
+# runs each target briefly (FUZZSHORT), make fuzz at full budget.
 FUZZEXECS ?= 200000
+FUZZSHORT ?= 20000
 FUZZMINIMIZE ?= 1000x
 BENCHTIME ?= 1x
 
-.PHONY: all build run test test-deps test-bins unit cross fuzz-short bench lint docs man clean
+.PHONY: all build run test test-deps test-bins unit cross cross-vet lint-linux fuzz fuzz-short slowest bench lint docs man clean
 
 all: build
 
 build:
-	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/carpvm
+	$(GO) build $(RELEASEFLAGS) -o $(BIN) ./cmd/carpvm
 
 # Exit 1 means "a check failed": expected on the default simulated topology.
 run: build
@@ -28,14 +32,17 @@ run: build
 	if [ $$rc -eq 1 ]; then echo "(exit 1: checks failed, as expected on the default simulated topology)" >&2; \
 	elif [ $$rc -ne 0 ]; then exit $$rc; fi
 
-test: test-deps lint cross unit fuzz-short
+# lint's darwin/windows half (cross-vet) runs alongside the tests, in unit.
+test: test-deps lint-linux unit fuzz-short slowest
 
 # One carpvm and one govc for every package's tests (internal/testbin): the
 # labs, wire, docs and CLI tests run them as child processes.
 TESTBIN_DIR := $(CURDIR)/bin/test
+TESTTIMES   := $(TESTBIN_DIR)/testtimes
 test-bins:
 	$(GO) build -o $(TESTBIN_DIR)/carpvm ./cmd/carpvm
 	$(GO) build -o $(TESTBIN_DIR)/govc ./vsphere/sim/govc
+	$(GO) build -o $(TESTTIMES) ./scripts/testtimes
 
 # The vSphere commands, render, sim and watch --read run on an operator's
 # macOS or Windows laptop; the node, live watch and the lab say they need
@@ -44,16 +51,46 @@ cross:
 	GOOS=darwin GOARCH=arm64 $(GO) build -o /dev/null ./cmd/carpvm
 	GOOS=windows GOARCH=amd64 $(GO) build -o /dev/null ./cmd/carpvm
 
+# vet for the operator's platforms too: tests of Linux-only code live in
+# *_linux_test.go files (internal/netns is Linux-only).
+cross-vet:
+	GOOS=darwin GOARCH=arm64 $(GO) vet ./...
+	GOOS=windows GOARCH=amd64 $(GO) vet ./...
+
 # Real CARP peers and a decoder for the wire tests, installed when missing.
 test-deps:
 	@./scripts/install-test-deps
 
-unit: test-bins
-	CARPVM_TEST_BIN=$(TESTBIN_DIR)/carpvm GOVC_TEST_BIN=$(TESTBIN_DIR)/govc \
-		$(GO) test -count=1 -timeout 30m ./...
+# The deploy checks are a module of their own (internal/deploycheck), so
+# that Kubernetes' API types are no dependency of carpvm's.
+DEPLOYCHECK := internal/deploycheck
+TEST_EVENTS := $(TESTBIN_DIR)/events.json
 
-# A short run of every fuzz target; crashers land in testdata/fuzz.
+# Most of the tests wait on real timers (CARP adverts, lab drills), so the
+# two CPUs are mostly idle: the darwin/windows vet and builds run meanwhile,
+# at the lowest priority so that no timer of a test waits on them. -p 2
+# test processes, each running at most 2 parallel tests: more made lab
+# drill timings and packet-link tests flaky on 2 CPUs.
+TESTFLAGS ?= -count=1 -timeout 30m -p 2 -parallel 2
+unit: test-bins
+	@rm -f $(TEST_EVENTS); mkdir -p $(TESTBIN_DIR); \
+	nice -n 19 $(MAKE) --no-print-directory cross-vet cross >$(TESTBIN_DIR)/cross.log 2>&1 & cross=$$!; \
+	export CARPVM_TEST_BIN=$(TESTBIN_DIR)/carpvm GOVC_TEST_BIN=$(TESTBIN_DIR)/govc; \
+	$(TESTTIMES) run -events $(TEST_EVENTS) -- $(GO) test -json $(TESTFLAGS) ./...; rc=$$?; \
+	(cd $(DEPLOYCHECK) && $(TESTTIMES) run -events $(TEST_EVENTS) -- $(GO) test -json $(TESTFLAGS) ./...) || rc=1; \
+	if ! wait $$cross; then cat $(TESTBIN_DIR)/cross.log; echo "cross-platform vet or build failed"; rc=1; fi; \
+	exit $$rc
+
+# The 10 slowest tests (and packages) of the last make unit.
+slowest:
+	@$(TESTTIMES) slowest -n 10 $(TEST_EVENTS)
+
+# Every fuzz target briefly (make test), or at full budget (make fuzz);
+# crashers land in testdata/fuzz.
 fuzz-short:
+	@$(MAKE) --no-print-directory fuzz FUZZEXECS=$(FUZZSHORT)
+
+fuzz:
 	@for spec in $$($(GO) run ./scripts/fuzztargets); do \
 		pkg=$${spec%%:*}; fn=$${spec##*:}; \
 		echo "fuzz $$pkg $$fn ($(FUZZEXECS) inputs)"; \
@@ -71,14 +108,13 @@ bench:
 	$(GO) test -run='^$$' -bench=. -benchmem $(PURE_PKGS)
 	$(GO) test -run='^$$' -bench=. -benchmem -benchtime=$(BENCHTIME) -timeout 60m $(SYSTEM_PKGS)
 
-# vet runs for the operator's platforms too: tests of Linux-only code live
-# in *_linux_test.go files (internal/netns is Linux-only).
-lint:
+lint: lint-linux cross-vet
+
+lint-linux:
 	@out=$$(gofmt -l $$(git ls-files '*.go' 2>/dev/null; git ls-files -o --exclude-standard '*.go' 2>/dev/null)); \
 	if [ -n "$$out" ]; then echo "gofmt needed:"; echo "$$out"; exit 1; fi
 	$(GO) vet ./...
-	GOOS=darwin GOARCH=arm64 $(GO) vet ./...
-	GOOS=windows GOARCH=amd64 $(GO) vet ./...
+	cd $(DEPLOYCHECK) && $(GO) vet ./...
 
 # Rewrite every example output in docs/*.md from the commands themselves;
 # TestDocsExamples fails when one differs.

@@ -24,8 +24,10 @@ func TestNodeMetricsBuildInfo(t *testing.T) {
 	}
 	tmp := t.TempDir()
 	bin := filepath.Join(tmp, "carpvm")
-	ldflags := "-X main.version=v0.0.0-buildinfo-test -X main.commit=feedbeef"
-	if out, err := exec.Command("go", "build", "-ldflags", ldflags, "-o", bin, "github.com/carpvm/carpvm/cmd/carpvm").CombinedOutput(); err != nil {
+	// Built as make build builds a release (-trimpath, symbols stripped):
+	// the version must survive both.
+	ldflags := "-s -w -X main.version=v0.0.0-buildinfo-test -X main.commit=feedbeef"
+	if out, err := exec.Command("go", "build", "-trimpath", "-ldflags", ldflags, "-o", bin, "github.com/carpvm/carpvm/cmd/carpvm").CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
 	pass := filepath.Join(tmp, "pass")

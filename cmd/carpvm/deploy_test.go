@@ -82,8 +82,13 @@ func TestDockerfile(t *testing.T) {
 		t.Fatal(err)
 	}
 	ldflags := regexp.MustCompile(`(?m)^LDFLAGS\s*:=\s*(.+)$`).FindSubmatch(makefile)
-	if ldflags == nil || !strings.Contains(string(makefile), `build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/carpvm`) {
-		t.Fatal("the Makefile's build target or LDFLAGS moved: update this test and the Dockerfile")
+	release := regexp.MustCompile(`(?m)^RELEASEFLAGS\s*:=\s*(.+)$`).FindSubmatch(makefile)
+	if ldflags == nil || release == nil || !strings.Contains(string(makefile), `build $(RELEASEFLAGS) -o $(BIN) ./cmd/carpvm`) {
+		t.Fatal("the Makefile's build target, LDFLAGS or RELEASEFLAGS moved: update this test and the Dockerfile")
+	}
+	// A release binary holds no local paths and no symbol tables.
+	if want := `-trimpath -ldflags "-s -w $(LDFLAGS)"`; string(release[1]) != want {
+		t.Errorf("the Makefile's RELEASEFLAGS are %s, want %s", release[1], want)
 	}
 	if len(builds) != 1 {
 		t.Fatalf("builds %q: want one", builds)
@@ -98,8 +103,8 @@ func TestDockerfile(t *testing.T) {
 				t.Errorf("build %q does not pass %s", b, v)
 			}
 		}
-	case !strings.Contains(b, string(ldflags[1])):
-		t.Errorf("build %q: want the Makefile's -ldflags %s", b, ldflags[1])
+	case !strings.Contains(b, string(ldflags[1])) || !strings.Contains(b, "-trimpath") || !strings.Contains(b, "-s -w"):
+		t.Errorf("build %q: want the Makefile's release flags %s with LDFLAGS %s", b, release[1], ldflags[1])
 	}
 	if !strings.Contains(b, "CGO_ENABLED=0") {
 		t.Errorf("build %q: a distroless static image needs CGO_ENABLED=0", b)

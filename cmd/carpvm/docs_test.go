@@ -69,35 +69,39 @@ func TestDocsExamples(t *testing.T) {
 			needsRoot := idx[3] > idx[2]
 			args := string(block[idx[4]:idx[5]])
 			want := string(block[idx[6]:idx[7]])
-			name := filepath.Base(path) + ": " + args
-			var got string
-			same := func(a, b string) bool { return a == b }
-			if needsRoot {
-				if reason := root.unavailable(); reason != "" {
-					t.Logf("%s: skipped, %s", name, reason)
-					return block
+			result := block
+			// One subtest per example, so that each one's time shows;
+			// they run in order (the root examples drive one lab).
+			t.Run(filepath.Base(path)+": "+args, func(t *testing.T) {
+				var got string
+				same := func(a, b string) bool { return a == b }
+				if needsRoot {
+					if reason := root.unavailable(); reason != "" {
+						t.Skipf("skipped, %s", reason)
+					}
+					got = root.run(t, args)
+					same = func(a, b string) bool { return masked(a) == masked(b) }
+				} else {
+					var stdout, stderr bytes.Buffer
+					streams := IOStreams{In: strings.NewReader(""), Out: &stdout, ErrOut: &stderr}
+					cmdline, withStderr := strings.CutSuffix(args, " 2>&1")
+					if withStderr {
+						streams.ErrOut = &stdout
+					}
+					run(context.Background(), strings.Fields(strings.TrimPrefix(cmdline, "carpvm ")), streams, func(string) string { return "" })
+					got = stdout.String()
 				}
-				got = root.run(t, args)
-				same = func(a, b string) bool { return masked(a) == masked(b) }
-			} else {
-				var stdout, stderr bytes.Buffer
-				streams := IOStreams{In: strings.NewReader(""), Out: &stdout, ErrOut: &stderr}
-				cmdline, withStderr := strings.CutSuffix(args, " 2>&1")
-				if withStderr {
-					streams.ErrOut = &stdout
+				if same(want, got) {
+					return
 				}
-				run(context.Background(), strings.Fields(strings.TrimPrefix(cmdline, "carpvm ")), streams, func(string) string { return "" })
-				got = stdout.String()
-			}
-			if same(want, got) {
-				return block
-			}
-			if *updateDocs {
-				changed = true
-				return slices.Concat(block[:idx[6]], []byte(got), block[idx[7]:])
-			}
-			t.Errorf("%s: the example in the docs differs from the command's output now; run make docs (-docs +now):\n%s", name, cmp.Diff(want, got))
-			return block
+				if *updateDocs {
+					changed = true
+					result = slices.Concat(block[:idx[6]], []byte(got), block[idx[7]:])
+					return
+				}
+				t.Errorf("the example in the docs differs from the command's output now; run make docs (-docs +now):\n%s", cmp.Diff(want, got))
+			})
+			return result
 		})
 		if changed {
 			if err := os.WriteFile(path, out, 0o644); err != nil {
@@ -146,13 +150,15 @@ func (r *rootExamples) unavailable() string { return r.reason }
 
 func (r *rootExamples) run(t *testing.T, cmdline string) string {
 	if r.bin == "" {
-		dir := t.TempDir()
+		// The examples' state outlives each example's subtest: it is
+		// the whole test's.
+		dir := r.t.TempDir()
 		r.bin = testbin.Carpvm(t)
 		r.env = append(os.Environ(), "XDG_STATE_HOME="+filepath.Join(dir, "state"))
 		r.t.Cleanup(func() {
 			if r.labUp {
 				if out, err := exec.Command(r.bin, "lab", "down").CombinedOutput(); err != nil {
-					t.Errorf("lab down: %v\n%s", err, out)
+					r.t.Errorf("lab down: %v\n%s", err, out)
 				}
 			}
 		})

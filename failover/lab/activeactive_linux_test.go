@@ -14,6 +14,7 @@ import (
 // router-002's public port: its internal groups move through link
 // tracking in the node (demotion 240), not through any loss of their own.
 func TestLabActiveActiveWholeRouterDrills(t *testing.T) {
+	t.Parallel()
 	opts := testOptions(t, PeerCarpvm)
 	opts.AdvBase, opts.ActiveActive = AdvBase(0), true
 	l := upLab(t, opts)

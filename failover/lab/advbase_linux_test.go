@@ -13,6 +13,7 @@ import (
 // master-down of 3*100/256 s, well inside the drill's own objective, and
 // is restored.
 func TestLabDrillAdvBaseZero(t *testing.T) {
+	t.Parallel()
 	opts := testOptions(t, PeerCarpvm)
 	opts.AdvBase = AdvBase(0)
 	l := upLab(t, opts)

@@ -233,6 +233,12 @@ func runLabDrillsWith(t *testing.T, opts Options, drills []labDrill) *Lab {
 	return l
 }
 
-func TestLabDrillsCarpvm(t *testing.T) { runLabDrills(t, PeerCarpvm) }
+func TestLabDrillsCarpvm(t *testing.T) {
+	t.Parallel()
+	runLabDrills(t, PeerCarpvm)
+}
 
-func TestLabDrillsUcarp(t *testing.T) { runLabDrills(t, PeerUcarp) }
+func TestLabDrillsUcarp(t *testing.T) {
+	t.Parallel()
+	runLabDrills(t, PeerUcarp)
+}

@@ -60,6 +60,7 @@ func upLab(t testing.TB, opts Options) *Lab {
 }
 
 func TestLabUpIdempotentDown(t *testing.T) {
+	t.Parallel()
 	opts := testOptions(t, PeerCarpvm)
 	l := upLab(t, opts)
 	st := l.Status(context.Background())
@@ -108,6 +109,7 @@ func containsBytes(hay, needle []byte) bool {
 }
 
 func TestLabFailedUpCleansUp(t *testing.T) {
+	t.Parallel()
 	opts := testOptions(t, PeerCarpvm)
 	opts.Executable = "/bin/false" // the nodes die at once: no master ever
 	_, _, err := Up(context.Background(), opts, nil)
@@ -222,6 +224,7 @@ func TestAdvBaseZeroNodeConfig(t *testing.T) {
 // not made by it (here by hand, with a link inside) is neither deleted by
 // lab up nor by lab down; both refuse, naming it, and make nothing.
 func TestLabRefusesForeignNamespaces(t *testing.T) {
+	t.Parallel()
 	opts := testOptions(t, PeerCarpvm)
 	foreign := opts.Namespace(Router2)
 	if _, err := netns.Run(context.Background(), "ip", "netns", "add", foreign); err != nil {

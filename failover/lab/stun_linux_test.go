@@ -15,6 +15,7 @@ import (
 // router-003 steps down. The drill measures the split brain and the
 // clients' blackout after the return, and ends with one master.
 func TestStunDrill(t *testing.T) {
+	t.Parallel()
 	opts := testOptions(t, PeerCarpvm)
 	l := upLab(t, opts)
 	nets, err := l.Networks("intranought")
@@ -61,11 +62,13 @@ func TestStunDrill(t *testing.T) {
 // freeze_reannounce: false) they keep sending to router-003 until their
 // ARP caches expire, and the drill fails.
 func TestStunDrillNoVMAC(t *testing.T) {
+	t.Parallel()
 	for _, c := range []struct {
 		name       string
 		reannounce bool
 	}{{"reannounce", true}, {"no-reannounce", false}} {
 		t.Run(c.name, func(t *testing.T) {
+			t.Parallel()
 			opts := testOptions(t, PeerCarpvm)
 			opts.Node = NodeSettings{NoVMAC: true, NoFreezeReannounce: !c.reannounce}
 			l := upLab(t, opts)
@@ -117,6 +120,7 @@ func settle(t testing.TB, l *Lab) {
 // listens again rather than taking over from a master it merely did not
 // hear: neither node changes state, and router-003 counts the freeze.
 func TestStunBackupKeepsTheMaster(t *testing.T) {
+	t.Parallel()
 	opts := testOptions(t, PeerCarpvm)
 	l := upLab(t, opts)
 	settle(t, l)

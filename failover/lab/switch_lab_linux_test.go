@@ -33,6 +33,7 @@ func upForgedTransmitsLab(t *testing.T, mode string) *Lab {
 // lab status says so and predicts it, and a drill fails naming forged
 // transmits and the check that predicted it, however often it looks.
 func TestLabSwitchModelForgedTransmitsDrill(t *testing.T) {
+	t.Parallel()
 	l := upForgedTransmitsLab(t, ModeMulticast)
 	ctx := context.Background()
 	cause := "adverts from 00:00:5e:00:01:01 are dropped at both routers' ports (forged transmits Reject on IntraNought): neither router hears the other, both become master [predicted by security.forged_transmits]"
@@ -69,6 +70,7 @@ func TestLabSwitchModelForgedTransmitsDrill(t *testing.T) {
 // IntraNought MAC, the next look at the switch (a drill's gate) cuts it
 // off; frames to router-002 still arrive.
 func TestLabSwitchModelMACChangeCutsOff(t *testing.T) {
+	t.Parallel()
 	opts := testOptions(t, PeerCarpvm)
 	if err := checkSwitchTools(); err != nil {
 		t.Skipf("skipping: %v", err)
@@ -113,6 +115,7 @@ func TestLabSwitchModelMACChangeCutsOff(t *testing.T) {
 // drops, and lab status and the drill say so. The witness sees the adverts
 // through the model's own filters: the public drill passes.
 func TestLabSwitchModelUnicast(t *testing.T) {
+	t.Parallel()
 	l := upForgedTransmitsLab(t, ModeUnicast)
 	ctx := context.Background()
 	st := l.Status(ctx)

@@ -141,6 +141,7 @@ func pings(t *testing.T, from *netns.Namespace, dst netip.Addr) bool {
 // vNIC's own MAC only, so unicast to the CARP virtual MAC reaches nobody
 // and the VIP does not answer; at Accept it does.
 func TestSwitchModelPromiscuous(t *testing.T) {
+	t.Parallel()
 	vipUnderPolicy(t, func(accept bool) Policy {
 		return Policy{Portgroup: "IntraNought", Promiscuous: accept, MACChanges: true, ForgedTransmits: true}
 	})
@@ -150,6 +151,7 @@ func TestSwitchModelPromiscuous(t *testing.T) {
 // dropped, so nothing the router sends from the virtual MAC (the VIP's ARP
 // and echo replies) arrives.
 func TestSwitchModelForgedTransmits(t *testing.T) {
+	t.Parallel()
 	vipUnderPolicy(t, func(accept bool) Policy {
 		return Policy{Portgroup: "IntraNought", Promiscuous: true, MACChanges: true, ForgedTransmits: accept}
 	})
@@ -162,6 +164,7 @@ func TestSwitchModelForgedTransmits(t *testing.T) {
 func vipUnderPolicy(t *testing.T, policy func(accept bool) Policy) {
 	for _, ok := range []bool{false, true} {
 		t.Run(accept(ok), func(t *testing.T) {
+			t.Parallel()
 			s := newSwitchWorld(t)
 			s.apply(t, policy(ok))
 			s.carpVIP(t)
@@ -178,11 +181,13 @@ func vipUnderPolicy(t *testing.T, policy func(accept bool) Policy) {
 // MAC address changes Reject: once the guest changes its interface's MAC,
 // nothing reaches it; at Accept frames to the new MAC do.
 func TestSwitchModelMACChanges(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		accept bool
 		want   bool
 	}{{false, false}, {true, true}} {
 		t.Run(accept(tc.accept), func(t *testing.T) {
+			t.Parallel()
 			s := newSwitchWorld(t)
 			p := Policy{Portgroup: "IntraNought", Promiscuous: false, MACChanges: tc.accept, ForgedTransmits: true}
 			s.apply(t, p)
@@ -212,11 +217,13 @@ func TestSwitchModelMACChanges(t *testing.T) {
 // Net.ReversePathFwdCheckPromisc=0: a router's own multicast comes back to
 // it; with 1 (Reflect false) it does not.
 func TestSwitchModelReflection(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		name    string
 		reflect bool
 	}{{"ReversePathFwdCheckPromisc=0", true}, {"ReversePathFwdCheckPromisc=1", false}} {
 		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
 			s := newSwitchWorld(t)
 			s.apply(t, Policy{Portgroup: "Public", Promiscuous: true, MACChanges: true, ForgedTransmits: true, Reflect: tc.reflect})
 			own := s.ports["a"].MAC
@@ -291,6 +298,7 @@ func htons(v uint16) uint16 { return v<<8 | v>>8 }
 // traffic steals the master's frames until the master sends again; while
 // the backup is silent the master keeps them.
 func TestSwitchModelSharedMAC(t *testing.T) {
+	t.Parallel()
 	s := newSwitchWorld(t)
 	ctx := context.Background()
 	shared := "02:00:00:aa:bb:cc"
@@ -349,6 +357,7 @@ func TestSwitchModelSharedMAC(t *testing.T) {
 // from the router's own frames, so the VIP answers with promiscuous mode
 // rejected.
 func TestSwitchModelMACLearning(t *testing.T) {
+	t.Parallel()
 	s := newSwitchWorld(t)
 	s.apply(t, Policy{Portgroup: "IntraNought", Distributed: true, Promiscuous: false, MACChanges: true, ForgedTransmits: true, MACLearning: true})
 	s.carpVIP(t)

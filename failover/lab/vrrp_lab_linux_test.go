@@ -20,6 +20,7 @@ import (
 // gratuitous ARP, and the drill reports a blackout past its objective
 // (4.2 s measured), as it should.
 func TestLabDrillsKeepalived(t *testing.T) {
+	t.Parallel()
 	runLabDrillsWith(t, testOptions(t, PeerKeepalived), allLabDrills[:3])
 }
 
@@ -29,8 +30,10 @@ func TestLabDrillsKeepalived(t *testing.T) {
 // its mirrored port). The same switch with multicast adverts leaves both
 // routers master: the mode is what keeps the pair whole.
 func TestLabDrillsUnicast(t *testing.T) {
+	t.Parallel()
 	for _, peer := range []string{PeerCarpvm, PeerKeepalived} {
 		t.Run(peer, func(t *testing.T) {
+			t.Parallel()
 			opts := testOptions(t, peer)
 			opts.Mode = ModeUnicast
 			l := runLabDrillsWith(t, opts, []labDrill{{failover.TriggerPowerOff, "public"}})
@@ -70,6 +73,7 @@ func mcastFlooding(l *Lab) ([]string, error) {
 // TestLabMulticastDropped: a multicast lab whose switch then drops
 // multicast splits: both routers become master of every group.
 func TestLabMulticastDropped(t *testing.T) {
+	t.Parallel()
 	opts := testOptions(t, PeerCarpvm)
 	l := upLab(t, opts)
 	ctx := context.Background()
@@ -100,6 +104,7 @@ func TestLabMulticastDropped(t *testing.T) {
 // TestLabKeepalivedDown: lab down stops keepalived and its VRRP child and
 // leaves none of its files.
 func TestLabKeepalivedDown(t *testing.T) {
+	t.Parallel()
 	opts := testOptions(t, PeerKeepalived)
 	l, _, err := Up(context.Background(), opts, nil)
 	if err != nil {
