@@ -22,15 +22,15 @@ import (
 // through the API (or the simulator's seam where no client can), write
 // the takeover's transition line, read it back, explain it.
 func TestExplainEachKindOnTheSimulator(t *testing.T) {
-	for kind, op := range map[explain.Kind]func(ctx context.Context, s *simSession) error{
-		explain.KindSnapshot: func(ctx context.Context, s *simSession) error {
+	for kind, op := range map[explain.Kind]func(t *testing.T, ctx context.Context, s *simSession) error{
+		explain.KindSnapshot: func(t *testing.T, ctx context.Context, s *simSession) error {
 			if err := s.SnapshotMemory(ctx, sim.Router1, "backup-job"); err != nil {
 				return err
 			}
 			return s.RemoveSnapshot(ctx, sim.Router1, "backup-job")
 		},
-		explain.KindVMotion: func(ctx context.Context, s *simSession) error {
-			vm, host := findVMAndHost(ctx, s, sim.Router1, "esxi-03")
+		explain.KindVMotion: func(t *testing.T, ctx context.Context, s *simSession) error {
+			vm, host := findVMAndHost(t, ctx, s, sim.Router1, "esxi-03")
 			ref := host.Reference()
 			task, err := vm.Relocate(ctx, types.VirtualMachineRelocateSpec{Host: &ref}, types.VirtualMachineMovePriorityDefaultPriority)
 			if err != nil {
@@ -38,14 +38,14 @@ func TestExplainEachKindOnTheSimulator(t *testing.T) {
 			}
 			return task.Wait(ctx)
 		},
-		explain.KindPower: func(ctx context.Context, s *simSession) error { return s.PowerOff(ctx, sim.Router1) },
-		explain.KindNIC: func(ctx context.Context, s *simSession) error {
+		explain.KindPower: func(t *testing.T, ctx context.Context, s *simSession) error { return s.PowerOff(ctx, sim.Router1) },
+		explain.KindNIC: func(t *testing.T, ctx context.Context, s *simSession) error {
 			return s.SetNICConnected(ctx, sim.Router1, sim.PortgroupInternal, false)
 		},
-		explain.KindHost:      func(ctx context.Context, s *simSession) error { return s.srv.LoseHost("esxi-01") },
-		explain.KindHARestart: func(ctx context.Context, s *simSession) error { return s.srv.RestartByHA(sim.Router1) },
-		explain.KindPolicy: func(ctx context.Context, s *simSession) error {
-			_, host := findVMAndHost(ctx, s, sim.Router1, "esxi-01")
+		explain.KindHost:      func(t *testing.T, ctx context.Context, s *simSession) error { return s.srv.LoseHost("esxi-01") },
+		explain.KindHARestart: func(t *testing.T, ctx context.Context, s *simSession) error { return s.srv.RestartByHA(sim.Router1) },
+		explain.KindPolicy: func(t *testing.T, ctx context.Context, s *simSession) error {
+			_, host := findVMAndHost(t, ctx, s, sim.Router1, "esxi-01")
 			ns, err := host.ConfigManager().NetworkSystem(ctx)
 			if err != nil {
 				return err
@@ -64,7 +64,7 @@ func TestExplainEachKindOnTheSimulator(t *testing.T) {
 			}
 			return fmt.Errorf("no portgroup %s", sim.PortgroupInternal)
 		},
-		explain.KindNone: func(context.Context, *simSession) error { return nil },
+		explain.KindNone: func(*testing.T, context.Context, *simSession) error { return nil },
 	} {
 		t.Run(string(kind), func(t *testing.T) {
 			t.Parallel()
@@ -79,7 +79,7 @@ func TestExplainEachKindOnTheSimulator(t *testing.T) {
 			// The topology's own creation (VMs powered on) is history too:
 			// keep it out of the window's nearest place.
 			time.Sleep(1500 * time.Millisecond)
-			if err := op(ctx, s); err != nil {
+			if err := op(t, ctx, s); err != nil {
 				t.Fatal(err)
 			}
 			at := time.Now().Add(100 * time.Millisecond)
@@ -115,20 +115,21 @@ func TestExplainEachKindOnTheSimulator(t *testing.T) {
 	}
 }
 
-func findVMAndHost(ctx context.Context, s *simSession, vm, host string) (*object.VirtualMachine, *object.HostSystem) {
+func findVMAndHost(t *testing.T, ctx context.Context, s *simSession, vm, host string) (*object.VirtualMachine, *object.HostSystem) {
+	t.Helper()
 	f := find.NewFinder(s.Client(), true)
 	dc, err := f.DefaultDatacenter(ctx)
 	if err != nil {
-		panic(err)
+		t.Fatal(err)
 	}
 	f.SetDatacenter(dc)
 	v, err := f.VirtualMachine(ctx, vm)
 	if err != nil {
-		panic(err)
+		t.Fatal(err)
 	}
 	h, err := f.HostSystem(ctx, host)
 	if err != nil {
-		panic(err)
+		t.Fatal(err)
 	}
 	return v, h
 }
