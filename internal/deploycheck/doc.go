@@ -1,7 +1,9 @@
 // Package deploycheck holds the tests of the monitoring files shipped in
 // docs/deploy: the Prometheus alerting rules (checked and unit-tested with
 // promtool), the Grafana dashboard, whose every metric name must be one
-// that carpvm's node or drill really exports, and the Kubernetes manifests,
-// decoded strictly into the Kubernetes API's own types. It has no code of
-// its own.
+// that carpvm's node or drill really exports, the Kubernetes manifests,
+// decoded strictly into the Kubernetes API's own types (each running the
+// image its command needs), and the Dockerfile's two images, their
+// binaries run under the capability bounding sets a container gets. It has
+// no code of its own.
 package deploycheck

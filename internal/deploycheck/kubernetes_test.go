@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"os"
 	"path/filepath"
+	"slices"
+	"strings"
 	"testing"
 
 	batchv1 "k8s.io/api/batch/v1"
@@ -68,6 +70,7 @@ func TestManifestsMatchKubernetesTypes(t *testing.T) {
 					mounts[v.Name] = true
 				}
 				for _, c := range pod.Containers {
+					checkImageFits(t, filepath.Base(file), c)
 					for _, m := range c.VolumeMounts {
 						if !mounts[m.Name] {
 							t.Errorf("%s: container %s mounts volume %q, which the pod does not define", file, c.Name, m.Name)
@@ -76,5 +79,33 @@ func TestManifestsMatchKubernetesTypes(t *testing.T) {
 				}
 			}
 		}
+	}
+}
+
+// checkImageFits: a container that opens raw sockets (carpvm node, a drill
+// with its witness) runs the carpvm-net image with NET_RAW and NET_ADMIN
+// granted and privilege escalation allowed, which its binary's file
+// capabilities need to start at all; any other carpvm runs the default
+// image, which needs neither.
+func checkImageFits(t *testing.T, file string, c corev1.Container) {
+	t.Helper()
+	if len(c.Args) == 0 {
+		return
+	}
+	raw := c.Args[0] == "node" || c.Args[0] == "drill" && !slices.Contains(c.Args, "--sim")
+	repo, _, _ := strings.Cut(c.Image[strings.LastIndex(c.Image, "/")+1:], ":")
+	want := map[bool]string{true: "carpvm-net", false: "carpvm"}[raw]
+	if repo != want {
+		t.Errorf("%s: container %s runs carpvm %s in image %s, want the %s image (Dockerfile)", file, c.Name, c.Args[0], c.Image, want)
+	}
+	if !raw {
+		return
+	}
+	sc := c.SecurityContext
+	if sc == nil || sc.Capabilities == nil || !slices.Contains(sc.Capabilities.Add, "NET_RAW") || !slices.Contains(sc.Capabilities.Add, "NET_ADMIN") {
+		t.Errorf("%s: container %s (carpvm-net) lacks capabilities.add [NET_RAW, NET_ADMIN]: its binary does not start without them", file, c.Name)
+	}
+	if sc != nil && sc.AllowPrivilegeEscalation != nil && !*sc.AllowPrivilegeEscalation {
+		t.Errorf("%s: container %s forbids privilege escalation: carpvm-net's file capabilities would not take effect", file, c.Name)
 	}
 }
