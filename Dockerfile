@@ -22,7 +22,7 @@
 # why the default image has none. It is built on distroless's debug image,
 # whose busybox sh runs `drill --command` (the default image has no shell).
 #
-# TestImageRunsUnderDockerDefaultCapabilities (internal/deploycheck) checks
+# TestImageRunsUnderDockerDefaultCapabilities (cmd/carpvm) checks
 # both stages' binaries under those bounding sets without a Docker engine.
 
 FROM golang:1.26-bookworm AS build

@@ -3,7 +3,5 @@
 // promtool), the Grafana dashboard, whose every metric name must be one
 // that carpvm's node or drill really exports, the Kubernetes manifests,
 // decoded strictly into the Kubernetes API's own types (each running the
-// image its command needs), and the Dockerfile's two images, their
-// binaries run under the capability bounding sets a container gets. It has
-// no code of its own.
+// image its command needs). It has no code of its own.
 package deploycheck

@@ -1,7 +1,6 @@
-package deploycheck
+package main
 
 import (
-	"bufio"
 	"errors"
 	"os"
 	"os/exec"
@@ -27,31 +26,21 @@ type dockerStage struct {
 // lines give file capabilities with setcap.
 func readDockerfile(t *testing.T) (stages []dockerStage, capped map[string]bool) {
 	t.Helper()
-	f, err := os.Open(filepath.Join("..", "..", "Dockerfile"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
 	capped = map[string]bool{}
-	sc := bufio.NewScanner(f)
-	for sc.Scan() {
-		line := strings.TrimSpace(sc.Text())
-		fields := strings.Fields(line)
+	for _, in := range parseDockerfile(t, filepath.Join("..", "..", "Dockerfile")) {
+		fields := strings.Fields(in.args)
 		switch {
-		case len(fields) >= 4 && fields[0] == "FROM" && strings.EqualFold(fields[2], "AS"):
-			stages = append(stages, dockerStage{name: fields[3]})
-		case len(fields) == 4 && fields[0] == "COPY" && fields[1] == "--from=build" && fields[3] == "/usr/local/bin/carpvm" && len(stages) > 0:
-			stages[len(stages)-1].binary = strings.TrimPrefix(fields[2], "/src/")
-		}
-		if i := strings.Index(line, "setcap "); i >= 0 {
-			args := strings.Fields(line[i:])
-			if len(args) >= 3 {
-				capped[args[2]] = true
+		case in.op == "FROM" && len(fields) == 3 && strings.EqualFold(fields[1], "AS"):
+			stages = append(stages, dockerStage{name: fields[2]})
+		case in.op == "COPY" && len(fields) == 3 && fields[0] == "--from=build" && fields[2] == "/usr/local/bin/carpvm" && len(stages) > 0:
+			stages[len(stages)-1].binary = strings.TrimPrefix(fields[1], "/src/")
+		case in.op == "RUN":
+			for _, cmd := range strings.Split(in.args, "&&") {
+				if f := strings.Fields(cmd); len(f) >= 3 && f[0] == "setcap" {
+					capped[f[2]] = true
+				}
 			}
 		}
-	}
-	if err := sc.Err(); err != nil {
-		t.Fatal(err)
 	}
 	return stages, capped
 }
