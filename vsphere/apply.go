@@ -66,14 +66,46 @@ type ApplyError struct {
 	// backup then still holds the previous state for a later rollback.
 	RollbackErr error
 	RolledBack  int // objects restored
+	// Objects is the state of each object of the plan after the undo, as
+	// read again (or not: StateNotReread).
+	Objects []ObjectState
 }
+
+// ObjectState is what became of one object of a failed plan.
+type ObjectState struct {
+	Object string // e.g. "portgroup Public on esxi-01"
+	State  string // one of the State* texts
+}
+
+// The states of an object after a failed Apply's undo.
+const (
+	StateRestored    = "restored: re-read, written back and read back field by field"
+	StateNotVerified = "may hold the fix's values: written back, but reading it back failed"
+	StateUnchanged   = "unchanged: re-read, it holds its values from before the fix"
+	StateNotWritten  = "unchanged: not written (the plan stopped before it)"
+	StateToggled     = "unchanged: promiscuous mode turned off and on again, as planned (its answer received)"
+	StateNotReread   = "may hold the fix's values: it could not be re-read (vCenter did not answer)"
+	StateNotRestored = "holds the fix's values: writing it back failed"
+	StateOtherWriter = "left as is: another writer changed it since"
+)
 
 func (e *ApplyError) Error() string {
 	msg := fmt.Sprintf("apply step %d of %d (%s): %v", e.Step, e.Steps, e.What, e.Err)
 	if e.RollbackErr != nil {
-		return msg + "; rolling back failed too: " + e.RollbackErr.Error() + "; run carpvm preflight rollback with the backup file"
+		msg += "; undoing failed too: " + e.RollbackErr.Error()
+	} else {
+		msg += fmt.Sprintf("; %d object(s) touched were restored, field by field", e.RolledBack)
 	}
-	return msg + fmt.Sprintf("; %d object(s) touched were restored, field by field", e.RolledBack)
+	if len(e.Objects) > 0 {
+		msg += "; each object of the plan:"
+		for _, o := range e.Objects {
+			msg += "\n  " + o.Object + ": " + o.State
+		}
+	}
+	if e.RollbackErr != nil {
+		msg += "\nonce vCenter answers again, run carpvm preflight rollback with the backup file: it restores every object above that the fix changed"
+	}
+	return msg
 }
 
 func (e *ApplyError) Unwrap() error { return e.Err }
@@ -126,8 +158,9 @@ func (s *Session) Apply(ctx context.Context, b change.Backup) error {
 		if err != nil {
 			ae := &ApplyError{Step: i + 1, Steps: len(steps), What: st.String(), Err: err}
 			undoCtx, cancel := Detached(ctx)
-			ae.RolledBack, ae.RollbackErr = a.undo(undoCtx)
+			ae.RolledBack, ae.Objects, ae.RollbackErr = a.undo(undoCtx)
 			cancel()
+			ae.Objects = append(ae.Objects, a.notWritten(steps)...)
 			return &Error{Op: "apply the plan", Err: ae}
 		}
 	}
@@ -135,6 +168,28 @@ func (s *Session) Apply(ctx context.Context, b change.Backup) error {
 		return &Error{Op: "apply the plan", Err: &OtherWriterError{Objects: a.others}}
 	}
 	return nil
+}
+
+// notWritten is the state of each object of steps Apply never wrote.
+func (a *applier) notWritten(steps []step) []ObjectState {
+	var out []ObjectState
+	seen := map[string]bool{}
+	for _, w := range a.written {
+		seen[w.target.Key()] = true
+	}
+	for _, t := range a.toggled {
+		if k := t.Key(); !seen[k] {
+			seen[k] = true
+			out = append(out, ObjectState{Object: t.String(), State: StateToggled})
+		}
+	}
+	for _, st := range steps {
+		if k := st.target.Key(); !seen[k] {
+			seen[k] = true
+			out = append(out, ObjectState{Object: st.target.String(), State: StateNotWritten})
+		}
+	}
+	return out
 }
 
 // fixManagers is the network system and advanced-option manager of every
@@ -335,7 +390,7 @@ func (s *Session) reconfigureRules(ctx context.Context, t change.Target, spec ty
 	if err != nil {
 		return err
 	}
-	return task.Wait(ctx)
+	return s.waitTask(ctx, task)
 }
 
 func (s *Session) relocateVM(ctx context.Context, t change.Target, spec types.VirtualMachineRelocateSpec) error {
@@ -347,7 +402,7 @@ func (s *Session) relocateVM(ctx context.Context, t change.Target, spec types.Vi
 	if err != nil {
 		return err
 	}
-	return task.Wait(ctx)
+	return s.waitTask(ctx, task)
 }
 
 func (s *Session) editDevice(ctx context.Context, t change.Target, dev types.BaseVirtualDevice) error {
@@ -363,5 +418,5 @@ func (s *Session) editDevice(ctx context.Context, t change.Target, dev types.Bas
 	if err != nil {
 		return err
 	}
-	return task.Wait(ctx)
+	return s.waitTask(ctx, task)
 }

@@ -12,30 +12,8 @@ import (
 	"github.com/carpvm/carpvm/vsphere/sim"
 )
 
-// everyStepTopology makes a plan with every kind of standard step: host
-// options and a promiscuous toggle (vSwitch0 teamed, Public accepting
-// promiscuous on esxi-01), portgroup security, a DRS rule, a relocation
-// (both routers on esxi-01) and NIC MACs (generated on Public).
-func everyStepTopology() sim.Topology {
-	t := sim.Cluster(2, false).WithNICMAC(sim.Router1, sim.PortgroupPublic, "").WithNICMAC(sim.Router2, sim.PortgroupPublic, "")
-	t.Name = "every-step"
-	for i := range t.Hosts {
-		h := &t.Hosts[i]
-		h.VSwitches[0].Uplinks = []string{"vmnic0", "vmnic1"}
-		for j := range h.Portgroups {
-			if h.Portgroups[j].Name == sim.PortgroupPublic {
-				h.Portgroups[j].VLAN = 42
-				if i == 0 {
-					h.Portgroups[j].Security.Promiscuous = fixPtr(true)
-				}
-			}
-		}
-	}
-	t.Hosts[0].VSwitches[1].Uplinks = nil // IntraNought internal
-	t.Hosts[1].VSwitches[1].Uplinks = nil
-	t.VMs[1].Host = t.Hosts[0].Name
-	return t
-}
+// everyStepTopology makes a plan with every kind of standard step.
+func everyStepTopology() sim.Topology { return sim.EveryStep() }
 
 // rejectingDVS is Distributed where both portgroups inherit the switch's
 // all-Reject policies.

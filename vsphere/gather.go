@@ -45,7 +45,7 @@ func (s *Session) Gather(ctx context.Context, cfg *config.Config) (*facts.Facts,
 	if cfg == nil {
 		return nil, errors.New("vsphere: gather: no configuration")
 	}
-	inv, err := s.inventory(ctx)
+	inv, err := readAcrossRelogin(s, func() (*inventory, error) { return s.inventory(ctx) })
 	if err != nil {
 		return nil, err
 	}

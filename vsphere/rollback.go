@@ -51,6 +51,7 @@ func (s *Session) Rollback(ctx context.Context, b change.Backup, opts RollbackOp
 	}
 	var items []restoreItem
 	var conflicts []Conflict
+	var states []ObjectState // of the objects with nothing to restore
 	for _, o := range slices.Backward(b.Objects) {
 		cur, err := snap.save(o.Target)
 		if err != nil {
@@ -64,6 +65,8 @@ func (s *Session) Rollback(ctx context.Context, b change.Backup, opts RollbackOp
 		conflicts = append(conflicts, c...)
 		if len(back) > 0 {
 			items = append(items, restoreItem{saved: o, fields: back})
+		} else {
+			states = append(states, ObjectState{Object: o.Target.String(), State: StateRollbackUnchanged})
 		}
 	}
 	if len(conflicts) > 0 && !opts.Force {
@@ -71,12 +74,14 @@ func (s *Session) Rollback(ctx context.Context, b change.Backup, opts RollbackOp
 	}
 	var errs []error
 	for _, it := range items {
-		if err := s.restoreObject(ctx, mgr, it, opts); err != nil {
+		state, err := s.restoreObject(ctx, mgr, it, opts)
+		states = append(states, ObjectState{Object: it.saved.Target.String(), State: state})
+		if err != nil {
 			errs = append(errs, fmt.Errorf("restore %s: %w", it.saved.Target, err))
 		}
 	}
 	if err := errors.Join(errs...); err != nil {
-		return &Error{Op: "roll back", Err: err}
+		return &Error{Op: "roll back", Err: &RollbackError{Err: err, Objects: states}}
 	}
 	return s.verify(ctx, b)
 }
@@ -110,27 +115,56 @@ func toRestore(tree any, o change.Saved) ([]change.Field, []Conflict) {
 	return back, conflicts
 }
 
+// RollbackError is a rollback that failed partway: the failures, and the
+// state of each object it meant to restore.
+type RollbackError struct {
+	Err     error
+	Objects []ObjectState
+}
+
+func (e *RollbackError) Error() string {
+	msg := e.Err.Error() + "; each object to restore:"
+	for _, o := range e.Objects {
+		msg += "\n  " + o.Object + ": " + o.State
+	}
+	return msg
+}
+
+func (e *RollbackError) Unwrap() error { return e.Err }
+
+// The states of an object of a rollback that failed partway.
+const (
+	StateRollbackWritten   = "restored: written back (the check that reads every object back did not run)"
+	StateRollbackUnchanged = "holds its values from before the fix already: re-read"
+	StateRollbackConflict  = "not restored: changed since the fix (re-read)"
+	StateRollbackMaybe     = "may still hold the fix's values: writing it back failed or its answer was lost"
+)
+
 // restoreObject reads the object again, checks nothing changed since the
-// first read (unless forced), and writes the fields back.
-func (s *Session) restoreObject(ctx context.Context, mgr *fixManagers, it restoreItem, opts RollbackOptions) error {
+// first read (unless forced), and writes the fields back. It returns the
+// object's state, one of the StateRollback* texts or StateNotReread.
+func (s *Session) restoreObject(ctx context.Context, mgr *fixManagers, it restoreItem, opts RollbackOptions) (string, error) {
 	tree, cur, err := s.current(ctx, it.saved.Target)
 	if err != nil {
-		return err
+		return StateNotReread, err
 	}
 	back, conflicts := toRestore(tree, it.saved)
 	if len(conflicts) > 0 && !opts.Force {
-		return &ConflictError{Rollback: true, Conflicts: conflicts}
+		return StateRollbackConflict, &ConflictError{Rollback: true, Conflicts: conflicts}
 	}
 	if len(back) == 0 || cur.Absent {
-		return nil
+		return StateRollbackUnchanged, nil
 	}
 	var desired any // nil: remove the rule the fix added
 	if !it.saved.Absent {
 		if desired, err = withFields(tree, back, true); err != nil {
-			return err
+			return StateRollbackMaybe, err
 		}
 	}
-	return s.write(ctx, mgr, cur, desired)
+	if err := s.write(ctx, mgr, cur, desired); err != nil {
+		return StateRollbackMaybe, err
+	}
+	return StateRollbackWritten, nil
 }
 
 // verify reads every object of the backup again and checks that each field

@@ -22,8 +22,10 @@ import (
 type Session struct {
 	client  *vim25.Client
 	counter *countingRoundTripper
-	manager *session.Manager
-	target  string
+	// resilient bounds each call and logs in again once a session expired.
+	resilient *resilientRoundTripper
+	manager   *session.Manager
+	target    string
 	// thumbprint is the pinned certificate thumbprint, "" when none.
 	thumbprint string
 	// afterWrite, when set (by tests), runs after each write Apply makes.
@@ -51,7 +53,11 @@ func (c *countingRoundTripper) RoundTrip(ctx context.Context, req, res soap.HasF
 // none. Errors are *vsphere.Error and never hold the password; a problem
 // of the vsphere section itself (URL, username, thumbprint) wraps a
 // *config.Error, which commands report as a configuration error.
-func Open(ctx context.Context, cfg config.VSphere) (*Session, error) {
+func Open(ctx context.Context, cfg config.VSphere, opts ...OpenOption) (*Session, error) {
+	o := openOptions{callTimeout: DefaultCallTimeout}
+	for _, opt := range opts {
+		opt(&o)
+	}
 	if strings.TrimSpace(cfg.URL) == "" {
 		return nil, &Error{Op: "connect", Err: &config.Error{Key: "vsphere.url", Msg: "no vSphere URL configured; set vsphere.url (or GOVC_URL), e.g. https://vcenter.example/sdk"}}
 	}
@@ -88,17 +94,21 @@ func Open(ctx context.Context, cfg config.VSphere) (*Session, error) {
 	}
 	sc.Namespace = "urn:" + vim25.Namespace
 	sc.Version = vim25.Version
-	counter := &countingRoundTripper{rt: sc}
+	resilient := &resilientRoundTripper{rt: sc}
+	resilient.callTimeout.Store(int64(o.callTimeout))
+	counter := &countingRoundTripper{rt: resilient}
 	vc, err := vim25.NewClient(ctx, counter)
 	if err != nil {
 		return nil, connectError(ctx, target, u.Host, err)
 	}
 	vc.Client = sc
 	m := session.NewManager(vc)
-	if err := m.Login(ctx, url.UserPassword(user, pass)); err != nil {
+	login := url.UserPassword(user, pass)
+	if err := m.Login(ctx, login); err != nil {
 		return nil, &Error{Op: fmt.Sprintf("log in to %s as %s", target, user), Err: err}
 	}
-	return &Session{client: vc, counter: counter, manager: m, target: target, thumbprint: tp}, nil
+	resilient.login = func(ctx context.Context) error { return m.Login(ctx, login) }
+	return &Session{client: vc, counter: counter, resilient: resilient, manager: m, target: target, thumbprint: tp}, nil
 }
 
 // pinThumbprint makes sc trust exactly the certificate whose SHA-1 or

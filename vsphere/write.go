@@ -28,7 +28,8 @@ type applier struct {
 	b       change.Backup
 	mgr     *fixManagers
 	written []written
-	others  []string // objects another writer set meanwhile
+	others  []string        // objects another writer set meanwhile
+	toggled []change.Target // promiscuous toggles done (off and on again)
 }
 
 func (a *applier) noteOther(t change.Target) {
@@ -175,48 +176,88 @@ func (a *applier) toggleOnce(ctx context.Context, saved change.Saved) error {
 	}
 	a.afterWrite()
 	a.written = a.written[:n] // back as it was: nothing to undo
+	a.toggled = append(a.toggled, t)
 	return nil
 }
 
 // undo restores, in reverse order, the fields Apply wrote that still hold
-// what it wrote; a field changed since is left alone and reported.
-func (a *applier) undo(ctx context.Context) (int, error) {
+// what it wrote; a field changed since is left alone and reported. Every
+// object written (or maybe written: a write whose answer was lost) is read
+// again first, and states says what became of each, by what was read: an
+// object that could not be read is said to be not re-read, never undone.
+func (a *applier) undo(ctx context.Context) (int, []ObjectState, error) {
 	var errs []error
+	var states []ObjectState
 	restored := 0
+	state := func(t change.Target, s string) { states = append(states, ObjectState{Object: t.String(), State: s}) }
 	for _, w := range slices.Backward(a.written) {
 		tree, cur, err := a.s.current(ctx, w.target)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("restore %s: %w", w.target, err))
+			state(w.target, StateNotReread)
 			continue
 		}
 		var back []change.Field
+		conflict := false
 		for _, f := range w.fields {
 			now := getField(tree, f.Path)
 			switch {
 			case sameValue(now, f.After):
 				back = append(back, f)
 			case !sameValue(now, f.Before):
+				conflict = true
 				errs = append(errs, fmt.Errorf("restore %s: field %s is now %s, not what carpvm wrote (%s): left as it is",
 					w.target, f.Path, showValue(now), showValue(f.After)))
 			}
 		}
 		if len(back) == 0 || cur.Absent {
+			if conflict {
+				state(w.target, StateOtherWriter)
+			} else {
+				state(w.target, StateUnchanged)
+			}
 			continue
 		}
 		var desired any // nil: remove what the write created
 		if !w.created {
 			if desired, err = withFields(tree, back, true); err != nil {
 				errs = append(errs, err)
+				state(w.target, StateNotRestored)
 				continue
 			}
 		}
 		if err := a.s.write(ctx, a.mgr, cur, desired); err != nil {
 			errs = append(errs, fmt.Errorf("restore %s: %w", w.target, err))
+			state(w.target, StateNotRestored)
+			continue
+		}
+		if err := a.verifyRestored(ctx, w.target, back); err != nil {
+			errs = append(errs, fmt.Errorf("restore %s: %w", w.target, err))
+			state(w.target, StateNotVerified)
 			continue
 		}
 		restored++
+		state(w.target, StateRestored)
 	}
-	return restored, errors.Join(errs...)
+	return restored, states, errors.Join(errs...)
+}
+
+// verifyRestored reads t again and checks each field holds its Before
+// value (a removed rule: that it is gone).
+func (a *applier) verifyRestored(ctx context.Context, t change.Target, fields []change.Field) error {
+	tree, cur, err := a.s.current(ctx, t)
+	if err != nil {
+		return fmt.Errorf("read it back: %w", err)
+	}
+	if cur.Absent {
+		return nil
+	}
+	for _, f := range fields {
+		if now := getField(tree, f.Path); !sameValue(now, f.Before) {
+			return fmt.Errorf("read back, field %s is %s, not %s", f.Path, showValue(now), showValue(f.Before))
+		}
+	}
+	return nil
 }
 
 // write makes t's object (cur, as just read) what desired says, in one
@@ -269,7 +310,7 @@ func (s *Session) write(ctx context.Context, mgr *fixManagers, cur change.Saved,
 		if err != nil {
 			return err
 		}
-		return task.Wait(ctx)
+		return s.waitTask(ctx, task)
 	case change.KindClusterRule:
 		return s.writeRule(ctx, cur, desired)
 	case change.KindVM:

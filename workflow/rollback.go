@@ -93,7 +93,9 @@ func Rollback(ctx context.Context, o RollbackOptions) (RollbackResult, error) {
 	case errors.As(err, &conflict):
 		return res, conflict
 	case err != nil:
-		return res, &BackendError{Step: "rollback", Err: err}
+		// Whatever was restored, the backup still holds every object's
+		// previous state, and a rollback restores only what still needs it.
+		return res, &BackendError{Step: "rollback", Err: fmt.Errorf("%w\nthe backup %s still holds the state before the fix; once vCenter answers again, finish with: carpvm preflight rollback %s", err, o.File, o.File)}
 	}
 	return res, nil
 }

@@ -63,7 +63,9 @@ func runFix(t *testing.T, s *fixSim, o fixOptions) fixRunResult {
 	}
 	o.IO.Out, o.IO.ErrOut = &out, &errOut
 	o.LoadConfig = func(bool) (*config.Config, error) { return s.config() }
-	o.Connect = s.connect
+	if o.Connect == nil {
+		o.Connect = s.connect
+	}
 	if o.Getenv == nil {
 		o.Getenv = stateEnv(t.TempDir())
 	}

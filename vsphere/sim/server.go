@@ -12,6 +12,7 @@ import (
 	"fmt"
 	"math/big"
 	"net"
+	"net/http"
 	"net/url"
 	"os"
 	"time"
@@ -40,9 +41,10 @@ type Server struct {
 	Certificate *x509.Certificate
 	Topology    Topology
 
-	model *simulator.Model
-	front *front
-	dir   string
+	model  *simulator.Model
+	front  *front
+	faults *faultSeam
+	dir    string
 }
 
 // Start builds t and serves it over HTTPS on addr ("" or "127.0.0.1:0" for
@@ -92,6 +94,11 @@ func Start(ctx context.Context, t Topology, addr string) (*Server, error) {
 		return nil, err
 	}
 
+	if model.Service.ServeMux == nil {
+		model.Service.ServeMux = http.NewServeMux()
+	}
+	s.faults = newFaultSeam(model.Service)
+	s.faults.install(model.Service.ServeMux, model.Service.Context.Map.Path)
 	ln, err := listen(addr)
 	if err != nil {
 		s.Close()
@@ -131,6 +138,10 @@ func (s *Server) SetLatency(d time.Duration) {
 // Close stops the server and removes its files. It is safe on a partly
 // started server.
 func (s *Server) Close() {
+	if s.faults != nil {
+		close(s.faults.closing)
+		s.faults = nil
+	}
 	if s.front != nil {
 		s.front.close()
 		s.front = nil

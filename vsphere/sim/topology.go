@@ -398,6 +398,7 @@ func Topologies() map[string]func() Topology {
 		"distributed":              func() Topology { return Distributed(false) },
 		"distributed-mac-learning": func() Topology { return Distributed(true) },
 		"vrrp-neighbour":           VRRPNeighbour,
+		"every-step":               EveryStep,
 	}
 }
 
@@ -468,4 +469,30 @@ func hostName(i int) string { return fillerName("esxi-", i, 2) }
 // fillerName formats prefix followed by n zero-padded to width digits.
 func fillerName(prefix string, n, width int) string {
 	return fmt.Sprintf("%s%0*d", prefix, width, n)
+}
+
+// EveryStep is a cluster whose --fix --relocate --set-vmac plan has a step
+// of every standard kind: host options and a promiscuous toggle (vSwitch0
+// teamed, Public accepting promiscuous on esxi-01), portgroup security, a
+// DRS rule, a relocation (both routers on esxi-01) and NIC MACs
+// (generated on Public).
+func EveryStep() Topology {
+	t := Cluster(2, false).WithNICMAC(Router1, PortgroupPublic, "").WithNICMAC(Router2, PortgroupPublic, "")
+	t.Name = "every-step"
+	yes := true
+	for i := range t.Hosts {
+		h := &t.Hosts[i]
+		h.VSwitches[0].Uplinks = []string{"vmnic0", "vmnic1"}
+		for j := range h.Portgroups {
+			if h.Portgroups[j].Name == PortgroupPublic {
+				h.Portgroups[j].VLAN = 42
+				if i == 0 {
+					h.Portgroups[j].Security.Promiscuous = &yes
+				}
+			}
+		}
+		h.VSwitches[1].Uplinks = nil // IntraNought internal
+	}
+	t.VMs[1].Host = t.Hosts[0].Name
+	return t
 }
