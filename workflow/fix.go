@@ -121,10 +121,22 @@ func (o FixOptions) notice(format string, args ...any) {
 	o.Progress(format, args...)
 }
 
-// applyPlan is the one write path of Fix and AuditFix: confirmation, the
+// privilegeChecker is a backend that can tell, before the first write,
+// whether its user may make a plan's writes (*vsphere.Session).
+type privilegeChecker interface {
+	CheckPrivileges(ctx context.Context, plan []change.Change) error
+}
+
+// applyPlan is the one write path of Fix and AuditFix: the privileges the
+// writes need (a *vsphere.PrivilegeError when one is missing), confirmation, the
 // writers' lock, the backup (stored before anything is written), the
 // apply. Another writer's change is not an error: it comes back as other.
 func applyPlan(ctx context.Context, be Backend, changes []change.Change, o FixOptions) (backup string, other *vsphere.OtherWriterError, err error) {
+	if pc, ok := be.(privilegeChecker); ok {
+		if err := pc.CheckPrivileges(ctx, changes); err != nil {
+			return "", nil, err // refused before anything is asked or written
+		}
+	}
 	if o.Confirm != nil {
 		ok, err := o.Confirm(len(changes))
 		if err != nil {

@@ -6,6 +6,7 @@ import (
 
 	"github.com/carpvm/carpvm/config"
 	"github.com/carpvm/carpvm/failover"
+	"github.com/carpvm/carpvm/vsphere"
 	"github.com/carpvm/carpvm/workflow"
 )
 
@@ -34,7 +35,7 @@ func exitStatuses() []exitStatus {
 		{exitCheckFailed, "a check failed (warnings only with --strict), or a drill failed"},
 		{exitUsage, "usage or configuration error, including a malformed or missing vsphere URL, username or thumbprint"},
 		{exitVSphere, "vSphere unreachable or refused"},
-		{exitNotApplied, "preflight --fix planned changes but did not apply them, or a writer's lock or a changed field refused a write"},
+		{exitNotApplied, "preflight --fix planned changes but did not apply them, or a writer's lock, a changed field or a missing vSphere privilege refused a write"},
 		{exitOther, "any other error: a file, a socket, the local system, the lab (the message says which)"},
 	}
 }
@@ -98,6 +99,10 @@ func exitCodeOf(err error) (code int, print bool) {
 	var le *workflow.LockError
 	if errors.As(err, &le) {
 		return exitCheckFailed, true
+	}
+	var pe *vsphere.PrivilegeError
+	if errors.As(err, &pe) {
+		return exitNotApplied, true // refused before the first write
 	}
 	if isVSphereError(err) {
 		return exitVSphere, true

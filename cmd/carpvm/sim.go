@@ -23,7 +23,9 @@ type simOptions struct {
 	Topology string
 	// Inventory grows the topology (--inventory-hosts, --inventory-vms).
 	Inventory sim.Inventory
-	Output    string
+	// Role is the simulated user's role (sim.RoleNames).
+	Role   string
+	Output string
 	// CredentialsFile receives the login as GOVC_* lines (0600), removed
 	// when the simulator stops; -o json writes one in the state directory
 	// when it is not given.
@@ -80,6 +82,8 @@ Topologies: ` + strings.Join(workflow.Topologies(), ", ") + `.`,
 	cmd.Flags().StringVar(&opts.Topology, "topology", "default", "simulated inventory: "+strings.Join(workflow.Topologies(), ", "))
 	completeFlag(cmd, "topology", completeValues(workflow.Topologies))
 	addInventoryFlags(cmd, &opts.Inventory, "")
+	cmd.Flags().StringVar(&opts.Role, "role", "admin", "the simulated user's role: "+strings.Join(sim.RoleNames(), ", ")+" (docs/privileges.md)")
+	completeFlag(cmd, "role", completeValues(sim.RoleNames))
 	outputFlag(cmd, &opts.Output)
 	cmd.Flags().StringVar(&opts.CredentialsFile, "credentials-file", "", "write the login as GOVC_* lines here (0600; removed on exit); default with -o json: $XDG_STATE_HOME/carpvm/sim/HOST_PORT.env")
 	return cmd
@@ -94,6 +98,9 @@ func simRun(ctx context.Context, opts *simOptions) error {
 	if !ok {
 		return usageError("--topology %q: want one of %s", opts.Topology, strings.Join(workflow.Topologies(), ", "))
 	}
+	if _, ok := sim.Roles()[opts.Role]; !ok {
+		return usageError("--role %q: want one of %s", opts.Role, strings.Join(sim.RoleNames(), ", "))
+	}
 	if err := checkInventory(opts.Inventory); err != nil {
 		return err
 	}
@@ -105,6 +112,9 @@ func simRun(ctx context.Context, opts *simOptions) error {
 		return withExit(exitUsage, err)
 	}
 	defer srv.Close()
+	if err := srv.SetRole(opts.Role); err != nil {
+		return withExit(exitUsage, err)
+	}
 	doc := simDocument{URL: srv.URL, Topology: opts.Topology, Datacenter: srv.Topology.Datacenter, Username: srv.Username, Thumbprint: srv.Thumbprint}
 	if doc.CredentialsFile, err = opts.credentialsPath(srv.URL); err != nil {
 		return err

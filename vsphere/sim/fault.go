@@ -123,6 +123,10 @@ type faultSeam struct {
 	down    bool
 	expired map[string]bool // session cookies a FaultSessionExpired ended
 	calls   []string
+	// role is the user's role ("" or "admin": every privilege), privileges
+	// what it holds (see SetRole).
+	role       string
+	privileges []string
 	// closing is closed when the server stops, releasing held calls.
 	closing chan struct{}
 }
@@ -185,8 +189,9 @@ func (f *faultSeam) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	r.Body = io.NopCloser(bytes.NewReader(body))
 	var method string
 	var this types.ManagedObjectReference
+	var req any
 	if m, err := simulator.UnmarshalBody(types.TypeFunc(), body); err == nil {
-		method, this = m.Name, m.This
+		method, this, req = m.Name, m.This, m.Body
 	}
 	cookie := ""
 	if c, err := r.Cookie(soap.SessionCookieName); err == nil {
@@ -195,6 +200,14 @@ func (f *faultSeam) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	d := f.decide(method, cookie)
 	switch d.kind {
 	case "":
+		if hp, ok := req.(*types.HasPrivilegeOnEntities); ok {
+			f.writePrivileges(w, hp)
+			return
+		}
+		if fault := f.refused(method, this); fault != nil {
+			writeFault(w, fault)
+			return
+		}
 		f.svc.ServeSDK(w, r)
 	case FaultSOAP:
 		fault, _ := newSOAPFault(d.fault, this)
