@@ -302,6 +302,7 @@ func walkCase(t *testing.T, wf walkWorkflow, name string, call int, method strin
 // TestFaultWalkFix walks preflight --fix (the default pair: portgroup
 // security and host options) through every call and fault.
 func TestFaultWalkFix(t *testing.T) {
+	t.Parallel() // its own simulators and state directories
 	walk(t, walkWorkflow{name: "fix", topology: sim.Default, run: walkFix(fixFlags{})})
 }
 
@@ -310,6 +311,7 @@ func TestFaultWalkFix(t *testing.T) {
 // promiscuous toggle, portgroup security, a DRS rule, a relocation and NIC
 // MACs.
 func TestFaultWalkFixEveryStep(t *testing.T) {
+	t.Parallel() // its own simulators and state directories
 	walk(t, walkWorkflow{name: "fix-relocate", topology: sim.EveryStep, run: walkFix(fixFlags{Relocate: true, SetVMAC: true})})
 }
 
@@ -355,6 +357,7 @@ func walkRollback(t *testing.T, s *fixSim, dir, backup string, timeout time.Dura
 // TestFaultWalkRollback walks preflight rollback of a --fix --relocate
 // --set-vmac backup (every kind of step) through every call and fault.
 func TestFaultWalkRollback(t *testing.T) {
+	t.Parallel() // its own simulators and state directories
 	walk(t, walkWorkflow{name: "rollback", topology: sim.EveryStep, prepare: fixForRollback(fixFlags{Relocate: true, SetVMAC: true}),
 		run: walkRollback, recordedEndsDone: true})
 }
