@@ -51,6 +51,37 @@ func TestFixRefusedForMissingPrivileges(t *testing.T) {
 	}
 }
 
+// The fix role is enough for a plan with a step of every kind (--relocate
+// and --set-vmac included), and docs/privileges.md names each privilege of
+// the fix and drill roles, in its role.create commands too.
+func TestFixRoleCoversEveryStep(t *testing.T) {
+	s := startFixSim(t, sim.EveryStep())
+	if err := s.srv.SetRole("fix"); err != nil {
+		t.Fatal(err)
+	}
+	r := runFix(t, s, fixOptions{fixFlags: fixFlags{Yes: true, Backup: filepath.Join(t.TempDir(), "b.json"), Relocate: true, SetVMAC: true}})
+	if !r.doc.Applied {
+		t.Fatalf("role fix: not applied (exit %d):\n%s", r.code, r.stderr)
+	}
+	doc, err := os.ReadFile(filepath.Join("..", "..", "docs", "privileges.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, role := range []string{"fix", "drill"} {
+		create := ""
+		for _, line := range strings.SplitAfter(string(doc), "\n") {
+			if strings.Contains(line, "govc role.create carpvm-"+role+" ") || create != "" && strings.HasSuffix(strings.TrimSpace(create), "\\") {
+				create += line
+			}
+		}
+		for _, p := range sim.Roles()[role] {
+			if !strings.Contains(create, " "+p) {
+				t.Errorf("docs/privileges.md: govc role.create carpvm-%s lacks %s", role, p)
+			}
+		}
+	}
+}
+
 // The simulator enforces the role itself: a write the role lacks the
 // privilege for fails with NoPermission, naming it.
 func TestSimRoleRefusesWrites(t *testing.T) {
