@@ -32,8 +32,9 @@ const historyPage = 1000
 
 // History reads the events and tasks of scope's VMs, their hosts and
 // scope's portgroups between Begin and End, oldest first, each once. Its
-// round trips do not depend on the inventory's size: three to find the
-// entities (Gather's inventory read), then per entity an event and a task
+// round trips do not depend on the inventory's size but for paging: three
+// to find the entities (Gather's inventory read, one more per further page
+// of 1,000 objects), then per entity an event and a task
 // history collector filtered by that entity and the time range (create,
 // one read per page of 1,000, destroy): 3 per collector when fewer than
 // 1,000 match. A new collector reads from its oldest item; it is not

@@ -11,8 +11,8 @@ import (
 // GatherInventory reads the security policy of every standard vSwitch and
 // portgroup of every host, every distributed switch and portgroup, and
 // the networks of every VM, in the round trips of Gather (the name index,
-// then one read of the details), whatever the inventory's size. It
-// decodes with Gather's own code.
+// then one read of the details, each paged: one more round trip per 1,000
+// objects). It decodes with Gather's own code.
 func (s *Session) GatherInventory(ctx context.Context) (*facts.Inventory, error) {
 	inv, err := s.inventory(ctx)
 	if err != nil {
