@@ -7,6 +7,7 @@ import (
 	"github.com/carpvm/carpvm/config"
 	"github.com/carpvm/carpvm/failover"
 	"github.com/carpvm/carpvm/vsphere"
+	"github.com/carpvm/carpvm/vsphere/sim"
 	"github.com/carpvm/carpvm/workflow"
 )
 
@@ -103,6 +104,12 @@ func exitCodeOf(err error) (code int, print bool) {
 	var pe *vsphere.PrivilegeError
 	if errors.As(err, &pe) {
 		return exitNotApplied, true // refused before the first write
+	}
+	// carpvm sim: an address that cannot be served (in use, not this
+	// machine's) is the environment's.
+	var listen *sim.ListenError
+	if errors.As(err, &listen) {
+		return exitOther, true
 	}
 	if isVSphereError(err) {
 		return exitVSphere, true

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -109,6 +110,10 @@ func simRun(ctx context.Context, opts *simOptions) error {
 	}
 	srv, err := sim.Start(ctx, build().WithInventory(opts.Inventory), opts.Listen)
 	if err != nil {
+		var listen *sim.ListenError
+		if errors.As(err, &listen) {
+			return err // exitCodeOf: the environment's (5), not usage
+		}
 		return withExit(exitUsage, err)
 	}
 	defer srv.Close()

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"io/fs"
+	"net"
 	"os"
 	"regexp"
 	"strings"
@@ -186,5 +187,25 @@ func waitForSim(t *testing.T, done <-chan int, out, errOut *syncbuf.Buffer, read
 			t.Fatalf("carpvm sim printed nothing usable; stdout: %q", out.String())
 		case <-time.After(20 * time.Millisecond):
 		}
+	}
+}
+
+// TestSimListenInUse: a --listen address another process holds is not a
+// usage error but the environment's (exit 5), said in carpvm's words
+// (formerly exit 2 with vcsim's "httptest: failed to listen" panic text).
+func TestSimListenInUse(t *testing.T) {
+	held, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer held.Close()
+	var out, errOut syncbuf.Buffer
+	code := run(context.Background(), []string{"sim", "--listen", held.Addr().String()},
+		IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut}, func(string) string { return "" })
+	if code != exitOther {
+		t.Errorf("exit %d, want %d; stderr: %s", code, exitOther, errOut.String())
+	}
+	if msg := errOut.String(); !strings.Contains(msg, "cannot listen on "+held.Addr().String()) || !strings.Contains(msg, "in use") || strings.Contains(msg, "httptest") {
+		t.Errorf("stderr %q: want carpvm's words naming the address in use", msg)
 	}
 }
