@@ -144,23 +144,17 @@ func entityEvents(ctx context.Context, c *vim25.Client, ent historyEntity, scope
 	if err != nil {
 		return nil, &Error{Op: op, Err: err}
 	}
-	coll := res.Returnval
-	defer func() {
-		_, _ = methods.DestroyCollector(context.WithoutCancel(ctx), c, &types.DestroyCollector{This: coll})
-	}()
-	var out []facts.Event
-	for {
+	return drainCollector(ctx, c, op, res.Returnval, func(ctx context.Context, coll types.ManagedObjectReference) ([]facts.Event, error) {
 		page, err := methods.ReadNextEvents(ctx, c, &types.ReadNextEvents{This: coll, MaxCount: historyPage})
 		if err != nil {
-			return nil, &Error{Op: op, Err: err}
+			return nil, err
 		}
+		out := make([]facts.Event, 0, len(page.Returnval))
 		for _, be := range page.Returnval {
 			out = append(out, eventFact(be, ent))
 		}
-		if len(page.Returnval) < historyPage {
-			return out, nil
-		}
-	}
+		return out, nil
+	})
 }
 
 func entityTasks(ctx context.Context, c *vim25.Client, ent historyEntity, scope HistoryScope) ([]facts.Event, error) {
@@ -174,20 +168,35 @@ func entityTasks(ctx context.Context, c *vim25.Client, ent historyEntity, scope 
 	if err != nil {
 		return nil, &Error{Op: op, Err: err}
 	}
-	coll := res.Returnval
+	return drainCollector(ctx, c, op, res.Returnval, func(ctx context.Context, coll types.ManagedObjectReference) ([]facts.Event, error) {
+		page, err := methods.ReadNextTasks(ctx, c, &types.ReadNextTasks{This: coll, MaxCount: historyPage})
+		if err != nil {
+			return nil, err
+		}
+		out := make([]facts.Event, 0, len(page.Returnval))
+		for _, ti := range page.Returnval {
+			out = append(out, taskFact(ti, ent))
+		}
+		return out, nil
+	})
+}
+
+// drainCollector reads a history collector page by page until a short
+// page, then destroys it (even when ctx is cancelled: a collector left
+// behind counts against vCenter's per-session limit).
+func drainCollector(ctx context.Context, c *vim25.Client, op string, coll types.ManagedObjectReference,
+	readNext func(context.Context, types.ManagedObjectReference) ([]facts.Event, error)) ([]facts.Event, error) {
 	defer func() {
 		_, _ = methods.DestroyCollector(context.WithoutCancel(ctx), c, &types.DestroyCollector{This: coll})
 	}()
 	var out []facts.Event
 	for {
-		page, err := methods.ReadNextTasks(ctx, c, &types.ReadNextTasks{This: coll, MaxCount: historyPage})
+		page, err := readNext(ctx, coll)
 		if err != nil {
 			return nil, &Error{Op: op, Err: err}
 		}
-		for _, ti := range page.Returnval {
-			out = append(out, taskFact(ti, ent))
-		}
-		if len(page.Returnval) < historyPage {
+		out = append(out, page...)
+		if len(page) < historyPage {
 			return out, nil
 		}
 	}

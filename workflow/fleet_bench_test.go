@@ -15,22 +15,8 @@ import (
 // WAN), one session at a time and DefaultMaxSessions at once: what the
 // bound on concurrent sessions buys a fleet's preflight.
 func BenchmarkCheckFleet(b *testing.B) {
-	const vcenters, pairsEach, latency = 4, 2, 20 * time.Millisecond
 	ctx := context.Background()
-	var pairs []*config.Config
-	for v := range vcenters {
-		srv, err := sim.Start(ctx, sim.Topologies()["default"](), "")
-		if err != nil {
-			b.Fatal(err)
-		}
-		b.Cleanup(srv.Close)
-		srv.SetLatency(latency)
-		for p := range pairsEach {
-			c := simPair(fmt.Sprintf("vc%d-pair%d", v, p))
-			c.VSphere = srv.VSphereConfig()
-			pairs = append(pairs, c)
-		}
-	}
+	pairs := simFleet(b, 4, 2, 20*time.Millisecond, "vc%d-pair%d")
 	for _, sessions := range []int{1, DefaultMaxSessions} {
 		b.Run(fmt.Sprintf("sessions=%d", sessions), func(b *testing.B) {
 			for b.Loop() {
@@ -50,22 +36,8 @@ func BenchmarkCheckFleet(b *testing.B) {
 // simulated vCenters, 10 pairs each, every SOAP call answered 20 ms late,
 // DefaultMaxSessions sessions at once (the goal: 30 s).
 func BenchmarkCheckFleetHundred(b *testing.B) {
-	const vcenters, pairsEach, latency = 10, 10, 20 * time.Millisecond
 	ctx := context.Background()
-	var pairs []*config.Config
-	for v := range vcenters {
-		srv, err := sim.Start(ctx, sim.Topologies()["default"](), "")
-		if err != nil {
-			b.Fatal(err)
-		}
-		b.Cleanup(srv.Close)
-		srv.SetLatency(latency)
-		for p := range pairsEach {
-			c := simPair(fmt.Sprintf("vc%02d-pair%02d", v, p))
-			c.VSphere = srv.VSphereConfig()
-			pairs = append(pairs, c)
-		}
-	}
+	pairs := simFleet(b, 10, 10, 20*time.Millisecond, "vc%02d-pair%02d")
 	for b.Loop() {
 		for _, r := range CheckFleet(ctx, pairs, FleetOptions{}) {
 			if r.Err != nil {
@@ -75,4 +47,26 @@ func BenchmarkCheckFleetHundred(b *testing.B) {
 	}
 	b.ReportMetric(b.Elapsed().Seconds()/float64(b.N), "s/fleet")
 	b.ReportMetric(float64(len(pairs)), "pairs")
+}
+
+// simFleet starts vcenters simulated vCenters of the default topology,
+// each answering every SOAP call latency late, with pairsEach pairs on
+// each, named by nameFormat from the vCenter's and the pair's index.
+func simFleet(b *testing.B, vcenters, pairsEach int, latency time.Duration, nameFormat string) []*config.Config {
+	b.Helper()
+	var pairs []*config.Config
+	for v := range vcenters {
+		srv, err := sim.Start(context.Background(), sim.Topologies()["default"](), "")
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.Cleanup(srv.Close)
+		srv.SetLatency(latency)
+		for p := range pairsEach {
+			c := simPair(fmt.Sprintf(nameFormat, v, p))
+			c.VSphere = srv.VSphereConfig()
+			pairs = append(pairs, c)
+		}
+	}
+	return pairs
 }

@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"fmt"
 	"os"
@@ -331,27 +330,8 @@ func fixForRollback(flags fixFlags) func(t *testing.T, s *fixSim, dir string) st
 // walkRollback is preflight rollback of the prepared backup.
 func walkRollback(t *testing.T, s *fixSim, dir, backup string, timeout time.Duration) walkRun {
 	t.Helper()
-	env := rollbackEnv(s, dir)
-	var out, errOut bytes.Buffer
-	app := &App{IO: IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut}, Getenv: func(k string) string { return env[k] }}
-	root := newRootCmd(app)
-	preflight, _, err := root.Find([]string{"preflight"})
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, c := range preflight.Commands() {
-		if c.Name() == "rollback" {
-			preflight.RemoveCommand(c)
-		}
-	}
-	preflight.AddCommand(newPreflightRollbackCmdWith(app, s.connectWithTimeout(timeout)))
-	root.SetArgs([]string{"preflight", "rollback", backup})
-	err = root.ExecuteContext(context.Background())
-	code, print := exitCodeOf(err)
-	if print {
-		fmt.Fprintln(&errOut, "carpvm: "+err.Error())
-	}
-	return walkRun{runResult: runResult{code, out.String(), errOut.String()}, backup: backup}
+	r := runRollbackWith(t, rollbackEnv(s, dir), s.connectWithTimeout(timeout), "preflight", "rollback", backup)
+	return walkRun{runResult: r, backup: backup}
 }
 
 // TestFaultWalkRollback walks preflight rollback of a --fix --relocate

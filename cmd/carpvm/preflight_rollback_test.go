@@ -230,6 +230,17 @@ type login struct{ URL, Username string }
 func runRollbackRecording(t *testing.T, s *fixSim, env map[string]string, args ...string) (runResult, []login) {
 	t.Helper()
 	var logins []login
+	r := runRollbackWith(t, env, func(ctx context.Context, cfg *config.Config, top string, progress func(string, ...any)) (workflow.Backend, error) {
+		logins = append(logins, login{cfg.VSphere.URL, cfg.VSphere.Username})
+		return s.connect(ctx, cfg, top, progress)
+	}, args...)
+	return r, logins
+}
+
+// runRollbackWith runs the whole command line with env, the rollback
+// command connecting through connect.
+func runRollbackWith(t *testing.T, env map[string]string, connect connectFunc, args ...string) runResult {
+	t.Helper()
 	var out, errOut bytes.Buffer
 	app := &App{IO: IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut}, Getenv: func(k string) string { return env[k] }}
 	root := newRootCmd(app)
@@ -242,17 +253,14 @@ func runRollbackRecording(t *testing.T, s *fixSim, env map[string]string, args .
 			preflight.RemoveCommand(c)
 		}
 	}
-	preflight.AddCommand(newPreflightRollbackCmdWith(app, func(ctx context.Context, cfg *config.Config, top string, progress func(string, ...any)) (workflow.Backend, error) {
-		logins = append(logins, login{cfg.VSphere.URL, cfg.VSphere.Username})
-		return s.connect(ctx, cfg, top, progress)
-	}))
+	preflight.AddCommand(newPreflightRollbackCmdWith(app, connect))
 	root.SetArgs(args)
 	err = root.ExecuteContext(context.Background())
 	code, print := exitCodeOf(err)
 	if print {
 		fmt.Fprintln(&errOut, "carpvm: "+err.Error())
 	}
-	return runResult{code, out.String(), errOut.String()}, logins
+	return runResult{code, out.String(), errOut.String()}
 }
 
 // fleetYAML is a fleet of two pairs: paris on vcenter-par (a server the
