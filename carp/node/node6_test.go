@@ -232,7 +232,7 @@ func TestWatchReadsIPv6(t *testing.T) {
 		ctx, cancel := context.WithTimeout(t.Context(), time.Second)
 		defer cancel()
 		w := witness.New(witness.Options{Key: &k, VIPs: map[uint8][]netip.Addr{1: vips}})
-		s := Watch(ctx, in, w, nil, 0, nil)
+		s := Watch(ctx, in, w, WatchOptions{})
 		if len(s.Groups) != 1 || s.Groups[0].Family != witness.IPv6 || len(s.Groups[0].Advertisers) != 1 {
 			t.Fatalf("groups %+v; want one IPv6 group", s.Groups)
 		}

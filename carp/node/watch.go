@@ -6,14 +6,33 @@ import (
 
 	"github.com/carpvm/carpvm/carp"
 	"github.com/carpvm/carpvm/carp/witness"
+	"github.com/carpvm/carpvm/internal/transition"
 )
 
+// WatchOptions configure Watch.
+type WatchOptions struct {
+	// Clock is SystemClock when nil.
+	Clock Clock
+	// Every Refresh (0: never) Show is called with a snapshot, from the
+	// calling goroutine.
+	Refresh time.Duration
+	Show    func(witness.Snapshot)
+	// Transitions, when set, receives the witness's transition lines
+	// (witness.Options.Network must be set): after each frame, every
+	// transitionCheck for the masters that fell silent, and at the end.
+	Transitions func([]transition.Transition)
+}
+
+// transitionCheck is how often Watch looks for masters that fell silent
+// between frames. The lines carry the master-down deadline as their time,
+// so this only delays their writing.
+const transitionCheck = 250 * time.Millisecond
+
 // Watch feeds every protocol-112 frame read from link into w until ctx
-// ends, and returns the final snapshot. It never sends. Every refresh
-// (0: never) it calls show with a snapshot, from the calling goroutine.
-// Frames that are not Ethernet + IPv4 protocol 112 or IPv6 next header 112
-// are skipped.
-func Watch(ctx context.Context, link Link, w *witness.Witness, clock Clock, refresh time.Duration, show func(witness.Snapshot)) witness.Snapshot {
+// ends, and returns the final snapshot. It never sends. Frames that are
+// not Ethernet + IPv4 protocol 112 or IPv6 next header 112 are skipped.
+func Watch(ctx context.Context, link Link, w *witness.Witness, opts WatchOptions) witness.Snapshot {
+	clock := opts.Clock
 	if clock == nil {
 		clock = SystemClock{}
 	}
@@ -42,36 +61,46 @@ func Watch(ctx context.Context, link Link, w *witness.Witness, clock Clock, refr
 			}
 		}
 	}()
-	var tick <-chan time.Time
-	if refresh > 0 && show != nil {
-		t := clock.NewTimer(refresh)
-		defer t.Stop()
-		tick = t.C()
-		for {
-			select {
-			case <-ctx.Done():
-				return finishWatch(link, stop, readerDone, w, clock)
-			case f := <-frames:
-				w.Observe(clock.Now(), f)
-			case <-tick:
-				show(w.Snapshot(clock.Now()))
-				t.Reset(refresh)
+	record := func(now time.Time) {
+		if opts.Transitions != nil {
+			if ts := w.Transitions(now); len(ts) > 0 {
+				opts.Transitions(ts)
 			}
 		}
+	}
+	// A nil channel never fires: no refresh without Show, no check
+	// without Transitions.
+	var refresh, check <-chan time.Time
+	var refreshTimer, checkTimer Timer
+	if opts.Refresh > 0 && opts.Show != nil {
+		refreshTimer = clock.NewTimer(opts.Refresh)
+		defer refreshTimer.Stop()
+		refresh = refreshTimer.C()
+	}
+	if opts.Transitions != nil {
+		checkTimer = clock.NewTimer(transitionCheck)
+		defer checkTimer.Stop()
+		check = checkTimer.C()
 	}
 	for {
 		select {
 		case <-ctx.Done():
-			return finishWatch(link, stop, readerDone, w, clock)
+			close(stop)
+			link.Close()
+			<-readerDone
+			now := clock.Now()
+			record(now)
+			return w.Snapshot(now)
 		case f := <-frames:
-			w.Observe(clock.Now(), f)
+			now := clock.Now()
+			w.Observe(now, f)
+			record(now)
+		case <-refresh:
+			opts.Show(w.Snapshot(clock.Now()))
+			refreshTimer.Reset(opts.Refresh)
+		case <-check:
+			record(clock.Now())
+			checkTimer.Reset(transitionCheck)
 		}
 	}
-}
-
-func finishWatch(link Link, stop, readerDone chan struct{}, w *witness.Witness, clock Clock) witness.Snapshot {
-	close(stop)
-	link.Close()
-	<-readerDone
-	return w.Snapshot(clock.Now())
 }

@@ -19,8 +19,9 @@ type Snapshot struct {
 	Groups    []Group   `json:"groups"`
 	// Ownership is the planned groups' masters, when the plan is known.
 	Ownership []Owner `json:"ownership,omitempty"`
-	// MACFlaps are the MACs seen on two ports (see FlapWindow).
-	MACFlaps []Flap    `json:"mac_flaps,omitempty"`
+	// MACFlaps are the MACs seen on two ports (see FlapWindow); [] when
+	// none, as every list of a document.
+	MACFlaps []Flap    `json:"mac_flaps"`
 	Warnings []Warning `json:"warnings"`
 }
 
@@ -117,7 +118,7 @@ type Warning struct {
 // Snapshot reports the segment as of now.
 func (w *Witness) Snapshot(now time.Time) Snapshot {
 	snap := Snapshot{At: now, Frames: w.frames, Malformed: w.malformed, Unknown: w.unknown,
-		Groups: []Group{}, Warnings: []Warning{}}
+		Groups: []Group{}, MACFlaps: []Flap{}, Warnings: []Warning{}}
 	carpIDs := map[uint8]bool{}
 	vrrpIDs := map[uint8]bool{}
 	for k := range w.groups {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/carpvm/carpvm/carp"
+	"github.com/carpvm/carpvm/internal/transition"
 )
 
 // MaxAdvertisers bounds the advertisers kept per group, so that a flood
@@ -30,6 +31,9 @@ type Options struct {
 	// from.
 	Expected []Expected
 	Routers  map[netip.Addr]string
+	// Network names the segment in transition lines (carpvm.yaml's
+	// network); the witness keeps them (Transitions) only when it is set.
+	Network string
 }
 
 // Witness keeps what it observed of every group on a segment. It is not
@@ -41,6 +45,8 @@ type Witness struct {
 	malformed uint64
 	unknown   uint64
 	macs      MACTracker
+	// pending are the transition lines not yet taken (Transitions).
+	pending []transition.Transition
 }
 
 // groupKey names a group. IPv4 and IPv6 adverts of one vhid are two
@@ -56,6 +62,9 @@ type groupKey struct {
 type group struct {
 	key         groupKey
 	advertisers map[netip.Addr]*source
+	// tracked says the witness has heard the group already: its first
+	// advertiser's state is where the witness starts, not a change.
+	tracked bool
 }
 
 // source is one advertiser of a group.
@@ -79,6 +88,9 @@ type source struct {
 	// are counted in duplicates, not as adverts.
 	lastPayload []byte
 	duplicates  uint64
+	// state is the advertiser's state in transition lines (MASTER,
+	// BACKUP, INIT); empty before it was tracked.
+	state string
 }
 
 // Auth is the result of HMAC verification of an advertiser's last advert.
@@ -114,6 +126,7 @@ func (w *Witness) Observe(t time.Time, f carp.Frame) {
 	if f.IsIPv6() {
 		fam = IPv6
 	}
+	w.expire(t)
 	w.macs.Observe(t, f.SrcMAC, f.Src, a.proto, a.id)
 	k := groupKey{a.proto, a.id, fam}
 	g := w.groups[k]
@@ -122,6 +135,8 @@ func (w *Witness) Observe(t time.Time, f carp.Frame) {
 		w.groups[k] = g
 	}
 	s := g.advertisers[f.Src]
+	newRun := s == nil
+	var gap time.Duration
 	if s == nil {
 		if len(g.advertisers) >= MaxAdvertisers {
 			g.evictOldest()
@@ -129,7 +144,7 @@ func (w *Witness) Observe(t time.Time, f carp.Frame) {
 		s = &source{src: f.Src, first: t, runStart: t}
 		g.advertisers[f.Src] = s
 	} else {
-		gap := t.Sub(s.lastAt)
+		gap = t.Sub(s.lastAt)
 		if s.duplicate(a, f.Payload, gap) {
 			s.duplicates++
 			return
@@ -137,6 +152,7 @@ func (w *Witness) Observe(t time.Time, f carp.Frame) {
 		switch {
 		case s.last.leaving || gap > s.last.down:
 			s.runStart = t // a new run: the gap is a silence, not an interval
+			newRun = true
 		case gap >= 0:
 			s.gap = gap
 			if s.ewma == 0 {
@@ -160,6 +176,7 @@ func (w *Witness) Observe(t time.Time, f carp.Frame) {
 	if s.auth == AuthFailed {
 		s.authFails++
 	}
+	w.track(g, s, a, t, gap, newRun)
 }
 
 // duplicate says whether payload, arriving gap after s's last advert, is a

@@ -37,8 +37,8 @@ func newExplainCmd(app *App) *cobra.Command {
 		Use:   "explain --transitions FILE [--transitions FILE...] [--pair NAME] [--window 2m] [-o table|json|markdown] [--sim [--topology NAME]]",
 		Short: "Explain each CARP failover by what vSphere did at that moment",
 		Long: `explain reads CARP transitions (carpvm.transition/v1 lines, as carpvm node
---transition-log and the devd and keepalived scripts of
-docs/deploy/transition/ write them; - for stdin), asks
+--transition-log, carpvm watch --transitions and the devd and keepalived
+scripts of docs/deploy/transition/ write them; - for stdin), asks
 vCenter once for the events and tasks of the pair's VMs, their hosts and the
 networks' portgroups from the first transition less --window to the last plus
 it, and prints each transition with its likely causes, nearest first:

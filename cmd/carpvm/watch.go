@@ -7,6 +7,7 @@ import (
 	"io"
 	"net/netip"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -15,11 +16,11 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/carpvm/carpvm/carp"
 	"github.com/carpvm/carpvm/carp/node"
 	"github.com/carpvm/carpvm/carp/witness"
 	"github.com/carpvm/carpvm/config"
 	"github.com/carpvm/carpvm/internal/capture"
+	"github.com/carpvm/carpvm/internal/transition"
 )
 
 // watchOptions are the flags of carpvm watch.
@@ -37,6 +38,9 @@ type watchOptions struct {
 	// Promiscuous puts the interface in promiscuous mode while watching,
 	// to hear unicast adverts between two other hosts.
 	Promiscuous bool
+	// Transitions is a file the witness appends a transition line to per
+	// state change it observes.
+	Transitions string
 }
 
 func newWatchCmd(app *App) *cobra.Command {
@@ -71,6 +75,14 @@ other router (peer), someone else (unknown), nobody (none) or two at once
 (split). With a fleet (a pairs list, or a directory of carpvm.yaml files),
 --pair names the pair whose network it is.
 
+--transitions FILE appends one carpvm.transition/v1 line per state change
+the witness observes (the file carpvm explain reads): a master replaced by
+another, bowing out or silent for longer than its master-down interval, and
+an advertiser starting (again). The router is the one whose address sent
+the adverts (carpvm.yaml's addresses, else the address itself), the network
+--network's (else the interface, or the capture file's name). The first
+advertiser heard of each group is where the witness starts, not a change.
+
 Unicast adverts (FreeBSD 14's peer, networks with mode: unicast) go from one
 router's own MAC to the other's: a witness on a third port hears them only
 with --promiscuous and a portgroup whose promiscuous mode is Accept (or run it
@@ -80,7 +92,9 @@ addresses), with their checksum checked over the pseudo-header.`,
   carpvm watch --interface ens192 --pass-file /etc/carpvm/intranought.pass --vip 1=172.27.27.14 --duration 10s -o json
   carpvm watch --read carp/testdata/ucarp-vhid1-pair.pcap --pass-file docs/examples/ucarp-vector.pass --vip 1=172.27.27.14
   carpvm watch --interface ens192 --config /etc/carpvm/carpvm.yaml --network intranought
-  carpvm watch --interface ens192 --config /etc/carpvm/fleet.yaml --pair roubaix --network intranought`,
+  carpvm watch --interface ens192 --config /etc/carpvm/fleet.yaml --pair roubaix --network intranought
+  carpvm watch --interface ens192 --config /etc/carpvm/carpvm.yaml --network intranought \
+    --transitions /var/log/carpvm/witness.jsonl`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return watchRun(cmd.Context(), app, opts)
@@ -93,6 +107,7 @@ addresses), with their checksum checked over the pseudo-header.`,
 	f.StringVar(&opts.PassFile, "pass-file", "", "passphrase file, to verify CARP HMACs")
 	f.StringArrayVar(&opts.VIPs, "vip", nil, "[VHID=]ADDR: a group's VIP, needed to verify its HMAC; without VHID= for every vhid (repeatable)")
 	f.DurationVar(&opts.Duration, "duration", 0, "listen this long, then print the result (0: until interrupted)")
+	f.StringVar(&opts.Transitions, "transitions", "", "append a carpvm.transition/v1 line per observed state change to this file")
 	outputFlag(cmd, &opts.Output)
 	f.StringVar(&opts.Network, "network", "", "with --config: the network watched, for its groups' VIPs, passphrase and ownership map")
 	completeFlag(cmd, "network", completeNetwork(app))
@@ -161,18 +176,37 @@ func watchRun(ctx context.Context, app *App, opts *watchOptions) error {
 	if err != nil {
 		return err
 	}
+	network := opts.Interface
+	if opts.Read != "" {
+		network = filepath.Base(opts.Read)
+	}
 	if opts.Network != "" || app.configFile != "" || app.Getenv("CARPVM_CONFIG") != "" {
 		cfg, err := app.LoadConfig(false)
 		if err != nil {
 			return err
 		}
-		if err := addPlan(&wo, cfg, opts.Network, opts.PassFile != "", app.Getenv); err != nil {
+		if network, err = addPlan(&wo, cfg, opts.Network, opts.PassFile != "", app.Getenv); err != nil {
 			return err
 		}
 	}
-	if opts.Read != "" {
-		snap, err := replayCapture(app.IO.ErrOut, opts.Read, witness.New(wo))
+	var record transitionRecorder
+	if opts.Transitions != "" {
+		f, err := transition.OpenFile(opts.Transitions)
 		if err != nil {
+			return fmt.Errorf("watch --transitions: %w", err) // a file: exit 5
+		}
+		defer f.Close()
+		wo.Network = network
+		record = transitionRecorder{w: transition.NewWriter(f), file: opts.Transitions, notice: app.IO.notice}
+	}
+	if opts.Read != "" {
+		w := witness.New(wo)
+		snap, last, err := replayCapture(app.IO, opts.Read, w)
+		if err != nil {
+			return err
+		}
+		record.write(w.Transitions(last))
+		if err := record.failed(); err != nil {
 			return err
 		}
 		return writeWatch(app.IO.Out, app.IO.OutTTY, opts.Output, snap)
@@ -193,14 +227,56 @@ func watchRun(ctx context.Context, app *App, opts *watchOptions) error {
 			_ = printWatch(app.IO.Out, true, s)
 		}
 	}
-	snap := watchLink(ctx, app.IO, opts.Interface, show, link, witness.New(wo))
+	wopts := node.WatchOptions{Show: show}
+	if opts.Transitions != "" {
+		wopts.Transitions = record.write
+	}
+	snap := watchLink(ctx, app.IO, opts.Interface, link, witness.New(wo), wopts)
+	if err := record.failed(); err != nil {
+		return err
+	}
 	return writeWatch(app.IO.Out, app.IO.OutTTY, opts.Output, snap)
+}
+
+// transitionRecorder appends the witness's transition lines to
+// --transitions. A failed write is said once and the watch goes on (the
+// log explains failovers, losing it must not end the watch); the command
+// then fails at the end.
+type transitionRecorder struct {
+	w      *transition.Writer
+	file   string
+	notice func(format string, args ...any)
+	err    error
+}
+
+func (r *transitionRecorder) write(ts []transition.Transition) {
+	if r.w == nil {
+		return
+	}
+	for _, t := range ts {
+		if err := r.w.Write(t); err != nil {
+			if r.err == nil {
+				r.notice("watch: cannot write --transitions %s: %v; watching on", r.file, err)
+				r.err = err
+			}
+			return
+		}
+	}
+}
+
+// failed is the first write error, naming the file.
+func (r *transitionRecorder) failed() error {
+	if r.err == nil {
+		return nil
+	}
+	return fmt.Errorf("watch --transitions %s: %w", r.file, r.err)
 }
 
 // addPlan adds a carpvm.yaml network's plan to wo: each group's VIPs (to
 // verify HMACs), its passphrase unless --pass-file gave one, the preferred
 // master of each group and the routers' addresses, for the ownership map.
-func addPlan(wo *witness.Options, cfg *config.Config, name string, havePass bool, getenv config.Getenv) error {
+// It returns the network's name.
+func addPlan(wo *witness.Options, cfg *config.Config, name string, havePass bool, getenv config.Getenv) (string, error) {
 	var names []string
 	for _, n := range cfg.Networks {
 		names = append(names, n.Name)
@@ -214,12 +290,12 @@ func addPlan(wo *witness.Options, cfg *config.Config, name string, havePass bool
 		if name != "" {
 			what = fmt.Sprintf("--network %q is not a network of the configuration", name)
 		}
-		return usageError("watch: %s; want one of %s", what, strings.Join(names, ", "))
+		return "", usageError("watch: %s; want one of %s", what, strings.Join(names, ", "))
 	}
 	if !havePass && n.PassFile != "" {
 		k, err := node.ReadKey(n.PassFile, getenv)
 		if err != nil {
-			return &config.Error{Key: "networks." + n.Name + ".pass_file", Msg: err.Error()}
+			return "", &config.Error{Key: "networks." + n.Name + ".pass_file", Msg: err.Error()}
 		}
 		wo.Key = &k
 	}
@@ -239,7 +315,7 @@ func addPlan(wo *witness.Options, cfg *config.Config, name string, havePass bool
 		}
 		wo.Expected = append(wo.Expected, witness.Expected{Network: n.Name, VHID: vhid, VIPs: g.VIPs, Preferred: g.Master})
 	}
-	return nil
+	return n.Name, nil
 }
 
 // writeWatch prints a snapshot as a table or JSON.
@@ -250,38 +326,29 @@ func writeWatch(w io.Writer, tty bool, output string, snap witness.Snapshot) err
 	return printWatch(w, tty, snap)
 }
 
-// replayCapture feeds every CARP/VRRP frame of the capture at path into w
-// at its captured time, and returns the snapshot at the last packet. Frames
-// of other protocols are skipped, as the live socket's filter does; a
-// capture cut short is read up to the cut, with a warning on progress.
-func replayCapture(progress io.Writer, path string, w *witness.Witness) (witness.Snapshot, error) {
+// replayCapture reads the capture at path and replays it into w
+// (witness.Replay), returning the snapshot and the time of its last
+// packet. A capture cut short is read up to the cut, with a warning; what
+// the capture held is a progress line.
+func replayCapture(io IOStreams, path string, w *witness.Witness) (witness.Snapshot, time.Time, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
-		return witness.Snapshot{}, usageError("watch --read: %v", err)
+		return witness.Snapshot{}, time.Time{}, usageError("watch --read: %v", err)
 	}
 	pkts, err := capture.Parse(b)
 	switch {
 	case errors.Is(err, capture.ErrTruncated):
-		fmt.Fprintf(progress, "warning: %s: %v; reading the %d packets before the cut\n", path, err, len(pkts))
+		io.notice("warning: %s: %v; reading the %d packets before the cut", path, err, len(pkts))
 	case err != nil:
-		return witness.Snapshot{}, usageError("watch --read %s: %v", path, err)
+		return witness.Snapshot{}, time.Time{}, usageError("watch --read %s: %v", path, err)
 	}
 	if len(pkts) == 0 {
-		return witness.Snapshot{}, usageError("watch --read %s: the capture holds no Ethernet packets", path)
+		return witness.Snapshot{}, time.Time{}, usageError("watch --read %s: the capture holds no Ethernet packets", path)
 	}
-	skipped := 0
-	for _, p := range pkts {
-		f, err := carp.ParseFrame(p.Data)
-		if err != nil {
-			skipped++
-			continue
-		}
-		w.Observe(p.At, f)
-	}
-	first, last := pkts[0].At, pkts[len(pkts)-1].At
-	fmt.Fprintf(progress, "%s: %d packets over %.3f s (%s to %s), %d not protocol 112 (skipped)\n",
-		path, len(pkts), last.Sub(first).Seconds(), first.Format(time.RFC3339), last.Format(time.RFC3339), skipped)
-	return w.Snapshot(last), nil
+	snap, r := w.Replay(pkts)
+	io.progress("%s: %d packets over %.3f s (%s to %s), %d not protocol 112 (skipped)",
+		path, r.Packets, r.Last.Sub(r.First).Seconds(), r.First.Format(time.RFC3339), r.Last.Format(time.RFC3339), r.Skipped)
+	return snap, r.Last, nil
 }
 
 func printWatch(w io.Writer, tty bool, s witness.Snapshot) error {

@@ -12,20 +12,19 @@ import (
 
 // watchLink runs the live witness on link until ctx ends and returns the
 // last snapshot. It first says where it listens, then either redraws the
-// table every second (show, a terminal) starting with its header at once,
-// or prints each protocol-112 frame as it arrives: progress lines on
+// table every second (opts.Show, a terminal) starting with its header at
+// once, or prints each protocol-112 frame as it arrives: progress lines on
 // stderr, so that a watch on a quiet segment shows something before
 // Ctrl-C.
-func watchLink(ctx context.Context, io IOStreams, iface string, show func(witness.Snapshot), link node.Link, w *witness.Witness) witness.Snapshot {
+func watchLink(ctx context.Context, io IOStreams, iface string, link node.Link, w *witness.Witness, opts node.WatchOptions) witness.Snapshot {
 	io.progress("listening on %s for CARP and VRRP adverts (IP protocol 112); Ctrl-C stops and prints the summary", iface)
-	var refresh time.Duration
-	if show != nil {
-		refresh = time.Second
-		show(w.Snapshot(time.Now()))
+	if opts.Show != nil {
+		opts.Refresh = time.Second
+		opts.Show(w.Snapshot(time.Now()))
 	} else {
 		link = announcingLink{Link: link, announce: func(f carp.Frame) { io.progress("%s", advertLine(time.Now(), f)) }}
 	}
-	return node.Watch(ctx, link, w, nil, refresh, show)
+	return node.Watch(ctx, link, w, opts)
 }
 
 // announcingLink hands each frame it reads to announce as well.

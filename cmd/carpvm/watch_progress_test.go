@@ -57,7 +57,9 @@ func TestWatchAnnouncesBeforeCtrlC(t *testing.T) {
 		io := IOStreams{ErrOut: &errOut, Progress: showProgress}
 		ctx, cancel := context.WithCancel(context.Background())
 		done := make(chan witness.Snapshot, 1)
-		go func() { done <- watchLink(ctx, io, "ens224", nil, link, witness.New(witness.Options{})) }()
+		go func() {
+			done <- watchLink(ctx, io, "ens224", link, witness.New(witness.Options{}), node.WatchOptions{})
+		}()
 		if showProgress {
 			deadline := time.After(time.Minute) // a hang guard, not a timing assertion
 			for !strings.Contains(errOut.String(), "vhid 1 from 172.27.27.12") {

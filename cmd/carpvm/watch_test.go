@@ -1,6 +1,8 @@
 package main
 
 import (
+	"bytes"
+	"context"
 	"encoding/json"
 	"net/netip"
 	"os"
@@ -11,6 +13,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/carpvm/carpvm/carp/witness"
+	"github.com/carpvm/carpvm/internal/transition"
 )
 
 const ucarpVector = "../../carp/testdata/ucarp-vhid1-pair.pcap"
@@ -66,9 +69,6 @@ func TestWatchReadVector(t *testing.T) {
 	if m := snap.Groups[0].Masters; len(m) != 1 || m[0] != netip.MustParseAddr("172.27.27.12") {
 		t.Errorf("masters = %v, want 172.27.27.12", m)
 	}
-	if !strings.Contains(got.stderr, "17 packets") || !strings.Contains(got.stderr, "4 not protocol 112") {
-		t.Errorf("stderr %q: want the packet count and the skipped ARPs", got.stderr)
-	}
 
 	// Without the passphrase the adverts are not verified; with another
 	// one every advert fails.
@@ -79,6 +79,63 @@ func TestWatchReadVector(t *testing.T) {
 	got = runCLI(t, nil, "watch", "--read", ucarpVector, "--pass-file", other, "--vip", "1=172.27.27.14")
 	if got.code != exitOK || !strings.Contains(got.stdout, "WARNING auth_failed") {
 		t.Errorf("wrong passphrase: exit %d, stdout:\n%s", got.code, got.stdout)
+	}
+}
+
+// TestWatchReplaySummaryOnTerminal: the replay's summary line (packets,
+// time span, skipped frames) is a progress line, as docs/commands.md says:
+// on stderr when it is a terminal or with --progress, never otherwise, so
+// that a script's stderr holds only what went wrong.
+func TestWatchReplaySummaryOnTerminal(t *testing.T) {
+	for _, tc := range []struct {
+		name     string
+		errTTY   bool
+		progress bool
+		want     bool
+	}{
+		{"piped", false, false, false},
+		{"terminal", true, false, true},
+		{"piped, --progress", false, true, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			args := []string{"watch", "--read", ucarpVector}
+			if tc.progress {
+				args = append(args, "--progress")
+			}
+			var out, errOut bytes.Buffer
+			code := run(context.Background(), args, IOStreams{In: strings.NewReader(""), Out: &out, ErrOut: &errOut, ErrTTY: tc.errTTY},
+				func(string) string { return "" })
+			if code != exitOK {
+				t.Fatalf("exit %d\nstderr:\n%s", code, errOut.String())
+			}
+			summary := strings.Contains(errOut.String(), "17 packets") && strings.Contains(errOut.String(), "4 not protocol 112")
+			if summary != tc.want {
+				t.Errorf("stderr %q: summary printed %v, want %v", errOut.String(), summary, tc.want)
+			}
+			if !tc.want && errOut.Len() != 0 {
+				t.Errorf("stderr %q, want nothing when piped", errOut.String())
+			}
+		})
+	}
+}
+
+// TestWatchJSONEmptyLists: a segment without warnings or MAC flaps says
+// so with empty lists, "warnings": [] and "mac_flaps": [], as every JSON
+// document does (architecture: Preflight output), rather than leaving the
+// member out.
+func TestWatchJSONEmptyLists(t *testing.T) {
+	got := runCLI(t, nil, "watch", "--read", ucarpVector, "-o", "json")
+	if got.code != exitOK {
+		t.Fatalf("exit %d\nstderr:\n%s", got.code, got.stderr)
+	}
+	var doc map[string]json.RawMessage
+	if err := json.Unmarshal([]byte(got.stdout), &doc); err != nil {
+		t.Fatalf("stdout is not one JSON document: %v\n%s", err, got.stdout)
+	}
+	for _, member := range []string{"mac_flaps", "warnings"} {
+		if v, ok := doc[member]; !ok || string(v) != "[]" {
+			t.Errorf("%q = %s (present %v), want []", member, v, ok)
+		}
 	}
 }
 
@@ -265,5 +322,48 @@ func TestWatchFleetPair(t *testing.T) {
 	got := runCLI(t, nil, "watch", "--read", "docs/examples/active-active.pcap", "--config", fleet, "--network", "intranought")
 	if got.code != exitUsage || got.stdout != "" || !strings.Contains(got.stderr, "--pair NAME") || !strings.Contains(got.stderr, "paris, roubaix") {
 		t.Errorf("without --pair: exit %d, stdout %q, stderr %q; want exit 2 asking for --pair and naming paris, roubaix", got.code, got.stdout, got.stderr)
+	}
+}
+
+// TestWatchTransitions: watch --transitions appends a carpvm.transition/v1
+// line per state change the witness observed, naming the routers by
+// carpvm.yaml's addresses and the network watched: in the active/active
+// capture router-002 bows out of vhid 1 and router-003 takes it. The file
+// is appended to, and one that cannot be opened is an error naming it.
+func TestWatchTransitions(t *testing.T) {
+	log := filepath.Join(t.TempDir(), "witness.jsonl")
+	t.Chdir(filepath.Join("..", ".."))
+	args := []string{"watch", "--read", "docs/examples/active-active.pcap", "--config", "docs/examples/active-active.yaml",
+		"--network", "intranought", "--pass-file", "docs/examples/ucarp-vector.pass", "--transitions", log}
+	for range 2 {
+		if got := runCLI(t, nil, args...); got.code != exitOK {
+			t.Fatalf("exit %d\nstderr:\n%s", got.code, got.stderr)
+		}
+	}
+	f, err := os.Open(log)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	ts, bad, err := transition.Read(f, log)
+	if err != nil || len(bad) != 0 {
+		t.Fatalf("read %s: %v %v", log, err, bad)
+	}
+	type row struct{ Router, Network, From, To, Reason string }
+	var rows []row
+	for _, l := range ts {
+		rows = append(rows, row{l.Router, l.Network, l.From, l.To, l.Reason})
+	}
+	once := []row{
+		{"router-002", "intranought", "MASTER", "BACKUP", "bow-out advert"},
+		{"router-003", "intranought", "BACKUP", "MASTER", "first advert heard from it"},
+	}
+	if diff := cmp.Diff(append(once, once...), rows); diff != "" {
+		t.Errorf("lines of two runs (-want +got):\n%s", diff)
+	}
+
+	got := runCLI(t, nil, "watch", "--read", "docs/examples/active-active.pcap", "--transitions", filepath.Join(log, "not-a-dir", "x.jsonl"))
+	if got.code != exitOther || !strings.Contains(got.stderr, "--transitions") || !strings.Contains(got.stderr, "not-a-dir") {
+		t.Errorf("unwritable file: exit %d, stderr %q; want 5 naming the file", got.code, got.stderr)
 	}
 }
