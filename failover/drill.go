@@ -9,6 +9,8 @@ import (
 	"net/netip"
 	"strings"
 	"time"
+
+	"github.com/carpvm/carpvm/internal/table"
 )
 
 // Options configure a drill.
@@ -38,8 +40,6 @@ type Options struct {
 	// Stun is how long TriggerStun freezes the master (> 0; the CLI's
 	// default is DefaultStun).
 	Stun time.Duration
-	// Clock times the phases (default SystemClock).
-	Clock Clock
 	// JournalDir is where the drill writes its journal before the trigger
 	// (the history directory; see journal.go); "" writes none (the
 	// embedded simulator ends with the drill's process). JournalRestore
@@ -81,9 +81,6 @@ func runEach(ctx context.Context, opts Options, run func(*drill, context.Context
 	}
 	if opts.Log == nil {
 		opts.Log = slog.New(slog.DiscardHandler)
-	}
-	if opts.Clock == nil {
-		opts.Clock = SystemClock{}
 	}
 	var reps []Report
 	for _, n := range opts.Networks {
@@ -344,7 +341,7 @@ func (d *drill) measure(ctx context.Context, oldSrc netip.Addr, old string) (m M
 	if d.opts.Trigger == TriggerPartition {
 		// Let the split last a couple of adverts, heal, and wait for one
 		// master to step down.
-		_ = d.poll(ctx, 2*d.n.interval(), func([]Event) bool { return false })
+		sleep(ctx, 2*d.n.interval())
 		if ctx.Err() != nil {
 			return m, false, false
 		}
@@ -372,7 +369,7 @@ func (d *drill) measure(ctx context.Context, oldSrc netip.Addr, old string) (m M
 		healed = true
 	}
 	// See the follow-up gratuitous ARPs and the replies settle.
-	_ = d.poll(ctx, d.settle(), func([]Event) bool { return false })
+	sleep(ctx, d.settle())
 	if ctx.Err() != nil {
 		return m, healed, false
 	}
@@ -480,7 +477,7 @@ func (d *drill) restore(ctx context.Context, old, undo string, healed bool) stri
 		if want != "" {
 			what = want + " master again (preempt)"
 		}
-		d.rep.addPhase(PhaseRestore, false, "%s; but not %s with VIP %s answering within %s (master now: %s)", undo, what, d.n.VIP, wait.Round(time.Millisecond), dash(final))
+		d.rep.addPhase(PhaseRestore, false, "%s; but not %s with VIP %s answering within %s (master now: %s)", undo, what, d.n.VIP, wait.Round(time.Millisecond), table.Dash(final))
 		return final
 	}
 	d.rep.Restored = true
@@ -570,10 +567,24 @@ func (d *drill) poll(ctx context.Context, wait time.Duration, done func([]Event)
 		select {
 		case <-ctx.Done():
 			return ctx.Err()
-		case <-d.opts.Clock.After(min(pollEvery, deadline.Sub(d.now()))):
+		case <-time.After(min(pollEvery, deadline.Sub(d.now()))):
 		}
 	}
 }
 
-// now is the drill's clock.
-func (d *drill) now() time.Time { return d.opts.Clock.Now() }
+// sleep waits d, or until ctx ends. The caller checks ctx.Err().
+func sleep(ctx context.Context, d time.Duration) {
+	if d <= 0 {
+		return
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-t.C:
+	}
+}
+
+// now is the drill's clock: the system's (testing/synctest's fake time
+// drives it in tests).
+func (d *drill) now() time.Time { return time.Now() }

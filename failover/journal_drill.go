@@ -78,7 +78,7 @@ func (d *drill) onJournal(phase string) {
 func (d *drill) undo(ctx context.Context, router string) (string, error) {
 	action := d.opts.Trigger.Action()
 	if d.j != nil {
-		after, err := undoJournaled(ctx, d.reader(), d.j, d.opts.JournalDir, d.n, d.opts.Clock, d.opts.OnJournal)
+		after, err := undoJournaled(ctx, d.reader(), d.j, d.opts.JournalDir, d.n, d.opts.OnJournal)
 		if err == nil {
 			d.j = nil
 		}

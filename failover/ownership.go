@@ -6,6 +6,8 @@ import (
 	"net/netip"
 	"strings"
 	"time"
+
+	"github.com/carpvm/carpvm/internal/table"
 )
 
 // Phases of the ownership map (drills given Options.Map).
@@ -134,7 +136,7 @@ func (om *ownershipMap) baseline(ctx context.Context, wait time.Duration) error 
 func (om *ownershipMap) words(holder func(GroupOwnership) string) string {
 	parts := make([]string, len(om.groups))
 	for i, g := range om.groups {
-		parts[i] = g.words() + " " + dash(holder(om.own[i]))
+		parts[i] = g.words() + " " + table.Dash(holder(om.own[i]))
 	}
 	return strings.Join(parts, ", ")
 }
@@ -164,7 +166,7 @@ func (om *ownershipMap) handover(ctx context.Context, trigger time.Time, wait ti
 			_, name := om.holder(g, om.d.now())
 			om.own[i].After = name
 			if om.own[i].Expected != "" && name != om.own[i].Expected {
-				stuck = append(stuck, fmt.Sprintf("%s on %s, want %s", g.words(), dash(name), om.own[i].Expected))
+				stuck = append(stuck, fmt.Sprintf("%s on %s, want %s", g.words(), table.Dash(name), om.own[i].Expected))
 			}
 		}
 		return len(stuck) == 0
@@ -209,7 +211,7 @@ func (om *ownershipMap) giveBack(ctx context.Context, wait time.Duration) (bool,
 				want = om.own[i].Before
 			}
 			if name != want {
-				stuck = append(stuck, fmt.Sprintf("%s on %s, want %s", g.words(), dash(name), want))
+				stuck = append(stuck, fmt.Sprintf("%s on %s, want %s", g.words(), table.Dash(name), want))
 			}
 		}
 		return len(stuck) == 0

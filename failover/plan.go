@@ -72,7 +72,7 @@ func planMap(nets []Network) string {
 	var parts []string
 	for _, n := range nets {
 		for _, g := range n.Groups {
-			parts = append(parts, fmt.Sprintf("vhid %d (%s) %s", g.VHID, n.Name, dash(g.Preferred)))
+			parts = append(parts, fmt.Sprintf("vhid %d (%s) %s", g.VHID, n.Name, table.Dash(g.Preferred)))
 		}
 	}
 	return strings.Join(parts, ", ")

@@ -108,8 +108,9 @@ func (r *Report) explain(env Env, n Network) {
 	}
 }
 
-// measured says whether the field of JSON name field was measured.
-func (r *Report) measured(field string) bool { return !slices.Contains(r.Unavailable, field) }
+// Measured says whether the field of JSON name field was measured (not
+// listed in Unavailable).
+func (r *Report) Measured(field string) bool { return !slices.Contains(r.Unavailable, field) }
 
 // Phase returns the phase named name and whether the drill reached it.
 func (r *Report) Phase(name string) (Phase, bool) {

@@ -3,6 +3,7 @@ package failover
 import (
 	"context"
 	"fmt"
+	"time"
 )
 
 // PendingError is a restore that could not finish: the target did not
@@ -81,10 +82,7 @@ func (r Restored) String() string {
 // are a *PendingError (the target did not answer: journal kept), a
 // *StillInEffectError or an *OtherTargetError. The caller holds the
 // pair's lock, so that no running drill's journal is taken for a dead one.
-func Restore(ctx context.Context, env EffectReader, dir string, clock Clock) (Restored, error) {
-	if clock == nil {
-		clock = SystemClock{}
-	}
+func Restore(ctx context.Context, env EffectReader, dir string) (Restored, error) {
 	j, err := ReadJournal(dir, env.Pair())
 	if err != nil || j == nil {
 		return Restored{}, err
@@ -102,7 +100,7 @@ func Restore(ctx context.Context, env EffectReader, dir string, clock Clock) (Re
 	}
 	if on {
 		r.WasInEffect = true
-		if r.After, err = undoJournaled(ctx, env, j, dir, n, clock, nil); err != nil {
+		if r.After, err = undoJournaled(ctx, env, j, dir, n, nil); err != nil {
 			return r, err
 		}
 	} else if err := removeJournal(dir, j.Pair); err != nil {
@@ -115,12 +113,12 @@ func Restore(ctx context.Context, env EffectReader, dir string, clock Clock) (Re
 // phase, sends the undo, reads the effect back and removes the journal
 // once the effect is gone, calling hook (when set) after each phase. It
 // returns what was read back.
-func undoJournaled(ctx context.Context, env EffectReader, j *Journal, dir string, n Network, clock Clock, hook func(string)) (string, error) {
+func undoJournaled(ctx context.Context, env EffectReader, j *Journal, dir string, n Network, hook func(string)) (string, error) {
 	path := JournalPath(dir, j.Pair)
 	j.Phase = JournalRestoring
 	// Not recorded, the journal still says "triggered", which a restore
 	// finishes the same way: undo anyway.
-	_ = j.write(dir, clock.Now())
+	_ = j.write(dir, time.Now())
 	if hook != nil {
 		hook(JournalRestoring)
 	}

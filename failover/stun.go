@@ -93,9 +93,7 @@ func (d *drill) measureStun(ctx context.Context, w Window, oldSrc netip.Addr, ol
 	// 1. The stun: the backup takes over after master-down, if the stun
 	// lasts that long.
 	left := d.opts.Stun - d.now().Sub(w.Trigger)
-	if left > 0 {
-		_ = d.poll(ctx, left, func([]Event) bool { return false })
-	}
+	sleep(ctx, left)
 	if ctx.Err() != nil {
 		return m, false, false
 	}
@@ -121,7 +119,7 @@ func (d *drill) measureStun(ctx context.Context, w Window, oldSrc netip.Addr, ol
 	}
 	// 3. Settle, and measure all of it.
 	if err == nil {
-		_ = d.poll(ctx, d.settle(), func([]Event) bool { return false })
+		sleep(ctx, d.settle())
 		if ctx.Err() != nil {
 			return m, true, false
 		}

@@ -8,8 +8,9 @@ import (
 	"testing/synctest"
 	"time"
 
-	"github.com/carpvm/carpvm/carp/witness"
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/carpvm/carpvm/carp/witness"
 )
 
 // router-002 (advskew 0) is stunned at 1.0 s for 9 s: router-003 takes over

@@ -8,7 +8,7 @@ import (
 	"strings"
 
 	"github.com/carpvm/carpvm/config"
-	"github.com/carpvm/carpvm/failover"
+	"github.com/carpvm/carpvm/failover/vsphereenv"
 	"github.com/carpvm/carpvm/preflight"
 	"github.com/carpvm/carpvm/vsphere"
 	"github.com/carpvm/carpvm/vsphere/change"
@@ -34,9 +34,9 @@ type Backend interface {
 	Target() string
 	RoundTrips() int
 	Close(ctx context.Context) error
-	// The drill's triggers and their read-back (failover.VSphereEnv).
-	failover.VSphereOps
-	failover.VSphereState
+	// The drill's triggers and their read-back (vsphereenv.Env).
+	vsphereenv.Ops
+	vsphereenv.State
 }
 
 // Topologies names the simulated inventories Open can start, sorted.

@@ -7,6 +7,7 @@ import (
 
 	"github.com/carpvm/carpvm/config"
 	"github.com/carpvm/carpvm/failover"
+	"github.com/carpvm/carpvm/failover/vsphereenv"
 	"github.com/carpvm/carpvm/preflight"
 	"github.com/carpvm/carpvm/vsphere"
 )
@@ -17,7 +18,7 @@ import (
 // and their read-back act through the session, and the gate is the one
 // check step. close logs out (and stops the simulator), even after ctx
 // was cancelled.
-func OpenDrill(ctx context.Context, cfg *config.Config, topology string, env *failover.VSphereEnv, progress Progress) (close func(), err error) {
+func OpenDrill(ctx context.Context, cfg *config.Config, topology string, env *vsphereenv.Env, progress Progress) (close func(), err error) {
 	be, err := Open(ctx, cfg, topology, progress)
 	if err != nil {
 		return nil, err
@@ -35,7 +36,7 @@ func OpenDrill(ctx context.Context, cfg *config.Config, topology string, env *fa
 // wireDrill points env at be for a drill of cfg: triggers and their
 // read-back act through the session, and the gate is the one check step.
 // A simulated backend carries no CARP traffic: env then has no witness.
-func wireDrill(be Backend, cfg *config.Config, simulated bool, env *failover.VSphereEnv) {
+func wireDrill(be Backend, cfg *config.Config, simulated bool, env *vsphereenv.Env) {
 	env.Config, env.Ops, env.State = cfg, be, be
 	env.URL = Target("", cfg, simulated)
 	env.NoWitness = env.NoWitness || simulated
@@ -58,10 +59,10 @@ type DrillFleetOptions struct {
 	FleetOptions
 	// Env is the pair's drill environment before it is wired to a
 	// session (its witness interface, demote command).
-	Env func(cfg *config.Config) *failover.VSphereEnv
+	Env func(cfg *config.Config) *vsphereenv.Env
 	// Drill drills one pair through env, already wired to its session:
 	// the command's lock, failover.Run and its options.
-	Drill func(ctx context.Context, cfg *config.Config, env *failover.VSphereEnv, progress Progress) ([]failover.Report, error)
+	Drill func(ctx context.Context, cfg *config.Config, env *vsphereenv.Env, progress Progress) ([]failover.Report, error)
 }
 
 // DrillFleet drills every pair, as CheckFleet checks them: pairs on one

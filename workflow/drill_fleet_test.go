@@ -8,6 +8,7 @@ import (
 
 	"github.com/carpvm/carpvm/config"
 	"github.com/carpvm/carpvm/failover"
+	"github.com/carpvm/carpvm/failover/vsphereenv"
 	"github.com/carpvm/carpvm/vsphere/sim"
 )
 
@@ -33,10 +34,10 @@ func TestDrillFleetOneSessionPerTarget(t *testing.T) {
 	var drilled []string
 	res := DrillFleet(ctx, pairs, DrillFleetOptions{
 		FleetOptions: FleetOptions{Open: countingOpen(&opens, &mu), Progress: func(string, ...any) {}},
-		Env: func(cfg *config.Config) *failover.VSphereEnv {
-			return &failover.VSphereEnv{Interface: "if-" + cfg.Pair.Name}
+		Env: func(cfg *config.Config) *vsphereenv.Env {
+			return &vsphereenv.Env{Interface: "if-" + cfg.Pair.Name}
 		},
-		Drill: func(ctx context.Context, cfg *config.Config, env *failover.VSphereEnv, _ Progress) ([]failover.Report, error) {
+		Drill: func(ctx context.Context, cfg *config.Config, env *vsphereenv.Env, _ Progress) ([]failover.Report, error) {
 			mu.Lock()
 			running++
 			most = max(most, running)
@@ -74,8 +75,8 @@ func TestDrillFleetStopsWhenCancelled(t *testing.T) {
 	pairs := []*config.Config{simPair("first"), simPair("second")}
 	res := DrillFleet(ctx, pairs, DrillFleetOptions{
 		FleetOptions: FleetOptions{Topology: "default", Progress: func(string, ...any) {}},
-		Env:          func(*config.Config) *failover.VSphereEnv { return &failover.VSphereEnv{} },
-		Drill: func(ctx context.Context, cfg *config.Config, env *failover.VSphereEnv, _ Progress) ([]failover.Report, error) {
+		Env:          func(*config.Config) *vsphereenv.Env { return &vsphereenv.Env{} },
+		Drill: func(ctx context.Context, cfg *config.Config, env *vsphereenv.Env, _ Progress) ([]failover.Report, error) {
 			cancel() // Ctrl-C during the first pair's drill
 			return []failover.Report{{Pair: cfg.Pair.Name}}, ctx.Err()
 		},

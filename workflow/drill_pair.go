@@ -70,7 +70,7 @@ func restoreLeftover(ctx context.Context, env failover.Env, dir string, progress
 	if !ok {
 		return nil
 	}
-	r, err := failover.Restore(ctx, reader, dir, nil)
+	r, err := failover.Restore(ctx, reader, dir)
 	if err != nil {
 		return fmt.Errorf("drill: a drill of %s left its journal behind and it could not be restored; nothing new was started: %w", env.Pair(), err)
 	}
@@ -107,7 +107,7 @@ func RestoreDrill(ctx context.Context, env failover.EffectReader, opts DrillRest
 	}
 	if j.Target != env.Target() {
 		// Refused before connecting: the journal is not this target's.
-		return failover.Restore(ctx, env, opts.JournalDir, nil)
+		return failover.Restore(ctx, env, opts.JournalDir)
 	}
 	if opts.Connect != nil {
 		closeTarget, err := opts.Connect(ctx)
@@ -116,5 +116,5 @@ func RestoreDrill(ctx context.Context, env failover.EffectReader, opts DrillRest
 		}
 		defer closeTarget()
 	}
-	return failover.Restore(ctx, env, opts.JournalDir, nil)
+	return failover.Restore(ctx, env, opts.JournalDir)
 }

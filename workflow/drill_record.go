@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/carpvm/carpvm/failover"
+	"github.com/carpvm/carpvm/failover/history"
 )
 
 // DrillRecord says where a drill's results go besides its output: the
@@ -56,17 +57,17 @@ func (r DrillRecord) Record(reps []failover.Report) error {
 		}
 		trend := reps
 		if record {
-			hist, err := failover.ReadHistory(r.History)
+			hist, err := history.Read(r.History)
 			if err != nil {
 				return err
 			}
 			trend = nil
-			for _, pair := range failover.Pairs(reps) {
-				trend = append(trend, failover.PairRuns(hist.Runs, pair)...)
+			for _, pair := range history.Pairs(reps) {
+				trend = append(trend, history.PairRuns(hist.Runs, pair)...)
 			}
 			trend = append(trend, reps...)
 		}
-		if err := failover.WriteMarkdownTrends(&b, trend); err != nil {
+		if err := history.WriteMarkdownTrends(&b, trend); err != nil {
 			return err
 		}
 		if err := os.WriteFile(r.Report, []byte(b.String()), 0o644); err != nil {
@@ -74,12 +75,12 @@ func (r DrillRecord) Record(reps []failover.Report) error {
 		}
 	}
 	if record {
-		if err := failover.AppendHistory(r.History, reps); err != nil {
+		if err := history.Append(r.History, reps); err != nil {
 			return err
 		}
 	}
 	if r.MetricsFile != "" {
-		hist, err := failover.ReadHistory(r.History)
+		hist, err := history.Read(r.History)
 		if err != nil {
 			return err
 		}
@@ -89,7 +90,7 @@ func (r DrillRecord) Record(reps []failover.Report) error {
 		if r.NoHistory {
 			hist.Runs = append(hist.Runs, reps...)
 		}
-		if err := failover.WriteMetrics(r.MetricsFile, hist.Runs); err != nil {
+		if err := history.WriteMetrics(r.MetricsFile, hist.Runs); err != nil {
 			return err
 		}
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/carpvm/carpvm/config"
 	"github.com/carpvm/carpvm/failover"
+	"github.com/carpvm/carpvm/failover/vsphereenv"
 )
 
 // OpenDrill on the simulator wires the vSphere Env: no witness, the
@@ -16,7 +17,7 @@ import (
 func TestOpenDrillOnTheSimulator(t *testing.T) {
 	ctx := context.Background()
 	cfg := config.Simulator()
-	env := &failover.VSphereEnv{Config: cfg}
+	env := &vsphereenv.Env{Config: cfg}
 	closeEnv, err := OpenDrill(ctx, cfg, "default", env, func(string, ...any) {})
 	if err != nil {
 		t.Fatal(err)
@@ -49,7 +50,7 @@ func TestOpenDrillOnTheSimulator(t *testing.T) {
 func TestDrillPairRefusedWhileLocked(t *testing.T) {
 	dir := t.TempDir()
 	cfg := config.Simulator()
-	env := &failover.VSphereEnv{Config: cfg}
+	env := &vsphereenv.Env{Config: cfg}
 	held, err := failover.TryLock(dir, env.Pair())
 	if err != nil {
 		t.Fatal(err)

@@ -12,7 +12,7 @@ import (
 	"github.com/google/go-cmp/cmp/cmpopts"
 
 	"github.com/carpvm/carpvm/config"
-	"github.com/carpvm/carpvm/failover"
+	"github.com/carpvm/carpvm/failover/vsphereenv"
 	"github.com/carpvm/carpvm/preflight"
 	"github.com/carpvm/carpvm/vsphere/change"
 	"github.com/carpvm/carpvm/vsphere/sim"
@@ -74,7 +74,7 @@ func outcomeOn(t *testing.T, spec string) (pairOutcome, int) {
 	out.Plan, out.Recheck = res.Plan.Changes, out.takeCompared(res.Result)
 
 	dcfg := config.Simulator()
-	env := &failover.VSphereEnv{Config: dcfg}
+	env := &vsphereenv.Env{Config: dcfg}
 	closeEnv, err := OpenDrill(ctx, dcfg, spec, env, quiet)
 	if err != nil {
 		t.Fatal(err)

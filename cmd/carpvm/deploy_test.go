@@ -12,7 +12,7 @@ import (
 	"go.yaml.in/yaml/v3"
 
 	"github.com/carpvm/carpvm/config"
-	"github.com/carpvm/carpvm/failover"
+	"github.com/carpvm/carpvm/failover/history"
 )
 
 // dockerInstruction is one instruction of a Dockerfile, continuation lines
@@ -129,7 +129,7 @@ func TestDockerfile(t *testing.T) {
 // its own directory of the history volume, and writes the pair's own
 // metrics file (so that the CronJobs of several pairs do not overwrite
 // each other's) into node_exporter's textfile directory
-// (failover.TextfileDir), mounted from the node the job is pinned to.
+// (history.TextfileDir), mounted from the node the job is pinned to.
 func TestCronJobMetricsWhereNodeExporterReads(t *testing.T) {
 	b, err := os.ReadFile(filepath.Join("..", "..", "docs", "deploy", "kubernetes", "cronjob.yaml"))
 	if err != nil {
@@ -183,28 +183,28 @@ func TestCronJobMetricsWhereNodeExporterReads(t *testing.T) {
 		t.Error("no nodeSelector: a job that moves between nodes leaves a stale metrics file behind on each")
 	}
 	c := pod.Containers[0]
-	wantMetrics := failover.TextfileDir + "/carpvm_drill_" + pair + ".prom"
+	wantMetrics := history.TextfileDir + "/carpvm_drill_" + pair + ".prom"
 	if !slices.Contains(c.Args, "--metrics-file="+wantMetrics) {
 		t.Errorf("args %q: want --metrics-file=%s", c.Args, wantMetrics)
 	}
-	var mounted, history string
+	var mounted, subPath string
 	for _, m := range c.VolumeMounts {
-		if m.MountPath == failover.TextfileDir {
+		if m.MountPath == history.TextfileDir {
 			mounted = m.Name
 		}
 		if slices.Contains(c.Args, "--history="+m.MountPath) {
-			history = m.SubPath
+			subPath = m.SubPath
 		}
 	}
-	if history != pair {
-		t.Errorf("the --history directory is the volume's subPath %q: want the pair's own, %q", history, pair)
+	if subPath != pair {
+		t.Errorf("the --history directory is the volume's subPath %q: want the pair's own, %q", subPath, pair)
 	}
 	found := false
 	for _, v := range pod.Volumes {
-		found = found || v.Name == mounted && v.HostPath.Path == failover.TextfileDir
+		found = found || v.Name == mounted && v.HostPath.Path == history.TextfileDir
 	}
 	if mounted == "" || !found {
-		t.Errorf("%s is not mounted from the node's %s", failover.TextfileDir, failover.TextfileDir)
+		t.Errorf("%s is not mounted from the node's %s", history.TextfileDir, history.TextfileDir)
 	}
 
 	// The job's own arguments, with a pair's carpvm.yaml and the test's
@@ -398,20 +398,20 @@ func TestFleetCronJobDrillsEveryPair(t *testing.T) {
 			t.Errorf("pair %s: interface %q, %d attachments; want one Multus attachment (netN) per pair", p, byPair[p], len(attachments))
 		}
 	}
-	history := ""
+	historyVolume := ""
 	for _, m := range c.VolumeMounts {
 		if slices.Contains(c.Args, "--history="+m.MountPath) {
-			history = m.Name
+			historyVolume = m.Name
 			if m.SubPath != "" {
 				t.Errorf("history mounted with subPath %q: the fleet's runs share one directory", m.SubPath)
 			}
 		}
 	}
-	if history == "" {
+	if historyVolume == "" {
 		t.Error("the --history directory is not a mounted volume")
 	}
-	if !slices.Contains(c.Args, "--metrics-file="+failover.TextfileDir+"/carpvm_drill.prom") || mountOf("textfile") != failover.TextfileDir {
-		t.Errorf("args %q: want one metrics file in %s, mounted from the node", c.Args, failover.TextfileDir)
+	if !slices.Contains(c.Args, "--metrics-file="+history.TextfileDir+"/carpvm_drill.prom") || mountOf("textfile") != history.TextfileDir {
+		t.Errorf("args %q: want one metrics file in %s, mounted from the node", c.Args, history.TextfileDir)
 	}
 
 	// The job's own arguments, its mounts pointed at the test's

@@ -13,7 +13,9 @@ import (
 
 	"github.com/carpvm/carpvm/config"
 	"github.com/carpvm/carpvm/failover"
+	"github.com/carpvm/carpvm/failover/history"
 	"github.com/carpvm/carpvm/failover/lab"
+	"github.com/carpvm/carpvm/failover/vsphereenv"
 	"github.com/carpvm/carpvm/workflow"
 )
 
@@ -136,7 +138,7 @@ Exit codes: 0 the drill passed, 1 it failed, 2 usage or configuration error,
 	f.BoolVar(&o.DryRun, "dry-run", false, "print the plan; touch nothing")
 	f.StringVar(&o.History, "history", "", "history directory (default $XDG_STATE_HOME/carpvm/drills or ~/.local/state/carpvm/drills)")
 	f.BoolVar(&o.NoHistory, "no-history", false, "do not record this run")
-	f.StringVar(&o.MetricsFile, "metrics-file", "", "write Prometheus textfile metrics here, atomically: a .prom file in node_exporter's textfile collector directory, e.g. "+failover.MetricsFile)
+	f.StringVar(&o.MetricsFile, "metrics-file", "", "write Prometheus textfile metrics here, atomically: a .prom file in node_exporter's textfile collector directory, e.g. "+history.MetricsFile)
 	f.StringVar(&o.Report, "report", "", "write a Markdown report to this file")
 	outputFlag(cmd, &o.Output)
 	cmd.AddCommand(newDrillHistoryCmd(app), newDrillRestoreCmd(app))
@@ -242,7 +244,7 @@ func (o *drillOptions) failoverOptions(log *slog.Logger, env failover.Env, nets,
 func (o *drillOptions) prepareOutputs(app *App) (histDir string, err error) {
 	if !o.Sim { // the history directory holds the journal too
 		if histDir = o.History; histDir == "" {
-			if histDir, err = failover.DefaultHistoryDir(app.Getenv); err != nil {
+			if histDir, err = history.DefaultDir(app.Getenv); err != nil {
 				return "", withExit(exitUsage, err)
 			}
 		}
@@ -348,8 +350,8 @@ func (o *drillOptions) vsphereTopology(trigger failover.Trigger) (string, error)
 
 // drillEnv is cfg's drill environment before it is wired to a session,
 // its witness on iface.
-func (o *drillOptions) drillEnv(cfg *config.Config, iface string) *failover.VSphereEnv {
-	return &failover.VSphereEnv{Config: cfg, URL: workflow.Target("", cfg, o.Sim), Interface: iface, Command: o.Command, RestoreCommand: o.RestoreCommand, NoWitness: o.Sim || o.NoWitness}
+func (o *drillOptions) drillEnv(cfg *config.Config, iface string) *vsphereenv.Env {
+	return &vsphereenv.Env{Config: cfg, URL: workflow.Target("", cfg, o.Sim), Interface: iface, Command: o.Command, RestoreCommand: o.RestoreCommand, NoWitness: o.Sim || o.NoWitness}
 }
 
 // witnessed is the ownership map a vSphere witness can check: it listens
@@ -403,11 +405,11 @@ func newDrillHistoryCmd(app *App) *cobra.Command {
 			}
 			if dir == "" {
 				var err error
-				if dir, err = failover.DefaultHistoryDir(app.Getenv); err != nil {
+				if dir, err = history.DefaultDir(app.Getenv); err != nil {
 					return withExit(exitUsage, err)
 				}
 			}
-			hist, err := failover.ReadHistory(dir)
+			hist, err := history.Read(dir)
 			if err != nil {
 				return err
 			}
@@ -416,13 +418,13 @@ func newDrillHistoryCmd(app *App) *cobra.Command {
 			}
 			reps := hist.Runs
 			if pair != "" {
-				if reps = failover.PairRuns(hist.Runs, pair); len(reps) == 0 {
-					return usageError("drill history --pair %q: no drill of that pair in %s (pairs: %s)", pair, dir, strings.Join(failover.Pairs(hist.Runs), ", "))
+				if reps = history.PairRuns(hist.Runs, pair); len(reps) == 0 {
+					return usageError("drill history --pair %q: no drill of that pair in %s (pairs: %s)", pair, dir, strings.Join(history.Pairs(hist.Runs), ", "))
 				}
 			}
 			if report != "" {
 				var b strings.Builder
-				if err := failover.WriteHistoryMarkdown(&b, reps, pair); err != nil {
+				if err := history.WriteMarkdown(&b, reps, pair); err != nil {
 					return err
 				}
 				if err := os.WriteFile(report, []byte(b.String()), 0o644); err != nil {
@@ -430,9 +432,9 @@ func newDrillHistoryCmd(app *App) *cobra.Command {
 				}
 			}
 			if output == "json" {
-				return writeDocument(app.IO.Out, "drill-history", drillHistoryDocument{Runs: reps, Trends: failover.Trends(reps), SkippedLines: hist.Skipped})
+				return writeDocument(app.IO.Out, "drill-history", drillHistoryDocument{Runs: reps, Trends: history.Trends(reps), SkippedLines: hist.Skipped})
 			}
-			return failover.WriteHistoryTable(app.IO.Out, app.IO.OutTTY, reps)
+			return history.WriteTable(app.IO.Out, app.IO.OutTTY, reps)
 		},
 	}
 	cmd.Flags().StringVar(&dir, "history", "", "history directory (default $XDG_STATE_HOME/carpvm/drills or ~/.local/state/carpvm/drills)")
@@ -445,6 +447,6 @@ func newDrillHistoryCmd(app *App) *cobra.Command {
 // drillHistoryDocument is the -o json output of carpvm drill history.
 type drillHistoryDocument struct {
 	Runs         []failover.Report `json:"runs"`
-	Trends       []failover.Trend  `json:"trends"`
+	Trends       []history.Trend   `json:"trends"`
 	SkippedLines int               `json:"skipped_lines"`
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/carpvm/carpvm/config"
 	"github.com/carpvm/carpvm/failover"
+	"github.com/carpvm/carpvm/failover/vsphereenv"
 	"github.com/carpvm/carpvm/workflow"
 )
 
@@ -61,8 +62,8 @@ func drillFleetRun(ctx context.Context, app *App, o *drillOptions, trigger failo
 
 	results := workflow.DrillFleet(ctx, pairs, workflow.DrillFleetOptions{
 		FleetOptions: workflow.FleetOptions{Topology: simTopology, Progress: app.IO.progress},
-		Env:          func(cfg *config.Config) *failover.VSphereEnv { return o.drillEnv(cfg, ifaces[cfg.Pair.Name]) },
-		Drill: func(ctx context.Context, cfg *config.Config, env *failover.VSphereEnv, progress workflow.Progress) ([]failover.Report, error) {
+		Env:          func(cfg *config.Config) *vsphereenv.Env { return o.drillEnv(cfg, ifaces[cfg.Pair.Name]) },
+		Drill: func(ctx context.Context, cfg *config.Config, env *vsphereenv.Env, progress workflow.Progress) ([]failover.Report, error) {
 			nets := netsOf[cfg.Pair.Name]
 			fopts := o.failoverOptions(app.Logger().With("pair", cfg.Pair.Name), env, nets, witnessed(nets), trigger)
 			return drillPair(ctx, app, o, fopts, histDir, progress)

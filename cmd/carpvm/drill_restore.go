@@ -10,7 +10,9 @@ import (
 
 	"github.com/carpvm/carpvm/config"
 	"github.com/carpvm/carpvm/failover"
+	"github.com/carpvm/carpvm/failover/history"
 	"github.com/carpvm/carpvm/failover/lab"
+	"github.com/carpvm/carpvm/failover/vsphereenv"
 	"github.com/carpvm/carpvm/workflow"
 )
 
@@ -74,7 +76,7 @@ func drillRestoreRun(ctx context.Context, app *App, o *drillRestoreOptions) erro
 	histDir := o.History
 	if histDir == "" {
 		var err error
-		if histDir, err = failover.DefaultHistoryDir(app.Getenv); err != nil {
+		if histDir, err = history.DefaultDir(app.Getenv); err != nil {
 			return withExit(exitUsage, err)
 		}
 	}
@@ -106,7 +108,7 @@ func drillRestoreRun(ctx context.Context, app *App, o *drillRestoreOptions) erro
 	var worst error
 	worstCode := exitOK
 	for _, cfg := range pairs {
-		env := &failover.VSphereEnv{Config: cfg, URL: workflow.Target("", cfg, false), NoWitness: true}
+		env := &vsphereenv.Env{Config: cfg, URL: workflow.Target("", cfg, false), NoWitness: true}
 		opts.Connect = func(ctx context.Context) (func(), error) {
 			return workflow.OpenDrill(ctx, cfg, "", env, app.IO.progress)
 		}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/carpvm/carpvm/failover"
+	"github.com/carpvm/carpvm/failover/history"
 )
 
 func runDrillCLI(t *testing.T, env map[string]string, args ...string) (int, string, string) {
@@ -124,7 +125,7 @@ func TestDrillHistoryCommand(t *testing.T) {
 		reps = append(reps, failover.Report{Pass: true, Pair: "routers", Network: "intranought", Trigger: "nic-disconnect",
 			NewMaster: "router-003", TakeoverS: 3.39, BlackoutS: b, Started: start.Add(time.Duration(i) * 7 * 24 * time.Hour)})
 	}
-	if err := failover.AppendHistory(dir, reps); err != nil {
+	if err := history.Append(dir, reps); err != nil {
 		t.Fatal(err)
 	}
 	code, out, errOut := runDrillCLI(t, nil, "drill", "history", "--history", dir)
@@ -139,7 +140,7 @@ func TestDrillHistoryCommand(t *testing.T) {
 	code, out, _ = runDrillCLI(t, map[string]string{"XDG_STATE_HOME": filepath.Dir(filepath.Dir(dir))}, "drill", "history", "--history", dir, "-o", "json")
 	var doc struct {
 		Runs   []failover.Report `json:"runs"`
-		Trends []failover.Trend  `json:"trends"`
+		Trends []history.Trend   `json:"trends"`
 	}
 	if code != exitOK || json.Unmarshal([]byte(out), &doc) != nil || len(doc.Runs) != 3 || len(doc.Trends) != 1 || doc.Trends[0].BlackoutMedianS != 3.4 {
 		t.Errorf("history json: exit %d %+v\n%s", code, doc, out)
@@ -172,11 +173,11 @@ func TestLabCommandErrors(t *testing.T) {
 func TestDrillHistorySkipsBadLines(t *testing.T) {
 	dir := t.TempDir()
 	body := `{"pass":true,"pair":"routers","network":"intranought","trigger":"demote"}` + "\n" + `{"pass":true,"pai` + "\n"
-	if err := os.WriteFile(filepath.Join(dir, failover.HistoryFile), []byte(body), 0o600); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, history.File), []byte(body), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	code, out, errOut := runDrillCLI(t, nil, "drill", "history", "--history", dir)
-	if code != exitOK || !strings.Contains(out, "intranought") || !strings.Contains(errOut, "1 line(s) of "+filepath.Join(dir, failover.HistoryFile)+" skipped") {
+	if code != exitOK || !strings.Contains(out, "intranought") || !strings.Contains(errOut, "1 line(s) of "+filepath.Join(dir, history.File)+" skipped") {
 		t.Errorf("drill history: exit %d, stderr %q\n%s", code, errOut, out)
 	}
 	code, out, _ = runDrillCLI(t, nil, "drill", "history", "--history", dir, "-o", "json")

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/carpvm/carpvm/failover"
+	"github.com/carpvm/carpvm/failover/history"
 )
 
 // twoPairHistory records three weekly drills of pair routers and two of
@@ -23,7 +24,7 @@ func twoPairHistory(t *testing.T) string {
 		reps = append(reps, failover.Report{Pass: true, Pair: pair, Network: "intranought", Trigger: "nic-disconnect",
 			NewMaster: "router-003", TakeoverS: 3.39, BlackoutS: 3.4 + 0.1*float64(i), Started: start.AddDate(0, 0, 7*i)})
 	}
-	if err := failover.AppendHistory(dir, reps); err != nil {
+	if err := history.Append(dir, reps); err != nil {
 		t.Fatal(err)
 	}
 	return dir
@@ -36,7 +37,7 @@ func TestDrillHistoryPair(t *testing.T) {
 	code, out, errOut := runDrillCLI(t, nil, "drill", "history", "--history", dir, "--pair", "routers", "-o", "json")
 	var doc struct {
 		Runs   []failover.Report `json:"runs"`
-		Trends []failover.Trend  `json:"trends"`
+		Trends []history.Trend   `json:"trends"`
 	}
 	if code != exitOK || json.Unmarshal([]byte(out), &doc) != nil {
 		t.Fatalf("exit %d: %s\n%s", code, errOut, out)

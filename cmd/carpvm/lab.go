@@ -12,6 +12,7 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/carpvm/carpvm/failover"
+	"github.com/carpvm/carpvm/failover/history"
 	"github.com/carpvm/carpvm/failover/lab"
 )
 
@@ -178,7 +179,7 @@ func newLabDownCmd(app *App, lo *labOptions) *cobra.Command {
 }
 
 func newLabStatusCmd(app *App, lo *labOptions) *cobra.Command {
-	var output, history string
+	var output, historyDir string
 	cmd := &cobra.Command{
 		Use:     "status [-o table|json] [--history DIR]",
 		Example: `  carpvm lab status`,
@@ -193,12 +194,12 @@ func newLabStatusCmd(app *App, lo *labOptions) *cobra.Command {
 				return err
 			}
 			st := l.Status(cmd.Context())
-			if history == "" {
-				if history, err = failover.DefaultHistoryDir(app.Getenv); err != nil {
+			if historyDir == "" {
+				if historyDir, err = history.DefaultDir(app.Getenv); err != nil {
 					return withExit(exitUsage, err)
 				}
 			}
-			st.NoteJournal(history)
+			st.NoteJournal(historyDir)
 			if err := printLabStatus(app.IO.Out, output, st); err != nil {
 				return err
 			}
@@ -209,7 +210,7 @@ func newLabStatusCmd(app *App, lo *labOptions) *cobra.Command {
 		},
 	}
 	outputFlag(cmd, &output)
-	cmd.Flags().StringVar(&history, "history", "", "the drills' history directory, where a drill cut short leaves its journal (default $XDG_STATE_HOME/carpvm/drills or ~/.local/state/carpvm/drills)")
+	cmd.Flags().StringVar(&historyDir, "history", "", "the drills' history directory, where a drill cut short leaves its journal (default $XDG_STATE_HOME/carpvm/drills or ~/.local/state/carpvm/drills)")
 	return cmd
 }
 

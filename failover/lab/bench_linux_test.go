@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/carpvm/carpvm/failover"
+	"github.com/carpvm/carpvm/failover/history"
 )
 
 // BenchmarkDrill runs K drills (CARPVM_BENCH_DRILLS, default 2) per trigger
@@ -57,9 +58,9 @@ func BenchmarkDrill(b *testing.B) {
 						take = append(take, r.TakeoverS)
 						black = append(black, r.BlackoutS)
 					}
-					b.ReportMetric(failover.Median(take), "takeover-median-s")
+					b.ReportMetric(history.Median(take), "takeover-median-s")
 					b.ReportMetric(maxOf(take), "takeover-worst-s")
-					b.ReportMetric(failover.Median(black), "blackout-median-s")
+					b.ReportMetric(history.Median(black), "blackout-median-s")
 					b.ReportMetric(maxOf(black), "blackout-worst-s")
 					b.ReportMetric(nets[0].MasterDown().Seconds(), "theoretical-s")
 					b.ReportMetric(float64(fails), "failed-drills")
@@ -118,7 +119,7 @@ func BenchmarkWholeRouterHandover(b *testing.B) {
 				}
 			}
 			for key, v := range per {
-				b.ReportMetric(failover.Median(v), key+"-median-s")
+				b.ReportMetric(history.Median(v), key+"-median-s")
 				b.ReportMetric(maxOf(v), key+"-worst-s")
 			}
 			b.ReportMetric(nets[0].MasterDown().Seconds(), "theoretical-s")

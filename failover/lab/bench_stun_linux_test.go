@@ -6,6 +6,7 @@ import (
 	"time"
 
 	"github.com/carpvm/carpvm/failover"
+	"github.com/carpvm/carpvm/failover/history"
 )
 
 // BenchmarkStunDrill runs K stun drills (CARPVM_BENCH_DRILLS, default 2)
@@ -64,11 +65,11 @@ func BenchmarkStunDrill(b *testing.B) {
 					env.Lab = l
 				}
 			}
-			b.ReportMetric(failover.Median(split), "split-brain-median-s")
+			b.ReportMetric(history.Median(split), "split-brain-median-s")
 			b.ReportMetric(maxOf(split), "split-brain-worst-s")
-			b.ReportMetric(failover.Median(ret), "return-blackout-median-s")
+			b.ReportMetric(history.Median(ret), "return-blackout-median-s")
 			b.ReportMetric(maxOf(ret), "return-blackout-worst-s")
-			b.ReportMetric(failover.Median(take), "takeover-median-s")
+			b.ReportMetric(history.Median(take), "takeover-median-s")
 			b.ReportMetric(float64(fails), "failed-drills")
 		})
 	}

@@ -17,6 +17,7 @@ import (
 	"github.com/carpvm/carpvm/carp"
 	"github.com/carpvm/carpvm/carp/node"
 	"github.com/carpvm/carpvm/failover"
+	"github.com/carpvm/carpvm/failover/history"
 )
 
 // silentLink is a link on which nothing arrives and every frame sent is
@@ -110,7 +111,7 @@ func drillMetricNames(t *testing.T) []string {
 		OldMaster: "router-001", NewMaster: "router-002", TakeoverS: 3.1, BlackoutS: 3.4,
 		Started: time.Date(2026, 12, 1, 5, 30, 0, 0, time.UTC),
 	}
-	if err := failover.WriteMetrics(path, []failover.Report{run}); err != nil {
+	if err := history.WriteMetrics(path, []failover.Report{run}); err != nil {
 		t.Fatal(err)
 	}
 	f, err := os.Open(path)

@@ -1,4 +1,4 @@
-package failover
+package history
 
 import (
 	"bytes"
@@ -7,6 +7,9 @@ import (
 	"math"
 	"slices"
 	"time"
+
+	"github.com/carpvm/carpvm/failover"
+	"github.com/carpvm/carpvm/internal/table"
 )
 
 // The trend chart's size and inner margins, in SVG user units (pixels).
@@ -24,24 +27,24 @@ const (
 // chartSeries is one line of the trend chart.
 type chartSeries struct {
 	class, label, color string
-	value               func(Report) float64
+	value               func(failover.Report) float64
 }
 
 var chartLines = []chartSeries{
-	{"takeover", "takeover", "#1f77b4", func(r Report) float64 { return r.TakeoverS }},
-	{"blackout", "client blackout", "#d62728", func(r Report) float64 { return r.BlackoutS }},
+	{"takeover", "takeover", "#1f77b4", func(r failover.Report) float64 { return r.TakeoverS }},
+	{"blackout", "client blackout", "#d62728", func(r failover.Report) float64 { return r.BlackoutS }},
 }
 
 // chartRuns are the runs that measured a takeover and a blackout (a
 // witness saw a new master), oldest first.
-func chartRuns(runs []Report) []Report {
-	var out []Report
+func chartRuns(runs []failover.Report) []failover.Report {
+	var out []failover.Report
 	for _, r := range runs {
-		if r.NewMaster != "" && r.measured("takeover_s") && r.measured("blackout_s") {
+		if r.NewMaster != "" && r.Measured("takeover_s") && r.Measured("blackout_s") {
 			out = append(out, r)
 		}
 	}
-	slices.SortStableFunc(out, func(a, b Report) int { return a.Started.Compare(b.Started) })
+	slices.SortStableFunc(out, func(a, b failover.Report) int { return a.Started.Compare(b.Started) })
 	return out
 }
 
@@ -50,7 +53,7 @@ func chartRuns(runs []Report) []Report {
 // each per measured run (hollow for a failed drill), seconds on the
 // vertical axis, the drills' dates (UTC) on the horizontal one. It returns
 // nil when no run measured them.
-func TrendChartSVG(runs []Report) []byte {
+func TrendChartSVG(runs []failover.Report) []byte {
 	pts := chartRuns(runs)
 	if len(pts) == 0 {
 		return nil
@@ -112,7 +115,7 @@ func TrendChartSVG(runs []Report) []byte {
 				fill = "#ffffff"
 			}
 			fmt.Fprintf(&b, `<circle class="%s" cx="%.1f" cy="%.1f" r="3" fill="%s" stroke="%s"><title>`, l.class, x(r.Started), y(l.value(r)), fill, l.color)
-			xmlText(&b, fmt.Sprintf("%s %s: %.3f s (%s)", r.Started.UTC().Format("2006-01-02 15:04"), l.label, l.value(r), passFail(r.Pass)))
+			xmlText(&b, fmt.Sprintf("%s %s: %.3f s (%s)", r.Started.UTC().Format("2006-01-02 15:04"), l.label, l.value(r), table.PassFail(r.Pass)))
 			b.WriteString("</title></circle>\n")
 		}
 		lx := chartLeft + 150*i
@@ -129,8 +132,8 @@ func TrendChartSVG(runs []Report) []byte {
 // datedRuns are the runs whose date is written under the time axis: the
 // last one, then from the first on every one at least minDateSpace from
 // those already dated.
-func datedRuns(pts []Report, x func(time.Time) float64) []Report {
-	out := []Report{pts[len(pts)-1]}
+func datedRuns(pts []failover.Report, x func(time.Time) float64) []failover.Report {
+	out := []failover.Report{pts[len(pts)-1]}
 	for _, r := range pts[:len(pts)-1] {
 		fits := true
 		for _, d := range out {

@@ -1,4 +1,4 @@
-package failover
+package history
 
 import (
 	"bytes"
@@ -8,15 +8,17 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/carpvm/carpvm/failover"
 )
 
 // weeklyRuns are n weekly drills of one pair, network and trigger, each
 // measured by a witness.
-func weeklyRuns(n int) []Report {
+func weeklyRuns(n int) []failover.Report {
 	start := time.Date(2026, 9, 1, 5, 30, 0, 0, time.UTC)
-	var out []Report
+	var out []failover.Report
 	for i := range n {
-		out = append(out, Report{
+		out = append(out, failover.Report{
 			Pass: true, Pair: "site-a", Network: "intranought", Trigger: "nic-disconnect", VHID: 1,
 			OldMaster: "router-002", NewMaster: "router-003",
 			TakeoverS: 3.0 + 0.1*float64(i), BlackoutS: 3.2 + 0.2*float64(i%3),
@@ -115,7 +117,7 @@ func TestTrendChartSVG(t *testing.T) {
 func TestTrendChartSkipsUnmeasured(t *testing.T) {
 	runs := weeklyRuns(2)
 	runs[0].Unavailable = []string{"new_master", "takeover_s", "blackout_s"}
-	runs = append(runs, Report{Pair: "site-a", Network: "intranought", Trigger: "nic-disconnect", Started: runs[1].Started.AddDate(0, 0, 7)})
+	runs = append(runs, failover.Report{Pair: "site-a", Network: "intranought", Trigger: "nic-disconnect", Started: runs[1].Started.AddDate(0, 0, 7)})
 	points := 0
 	for _, e := range parseSVG(t, TrendChartSVG(runs)) {
 		if e.name == "circle" {
@@ -130,8 +132,8 @@ func TestTrendChartSkipsUnmeasured(t *testing.T) {
 // TestTrendChartEmpty: no drill, or none measured, gives no chart, and the
 // Markdown trend section is left out without an error.
 func TestTrendChartEmpty(t *testing.T) {
-	unmeasured := []Report{{Pair: "site-a", Network: "intranought", Trigger: "power-off", Unavailable: []string{"new_master", "takeover_s", "blackout_s"}}}
-	for name, h := range map[string][]Report{"empty": nil, "unmeasured": unmeasured} {
+	unmeasured := []failover.Report{{Pair: "site-a", Network: "intranought", Trigger: "power-off", Unavailable: []string{"new_master", "takeover_s", "blackout_s"}}}
+	for name, h := range map[string][]failover.Report{"empty": nil, "unmeasured": unmeasured} {
 		if svg := TrendChartSVG(h); svg != nil {
 			t.Errorf("%s: a chart: %s", name, svg)
 		}

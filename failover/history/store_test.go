@@ -1,8 +1,7 @@
-package failover
+package history
 
 import (
 	"encoding/json"
-	"errors"
 	"os"
 	"path/filepath"
 	"slices"
@@ -11,28 +10,33 @@ import (
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/carpvm/carpvm/failover"
 )
+
+// t0 is the first drill's start in these tests.
+var t0 = time.Date(2026, 5, 1, 12, 0, 0, 0, time.UTC)
 
 func TestHistoryAppendReadTrend(t *testing.T) {
 	dir := filepath.Join(t.TempDir(), "drills")
-	if h, err := ReadHistory(dir); err != nil || h.Runs != nil || h.Skipped != 0 {
+	if h, err := Read(dir); err != nil || h.Runs != nil || h.Skipped != 0 {
 		t.Fatalf("empty history: %+v, %v", h, err)
 	}
-	var all []Report
+	var all []failover.Report
 	for i, b := range []float64{3.4, 3.3, 3.5, 5.0} {
-		r := Report{Pass: b < 4.391, Network: "intranought", VHID: 1, Trigger: "power-off", NewMaster: "router-003",
+		r := failover.Report{Pass: b < 4.391, Network: "intranought", VHID: 1, Trigger: "power-off", NewMaster: "router-003",
 			TakeoverS: 3.39, BlackoutS: b, Pair: "lab-cvl", Started: t0.Add(time.Duration(i) * time.Hour)}
 		all = append(all, r)
-		if err := AppendHistory(dir, []Report{r}); err != nil {
+		if err := Append(dir, []failover.Report{r}); err != nil {
 			t.Fatal(err)
 		}
 	}
-	failed := Report{Network: "intranought", Trigger: "demote", Pair: "lab-cvl", Started: t0}
+	failed := failover.Report{Network: "intranought", Trigger: "demote", Pair: "lab-cvl", Started: t0}
 	all = append(all, failed)
-	if err := AppendHistory(dir, []Report{failed}); err != nil {
+	if err := Append(dir, []failover.Report{failed}); err != nil {
 		t.Fatal(err)
 	}
-	h, err := ReadHistory(dir)
+	h, err := Read(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -40,7 +44,7 @@ func TestHistoryAppendReadTrend(t *testing.T) {
 	if diff := cmp.Diff(all, got); diff != "" {
 		t.Fatalf("history (-want +got):\n%s", diff)
 	}
-	if fi, err := os.Stat(filepath.Join(dir, HistoryFile)); err != nil || fi.Mode().Perm() != 0o600 {
+	if fi, err := os.Stat(filepath.Join(dir, File)); err != nil || fi.Mode().Perm() != 0o600 {
 		t.Errorf("history file mode: %v, %v", fi.Mode(), err)
 	}
 	want := []Trend{
@@ -59,7 +63,7 @@ func TestHistoryAppendReadTrend(t *testing.T) {
 func TestHistorySkipsBadLines(t *testing.T) {
 	dir := t.TempDir()
 	good := func(net string) string {
-		b, err := json.Marshal(Report{Pass: true, Pair: "routers", Network: net, Trigger: "demote", Started: t0})
+		b, err := json.Marshal(failover.Report{Pass: true, Pair: "routers", Network: net, Trigger: "demote", Started: t0})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -68,12 +72,12 @@ func TestHistorySkipsBadLines(t *testing.T) {
 	torn := good("torn")[:40]
 	huge := `{"network":"` + strings.Repeat("x", 10<<20) + `"}`
 	body := good("a") + "\n" + torn + "\n" + good("b") + "\n" + huge + "\n" + good("c") + "\nnot json\n"
-	if err := os.WriteFile(filepath.Join(dir, HistoryFile), []byte(body), 0o600); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, File), []byte(body), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	h, err := ReadHistory(dir)
+	h, err := Read(dir)
 	if err != nil {
-		t.Fatalf("ReadHistory: %v", err)
+		t.Fatalf("Read: %v", err)
 	}
 	var nets []string
 	for _, r := range h.Runs {
@@ -91,13 +95,13 @@ func TestHistorySkipsBadLines(t *testing.T) {
 // final newline) starts on a line of its own, so only the torn line is lost.
 func TestHistoryAppendAfterTornLine(t *testing.T) {
 	dir := t.TempDir()
-	if err := os.WriteFile(filepath.Join(dir, HistoryFile), []byte(`{"pass":true,"network":"a"}`+"\n"+`{"pass":true,"netw`), 0o600); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, File), []byte(`{"pass":true,"network":"a"}`+"\n"+`{"pass":true,"netw`), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if err := AppendHistory(dir, []Report{{Pass: true, Network: "b", Started: t0}}); err != nil {
+	if err := Append(dir, []failover.Report{{Pass: true, Network: "b", Started: t0}}); err != nil {
 		t.Fatal(err)
 	}
-	h, err := ReadHistory(dir)
+	h, err := Read(dir)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -108,13 +112,13 @@ func TestHistoryAppendAfterTornLine(t *testing.T) {
 
 func TestDefaultHistoryDir(t *testing.T) {
 	env := func(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
-	if d, _ := DefaultHistoryDir(env(map[string]string{"XDG_STATE_HOME": "/s", "HOME": "/h"})); d != "/s/carpvm/drills" {
+	if d, _ := DefaultDir(env(map[string]string{"XDG_STATE_HOME": "/s", "HOME": "/h"})); d != "/s/carpvm/drills" {
 		t.Errorf("with XDG_STATE_HOME: %s", d)
 	}
-	if d, _ := DefaultHistoryDir(env(map[string]string{"HOME": "/h"})); d != "/h/.local/state/carpvm/drills" {
+	if d, _ := DefaultDir(env(map[string]string{"HOME": "/h"})); d != "/h/.local/state/carpvm/drills" {
 		t.Errorf("with HOME: %s", d)
 	}
-	if _, err := DefaultHistoryDir(env(nil)); err == nil {
+	if _, err := DefaultDir(env(nil)); err == nil {
 		t.Error("no error without HOME")
 	}
 }
@@ -138,7 +142,7 @@ func TestMedianDirection(t *testing.T) {
 
 func TestMetricsTextfile(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "carpvm_drill.prom")
-	hist := []Report{
+	hist := []failover.Report{
 		{Pass: true, Pair: "routers", Network: "intranought", Trigger: "power-off", TakeoverS: 3.39, BlackoutS: 3.4, Started: t0},
 		{Pass: false, Pair: "routers", Network: "intranought", Trigger: "power-off", TakeoverS: 3.5, BlackoutS: 6.25, Started: t0.Add(time.Hour)},
 		{Pass: true, Pair: "routers", Network: "public", Trigger: "demote", TakeoverS: 0.01, BlackoutS: 0.02, Started: t0},
@@ -173,78 +177,24 @@ func TestMetricsTextfile(t *testing.T) {
 	}
 }
 
-func TestLock(t *testing.T) {
-	dir := t.TempDir()
-	l, err := TryLock(dir, "routers")
-	if err != nil {
-		t.Fatal(err)
-	}
-	_, err = TryLock(dir, "routers")
-	if !errors.Is(err, ErrLocked) || !strings.Contains(err.Error(), "pid") {
-		t.Fatalf("second lock on the pair: %v, want ErrLocked naming the holder's pid", err)
-	}
-	other, err := TryLock(dir, "other pair/2")
-	if err != nil {
-		t.Fatalf("another pair: %v", err)
-	}
-	if filepath.Base(LockPath(dir, "other pair/2")) != "drill-other_pair_2.lock" {
-		t.Errorf("lock path %s", LockPath(dir, "other pair/2"))
-	}
-	other.Unlock()
-	if err := l.Unlock(); err != nil {
-		t.Fatal(err)
-	}
-	again, err := TryLock(dir, "routers")
-	if err != nil {
-		t.Fatalf("lock after unlock: %v", err)
-	}
-	again.Unlock()
-}
-
-func TestDefaultLockDir(t *testing.T) {
-	env := func(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
-	all := map[string]string{"XDG_RUNTIME_DIR": "/run/user/1000", "XDG_STATE_HOME": "/s", "HOME": "/h"}
-	for _, tc := range []struct {
-		env  map[string]string
-		root bool
-		want string
-	}{
-		// Root's sessions differ in their environment (a timer has no
-		// XDG_RUNTIME_DIR, a login shell may): root locks in one place.
-		{all, true, "/run/lock/carpvm"},
-		{nil, true, "/run/lock/carpvm"},
-		{all, false, "/run/user/1000/carpvm/locks"},
-		{map[string]string{"XDG_STATE_HOME": "/s", "HOME": "/h"}, false, "/s/carpvm/locks"},
-		{map[string]string{"HOME": "/h"}, false, "/h/.local/state/carpvm/locks"},
-		{map[string]string{LockDirEnv: "/l", "HOME": "/h"}, true, "/l"},
-	} {
-		if got, err := DefaultLockDir(env(tc.env), tc.root); err != nil || got != tc.want {
-			t.Errorf("DefaultLockDir(%v, root %t) = %q, %v; want %q", tc.env, tc.root, got, err, tc.want)
-		}
-	}
-	if _, err := DefaultLockDir(env(nil), false); err == nil || !strings.Contains(err.Error(), LockDirEnv) {
-		t.Errorf("no environment: %v, want an error naming %s", err, LockDirEnv)
-	}
-}
-
 // BenchmarkReadHistoryHugeLine: a year of weekly drills on two networks
 // behind one 10 MiB line, which is skipped without being held whole.
 func BenchmarkReadHistoryHugeLine(b *testing.B) {
 	dir := b.TempDir()
-	var reps []Report
+	var reps []failover.Report
 	for i := range 104 {
-		reps = append(reps, Report{Pass: true, Pair: "routers", Network: "intranought", Trigger: "demote", Started: t0.Add(time.Duration(i) * time.Hour)})
+		reps = append(reps, failover.Report{Pass: true, Pair: "routers", Network: "intranought", Trigger: "demote", Started: t0.Add(time.Duration(i) * time.Hour)})
 	}
 	huge := `{"network":"` + strings.Repeat("x", 10<<20) + "\"}\n"
-	if err := os.WriteFile(filepath.Join(dir, HistoryFile), []byte(huge), 0o600); err != nil {
+	if err := os.WriteFile(filepath.Join(dir, File), []byte(huge), 0o600); err != nil {
 		b.Fatal(err)
 	}
-	if err := AppendHistory(dir, reps); err != nil {
+	if err := Append(dir, reps); err != nil {
 		b.Fatal(err)
 	}
 	b.ReportAllocs()
 	for b.Loop() {
-		h, err := ReadHistory(dir)
+		h, err := Read(dir)
 		if err != nil || len(h.Runs) != len(reps) || h.Skipped != 1 {
 			b.Fatalf("runs %d, skipped %d, %v", len(h.Runs), h.Skipped, err)
 		}

@@ -1,4 +1,4 @@
-package failover
+package history
 
 import (
 	"bytes"
@@ -7,6 +7,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/common/expfmt"
 
+	"github.com/carpvm/carpvm/failover"
 	"github.com/carpvm/carpvm/internal/atomicfile"
 )
 
@@ -23,7 +24,7 @@ const (
 // textfile collector) describing the last run of every pair, network and
 // trigger in history, atomically (internal/atomicfile: a synced temporary
 // file, named so that the collector skips it, renamed over path), 0644.
-func WriteMetrics(path string, history []Report) error {
+func WriteMetrics(path string, history []failover.Report) error {
 	labels := []string{"pair", "network", "trigger"}
 	lastRun := prometheus.NewGaugeVec(prometheus.GaugeOpts{
 		Name: "carpvm_drill_last_run_timestamp_seconds", Help: "Start of the last failover drill, in seconds since the epoch.",
@@ -43,11 +44,11 @@ func WriteMetrics(path string, history []Report) error {
 	reg := prometheus.NewRegistry()
 	for _, c := range []prometheus.Collector{lastRun, success, takeover, blackout, runs} {
 		if err := reg.Register(c); err != nil {
-			return fmt.Errorf("failover: metrics: %w", err)
+			return fmt.Errorf("history: metrics: %w", err)
 		}
 	}
 	for _, t := range Trends(history) {
-		var last Report
+		var last failover.Report
 		for _, r := range history {
 			if r.Pair == t.Pair && r.Network == t.Network && r.Trigger == t.Trigger {
 				last = r
@@ -61,26 +62,26 @@ func WriteMetrics(path string, history []Report) error {
 		}
 		success.With(l).Set(ok)
 		// A figure not measured (no witness) is left out, not written as 0.
-		if last.measured("takeover_s") {
+		if last.Measured("takeover_s") {
 			takeover.With(l).Set(last.TakeoverS)
 		}
-		if last.measured("blackout_s") {
+		if last.Measured("blackout_s") {
 			blackout.With(l).Set(last.BlackoutS)
 		}
 		runs.With(l).Set(float64(t.Runs))
 	}
 	mfs, err := reg.Gather()
 	if err != nil {
-		return fmt.Errorf("failover: metrics: %w", err)
+		return fmt.Errorf("history: metrics: %w", err)
 	}
 	var b bytes.Buffer
 	for _, mf := range mfs {
 		if _, err := expfmt.MetricFamilyToText(&b, mf); err != nil {
-			return fmt.Errorf("failover: metrics: %w", err)
+			return fmt.Errorf("history: metrics: %w", err)
 		}
 	}
 	if err := atomicfile.WriteFile(path, b.Bytes(), 0o644); err != nil {
-		return fmt.Errorf("failover: write metrics: %w", err)
+		return fmt.Errorf("history: write metrics: %w", err)
 	}
 	return nil
 }

@@ -1,10 +1,9 @@
-package failover
+package vsphereenv
 
 import (
 	"context"
 	"errors"
 	"fmt"
-	"github.com/carpvm/carpvm/carp"
 	"net"
 	"net/netip"
 	"os"
@@ -12,12 +11,15 @@ import (
 	"strings"
 	"time"
 
+	"github.com/carpvm/carpvm/carp"
+	"github.com/carpvm/carpvm/failover"
+
 	"github.com/carpvm/carpvm/config"
 )
 
-// VSphereOps are the vSphere operations a drill needs
+// Ops are the vSphere operations a drill needs
 // (*vsphere.Session has them).
-type VSphereOps interface {
+type Ops interface {
 	SetNICConnected(ctx context.Context, vm, portgroup string, connected bool) error
 	PowerOff(ctx context.Context, vm string) error
 	PowerOn(ctx context.Context, vm string) error
@@ -27,8 +29,8 @@ type VSphereOps interface {
 	RemoveSnapshot(ctx context.Context, vm, name string) error
 }
 
-// VSphereState reads back what a trigger did (*vsphere.Session has it).
-type VSphereState interface {
+// State reads back what a trigger did (*vsphere.Session has it).
+type State interface {
 	NICConnected(ctx context.Context, vm, portgroup string) (bool, error)
 	PowerState(ctx context.Context, vm string) (string, error)
 	HasSnapshot(ctx context.Context, vm, name string) (bool, error)
@@ -37,13 +39,13 @@ type VSphereState interface {
 // StunSnapshot names the snapshot a stun drill takes and removes.
 const StunSnapshot = "carpvm-stun-drill"
 
-// VSphereEnv drills a router pair on vSphere: triggers through the
+// Env drills a router pair on vSphere: triggers through the
 // vSphere API (or the user's command, for demote), packets through a
 // witness on an interface of this machine attached to the CARP segment.
-type VSphereEnv struct {
-	Ops VSphereOps
+type Env struct {
+	Ops Ops
 	// State reads the triggers' effects back (Effect).
-	State  VSphereState
+	State  State
 	Config *config.Config
 	// URL names the target in reports (no credentials).
 	URL string
@@ -55,26 +57,29 @@ type VSphereEnv struct {
 	// CARPVM_INTERFACE in their environment.
 	Command, RestoreCommand string
 	// CheckGate runs the preflight (nil: no gate, which passes).
-	CheckGate func(ctx context.Context, n Network) (string, error)
-	// OpenObserver opens the witness; nil means OpenWitness on Interface.
-	OpenObserver func(ctx context.Context, n Network) (Observer, error)
+	CheckGate func(ctx context.Context, n failover.Network) (string, error)
+	// OpenObserver opens the witness; nil means failover.OpenWitness on Interface.
+	OpenObserver func(ctx context.Context, n failover.Network) (failover.Observer, error)
 	// NoWitness says no witness can see the segment (the embedded
 	// simulator carries no CARP traffic): networks need no router
 	// addresses, Observe refuses, and the drill is RunUnwitnessed's.
 	NoWitness bool
 }
 
-var _ Env = (*VSphereEnv)(nil)
+var (
+	_ failover.Env          = (*Env)(nil)
+	_ failover.EffectReader = (*Env)(nil)
+)
 
 // Networks returns the drill networks of the configuration, all or the
 // one named. Every router needs an address on the network
 // (networks[].addresses), or the witness cannot tell which one advertises.
-func (e *VSphereEnv) Networks(name string) ([]Network, error) {
+func (e *Env) Networks(name string) ([]failover.Network, error) {
 	c := e.Config
 	if len(c.Pair.Routers) < 2 {
 		return nil, &config.Error{Key: "pair.routers", Msg: "a drill needs two routers"}
 	}
-	var out []Network
+	var out []failover.Network
 	for i, n := range c.Networks {
 		if name != "" && n.Name != name {
 			continue
@@ -103,7 +108,7 @@ func (e *VSphereEnv) Networks(name string) ([]Network, error) {
 		if advbase == 0 {
 			advbase = 1
 		}
-		fn := Network{
+		fn := failover.Network{
 			Name: n.Name, VHID: uint8(n.VHID), VIP: n.VIPs[0].Addr(), AdvBase: uint8(advbase),
 			BackupSkew: skew, Routers: routers, Preempt: true,
 		}
@@ -112,7 +117,7 @@ func (e *VSphereEnv) Networks(name string) ([]Network, error) {
 			for _, r := range c.Pair.Routers {
 				backup = max(backup, c.AdvSkew(r.Name, g))
 			}
-			fn.Groups = append(fn.Groups, GroupPlan{VHID: uint8(g.VHID), Preferred: g.Master, MasterDown: carp.MasterDown(uint8(advbase), backup)})
+			fn.Groups = append(fn.Groups, failover.GroupPlan{VHID: uint8(g.VHID), Preferred: g.Master, MasterDown: carp.MasterDown(uint8(advbase), backup)})
 		}
 		out = append(out, fn)
 	}
@@ -122,15 +127,15 @@ func (e *VSphereEnv) Networks(name string) ([]Network, error) {
 	return out, nil
 }
 
-func (e *VSphereEnv) network(n Network) (config.Network, error) {
+func (e *Env) network(n failover.Network) (config.Network, error) {
 	cn, ok := e.Config.Network(n.Name)
 	if !ok {
-		return cn, fmt.Errorf("failover: no network %q in the configuration", n.Name)
+		return cn, fmt.Errorf("vsphereenv: no network %q in the configuration", n.Name)
 	}
 	return cn, nil
 }
 
-func (e *VSphereEnv) vm(router string) string {
+func (e *Env) vm(router string) string {
 	for _, r := range e.Config.Pair.Routers {
 		if r.Name == router {
 			return r.VM
@@ -139,36 +144,36 @@ func (e *VSphereEnv) vm(router string) string {
 	return router
 }
 
-// Target implements Env.
-func (e *VSphereEnv) Target() string { return e.URL }
+// Target implements failover.Env.
+func (e *Env) Target() string { return e.URL }
 
-// Pair implements Env.
-func (e *VSphereEnv) Pair() string { return e.Config.Pair.Name }
+// Pair implements failover.Env.
+func (e *Env) Pair() string { return e.Config.Pair.Name }
 
-// Gate implements Env.
-func (e *VSphereEnv) Gate(ctx context.Context, n Network) (string, error) {
+// Gate implements failover.Env.
+func (e *Env) Gate(ctx context.Context, n failover.Network) (string, error) {
 	if e.CheckGate == nil {
 		return "no gate configured", nil
 	}
 	return e.CheckGate(ctx, n)
 }
 
-// Observe implements Env.
-func (e *VSphereEnv) Observe(ctx context.Context, n Network) (Observer, error) {
+// Observe implements failover.Env.
+func (e *Env) Observe(ctx context.Context, n failover.Network) (failover.Observer, error) {
 	if e.OpenObserver != nil {
 		return e.OpenObserver(ctx, n)
 	}
 	if e.NoWitness {
-		return nil, errors.New("failover: no witness on this target (the simulator carries no CARP traffic)")
+		return nil, errors.New("vsphereenv: no witness on this target (the simulator carries no CARP traffic)")
 	}
 	if e.Interface == "" {
-		return nil, errors.New("failover: no witness interface; pass --interface IF, an interface of this machine on the CARP segment")
+		return nil, errors.New("vsphereenv: no witness interface; pass --interface IF, an interface of this machine on the CARP segment")
 	}
-	return OpenWitness(WitnessConfig{Interface: e.Interface, VIP: n.VIP})
+	return failover.OpenWitness(failover.WitnessConfig{Interface: e.Interface, VIP: n.VIP})
 }
 
-// RouterName implements Env, from networks[].addresses.
-func (e *VSphereEnv) RouterName(n Network, src netip.Addr) string {
+// RouterName implements failover.Env, from networks[].addresses.
+func (e *Env) RouterName(n failover.Network, src netip.Addr) string {
 	cn, err := e.network(n)
 	if err != nil {
 		return ""
@@ -181,9 +186,9 @@ func (e *VSphereEnv) RouterName(n Network, src netip.Addr) string {
 	return ""
 }
 
-// VIPMAC implements Env: the network's vmac (OVH IPFO) if set, else the
+// VIPMAC implements failover.Env: the network's vmac (OVH IPFO) if set, else the
 // CARP virtual MAC.
-func (e *VSphereEnv) VIPMAC(n Network, _ string) net.HardwareAddr {
+func (e *Env) VIPMAC(n failover.Network, _ string) net.HardwareAddr {
 	cn, err := e.network(n)
 	if err != nil {
 		return nil
@@ -194,76 +199,76 @@ func (e *VSphereEnv) VIPMAC(n Network, _ string) net.HardwareAddr {
 	return cn.VirtualMAC()
 }
 
-// Describe implements Env.
-func (e *VSphereEnv) Describe(t Trigger, n Network, router string) (string, string) {
+// Describe implements failover.Env.
+func (e *Env) Describe(t failover.Trigger, n failover.Network, router string) (string, string) {
 	cn, _ := e.network(n)
 	vm := e.vm(router)
 	switch t {
-	case TriggerNICDisconnect:
+	case failover.TriggerNICDisconnect:
 		return fmt.Sprintf("disconnect VM %s's NIC on portgroup %s (ReconfigVM_Task, Connectable.Connected=false)", vm, cn.Portgroup),
 			fmt.Sprintf("reconnect VM %s's NIC on portgroup %s", vm, cn.Portgroup)
-	case TriggerPowerOff:
+	case failover.TriggerPowerOff:
 		return fmt.Sprintf("power VM %s off (hard)", vm), fmt.Sprintf("power VM %s on", vm)
-	case TriggerDemote:
+	case failover.TriggerDemote:
 		undo := "nothing to undo (no --restore-command)"
 		if e.RestoreCommand != "" {
 			undo = "run --restore-command for " + router
 		}
 		return "run --command for " + router + " (demote)", undo
-	case TriggerStun:
+	case failover.TriggerStun:
 		return fmt.Sprintf("stun VM %s: memory snapshot %q (CreateSnapshot_Task, memory=true; ESXi stuns the VM while it saves the memory)", vm, StunSnapshot),
 			fmt.Sprintf("remove snapshot %q of VM %s", StunSnapshot, vm)
-	case TriggerPartition:
+	case failover.TriggerPartition:
 		return "partition: not possible on vSphere (a lab trigger)", ""
 	}
 	return string(t), ""
 }
 
-// Trigger implements Env.
-func (e *VSphereEnv) Trigger(ctx context.Context, t Trigger, n Network, router string) error {
+// Trigger implements failover.Env.
+func (e *Env) Trigger(ctx context.Context, t failover.Trigger, n failover.Network, router string) error {
 	cn, err := e.network(n)
 	if err != nil {
 		return err
 	}
 	switch t {
-	case TriggerNICDisconnect:
+	case failover.TriggerNICDisconnect:
 		return e.Ops.SetNICConnected(ctx, e.vm(router), cn.Portgroup, false)
-	case TriggerPowerOff:
+	case failover.TriggerPowerOff:
 		return e.Ops.PowerOff(ctx, e.vm(router))
-	case TriggerDemote:
+	case failover.TriggerDemote:
 		if e.Command == "" {
-			return errors.New("failover: --trigger demote on vSphere needs --command, e.g. an ssh running `ifconfig vmx0 vhid 1 state backup`")
+			return errors.New("vsphereenv: --trigger demote on vSphere needs --command, e.g. an ssh running `ifconfig vmx0 vhid 1 state backup`")
 		}
 		return e.run(ctx, e.Command, cn, router)
-	case TriggerStun:
+	case failover.TriggerStun:
 		return e.Ops.SnapshotMemory(ctx, e.vm(router), StunSnapshot)
 	}
-	return fmt.Errorf("failover: trigger %s is not available on vSphere (partition is a lab trigger)", t)
+	return fmt.Errorf("vsphereenv: trigger %s is not available on vSphere (partition is a lab trigger)", t)
 }
 
-// Undo implements Env.
-func (e *VSphereEnv) Undo(ctx context.Context, t Trigger, n Network, router string) error {
+// Undo implements failover.Env.
+func (e *Env) Undo(ctx context.Context, t failover.Trigger, n failover.Network, router string) error {
 	cn, err := e.network(n)
 	if err != nil {
 		return err
 	}
 	switch t {
-	case TriggerNICDisconnect:
+	case failover.TriggerNICDisconnect:
 		return e.Ops.SetNICConnected(ctx, e.vm(router), cn.Portgroup, true)
-	case TriggerPowerOff:
+	case failover.TriggerPowerOff:
 		return e.Ops.PowerOn(ctx, e.vm(router))
-	case TriggerDemote:
+	case failover.TriggerDemote:
 		if e.RestoreCommand == "" {
 			return nil
 		}
 		return e.run(ctx, e.RestoreCommand, cn, router)
-	case TriggerStun:
+	case failover.TriggerStun:
 		return e.Ops.RemoveSnapshot(ctx, e.vm(router), StunSnapshot)
 	}
 	return nil
 }
 
-func (e *VSphereEnv) run(ctx context.Context, command string, cn config.Network, router string) error {
+func (e *Env) run(ctx context.Context, command string, cn config.Network, router string) error {
 	ctx, cancel := context.WithTimeout(ctx, time.Minute)
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "sh", "-c", command)
@@ -272,15 +277,15 @@ func (e *VSphereEnv) run(ctx context.Context, command string, cn config.Network,
 		fmt.Sprintf("CARPVM_VHID=%d", cn.VHID), "CARPVM_INTERFACE="+cn.Interface)
 	out, err := cmd.CombinedOutput()
 	if err != nil {
-		return fmt.Errorf("failover: command for %s: %w: %s", router, err, strings.TrimSpace(string(out)))
+		return fmt.Errorf("vsphereenv: command for %s: %w: %s", router, err, strings.TrimSpace(string(out)))
 	}
 	return nil
 }
 
-// Relearned implements Env: on vSphere the switch's table cannot be read;
+// Relearned implements failover.Env: on vSphere the switch's table cannot be read;
 // the client's unicast probes to the VIP's MAC being answered again after
 // the old master went away shows that frames to that MAC reach the new one.
-func (e *VSphereEnv) Relearned(_ context.Context, n Network, mac net.HardwareAddr, router string, m Measurement) (bool, string, error) {
+func (e *Env) Relearned(_ context.Context, n failover.Network, mac net.HardwareAddr, router string, m failover.Measurement) (bool, string, error) {
 	want := e.VIPMAC(n, router)
 	if !m.RepliesResumed || m.EchoReplies == 0 {
 		return false, fmt.Sprintf("no echo reply from VIP %s after the failover", n.VIP), nil
@@ -291,40 +296,40 @@ func (e *VSphereEnv) Relearned(_ context.Context, n Network, mac net.HardwareAdd
 	return true, fmt.Sprintf("%d unicast probes to %s answered after the failover (new master %s)", m.EchoReplies, mac, router), nil
 }
 
-// Reads implements EffectReader: a NIC's connection, a VM's power state
+// Reads implements failover.EffectReader: a NIC's connection, a VM's power state
 // and a stun's snapshot can be read back; a demote is the router's own
 // state, which vSphere cannot show. Without State nothing is read.
-func (e *VSphereEnv) Reads(t Trigger) bool {
+func (e *Env) Reads(t failover.Trigger) bool {
 	if e.State == nil {
 		return false
 	}
 	switch t.Action() {
-	case TriggerNICDisconnect, TriggerPowerOff, TriggerStun:
+	case failover.TriggerNICDisconnect, failover.TriggerPowerOff, failover.TriggerStun:
 		return true
 	}
 	return false
 }
 
-// Object implements EffectReader.
-func (e *VSphereEnv) Object(t Trigger, n Network, router string) string {
+// Object implements failover.EffectReader.
+func (e *Env) Object(t failover.Trigger, n failover.Network, router string) string {
 	vm := e.vm(router)
 	switch t.Action() {
-	case TriggerNICDisconnect:
+	case failover.TriggerNICDisconnect:
 		cn, _ := e.network(n)
 		return fmt.Sprintf("VM %s's NIC on portgroup %s", vm, cn.Portgroup)
-	case TriggerStun:
+	case failover.TriggerStun:
 		return fmt.Sprintf("snapshot %q of VM %s", StunSnapshot, vm)
 	}
 	return "VM " + vm
 }
 
-// Effect implements EffectReader: it reads back from vSphere whether t's
+// Effect implements failover.EffectReader: it reads back from vSphere whether t's
 // action on router is in effect (its NIC on n's portgroup disconnected,
 // its VM powered off, its stun snapshot present). A demote is the
 // router's own state, which vSphere cannot show.
-func (e *VSphereEnv) Effect(ctx context.Context, t Trigger, n Network, router string) (bool, string, error) {
+func (e *Env) Effect(ctx context.Context, t failover.Trigger, n failover.Network, router string) (bool, string, error) {
 	if e.State == nil {
-		return false, "", errors.New("failover: no vSphere session to read the trigger back from")
+		return false, "", errors.New("vsphereenv: no vSphere session to read the trigger back from")
 	}
 	cn, err := e.network(n)
 	if err != nil {
@@ -332,19 +337,19 @@ func (e *VSphereEnv) Effect(ctx context.Context, t Trigger, n Network, router st
 	}
 	vm := e.vm(router)
 	switch t {
-	case TriggerNICDisconnect:
+	case failover.TriggerNICDisconnect:
 		connected, err := e.State.NICConnected(ctx, vm, cn.Portgroup)
 		if err != nil {
 			return false, "", err
 		}
 		return !connected, fmt.Sprintf("VM %s's NIC on %s connected=%t", vm, cn.Portgroup, connected), nil
-	case TriggerPowerOff:
+	case failover.TriggerPowerOff:
 		ps, err := e.State.PowerState(ctx, vm)
 		if err != nil {
 			return false, "", err
 		}
 		return ps == "poweredOff", fmt.Sprintf("VM %s is %s", vm, ps), nil
-	case TriggerStun:
+	case failover.TriggerStun:
 		has, err := e.State.HasSnapshot(ctx, vm, StunSnapshot)
 		if err != nil {
 			return false, "", err
@@ -354,5 +359,5 @@ func (e *VSphereEnv) Effect(ctx context.Context, t Trigger, n Network, router st
 		}
 		return false, fmt.Sprintf("VM %s has no snapshot %q", vm, StunSnapshot), nil
 	}
-	return false, "", fmt.Errorf("failover: %w", CheckUnwitnessed(t))
+	return false, "", fmt.Errorf("vsphereenv: %w", failover.CheckUnwitnessed(t))
 }
