@@ -120,6 +120,24 @@ type verdict struct {
 	// needing are a broader switch's router portgroups that need the
 	// setting: where it belongs.
 	needing []string
+	// others are the VMs on a broader router portgroup that are no
+	// pair's routers.
+	others []string
+}
+
+// sharedFix is the remediation of a router portgroup that also serves
+// other VMs. carpvm does not narrow it itself: the way out moves those
+// VMs' NICs, a change to VMs that are not the pair's, with a name for the
+// new portgroup that is the operator's to choose. A portgroup of the same
+// switch and VLAN keeps them on the same segment, so the commands are
+// safe to run; add is the command that creates it.
+func sharedFix(add, pg string, others []string) string {
+	moves := make([]string, len(others))
+	for i, vm := range others {
+		moves[i] = fmt.Sprintf("govc vm.network.change -vm %s -net %q NIC", vm, pg+"-servers")
+	}
+	return fmt.Sprintf("Give the other VMs a portgroup of their own on the same switch and VLAN, so they stay on the segment and %s serves the routers only: %s; then, for each, %s (NIC: its adapter on %s, as govc device.info -vm VM 'ethernet-*' lists it)",
+		pg, add, strings.Join(moves, "; "), pg)
 }
 
 // portgroupVerdict classes setting c accepted on a portgroup named pg
@@ -138,7 +156,7 @@ func (a *auditor) portgroupVerdict(pg string, c preflight.Check, macLearning boo
 		v := verdict{class: Justified, pair: pn.pair, network: pn.net.Name,
 			reason: fmt.Sprintf("network %s of pair %s (%s): %s", pn.net.Name, pn.pair, vipWords(pn.net), need.Reason)}
 		if others := a.others(vms); len(others) > 0 {
-			v.class = Broader
+			v.class, v.others = Broader, others
 			v.reason = fmt.Sprintf("CARP needs it for network %s of pair %s, but the portgroup also serves VMs that are not routers: %s", pn.net.Name, pn.pair, strings.Join(others, ", "))
 		}
 		return v

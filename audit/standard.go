@@ -77,7 +77,7 @@ func source(e preflight.Effective) string {
 func vswitchFix(host, vs string, c preflight.Check, vd verdict) string {
 	label := preflight.SettingLabel(c)
 	if vd.class == Broader {
-		return fmt.Sprintf("On host %s, override %s to Accept on portgroup %s, then set it to Reject on %s (its other portgroups then inherit Reject)",
+		return fmt.Sprintf("carpvm audit --fix (on host %s it overrides %s to Accept on portgroup %s, then sets it to Reject on %s; its other portgroups then inherit Reject)",
 			host, label, strings.Join(vd.needing, ", "), vs)
 	}
 	return fmt.Sprintf("On host %s, edit %s > Security: set %s to Reject (check first that none of its portgroups relies on it)", host, vs, label)
@@ -86,7 +86,7 @@ func vswitchFix(host, vs string, c preflight.Check, vd verdict) string {
 func portgroupFix(host string, pg facts.Portgroup, c preflight.Check, e preflight.Effective, vd verdict) string {
 	label := preflight.SettingLabel(c)
 	if vd.class == Broader {
-		return fmt.Sprintf("Give the routers a portgroup of their own, or move the other VMs off portgroup %s on host %s", pg.Name, host)
+		return sharedFix(fmt.Sprintf("govc host.portgroup.add -host %s -vswitch %s -vlan %d %q", host, pg.VSwitch, pg.VLAN, pg.Name+"-servers"), pg.Name, vd.others)
 	}
 	if e.Inherited {
 		return fmt.Sprintf("On host %s, edit portgroup %s > Security: override %s and set it to Reject (it inherits Accept from %s)", host, pg.Name, label, pg.VSwitch)

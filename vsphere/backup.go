@@ -20,6 +20,7 @@ const (
 	savedVSwitch     = "HostVirtualSwitchSpec"
 	savedPortgroup   = "HostPortGroupSpec"
 	savedDVPortgroup = "DVPortgroupConfigInfo"
+	savedDVSwitch    = "DVSConfigInfo"
 	savedRule        = "ClusterRuleInfo"
 	savedPlacement   = "VirtualMachineRelocateSpec"
 	savedNIC         = "VirtualDevice"
@@ -77,6 +78,9 @@ type fixState struct {
 	clusters map[string]*mo.ClusterComputeResource
 	vms      map[string]*mo.VirtualMachine
 	dvpgs    map[string]*mo.DistributedVirtualPortgroup
+	// dvswitches are distributed switches: their name, configVersion and
+	// default port policy only.
+	dvswitches map[string]*mo.DistributedVirtualSwitch
 }
 
 func optionPath(key string) string { return fmt.Sprintf("config.option[%q]", key) }
@@ -93,6 +97,14 @@ func targetRef(t change.Target) (types.ManagedObjectReference, error) {
 		return ref("HostSystem", t.HostRef)
 	case change.KindDVPortgroup:
 		return ref("DistributedVirtualPortgroup", t.Ref)
+	case change.KindDVSwitch:
+		// Ref is Type:value: vCenter's switches are
+		// VmwareDistributedVirtualSwitch, vcsim's DistributedVirtualSwitch.
+		var r types.ManagedObjectReference
+		if !r.FromString(t.Ref) {
+			return r, fmt.Errorf("%s: no managed object reference", t)
+		}
+		return r, nil
 	case change.KindClusterRule:
 		return ref("ClusterComputeResource", t.ClusterRef)
 	case change.KindVM, change.KindVMNIC:
@@ -106,7 +118,7 @@ func (s *Session) fixSnapshot(ctx context.Context, targets []change.Target) (*fi
 	st := &fixState{
 		hosts: map[string]*mo.HostSystem{}, options: map[string]map[string]types.BaseOptionValue{},
 		clusters: map[string]*mo.ClusterComputeResource{}, vms: map[string]*mo.VirtualMachine{},
-		dvpgs: map[string]*mo.DistributedVirtualPortgroup{},
+		dvpgs: map[string]*mo.DistributedVirtualPortgroup{}, dvswitches: map[string]*mo.DistributedVirtualSwitch{},
 	}
 	if len(targets) == 0 {
 		return st, nil
@@ -138,6 +150,8 @@ func (s *Session) fixSnapshot(ctx context.Context, targets []change.Target) (*fi
 				{Type: "ClusterComputeResource", PathSet: []string{"name", "configurationEx"}},
 				{Type: "VirtualMachine", PathSet: []string{"name", "config.hardware.device", "runtime.host", "resourcePool"}},
 				{Type: "DistributedVirtualPortgroup", PathSet: []string{"config"}},
+				{Type: "VmwareDistributedVirtualSwitch", PathSet: dvSwitchPaths},
+				{Type: "DistributedVirtualSwitch", PathSet: dvSwitchPaths},
 			},
 		}},
 	}
@@ -183,6 +197,10 @@ func (s *Session) fixSnapshot(ctx context.Context, targets []change.Target) (*fi
 			st.vms[oc.Obj.Value] = o
 		case *mo.DistributedVirtualPortgroup:
 			st.dvpgs[oc.Obj.Value] = o
+		case *mo.VmwareDistributedVirtualSwitch:
+			st.dvswitches[oc.Obj.String()] = &o.DistributedVirtualSwitch
+		case *mo.DistributedVirtualSwitch:
+			st.dvswitches[oc.Obj.String()] = o
 		}
 	}
 	return st, nil
@@ -243,6 +261,21 @@ func (st *fixState) dvpg(t change.Target) (*mo.DistributedVirtualPortgroup, erro
 		return nil, fmt.Errorf("distributed portgroup %s (%s) not found", t.Name, t.Ref)
 	}
 	return pg, nil
+}
+
+// dvSwitchPaths are what a backup saves of a distributed switch: the
+// default port policy its portgroups inherit, with what writing it needs.
+var dvSwitchPaths = []string{"name", "config.name", "config.configVersion", "config.defaultPortConfig"}
+
+// dvswitch is t's switch configuration as read: its name, configVersion
+// and default port policy.
+func (st *fixState) dvswitch(t change.Target) (*types.DVSConfigInfo, error) {
+	sw, ok := st.dvswitches[t.Ref]
+	if !ok || sw.Config == nil {
+		return nil, fmt.Errorf("distributed switch %s (%s) not found", t.Name, t.Ref)
+	}
+	c := sw.Config.GetDVSConfigInfo()
+	return &types.DVSConfigInfo{Name: c.Name, ConfigVersion: c.ConfigVersion, DefaultPortConfig: c.DefaultPortConfig}, nil
 }
 
 // rule returns the cluster's rule named t.Name, nil when there is none.
@@ -317,6 +350,12 @@ func (st *fixState) save(t change.Target) (change.Saved, error) {
 			return out, err
 		}
 		out.Type, v = savedDVPortgroup, &pg.Config
+	case change.KindDVSwitch:
+		cfg, err := st.dvswitch(t)
+		if err != nil {
+			return out, err
+		}
+		out.Type, v = savedDVSwitch, cfg
 	case change.KindClusterRule:
 		r, err := st.rule(t)
 		if err != nil {

@@ -107,8 +107,8 @@ var detailProps = []types.PropertySpec{
 	{Type: "HostSystem", PathSet: []string{"runtime.connectionState", "config.network.vswitch", "config.network.portgroup", hostOptionPath}},
 	{Type: "ClusterComputeResource", PathSet: []string{"configurationEx"}},
 	{Type: "DistributedVirtualPortgroup", PathSet: []string{"config.configVersion", "config.defaultPortConfig"}},
-	{Type: "DistributedVirtualSwitch", PathSet: []string{"config.defaultPortConfig", "summary.hostMember"}},
-	{Type: "VmwareDistributedVirtualSwitch", PathSet: []string{"config.defaultPortConfig", "summary.hostMember"}},
+	{Type: "DistributedVirtualSwitch", PathSet: []string{"config.defaultPortConfig", "config.uplinkPortgroup", "summary.hostMember"}},
+	{Type: "VmwareDistributedVirtualSwitch", PathSet: []string{"config.defaultPortConfig", "config.uplinkPortgroup", "summary.hostMember"}},
 }
 
 func (s *Session) inventory(ctx context.Context) (*inventory, error) {

@@ -2,6 +2,7 @@ package vsphere
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -20,9 +21,11 @@ func (g *gathering) dvPortgroup(ref types.ManagedObjectReference) *facts.DVPortg
 		if s, ok := g.inv.switches[*sw]; ok {
 			out.Switch, out.SwitchUUID = s.Name, s.Uuid
 		}
+		out.SwitchRef = sw.String()
 		if d, ok := g.switchDetail[*sw]; ok {
 			if cfg := d.Config; cfg != nil {
 				swSetting, _ = cfg.GetDVSConfigInfo().DefaultPortConfig.(*types.VMwareDVSPortSetting)
+				out.Uplink = slices.Contains(cfg.GetDVSConfigInfo().UplinkPortgroup, ref)
 			}
 			for _, h := range d.Summary.HostMember {
 				out.Hosts = append(out.Hosts, g.hostName(h))

@@ -110,6 +110,25 @@ func plannedSpec(saved change.Saved, changes []change.Change) (json.RawMessage, 
 		}
 		cfg.DefaultPortConfig = port
 		return encodeVim(&cfg)
+	case change.KindDVSwitch:
+		var cfg types.DVSConfigInfo
+		if err := savedSpec(b, t, &cfg); err != nil {
+			return nil, err
+		}
+		port, err := dvPortSetting(cfg.DefaultPortConfig)
+		if err != nil {
+			return nil, err
+		}
+		for _, c := range changes {
+			if c.Value.Bool == nil {
+				return nil, fmt.Errorf("%s: no value to set", c)
+			}
+			if err := setDVSetting(port, c.Setting, *c.Value.Bool); err != nil {
+				return nil, err
+			}
+		}
+		cfg.DefaultPortConfig = port
+		return encodeVim(&cfg)
 	case change.KindClusterRule:
 		return plannedRule(saved, last)
 	case change.KindVM:

@@ -19,6 +19,7 @@ var writePrivileges = map[change.Kind]string{
 	change.KindVSwitch:     "Host.Config.Network",
 	change.KindPortgroup:   "Host.Config.Network",
 	change.KindDVPortgroup: "DVPortgroup.Modify",
+	change.KindDVSwitch:    "DVSwitch.Modify",
 	change.KindClusterRule: "Host.Inventory.EditCluster",
 	change.KindVM:          "Resource.HotMigrate",
 	change.KindVMNIC:       "VirtualMachine.Config.EditDevice",
@@ -54,6 +55,8 @@ func entityName(t change.Target) string {
 		return "cluster " + t.Cluster
 	case change.KindDVPortgroup:
 		return "dvportgroup " + t.Name
+	case change.KindDVSwitch:
+		return "dvswitch " + t.Name
 	case change.KindVMNIC, change.KindVM:
 		return "vm " + t.Name
 	}

@@ -311,6 +311,22 @@ func (s *Session) write(ctx context.Context, mgr *fixManagers, cur change.Saved,
 			return err
 		}
 		return s.waitTask(ctx, task)
+	case change.KindDVSwitch:
+		var cfg types.DVSConfigInfo
+		if err := decodeVim(raw, &cfg); err != nil {
+			return err
+		}
+		ref, err := targetRef(t)
+		if err != nil {
+			return err
+		}
+		// Only the default port policy, at the configVersion just read.
+		spec := &types.VMwareDVSConfigSpec{DVSConfigSpec: types.DVSConfigSpec{ConfigVersion: cfg.ConfigVersion, DefaultPortConfig: cfg.DefaultPortConfig}}
+		task, err := object.NewDistributedVirtualSwitch(s.client, ref).Reconfigure(ctx, spec)
+		if err != nil {
+			return err
+		}
+		return s.waitTask(ctx, task)
 	case change.KindClusterRule:
 		return s.writeRule(ctx, cur, desired)
 	case change.KindVM:

@@ -111,7 +111,7 @@ func TestAuditVSwitchAcceptIsBroader(t *testing.T) {
 	rep := auditTopology(t, topo)
 	e := one(t, rep, "vswitch vSwitch0 on esxi-01", "promiscuous")
 	if e.Class != audit.Broader || !slices.Contains(e.Reaches, "portgroup VM Network") || e.Network != "public" ||
-		!strings.Contains(e.Fix, "override Promiscuous mode to Accept on portgroup Public, then set it to Reject on vSwitch0") {
+		!strings.Contains(e.Fix, "overrides Promiscuous mode to Accept on portgroup Public, then sets it to Reject on vSwitch0") {
 		t.Errorf("vSwitch0 promiscuous: %+v", e)
 	}
 	if pub := one(t, rep, "portgroup Public on esxi-01", "promiscuous"); pub.Class != audit.Justified || pub.Source != "inherited from vSwitch0" {
@@ -131,7 +131,9 @@ func TestAuditNonRouterOnRouterPortgroupIsBroader(t *testing.T) {
 	rep := auditTopology(t, topo)
 	for _, s := range []string{"promiscuous", "mac_changes", "forged_transmits"} {
 		e := one(t, rep, "portgroup IntraNought on esxi-01", s)
-		if e.Class != audit.Broader || !strings.Contains(e.Reason, "web-01") || !slices.Contains(e.Reaches, "vm web-01") {
+		if e.Class != audit.Broader || !strings.Contains(e.Reason, "web-01") || !slices.Contains(e.Reaches, "vm web-01") ||
+			!strings.Contains(e.Fix, `govc host.portgroup.add -host esxi-01 -vswitch vSwitch1 -vlan 0 "IntraNought-servers"`) ||
+			!strings.Contains(e.Fix, `govc vm.network.change -vm web-01 -net "IntraNought-servers" NIC`) || strings.Contains(e.Fix, "router-00") {
 			t.Errorf("IntraNought %s: %+v", s, e)
 		}
 	}
@@ -294,5 +296,151 @@ func TestAuditFleetJustifiedByAnyPair(t *testing.T) {
 	}
 	if e := one(t, rep, "portgroup Public on esxi-01", "forged_transmits"); e.Pair != "outer" {
 		t.Errorf("Public justified by %q, want outer", e.Pair)
+	}
+}
+
+// A distributed switch's uplink portgroup holds the hosts' physical NICs,
+// not VMs: what it accepts, set there or inherited from the switch, is no
+// VM portgroup's exception.
+func TestAuditLeavesUplinkPortgroupsOut(t *testing.T) {
+	topo := sim.Distributed(false)
+	topo.Hosts[0].VSwitches[0].Security = facts.Security{Promiscuous: reject(), MacChanges: reject(), ForgedTransmits: reject()}
+	topo.Switches[0].MACManagement.ForgedTransmits = true
+	rep := auditTopology(t, topo)
+	sw := one(t, rep, "dvswitch DSwitch", "forged_transmits")
+	for _, r := range sw.Reaches {
+		if strings.Contains(r, "DVUplinks") {
+			t.Errorf("dvswitch DSwitch forged transmits reaches the uplink portgroup: %v", sw.Reaches)
+		}
+	}
+	for _, e := range rep.Exceptions {
+		if strings.Contains(e.Object, "DVUplinks") {
+			t.Errorf("the uplink portgroup has an exception of its own: %+v", e)
+		}
+	}
+}
+
+// switchWide is the distributed topology where the switch's MAC
+// management policy accepts all three settings and every portgroup
+// inherits it: the router dvportgroups, a Servers dvportgroup of other
+// VMs, and the uplink portgroup. vSwitch0 rejects all three.
+func switchWide() sim.Topology {
+	t := sim.Distributed(false)
+	t.Hosts[0].VSwitches[0].Security = facts.Security{Promiscuous: reject(), MacChanges: reject(), ForgedTransmits: reject()}
+	t.Switches[0].MACManagement = &sim.MACManagement{Promiscuous: true, MacChanges: true, ForgedTransmits: true}
+	for i := range t.Switches[0].Portgroups {
+		t.Switches[0].Portgroups[i].Security, t.Switches[0].Portgroups[i].MACManagement = nil, nil
+	}
+	t.Switches[0].Portgroups = append(t.Switches[0].Portgroups, sim.DVPortgroup{Name: "Servers", VLAN: 20})
+	return t.WithVM(sim.VM{Name: "web-01", Host: "esxi-01", Datastore: "datastore1", PoweredOn: true, NICs: []sim.NIC{{Network: "Servers"}}})
+}
+
+// auditFixOn runs AuditFix on srv for the simulator's pair, recording
+// the backup it writes.
+func auditFixOn(t *testing.T, srv *sim.Server) (Backend, *config.Config, AuditFixResult, change.Backup) {
+	t.Helper()
+	ctx := context.Background()
+	cfg := config.Simulator()
+	cfg.VSphere = srv.VSphereConfig()
+	quiet := func(string, ...any) {}
+	be, err := Open(ctx, cfg, "", quiet)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = be.Close(ctx) })
+	var backup change.Backup
+	res, err := AuditFix(ctx, be, []*config.Config{cfg}, true, FixOptions{
+		Progress: quiet, Log: slog.New(slog.DiscardHandler),
+		Lock:        func(string) (func(), error) { return func() {}, nil },
+		WriteBackup: func(b change.Backup) (string, error) { backup = b; return "backup.json", nil },
+	}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return be, cfg, res, backup
+}
+
+// audit --fix on a distributed switch: Accept moves onto the router
+// dvportgroups' own policies before the switch goes back to Reject, so
+// that Servers (and the uplinks) inherit Reject. Audited again everything
+// is justified, preflight passes, and a rollback restores every object
+// exactly as it was.
+func TestAuditFixNarrowsDistributedSwitch(t *testing.T) {
+	ctx := context.Background()
+	srv, err := sim.Start(ctx, switchWide(), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(srv.Close)
+	before, err := srv.ReadState(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pre := auditTopologyOn(t, srv)
+	if sw := one(t, pre, "dvswitch DSwitch", "promiscuous"); sw.Class != audit.Broader || !slices.Contains(sw.Reaches, "vm web-01") {
+		t.Fatalf("before: dvswitch DSwitch promiscuous %+v, want broader, reaching web-01", sw)
+	}
+
+	be, cfg, res, backup := auditFixOn(t, srv)
+	var order []string
+	for _, c := range res.Plan {
+		order = append(order, c.Object+" "+string(c.Setting)+" "+c.Desired)
+	}
+	var wantOrder []string
+	for _, pg := range []string{"IntraNought", "Public"} {
+		for _, s := range []string{"security.allowPromiscuous", "security.macChanges", "security.forgedTransmits"} {
+			wantOrder = append(wantOrder, "dvportgroup "+pg+" on DSwitch "+s+" Accept, set on the dvportgroup")
+		}
+	}
+	for _, s := range []string{"security.allowPromiscuous", "security.macChanges", "security.forgedTransmits"} {
+		wantOrder = append(wantOrder, "dvswitch DSwitch "+s+" Reject")
+	}
+	if !slices.Equal(order, wantOrder) || !res.Applied {
+		t.Fatalf("applied %v, plan:\n%s\nwant the overrides first:\n%s", res.Applied, strings.Join(order, "\n"), strings.Join(wantOrder, "\n"))
+	}
+	if res.Report.Failed() || res.Report.Summary != (audit.Summary{Justified: 6}) {
+		t.Errorf("audited again: %+v, want 6 justified and nothing else: %+v", res.Report.Summary, res.Report.Exceptions)
+	}
+	if _, post, err := Check(ctx, be, cfg, true, func(string, ...any) {}); err != nil || securityFailures(post) != 0 {
+		t.Errorf("preflight after the fix: %v, %d security failure(s), want none", err, securityFailures(post))
+	}
+
+	if err := be.Rollback(ctx, backup, vsphere.RollbackOptions{}); err != nil {
+		t.Fatalf("rollback: %v", err)
+	}
+	after, err := srv.ReadState(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if diff := sim.DiffState(before, after); len(diff) > 0 {
+		t.Errorf("after rollback, objects differ from the original:\n%s", strings.Join(diff, "\n"))
+	}
+}
+
+// auditTopologyOn audits srv's inventory for the simulator's pair.
+func auditTopologyOn(t *testing.T, srv *sim.Server) audit.Report {
+	t.Helper()
+	cfg := config.Simulator()
+	cfg.VSphere = srv.VSphereConfig()
+	rep, err := Audit(context.Background(), []*config.Config{cfg}, FleetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return rep
+}
+
+// A router portgroup that also serves another VM is reported, never
+// narrowed: the way out moves that VM's NIC, which --fix does not do
+// unasked.
+func TestAuditFixLeavesSharedRouterPortgroup(t *testing.T) {
+	srv, err := sim.Start(context.Background(), hardened().WithVM(sim.VM{Name: "web-01", Host: "esxi-01", Datastore: "datastore1", PoweredOn: true,
+		NICs: []sim.NIC{{Network: sim.PortgroupInternal}}}), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(srv.Close)
+	_, _, res, _ := auditFixOn(t, srv)
+	if len(res.Plan) != 0 || res.Applied || res.Report.Summary.Broader != 3 {
+		t.Errorf("plan %v, applied %v, summary %+v; want nothing planned and IntraNought's 3 settings still broader", res.Plan, res.Applied, res.Report.Summary)
 	}
 }

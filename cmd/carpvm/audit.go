@@ -68,12 +68,12 @@ it reaches, the baseline rules it departs from, and why (or how to remediate).
 A fleet is audited into one report, each vCenter against the pairs that log in
 to it. -o markdown is the report an auditor files.
 
---fix narrows what is broader on standard vSwitches: it moves a vSwitch-level
-Accept onto overrides of the router portgroups that need it, then sets the
-vSwitch (and so every other portgroup that inherited it) back to Reject,
-overrides first so that CARP never loses a setting. Unjustified exceptions, a
-broader distributed switch and a router portgroup shared with other VMs are
-never changed: the report says how to fix them. It writes as preflight --fix
+--fix narrows what is broader on standard and distributed switches: it moves a
+switch-level Accept onto overrides of the router portgroups that need it, then
+sets the switch (and so every other portgroup that inherited it) back to
+Reject, overrides first so that CARP never loses a setting. Unjustified
+exceptions and a router portgroup shared with other VMs are never changed: the
+report gives the commands that fix them. It writes as preflight --fix
 does: the plan, a confirmation (--yes skips it), a backup first (--backup
 FILE), the writers' lock, undo on failure; carpvm preflight rollback FILE
 restores the backup.
@@ -108,7 +108,7 @@ but did not apply them.`,
 	cmd.Flags().StringVarP(&opts.Output, "output", "o", "table", "output format: table, json or markdown")
 	completeFlag(cmd, "output", completeValues(auditFormats))
 	cmd.Flags().StringVar(&opts.Date, "date", "", "with -o markdown: the date the report states (YYYY-MM-DD; default today, UTC)")
-	cmd.Flags().BoolVar(&opts.Fix, "fix", false, "narrow the broader vSwitch-level exceptions onto the router portgroups; apply with --yes or on confirmation")
+	cmd.Flags().BoolVar(&opts.Fix, "fix", false, "narrow the broader switch-level exceptions onto the router portgroups; apply with --yes or on confirmation")
 	cmd.Flags().BoolVar(&opts.Yes, "yes", false, "with --fix: apply the plan without asking")
 	cmd.Flags().StringVar(&opts.Backup, "backup", "", "with --fix: write the backup here (default $XDG_STATE_HOME/carpvm/backups/TIME.json)")
 	addPairFlag(cmd, app, "audit against this pair of a fleet only (without it, every pair, each on its own vCenter)")

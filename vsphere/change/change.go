@@ -14,6 +14,7 @@ const (
 	KindVSwitch     Kind = "vswitch"      // a standard vSwitch of a host
 	KindPortgroup   Kind = "portgroup"    // a standard portgroup of a host
 	KindDVPortgroup Kind = "dvportgroup"  // a distributed portgroup
+	KindDVSwitch    Kind = "dvswitch"     // a distributed switch's default port policy
 	KindClusterRule Kind = "cluster-rule" // a DRS VM-VM rule of a cluster
 	KindVM          Kind = "vm"           // a VM's placement (relocation)
 	KindVMNIC       Kind = "vm-nic"       // a virtual NIC of a VM
@@ -53,7 +54,9 @@ type Target struct {
 	HostRef string `json:"host_ref,omitempty"`
 	// Name is the option key, vSwitch, portgroup, rule or VM name.
 	Name string `json:"name"`
-	// Ref is the managed object id of a distributed portgroup or a VM.
+	// Ref is the managed object id of a distributed portgroup or a VM;
+	// of a distributed switch, Type:id (vCenter's are
+	// VmwareDistributedVirtualSwitch, vcsim's DistributedVirtualSwitch).
 	Ref string `json:"ref,omitempty"`
 	// Switch is the vSwitch of a standard portgroup or the distributed
 	// switch of a distributed portgroup.
@@ -94,6 +97,8 @@ func (t Target) String() string {
 		return "portgroup " + t.Name + " on " + t.Host
 	case KindDVPortgroup:
 		return "dvportgroup " + t.Name + " on " + t.Switch
+	case KindDVSwitch:
+		return "dvswitch " + t.Name
 	case KindClusterRule:
 		return "cluster " + t.Cluster
 	case KindVM:

@@ -151,10 +151,15 @@ type AttachedNIC struct {
 
 // DVPortgroup is a distributed portgroup and the relevant defaults of its switch.
 type DVPortgroup struct {
-	Key           string `json:"key"`
-	Name          string `json:"name"`
-	Switch        string `json:"switch"`
-	SwitchUUID    string `json:"switch_uuid"`
+	Key        string `json:"key"`
+	Name       string `json:"name"`
+	Switch     string `json:"switch"`
+	SwitchUUID string `json:"switch_uuid"`
+	// SwitchRef is the switch's managed object reference, Type:id.
+	SwitchRef string `json:"switch_ref,omitempty"`
+	// Uplink is set for the switch's uplink portgroup: its ports are the
+	// hosts' physical NICs, not VMs'.
+	Uplink        bool   `json:"uplink,omitempty"`
 	ConfigVersion string `json:"config_version"`
 	// VLAN is the access VLAN id; Trunk is set instead for a trunk portgroup.
 	VLAN  int32  `json:"vlan"`

@@ -9,7 +9,8 @@ import (
 )
 
 // dispatchStrictDVPortgroups makes clients' calls to any distributed
-// portgroup (also one a client creates later) go to its StrictDVPortgroup.
+// portgroup (also one a client creates later) go to its StrictDVPortgroup,
+// and to a distributed switch to its StrictDVSwitch.
 //
 // The portgroup itself stays vcsim's in vcsim's registry, unlike carpvm's
 // host extensions (HostNetworkSystem, HostOptionManager), which replace
@@ -36,13 +37,20 @@ func dispatchStrictDVPortgroups(r *simulator.Registry) error {
 }
 
 // strictDVPortgroupHandler puts the StrictDVPortgroup of the portgroup
-// called into the caller's session, and takes it out again once the
-// portgroup is gone, so that the call fails with ManagedObjectNotFound as
-// it would on vCenter.
+// called (the StrictDVSwitch of a switch) into the caller's session, and
+// takes a portgroup's out again once the portgroup is gone, so that the
+// call fails with ManagedObjectNotFound as it would on vCenter.
 func strictDVPortgroupHandler(ctx *simulator.Context, m *simulator.Method) (mo.Reference, types.BaseMethodFault) {
 	s := ctx.Session
 	if s != nil && s.UserName == "" {
 		s = nil
+	}
+	if sw, ok := ctx.Map.Get(m.This).(*simulator.DistributedVirtualSwitch); ok {
+		strict := &StrictDVSwitch{DistributedVirtualSwitch: sw}
+		if s != nil {
+			s.Put(strict)
+		}
+		return strict, nil
 	}
 	pg, ok := ctx.Map.Get(m.This).(*simulator.DistributedVirtualPortgroup)
 	if !ok {

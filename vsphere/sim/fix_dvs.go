@@ -67,8 +67,10 @@ func (p *StrictDVPortgroup) ReconfigureDVPortgroupTask(ctx *simulator.Context, r
 }
 
 // seedConfigVersions gives every distributed portgroup of the model
-// without a configVersion the first one, "1", as vCenter numbers them.
+// without a configVersion the first one, "1", as vCenter numbers them,
+// and seeds the switches (seedSwitches).
 func seedConfigVersions(ctx *simulator.Context) {
+	defer seedSwitches(ctx)
 	for _, ref := range ctx.Map.All("DistributedVirtualPortgroup") {
 		if pg, ok := ref.(*simulator.DistributedVirtualPortgroup); ok {
 			ctx.WithLock(pg, func() {

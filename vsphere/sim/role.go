@@ -18,7 +18,7 @@ var readPrivileges = []string{"System.Anonymous", "System.Read", "System.View"}
 // fixPrivileges are those preflight --fix and preflight rollback write with
 // (docs/privileges.md).
 var fixPrivileges = []string{
-	"DVPortgroup.Modify", "Host.Config.AdvancedConfig", "Host.Config.Network", "Host.Inventory.EditCluster",
+	"DVPortgroup.Modify", "DVSwitch.Modify", "Host.Config.AdvancedConfig", "Host.Config.Network", "Host.Inventory.EditCluster",
 	"Resource.HotMigrate", "VirtualMachine.Config.EditDevice",
 }
 
@@ -56,6 +56,7 @@ var methodPrivileges = map[string][]string{
 	"UpdateVirtualSwitch":             {"Host.Config.Network"},
 	"UpdateOptions":                   {"Host.Config.AdvancedConfig"},
 	"ReconfigureDVPortgroup_Task":     {"DVPortgroup.Modify"},
+	"ReconfigureDvs_Task":             {"DVSwitch.Modify"},
 	"ReconfigureComputeResource_Task": {"Host.Inventory.EditCluster"},
 	"RelocateVM_Task":                 {"Resource.HotMigrate"},
 	// A NIC's MAC is a device edit, its connection a device connection:

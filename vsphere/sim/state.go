@@ -19,6 +19,7 @@ import (
 // marshalled to JSON, by object: every host's vSwitch and portgroup specs
 // (and computed policy) and Net.ReversePathFwdCheckPromisc, every
 // distributed portgroup's configuration (configVersion aside), every
+// distributed switch's default port policy, every
 // cluster's rules (their random UUIDs aside), every VM's host, power state, snapshots and network
 // adapters. It reads in process, past the fault seam, so that a test can
 // re-read the inventory whatever fault is armed.
@@ -79,6 +80,15 @@ func (s *Server) ReadState(ctx context.Context) (map[string]string, error) {
 		cfg := pg.Config
 		cfg.ConfigVersion = ""
 		put("dvportgroup "+cfg.Name, cfg)
+	}
+	var switches []mo.DistributedVirtualSwitch
+	if err := v.Retrieve(ctx, []string{"DistributedVirtualSwitch"}, []string{"name", "config.defaultPortConfig"}, &switches); err != nil {
+		return nil, fmt.Errorf("sim: read distributed switches: %w", err)
+	}
+	for _, sw := range switches {
+		if sw.Config != nil {
+			put("dvswitch "+sw.Name+" default port config", sw.Config.GetDVSConfigInfo().DefaultPortConfig)
+		}
 	}
 	var clusters []mo.ClusterComputeResource
 	if err := v.Retrieve(ctx, []string{"ClusterComputeResource"}, []string{"name", "configurationEx"}, &clusters); err != nil {
