@@ -6,55 +6,74 @@ import (
 
 	"github.com/carpvm/carpvm/audit"
 	"github.com/carpvm/carpvm/config"
+	"github.com/carpvm/carpvm/internal/groupby"
 	"github.com/carpvm/carpvm/vsphere"
 	"github.com/carpvm/carpvm/vsphere/change"
 	"github.com/carpvm/carpvm/vsphere/facts"
 )
 
 // Audit reads the security policy of every virtual network of each
-// pair's vCenter (one session per vsphere target, one after the other;
-// one simulator for them all with opts.Topology) and audits it against
-// the pairs of that target: one report for them all. A target that cannot
-// be read stops the audit with its error, naming the pair that logs in
-// to it.
+// pair's vCenter and audits it against every pair on that vCenter: one
+// report for them all. Pairs on one server (workflow.TargetID, whatever
+// user they log in as; one simulator for them all with opts.Topology)
+// share one session, logged in as the first of them, and distinct servers
+// are read concurrently, at most opts.MaxSessions at once. A pair
+// justifies exceptions on its own vCenter only: its routers are there. A
+// server that cannot be read stops the audit with its error (the first,
+// in the pairs' order), naming the pair that logged in to it.
 func Audit(ctx context.Context, pairs []*config.Config, opts FleetOptions) (audit.Report, error) {
-	open := opts.Open
-	if open == nil {
-		open = Open
-	}
-	progress := opts.Progress
-	if progress == nil {
-		progress = func(string, ...any) {}
-	}
 	simulated := opts.Topology != ""
-	var reps []audit.Report
-	for _, group := range byTarget(pairs, simulated) {
-		first := *pairs[group[0]] // Open points a simulated pair at its simulator
-		be, err := open(ctx, &first, opts.Topology, progress)
-		if err != nil {
-			return audit.Report{}, fmt.Errorf("audit: pair %s: %w", first.Pair.Name, err)
-		}
-		progress("reading every vSwitch, portgroup, distributed switch and distributed portgroup of %s", RedactURL(first.VSphere.URL))
-		inv, err := be.GatherInventory(ctx)
+	groups := byServer(pairs, simulated)
+	reps := make([]audit.Report, len(groups))
+	errs := make([]error, len(groups))
+	index := map[int]int{} // a group's first pair -> the group's index
+	for g, group := range groups {
+		index[group[0]] = g
+	}
+	eachGroup(ctx, pairs, groups, opts, func(group []int, be Backend, err error, progress func(int) Progress) {
+		g, first := index[group[0]], pairs[group[0]]
 		if err == nil {
-			progress("read in %d round trips", be.RoundTrips())
+			progress(group[0])("reading every vSwitch, portgroup, distributed switch and distributed portgroup of %s", RedactURL(first.VSphere.URL))
+			var inv *facts.Inventory
+			if inv, err = be.GatherInventory(ctx); err == nil {
+				progress(group[0])("read in %d round trips", be.RoundTrips())
+				inv.Target = Target(inv.Target, first, simulated)
+				var same []*config.Config
+				for _, i := range group {
+					same = append(same, pairs[i])
+				}
+				reps[g] = audit.Run(same, inv)
+			}
 		}
-		cctx, cancel := vsphere.Detached(ctx)
-		if cerr := be.Close(cctx); cerr != nil {
-			progress("warning: log out: %v", cerr)
-		}
-		cancel()
 		if err != nil {
-			return audit.Report{}, fmt.Errorf("audit: pair %s: %w", first.Pair.Name, err)
+			errs[g] = fmt.Errorf("audit: pair %s: %w", first.Pair.Name, err)
 		}
-		inv.Target = Target(inv.Target, &first, simulated)
-		var same []*config.Config
-		for _, i := range group {
-			same = append(same, pairs[i])
+	})
+	for _, err := range errs {
+		if err != nil {
+			return audit.Report{}, err
 		}
-		reps = append(reps, audit.Run(same, inv))
 	}
 	return audit.Merge(reps...), nil
+}
+
+// byServer groups the pairs' indexes by the vCenter they log in to
+// (TargetID, else the URL as written), in order of first appearance;
+// simulated, they all share one.
+func byServer(pairs []*config.Config, simulated bool) [][]int {
+	indexes := make([]int, len(pairs))
+	for i := range pairs {
+		indexes[i] = i
+	}
+	return groupby.Ordered(indexes, func(i int) string {
+		if simulated {
+			return ""
+		}
+		if id := TargetID(pairs[i].VSphere.URL); id != "" {
+			return id
+		}
+		return pairs[i].VSphere.URL
+	})
 }
 
 // AuditFixResult is what AuditFix did.

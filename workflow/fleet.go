@@ -69,6 +69,19 @@ func CheckFleet(ctx context.Context, pairs []*config.Config, opts FleetOptions) 
 // concurrently. When the session could not be opened, work gets the error
 // and no backend. progress prefixes the pair's name and serialises lines.
 func eachOnTarget(ctx context.Context, pairs []*config.Config, opts FleetOptions, work func(i int, be Backend, openErr error, progress Progress)) {
+	eachGroup(ctx, pairs, byTarget(pairs, opts.Topology != ""), opts, func(group []int, be Backend, openErr error, progress func(i int) Progress) {
+		for _, i := range group {
+			work(i, be, openErr, progress(i))
+		}
+	})
+}
+
+// eachGroup opens one session for each group of pairs (indexes into
+// pairs), logged in as the group's first pair, at most opts.MaxSessions at
+// once, and calls work once per group on it; groups are worked on
+// concurrently. When the session could not be opened, work gets the error
+// and no backend. progress(i) prefixes pair i's name and serialises lines.
+func eachGroup(ctx context.Context, pairs []*config.Config, groups [][]int, opts FleetOptions, work func(group []int, be Backend, openErr error, progress func(i int) Progress)) {
 	open := opts.Open
 	if open == nil {
 		open = Open
@@ -87,18 +100,17 @@ func eachOnTarget(ctx context.Context, pairs []*config.Config, opts FleetOptions
 			}
 		}
 	}
+	pairProgress := func(i int) Progress { return progress(pairs[i].Pair.Name) }
 	slots := make(chan struct{}, limit)
 	var wg sync.WaitGroup
-	for _, group := range byTarget(pairs, opts.Topology != "") {
+	for _, group := range groups {
 		wg.Go(func() {
 			slots <- struct{}{}
 			defer func() { <-slots }()
 			first := pairs[group[0]]
 			opener := *first // Open points a simulated pair at its simulator
 			be, err := open(ctx, &opener, opts.Topology, progress(first.Pair.Name))
-			for _, i := range group {
-				work(i, be, err, progress(pairs[i].Pair.Name))
-			}
+			work(group, be, err, pairProgress)
 			if err != nil {
 				return
 			}

@@ -65,8 +65,8 @@ everywhere. Each is classed:
 
 Each row names the object, where the value comes from, the portgroups and VMs
 it reaches, the baseline rules it departs from, and why (or how to remediate).
-A fleet is audited into one report, each vCenter against the pairs that log in
-to it. -o markdown is the report an auditor files.
+A fleet is audited into one report: each vCenter read once (up to 4 at once)
+and judged by every pair on it. -o markdown is the report an auditor files.
 
 --fix narrows what is broader on standard and distributed switches: it moves a
 switch-level Accept onto overrides of the router portgroups that need it, then
