@@ -247,12 +247,10 @@ func (d *drill) runPhases(ctx context.Context, started time.Time) (Report, error
 	final := d.restore(ctx, old, undo, healed)
 	if d.opts.Trigger.returns() && final != "" {
 		// The split is over: the switch must now send the VIP's MAC to the
-		// router that kept it.
-		var mac net.HardwareAddr
-		if mm := Analyze(obs.Events(), Window{VHID: d.n.VHID, Trigger: markTime(obs.Events(), MarkRestore)}); mm.VIPMAC != nil {
-			mac = mm.VIPMAC
-		}
-		relearned = d.relearned(ctx, Measurement{VIPMAC: mac}, final)
+		// router that kept it. The replies since the restore go with the
+		// MAC: vSphere tells a relearned MAC by the VIP answering again.
+		events := obs.Events()
+		relearned = d.relearned(ctx, Analyze(events, Window{VHID: d.n.VHID, Trigger: markTime(events, MarkRestore)}), final)
 	}
 	if ctx.Err() != nil {
 		return d.rep, ctx.Err()

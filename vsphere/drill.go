@@ -14,7 +14,9 @@ import (
 
 // The drill operations (issue 5): disconnect and reconnect a router VM's
 // NIC on a portgroup, power it off and on. They take the VM's and the
-// portgroup's names, as carpvm.yaml does, and change nothing else.
+// portgroup's names, as carpvm.yaml does, and change nothing else. Each
+// re-reads before it writes (a no-op when the VM is already so), and its
+// reads and task waits carry on across a re-login (readAcrossRelogin).
 
 // NICState is a router NIC as a drill sees it.
 type NICState struct {
@@ -28,60 +30,43 @@ type NICState struct {
 
 // NIC returns vm's NIC on portgroup (standard or distributed).
 func (s *Session) NIC(ctx context.Context, vm, portgroup string) (NICState, error) {
-	return NICOf(ctx, s.client, vm, portgroup)
-}
-
-// SetNICConnected connects or disconnects vm's NIC on portgroup with one
-// ReconfigVM_Task that edits only the device's Connectable.Connected.
-// It is a no-op when the NIC is already in that state.
-func (s *Session) SetNICConnected(ctx context.Context, vm, portgroup string, connected bool) error {
-	return SetNICConnected(ctx, s.client, vm, portgroup, connected)
-}
-
-// PowerOff powers vm off hard (no guest shutdown), as a host failure
-// would; a VM already off is left alone.
-func (s *Session) PowerOff(ctx context.Context, vm string) error { return PowerOff(ctx, s.client, vm) }
-
-// PowerOn powers vm on; a VM already on is left alone.
-func (s *Session) PowerOn(ctx context.Context, vm string) error { return PowerOn(ctx, s.client, vm) }
-
-// NICConnected says whether vm's NIC on portgroup is connected: what a
-// drill reads back after disconnecting or reconnecting it.
-func (s *Session) NICConnected(ctx context.Context, vm, portgroup string) (bool, error) {
-	nic, err := s.NIC(ctx, vm, portgroup)
-	return nic.Connected, err
-}
-
-// PowerState returns vm's power state ("poweredOn", "poweredOff", ...).
-func (s *Session) PowerState(ctx context.Context, vm string) (string, error) {
-	v, err := findVM(ctx, s.client, vm, "runtime.powerState")
-	if err != nil {
-		return "", err
-	}
-	return string(v.Runtime.PowerState), nil
-}
-
-// NICOf is Session.NIC on a plain client.
-func NICOf(ctx context.Context, c *vim25.Client, vm, portgroup string) (NICState, error) {
-	v, err := findVM(ctx, c, vm, "config.hardware.device")
-	if err != nil {
-		return NICState{}, err
-	}
-	card, err := nicOn(ctx, c, v, portgroup)
+	_, card, err := s.nicOf(ctx, vm, portgroup)
 	if err != nil {
 		return NICState{}, err
 	}
 	return nicState(vm, portgroup, card), nil
 }
 
-// SetNICConnected is Session.SetNICConnected on a plain client.
-func SetNICConnected(ctx context.Context, c *vim25.Client, vm, portgroup string, connected bool) error {
-	op := fmt.Sprintf("set %s's NIC on %s connected=%t", vm, portgroup, connected)
-	v, err := findVM(ctx, c, vm, "config.hardware.device")
-	if err != nil {
-		return err
+// nicOf reads vm and its NIC on portgroup, again in the new session when
+// the session was renewed meanwhile (the read's container view ends with
+// the old one).
+func (s *Session) nicOf(ctx context.Context, vm, portgroup string) (*mo.VirtualMachine, types.BaseVirtualEthernetCard, error) {
+	type found struct {
+		v    *mo.VirtualMachine
+		card types.BaseVirtualEthernetCard
 	}
-	card, err := nicOn(ctx, c, v, portgroup)
+	f, err := readAcrossRelogin(s, func() (found, error) {
+		v, err := findVM(ctx, s.client, vm, "config.hardware.device")
+		if err != nil {
+			return found{}, err
+		}
+		card, err := nicOn(ctx, s.client, v, portgroup)
+		return found{v, card}, err
+	})
+	return f.v, f.card, err
+}
+
+// findVM is findVM in s, across a re-login.
+func (s *Session) findVM(ctx context.Context, name string, props ...string) (*mo.VirtualMachine, error) {
+	return readAcrossRelogin(s, func() (*mo.VirtualMachine, error) { return findVM(ctx, s.client, name, props...) })
+}
+
+// SetNICConnected connects or disconnects vm's NIC on portgroup with one
+// ReconfigVM_Task that edits only the device's Connectable.Connected.
+// It is a no-op when the NIC is already in that state.
+func (s *Session) SetNICConnected(ctx context.Context, vm, portgroup string, connected bool) error {
+	op := fmt.Sprintf("set %s's NIC on %s connected=%t", vm, portgroup, connected)
+	v, card, err := s.nicOf(ctx, vm, portgroup)
 	if err != nil {
 		return err
 	}
@@ -93,7 +78,7 @@ func SetNICConnected(ctx context.Context, c *vim25.Client, vm, portgroup string,
 		return nil
 	}
 	eth.Connectable.Connected = connected
-	task, err := object.NewVirtualMachine(c, v.Reference()).Reconfigure(ctx, types.VirtualMachineConfigSpec{
+	task, err := object.NewVirtualMachine(s.client, v.Reference()).Reconfigure(ctx, types.VirtualMachineConfigSpec{
 		DeviceChange: []types.BaseVirtualDeviceConfigSpec{&types.VirtualDeviceConfigSpec{
 			Operation: types.VirtualDeviceConfigSpecOperationEdit, Device: card.(types.BaseVirtualDevice),
 		}},
@@ -101,31 +86,48 @@ func SetNICConnected(ctx context.Context, c *vim25.Client, vm, portgroup string,
 	if err != nil {
 		return &Error{Op: op, Err: err}
 	}
-	if err := task.Wait(ctx); err != nil {
+	if err := s.waitTask(ctx, task); err != nil {
 		return &Error{Op: op, Err: err}
 	}
 	return nil
 }
 
-// PowerOff is Session.PowerOff on a plain client.
-func PowerOff(ctx context.Context, c *vim25.Client, vm string) error {
-	return setPower(ctx, c, vm, types.VirtualMachinePowerStatePoweredOff)
+// PowerOff powers vm off hard (no guest shutdown), as a host failure
+// would; a VM already off is left alone.
+func (s *Session) PowerOff(ctx context.Context, vm string) error {
+	return s.setPower(ctx, vm, types.VirtualMachinePowerStatePoweredOff)
 }
 
-// PowerOn is Session.PowerOn on a plain client.
-func PowerOn(ctx context.Context, c *vim25.Client, vm string) error {
-	return setPower(ctx, c, vm, types.VirtualMachinePowerStatePoweredOn)
+// PowerOn powers vm on; a VM already on is left alone.
+func (s *Session) PowerOn(ctx context.Context, vm string) error {
+	return s.setPower(ctx, vm, types.VirtualMachinePowerStatePoweredOn)
 }
 
-func setPower(ctx context.Context, c *vim25.Client, vm string, want types.VirtualMachinePowerState) error {
-	v, err := findVM(ctx, c, vm, "runtime.powerState")
+// NICConnected says whether vm's NIC on portgroup is connected: what a
+// drill reads back after disconnecting or reconnecting it.
+func (s *Session) NICConnected(ctx context.Context, vm, portgroup string) (bool, error) {
+	nic, err := s.NIC(ctx, vm, portgroup)
+	return nic.Connected, err
+}
+
+// PowerState returns vm's power state ("poweredOn", "poweredOff", ...).
+func (s *Session) PowerState(ctx context.Context, vm string) (string, error) {
+	v, err := s.findVM(ctx, vm, "runtime.powerState")
+	if err != nil {
+		return "", err
+	}
+	return string(v.Runtime.PowerState), nil
+}
+
+func (s *Session) setPower(ctx context.Context, vm string, want types.VirtualMachinePowerState) error {
+	v, err := s.findVM(ctx, vm, "runtime.powerState")
 	if err != nil {
 		return err
 	}
 	if v.Runtime.PowerState == want {
 		return nil
 	}
-	obj := object.NewVirtualMachine(c, v.Reference())
+	obj := object.NewVirtualMachine(s.client, v.Reference())
 	var task *object.Task
 	if want == types.VirtualMachinePowerStatePoweredOn {
 		task, err = obj.PowerOn(ctx)
@@ -136,7 +138,7 @@ func setPower(ctx context.Context, c *vim25.Client, vm string, want types.Virtua
 	if err != nil {
 		return &Error{Op: op, Err: err}
 	}
-	if err := task.Wait(ctx); err != nil {
+	if err := s.waitTask(ctx, task); err != nil {
 		return &Error{Op: op, Err: err}
 	}
 	return nil

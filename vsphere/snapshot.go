@@ -6,7 +6,6 @@ import (
 	"strings"
 
 	"github.com/vmware/govmomi/object"
-	"github.com/vmware/govmomi/vim25"
 )
 
 // The stun drill (issue 11): a memory snapshot makes ESXi stun the VM
@@ -18,74 +17,66 @@ import (
 // quiesced): the stun. It refuses a VM that already has a snapshot of that
 // name, so that a left-over one is not taken for the drill's.
 func (s *Session) SnapshotMemory(ctx context.Context, vm, name string) error {
-	return SnapshotMemory(ctx, s.client, vm, name)
+	has, err := s.HasSnapshot(ctx, vm, name)
+	if err != nil {
+		return err
+	}
+	if has {
+		return fmt.Errorf("vsphere: VM %s already has a snapshot named %q; remove it first (a drill that was cut short leaves it)", vm, name)
+	}
+	v, err := s.findVM(ctx, vm)
+	if err != nil {
+		return err
+	}
+	op := fmt.Sprintf("memory snapshot %q of %s", name, vm)
+	task, err := object.NewVirtualMachine(s.client, v.Reference()).CreateSnapshot(ctx, name, "carpvm drill: stun the VM (memory snapshot); removed by the drill", true, false)
+	if err != nil {
+		return &Error{Op: op, Err: err}
+	}
+	if err := s.waitTask(ctx, task); err != nil {
+		return &Error{Op: op, Err: err}
+	}
+	return nil
 }
 
 // RemoveSnapshot removes vm's snapshot named name; none is no error.
 func (s *Session) RemoveSnapshot(ctx context.Context, vm, name string) error {
-	return RemoveSnapshot(ctx, s.client, vm, name)
+	has, err := s.HasSnapshot(ctx, vm, name)
+	if err != nil || !has {
+		return err
+	}
+	v, err := s.findVM(ctx, vm)
+	if err != nil {
+		return err
+	}
+	op := fmt.Sprintf("remove snapshot %q of %s", name, vm)
+	consolidate := true
+	task, err := object.NewVirtualMachine(s.client, v.Reference()).RemoveSnapshot(ctx, name, false, &consolidate)
+	if err != nil {
+		return &Error{Op: op, Err: err}
+	}
+	if err := s.waitTask(ctx, task); err != nil {
+		return &Error{Op: op, Err: err}
+	}
+	return nil
 }
 
 // HasSnapshot says whether vm has a snapshot named name: what a stun
 // drill's restore reads back.
 func (s *Session) HasSnapshot(ctx context.Context, vm, name string) (bool, error) {
-	v, err := findVM(ctx, s.client, vm)
-	if err != nil {
-		return false, err
-	}
-	if _, err := object.NewVirtualMachine(s.client, v.Reference()).FindSnapshot(ctx, name); err != nil {
-		if notFound(err) {
-			return false, nil
+	return readAcrossRelogin(s, func() (bool, error) {
+		v, err := findVM(ctx, s.client, vm)
+		if err != nil {
+			return false, err
 		}
-		return false, &Error{Op: "find snapshot " + name + " of " + vm, Err: err}
-	}
-	return true, nil
-}
-
-// SnapshotMemory is Session.SnapshotMemory on a plain client.
-func SnapshotMemory(ctx context.Context, c *vim25.Client, vm, name string) error {
-	v, err := findVM(ctx, c, vm)
-	if err != nil {
-		return err
-	}
-	obj := object.NewVirtualMachine(c, v.Reference())
-	if _, err := obj.FindSnapshot(ctx, name); err == nil {
-		return fmt.Errorf("vsphere: VM %s already has a snapshot named %q; remove it first (a drill that was cut short leaves it)", vm, name)
-	}
-	op := fmt.Sprintf("memory snapshot %q of %s", name, vm)
-	task, err := obj.CreateSnapshot(ctx, name, "carpvm drill: stun the VM (memory snapshot); removed by the drill", true, false)
-	if err != nil {
-		return &Error{Op: op, Err: err}
-	}
-	if err := task.Wait(ctx); err != nil {
-		return &Error{Op: op, Err: err}
-	}
-	return nil
-}
-
-// RemoveSnapshot is Session.RemoveSnapshot on a plain client.
-func RemoveSnapshot(ctx context.Context, c *vim25.Client, vm, name string) error {
-	v, err := findVM(ctx, c, vm)
-	if err != nil {
-		return err
-	}
-	obj := object.NewVirtualMachine(c, v.Reference())
-	if _, err := obj.FindSnapshot(ctx, name); err != nil {
-		if notFound(err) {
-			return nil
+		if _, err := object.NewVirtualMachine(s.client, v.Reference()).FindSnapshot(ctx, name); err != nil {
+			if notFound(err) {
+				return false, nil
+			}
+			return false, &Error{Op: "find snapshot " + name + " of " + vm, Err: err}
 		}
-		return &Error{Op: "find snapshot " + name + " of " + vm, Err: err}
-	}
-	op := fmt.Sprintf("remove snapshot %q of %s", name, vm)
-	consolidate := true
-	task, err := obj.RemoveSnapshot(ctx, name, false, &consolidate)
-	if err != nil {
-		return &Error{Op: op, Err: err}
-	}
-	if err := task.Wait(ctx); err != nil {
-		return &Error{Op: op, Err: err}
-	}
-	return nil
+		return true, nil
+	})
 }
 
 // notFound says whether FindSnapshot found no snapshot of that name, or

@@ -67,16 +67,19 @@ var readMethods = []string{"RetrieveServiceContent", "Login", "Logout", "Retriev
 	"CreateContainerView", "DestroyView", "CreatePropertyCollector", "DestroyPropertyCollector", "CreateFilter",
 	"DestroyPropertyFilter", "WaitForUpdatesEx", "FetchUserPrivilegeOnEntities", "HasPrivilegeOnEntities"}
 
-// fullWalk is set by CARPVM_FAULT_WALK=full: every kind at every call.
-// Otherwise a read call meets one kind of each class the client can tell
-// apart (a SOAP fault, a dropped connection, vCenter gone, a lost
-// session): at a read, a dropped answer, a timeout and the other SOAP
-// faults leave the inventory as these do.
+// fullWalk is set by CARPVM_FAULT_WALK=full (make faultwalk): every
+// kind at every call. Otherwise a read call meets one kind of each class
+// the client can tell apart (a SOAP fault, a dropped connection, vCenter
+// gone, a lost session): at a read, a dropped answer, a timeout and the
+// other SOAP faults leave the inventory as these do.
 var fullWalk = os.Getenv("CARPVM_FAULT_WALK") == "full"
+
+// isReadMethod says whether method changes nothing in the inventory.
+func isReadMethod(method string) bool { return slices.Contains(readMethods, method) }
 
 // applies says whether fault f means something at a call of method.
 func (f walkFault) applies(method string) bool {
-	if !fullWalk && slices.Contains(readMethods, method) {
+	if !fullWalk && isReadMethod(method) {
 		switch f.kind {
 		case sim.FaultSOAP:
 			return f.fault == "SystemError"
@@ -92,6 +95,51 @@ func (f walkFault) applies(method string) bool {
 		return !strings.HasPrefix(method, "Login") && method != "RetrieveServiceContent"
 	}
 	return true
+}
+
+// walkCaseSpec is one case of a walk: the call (1-based) that fails, and how.
+type walkCaseSpec struct {
+	call  int
+	fault walkFault
+}
+
+// walkCases are the cases a walk runs on a clean run's calls. Under
+// CARPVM_FAULT_WALK=full: every fault that applies at every call. By
+// default a deterministic sample that still breaks every call and meets
+// every kind: each call with one fault, rotating through those that apply
+// to it, and every fault at the first, the middle and the last write.
+func walkCases(calls []string) []walkCaseSpec {
+	var out []walkCaseSpec
+	var writes []int
+	for i, m := range calls {
+		if !isReadMethod(m) {
+			writes = append(writes, i)
+		}
+	}
+	every := map[int]bool{}
+	if len(writes) > 0 {
+		every[writes[0]], every[writes[len(writes)/2]], every[writes[len(writes)-1]] = true, true, true
+	}
+	rotation := 0
+	for i, m := range calls {
+		var apply []walkFault
+		for _, f := range walkFaults() {
+			if f.applies(m) {
+				apply = append(apply, f)
+			}
+		}
+		if len(apply) == 0 {
+			continue
+		}
+		if !fullWalk && !every[i] {
+			apply = []walkFault{apply[rotation%len(apply)]}
+			rotation++
+		}
+		for _, f := range apply {
+			out = append(out, walkCaseSpec{call: i + 1, fault: f})
+		}
+	}
+	return out
 }
 
 // walkRun is one run of a workflow against s: its exit, output, and the
@@ -179,24 +227,20 @@ func walk(t *testing.T, wf walkWorkflow) walkStats {
 	cleanCode := r.code
 	t.Logf("%s: clean run: exit %d, %d calls", wf.name, cleanCode, len(calls))
 	start := time.Now()
-	for n, method := range calls {
-		for _, f := range walkFaults() {
-			if !f.applies(method) {
-				continue
-			}
-			st.cases++
-			name := fmt.Sprintf("%s/call%02d-%s/%s", wf.name, n+1, method, f)
-			switch walkCase(t, wf, name, n+1, method, f, original, final, cleanCode) {
-			case "unchanged":
-				st.unchanged++
-			case "done":
-				st.done++
-			case "recorded":
-				st.recorded++
-			}
-			if t.Failed() {
-				t.FailNow() // one broken case is enough to read
-			}
+	for _, c := range walkCases(calls) {
+		st.cases++
+		method := calls[c.call-1]
+		name := fmt.Sprintf("%s/call%02d-%s/%s", wf.name, c.call, method, c.fault)
+		switch walkCase(t, wf, name, c.call, method, c.fault, original, final, cleanCode) {
+		case "unchanged":
+			st.unchanged++
+		case "done":
+			st.done++
+		case "recorded":
+			st.recorded++
+		}
+		if t.Failed() {
+			t.FailNow() // one broken case is enough to read
 		}
 	}
 	t.Logf("%s: %d cases (%d unchanged, %d done, %d recorded) in %s", wf.name, st.cases, st.unchanged, st.done, st.recorded, time.Since(start).Round(time.Millisecond))
