@@ -19,7 +19,7 @@ FUZZSHORT ?= 20000
 FUZZMINIMIZE ?= 1000x
 BENCHTIME ?= 1x
 
-.PHONY: all build run test test-deps test-bins unit cross cross-vet lint-linux fuzz fuzz-short slowest bench lint docs man clean
+.PHONY: all build run test test-deps test-bins unit cross cross-vet lint-linux fuzz fuzz-short slowest bench lint docs man clean faultwalk
 
 all: build
 
@@ -97,6 +97,19 @@ fuzz:
 		$(GO) test -run='^$$' -fuzz="^$$fn$$" -fuzztime=$(FUZZEXECS)x \
 			-fuzzminimizetime=$(FUZZMINIMIZE) $$pkg || exit 1; \
 	done
+
+# The fault walks in full (docs/architecture.md, "Safety promises"): every
+# fault kind at every call of each writing workflow's clean run (--fix,
+# rollback, a fleet's --fix, each drill trigger and drill restore, and the
+# walk through a carpvm process behind a dropping proxy). make test runs a
+# deterministic sample of them that still breaks every call and meets every
+# kind.
+FAULTWALK_LOG := $(TESTBIN_DIR)/faultwalk.log
+faultwalk: test-bins
+	@CARPVM_FAULT_WALK=full CARPVM_TEST_BIN=$(TESTBIN_DIR)/carpvm GOVC_TEST_BIN=$(TESTBIN_DIR)/govc \
+		$(GO) test -count=1 -timeout 60m -run 'FaultWalk' -v ./cmd/carpvm/ >$(FAULTWALK_LOG) 2>&1; rc=$$?; \
+	grep -E '^--- |cases \(|^(ok|FAIL)' $(FAULTWALK_LOG); \
+	if [ $$rc -ne 0 ]; then grep -E -- '--- FAIL|_test.go:' $(FAULTWALK_LOG) | head -100; fi; exit $$rc
 
 # Pure cores: the usual benchtime, so per-op figures mean something.
 # Systems (simulated vCenters of up to 40,000 VMs, namespace labs, drills):
