@@ -63,17 +63,19 @@ func entityName(t change.Target) string {
 	return t.String()
 }
 
+// privilegeNeed is one privilege a write needs on one object.
+type privilegeNeed struct {
+	ref  types.ManagedObjectReference
+	name string
+	priv string
+}
+
 // CheckPrivileges asks vCenter (AuthorizationManager.HasPrivilegeOnEntities,
 // for this session) whether the user holds, on each object plan writes,
 // the privilege that write needs. A missing one is a *PrivilegeError naming
 // each object and privilege; nothing is written either way.
 func (s *Session) CheckPrivileges(ctx context.Context, plan []change.Change) error {
-	type need struct {
-		ref  types.ManagedObjectReference
-		name string
-		priv string
-	}
-	var needs []need
+	var needs []privilegeNeed
 	seen := map[string]bool{}
 	for _, c := range plan {
 		priv, ok := writePrivileges[c.Target.Kind]
@@ -86,9 +88,30 @@ func (s *Session) CheckPrivileges(ctx context.Context, plan []change.Change) err
 		}
 		if k := ref.String() + " " + priv; !seen[k] {
 			seen[k] = true
-			needs = append(needs, need{ref: ref, name: entityName(c.Target), priv: priv})
+			needs = append(needs, privilegeNeed{ref: ref, name: entityName(c.Target), priv: priv})
 		}
 	}
+	return s.checkNeeds(ctx, needs)
+}
+
+// CheckVMPrivileges asks vCenter whether the user holds each of privs on
+// the VM named vm (what a drill's trigger and its undo need, before the
+// drill's first write). A missing one is a *PrivilegeError naming the VM
+// and each privilege.
+func (s *Session) CheckVMPrivileges(ctx context.Context, vm string, privs []string) error {
+	v, err := s.findVM(ctx, vm)
+	if err != nil {
+		return err
+	}
+	var needs []privilegeNeed
+	for _, p := range privs {
+		needs = append(needs, privilegeNeed{ref: v.Reference(), name: "vm " + vm, priv: p})
+	}
+	return s.checkNeeds(ctx, needs)
+}
+
+// checkNeeds asks vCenter for needs in one HasPrivilegeOnEntities.
+func (s *Session) checkNeeds(ctx context.Context, needs []privilegeNeed) error {
 	if len(needs) == 0 {
 		return nil
 	}

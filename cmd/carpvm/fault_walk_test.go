@@ -267,20 +267,29 @@ func walkCase(t *testing.T, wf walkWorkflow, name string, call int, method strin
 	r := wf.run(t, s, dir, prepared, timeout)
 	fired := len(s.srv.Calls()) >= call
 	s.srv.ClearFault() // vCenter is back
-	now := inventory(t, s)
-	report := func(format string, args ...any) {
-		t.Errorf("%s: "+format+"\nexit %d\nstdout:\n%s\nstderr:\n%s", append(append([]any{name}, args...), r.code, r.stdout, r.stderr)...)
-	}
 	if !fired {
 		// A task's wait takes one call or two (an update while it runs):
 		// the clean run's last calls may be past this run's end.
 		t.Logf("%s: the run made fewer than %d calls; nothing injected", name, call)
 		return "skipped"
 	}
+	return fixPromise(t, name, s, dir, r, original, final, cleanCode, f.kind == sim.FaultSessionExpired, wf.recordedEndsDone)
+}
+
+// fixPromise checks the promise of a --fix or rollback run r on s (vCenter
+// back) against the inventory before it (original) and after a clean run
+// (final), and returns the outcome: done, unchanged or recorded (the
+// rollback the message names then run, and checked).
+func fixPromise(t *testing.T, name string, s *fixSim, dir string, r walkRun, original, final map[string]string, cleanCode int, sessionExpired, recordedEndsDone bool) string {
+	t.Helper()
+	now := inventory(t, s)
+	report := func(format string, args ...any) {
+		t.Errorf("%s: "+format+"\nexit %d\nstdout:\n%s\nstderr:\n%s", append(append([]any{name}, args...), r.code, r.stdout, r.stderr)...)
+	}
 	switch {
 	case len(sim.DiffState(final, now)) == 0:
-		if f.kind == sim.FaultSessionExpired && r.code != cleanCode {
-			report("the session expired at call %d (%s): want the run to log in again and end as the clean run (exit %d)", call, method, cleanCode)
+		if sessionExpired && r.code != cleanCode {
+			report("the session expired: want the run to log in again and end as the clean run (exit %d)", cleanCode)
 		}
 		if r.code != cleanCode && r.code != exitVSphere {
 			report("done, but exit %d: want %d as the clean run, or %d", r.code, cleanCode, exitVSphere)
@@ -290,8 +299,8 @@ func walkCase(t *testing.T, wf walkWorkflow, name string, call int, method strin
 		if r.code == exitOK || r.code == exitCheckFailed {
 			report("nothing applied, yet exit %d", r.code)
 		}
-		if f.kind == sim.FaultSessionExpired {
-			report("the session expired at call %d (%s): want the run to log in again and finish, not give up", call, method)
+		if sessionExpired {
+			report("the session expired: want the run to log in again and finish, not give up")
 		}
 		return "unchanged"
 	}
@@ -332,7 +341,7 @@ func walkCase(t *testing.T, wf walkWorkflow, name string, call int, method strin
 		return ""
 	}
 	want := original
-	if wf.recordedEndsDone {
+	if recordedEndsDone {
 		want = final
 	}
 	if d := sim.DiffState(want, inventory(t, s)); len(d) > 0 {

@@ -69,7 +69,9 @@ func runFix(t *testing.T, s *fixSim, o fixOptions) fixRunResult {
 	if o.Getenv == nil {
 		o.Getenv = stateEnv(t.TempDir())
 	}
-	o.Now = func() time.Time { return time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC) }
+	if o.Now == nil {
+		o.Now = func() time.Time { return time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC) }
+	}
 	o.Log = slog.New(slog.NewTextHandler(&errOut, nil))
 	if o.Output == "" {
 		o.Output = "json"

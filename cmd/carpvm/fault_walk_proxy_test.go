@@ -1,0 +1,143 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/carpvm/carpvm/config"
+	"github.com/carpvm/carpvm/internal/faultproxy"
+	"github.com/carpvm/carpvm/internal/testbin"
+	"github.com/carpvm/carpvm/vsphere/sim"
+)
+
+// The second walk (docs/architecture.md, "Safety promises"): a real
+// carpvm process (CARPVM_TEST_BIN) runs preflight --fix against the
+// simulator through a TCP proxy (internal/faultproxy) that drops the N-th
+// exchange of bytes before or after forwarding it, or goes away from it
+// on: the process's own configuration loading, TLS, HTTP client, session
+// and exit code meet the faults, not a seam in the SOAP handler. The
+// promise is the fix walk's (fixPromise).
+
+// proxyFix is a served simulator behind a faultproxy, and a carpvm.yaml
+// naming the proxy.
+type proxyFix struct {
+	s     *fixSim
+	proxy *faultproxy.Proxy
+	cfg   string
+	dir   string
+}
+
+func startProxyFix(t *testing.T) *proxyFix {
+	t.Helper()
+	s := startFixSim(t, sim.Default())
+	p, err := faultproxy.Start(strings.TrimSuffix(strings.TrimPrefix(s.srv.URL, "https://"), "/sdk"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(p.Close)
+	dir := t.TempDir()
+	pf := &proxyFix{s: s, proxy: p, cfg: filepath.Join(dir, "carpvm.yaml"), dir: dir}
+	body := fmt.Sprintf("vsphere:\n  url: https://%s/sdk\n  username: %s\n  thumbprint: %q\n%s", p.Addr, s.srv.Username, s.srv.Thumbprint, config.SimulatorYAML)
+	if err := os.WriteFile(pf.cfg, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return pf
+}
+
+// fix runs the binary's preflight --fix --yes through the proxy.
+func (pf *proxyFix) fix(t *testing.T, bin string) walkRun {
+	t.Helper()
+	backup := filepath.Join(pf.dir, "backup.json")
+	_ = os.Remove(backup)
+	cmd := exec.Command(bin, "preflight", "--config", pf.cfg, "--fix", "--yes", "--backup", backup)
+	cmd.Env = append(os.Environ(), "XDG_STATE_HOME="+pf.dir, "CARPVM_VSPHERE_PASSWORD="+pf.s.srv.Password.Reveal())
+	var out, errOut strings.Builder
+	cmd.Stdout, cmd.Stderr = &out, &errOut
+	err := cmd.Run()
+	code := 0
+	if ee, ok := err.(*exec.ExitError); ok {
+		code = ee.ExitCode()
+	} else if err != nil {
+		t.Fatal(err)
+	}
+	return walkRun{runResult: runResult{code: code, stdout: out.String(), stderr: errOut.String()}, backup: backup}
+}
+
+// proxyExchanges are the exchanges (1-based) a walk of a clean run of n
+// exchanges breaks: all of them under CARPVM_FAULT_WALK=full, else a
+// spread of them, the first and the last included.
+func proxyExchanges(n int) []int {
+	const spread = 4
+	if fullWalk || n <= spread {
+		out := make([]int, n)
+		for i := range out {
+			out[i] = i + 1
+		}
+		return out
+	}
+	var out []int
+	for i := range spread {
+		x := 1 + i*(n-1)/(spread-1)
+		if len(out) == 0 || out[len(out)-1] != x {
+			out = append(out, x)
+		}
+	}
+	return out
+}
+
+// TestFaultWalkProxy walks preflight --fix, run by a carpvm process,
+// through a proxy that fails each sampled exchange with each kind.
+func TestFaultWalkProxy(t *testing.T) {
+	bin := testbin.Carpvm(t)
+	t.Parallel() // its own simulators, proxies and processes
+	clean := startProxyFix(t)
+	original := inventory(t, clean.s)
+	clean.proxy.Disarm()
+	r := clean.fix(t, bin)
+	n := clean.proxy.Exchanges()
+	final := inventory(t, clean.s)
+	if len(sim.DiffState(original, final)) == 0 {
+		t.Fatalf("the clean run changed nothing (exit %d):\n%s", r.code, r.stderr)
+	}
+	cleanCode := r.code
+	t.Logf("proxy-fix: clean run: exit %d, %d exchanges", cleanCode, n)
+	var st walkStats
+	start := time.Now()
+	for _, x := range proxyExchanges(n) {
+		for _, kind := range faultproxy.Kinds() {
+			name := fmt.Sprintf("proxy-fix/exchange%02d/%s", x, kind)
+			pf := startProxyFix(t)
+			if err := pf.proxy.Arm(faultproxy.Plan{Exchange: x, Kind: kind}); err != nil {
+				t.Fatal(err)
+			}
+			r := pf.fix(t, bin)
+			fired := pf.proxy.Exchanges() >= x
+			if err := pf.proxy.Up(); err != nil { // vCenter is back
+				t.Fatal(err)
+			}
+			if !fired {
+				t.Logf("%s: the run made fewer than %d exchanges; nothing injected", name, x)
+				continue
+			}
+			st.cases++
+			switch fixPromise(t, name, pf.s, pf.dir, r, original, final, cleanCode, false, false) {
+			case "unchanged":
+				st.unchanged++
+			case "done":
+				st.done++
+			case "recorded":
+				st.recorded++
+			}
+			pf.s.srv.Close()
+			if t.Failed() {
+				t.FailNow()
+			}
+		}
+	}
+	t.Logf("proxy-fix: %d cases (%d unchanged, %d done, %d recorded) in %s", st.cases, st.unchanged, st.done, st.recorded, time.Since(start).Round(time.Millisecond))
+}
