@@ -17,6 +17,7 @@ import (
 	"github.com/carpvm/carpvm/carp"
 	"github.com/carpvm/carpvm/config"
 	"github.com/carpvm/carpvm/failover"
+	"github.com/carpvm/carpvm/failover/vsphereenv"
 	"github.com/carpvm/carpvm/vsphere"
 	"github.com/carpvm/carpvm/vsphere/sim"
 	"github.com/carpvm/carpvm/workflow"
@@ -57,7 +58,7 @@ func walkNetwork(n failover.Network) failover.Network {
 	return n
 }
 
-func startWalkSegment(t *testing.T, srv *sim.Server, env *failover.VSphereEnv, n failover.Network, portgroup string) *walkSegment {
+func startWalkSegment(t *testing.T, srv *sim.Server, env *vsphereenv.Env, n failover.Network, portgroup string) *walkSegment {
 	t.Helper()
 	cn, _ := env.Config.Network(n.Name)
 	seg := &walkSegment{srv: srv, n: n, rec: failover.NewRecorder(nil), src: map[string]netip.Addr{},
@@ -82,7 +83,7 @@ func (seg *walkSegment) run(portgroup string) {
 			return
 		case now := <-tick.C:
 			st, err := seg.srv.ReadVM(context.Background(), sim.Router1)
-			up := err == nil && st.Up(portgroup, failover.StunSnapshot)
+			up := err == nil && st.Up(portgroup, vsphereenv.StunSnapshot)
 			switch {
 			case up:
 				master, downAt = sim.Router1, time.Time{}
@@ -176,7 +177,7 @@ func (d drillDir) journal(t *testing.T) *failover.Journal {
 // bounded by timeout (0: the default), and wires env to it as
 // workflow.OpenDrill does: triggers and read-back through the session,
 // the gate the check step.
-func openDrillSession(ctx context.Context, cfg *config.Config, env *failover.VSphereEnv, timeout time.Duration) (*vsphere.Session, error) {
+func openDrillSession(ctx context.Context, cfg *config.Config, env *vsphereenv.Env, timeout time.Duration) (*vsphere.Session, error) {
 	var opts []vsphere.OpenOption
 	if timeout > 0 {
 		opts = append(opts, vsphere.WithCallTimeout(timeout))
@@ -207,7 +208,7 @@ func drillOnce(t *testing.T, s *fixSim, d drillDir, trigger failover.Trigger, ti
 	t.Helper()
 	ctx := context.Background()
 	cfg := d.config(t)
-	env := &failover.VSphereEnv{Config: cfg, URL: workflow.Target("", cfg, false)}
+	env := &vsphereenv.Env{Config: cfg, URL: workflow.Target("", cfg, false)}
 	var out, errOut bytes.Buffer
 	exit := func(err error) runResult {
 		code, print := exitCodeOf(err)
@@ -249,7 +250,7 @@ func runWalkRestore(t *testing.T, s *fixSim, d drillDir, _ failover.Trigger, tim
 	t.Helper()
 	ctx := context.Background()
 	cfg := d.config(t)
-	env := &failover.VSphereEnv{Config: cfg, URL: workflow.Target("", cfg, false), NoWitness: true}
+	env := &vsphereenv.Env{Config: cfg, URL: workflow.Target("", cfg, false), NoWitness: true}
 	opts := workflow.DrillRestoreOptions{LockDir: d.locks, JournalDir: d.history, Connect: func(ctx context.Context) (func(), error) {
 		sess, err := openDrillSession(ctx, cfg, env, timeout)
 		if err != nil {
