@@ -66,6 +66,11 @@ func Open(ctx context.Context, cfg config.VSphere, opts ...OpenOption) (*Session
 		// The parse error quotes the URL, which may carry a password.
 		return nil, &Error{Op: "connect", Err: &config.Error{Key: "vsphere.url", Msg: "not a valid URL; want e.g. https://vcenter.example/sdk"}}
 	}
+	if u.Scheme != "https" && u.Scheme != "http" {
+		// govmomi would only fail at the first request ("unsupported
+		// protocol scheme"), which reads as vCenter refusing.
+		return nil, &Error{Op: "connect", Err: &config.Error{Key: "vsphere.url", Msg: fmt.Sprintf("scheme %q is not supported; want https (or http), e.g. https://vcenter.example/sdk", u.Scheme)}}
+	}
 	user, pass := cfg.Username, cfg.Password.Reveal()
 	if u.User != nil {
 		if user == "" {

@@ -46,7 +46,7 @@ func Audit(ctx context.Context, pairs []*config.Config, opts FleetOptions) (audi
 			}
 		}
 		if err != nil {
-			errs[g] = fmt.Errorf("audit: pair %s: %w", first.Pair.Name, err)
+			errs[g] = fmt.Errorf("audit: pair %s: %w", first.Pair.Name, backendError("gather", err))
 		}
 	})
 	for _, err := range errs {

@@ -2,7 +2,6 @@ package workflow
 
 import (
 	"context"
-	"fmt"
 	"net/url"
 	"slices"
 	"strings"
@@ -49,7 +48,7 @@ func Topologies() []string {
 	return names
 }
 
-// Open logs in to cfg's vCenter; when topology names one of Topologies
+// Open logs in to cfg's vCenter (its failure a *BackendError); when topology names one of Topologies
 // (grown as sim.Spec writes it, for --inventory-hosts and --inventory-vms)
 // it first starts the embedded simulator of that topology on a random
 // loopback port and points cfg at it, and Close stops it again.
@@ -62,7 +61,7 @@ func Open(ctx context.Context, cfg *config.Config, topology string, progress Pro
 		}
 		progress("starting the embedded vSphere simulator (topology %q)", t.Name)
 		if srv, err = sim.Start(ctx, t, ""); err != nil {
-			return nil, fmt.Errorf("start the simulator: %w", err)
+			return nil, &BackendError{Step: "start the simulator", Err: err}
 		}
 		cfg.VSphere = srv.VSphereConfig()
 	}
@@ -72,7 +71,7 @@ func Open(ctx context.Context, cfg *config.Config, topology string, progress Pro
 		if srv != nil {
 			srv.Close()
 		}
-		return nil, err
+		return nil, &BackendError{Step: "connect", Err: err}
 	}
 	return &simSession{Session: s, srv: srv}, nil
 }
@@ -93,7 +92,8 @@ func (s *simSession) Close(ctx context.Context) error {
 }
 
 // Check is the one check step: it gathers the facts under cfg's pair from
-// be and runs every check. The report's target is Target's.
+// be (a failure is a *BackendError) and runs every check. The report's
+// target is Target's.
 func Check(ctx context.Context, be Backend, cfg *config.Config, simulated bool, progress Progress) (*facts.Facts, preflight.Report, error) {
 	f, err := gather(ctx, be, cfg, progress)
 	if err != nil {
@@ -107,7 +107,7 @@ func gather(ctx context.Context, be Backend, cfg *config.Config, progress Progre
 	progress("gathering facts for %s", strings.Join(cfg.RouterVMs(), ", "))
 	f, err := be.Gather(ctx, cfg)
 	if err != nil {
-		return nil, err
+		return nil, backendError("gather", err)
 	}
 	progress("gathered in %d round trips", be.RoundTrips())
 	return f, nil

@@ -76,7 +76,7 @@ func DrillFleet(ctx context.Context, pairs []*config.Config, opts DrillFleetOpti
 		out[i].Pair = cfg.Pair.Name
 		switch {
 		case openErr != nil:
-			out[i].Err = &BackendError{Step: "connect", Err: openErr}
+			out[i].Err = openErr
 			return
 		case ctx.Err() != nil:
 			out[i].Err = fmt.Errorf("not drilled: %w", ctx.Err())

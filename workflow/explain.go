@@ -66,7 +66,7 @@ func ExplainWith(ctx context.Context, h Historian, cfg *config.Config, ts []tran
 	before := h.RoundTrips()
 	events, err := h.History(ctx, scope)
 	if err != nil {
-		return explain.Report{}, err
+		return explain.Report{}, &BackendError{Step: "read events and tasks", Err: err}
 	}
 	progress("read %d events and tasks in %d round trips", len(events), h.RoundTrips()-before)
 	return explain.Explain(pair, ts, events, window), nil

@@ -64,8 +64,10 @@ type PlanError struct{ Err error }
 func (e *PlanError) Error() string { return e.Err.Error() }
 func (e *PlanError) Unwrap() error { return e.Err }
 
-// BackendError is Fix's error when vSphere failed a step: gather, back up
-// or apply.
+// BackendError is a workflow's error when vSphere failed one of its
+// steps (connect, gather, back up, apply, ...): what the commands exit 3
+// for, unless the vsphere section itself is at fault (a *config.Error
+// inside).
 type BackendError struct {
 	Step string
 	Err  error
@@ -73,6 +75,16 @@ type BackendError struct {
 
 func (e *BackendError) Error() string { return e.Step + ": " + e.Err.Error() }
 func (e *BackendError) Unwrap() error { return e.Err }
+
+// backendError is err as a vSphere failure of step, unless it already is
+// one (then it keeps the step that failed first).
+func backendError(step string, err error) error {
+	var be *BackendError
+	if err == nil || errors.As(err, &be) {
+		return err
+	}
+	return &BackendError{Step: step, Err: err}
+}
 
 // Fix checks cfg's pair on be, plans the changes the failed checks need,
 // and, confirmed, takes the writers' lock, backs up, applies and checks
@@ -83,7 +95,7 @@ func Fix(ctx context.Context, be Backend, cfg *config.Config, o FixOptions) (Fix
 	var res FixResult
 	f, rep, err := Check(ctx, be, cfg, o.Simulated, o.Progress)
 	if err != nil {
-		return res, &BackendError{Step: "gather", Err: err}
+		return res, err
 	}
 	res.Result, res.Facts = rep, f
 	plan, err := fix.NewPlan(cfg, f, rep.Findings, o.Plan)
@@ -108,7 +120,7 @@ func Fix(ctx context.Context, be Backend, cfg *config.Config, o FixOptions) (Fix
 	res.Applied = true
 	o.Progress("applied %d change(s); checking again", len(plan.Changes))
 	if res.Facts, res.Result, err = Check(ctx, be, cfg, o.Simulated, o.Progress); err != nil {
-		return res, &BackendError{Step: "gather", Err: err}
+		return res, err
 	}
 	return res, nil
 }

@@ -67,7 +67,7 @@ func CheckFleet(ctx context.Context, pairs []*config.Config, opts FleetOptions) 
 // once, and calls work for each pair on its target's session, one pair
 // after the other, in the pairs' order; distinct targets are worked on
 // concurrently. When the session could not be opened, work gets the error
-// and no backend. progress prefixes the pair's name and serialises lines.
+// (a *BackendError) and no backend. progress prefixes the pair's name and serialises lines.
 func eachOnTarget(ctx context.Context, pairs []*config.Config, opts FleetOptions, work func(i int, be Backend, openErr error, progress Progress)) {
 	eachGroup(ctx, pairs, byTarget(pairs, opts.Topology != ""), opts, func(group []int, be Backend, openErr error, progress func(i int) Progress) {
 		for _, i := range group {
@@ -110,6 +110,7 @@ func eachGroup(ctx context.Context, pairs []*config.Config, groups [][]int, opts
 			first := pairs[group[0]]
 			opener := *first // Open points a simulated pair at its simulator
 			be, err := open(ctx, &opener, opts.Topology, progress(first.Pair.Name))
+			err = backendError("connect", err)
 			work(group, be, err, pairProgress)
 			if err != nil {
 				return

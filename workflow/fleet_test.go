@@ -129,8 +129,9 @@ func TestCheckFleetBoundsConcurrency(t *testing.T) {
 		t.Errorf("%d sessions at once, want at most %d", most, limit)
 	}
 	for _, r := range reps {
-		if r.Err == nil || r.Err.Error() != "refused" {
-			t.Errorf("%s: err %v, want the open's error", r.Pair, r.Err)
+		var be *BackendError
+		if !errors.As(r.Err, &be) || be.Step != "connect" || be.Err.Error() != "refused" {
+			t.Errorf("%s: err %v, want the open's error as a connect BackendError", r.Pair, r.Err)
 		}
 	}
 }

@@ -78,7 +78,7 @@ func Rollback(ctx context.Context, o RollbackOptions) (RollbackResult, error) {
 	res.Target = RedactURL(vs.URL)
 	be, err := o.Connect(ctx, &config.Config{VSphere: vs})
 	if err != nil {
-		return res, &BackendError{Step: "connect", Err: err}
+		return res, backendError("connect", err)
 	}
 	defer o.Close(be)
 	unlock, err := o.Lock(be.Target())

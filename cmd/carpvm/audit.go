@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"log/slog"
 	"slices"
@@ -149,11 +148,7 @@ func auditRun(ctx context.Context, opts *auditOptions) error {
 	}
 	rep, err := opts.Audit(ctx, pairs, workflow.FleetOptions{Topology: topology, Progress: opts.IO.progress})
 	if err != nil {
-		var ce *config.Error
-		if errors.As(err, &ce) {
-			return err
-		}
-		return withExit(exitVSphere, err)
+		return err
 	}
 	switch opts.Output {
 	case "json":

@@ -37,7 +37,7 @@ func auditFixRun(ctx context.Context, o *auditOptions, pairs []*config.Config, t
 	first := *pairs[0]
 	be, err := o.Connect(ctx, &first, topology, o.IO.progress)
 	if err != nil {
-		return vsphereExit("audit --fix", err)
+		return fmt.Errorf("audit --fix: %w", err)
 	}
 	defer closeBackend(ctx, be, o.IO.notice)
 	if topology != "" {
@@ -82,7 +82,7 @@ func auditFixRun(ctx context.Context, o *auditOptions, pairs []*config.Config, t
 		}
 		return withExit(exitNotApplied, errors.New("audit --fix: the plan was not applied"))
 	case errors.As(err, &beErr):
-		return vsphereExit("audit --fix", beErr.Err)
+		return fmt.Errorf("audit --fix: %w", err)
 	case err != nil:
 		return err
 	}

@@ -385,7 +385,7 @@ func vsphereTarget(ctx context.Context, app *App, o *drillOptions, simTopology s
 	}
 	closeEnv, err := workflow.OpenDrill(ctx, cfg, simTopology, env, app.IO.progress)
 	if err != nil {
-		return nil, vsphereExit("drill", err)
+		return nil, fmt.Errorf("drill: %w", err)
 	}
 	return &drillTarget{env: env, nets: nets, owned: witnessed(nets), close: closeEnv}, nil
 }

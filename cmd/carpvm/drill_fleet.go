@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"slices"
@@ -99,13 +98,9 @@ func drillFleetRun(ctx context.Context, app *App, o *drillOptions, trigger failo
 
 // pairDrillError is one pair's outcome as a drill of that pair alone
 // would end (exitCodeOf gives its code): a session that could not be
-// opened is vSphere's (3), or the configuration's (2); otherwise the
-// drill's own verdict.
+// opened (a workflow.BackendError: vSphere's 3, or the configuration's 2),
+// else the drill's own verdict.
 func pairDrillError(r workflow.PairDrill) error {
-	var be *workflow.BackendError
-	if errors.As(r.Err, &be) && len(r.Reports) == 0 {
-		return vsphereExit("drill", r.Err)
-	}
 	return drillVerdict(r.Err, r.Reports)
 }
 

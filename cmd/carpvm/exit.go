@@ -73,7 +73,8 @@ func usageError(format string, args ...any) error {
 // decided wins; then a configuration error anywhere in the chain (a
 // vSphere error caused by the vsphere section is the configuration's); a
 // drill refused by its pair's lock (1, as a failed drill); then vSphere;
-// anything else is exitOther.
+// anything else is exitOther. Commands return errors as they come
+// (wrapped with the command's name), never a code of their own for them.
 func exitCodeOf(err error) (code int, print bool) {
 	if err == nil {
 		return exitOK, false
@@ -111,7 +112,15 @@ func exitCodeOf(err error) (code int, print bool) {
 	if errors.As(err, &listen) {
 		return exitOther, true
 	}
-	if isVSphereError(err) {
+	var addr *sim.AddressError
+	if errors.As(err, &addr) {
+		return exitUsage, true
+	}
+	// vSphere unreachable or refused: a workflow's vSphere step, or a
+	// session's own error.
+	var be *workflow.BackendError
+	var ve *vsphere.Error
+	if errors.As(err, &be) || errors.As(err, &ve) {
 		return exitVSphere, true
 	}
 	return exitOther, true

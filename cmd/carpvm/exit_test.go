@@ -11,6 +11,7 @@ import (
 	"github.com/carpvm/carpvm/config"
 	"github.com/carpvm/carpvm/failover"
 	"github.com/carpvm/carpvm/vsphere"
+	"github.com/carpvm/carpvm/vsphere/sim"
 	"github.com/carpvm/carpvm/workflow"
 )
 
@@ -50,6 +51,8 @@ func TestVSphereSectionErrorsExitUsage(t *testing.T) {
 			[]string{"vsphere.username", "GOVC_USERNAME"}},
 		{"no URL", "", nil,
 			[]string{"vsphere.url", "GOVC_URL"}},
+		{"unsupported scheme", "vsphere:\n  url: ftp://x\n  username: carpvm@vsphere.local\n", nil,
+			[]string{"vsphere.url", "ftp", "https://vcenter.example/sdk"}},
 		{"bad GOVC_URL", "", map[string]string{"GOVC_URL": "::bad", "GOVC_USERNAME": "u"},
 			[]string{"vsphere.url"}},
 	}
@@ -94,6 +97,10 @@ func TestExitCodeOf(t *testing.T) {
 		{"malformed vsphere section", vsphereSection, exitUsage, true},
 		{"vSphere refused", vsphereRefused, exitVSphere, true},
 		{"vSphere refused, wrapped", fmt.Errorf("drill: %w", vsphereRefused), exitVSphere, true},
+		{"a workflow's vSphere step failed", fmt.Errorf("preflight --fix: %w", &workflow.BackendError{Step: "back up", Err: errors.New("connection reset")}), exitVSphere, true},
+		{"a workflow's vSphere step failed on the vsphere section", &workflow.BackendError{Step: "connect", Err: vsphereSection}, exitUsage, true},
+		{"simulator listen address malformed", fmt.Errorf("sim: %w", &sim.AddressError{Addr: "not-an-address"}), exitUsage, true},
+		{"simulator listen address in use", &sim.ListenError{Addr: "127.0.0.1:8989", Err: errors.New("address already in use")}, exitOther, true},
 		{"drill refused by its pair's lock", fmt.Errorf("drill: %w", &workflow.LockError{Err: failover.ErrLocked}), exitCheckFailed, true},
 		{"fix not applied", withExit(exitNotApplied, errors.New("the plan was not applied")), exitNotApplied, true},
 		{"unclassified", errors.New("open /run/carpvm.sock: permission denied"), exitOther, true},

@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -106,11 +105,7 @@ func explainRun(ctx context.Context, opts *explainOptions) error {
 	}
 	rep, err := opts.Explain(ctx, cfg, topology, ts, opts.Window, opts.IO.progress)
 	if err != nil {
-		var ce *config.Error
-		if errors.As(err, &ce) {
-			return err
-		}
-		return withExit(exitVSphere, fmt.Errorf("explain: %w", err))
+		return fmt.Errorf("explain: %w", err)
 	}
 	if err := writeExplain(opts.IO, opts.Output, rep); err != nil {
 		return fmt.Errorf("explain: write %s: %w", opts.Output, err)

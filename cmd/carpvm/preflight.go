@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 
@@ -142,11 +141,7 @@ func preflightRun(ctx context.Context, opts *preflightOptions) error {
 	}
 	f, err := opts.Gather(ctx, cfg, simTopology, opts.IO.progress)
 	if err != nil {
-		var ce *config.Error
-		if errors.As(err, &ce) {
-			return err
-		}
-		return withExit(exitVSphere, fmt.Errorf("preflight: %w", err))
+		return fmt.Errorf("preflight: %w", err)
 	}
 	f.Target = workflow.Target(f.Target, cfg, opts.Sim)
 	if err := saveFacts(opts.SaveFacts, cfg, f, opts.IO.notice); err != nil {

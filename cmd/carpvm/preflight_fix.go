@@ -106,16 +106,6 @@ func (o *fixOptions) fixOpts() (fix.Options, error) {
 	return fix.Options{Scope: scope, DVSMode: mode, Mandatory: o.Mandatory, Relocate: o.Relocate, SetVMAC: o.SetVMAC}, nil
 }
 
-// vsphereExit maps a backend error to its exit code: configuration errors
-// keep theirs (2), the rest mean vSphere was unreachable or refused (3).
-func vsphereExit(what string, err error) error {
-	var ce *config.Error
-	if errors.As(err, &ce) {
-		return err
-	}
-	return withExit(exitVSphere, fmt.Errorf("%s: %w", what, err))
-}
-
 // closeBackend logs out on a fresh context with its own deadline, so that
 // it happens even after Ctrl-C cancelled ctx.
 func closeBackend(ctx context.Context, be workflow.Backend, progress func(string, ...any)) {
@@ -175,7 +165,7 @@ func (o *fixOptions) load() (cfg *config.Config, pairs []*config.Config, err err
 func fixPair(ctx context.Context, o *fixOptions, opts fix.Options, cfg *config.Config) (*fixDocument, error) {
 	be, err := o.Connect(ctx, cfg, o.SimTopology, o.IO.progress)
 	if err != nil {
-		return nil, vsphereExit("preflight --fix", err)
+		return nil, fmt.Errorf("preflight --fix: %w", err)
 	}
 	defer closeBackend(ctx, be, o.IO.notice)
 	wo := workflow.FixOptions{
@@ -213,10 +203,8 @@ func fixPair(ctx context.Context, o *fixOptions, opts fix.Options, cfg *config.C
 		return doc, withExit(exitNotApplied, errors.New("preflight --fix: the plan was not applied"))
 	case errors.As(err, &planErr):
 		return nil, withExit(exitUsage, planErr.Err)
-	case errors.As(err, &beErr) && beErr.Step == "back up":
-		return nil, vsphereExit("preflight --fix: back up", beErr.Err)
 	case errors.As(err, &beErr):
-		return nil, vsphereExit("preflight --fix", beErr.Err)
+		return nil, fmt.Errorf("preflight --fix: %w", err)
 	case err != nil:
 		return nil, err
 	}

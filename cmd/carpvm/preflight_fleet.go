@@ -71,7 +71,7 @@ func preflightFleetRun(ctx context.Context, opts *preflightOptions, pairs []*con
 // failed".
 func pairExit(r *workflow.PairReport, strict bool) int {
 	if r.Err != nil {
-		code, _ := exitCodeOf(vsphereExit("preflight", r.Err))
+		code, _ := exitCodeOf(r.Err)
 		return code
 	}
 	if r.Report.Failed(strict) {

@@ -151,7 +151,7 @@ func rollbackRun(ctx context.Context, o *rollbackOptions) error {
 	case errors.As(err, &conflict):
 		return withExit(exitNotApplied, fmt.Errorf("preflight rollback: %w", conflict))
 	case errors.As(err, &beErr):
-		return vsphereExit("preflight rollback", beErr.Err)
+		return fmt.Errorf("preflight rollback: %w", err)
 	case err != nil:
 		return err
 	}

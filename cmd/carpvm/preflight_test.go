@@ -16,6 +16,7 @@ import (
 	"github.com/carpvm/carpvm/config"
 	"github.com/carpvm/carpvm/preflight"
 	"github.com/carpvm/carpvm/vsphere/facts"
+	"github.com/carpvm/carpvm/workflow"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/*.golden from the current output")
@@ -116,7 +117,8 @@ func TestPreflightExitCodes(t *testing.T) {
 		{"warnings only", warnOnly, nil, false, exitOK},
 		{"warnings only, strict", warnOnly, nil, true, exitCheckFailed},
 		{"a check fails", failing, nil, false, exitCheckFailed},
-		{"vSphere refused", nil, errors.New("vsphere: login: ServerFaultCode: Cannot complete login"), false, exitVSphere},
+		// workflow.Gather's failures are *workflow.BackendError.
+		{"vSphere refused", nil, &workflow.BackendError{Step: "connect", Err: errors.New("vsphere: login: ServerFaultCode: Cannot complete login")}, false, exitVSphere},
 		{"configuration error from the connection", nil, &config.Error{Key: "vsphere.url", Msg: "missing"}, false, exitUsage},
 	}
 	for _, tt := range tests {

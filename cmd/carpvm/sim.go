@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -110,15 +109,11 @@ func simRun(ctx context.Context, opts *simOptions) error {
 	}
 	srv, err := sim.Start(ctx, build().WithInventory(opts.Inventory), opts.Listen)
 	if err != nil {
-		var listen *sim.ListenError
-		if errors.As(err, &listen) {
-			return err // exitCodeOf: the environment's (5), not usage
-		}
-		return withExit(exitUsage, err)
+		return err // exitCodeOf: a malformed --listen is usage, one in use the machine's
 	}
 	defer srv.Close()
 	if err := srv.SetRole(opts.Role); err != nil {
-		return withExit(exitUsage, err)
+		return err
 	}
 	doc := simDocument{URL: srv.URL, Topology: opts.Topology, Datacenter: srv.Topology.Datacenter, Username: srv.Username, Thumbprint: srv.Thumbprint}
 	if doc.CredentialsFile, err = opts.credentialsPath(srv.URL); err != nil {
@@ -128,7 +123,7 @@ func simRun(ctx context.Context, opts *simOptions) error {
 		defer os.Remove(sim.CertificatePath(doc.CredentialsFile))
 		defer os.Remove(doc.CredentialsFile)
 		if err := srv.WriteCredentials(doc.CredentialsFile); err != nil {
-			return withExit(exitUsage, fmt.Errorf("%w (--credentials-file)", err))
+			return fmt.Errorf("%w (--credentials-file)", err) // a file: exitCodeOf's 5
 		}
 	}
 	if opts.Output == "json" {

@@ -88,17 +88,16 @@ func TestSimCommandUsage(t *testing.T) {
 	}
 }
 
-func TestIsVSphereError(t *testing.T) {
+// TestUnreachableVSphereExits3: a vCenter that does not answer is
+// vSphere's (3), not the configuration's.
+func TestUnreachableVSphereExits3(t *testing.T) {
 	// Nothing listens on port 1: unreachable, not misconfigured.
 	_, err := vsphere.Open(context.Background(), config.VSphere{URL: "https://127.0.0.1:1/sdk", Username: "carpvm", Insecure: true})
-	if !isVSphereError(err) {
-		t.Fatalf("isVSphereError(%v) = false", err)
+	if err == nil {
+		t.Fatal("connected to port 1")
 	}
 	if code, _ := exitCodeOf(err); code != exitVSphere {
-		t.Errorf("exit code %d for a vSphere error, want %d", code, exitVSphere)
-	}
-	if isVSphereError(&config.Error{Key: "x", Msg: "y"}) {
-		t.Error("a config error counted as a vSphere error")
+		t.Errorf("exit code %d for %v, want %d", code, err, exitVSphere)
 	}
 }
 

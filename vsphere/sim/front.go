@@ -19,6 +19,14 @@ import (
 	"github.com/carpvm/carpvm/vsphere/sim/vimapi"
 )
 
+// AddressError is a listen address that is not HOST:PORT: the caller's
+// mistake, where a ListenError is the machine's.
+type AddressError struct{ Addr string }
+
+func (e *AddressError) Error() string {
+	return fmt.Sprintf("sim: listen address %q: want HOST:PORT, e.g. 127.0.0.1:8989", e.Addr)
+}
+
 // ListenError is a listen address the simulator cannot serve on (in use,
 // not this machine's, not permitted).
 type ListenError struct {

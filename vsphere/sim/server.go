@@ -59,7 +59,7 @@ func Start(ctx context.Context, t Topology, addr string) (*Server, error) {
 	}
 	host, _, err := net.SplitHostPort(addr)
 	if err != nil {
-		return nil, fmt.Errorf("sim: listen address %q: want HOST:PORT, e.g. 127.0.0.1:8989", addr)
+		return nil, &AddressError{Addr: addr}
 	}
 	password, err := randomPassword()
 	if err != nil {
