@@ -80,7 +80,7 @@ func auditFixRun(ctx context.Context, o *auditOptions, pairs []*config.Config, t
 		if o.Output == "json" {
 			_ = writeDocument(o.IO.Out, "audit-fix", doc)
 		}
-		return withExit(exitNotApplied, errors.New("audit --fix: the plan was not applied"))
+		return fmt.Errorf("audit --fix: %w", err) // exitCodeOf: 4
 	case errors.As(err, &beErr):
 		return fmt.Errorf("audit --fix: %w", err)
 	case err != nil:

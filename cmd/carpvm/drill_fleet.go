@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"fmt"
-	"io"
 	"slices"
 	"strings"
 
@@ -69,31 +67,33 @@ func drillFleetRun(ctx context.Context, app *App, o *drillOptions, trigger failo
 		},
 	})
 
-	worst := exitOK
+	json := o.Output == "json"
+	out := newFleetOutput(app.IO.Out, json)
 	var all []failover.Report
 	docs := make([]drillPairDocument, len(results))
 	for i, r := range results {
-		err := pairDrillError(r)
-		code, printable := exitCodeOf(err)
-		worst = max(worst, code)
+		out.section(r.Pair)
+		if len(r.Reports) > 0 && !json {
+			if err := failover.WriteTable(app.IO.Out, app.IO.OutTTY, r.Reports); err != nil {
+				return err
+			}
+		}
+		code, message := out.outcome(r.Pair, pairDrillError(r))
 		all = append(all, r.Reports...)
-		docs[i] = drillPairDocument{Pair: r.Pair, Pass: code == exitOK, Exit: code, Reports: r.Reports}
-		if printable {
-			docs[i].Error = err.Error()
+		docs[i] = drillPairDocument{Pair: r.Pair, Pass: code == exitOK, Exit: code, Reports: r.Reports, Error: message}
+	}
+	if json {
+		if err := writeDocument(app.IO.Out, "drill", docs); err != nil {
+			return err
 		}
 	}
-	if err := printFleetDrill(app, o, docs); err != nil {
-		return err
-	}
+	out.tally(len(docs), "passed", "failed")
 	if len(all) > 0 {
 		if err := o.record(app, histDir).Record(all); err != nil {
 			return err
 		}
 	}
-	if worst != exitOK {
-		return silentExit(worst)
-	}
-	return nil
+	return out.exit()
 }
 
 // pairDrillError is one pair's outcome as a drill of that pair alone
@@ -102,46 +102,6 @@ func drillFleetRun(ctx context.Context, app *App, o *drillOptions, trigger failo
 // else the drill's own verdict.
 func pairDrillError(r workflow.PairDrill) error {
 	return drillVerdict(r.Err, r.Reports)
-}
-
-// printFleetDrill prints a fleet's drill: a section per pair (its table,
-// or what stopped it), or the -o json list.
-func printFleetDrill(app *App, o *drillOptions, docs []drillPairDocument) error {
-	if o.Output == "json" {
-		return writeDocument(app.IO.Out, "drill", docs)
-	}
-	for i, d := range docs {
-		if i > 0 {
-			fmt.Fprintln(app.IO.Out)
-		}
-		fmt.Fprintf(app.IO.Out, "== pair %s ==\n", d.Pair)
-		if len(d.Reports) > 0 {
-			if err := failover.WriteTable(app.IO.Out, app.IO.OutTTY, d.Reports); err != nil {
-				return err
-			}
-		}
-		if d.Error != "" {
-			fmt.Fprintf(app.IO.Out, "error (exit %d): %s\n", d.Exit, d.Error)
-		}
-	}
-	var failed []string
-	for _, d := range docs {
-		if !d.Pass {
-			failed = append(failed, fmt.Sprintf("%s (exit %d)", d.Pair, d.Exit))
-		}
-	}
-	writeFleetSummary(app.IO.Out, len(docs), "passed", "failed", failed)
-	return nil
-}
-
-// writeFleetSummary ends a fleet's table: "fleet: 2/3 pair(s) passed;
-// failed: paris (exit 1)", the outcome and the word for the others given.
-func writeFleetSummary(w io.Writer, pairs int, outcome, others string, failed []string) {
-	fmt.Fprintf(w, "\nfleet: %d/%d pair(s) %s", pairs-len(failed), pairs, outcome)
-	if len(failed) > 0 {
-		fmt.Fprintf(w, "; %s: %s", others, strings.Join(failed, ", "))
-	}
-	fmt.Fprintln(w)
 }
 
 // witnessInterfaces maps each pair to its witness interface from the

@@ -98,6 +98,9 @@ func exitCodeOf(err error) (code int, print bool) {
 	if errors.As(err, &ce) {
 		return exitUsage, true
 	}
+	if errors.Is(err, workflow.ErrNotApplied) {
+		return exitNotApplied, true // declined, or a fleet interrupted before this pair
+	}
 	var le *workflow.LockError
 	if errors.As(err, &le) {
 		return exitCheckFailed, true

@@ -102,7 +102,8 @@ func TestExitCodeOf(t *testing.T) {
 		{"simulator listen address malformed", fmt.Errorf("sim: %w", &sim.AddressError{Addr: "not-an-address"}), exitUsage, true},
 		{"simulator listen address in use", &sim.ListenError{Addr: "127.0.0.1:8989", Err: errors.New("address already in use")}, exitOther, true},
 		{"drill refused by its pair's lock", fmt.Errorf("drill: %w", &workflow.LockError{Err: failover.ErrLocked}), exitCheckFailed, true},
-		{"fix not applied", withExit(exitNotApplied, errors.New("the plan was not applied")), exitNotApplied, true},
+		{"fix not applied", fmt.Errorf("preflight --fix: %w", workflow.ErrNotApplied), exitNotApplied, true},
+		{"a fleet's pair not fixed, interrupted", fmt.Errorf("not fixed: interrupted (%w)", workflow.ErrNotApplied), exitNotApplied, true},
 		{"unclassified", errors.New("open /run/carpvm.sock: permission denied"), exitOther, true},
 		{"unclassified, wrapped", fmt.Errorf("lab up: %w", os.ErrPermission), exitOther, true},
 	}

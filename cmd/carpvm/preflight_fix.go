@@ -135,7 +135,8 @@ func fixRun(ctx context.Context, o *fixOptions) error {
 	if cfg == nil {
 		return fixFleetRun(ctx, o, opts, pairs)
 	}
-	doc, err := fixPair(ctx, o, opts, cfg)
+	res, err := fixPair(ctx, o, opts, cfg)
+	doc := newFixDocument(res)
 	if doc != nil && o.Output == "json" {
 		if err := writeDocument(o.IO.Out, "preflight-fix", doc); err != nil {
 			return err
@@ -149,7 +150,7 @@ func fixRun(ctx context.Context, o *fixOptions) error {
 			return fmt.Errorf("preflight --fix: write table: %w", err)
 		}
 	}
-	return o.verdict(doc)
+	return o.verdict(res)
 }
 
 // load loads the pair to fix, or every pair (cfg nil) of a fleet without
@@ -158,11 +159,20 @@ func (o *fixOptions) load() (cfg *config.Config, pairs []*config.Config, err err
 	return pairOrFleet(o.LoadConfig, o.LoadPairs, o.Sim, o.Pair)
 }
 
+// newFixDocument is the -o json document of res (nil when nothing was
+// planned).
+func newFixDocument(res *workflow.FixResult) *fixDocument {
+	if res == nil {
+		return nil
+	}
+	return &fixDocument{Plan: res.Plan.Changes, Manual: res.Plan.Manual, Applied: res.Applied, Backup: res.Backup, Result: res.Result}
+}
+
 // fixPair fixes one pair: its own session, plan, confirmation, lock,
-// backup and re-check. doc is what there is to print (nil when nothing
+// backup and re-check. res is what there is to print (nil when nothing
 // was planned); err decides the exit code when set (exit 4 when the plan
 // was not applied), else the re-checked report does.
-func fixPair(ctx context.Context, o *fixOptions, opts fix.Options, cfg *config.Config) (*fixDocument, error) {
+func fixPair(ctx context.Context, o *fixOptions, opts fix.Options, cfg *config.Config) (*workflow.FixResult, error) {
 	be, err := o.Connect(ctx, cfg, o.SimTopology, o.IO.progress)
 	if err != nil {
 		return nil, fmt.Errorf("preflight --fix: %w", err)
@@ -192,7 +202,6 @@ func fixPair(ctx context.Context, o *fixOptions, opts fix.Options, cfg *config.C
 		wo.Confirm = o.confirm
 	}
 	res, err := workflow.Fix(ctx, be, cfg, wo)
-	doc := &fixDocument{Plan: res.Plan.Changes, Manual: res.Plan.Manual, Applied: res.Applied, Backup: res.Backup, Result: res.Result}
 	var planErr *workflow.PlanError
 	var beErr *workflow.BackendError
 	switch {
@@ -200,7 +209,7 @@ func fixPair(ctx context.Context, o *fixOptions, opts fix.Options, cfg *config.C
 		if o.SaveFacts != "" {
 			o.IO.notice("facts not saved to %s: the plan was not applied", o.SaveFacts)
 		}
-		return doc, withExit(exitNotApplied, errors.New("preflight --fix: the plan was not applied"))
+		return &res, fmt.Errorf("preflight --fix: %w", err) // exitCodeOf: 4
 	case errors.As(err, &planErr):
 		return nil, withExit(exitUsage, planErr.Err)
 	case errors.As(err, &beErr):
@@ -214,13 +223,13 @@ func fixPair(ctx context.Context, o *fixOptions, opts fix.Options, cfg *config.C
 	if res.Applied && o.Output == "table" {
 		fmt.Fprintf(o.IO.Out, "\nApplied %d change(s); backup: %s\n\n", len(res.Plan.Changes), res.Backup)
 	}
-	return doc, nil
+	return &res, nil
 }
 
 // verdict is the exit of a fix whose plan went through: 1 when the
 // re-checked pair still fails a check.
-func (o *fixOptions) verdict(doc *fixDocument) error {
-	if doc.Result.Failed(o.Strict) {
+func (o *fixOptions) verdict(res *workflow.FixResult) error {
+	if res.Result.Failed(o.Strict) {
 		return silentExit(exitCheckFailed)
 	}
 	return nil

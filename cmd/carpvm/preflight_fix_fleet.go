@@ -7,6 +7,7 @@ import (
 
 	"github.com/carpvm/carpvm/config"
 	"github.com/carpvm/carpvm/preflight/fix"
+	"github.com/carpvm/carpvm/workflow"
 )
 
 // fixPairDocument is one entry of a fleet fix's -o json list: the pair's
@@ -18,13 +19,10 @@ type fixPairDocument struct {
 	Error string `json:"error,omitempty"`
 }
 
-// fixFleetRun fixes a fleet one pair at a time, in the configuration's
-// order: each pair is checked, planned, confirmed (on a terminal, once per
-// pair, unless --yes), backed up, applied and checked again on its own, as
-// --pair NAME would, so a pair's failure leaves the pairs before it fixed
-// (each with its own backup) and does not stop the next. Ctrl-C undoes the
-// pair being written and fixes no other. The exit code is the worst
-// pair's.
+// fixFleetRun fixes a fleet one pair at a time (workflow.FixFleet), each
+// as --pair NAME would: checked, planned, confirmed (on a terminal, once
+// per pair, unless --yes), backed up, applied and checked again on its
+// own. The exit code is the worst pair's.
 func fixFleetRun(ctx context.Context, o *fixOptions, opts fix.Options, pairs []*config.Config) error {
 	for flag, set := range map[string]bool{"--backup": o.Backup != "", "--save-facts": o.SaveFacts != ""} {
 		if set {
@@ -32,55 +30,38 @@ func fixFleetRun(ctx context.Context, o *fixOptions, opts fix.Options, pairs []*
 				flag, len(pairs), strings.Join(config.Names(pairs), ", "), flag)
 		}
 	}
-	table := o.Output != "json"
-	worst := exitOK
+	json := o.Output == "json"
+	out := newFleetOutput(o.IO.Out, json)
 	docs := make([]fixPairDocument, 0, len(pairs))
-	var failed []string
-	for i, cfg := range pairs {
-		name := cfg.Pair.Name
-		if table {
-			if i > 0 {
-				fmt.Fprintln(o.IO.Out)
-			}
-			fmt.Fprintf(o.IO.Out, "== pair %s ==\n", name)
-		}
-		var doc *fixDocument
-		var err error
-		if ctx.Err() != nil {
-			err = withExit(exitNotApplied, fmt.Errorf("not fixed: interrupted"))
-		} else {
-			o.IO.progress("%s: fixing", name)
-			doc, err = fixPair(ctx, o, opts, cfg)
-		}
-		if err == nil {
-			err = o.verdict(doc)
-			if table {
-				if werr := writePreflightTable(o.IO.Out, o.IO.OutTTY, o.IO.Width, doc.Result); werr != nil {
-					return fmt.Errorf("preflight --fix: write table: %w", werr)
+	_, err := workflow.FixFleet(ctx, pairs, workflow.FixFleetOptions{
+		Start: out.section,
+		Fix: func(ctx context.Context, cfg *config.Config) (*workflow.FixResult, error) {
+			o.IO.progress("%s: fixing", cfg.Pair.Name)
+			return fixPair(ctx, o, opts, cfg)
+		},
+		Done: func(pf workflow.PairFix) error {
+			err := pf.Err
+			if err == nil {
+				err = o.verdict(pf.Result)
+				if !json {
+					if werr := writePreflightTable(o.IO.Out, o.IO.OutTTY, o.IO.Width, pf.Result.Result); werr != nil {
+						return fmt.Errorf("preflight --fix: write table: %w", werr)
+					}
 				}
 			}
-		}
-		code, printable := exitCodeOf(err)
-		worst = max(worst, code)
-		entry := fixPairDocument{Pair: name, Exit: code, fixDocument: doc}
-		if printable {
-			entry.Error = err.Error()
-			if table {
-				fmt.Fprintf(o.IO.Out, "error (exit %d): %v\n", code, err)
-			}
-		}
-		if code != exitOK {
-			failed = append(failed, fmt.Sprintf("%s (exit %d)", name, code))
-		}
-		docs = append(docs, entry)
-	}
-	if table {
-		writeFleetSummary(o.IO.Out, len(pairs), "fixed and passing", "not", failed)
-	} else if err := writeDocument(o.IO.Out, "preflight-fix", docs); err != nil {
+			code, message := out.outcome(pf.Pair, err)
+			docs = append(docs, fixPairDocument{Pair: pf.Pair, Exit: code, fixDocument: newFixDocument(pf.Result), Error: message})
+			return nil
+		},
+	})
+	if err != nil {
 		return err
 	}
-	if worst != exitOK {
-		return silentExit(worst)
+	if json {
+		if err := writeDocument(o.IO.Out, "preflight-fix", docs); err != nil {
+			return err
+		}
 	}
-	return nil
+	out.tally(len(pairs), "fixed and passing", "not")
+	return out.exit()
 }
