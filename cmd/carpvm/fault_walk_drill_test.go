@@ -219,7 +219,7 @@ func drillOnce(t *testing.T, s *fixSim, d drillDir, trigger failover.Trigger, ti
 	}
 	sess, err := openDrillSession(ctx, cfg, env, timeout)
 	if err != nil {
-		return exit(vsphereExit("drill", err))
+		return exit(fmt.Errorf("drill: %w", &workflow.BackendError{Step: "connect", Err: err})) // as workflow.OpenDrill returns it
 	}
 	defer func() { _ = sess.Close(ctx) }()
 	nets, err := env.Networks("intranought")
