@@ -139,7 +139,7 @@ func (b *builder) buildHosts(ctx context.Context) error {
 }
 
 // extendHost replaces vcsim's network system and advanced-option manager
-// of host with the ESXi-faithful ones, sets up its physical NICs and seeds
+// of host with the ESXi-faithful ones, gives it a vSAN system, sets up its physical NICs and seeds
 // Net.ReversePathFwdCheckPromisc.
 func (b *builder) extendHost(spec Host, ref types.ManagedObjectReference) error {
 	m := b.sctx.Map
@@ -163,6 +163,7 @@ func (b *builder) extendHost(spec Host, ref types.ManagedObjectReference) error 
 			pnics = append(pnics, p)
 		}
 		hs.Config.Network.Pnic = pnics
+		addVsanSystem(m, hs)
 	})
 	if err != nil {
 		return err
@@ -187,7 +188,7 @@ func (b *builder) extendHost(spec Host, ref types.ManagedObjectReference) error 
 	}}).Fault(); f != nil {
 		return fmt.Errorf("sim: host %s: seed %s: %v", spec.Name, OptionReversePathFwdCheckPromisc, f.String)
 	}
-	m.Put(&HostOptionManager{OptionManager: om, host: ref})
+	m.Put(newHostOptionManager(om, ref))
 	return nil
 }
 

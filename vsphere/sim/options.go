@@ -2,6 +2,7 @@ package sim
 
 import (
 	"fmt"
+	"math"
 	"reflect"
 
 	"github.com/vmware/govmomi/simulator"
@@ -25,6 +26,43 @@ const OptionReversePathFwdCheckPromisc = "Net.ReversePathFwdCheckPromisc"
 type HostOptionManager struct {
 	*simulator.OptionManager
 	host types.ManagedObjectReference
+}
+
+// newHostOptionManager wraps om, the manager of host, and lists each
+// option it holds in supportedOption with its type (its default the value
+// it starts with), as ESXi does: clients
+// (Ansible's vmware_host_config_manager) refuse an option not listed.
+func newHostOptionManager(om *simulator.OptionManager, host types.ManagedObjectReference) *HostOptionManager {
+	om.SupportedOption = nil
+	for _, o := range om.Setting {
+		v := o.GetOptionValue()
+		om.SupportedOption = append(om.SupportedOption, types.OptionDef{
+			ElementDescription: types.ElementDescription{Key: v.Key, Description: types.Description{Label: v.Key, Summary: v.Key}},
+			OptionType:         optionType(v),
+		})
+	}
+	return &HostOptionManager{OptionManager: om, host: host}
+}
+
+// optionType is the type ESXi declares for an option of v's value.
+func optionType(v *types.OptionValue) types.BaseOptionType {
+	switch val := v.Value.(type) {
+	case int64:
+		r, ok := optionRanges[v.Key]
+		if !ok {
+			r = [2]int64{math.MinInt64, math.MaxInt64}
+		}
+		return &types.LongOption{Min: r[0], Max: r[1], DefaultValue: val}
+	case int32:
+		return &types.IntOption{Min: math.MinInt32, Max: math.MaxInt32, DefaultValue: val}
+	case bool:
+		return &types.BoolOption{DefaultValue: val}
+	case float32:
+		return &types.FloatOption{Min: -math.MaxFloat32, Max: math.MaxFloat32, DefaultValue: val}
+	case string:
+		return &types.StringOption{DefaultValue: val}
+	}
+	return &types.StringOption{}
 }
 
 // optionRanges bounds integer options carpvm sets.

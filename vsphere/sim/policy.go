@@ -43,6 +43,9 @@ func vswitchPolicy(p *types.HostNetworkPolicy, nics []string) *types.HostNetwork
 	if t.NicOrder == nil {
 		t.NicOrder = &types.HostNicOrderPolicy{ActiveNic: append([]string(nil), nics...)}
 	}
+	if t.FailureCriteria == nil {
+		t.FailureCriteria = defaultFailureCriteria()
+	}
 	if out.OffloadPolicy == nil {
 		out.OffloadPolicy = &types.HostNetOffloadCapabilities{
 			CsumOffload: types.NewBool(true), TcpSegmentation: types.NewBool(true), ZeroCopyXmit: types.NewBool(true),
@@ -52,6 +55,16 @@ func vswitchPolicy(p *types.HostNetworkPolicy, nics []string) *types.HostNetwork
 		out.ShapingPolicy = &types.HostNetworkTrafficShapingPolicy{Enabled: types.NewBool(false)}
 	}
 	return out
+}
+
+// defaultFailureCriteria is ESXi's failure detection of a new vSwitch:
+// link status only.
+func defaultFailureCriteria() *types.HostNicFailureCriteria {
+	return &types.HostNicFailureCriteria{
+		CheckSpeed: "minimum", Speed: 10,
+		CheckDuplex: types.NewBool(false), FullDuplex: types.NewBool(false),
+		CheckErrorPercent: types.NewBool(false), CheckBeacon: types.NewBool(false),
+	}
 }
 
 // computePolicy is a portgroup's effective policy: each field the portgroup
