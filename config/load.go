@@ -52,8 +52,9 @@ func NewViper(file string) (*viper.Viper, error) {
 func Load(v *viper.Viper, getenv Getenv) (*Config, error) {
 	c := &Config{}
 	errs := checkFileKeys(v, topKeys)
-	vs, err := LoadVSphere(v, getenv)
-	errs = append(errs, err)
+	// The vsphere section's errors stand beside the pair's, so that every
+	// error is reported at once (config check, and preflight alike).
+	vs, vsErr := LoadVSphere(v, getenv)
 	c.VSphere = vs
 
 	c.Pair.Name = pairName(v)
@@ -66,9 +67,12 @@ func Load(v *viper.Viper, getenv Getenv) (*Config, error) {
 	c.Networks = nets
 
 	if err := errors.Join(errs...); err != nil {
+		return nil, errors.Join(vsErr, err)
+	}
+	if err := errors.Join(vsErr, c.Validate()); err != nil {
 		return nil, err
 	}
-	return c, c.Validate()
+	return c, nil
 }
 
 // pairName is the pair's name: pair.name, "routers" when unset.
@@ -94,7 +98,7 @@ func LoadVSphere(v *viper.Viper, getenv Getenv) (VSphere, error) {
 		CACerts:      first(v.GetString("vsphere.ca_certs"), getenv("GOVC_TLS_CA_CERTS")),
 		KnownHosts:   getenv("GOVC_TLS_KNOWN_HOSTS"),
 	}
-	var errs []error
+	errs := vs.check()
 	insecure, err := boolSetting(v, "vsphere.insecure", getenv("GOVC_INSECURE"))
 	errs = append(errs, err)
 	vs.Insecure = insecure

@@ -61,10 +61,9 @@ func Open(ctx context.Context, cfg config.VSphere, opts ...OpenOption) (*Session
 	if strings.TrimSpace(cfg.URL) == "" {
 		return nil, &Error{Op: "connect", Err: &config.Error{Key: "vsphere.url", Msg: "no vSphere URL configured; set vsphere.url (or GOVC_URL), e.g. https://vcenter.example/sdk"}}
 	}
-	u, err := soap.ParseURL(cfg.URL)
-	if err != nil || u == nil || u.Host == "" {
-		// The parse error quotes the URL, which may carry a password.
-		return nil, &Error{Op: "connect", Err: &config.Error{Key: "vsphere.url", Msg: "not a valid URL; want e.g. https://vcenter.example/sdk"}}
+	u, err := config.CheckVSphereURL(cfg.URL)
+	if err != nil {
+		return nil, &Error{Op: "connect", Err: err}
 	}
 	if u.Scheme != "https" && u.Scheme != "http" {
 		// govmomi would only fail at the first request ("unsupported
@@ -168,29 +167,6 @@ func presentedThumbprint(ctx context.Context, host string) string {
 	}
 	return soap.ThumbprintSHA1(certs[0])
 }
-
-// NormalizeThumbprint accepts a SHA-1 or SHA-256 certificate thumbprint
-// with or without colons, in any case, and returns it as vSphere prints it
-// (upper case, colon separated).
-func NormalizeThumbprint(s string) (string, error) {
-	h := strings.ToUpper(strings.NewReplacer(":", "", " ", "", "-", "").Replace(strings.TrimSpace(s)))
-	if len(h) != 40 && len(h) != 64 {
-		return "", fmt.Errorf("%q: want a SHA-1 (40 hex digits) or SHA-256 (64 hex digits) thumbprint, e.g. AB:CD:...", s)
-	}
-	var b strings.Builder
-	for i := 0; i < len(h); i += 2 {
-		if !isHex(h[i]) || !isHex(h[i+1]) {
-			return "", fmt.Errorf("%q: %q is not hexadecimal", s, h[i:i+2])
-		}
-		if i > 0 {
-			b.WriteByte(':')
-		}
-		b.WriteString(h[i : i+2])
-	}
-	return b.String(), nil
-}
-
-func isHex(c byte) bool { return c >= '0' && c <= '9' || c >= 'A' && c <= 'F' }
 
 // Client is the underlying client, for tests and the code that applies changes.
 func (s *Session) Client() *vim25.Client { return s.client }

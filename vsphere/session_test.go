@@ -119,23 +119,3 @@ func TestOpenRefused(t *testing.T) {
 	_, err = vsphere.Open(ctx, config.VSphere{URL: "https://u:s3cr3t-pw@[::1/sdk"})
 	wantVSphereError(t, err, "s3cr3t-pw", "not a valid URL")
 }
-
-func TestNormalizeThumbprint(t *testing.T) {
-	sha1 := "AB:CD:EF:01:23:45:67:89:AB:CD:EF:01:23:45:67:89:AB:CD:EF:01"
-	tests := []struct {
-		in, want string
-		ok       bool
-	}{
-		{sha1, sha1, true},
-		{strings.ToLower(strings.ReplaceAll(sha1, ":", "")), sha1, true},
-		{strings.Repeat("0a", 32), strings.TrimSuffix(strings.Repeat("0A:", 32), ":"), true},
-		{"AB:CD", "", false},
-		{strings.Repeat("zz", 20), "", false},
-	}
-	for _, tt := range tests {
-		got, err := vsphere.NormalizeThumbprint(tt.in)
-		if (err == nil) != tt.ok || got != tt.want {
-			t.Errorf("NormalizeThumbprint(%q) = %q, %v; want %q, ok=%v", tt.in, got, err, tt.want, tt.ok)
-		}
-	}
-}

@@ -26,7 +26,7 @@ func trustCACerts(sc *soap.Client, files string) error {
 // "HOST THUMBPRINT" lines), else "" (verify against CAs).
 func pinnedThumbprint(sc *soap.Client, cfg config.VSphere, host string) (string, error) {
 	if cfg.Thumbprint != "" {
-		tp, err := NormalizeThumbprint(cfg.Thumbprint)
+		tp, err := config.NormalizeThumbprint(cfg.Thumbprint)
 		if err != nil {
 			return "", &config.Error{Key: "vsphere.thumbprint", Msg: err.Error()}
 		}
@@ -42,7 +42,7 @@ func pinnedThumbprint(sc *soap.Client, cfg config.VSphere, host string) (string,
 	if known == "" {
 		return "", nil
 	}
-	tp, err := NormalizeThumbprint(known)
+	tp, err := config.NormalizeThumbprint(known)
 	if err != nil {
 		return "", &config.Error{Key: "GOVC_TLS_KNOWN_HOSTS", Msg: fmt.Sprintf("%s's thumbprint: %v", host, err)}
 	}

@@ -14,20 +14,26 @@ import (
 	"github.com/carpvm/carpvm/config"
 	"github.com/carpvm/carpvm/failover/lab"
 	"github.com/carpvm/carpvm/internal/atomicfile"
+	"github.com/carpvm/carpvm/internal/jsondoc"
 	"github.com/carpvm/carpvm/preflight"
 	"github.com/carpvm/carpvm/vsphere/facts"
 )
 
-// FactsFormat is the version of the facts file `preflight --save-facts`
-// writes and `lab up --facts` reads. A reader refuses any other version.
-const FactsFormat = 1
+// FactsFormat is the "format" of the facts file `preflight --save-facts`
+// writes and `lab up --facts` reads, "carpvm.facts/v1" as every document
+// (architecture: Preflight output). A reader also takes the first
+// version's `1`, which is the same document, and refuses anything else.
+const FactsFormat = "carpvm.facts/" + jsondoc.Version
+
+// factsFormatOne is the first version's "format", read still.
+const factsFormatOne = "1"
 
 // FactsFile is the facts file: the gathered facts and the part of the
 // configuration they were gathered under, enough to run the checks again
 // and to build a lab like this vSwitch. It holds no secret: no password,
 // no thumbprint, no pass file, no session.
 type FactsFile struct {
-	Format int       `json:"format"`
+	Format string    `json:"format"`
 	Saved  time.Time `json:"saved"`
 	// Target names what was checked, without credentials.
 	Target   string         `json:"target"`
@@ -83,6 +89,18 @@ func SaveFacts(path string, cfg *config.Config, f *facts.Facts, now time.Time) e
 	return nil
 }
 
+// checkFactsFormat accepts FactsFormat and the first version's 1.
+func checkFactsFormat(raw json.RawMessage) error {
+	if len(raw) == 0 {
+		return fmt.Errorf(`no "format": want %q`, FactsFormat)
+	}
+	var name string
+	if string(raw) == factsFormatOne || json.Unmarshal(raw, &name) == nil && name == FactsFormat {
+		return nil
+	}
+	return fmt.Errorf("format %s: want %q", raw, FactsFormat)
+}
+
 // LoadFacts reads a facts file and returns the configuration it holds
 // (pair and networks only) and the facts.
 func LoadFacts(path string) (*config.Config, *facts.Facts, error) {
@@ -90,14 +108,18 @@ func LoadFacts(path string) (*config.Config, *facts.Facts, error) {
 	if err != nil {
 		return nil, nil, fmt.Errorf("facts file: %w", err)
 	}
-	var ff FactsFile
-	dec := json.NewDecoder(bytes.NewReader(b))
-	if err := dec.Decode(&ff); err != nil {
+	// The outer Format, shallower, takes "format" in either form.
+	var read struct {
+		FactsFile
+		Format json.RawMessage `json:"format"`
+	}
+	if err := json.NewDecoder(bytes.NewReader(b)).Decode(&read); err != nil {
 		return nil, nil, fmt.Errorf("facts file %s: %w (want the JSON `carpvm preflight --save-facts` writes)", path, err)
 	}
-	if ff.Format != FactsFormat {
-		return nil, nil, fmt.Errorf("facts file %s: format %d: want %d (write it again with this carpvm's `preflight --save-facts`)", path, ff.Format, FactsFormat)
+	if err := checkFactsFormat(read.Format); err != nil {
+		return nil, nil, fmt.Errorf("facts file %s: %w (write it again with this carpvm's `preflight --save-facts`)", path, err)
 	}
+	ff := read.FactsFile
 	if ff.Facts == nil {
 		return nil, nil, fmt.Errorf("facts file %s: no \"facts\" object", path)
 	}

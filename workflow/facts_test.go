@@ -35,8 +35,8 @@ func TestSaveFactsHoldsNoSecret(t *testing.T) {
 			t.Errorf("facts file holds %q:\n%s", secret, b)
 		}
 	}
-	if !strings.Contains(string(b), `"format": 1`) {
-		t.Errorf("facts file has no format 1:\n%s", b)
+	if !strings.Contains(string(b), `"format": "carpvm.facts/v1"`) {
+		t.Errorf("facts file has no format carpvm.facts/v1:\n%s", b)
 	}
 	if st, err := os.Stat(path); err != nil || st.Mode().Perm() != 0o600 {
 		t.Errorf("facts file mode: %v %v", st.Mode(), err)
@@ -63,8 +63,11 @@ func TestLoadFactsErrorsNameTheFileAndWhatWasExpected(t *testing.T) {
 		name, body string
 		want       []string
 	}{
-		{"v2.json", `{"format": 2, "facts": {}}`, []string{"v2.json", "format 2: want 1"}},
-		{"none.json", `{"facts": {}}`, []string{"none.json", "format 0: want 1"}},
+		{"v2.json", `{"format": 2, "facts": {}}`, []string{"v2.json", `format 2: want "carpvm.facts/v1"`}},
+		{"v2name.json", `{"format": "carpvm.facts/v2", "facts": {}}`, []string{"v2name.json", `format "carpvm.facts/v2": want "carpvm.facts/v1"`}},
+		{"other.json", `{"format": "carpvm.sim/v1", "facts": {}}`, []string{"other.json", `format "carpvm.sim/v1"`}},
+		{"none.json", `{"facts": {}}`, []string{"none.json", `no "format": want "carpvm.facts/v1"`}},
+		{"odd.json", `{"format": true, "facts": {}}`, []string{"odd.json", `format true: want "carpvm.facts/v1"`}},
 		{"garbage.json", `not json`, []string{"garbage.json", "preflight --save-facts"}},
 		{"nofacts.json", `{"format": 1}`, []string{"nofacts.json", `no "facts"`}},
 		{"onenet.json", `{"format": 1, "networks": [{"name": "intranought", "portgroup": "IntraNought", "vhid": 1}], "facts": {}}`,
@@ -79,6 +82,23 @@ func TestLoadFactsErrorsNameTheFileAndWhatWasExpected(t *testing.T) {
 	}
 	if _, err := SwitchModelFromFacts(filepath.Join(dir, "missing.json")); err == nil || !strings.Contains(err.Error(), "missing.json") {
 		t.Errorf("missing file: %v", err)
+	}
+}
+
+// A facts file of the first version ("format": 1, before every document
+// was "carpvm.KIND/v1") still loads.
+func TestLoadFactsReadsFormatOne(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "old.json")
+	body := `{"format": 1, "networks": [{"name": "intranought", "portgroup": "IntraNought", "vhid": 7}], "facts": {"target": "https://vc/sdk"}}`
+	if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, f, err := LoadFacts(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(cfg.Networks) != 1 || cfg.Networks[0].VHID != 7 || f.Target != "https://vc/sdk" {
+		t.Errorf("loaded %+v %+v", cfg.Networks, f)
 	}
 }
 

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"net/netip"
 	"os"
 	"strings"
 
@@ -22,107 +23,179 @@ func newConfigCmd(app *App) *cobra.Command {
 	return cmd
 }
 
+// configCheckOptions are the flags of `carpvm config check`.
+type configCheckOptions struct {
+	Output string
+}
+
 func newConfigCheckCmd(app *App) *cobra.Command {
+	opts := &configCheckOptions{}
 	cmd := &cobra.Command{
-		Use:   "check [--config carpvm.yaml|node.yaml]",
+		Use:   "check [--config carpvm.yaml|node.yaml] [-o json]",
 		Short: "Validate carpvm.yaml or node.yaml and summarise it (like keepalived -t)",
-		Long: `config check loads a configuration file as the commands that use it do and
-reports every error, each naming its key (exit 2), or summarises what the
-file configures (exit 0). It tells the two kinds apart by their keys: a
-node.yaml has groups at the top, a carpvm.yaml a pair and networks (or pairs: a fleet, every pair
-summarised unless --pair names one; --config may also name a directory of
-carpvm.yaml files). A
-node.yaml's pass files are read, as node run reads them, so check it where
-the node runs; a carpvm.yaml's are not. Passphrases are never printed.`,
+		Long: `config check loads a configuration file (--config, else CARPVM_CONFIG) as the
+commands that use it do, through the same validator, and reports every
+error, each naming its key (exit 2), or summarises what the file configures
+(exit 0). It tells the two kinds apart by their keys: a node.yaml has groups
+at the top, a carpvm.yaml a pair and networks (or pairs: a fleet, every
+pair summarised unless --pair names one; --config may also name a directory
+of carpvm.yaml files). A node.yaml's pass files are read, as node run reads
+them, so check it where the node runs; a carpvm.yaml's are not. Passphrases
+are never printed.
+
+With -o json it prints one document, valid or not: format
+(carpvm.config-check/v1), path, kind, valid, errors ({key, message}), pairs
+(a carpvm.yaml's: name, routers, networks and their groups) or groups (a
+node.yaml's).`,
 		Example: `  carpvm config check --config carpvm.yaml
   carpvm config check --config /etc/carpvm/node.yaml
   carpvm config check --config docs/examples/active-active.yaml
   carpvm config check --config docs/examples/fleet.yaml`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return configCheckRun(app)
+			return configCheckRun(app, opts)
 		},
 	}
 	addPairFlag(cmd, app, "summarise only this pair of a fleet (without it, every pair)")
+	outputFlag(cmd, &opts.Output)
 	return cmd
 }
 
-// configCheckRun validates the --config file, whichever kind it is.
-func configCheckRun(app *App) error {
+// configCheckDocument is the -o json output of config check.
+type configCheckDocument struct {
+	Path   string             `json:"path"`
+	Kind   config.FileKind    `json:"kind"`
+	Valid  bool               `json:"valid"`
+	Errors []configCheckError `json:"errors"`
+	Pairs  []configCheckPair  `json:"pairs,omitempty"`
+	Groups []configCheckGroup `json:"groups,omitempty"`
+}
+
+type configCheckError struct {
+	Key     string `json:"key"`
+	Message string `json:"message"`
+}
+
+type configCheckPair struct {
+	Name     string              `json:"name"`
+	Routers  []configCheckRouter `json:"routers"`
+	Networks []configCheckNet    `json:"networks"`
+}
+
+type configCheckRouter struct {
+	Name    string `json:"name"`
+	VM      string `json:"vm"`
+	AdvSkew int    `json:"advskew"`
+}
+
+type configCheckNet struct {
+	Name      string             `json:"name"`
+	Portgroup string             `json:"portgroup"`
+	Protocol  string             `json:"protocol"`
+	Mode      string             `json:"mode"`
+	Groups    []configCheckGroup `json:"groups"`
+}
+
+type configCheckGroup struct {
+	VHID      int      `json:"vhid"`
+	Interface string   `json:"interface,omitempty"`
+	VIPs      []string `json:"vips"`
+	Master    string   `json:"master,omitempty"`
+}
+
+// configCheckRun validates the configuration file, whichever kind it is.
+func configCheckRun(app *App, opts *configCheckOptions) error {
+	if err := checkOutput("config check", opts.Output); err != nil {
+		return err
+	}
 	path := app.configFile
 	if path == "" {
 		path = app.Getenv("CARPVM_CONFIG")
 	}
 	if path == "" {
-		return usageError("config check: --config FILE is required (carpvm.yaml or node.yaml)")
+		return usageError("config check: --config FILE is required (carpvm.yaml or node.yaml; or set CARPVM_CONFIG)")
 	}
-	pairs, err := loadPairsToCheck(app, path)
-	if pairs == nil {
-		return err // a node.yaml (summarised) or an error
+	doc := configCheckDocument{Path: path, Kind: config.KindCarpvm}
+	pairs, nodeConfig, err := loadToCheck(app, path, &doc.Kind)
+	if err == nil {
+		err = config.CheckVMACs(pairs)
 	}
-	var errs []error
-	for _, c := range pairs {
-		for _, n := range c.Networks {
-			if err := n.CheckVMACMasters(); err != nil {
-				var split *config.VMACSplitError
-				errors.As(err, &split)
-				key := "networks." + n.Name + ".groups"
-				if len(pairs) > 1 {
-					key = "pair " + c.Pair.Name + ": " + key
-				}
-				errs = append(errs, &config.Error{Key: key, Msg: err.Error() + ". " + split.Fix()})
-			}
-		}
-	}
-	if err := errors.Join(errs...); err != nil {
-		return err
-	}
-	if len(pairs) == 1 {
-		fmt.Fprintf(app.IO.Out, "%s: a valid carpvm.yaml\n", path)
-		return summarisePair(app.IO.Out, pairs[0])
-	}
-	fmt.Fprintf(app.IO.Out, "%s: a valid carpvm.yaml, %d pairs (%s)\n", path, len(pairs), strings.Join(config.Names(pairs), ", "))
-	for _, c := range pairs {
-		fmt.Fprintln(app.IO.Out)
-		if err := summarisePair(app.IO.Out, c); err != nil {
+	if opts.Output != "json" {
+		if err != nil {
 			return err
 		}
+		if nodeConfig != nil {
+			return summariseNode(app.IO.Out, path, nodeConfig)
+		}
+		return summarisePairs(app.IO.Out, path, pairs)
+	}
+	doc.Valid = err == nil
+	for _, e := range config.Errors(err) {
+		var ce *config.Error
+		if errors.As(e, &ce) {
+			doc.Errors = append(doc.Errors, configCheckError{Key: ce.Key, Message: ce.Msg})
+		} else {
+			doc.Errors = append(doc.Errors, configCheckError{Message: e.Error()})
+		}
+	}
+	if doc.Valid {
+		doc.Pairs, doc.Groups = pairDocuments(pairs), nodeGroupDocuments(nodeConfig)
+	}
+	if werr := writeDocument(app.IO.Out, "config-check", doc); werr != nil {
+		return werr
+	}
+	if err != nil {
+		return silentExit(exitUsage) // the errors are in the document
 	}
 	return nil
 }
 
-// loadPairsToCheck loads path's pairs (the one --pair names, if given), or
-// summarises it and returns no pairs when it is a node.yaml.
-func loadPairsToCheck(app *App, path string) ([]*config.Config, error) {
+// loadToCheck loads path as the commands that read it do: a node.yaml as
+// node run, a carpvm.yaml (a file, a fleet, a directory) as preflight;
+// only the pair --pair names, if given. It sets *kind.
+func loadToCheck(app *App, path string, kind *config.FileKind) ([]*config.Config, *node.Config, error) {
 	var pairs []*config.Config
 	if st, err := os.Stat(path); err == nil && st.IsDir() {
 		if pairs, err = config.LoadPath(path, app.Getenv); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	} else {
 		v, err := config.NewViper(path)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
-		if v.InConfig("groups") && !v.InConfig("pair") && !v.InConfig("networks") && !v.InConfig("pairs") {
+		if *kind = config.KindOf(v); *kind == config.KindNode {
 			nc, err := node.LoadConfig(path, app.Getenv)
-			if err != nil {
-				return nil, err
-			}
-			return nil, summariseNode(app.IO.Out, path, nc)
+			return nil, nc, err
 		}
 		if pairs, err = config.LoadFleet(v, app.Getenv); err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 	}
 	if app.pair == "" {
-		return pairs, nil
+		return pairs, nil, nil
 	}
 	c, err := config.SelectPair(pairs, app.pair)
 	if err != nil {
-		return nil, err
+		return nil, nil, err
 	}
-	return []*config.Config{c}, nil
+	return []*config.Config{c}, nil, nil
+}
+
+// summarisePairs prints what a valid carpvm.yaml configures.
+func summarisePairs(w io.Writer, path string, pairs []*config.Config) error {
+	if len(pairs) == 1 {
+		fmt.Fprintf(w, "%s: a valid carpvm.yaml\n", path)
+		return summarisePair(w, pairs[0])
+	}
+	fmt.Fprintf(w, "%s: a valid carpvm.yaml, %d pairs (%s)\n", path, len(pairs), strings.Join(config.Names(pairs), ", "))
+	for _, c := range pairs {
+		fmt.Fprintln(w)
+		if err := summarisePair(w, c); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 // summarisePair prints a pair's routers and networks.
@@ -159,4 +232,44 @@ func summariseNode(w io.Writer, path string, c *node.Config) error {
 		fmt.Fprintf(w, "  vhid %d on %s %s: advbase %d, advskew %d, preempt %v\n", g.VHID, g.Interface, prefixes(g.VIPs), g.AdvBase, g.AdvSkew, g.Preempt)
 	}
 	return nil
+}
+
+// pairDocuments are the pairs as config check -o json shows them.
+func pairDocuments(pairs []*config.Config) []configCheckPair {
+	var out []configCheckPair
+	for _, c := range pairs {
+		p := configCheckPair{Name: c.Pair.Name}
+		for _, r := range c.Pair.Routers {
+			p.Routers = append(p.Routers, configCheckRouter{Name: r.Name, VM: r.VM, AdvSkew: r.AdvSkew})
+		}
+		for _, n := range c.Networks {
+			cn := configCheckNet{Name: n.Name, Portgroup: n.Portgroup, Protocol: string(n.Protocol), Mode: string(n.Mode)}
+			for _, g := range n.Groups() {
+				cn.Groups = append(cn.Groups, configCheckGroup{VHID: g.VHID, VIPs: prefixList(g.VIPs), Master: g.Master})
+			}
+			p.Networks = append(p.Networks, cn)
+		}
+		out = append(out, p)
+	}
+	return out
+}
+
+// nodeGroupDocuments are a node.yaml's groups as -o json shows them.
+func nodeGroupDocuments(c *node.Config) []configCheckGroup {
+	if c == nil {
+		return nil
+	}
+	var out []configCheckGroup
+	for _, g := range c.Groups {
+		out = append(out, configCheckGroup{VHID: int(g.VHID), Interface: g.Interface, VIPs: prefixList(g.VIPs)})
+	}
+	return out
+}
+
+func prefixList(ps []netip.Prefix) []string {
+	out := make([]string, len(ps))
+	for i, p := range ps {
+		out[i] = p.String()
+	}
+	return out
 }
