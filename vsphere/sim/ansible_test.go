@@ -131,7 +131,7 @@ func ansibleVars(topo sim.Topology) map[string]any {
 	if len(topo.Switches) > 0 {
 		vars["dvswitch"] = topo.Switches[0].Name
 	}
-	vars["host"], vars["hosts"], vars["pg_hosts"], vars["vms"] = hosts[0], hosts, pgHosts, vms
+	vars["host"], vars["all_hosts"], vars["pg_hosts"], vars["vms"] = hosts[0], hosts, pgHosts, vms
 	return vars
 }
 

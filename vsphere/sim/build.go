@@ -346,10 +346,7 @@ func (b *builder) buildSwitches(ctx context.Context) error {
 			DefaultPortConfig: &types.VMwareDVSPortSetting{
 				SecurityPolicy:      dvSecurity(sw.Security, false),
 				MacManagementPolicy: dvMACManagement(sw.MACManagement, false),
-				UplinkTeamingPolicy: &types.VmwareUplinkPortTeamingPolicy{
-					Policy:          &types.StringPolicy{Value: "loadbalance_srcid"},
-					UplinkPortOrder: &types.VMwareUplinkPortOrderPolicy{ActiveUplinkPort: uplinks},
-				},
+				UplinkTeamingPolicy: dvTeaming(uplinks, false),
 			},
 		}}
 		for _, hn := range sw.Hosts {
@@ -398,12 +395,7 @@ func (b *builder) buildSwitches(ctx context.Context) error {
 					Vlan:                &types.VmwareDistributedVirtualSwitchVlanIdSpec{VlanId: pg.VLAN},
 					SecurityPolicy:      dvSecurity(sec, inheritSec),
 					MacManagementPolicy: dvMACManagement(mac, inheritMAC),
-					UplinkTeamingPolicy: &types.VmwareUplinkPortTeamingPolicy{
-						InheritablePolicy: types.InheritablePolicy{Inherited: true},
-						UplinkPortOrder: &types.VMwareUplinkPortOrderPolicy{
-							InheritablePolicy: types.InheritablePolicy{Inherited: true}, ActiveUplinkPort: uplinks,
-						},
-					},
+					UplinkTeamingPolicy: dvTeaming(uplinks, true),
 				},
 			}
 			task, err := dvs.AddPortgroup(ctx, []types.DVPortgroupConfigSpec{spec})

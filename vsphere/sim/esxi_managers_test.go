@@ -4,6 +4,7 @@ import (
 	"context"
 	"testing"
 
+	"github.com/vmware/govmomi/find"
 	"github.com/vmware/govmomi/property"
 	"github.com/vmware/govmomi/vim25/methods"
 	"github.com/vmware/govmomi/vim25/mo"
@@ -102,5 +103,27 @@ func TestHostOptionsSupported(t *testing.T) {
 	}
 	if long.Min != 0 || long.Max != 1 {
 		t.Errorf("%s: range %d..%d, want 0..1", sim.OptionReversePathFwdCheckPromisc, long.Min, long.Max)
+	}
+}
+
+// TestDVPortgroupTeaming: a distributed portgroup's default port teaming
+// has every field vCenter reports (policy, inbound policy, notify
+// switches, failback), inherited from the switch; Ansible's
+// vmware_dvs_portgroup_info reads them unguarded.
+func TestDVPortgroupTeaming(t *testing.T) {
+	_, c := start(t, sim.Distributed(false))
+	ctx := context.Background()
+	pg, err := find.NewFinder(c).Network(ctx, sim.PortgroupInternal)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var dvpg mo.DistributedVirtualPortgroup
+	if err := property.DefaultCollector(c).RetrieveOne(ctx, pg.Reference(), []string{"config.defaultPortConfig"}, &dvpg); err != nil {
+		t.Fatal(err)
+	}
+	tp := dvpg.Config.DefaultPortConfig.(*types.VMwareDVSPortSetting).UplinkTeamingPolicy
+	if tp == nil || tp.Policy == nil || tp.Policy.Value != "loadbalance_srcid" || tp.ReversePolicy == nil || tp.NotifySwitches == nil ||
+		tp.RollingOrder == nil || tp.FailureCriteria == nil || tp.UplinkPortOrder == nil || !tp.Inherited {
+		t.Errorf("teaming %+v: want every field, inherited", tp)
 	}
 }
