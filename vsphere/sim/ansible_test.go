@@ -110,7 +110,8 @@ func ansiblePlaybook(t *testing.T) string {
 // ansibleVars are the playbook's names for topo (see site.yml).
 func ansibleVars(topo sim.Topology) map[string]any {
 	vars := map[string]any{"datacenter": topo.Datacenter, "portgroup": "", "switch": "", "vlan": 0, "dvswitch": "", "cluster": ""}
-	var hosts, pgHosts, vms []string
+	// Empty lists, not null: a loop over one must be a list even when skipped.
+	hosts, pgHosts, vms := []string{}, []string{}, []string{}
 	clusters := map[string]bool{}
 	for _, h := range topo.Hosts {
 		hosts = append(hosts, h.Name)
