@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"slices"
 	"sort"
+	"strings"
 	"time"
 
 	"github.com/carpvm/carpvm/internal/transition"
@@ -34,6 +35,10 @@ type Network struct {
 	Interval int
 	Priority int
 }
+
+// DefaultWindow is how far from a transition causes are looked for
+// unless told (explain --window; a drill's own transitions).
+const DefaultWindow = 2 * time.Minute
 
 // Verdicts of a transition.
 const (
@@ -77,6 +82,21 @@ type Cause struct {
 
 	// distance orders causes: 0 when the transition fell within a task.
 	distance time.Duration
+}
+
+// CausesText lists causes nearest first, on one line:
+// "snapshot VirtualMachine.createSnapshot router-002 -3.2s; ...", or
+// "none: no vCenter event within 2m".
+func CausesText(cs []Cause) string {
+	var parts []string
+	for _, c := range cs {
+		if c.Kind == KindNone {
+			parts = append(parts, "none: "+c.Detail)
+			continue
+		}
+		parts = append(parts, fmt.Sprintf("%s %s %s %+.1fs", c.Kind, c.Event, c.Entity, c.OffsetS))
+	}
+	return strings.Join(parts, "; ")
 }
 
 // Unexplained says whether some transition has neither a cause nor a

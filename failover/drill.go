@@ -146,6 +146,9 @@ func (d *drill) run(ctx context.Context) (Report, error) {
 		err = d.undoErr
 	}
 	rep.explain(d.opts.Env, d.n)
+	if d.obs != nil {
+		d.explainTransitions(ctx, &rep, drillTransitions(d.obs.Events(), d.n.Name, d.opts.Trigger, rep.OldMaster, d.name))
+	}
 	rep.DurationS = seconds(d.now().Sub(started))
 	return rep, err
 }

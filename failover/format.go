@@ -8,6 +8,7 @@ import (
 	"strings"
 
 	"github.com/carpvm/carpvm/carp/witness"
+	"github.com/carpvm/carpvm/explain"
 	"github.com/carpvm/carpvm/internal/groupby"
 	"github.com/carpvm/carpvm/internal/table"
 )
@@ -40,6 +41,9 @@ func WriteTable(w io.Writer, tty bool, reps []Report) error {
 	for _, r := range reps {
 		for _, f := range r.MACFlaps {
 			fmt.Fprintf(w, "\nWARNING %s %s: %s", r.Network, witness.WarnMACFlap, f.Message())
+		}
+		for _, line := range r.unplannedLines() {
+			fmt.Fprintf(w, "\nWARNING %s %s: %s", r.Network, WarnUnplanned, line)
 		}
 	}
 	if _, err := fmt.Fprintf(w, "\ndrill %s\n", table.PassFail(Passed(reps))); err != nil {
@@ -137,9 +141,32 @@ func writePairMarkdown(b *strings.Builder, reps []Report, h string) {
 		for _, f := range r.MACFlaps {
 			fmt.Fprintf(b, "- **warning** %s: %s\n", witness.WarnMACFlap, f.Message())
 		}
+		for _, line := range r.unplannedLines() {
+			fmt.Fprintf(b, "- **warning** %s: %s\n", WarnUnplanned, line)
+		}
 		b.WriteString("\n")
 		writeMarkdownPhases(b, r)
 	}
+}
+
+// WarnUnplanned marks a transition during a drill that was not the
+// drill's own, with its causes.
+const WarnUnplanned = "unplanned_transition"
+
+// unplannedLines describe each unplanned transition of r with its causes
+// and advice: "router-003 BACKUP->MASTER at 02:14:03.250Z (first advert
+// heard from it); causes: snapshot ... -3.2s; advice: ...".
+func (r *Report) unplannedLines() []string {
+	var out []string
+	for _, x := range r.Unplanned() {
+		line := fmt.Sprintf("vhid %d %s %s->%s at %s (%s); causes: %s", x.VHID, x.Router, x.From, x.To,
+			x.Time.UTC().Format("15:04:05.000Z"), table.Dash(x.Reason), explain.CausesText(x.Causes))
+		for _, a := range x.Advice {
+			line += "; advice: " + a
+		}
+		out = append(out, line)
+	}
+	return out
 }
 
 func yesNo(b bool) string {

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/carpvm/carpvm/carp/witness"
+	"github.com/carpvm/carpvm/explain"
 	"github.com/carpvm/carpvm/internal/jsondoc"
 )
 
@@ -84,6 +85,26 @@ type Report struct {
 	// Causes say why a failed drill failed, in the environment's terms
 	// (Explainer); the first failed phase's detail ends with them.
 	Causes []string `json:"causes,omitempty"`
+	// Transitions are the state changes the witness saw during the drill
+	// (carpvm.transition/v1 lines, architecture: Transition log), the
+	// drill's own planned with their step, each with its verdict and
+	// causes (explain: on vSphere, from vCenter's history); nil without
+	// a witness ("transitions" is then Unavailable).
+	Transitions []explain.Explained `json:"transitions,omitempty"`
+	// HistoryError is why the platform's history could not be read to
+	// explain them.
+	HistoryError string `json:"history_error,omitempty"`
+}
+
+// Unplanned are the transitions of the drill that were not its own.
+func (r *Report) Unplanned() []explain.Explained {
+	var out []explain.Explained
+	for _, t := range r.Transitions {
+		if t.Planned == "" {
+			out = append(out, t)
+		}
+	}
+	return out
 }
 
 // explain adds env's causes to a failed report.

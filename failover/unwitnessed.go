@@ -25,7 +25,7 @@ type EffectReader interface {
 }
 
 // unwitnessedFields are the report's figures only a witness measures.
-var unwitnessedFields = []string{"new_master", "takeover_s", "blackout_s", "vip_mac_after", "mac_relearned", "trigger_to_master_s", "garps"}
+var unwitnessedFields = []string{"new_master", "takeover_s", "blackout_s", "vip_mac_after", "mac_relearned", "trigger_to_master_s", "garps", "transitions"}
 
 // unwitnessedNotice says why they are missing.
 const unwitnessedNotice = "no witness (the simulator carries no CARP traffic; --no-witness watches none), so takeover, blackout, the new master, the VIP's MAC and its relearning were not measured; the trigger and the restore were read back from vSphere"

@@ -1,6 +1,7 @@
 package failover
 
 import (
+	"cmp"
 	"context"
 	"net"
 	"net/netip"
@@ -29,8 +30,13 @@ type world struct {
 	// takes the VIP back (a split brain after the return).
 	split    time.Duration
 	returned time.Time
-	stop     chan struct{}
-	done     chan struct{}
+	// advertTicks is how many 10 ms ticks apart the master advertises
+	// (0: 5, every 50 ms). router-002's advskew 0 with advbase 0 says
+	// master-down 11.7 ms: a witness reading the adverts' own timers (the
+	// drill's transitions) needs them every tick.
+	advertTicks int
+	stop        chan struct{}
+	done        chan struct{}
 }
 
 var routerAddr = map[string]netip.Addr{"router-002": r2, "router-003": r3}
@@ -85,7 +91,7 @@ func (w *world) run() {
 			w.holed = w.blackHole
 			w.returned = now
 		}
-		m, holed := w.master, w.holed
+		m, holed, every := w.master, w.holed, cmp.Or(w.advertTicks, 5)
 		splitting := !w.returned.IsZero() && now.Sub(w.returned) < w.split
 		w.mu.Unlock()
 		if splitting && i%5 == 2 {
@@ -94,7 +100,7 @@ func (w *world) run() {
 		if m == "" {
 			return
 		}
-		if i%5 == 0 {
+		if i%every == 0 {
 			w.rec.Add(Event{At: now, Kind: KindAdvert, VHID: 1, AdvBase: 0, AdvSkew: advSkew[routerAddr[m]], Src: routerAddr[m], MAC: vmac})
 		}
 		if !holed {

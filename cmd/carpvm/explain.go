@@ -63,7 +63,7 @@ rest is still read and explained), 3 vSphere unreachable or refused.`,
 		},
 	}
 	cmd.Flags().StringArrayVar(&opts.Transitions, "transitions", nil, "a file of transition lines (repeat for several; - for stdin)")
-	cmd.Flags().DurationVar(&opts.Window, "window", 2*time.Minute, "how far from a transition vCenter's events count as its causes")
+	cmd.Flags().DurationVar(&opts.Window, "window", explain.DefaultWindow, "how far from a transition vCenter's events count as its causes")
 	cmd.Flags().StringVarP(&opts.Output, "output", "o", "table", "output format: table, json or markdown")
 	completeFlag(cmd, "output", completeValues(func() []string { return explainFormats }))
 	cmd.Flags().BoolVar(&opts.Sim, "sim", false, "ask the embedded vSphere simulator instead of a real vCenter")
@@ -157,25 +157,12 @@ func explainRows(rep explain.Report) [][]string {
 	var rows [][]string
 	for _, x := range rep.Transitions {
 		rows = append(rows, []string{x.Time.UTC().Format("2006-01-02T15:04:05.000Z"), x.Router, x.Network,
-			fmt.Sprint(x.VHID), x.From + "->" + x.To, x.Verdict, causesText(x.Causes)})
+			fmt.Sprint(x.VHID), x.From + "->" + x.To, x.Verdict, explain.CausesText(x.Causes)})
 		for _, a := range x.Advice {
 			rows = append(rows, []string{"", "", "", "", "", "", "advice: " + a})
 		}
 	}
 	return rows
-}
-
-// causesText lists causes nearest first: "snapshot VirtualMachine.createSnapshot router-002 -3.2s".
-func causesText(cs []explain.Cause) string {
-	var parts []string
-	for _, c := range cs {
-		if c.Kind == explain.KindNone {
-			parts = append(parts, "none: "+c.Detail)
-			continue
-		}
-		parts = append(parts, fmt.Sprintf("%s %s %s %+.1fs", c.Kind, c.Event, c.Entity, c.OffsetS))
-	}
-	return strings.Join(parts, "; ")
 }
 
 func writeExplainMarkdown(w io.Writer, rep explain.Report) error {
