@@ -42,7 +42,7 @@ func WriteTable(w io.Writer, tty bool, reps []Report) error {
 		for _, f := range r.MACFlaps {
 			fmt.Fprintf(w, "\nWARNING %s %s: %s", r.Network, witness.WarnMACFlap, f.Message())
 		}
-		for _, line := range r.unplannedLines() {
+		for _, line := range r.UnplannedLines() {
 			fmt.Fprintf(w, "\nWARNING %s %s: %s", r.Network, WarnUnplanned, line)
 		}
 	}
@@ -141,7 +141,7 @@ func writePairMarkdown(b *strings.Builder, reps []Report, h string) {
 		for _, f := range r.MACFlaps {
 			fmt.Fprintf(b, "- **warning** %s: %s\n", witness.WarnMACFlap, f.Message())
 		}
-		for _, line := range r.unplannedLines() {
+		for _, line := range r.UnplannedLines() {
 			fmt.Fprintf(b, "- **warning** %s: %s\n", WarnUnplanned, line)
 		}
 		b.WriteString("\n")
@@ -153,10 +153,10 @@ func writePairMarkdown(b *strings.Builder, reps []Report, h string) {
 // drill's own, with its causes.
 const WarnUnplanned = "unplanned_transition"
 
-// unplannedLines describe each unplanned transition of r with its causes
+// UnplannedLines describe each unplanned transition of r with its causes
 // and advice: "router-003 BACKUP->MASTER at 02:14:03.250Z (first advert
 // heard from it); causes: snapshot ... -3.2s; advice: ...".
-func (r *Report) unplannedLines() []string {
+func (r *Report) UnplannedLines() []string {
 	var out []string
 	for _, x := range r.Unplanned() {
 		line := fmt.Sprintf("vhid %d %s %s->%s at %s (%s); causes: %s", x.VHID, x.Router, x.From, x.To,

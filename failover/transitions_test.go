@@ -132,3 +132,30 @@ func TestDrillRecordsTransitions(t *testing.T) {
 		}
 	})
 }
+
+// Every trigger's drill in the synthetic world: its transitions are all
+// the drill's own.
+func TestDrillTransitionsAllPlanned(t *testing.T) {
+	for _, trig := range []Trigger{TriggerPowerOff, TriggerNICDisconnect, TriggerDemote, TriggerStun} {
+		t.Run(string(trig), func(t *testing.T) {
+			synctest.Test(t, func(t *testing.T) {
+				w := newWorld()
+				defer w.close()
+				w.mu.Lock()
+				w.advertTicks = 1
+				w.mu.Unlock()
+				reps, err := Run(context.Background(), Options{Env: &fakeEnv{w: w}, Trigger: trig, Stun: time.Second, Networks: []Network{fastNet()}})
+				if err != nil {
+					t.Fatal(err)
+				}
+				r := reps[0]
+				if len(r.Transitions) < 2 {
+					t.Errorf("%d transitions, want the takeover's two at least", len(r.Transitions))
+				}
+				for _, x := range r.Unplanned() {
+					t.Errorf("unplanned: %s %s->%s at %s (%s)", x.Router, x.From, x.To, x.Time.Sub(r.Started), x.Reason)
+				}
+			})
+		})
+	}
+}
