@@ -6,8 +6,10 @@ import (
 	"strings"
 
 	"github.com/carpvm/carpvm/config"
+	"github.com/carpvm/carpvm/explain"
 	"github.com/carpvm/carpvm/failover"
 	"github.com/carpvm/carpvm/failover/vsphereenv"
+	"github.com/carpvm/carpvm/internal/transition"
 	"github.com/carpvm/carpvm/preflight"
 	"github.com/carpvm/carpvm/vsphere"
 )
@@ -42,6 +44,14 @@ func wireDrill(be Backend, cfg *config.Config, simulated bool, env *vsphereenv.E
 	env.NoWitness = env.NoWitness || simulated
 	env.CheckGate = func(ctx context.Context, _ failover.Network) (string, error) {
 		return Gate(ctx, be, cfg, simulated)
+	}
+	env.TransitionCauses = func(ctx context.Context, ts []transition.Transition) ([]explain.Explained, error) {
+		h, ok := be.(Historian)
+		if !ok {
+			return nil, errNoHistory
+		}
+		rep, err := ExplainWith(ctx, h, cfg, ts, explain.DefaultWindow, func(string, ...any) {})
+		return rep.Transitions, err
 	}
 }
 

@@ -3,12 +3,16 @@ package workflow
 import (
 	"context"
 	"errors"
+	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/carpvm/carpvm/config"
+	"github.com/carpvm/carpvm/explain"
 	"github.com/carpvm/carpvm/failover"
 	"github.com/carpvm/carpvm/failover/vsphereenv"
+	"github.com/carpvm/carpvm/internal/transition"
 )
 
 // OpenDrill on the simulator wires the vSphere Env: no witness, the
@@ -41,6 +45,45 @@ func TestOpenDrillOnTheSimulator(t *testing.T) {
 	}
 	if err := env.Undo(ctx, failover.TriggerNICDisconnect, nets[0], "router-002"); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// The vSphere Env OpenDrill wires explains a drill's transitions from the
+// session's history: a stun drill's takeover by its snapshot of the
+// master's VM.
+func TestOpenDrillExplainsTransitions(t *testing.T) {
+	ctx := context.Background()
+	cfg := config.Simulator()
+	env := &vsphereenv.Env{Config: cfg}
+	closeEnv, err := OpenDrill(ctx, cfg, "default", env, func(string, ...any) {})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer closeEnv()
+	nets, err := env.Networks("intranought")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := env.Trigger(ctx, failover.TriggerStun, nets[0], "router-002"); err != nil {
+		t.Fatal(err)
+	}
+	takeover := transition.Transition{Time: time.Now(), Router: "router-003", Network: "intranought", VHID: 1,
+		From: "BACKUP", To: "MASTER", Planned: "drill stun: trigger"}
+	if err := env.Undo(ctx, failover.TriggerStun, nets[0], "router-002"); err != nil {
+		t.Fatal(err)
+	}
+	xs, err := env.ExplainTransitions(ctx, []transition.Transition{takeover})
+	if err != nil || len(xs) != 1 {
+		t.Fatalf("explained %+v, %v; want the one transition", xs, err)
+	}
+	var kinds []string
+	for _, c := range xs[0].Causes {
+		if c.Router == "router-002" {
+			kinds = append(kinds, string(c.Kind)+" "+c.Event)
+		}
+	}
+	if xs[0].Verdict != explain.VerdictPlanned || !slices.Contains(kinds, "snapshot VirtualMachine.createSnapshot") {
+		t.Errorf("verdict %s, router-002's causes %v; want planned, with the stun's snapshot", xs[0].Verdict, kinds)
 	}
 }
 

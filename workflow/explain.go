@@ -18,6 +18,9 @@ type Historian interface {
 	RoundTrips() int
 }
 
+// errNoHistory is a backend that cannot say what vCenter did.
+var errNoHistory = errors.New("explain: this vSphere backend has no event history")
+
 // Explain opens cfg's vCenter (the simulator of topology when one is
 // named), asks it once for the history of the pair's VMs, hosts and
 // portgroups from the first transition less window to the last plus it,
@@ -33,7 +36,7 @@ func Explain(ctx context.Context, cfg *config.Config, topology string, ts []tran
 	h, ok := be.(Historian)
 	if !ok {
 		_ = be.Close(ctx)
-		return explain.Report{}, errors.New("explain: this vSphere backend has no event history")
+		return explain.Report{}, errNoHistory
 	}
 	rep, err := ExplainWith(ctx, h, cfg, ts, window, progress)
 	if cerr := be.Close(ctx); cerr != nil && err == nil {

@@ -30,7 +30,24 @@ func WriteTable(w io.Writer, tty bool, reps []failover.Report) error {
 		})
 	}
 	fmt.Fprintln(w)
-	return table.Write(w, tty, []string{"PAIR", "NETWORK", "TRIGGER", "PASSED", "TAKEOVER MEDIAN", "TAKEOVER WORST", "BLACKOUT MEDIAN", "BLACKOUT WORST", "TREND"}, rows)
+	if err := table.Write(w, tty, []string{"PAIR", "NETWORK", "TRIGGER", "PASSED", "TAKEOVER MEDIAN", "TAKEOVER WORST", "BLACKOUT MEDIAN", "BLACKOUT WORST", "TREND"}, rows); err != nil {
+		return err
+	}
+	return writeUnplanned(w, reps, "\nWARNING %s %s %s %s: %s\n")
+}
+
+// writeUnplanned writes each run's unplanned transitions with their
+// causes (failover.Report.UnplannedLines), one line each in format's
+// terms: started, pair, network, failover.WarnUnplanned, the line.
+func writeUnplanned(w io.Writer, reps []failover.Report, format string) error {
+	for _, r := range reps {
+		for _, line := range r.UnplannedLines() {
+			if _, err := fmt.Fprintf(w, format, r.Started.UTC().Format(time.RFC3339), r.Pair, r.Network, failover.WarnUnplanned, line); err != nil {
+				return err
+			}
+		}
+	}
+	return nil
 }
 
 // WriteMarkdownTrends writes a "Trend" section with a chart of the
@@ -81,6 +98,11 @@ func WriteMarkdown(w io.Writer, reps []failover.Report, pair string) error {
 		for _, t := range Trends(reps) {
 			fmt.Fprintf(&b, "| %s | %s | %s | %d/%d | %s | %s | %s | %s | %s |\n", t.Pair, t.Network, t.Trigger, t.Passed, t.Runs,
 				table.Seconds(t.TakeoverMedianS, 0), table.Seconds(t.TakeoverWorstS, 0), table.Seconds(t.BlackoutMedianS, 0), table.Seconds(t.BlackoutWorstS, 0), table.Dash(t.Direction))
+		}
+		var warnings strings.Builder
+		_ = writeUnplanned(&warnings, reps, "- **warning** %s %s %s %s: %s\n") // a strings.Builder does not fail
+		if warnings.Len() > 0 {
+			b.WriteString("\n" + warnings.String())
 		}
 	}
 	if err := WriteMarkdownTrends(&b, reps); err != nil {

@@ -9,6 +9,7 @@ import (
 	"github.com/carpvm/carpvm/explain"
 	"github.com/carpvm/carpvm/failover"
 	"github.com/carpvm/carpvm/failover/lab"
+	"github.com/carpvm/carpvm/failover/vsphereenv"
 	"github.com/carpvm/carpvm/internal/transition"
 	"github.com/carpvm/carpvm/workflow"
 )
@@ -26,7 +27,7 @@ type snapshotStunEnv struct {
 
 func (e *snapshotStunEnv) Trigger(ctx context.Context, t failover.Trigger, n failover.Network, router string) error {
 	if t == failover.TriggerStun {
-		if err := e.be.SnapshotMemory(ctx, router, failover.StunSnapshot); err != nil {
+		if err := e.be.SnapshotMemory(ctx, router, vsphereenv.StunSnapshot); err != nil {
 			return err
 		}
 	}
@@ -36,7 +37,7 @@ func (e *snapshotStunEnv) Trigger(ctx context.Context, t failover.Trigger, n fai
 func (e *snapshotStunEnv) Undo(ctx context.Context, t failover.Trigger, n failover.Network, router string) error {
 	err := e.Env.Undo(ctx, t, n, router)
 	if t == failover.TriggerStun {
-		if rerr := e.be.RemoveSnapshot(ctx, router, failover.StunSnapshot); err == nil {
+		if rerr := e.be.RemoveSnapshot(ctx, router, vsphereenv.StunSnapshot); err == nil {
 			err = rerr
 		}
 	}

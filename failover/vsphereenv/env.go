@@ -12,7 +12,9 @@ import (
 	"time"
 
 	"github.com/carpvm/carpvm/carp"
+	"github.com/carpvm/carpvm/explain"
 	"github.com/carpvm/carpvm/failover"
+	"github.com/carpvm/carpvm/internal/transition"
 
 	"github.com/carpvm/carpvm/config"
 )
@@ -64,12 +66,25 @@ type Env struct {
 	// simulator carries no CARP traffic): networks need no router
 	// addresses, Observe refuses, and the drill is RunUnwitnessed's.
 	NoWitness bool
+	// TransitionCauses explains a drill's transitions from vCenter's
+	// events and tasks around them (workflow wires it to the drill's
+	// session: explain's core); nil explains them with no history.
+	TransitionCauses func(ctx context.Context, ts []transition.Transition) ([]explain.Explained, error)
 }
 
 var (
-	_ failover.Env          = (*Env)(nil)
-	_ failover.EffectReader = (*Env)(nil)
+	_ failover.Env                 = (*Env)(nil)
+	_ failover.EffectReader        = (*Env)(nil)
+	_ failover.TransitionExplainer = (*Env)(nil)
 )
+
+// ExplainTransitions implements failover.TransitionExplainer.
+func (e *Env) ExplainTransitions(ctx context.Context, ts []transition.Transition) ([]explain.Explained, error) {
+	if e.TransitionCauses == nil {
+		return explain.Explain(explain.Pair{Name: e.Pair()}, ts, nil, explain.DefaultWindow).Transitions, nil
+	}
+	return e.TransitionCauses(ctx, ts)
+}
 
 // Networks returns the drill networks of the configuration, all or the
 // one named. Every router needs an address on the network
