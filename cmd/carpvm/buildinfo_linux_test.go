@@ -22,10 +22,13 @@ func TestNodeMetricsBuildInfo(t *testing.T) {
 	if err := netns.Available(); err != nil {
 		t.Skipf("skipping: %v", err)
 	}
+	t.Parallel()
 	tmp := t.TempDir()
 	bin := filepath.Join(tmp, "carpvm")
 	// Built as make build builds a release (-trimpath, symbols stripped):
-	// the version must survive both.
+	// the version must survive both. Under make test every build is
+	// -trimpath (GOFLAGS), so this one only links: its packages are those
+	// of the test binaries (make test-bins), compiled once.
 	ldflags := "-s -w -X main.version=v0.0.0-buildinfo-test -X main.commit=feedbeef"
 	if out, err := exec.Command("go", "build", "-trimpath", "-ldflags", ldflags, "-o", bin, "github.com/carpvm/carpvm/cmd/carpvm").CombinedOutput(); err != nil {
 		t.Fatalf("go build: %v\n%s", err, out)

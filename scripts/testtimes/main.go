@@ -10,6 +10,12 @@
 //
 // prints the slowest top-level tests and packages recorded in the event
 // files.
+//
+//	testtimes bench FILE
+//
+// prints the figures of issue 21 from `go test -bench` output (make bench):
+// preflight's gather time, round trips and peak resident set at 5,000,
+// 20,000 and 40,000 VMs, and the fleet of 100 pairs, side by side.
 package main
 
 import (
@@ -44,6 +50,8 @@ func main() {
 		err = runCmd(os.Args[2:])
 	case "slowest":
 		err = slowestCmd(os.Args[2:])
+	case "bench":
+		err = benchCmd(os.Args[2:])
 	default:
 		usage()
 	}
@@ -58,7 +66,7 @@ func main() {
 }
 
 func usage() {
-	fmt.Fprintln(os.Stderr, "usage: testtimes run -events FILE -- go test -json ARGS...\n       testtimes slowest [-n N] FILE...")
+	fmt.Fprintln(os.Stderr, "usage: testtimes run -events FILE -- go test -json ARGS...\n       testtimes slowest [-n N] FILE...\n       testtimes bench FILE")
 	os.Exit(2)
 }
 
