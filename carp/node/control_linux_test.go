@@ -15,6 +15,7 @@ import (
 // A caller that may not use the control socket is told a node is there
 // and that it lacks the permission, not that no node runs.
 func TestCallWithoutPermission(t *testing.T) {
+	t.Parallel()
 	if os.Geteuid() != 0 {
 		t.Skip("skipping: needs root, to call as another user from one thread")
 	}

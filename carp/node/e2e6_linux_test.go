@@ -225,6 +225,7 @@ func (p *v6Lab) neigh(t *testing.T, vip netip.Addr) string {
 // virtual MACs on the new master's port; the old master, restarted as
 // BACKUP, holds no IPv6 VIP and no IPv6 source rule.
 func TestWireIPv6Failover(t *testing.T) {
+	t.Parallel()
 	p := newV6Lab(t)
 	n1, s1 := p.node(t, p.r1, 0)
 	_, s2 := p.node(t, p.r2, 100)

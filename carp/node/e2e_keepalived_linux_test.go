@@ -81,8 +81,10 @@ func (fam vrrpFamily) keepalivedMaster(t *testing.T) (p *pairLab, ka *netns.Proc
 // wins; a graceful stop hands over at once (priority 0, then Skew_Time);
 // a SIGKILLed master is replaced within Master_Down_Interval.
 func TestWireKeepalivedInterop(t *testing.T) {
+	t.Parallel()
 	for _, fam := range vrrpFamilies {
 		t.Run(fam.name+"/carpvm master, keepalived backup", func(t *testing.T) {
+			t.Parallel()
 			p := fam.lab(t)
 			n1, s1 := fam.node(p, t, p.r1, 200)
 			p.waitState(t, "carpvm r1", s1, carp.Master, 15*time.Second)
@@ -110,6 +112,7 @@ func TestWireKeepalivedInterop(t *testing.T) {
 			fam.reaches(p, t, 10*time.Second)
 		})
 		t.Run(fam.name+"/keepalived master, carpvm backup", func(t *testing.T) {
+			t.Parallel()
 			p, ka, vrrpPid, s2 := fam.keepalivedMaster(t)
 			time.Sleep(5 * time.Second)
 			st := p.waitState(t, "carpvm r2", s2, carp.Backup, time.Second)
@@ -139,6 +142,7 @@ func TestWireKeepalivedInterop(t *testing.T) {
 			fam.reaches(p, t, 10*time.Second)
 		})
 		t.Run(fam.name+"/keepalived master stops gracefully, carpvm takes over", func(t *testing.T) {
+			t.Parallel()
 			// The graceful stop of a keepalived master: its priority-0
 			// advert hands over to carpvm at once.
 			p, ka, _, s2 := fam.keepalivedMaster(t)

@@ -205,6 +205,7 @@ func (p *pairLab) fdbPort(t testing.TB, mac string) string {
 // relearns the virtual MAC on its port; the client keeps reaching the
 // VIP; a restarted node cleans up what the crash left.
 func TestWireFailoverAfterKill(t *testing.T) {
+	t.Parallel()
 	p := newPairLab(t)
 	n1, s1 := p.node(t, p.r1, 0)
 	_, s2 := p.node(t, p.r2, 100)
@@ -262,6 +263,7 @@ func TestWireFailoverAfterKill(t *testing.T) {
 // 5. SIGTERM: the master bows out, the backup takes over because of the
 // bow-out (not its timer), and the stopped node has no VIP or macvlan.
 func TestWireGracefulStop(t *testing.T) {
+	t.Parallel()
 	p := newPairLab(t)
 	n1, s1 := p.node(t, p.r1, 0)
 	_, s2 := p.node(t, p.r2, 100)
@@ -293,6 +295,7 @@ func TestWireGracefulStop(t *testing.T) {
 
 // 3. carpvm's adverts decode in tshark as CARP with a good checksum.
 func TestWireTsharkDecodes(t *testing.T) {
+	t.Parallel()
 	if _, err := exec.LookPath("tshark"); err != nil {
 		t.Skip("skipping: tshark not installed (make test-deps installs it)")
 	}
@@ -334,6 +337,7 @@ func TestWireTsharkDecodes(t *testing.T) {
 
 // carpvm watch, listen-only, reports the group, its master and a good HMAC.
 func TestWireWatch(t *testing.T) {
+	t.Parallel()
 	p := newPairLab(t)
 	_, s1 := p.node(t, p.r1, 0)
 	_, s2 := p.node(t, p.r2, 100)

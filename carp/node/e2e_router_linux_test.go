@@ -33,6 +33,7 @@ func (p *pairLab) routerNode(t *testing.T, r *netns.Port, advskew int, top strin
 // bows out and the peer takes over; when the script succeeds again the
 // router takes its group back (preempt).
 func TestWireTrackScriptDemotes(t *testing.T) {
+	t.Parallel()
 	p := newPairLab(t)
 	flag := filepath.Join(p.dir, "gateway-down")
 	s1 := p.routerNode(t, p.r1, 0, fmt.Sprintf("track:\n  - {name: gw, command: \"test ! -e %s\", interval: 500ms, timeout: 400ms, weight: 240}", flag))
@@ -63,6 +64,7 @@ func TestWireTrackScriptDemotes(t *testing.T) {
 // A router started with preempt_delay leaves the group with the peer for
 // that long, then takes it back.
 func TestWirePreemptDelayHoldsBack(t *testing.T) {
+	t.Parallel()
 	p := newPairLab(t)
 	_, s2 := p.node(t, p.r2, 100, "--preempt")
 	p.waitState(t, "r2 alone", s2, carp.Master, 15*time.Second)

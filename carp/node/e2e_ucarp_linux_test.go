@@ -42,7 +42,9 @@ func (p *pairLab) ucarp(t testing.TB, r *netns.Port, self string, advskew int, p
 
 // 2. carpvm and ucarp interoperate in both roles.
 func TestWireUcarpInterop(t *testing.T) {
+	t.Parallel()
 	t.Run("carpvm master, ucarp backup", func(t *testing.T) {
+		t.Parallel()
 		p := newPairLab(t)
 		n1, s1 := p.node(t, p.r1, 0)
 		p.waitState(t, "carpvm r1", s1, carp.Master, 15*time.Second)
@@ -63,15 +65,21 @@ func TestWireUcarpInterop(t *testing.T) {
 		p.clientReaches(t, 10*time.Second)
 	})
 	t.Run("ucarp master, carpvm backup", func(t *testing.T) {
+		t.Parallel()
 		p := newPairLab(t)
 		u, state := p.ucarp(t, p.r1, "172.27.27.11", 0, filepath.Join(p.dir, "pass"))
 		waitRole(t, "ucarp", state, "MASTER", 15*time.Second)
 		_, s2 := p.node(t, p.r2, 100)
 		p.waitState(t, "carpvm r2", s2, carp.Backup, 5*time.Second)
-		time.Sleep(5 * time.Second)
-		st := p.waitState(t, "carpvm r2", s2, carp.Backup, time.Second)
-		if st.Received < 3 || st.MasterSeen != netip.MustParseAddr("172.27.27.11") {
-			t.Errorf("carpvm accepted %d adverts, master seen %v; want >= 3 from ucarp 172.27.27.11", st.Received, st.MasterSeen)
+		// Three of ucarp's adverts (one a second) accepted: polled, not
+		// slept for.
+		var st GroupStatus
+		eventually(t, "carpvm r2 accepts 3 of ucarp's adverts", 10*time.Second, func() (bool, string) {
+			st = p.waitState(t, "carpvm r2", s2, carp.Backup, time.Second)
+			return st.Received >= 3, fmt.Sprintf("%d accepted", st.Received)
+		})
+		if st.MasterSeen != netip.MustParseAddr("172.27.27.11") {
+			t.Errorf("carpvm's master seen %v; want ucarp 172.27.27.11", st.MasterSeen)
 		}
 		if r := st.Rejected.Total(); r != 0 {
 			t.Errorf("carpvm rejected %d of ucarp's adverts (%v); ucarp's random counters must not count as replays", r, rejectsString(st.Rejected))
@@ -83,15 +91,19 @@ func TestWireUcarpInterop(t *testing.T) {
 		p.waitState(t, "carpvm r2 after ucarp died", s2, carp.Master, 10*time.Second)
 	})
 	t.Run("different passphrases", func(t *testing.T) {
+		t.Parallel()
 		p := newPairLab(t)
 		_, s1 := p.node(t, p.r1, 0)
 		_, state := p.ucarp(t, p.r2, "172.27.27.12", 100, p.passFile(t, "other", "not-the-same-one"))
 		p.waitState(t, "carpvm r1", s1, carp.Master, 15*time.Second)
 		// ucarp rejects carpvm's adverts and takes over itself too.
 		waitRole(t, "ucarp", state, "MASTER", 10*time.Second)
-		time.Sleep(2 * time.Second)
-		st := p.waitState(t, "carpvm r1", s1, carp.Master, time.Second)
-		if st.Rejected.Of(carp.RejectHMAC) < 2 || st.Received != 0 {
+		var st GroupStatus
+		eventually(t, "carpvm r1 rejects 2 of ucarp's adverts", 10*time.Second, func() (bool, string) {
+			st = p.waitState(t, "carpvm r1", s1, carp.Master, time.Second)
+			return st.Rejected.Of(carp.RejectHMAC) >= 2, rejectsString(st.Rejected)
+		})
+		if st.Received != 0 {
 			t.Errorf("carpvm: bad_hmac %d, accepted %d; want ucarp's adverts rejected as bad_hmac", st.Rejected.Of(carp.RejectHMAC), st.Received)
 		}
 		if st.Rejected.Of(carp.RejectEcho) != 0 {
@@ -114,6 +126,7 @@ func rejectsString(c carp.RejectCounts) string {
 // ones) from a third namespace neither unseats the master nor changes any
 // state; the counters grow; the log stays rate-limited.
 func TestWireFlood(t *testing.T) {
+	t.Parallel()
 	p := newPairLab(t)
 	n1, s1 := p.node(t, p.r1, 0)
 	_, s2 := p.node(t, p.r2, 100)

@@ -73,6 +73,7 @@ func (p *pairLab) keepalivedFor(t testing.TB, r *netns.Port, name, cidr string, 
 // keepalived's RFC checksums as bad_checksum, by reason, and so becomes
 // master too: the setting must match the peer's.
 func TestWireVRRPChecksumVariant(t *testing.T) {
+	t.Parallel()
 	p := newPairLab(t)
 	_, state := p.keepalived(t, p.r1, 200)
 	waitRole(t, "keepalived", state, "MASTER", 15*time.Second)
@@ -100,6 +101,7 @@ func (p *pairLab) dropMulticast(t testing.TB) {
 // keep one master and fail over when it is killed. Unicast adverts leave
 // from the NIC's own MAC, with TTL 255.
 func TestWireUnicastWithMulticastDropped(t *testing.T) {
+	t.Parallel()
 	t.Run("multicast: split brain", func(t *testing.T) {
 		p := newPairLab(t)
 		p.dropMulticast(t)
@@ -144,6 +146,7 @@ func TestWireUnicastWithMulticastDropped(t *testing.T) {
 // peer only; another router's (a third node pointed at it) are counted as
 // not_peer and change nothing.
 func TestWireUnicastNotFromPeer(t *testing.T) {
+	t.Parallel()
 	p := newPairLab(t)
 	p.dropMulticast(t)
 	_, s1 := p.node(t, p.r1, 100, "--peer", "172.27.27.12", "--preempt")
@@ -209,6 +212,7 @@ func (p *pairLab) frrVRRP(t testing.TB, r *netns.Port, prio int) *netns.Process 
 // (100): carpvm follows its VRRPv3 adverts, and takes over within its
 // Master_Down_Interval when vrrpd is killed.
 func TestWireFRRInterop(t *testing.T) {
+	t.Parallel()
 	p := newPairLab(t)
 	vrrpd := p.frrVRRP(t, p.r1, 200)
 	_, s2 := p.vrrpNode(t, p.r2, 100)

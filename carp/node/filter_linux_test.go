@@ -17,6 +17,7 @@ import (
 // source MAC. The runts are left out: Ethernet cannot send a frame
 // shorter than its header.
 func TestWireFilterAdmits(t *testing.T) {
+	t.Parallel()
 	lb := newLab(t)
 	for _, k := range []string{"net.bridge.bridge-nf-call-iptables", "net.bridge.bridge-nf-call-ip6tables", "net.bridge.bridge-nf-call-arptables"} {
 		_ = lb.br.NS.Sysctl(k, "0")

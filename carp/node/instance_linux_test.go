@@ -20,6 +20,7 @@ func testIface() string {
 // A node whose second group is held takes none of its locks, and the
 // refusal names the group and the holder's pid.
 func TestLockInstanceAllOrNothing(t *testing.T) {
+	t.Parallel()
 	iface := testIface()
 	held, err := LockInstance([]Group{{Interface: iface, VHID: 2}}, "")
 	if err != nil {
@@ -52,6 +53,7 @@ func TestLockInstanceAllOrNothing(t *testing.T) {
 // The group lock is no file: a second node with its own run directory and
 // control socket is refused all the same.
 func TestLockInstanceIgnoresPaths(t *testing.T) {
+	t.Parallel()
 	g := []Group{{Interface: testIface(), VHID: 7}}
 	first, err := LockInstance(g, filepath.Join(t.TempDir(), "a.sock"))
 	if err != nil {

@@ -16,6 +16,7 @@ import (
 // a master preempting at the link's return lost its first advert, and its
 // peer stayed MASTER next to it for an interval.
 func TestWireFirstAdvertAfterLinkReturn(t *testing.T) {
+	t.Parallel()
 	lb := newLab(t)
 	a := lb.host(t, "a", "10.79.0.1/24")
 	b := lb.host(t, "b", "10.79.0.2/24")

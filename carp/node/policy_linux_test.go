@@ -14,6 +14,7 @@ import (
 )
 
 func TestRuleSources(t *testing.T) {
+	t.Parallel()
 	pp := netip.MustParsePrefix
 	vips := []netip.Prefix{pp("172.27.27.14/28"), pp("172.27.27.13/32"), pp("203.0.113.10/32")}
 	got := ruleSources(vips, connectedRoutes(vips))
@@ -24,6 +25,7 @@ func TestRuleSources(t *testing.T) {
 }
 
 func TestIsSourceRule(t *testing.T) {
+	t.Parallel()
 	const table = 1000002001
 	vips := []netip.Prefix{netip.MustParsePrefix("172.27.27.14/28")}
 	ours := func() netlink.Rule {
@@ -99,6 +101,7 @@ func TestIsSourceRule(t *testing.T) {
 // prefix leaves through its macvlan, a stale rule is recognised exactly,
 // and Release leaves nothing. Parent mode adds no rule.
 func TestNetlinkVIPsSourceRouting(t *testing.T) {
+	t.Parallel()
 	lb := newLab(t)
 	r := lb.host(t, "r", "10.81.0.1/24")
 	if _, err := lb.w.Attach(lb.br, r.NS, "eth1", netip.MustParsePrefix("10.82.0.1/24")); err != nil {

@@ -11,6 +11,7 @@ import (
 // macvlan with VRRP's IPv6 MAC 00:00:5e:00:02:<vrid>) is cleaned up, not
 // refused as someone else's interface.
 func TestWireCleanupVRRP6Macvlan(t *testing.T) {
+	t.Parallel()
 	lb := newLab(t)
 	r := lb.host(t, "r", "10.77.0.1/24")
 	ctx := context.Background()

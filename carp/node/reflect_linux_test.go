@@ -36,6 +36,7 @@ func reflectBack(t *testing.T, r *netns.Port) {
 // master recognises them (echo rejections) and stays master, and carpvm
 // watch on the master reports the reflection.
 func TestWireReflectingSwitch(t *testing.T) {
+	t.Parallel()
 	p := newPairLab(t)
 	_, s1 := p.node(t, p.r1, 0)
 	_, s2 := p.node(t, p.r2, 100)

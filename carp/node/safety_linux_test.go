@@ -85,6 +85,7 @@ func (p *pairLab) clientAnswers(t testing.TB, when string, want bool) {
 // master's interface and vhid, or on its control socket, is refused before
 // it touches anything: the master keeps its macvlan and VIP and answers.
 func TestWireSecondNodeRefused(t *testing.T) {
+	t.Parallel()
 	p := newPairLab(t)
 	s1 := filepath.Join(p.dir, "r1.sock")
 	n1 := p.nodeOn(t, p.r1, 0, s1)
@@ -105,6 +106,7 @@ func TestWireSecondNodeRefused(t *testing.T) {
 // answering ARP for the VIP; carpvm node cleanup removes it, and refuses
 // while a live node runs.
 func TestWireCleanupAfterKill(t *testing.T) {
+	t.Parallel()
 	p := newPairLab(t)
 	s1 := filepath.Join(p.dir, "r1.sock")
 	n1 := p.nodeOn(t, p.r1, 0, s1)
@@ -163,6 +165,7 @@ func (p *pairLab) nodeStatus(t testing.TB, r *netns.Port, extra ...string) (Stat
 // vhid tagged for another VLAN reaches the master's untagged interface; the
 // master ignores it (counted as other_vlan) and stays MASTER.
 func TestWireOtherVLANAdvertIgnored(t *testing.T) {
+	t.Parallel()
 	p := newPairLab(t)
 	for _, k := range []string{"net.bridge.bridge-nf-call-iptables", "net.bridge.bridge-nf-call-ip6tables", "net.bridge.bridge-nf-call-arptables"} {
 		_ = p.br.NS.Sysctl(k, "0")
@@ -212,14 +215,17 @@ func TestWireOtherVLANAdvertIgnored(t *testing.T) {
 // default control socket (same run directory, as /run is shared) both run,
 // and node status in each namespace finds its own.
 func TestWireTwoNamespacesDefaultSocket(t *testing.T) {
+	t.Parallel()
 	p := newPairLab(t)
-	p.nodeOn(t, p.r1, 0, "")
-	p.nodeOn(t, p.r2, 100, "")
 	for _, r := range []struct {
-		port *netns.Port
-		self string
-		want carp.State
-	}{{p.r1, "172.27.27.11", carp.Master}, {p.r2, "172.27.27.12", carp.Backup}} {
+		port    *netns.Port
+		advskew int
+		self    string
+		want    carp.State
+	}{{p.r1, 0, "172.27.27.11", carp.Master}, {p.r2, 100, "172.27.27.12", carp.Backup}} {
+		// One after the other: without preemption the first master
+		// stays, and r2 started alone would be it.
+		p.nodeOn(t, r.port, r.advskew, "")
 		eventually(t, r.self+" answers on its default socket", 15*time.Second, func() (bool, string) {
 			st, err := p.nodeStatus(t, r.port, p.dirFlags()[:2]...)
 			if err != nil {
@@ -235,6 +241,7 @@ func TestWireTwoNamespacesDefaultSocket(t *testing.T) {
 // socket (different interfaces): the second is refused and told which flag
 // to pass.
 func TestWireDefaultSocketCollision(t *testing.T) {
+	t.Parallel()
 	p := newPairLab(t)
 	p.nodeOn(t, p.r1, 0, "")
 	eventually(t, "r1 answers on its default socket", 15*time.Second, func() (bool, string) {
@@ -267,6 +274,7 @@ func (p *pairLab) dirFlags() []string {
 // over them, as a container would see /run): refused before it touches
 // anything, so the master keeps its macvlan, rule and VIP and answers.
 func TestWireSecondNodeOtherPathsRefused(t *testing.T) {
+	t.Parallel()
 	p := newPairLab(t)
 	s1 := filepath.Join(p.dir, "r1.sock")
 	n1 := p.nodeOn(t, p.r1, 0, s1)

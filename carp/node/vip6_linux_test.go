@@ -37,6 +37,7 @@ func addr6(t testing.TB, p *netns.Port, cidr string) {
 // segment through the macvlan; Release leaves nothing; parent mode puts
 // the VIP on the parent, also without DAD.
 func TestNetlinkVIPsIPv6(t *testing.T) {
+	t.Parallel()
 	lb := newLab(t)
 	r := lb.host(t, "v6r", "10.83.0.1/24")
 	addr6(t, r, "2001:db8:83::1/64")
@@ -182,6 +183,7 @@ func (p *pinger6) pingUntil(t testing.TB, dst netip.Addr, within time.Duration) 
 // The IPv6 advert source is the interface's own link-local address, never
 // a link-local VIP a crashed --no-vmac run left on it.
 func TestInterfaceLinkLocal(t *testing.T) {
+	t.Parallel()
 	lb := newLab(t)
 	r := lb.host(t, "v6ll", "10.84.0.1/24")
 	addr6(t, r, "2001:db8:84::1/64")

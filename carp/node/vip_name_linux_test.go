@@ -3,6 +3,7 @@ package node
 import "testing"
 
 func TestMacvlanName(t *testing.T) {
+	t.Parallel()
 	for _, tc := range []struct {
 		vhid   uint8
 		parent string

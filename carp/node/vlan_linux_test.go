@@ -13,6 +13,7 @@ import (
 // A frame whose tag the kernel took out reads as tagged again, and its
 // VLAN is the tag's.
 func TestInsertVLANTag(t *testing.T) {
+	t.Parallel()
 	payload, err := (&carp.Advert{VHID: 1, AdvBase: 1}).MarshalBinary()
 	if err != nil {
 		t.Fatal(err)
@@ -35,6 +36,7 @@ func TestInsertVLANTag(t *testing.T) {
 // the master MASTER and is counted as other_vlan, in the status and the
 // metrics; the same advert untagged makes it step down.
 func TestOtherVLANAdvertIgnored(t *testing.T) {
+	t.Parallel()
 	synctest.Test(t, func(t *testing.T) {
 		h := &hub{}
 		a := startSim(t, h, simOpts{self: "172.27.27.11", advskew: 100})

@@ -87,6 +87,7 @@ func readFrame(t *testing.T, l *PacketLink, timeout time.Duration) (carp.Frame, 
 }
 
 func TestPacketLinkSendsAndFilters(t *testing.T) {
+	t.Parallel()
 	lb := newLab(t)
 	a := lb.host(t, "a", "10.77.0.1/24")
 	b := lb.host(t, "b", "10.77.0.2/24")
@@ -131,6 +132,7 @@ func TestPacketLinkSendsAndFilters(t *testing.T) {
 }
 
 func TestNetlinkVIPsVirtualMAC(t *testing.T) {
+	t.Parallel()
 	lb := newLab(t)
 	r := lb.host(t, "r", "10.78.0.1/24")
 	c := lb.host(t, "c", "10.78.0.9/24")
@@ -196,6 +198,7 @@ func TestNetlinkVIPsVirtualMAC(t *testing.T) {
 }
 
 func TestNetlinkVIPsParent(t *testing.T) {
+	t.Parallel()
 	lb := newLab(t)
 	r := lb.host(t, "r", "10.79.0.1/24")
 	h := &NetlinkVIPs{Parent: "eth0", VHID: 3, VIPs: []netip.Prefix{
@@ -240,6 +243,7 @@ func TestNetlinkVIPsParent(t *testing.T) {
 
 // refuse to delete an interface with the macvlan's name that is not ours.
 func TestNetlinkVIPsRefusesForeignInterface(t *testing.T) {
+	t.Parallel()
 	lb := newLab(t)
 	r := lb.host(t, "r", "10.80.0.1/24")
 	if _, err := r.NS.Run(context.Background(), "ip", "link", "add", "carp4-eth0", "type", "veth", "peer", "name", "other0"); err != nil {
