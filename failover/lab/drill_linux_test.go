@@ -233,9 +233,13 @@ func runLabDrillsWith(t *testing.T, opts Options, drills []labDrill) *Lab {
 	return l
 }
 
+// TestLabDrillsCarpvm is the advbase-1 canary: the other carpvm labs of
+// the tests run at advbase 0 (testAdvBase).
 func TestLabDrillsCarpvm(t *testing.T) {
 	t.Parallel()
-	runLabDrills(t, PeerCarpvm)
+	opts := testOptions(t, PeerCarpvm)
+	opts.AdvBase = AdvBase(1)
+	runLabDrillsWith(t, opts, allLabDrills)
 }
 
 func TestLabDrillsUcarp(t *testing.T) {

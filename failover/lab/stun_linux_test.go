@@ -17,6 +17,7 @@ import (
 func TestStunDrill(t *testing.T) {
 	t.Parallel()
 	opts := testOptions(t, PeerCarpvm)
+	opts.AdvBase = AdvBase(1) // the figures below are advbase 1's
 	l := upLab(t, opts)
 	nets, err := l.Networks("intranought")
 	if err != nil {
@@ -70,6 +71,7 @@ func TestStunDrillNoVMAC(t *testing.T) {
 		t.Run(c.name, func(t *testing.T) {
 			t.Parallel()
 			opts := testOptions(t, PeerCarpvm)
+			opts.AdvBase = AdvBase(1) // the figures below are advbase 1's
 			opts.Node = NodeSettings{NoVMAC: true, NoFreezeReannounce: !c.reannounce}
 			l := upLab(t, opts)
 			settle(t, l)
@@ -122,6 +124,7 @@ func settle(t testing.TB, l *Lab) {
 func TestStunBackupKeepsTheMaster(t *testing.T) {
 	t.Parallel()
 	opts := testOptions(t, PeerCarpvm)
+	opts.AdvBase = AdvBase(1) // the figures below are advbase 1's
 	l := upLab(t, opts)
 	settle(t, l)
 	ctx := context.Background()

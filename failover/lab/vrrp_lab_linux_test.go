@@ -84,7 +84,7 @@ func TestLabMulticastDropped(t *testing.T) {
 		t.Fatal(err)
 	}
 	var last Status
-	deadline := time.Now().Add(carp.MasterDown(1, int(AdvSkew[Router2])) + 5*time.Second)
+	deadline := time.Now().Add(carp.MasterDown(uint8(*opts.AdvBase), int(AdvSkew[Router2])) + 5*time.Second)
 	for time.Now().Before(deadline) {
 		last = l.Status(ctx)
 		split := 0
