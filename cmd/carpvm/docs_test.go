@@ -4,13 +4,16 @@ import (
 	"bytes"
 	"context"
 	"flag"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/google/go-cmp/cmp"
 
@@ -49,66 +52,92 @@ func masked(s string) string {
 	return blanks.ReplaceAllString(digits.ReplaceAllString(s, "N"), " ")
 }
 
+// example is one example block of a docs file.
+type example struct {
+	args      string
+	want      string
+	wantStart int // byte offsets of want in the file
+	wantEnd   int
+	root      bool
+	got       string // what the command printed
+	ran       bool   // got is set
+}
+
+// docsFile is a docs file and its examples, in order.
+type docsFile struct {
+	path     string
+	src      []byte
+	examples []*example
+}
+
 // TestDocsExamples fails when an example output checked into the docs
 // differs from what the command prints now; `make docs` rewrites them.
+// One subtest per example, so that each one's time shows. The plain
+// examples run in order, in this process; the root ones in labs of their
+// own (rootLab), each lab in parallel with the others.
 func TestDocsExamples(t *testing.T) {
 	t.Chdir(filepath.Join("..", ".."))
-	files, err := docsFiles()
+	docs, err := readDocs()
 	if err != nil {
 		t.Fatal(err)
 	}
-	root := newRootExamples(t)
-	for _, path := range files {
-		src, err := os.ReadFile(path)
-		if err != nil {
-			t.Fatal(err)
-		}
-		changed := false
-		out := exampleBlock.ReplaceAllFunc(src, func(block []byte) []byte {
-			idx := exampleBlock.FindSubmatchIndex(block)
-			needsRoot := idx[3] > idx[2]
-			args := string(block[idx[4]:idx[5]])
-			want := string(block[idx[6]:idx[7]])
-			result := block
-			// One subtest per example, so that each one's time shows;
-			// they run in order (the root examples drive one lab).
-			t.Run(filepath.Base(path)+": "+args, func(t *testing.T) {
-				var got string
-				same := func(a, b string) bool { return a == b }
-				if needsRoot {
-					if reason := root.unavailable(); reason != "" {
-						t.Skipf("skipped, %s", reason)
-					}
-					got = root.run(t, args)
-					same = func(a, b string) bool { return masked(a) == masked(b) }
-				} else {
-					var stdout, stderr bytes.Buffer
-					streams := IOStreams{In: strings.NewReader(""), Out: &stdout, ErrOut: &stderr}
-					cmdline, withStderr := strings.CutSuffix(args, " 2>&1")
-					if withStderr {
-						streams.ErrOut = &stdout
-					}
-					run(context.Background(), strings.Fields(strings.TrimPrefix(cmdline, "carpvm ")), streams, func(string) string { return "" })
-					got = stdout.String()
-				}
-				if same(want, got) {
-					return
-				}
-				if *updateDocs {
-					changed = true
-					result = slices.Concat(block[:idx[6]], []byte(got), block[idx[7]:])
-					return
-				}
-				t.Errorf("the example in the docs differs from the command's output now; run make docs (-docs +now):\n%s", cmp.Diff(want, got))
+	for _, d := range docs {
+		for _, ex := range d.examples {
+			if ex.root {
+				continue
+			}
+			t.Run(filepath.Base(d.path)+": "+ex.args, func(t *testing.T) {
+				ex.got, ex.ran = runInProcess(ex.args), true
+				ex.check(t, ex.want == ex.got)
 			})
-			return result
-		})
-		if changed {
-			if err := os.WriteFile(path, out, 0o644); err != nil {
+		}
+	}
+	t.Run("root", func(t *testing.T) {
+		reason := rootUnavailable()
+		for _, seg := range rootSegments(docs) {
+			t.Run(fmt.Sprintf("%s lab %d", filepath.Base(seg.path), seg.n), func(t *testing.T) {
+				if reason != "" {
+					t.Skipf("skipped, %s", reason)
+				}
+				t.Parallel()
+				l := newRootLab(t)
+				for _, ex := range seg.examples {
+					t.Run(ex.args, func(t *testing.T) {
+						ex.got, ex.ran = l.run(t, ex.args), true
+						ex.check(t, masked(ex.want) == masked(ex.got))
+					})
+				}
+			})
+		}
+	})
+	if *updateDocs {
+		for _, d := range docs {
+			if err := d.rewrite(); err != nil {
 				t.Fatal(err)
 			}
 		}
 	}
+}
+
+// check reports a differing example, unless make docs rewrites it.
+func (ex *example) check(t *testing.T, same bool) {
+	t.Helper()
+	if same || *updateDocs {
+		return
+	}
+	t.Errorf("the example in the docs differs from the command's output now; run make docs (-docs +now):\n%s", cmp.Diff(ex.want, ex.got))
+}
+
+// runInProcess runs a plain example through run, as main would.
+func runInProcess(args string) string {
+	var stdout, stderr bytes.Buffer
+	streams := IOStreams{In: strings.NewReader(""), Out: &stdout, ErrOut: &stderr}
+	cmdline, withStderr := strings.CutSuffix(args, " 2>&1")
+	if withStderr {
+		streams.ErrOut = &stdout
+	}
+	run(context.Background(), strings.Fields(strings.TrimPrefix(cmdline, "carpvm ")), streams, func(string) string { return "" })
+	return stdout.String()
 }
 
 // docsFiles are the Markdown files whose examples must match: docs/*.md and
@@ -118,63 +147,186 @@ func docsFiles() ([]string, error) {
 	return append(files, "README.md"), err
 }
 
-// rootExamples runs the root examples with the real binary, a private
-// state directory for drill history, and the lab torn down at the end.
-type rootExamples struct {
-	t      *testing.T
-	reason string // why root examples cannot run here; "" when they can
+func readDocs() ([]*docsFile, error) {
+	files, err := docsFiles()
+	if err != nil {
+		return nil, err
+	}
+	var docs []*docsFile
+	for _, path := range files {
+		src, err := os.ReadFile(path)
+		if err != nil {
+			return nil, err
+		}
+		d := &docsFile{path: path, src: src}
+		for _, idx := range exampleBlock.FindAllSubmatchIndex(src, -1) {
+			d.examples = append(d.examples, &example{
+				root: idx[3] > idx[2], args: string(src[idx[4]:idx[5]]),
+				want: string(src[idx[6]:idx[7]]), wantStart: idx[6], wantEnd: idx[7],
+			})
+		}
+		docs = append(docs, d)
+	}
+	return docs, nil
+}
+
+// rewrite writes the file back with each changed example's output.
+func (d *docsFile) rewrite() error {
+	var out []byte
+	last, changed := 0, false
+	for _, ex := range d.examples {
+		same := ex.got == ex.want || ex.root && masked(ex.got) == masked(ex.want)
+		if !ex.ran || same {
+			continue
+		}
+		out = slices.Concat(out, d.src[last:ex.wantStart], []byte(ex.got))
+		last, changed = ex.wantEnd, true
+	}
+	if !changed {
+		return nil
+	}
+	return os.WriteFile(d.path, slices.Concat(out, d.src[last:]), 0o644)
+}
+
+// rootSegment is a run of a file's root examples that drive one lab: from
+// a `carpvm lab up` to the next one, or to and including a `carpvm lab
+// down`, or to the file's end.
+type rootSegment struct {
+	path     string
+	n        int // the file's first, second... segment
+	examples []*example
+}
+
+func rootSegments(docs []*docsFile) []rootSegment {
+	var segs []rootSegment
+	for _, d := range docs {
+		var cur []*example
+		n := 0
+		flush := func() {
+			if len(cur) > 0 {
+				n++
+				segs = append(segs, rootSegment{d.path, n, cur})
+				cur = nil
+			}
+		}
+		for _, ex := range d.examples {
+			if !ex.root {
+				continue
+			}
+			// A lab up while one is up replaces it: a new segment. What
+			// came before the first (a preflight saving the facts the
+			// lab is made from) stays with it.
+			if isLabUp(ex) && slices.ContainsFunc(cur, isLabUp) {
+				flush()
+			}
+			cur = append(cur, ex)
+			if strings.HasPrefix(ex.args, "carpvm lab down") {
+				flush()
+			}
+		}
+		flush()
+	}
+	return segs
+}
+
+func isLabUp(ex *example) bool { return strings.HasPrefix(ex.args, "carpvm lab up") }
+
+// rootUnavailable says why root examples cannot run here; "" when they can.
+func rootUnavailable() string {
+	if os.Geteuid() != 0 {
+		return "needs root for network namespaces"
+	}
+	for _, tool := range []string{"unshare", "nsenter", "ip"} {
+		if _, err := exec.LookPath(tool); err != nil {
+			return tool + " not found"
+		}
+	}
+	return ""
+}
+
+// rootLab runs one segment's examples with the real binary, as the docs
+// show them (the lab's default names and paths), inside a network and
+// mount namespace of its own with a fresh /run: the lab's namespaces
+// (/run/netns), state (/run/carpvm-lab) and drill locks (/run/lock) are
+// the segment's alone, so segments run in parallel and never touch a lab
+// of this machine's. Drill history goes to a private state directory.
+type rootLab struct {
 	bin    string
 	env    []string
+	holder *exec.Cmd // keeps the namespaces alive between examples
 	labUp  bool
 }
 
-func newRootExamples(t *testing.T) *rootExamples {
-	r := &rootExamples{t: t}
-	switch {
-	case os.Geteuid() != 0:
-		r.reason = "needs root for network namespaces"
-	default:
-		out, err := exec.Command("ip", "netns", "list").Output()
-		if err != nil {
-			r.reason = "ip netns list failed: " + err.Error()
-		} else if strings.Contains(string(out), "cvl-") {
-			// The examples use the lab's default names; never touch a lab
-			// somebody brought up on this machine.
-			r.reason = "a carpvm lab (cvl-*) is already up on this machine"
-		}
+func newRootLab(t *testing.T) *rootLab {
+	l := &rootLab{bin: testbin.Carpvm(t)}
+	l.env = append(os.Environ(), "XDG_STATE_HOME="+filepath.Join(t.TempDir(), "state"))
+	// The holder mounts the fresh /run, says so, and waits for its stdin
+	// to close.
+	l.holder = exec.Command("unshare", "--mount", "--net", "--propagation", "private", "sh", "-c",
+		"mount -t tmpfs tmpfs /run && ip link set lo up && echo ready && exec cat >/dev/null")
+	stdin, err := l.holder.StdinPipe()
+	if err != nil {
+		t.Fatal(err)
 	}
-	return r
+	stdout, err := l.holder.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var stderr bytes.Buffer
+	l.holder.Stderr = &stderr
+	if err := l.holder.Start(); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		if l.labUp {
+			if out, err := l.command(l.bin, "lab", "down").CombinedOutput(); err != nil {
+				t.Errorf("lab down: %v\n%s", err, out)
+			}
+		}
+		stdin.Close()
+		if err := l.holder.Wait(); err != nil {
+			t.Errorf("namespace holder: %v\n%s", err, stderr.String())
+		}
+	})
+	ready := make(chan error, 1)
+	go func() {
+		buf := make([]byte, len("ready\n"))
+		_, err := stdout.Read(buf)
+		if err == nil && string(buf) != "ready\n" {
+			err = fmt.Errorf("said %q", buf)
+		}
+		ready <- err
+	}()
+	select {
+	case err := <-ready:
+		if err != nil {
+			t.Fatalf("namespace holder: %v\n%s", err, stderr.String())
+		}
+	case <-time.After(30 * time.Second):
+		t.Fatalf("namespace holder not ready within 30s\n%s", stderr.String())
+	}
+	return l
 }
 
-func (r *rootExamples) unavailable() string { return r.reason }
+// command runs name with args in the segment's namespaces.
+func (l *rootLab) command(name string, args ...string) *exec.Cmd {
+	cmd := exec.Command("nsenter", append([]string{"--target", strconv.Itoa(l.holder.Process.Pid), "--mount", "--net", "--", name}, args...)...)
+	cmd.Env = l.env
+	return cmd
+}
 
-func (r *rootExamples) run(t *testing.T, cmdline string) string {
-	if r.bin == "" {
-		// The examples' state outlives each example's subtest: it is
-		// the whole test's.
-		dir := r.t.TempDir()
-		r.bin = testbin.Carpvm(t)
-		r.env = append(os.Environ(), "XDG_STATE_HOME="+filepath.Join(dir, "state"))
-		r.t.Cleanup(func() {
-			if r.labUp {
-				if out, err := exec.Command(r.bin, "lab", "down").CombinedOutput(); err != nil {
-					r.t.Errorf("lab down: %v\n%s", err, out)
-				}
-			}
-		})
-	}
+func (l *rootLab) run(t *testing.T, cmdline string) string {
 	words := strings.Fields(cmdline)
 	for i, w := range words {
 		if w == "carpvm" {
-			words[i] = r.bin
+			words[i] = l.bin
 			if rest := words[i+1:]; len(rest) >= 2 && rest[0] == "lab" {
-				r.labUp = rest[1] == "up" || r.labUp && rest[1] != "down"
+				l.labUp = rest[1] == "up" || l.labUp && rest[1] != "down"
 			}
 			break
 		}
 	}
-	cmd := exec.Command(words[0], words[1:]...)
-	cmd.Env = r.env
+	cmd := l.command(words[0], words[1:]...)
 	cmd.Dir = t.TempDir()
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
