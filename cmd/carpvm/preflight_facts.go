@@ -12,7 +12,7 @@ import (
 
 // addSaveFactsFlag registers preflight --save-facts.
 func addSaveFactsFlag(cmd *cobra.Command, path *string) {
-	cmd.Flags().StringVar(path, "save-facts", "", "write the gathered facts to FILE as JSON, no secrets (with --fix: those gathered after applying), for `carpvm lab up --facts FILE`")
+	cmd.Flags().StringVar(path, "save-facts", "", "write the gathered facts to `FILE` as JSON, no secrets (with --fix: those gathered after applying), for carpvm lab up --facts FILE")
 }
 
 // saveFacts writes f, gathered under cfg, to path; nothing when path is

@@ -130,6 +130,7 @@ with FreeBSD/OpenBSD CARP and ucarp.`,
 		newGenManCmd(app),
 		newVersionCmd(app),
 	)
+	fitHelp(root)
 	return root
 }
 
