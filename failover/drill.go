@@ -208,6 +208,10 @@ func (d *drill) runPhases(ctx context.Context, started time.Time) (Report, error
 
 	// 3. Trigger, journaled first. From here on, every way out restores.
 	trig, undo := env.Describe(d.opts.Trigger.Action(), d.n, old)
+	if err := d.checkWrites(ctx, old); err != nil {
+		d.rep.addPhase(PhaseTrigger, false, "%v", err)
+		return d.rep, err
+	}
 	if err := d.beginJournal(ctx, old, undo); err != nil {
 		d.rep.addPhase(PhaseTrigger, false, "journal: %v; nothing was touched", err)
 		return d.rep, err

@@ -80,6 +80,10 @@ func (d *drill) runUnwitnessed(ctx context.Context, env EffectReader, started ti
 	d.rep.addPhase(PhaseBaseline, true, "no witness: %s, the preferred master, is taken as the master; read back: %s", old, detail)
 
 	trig, undo := env.Describe(action, d.n, old)
+	if err := d.checkWrites(ctx, old); err != nil {
+		d.rep.addPhase(PhaseTrigger, false, "%v", err)
+		return d.rep, err
+	}
 	if err := d.beginJournal(ctx, old, undo); err != nil {
 		d.rep.addPhase(PhaseTrigger, false, "journal: %v; nothing was touched", err)
 		return d.rep, err
