@@ -490,21 +490,36 @@ func parseAddresses(key string, raw any) (map[string]netip.Prefix, error) {
 	return addrs, errors.Join(errs...)
 }
 
-// ParseVIP parses a VIP in CIDR form (172.27.27.14/28); a bare address is
-// taken as a host route (/32 or /128).
+// ParseVIP parses a VIP, the one parser of carpvm.yaml, node.yaml and the
+// flags: CIDR form (172.27.27.14/28), or a bare address taken as a host
+// route (/32 or /128). IPv4 and IPv6 VIPs are accepted; an IPv6 link-local
+// VIP (fe80::1/64, a usual default gateway) too, but without a %zone: the
+// group's interface is its zone. IPv4-mapped IPv6 addresses, multicast,
+// loopback and unspecified addresses are refused.
 func ParseVIP(s string) (netip.Prefix, error) {
-	if !strings.Contains(s, "/") {
+	s = strings.TrimSpace(s)
+	addr, _, hasLen := strings.Cut(s, "/")
+	if strings.Contains(addr, "%") {
+		return netip.Prefix{}, fmt.Errorf("%q: an IPv6 zone (%%...) is not allowed; the group's interface is the VIP's zone", s)
+	}
+	var p netip.Prefix
+	if hasLen {
+		var err error
+		if p, err = netip.ParsePrefix(s); err != nil {
+			return netip.Prefix{}, fmt.Errorf("%q is not a CIDR prefix (want e.g. 172.27.27.14/28)", s)
+		}
+	} else {
 		a, err := netip.ParseAddr(s)
 		if err != nil {
 			return netip.Prefix{}, fmt.Errorf("%q is not an IP address or CIDR prefix (want e.g. 172.27.27.14/28)", s)
 		}
-		return netip.PrefixFrom(a, a.BitLen()), nil
+		p = netip.PrefixFrom(a, a.BitLen())
 	}
-	p, err := netip.ParsePrefix(s)
-	if err != nil {
-		return netip.Prefix{}, fmt.Errorf("%q is not a CIDR prefix (want e.g. 172.27.27.14/28)", s)
-	}
-	if !p.Addr().IsGlobalUnicast() && !p.Addr().IsPrivate() && !p.Addr().IsLinkLocalUnicast() {
+	a := p.Addr()
+	switch {
+	case a.Is4In6():
+		return netip.Prefix{}, fmt.Errorf("%q: an IPv4-mapped IPv6 address; write it as IPv4 (%s)", s, a.Unmap())
+	case !a.IsGlobalUnicast() && !a.IsPrivate() && !a.IsLinkLocalUnicast():
 		return netip.Prefix{}, fmt.Errorf("%q is not a unicast address", s)
 	}
 	return p, nil

@@ -225,3 +225,33 @@ func TestLoadVSphereAlone(t *testing.T) {
 		t.Errorf("vsphere = %+v", vs)
 	}
 }
+
+// TestParseVIPOneRuleForEveryInput: carpvm.yaml, node.yaml and the flags
+// share one parser, so a bare multicast address or a zoned IPv6 address
+// is refused in carpvm.yaml as it is in node.yaml.
+func TestParseVIPOneRuleForEveryInput(t *testing.T) {
+	for _, tc := range []struct {
+		in, want string // want: the prefix, or a word of the error
+	}{
+		{"172.27.27.14/28", "172.27.27.14/28"},
+		{"172.27.27.14", "172.27.27.14/32"},
+		{" 2001:db8::1 ", "2001:db8::1/128"},
+		{"fe80::1/64", "fe80::1/64"},
+		{"224.0.0.18", "unicast"},
+		{"127.0.0.1/8", "unicast"},
+		{"0.0.0.0", "unicast"},
+		{"fe80::1%eth0", "zone"},
+		{"::ffff:10.0.0.1", "IPv4-mapped"},
+		{"10.0.0.1/33", "CIDR"},
+		{"router", "IP address"},
+	} {
+		p, err := ParseVIP(tc.in)
+		got := p.String()
+		if err != nil {
+			got = err.Error()
+		}
+		if !strings.Contains(got, tc.want) {
+			t.Errorf("ParseVIP(%q) = %q, want %q", tc.in, got, tc.want)
+		}
+	}
+}

@@ -245,7 +245,7 @@ func (fg fileGroup) resolve(key, defIface string, getenv config.Getenv, written 
 		g.ManageVIPs = *fg.ManageVIPs
 	}
 	for j, s := range fg.VIPs {
-		p, err := ParseVIP(s)
+		p, err := config.ParseVIP(s)
 		if err != nil {
 			return g, &config.Error{Key: fmt.Sprintf("%s.vips[%d]", key, j), Msg: err.Error()}
 		}
@@ -290,29 +290,6 @@ func (ft fileTrack) resolve(key string) (Track, error) {
 		*d.to = v
 	}
 	return t, nil
-}
-
-// ParseVIP parses a VIP (CIDR or bare address: /32, /128). IPv4 and IPv6
-// VIPs are accepted; an IPv6 link-local VIP (fe80::1/64, a usual default
-// gateway) too, but without a %zone: the group's interface is its zone.
-// IPv4-mapped IPv6 addresses and multicast are refused.
-func ParseVIP(s string) (netip.Prefix, error) {
-	s = strings.TrimSpace(s)
-	if addr, _, _ := strings.Cut(s, "/"); strings.Contains(addr, "%") {
-		return netip.Prefix{}, fmt.Errorf("%q: an IPv6 zone (%%...) is not allowed; the group's interface is the VIP's zone", s)
-	}
-	p, err := config.ParseVIP(s)
-	if err != nil {
-		return p, err
-	}
-	a := p.Addr()
-	switch {
-	case a.Is4In6():
-		return p, fmt.Errorf("%q: an IPv4-mapped IPv6 address; write it as IPv4 (%s)", s, a.Unmap())
-	case a.IsMulticast() || a.IsUnspecified() || a.IsLoopback():
-		return p, fmt.Errorf("%q is not a unicast address", s)
-	}
-	return p, nil
 }
 
 // ReadKey reads the passphrase from passFile, or from $CARPVM_NODE_PASS

@@ -195,7 +195,7 @@ func (o *nodeRunOptions) config(app *App, cmd *cobra.Command) (*node.Config, err
 		UpScript: o.UpScript, DownScript: o.DownScript, XParam: o.XParam,
 	}
 	for i, s := range o.VIPs {
-		p, err := node.ParseVIP(s)
+		p, err := config.ParseVIP(s)
 		if err != nil {
 			return nil, &config.Error{Key: fmt.Sprintf("--vip[%d]", i), Msg: err.Error()}
 		}
@@ -374,7 +374,7 @@ func (o *nodeCleanupOptions) groups(app *App, cmd *cobra.Command) ([]node.Group,
 	}
 	g := node.Group{Interface: o.Interface, VHID: uint8(o.VHID), VMAC: !o.NoVMAC, ManageVIPs: true}
 	for i, s := range o.VIPs {
-		p, err := node.ParseVIP(s)
+		p, err := config.ParseVIP(s)
 		if err != nil {
 			return nil, &config.Error{Key: fmt.Sprintf("--vip[%d]", i), Msg: err.Error()}
 		}
