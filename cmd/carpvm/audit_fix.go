@@ -39,7 +39,7 @@ func auditFixRun(ctx context.Context, o *auditOptions, pairs []*config.Config, t
 	if err != nil {
 		return fmt.Errorf("audit --fix: %w", err)
 	}
-	defer closeBackend(ctx, be, o.IO.notice)
+	defer workflow.Close(ctx, be, o.IO.notice)
 	if topology != "" {
 		// The simulator Open started: every pair audits it.
 		for i := range pairs {

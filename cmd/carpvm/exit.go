@@ -6,8 +6,6 @@ import (
 
 	"github.com/carpvm/carpvm/config"
 	"github.com/carpvm/carpvm/failover"
-	"github.com/carpvm/carpvm/vsphere"
-	"github.com/carpvm/carpvm/vsphere/sim"
 	"github.com/carpvm/carpvm/workflow"
 )
 
@@ -105,24 +103,24 @@ func exitCodeOf(err error) (code int, print bool) {
 	if errors.As(err, &le) {
 		return exitCheckFailed, true
 	}
-	var pe *vsphere.PrivilegeError
+	var pe *workflow.PrivilegeError
 	if errors.As(err, &pe) {
 		return exitNotApplied, true // refused before the first write
 	}
 	// carpvm sim: an address that cannot be served (in use, not this
 	// machine's) is the environment's.
-	var listen *sim.ListenError
+	var listen *workflow.ListenError
 	if errors.As(err, &listen) {
 		return exitOther, true
 	}
-	var addr *sim.AddressError
+	var addr *workflow.AddressError
 	if errors.As(err, &addr) {
 		return exitUsage, true
 	}
 	// vSphere unreachable or refused: a workflow's vSphere step, or a
 	// session's own error.
 	var be *workflow.BackendError
-	var ve *vsphere.Error
+	var ve *workflow.SessionError
 	if errors.As(err, &be) || errors.As(err, &ve) {
 		return exitVSphere, true
 	}

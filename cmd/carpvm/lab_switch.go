@@ -8,7 +8,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/carpvm/carpvm/failover/lab"
-	"github.com/carpvm/carpvm/vsphere/sim"
 	"github.com/carpvm/carpvm/workflow"
 )
 
@@ -37,7 +36,7 @@ func (f *labSwitchFlags) model(ctx context.Context, app *App) (*lab.SwitchModel,
 		}
 		return m, nil
 	case f.Topology != "":
-		if _, ok := sim.Topologies()[f.Topology]; !ok {
+		if !workflow.IsTopology(f.Topology) {
 			return nil, usageError("lab up --topology %q: want one of %s", f.Topology, strings.Join(workflow.Topologies(), ", "))
 		}
 		progress := func(format string, args ...any) { fmt.Fprintf(app.IO.ErrOut, format+"\n", args...) }

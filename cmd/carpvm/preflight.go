@@ -10,7 +10,6 @@ import (
 	"github.com/carpvm/carpvm/config"
 	"github.com/carpvm/carpvm/preflight"
 	"github.com/carpvm/carpvm/vsphere/facts"
-	"github.com/carpvm/carpvm/vsphere/sim"
 	"github.com/carpvm/carpvm/workflow"
 )
 
@@ -39,7 +38,7 @@ type preflightOptions struct {
 	// Topology is the simulated inventory --sim serves (sim.Topologies).
 	Topology string
 	// Inventory grows it (--inventory-hosts, --inventory-vms).
-	Inventory sim.Inventory
+	Inventory workflow.Inventory
 	// Checks, when given, narrow the report to these check IDs.
 	Checks []string
 	Output string
@@ -181,13 +180,13 @@ func (o *preflightOptions) simTopology() (string, error) {
 	if name == "" {
 		name = "default"
 	}
-	if _, ok := sim.Topologies()[name]; !ok {
+	if !workflow.IsTopology(name) {
 		return "", usageError("preflight --topology %q: want one of %s", o.Topology, strings.Join(workflow.Topologies(), ", "))
 	}
 	if err := checkInventory(o.Inventory); err != nil {
 		return "", err
 	}
-	return sim.Spec(name, o.Inventory), nil
+	return workflow.TopologySpec(name, o.Inventory), nil
 }
 
 // parseChecks turns --check values into check IDs.

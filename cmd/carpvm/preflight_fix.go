@@ -18,7 +18,6 @@ import (
 	"github.com/carpvm/carpvm/config"
 	"github.com/carpvm/carpvm/preflight"
 	"github.com/carpvm/carpvm/preflight/fix"
-	"github.com/carpvm/carpvm/vsphere"
 	"github.com/carpvm/carpvm/vsphere/change"
 	"github.com/carpvm/carpvm/workflow"
 )
@@ -106,16 +105,6 @@ func (o *fixOptions) fixOpts() (fix.Options, error) {
 	return fix.Options{Scope: scope, DVSMode: mode, Mandatory: o.Mandatory, Relocate: o.Relocate, SetVMAC: o.SetVMAC}, nil
 }
 
-// closeBackend logs out on a fresh context with its own deadline, so that
-// it happens even after Ctrl-C cancelled ctx.
-func closeBackend(ctx context.Context, be workflow.Backend, progress func(string, ...any)) {
-	cctx, cancel := vsphere.Detached(ctx)
-	defer cancel()
-	if err := be.Close(cctx); err != nil {
-		progress("warning: log out: %v", err)
-	}
-}
-
 // fixRun does the work of carpvm preflight --fix: workflow.Fix (check,
 // plan, confirm, lock, back up, apply, check again) with this command's
 // printing, prompt, backup file and lock, then the re-checked state. A
@@ -177,7 +166,7 @@ func fixPair(ctx context.Context, o *fixOptions, opts fix.Options, cfg *config.C
 	if err != nil {
 		return nil, fmt.Errorf("preflight --fix: %w", err)
 	}
-	defer closeBackend(ctx, be, o.IO.notice)
+	defer workflow.Close(ctx, be, o.IO.notice)
 	wo := workflow.FixOptions{
 		Plan: opts, Simulated: o.Sim, Progress: o.IO.progress, Notice: o.IO.notice, Log: o.Log,
 		ShowPlan: func(plan fix.Plan) error {

@@ -10,7 +10,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/carpvm/carpvm/config"
-	"github.com/carpvm/carpvm/vsphere"
 )
 
 // rollbackOptions are the dependencies and flags of carpvm preflight
@@ -140,10 +139,10 @@ func rollbackRun(ctx context.Context, o *rollbackOptions) error {
 			}
 			return func() { _ = lock.Unlock() }, nil
 		},
-		Close: func(be workflow.Backend) { closeBackend(ctx, be, notice) },
+		Close: func(be workflow.Backend) { workflow.Close(ctx, be, notice) },
 	})
 	var input *workflow.InputError
-	var conflict *vsphere.ConflictError
+	var conflict *workflow.ConflictError
 	var beErr *workflow.BackendError
 	switch {
 	case errors.As(err, &input):

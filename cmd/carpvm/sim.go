@@ -11,7 +11,6 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/carpvm/carpvm/config"
-	"github.com/carpvm/carpvm/vsphere/sim"
 	"github.com/carpvm/carpvm/workflow"
 )
 
@@ -22,7 +21,7 @@ type simOptions struct {
 	Listen   string
 	Topology string
 	// Inventory grows the topology (--inventory-hosts, --inventory-vms).
-	Inventory sim.Inventory
+	Inventory workflow.Inventory
 	// Role is the simulated user's role (sim.RoleNames).
 	Role   string
 	Output string
@@ -82,8 +81,8 @@ Topologies: ` + strings.Join(workflow.Topologies(), ", ") + `.`,
 	cmd.Flags().StringVar(&opts.Topology, "topology", "default", "simulated inventory: "+strings.Join(workflow.Topologies(), ", "))
 	completeFlag(cmd, "topology", completeValues(workflow.Topologies))
 	addInventoryFlags(cmd, &opts.Inventory, "")
-	cmd.Flags().StringVar(&opts.Role, "role", "admin", "the simulated user's role: "+strings.Join(sim.RoleNames(), ", ")+" (docs/privileges.md)")
-	completeFlag(cmd, "role", completeValues(sim.RoleNames))
+	cmd.Flags().StringVar(&opts.Role, "role", "admin", "the simulated user's role: "+strings.Join(workflow.SimulatorRoles(), ", ")+" (docs/privileges.md)")
+	completeFlag(cmd, "role", completeValues(workflow.SimulatorRoles))
 	outputFlag(cmd, &opts.Output)
 	cmd.Flags().StringVar(&opts.CredentialsFile, "credentials-file", "", "write the login as GOVC_* lines here (0600; removed on exit); default with -o json: $XDG_STATE_HOME/carpvm/sim/HOST_PORT.env")
 	return cmd
@@ -94,12 +93,11 @@ func simRun(ctx context.Context, opts *simOptions) error {
 	if err := checkOutput("sim", opts.Output); err != nil {
 		return err
 	}
-	build, ok := sim.Topologies()[opts.Topology]
-	if !ok {
+	if !workflow.IsTopology(opts.Topology) {
 		return usageError("--topology %q: want one of %s", opts.Topology, strings.Join(workflow.Topologies(), ", "))
 	}
-	if _, ok := sim.Roles()[opts.Role]; !ok {
-		return usageError("--role %q: want one of %s", opts.Role, strings.Join(sim.RoleNames(), ", "))
+	if !workflow.IsSimulatorRole(opts.Role) {
+		return usageError("--role %q: want one of %s", opts.Role, strings.Join(workflow.SimulatorRoles(), ", "))
 	}
 	if err := checkInventory(opts.Inventory); err != nil {
 		return err
@@ -107,20 +105,17 @@ func simRun(ctx context.Context, opts *simOptions) error {
 	if opts.Inventory.Hosts > 0 {
 		opts.IO.progress("carpvm sim: building %d more hosts and %d more VMs", opts.Inventory.Hosts, opts.Inventory.VMs)
 	}
-	srv, err := sim.Start(ctx, build().WithInventory(opts.Inventory), opts.Listen)
+	srv, err := workflow.StartSimulator(ctx, opts.Topology, opts.Inventory, opts.Listen, opts.Role)
 	if err != nil {
 		return err // exitCodeOf: a malformed --listen is usage, one in use the machine's
 	}
 	defer srv.Close()
-	if err := srv.SetRole(opts.Role); err != nil {
-		return err
-	}
 	doc := simDocument{URL: srv.URL, Topology: opts.Topology, Datacenter: srv.Topology.Datacenter, Username: srv.Username, Thumbprint: srv.Thumbprint}
 	if doc.CredentialsFile, err = opts.credentialsPath(srv.URL); err != nil {
 		return err
 	}
 	if doc.CredentialsFile != "" {
-		defer os.Remove(sim.CertificatePath(doc.CredentialsFile))
+		defer os.Remove(workflow.SimulatorCertificatePath(doc.CredentialsFile))
 		defer os.Remove(doc.CredentialsFile)
 		if err := srv.WriteCredentials(doc.CredentialsFile); err != nil {
 			return fmt.Errorf("%w (--credentials-file)", err) // a file: exitCodeOf's 5
@@ -156,7 +151,7 @@ func (o *simOptions) credentialsPath(url string) (string, error) {
 // printSimInfo prints how to reach the simulator. The password is a
 // throwaway credential of this run of the simulator, not a secret: printing
 // it is what makes the simulator usable by other clients.
-func printSimInfo(w io.Writer, topology string, srv *sim.Server) {
+func printSimInfo(w io.Writer, topology string, srv *workflow.Simulator) {
 	pw := srv.Password.Reveal()
 	fmt.Fprintf(w, "carpvm simulator: topology %s\n", topology)
 	fmt.Fprintf(w, "URL:        %s\n", srv.URL)
