@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"runtime"
 	"runtime/debug"
 
@@ -72,16 +73,40 @@ func resolveBuild(ldVersion, ldCommit string, bi *debug.BuildInfo) buildInfo {
 	return b
 }
 
+// versionDocument is the -o json output of carpvm version.
+type versionDocument struct {
+	Version string `json:"version"`
+	Commit  string `json:"commit"`
+	Go      string `json:"go"`
+}
+
 func newVersionCmd(app *App) *cobra.Command {
-	return &cobra.Command{
-		Use: "version",
+	var output string
+	cmd := &cobra.Command{
+		Use: "version [-o json]",
 		Example: `  carpvm version
   carpvm --version`,
 		Short: "Print carpvm's version, commit and Go release",
-		Args:  cobra.NoArgs,
+		Long: `carpvm version prints carpvm's version, commit and Go release on one line; with
+-o json, one carpvm.version/v1 document: version, commit, go.`,
+		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			fmt.Fprintln(app.IO.Out, currentBuild())
-			return nil
+			return versionRun(app.IO.Out, output)
 		},
 	}
+	outputFlag(cmd, &output)
+	return cmd
+}
+
+// versionRun prints this binary's build as output says.
+func versionRun(w io.Writer, output string) error {
+	if err := checkOutput("version", output); err != nil {
+		return err
+	}
+	b := currentBuild()
+	if output == "json" {
+		return writeDocument(w, "version", versionDocument{Version: b.Version, Commit: b.Commit, Go: b.GoVersion})
+	}
+	_, err := fmt.Fprintln(w, b)
+	return err
 }
