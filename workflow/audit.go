@@ -37,7 +37,7 @@ func Audit(ctx context.Context, pairs []*config.Config, opts FleetOptions) (audi
 			var inv *facts.Inventory
 			if inv, err = be.GatherInventory(ctx); err == nil {
 				progress(group[0])("read in %d round trips", be.RoundTrips())
-				inv.Target = Target(inv.Target, first, simulated)
+				inv.Target = PrintableTarget(inv.Target, first, simulated)
 				var same []*config.Config
 				for _, i := range group {
 					same = append(same, pairs[i])
@@ -104,7 +104,7 @@ func AuditFix(ctx context.Context, be Backend, pairs []*config.Config, simulated
 		if err != nil {
 			return nil, &BackendError{Step: "gather", Err: err}
 		}
-		inv.Target = Target(inv.Target, first, simulated)
+		inv.Target = PrintableTarget(inv.Target, first, simulated)
 		return inv, nil
 	}
 	inv, err := read()

@@ -93,13 +93,13 @@ func (s *simSession) Close(ctx context.Context) error {
 
 // Check is the one check step: it gathers the facts under cfg's pair from
 // be (a failure is a *BackendError) and runs every check. The report's
-// target is Target's.
+// target is PrintableTarget's.
 func Check(ctx context.Context, be Backend, cfg *config.Config, simulated bool, progress Progress) (*facts.Facts, preflight.Report, error) {
 	f, err := gather(ctx, be, cfg, progress)
 	if err != nil {
 		return nil, preflight.Report{}, err
 	}
-	f.Target = Target(f.Target, cfg, simulated)
+	f.Target = PrintableTarget(f.Target, cfg, simulated)
 	return f, preflight.Run(cfg, f), nil
 }
 
@@ -127,10 +127,10 @@ func Gather(ctx context.Context, cfg *config.Config, topology string, progress P
 	return f, err
 }
 
-// Target names what was checked, never with credentials: "simulator" for
+// PrintableTarget names what was checked, never with credentials: "simulator" for
 // the embedded simulator (its address changes every run), else the vSphere
 // URL without its user information.
-func Target(gathered string, cfg *config.Config, simulated bool) string {
+func PrintableTarget(gathered string, cfg *config.Config, simulated bool) string {
 	if simulated {
 		return "simulator"
 	}

@@ -52,7 +52,7 @@ func TestOpenUnknownTopology(t *testing.T) {
 
 func TestTargetNeverShowsCredentials(t *testing.T) {
 	cfg := &config.Config{VSphere: config.VSphere{URL: "https://carpvm:s3cret@vcenter.example/sdk"}}
-	if got := Target("", cfg, false); got != "https://vcenter.example/sdk" {
+	if got := PrintableTarget("", cfg, false); got != "https://vcenter.example/sdk" {
 		t.Errorf("target %q", got)
 	}
 }

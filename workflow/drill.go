@@ -40,7 +40,7 @@ func OpenDrill(ctx context.Context, cfg *config.Config, topology string, env *vs
 // A simulated backend carries no CARP traffic: env then has no witness.
 func wireDrill(be Backend, cfg *config.Config, simulated bool, env *vsphereenv.Env) {
 	env.Config, env.Ops, env.State = cfg, be, be
-	env.URL = Target("", cfg, simulated)
+	env.URL = PrintableTarget("", cfg, simulated)
 	env.NoWitness = env.NoWitness || simulated
 	env.CheckGate = func(ctx context.Context, _ failover.Network) (string, error) {
 		return Gate(ctx, be, cfg, simulated)

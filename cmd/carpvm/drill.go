@@ -351,7 +351,7 @@ func (o *drillOptions) vsphereTopology(trigger failover.Trigger) (string, error)
 // drillEnv is cfg's drill environment before it is wired to a session,
 // its witness on iface.
 func (o *drillOptions) drillEnv(cfg *config.Config, iface string) *vsphereenv.Env {
-	return &vsphereenv.Env{Config: cfg, URL: workflow.Target("", cfg, o.Sim), Interface: iface, Command: o.Command, RestoreCommand: o.RestoreCommand, NoWitness: o.Sim || o.NoWitness}
+	return &vsphereenv.Env{Config: cfg, URL: workflow.PrintableTarget("", cfg, o.Sim), Interface: iface, Command: o.Command, RestoreCommand: o.RestoreCommand, NoWitness: o.Sim || o.NoWitness}
 }
 
 // witnessed is the ownership map a vSphere witness can check: it listens

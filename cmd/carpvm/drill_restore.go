@@ -108,7 +108,7 @@ func drillRestoreRun(ctx context.Context, app *App, o *drillRestoreOptions) erro
 	var worst error
 	worstCode := exitOK
 	for _, cfg := range pairs {
-		env := &vsphereenv.Env{Config: cfg, URL: workflow.Target("", cfg, false), NoWitness: true}
+		env := &vsphereenv.Env{Config: cfg, URL: workflow.PrintableTarget("", cfg, false), NoWitness: true}
 		opts.Connect = func(ctx context.Context) (func(), error) {
 			return workflow.OpenDrill(ctx, cfg, "", env, app.IO.progress)
 		}

@@ -208,7 +208,7 @@ func drillOnce(t *testing.T, s *fixSim, d drillDir, trigger failover.Trigger, ti
 	t.Helper()
 	ctx := context.Background()
 	cfg := d.config(t)
-	env := &vsphereenv.Env{Config: cfg, URL: workflow.Target("", cfg, false)}
+	env := &vsphereenv.Env{Config: cfg, URL: workflow.PrintableTarget("", cfg, false)}
 	var out, errOut bytes.Buffer
 	exit := func(err error) runResult {
 		code, print := exitCodeOf(err)
@@ -250,7 +250,7 @@ func runWalkRestore(t *testing.T, s *fixSim, d drillDir, _ failover.Trigger, tim
 	t.Helper()
 	ctx := context.Background()
 	cfg := d.config(t)
-	env := &vsphereenv.Env{Config: cfg, URL: workflow.Target("", cfg, false), NoWitness: true}
+	env := &vsphereenv.Env{Config: cfg, URL: workflow.PrintableTarget("", cfg, false), NoWitness: true}
 	opts := workflow.DrillRestoreOptions{LockDir: d.locks, JournalDir: d.history, Connect: func(ctx context.Context) (func(), error) {
 		sess, err := openDrillSession(ctx, cfg, env, timeout)
 		if err != nil {

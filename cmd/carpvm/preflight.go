@@ -142,7 +142,7 @@ func preflightRun(ctx context.Context, opts *preflightOptions) error {
 	if err != nil {
 		return fmt.Errorf("preflight: %w", err)
 	}
-	f.Target = workflow.Target(f.Target, cfg, opts.Sim)
+	f.Target = workflow.PrintableTarget(f.Target, cfg, opts.Sim)
 	if err := saveFacts(opts.SaveFacts, cfg, f, opts.IO.notice); err != nil {
 		return err
 	}
