@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"strings"
+	"time"
 
 	"github.com/carpvm/carpvm/internal/jsondoc"
 	"github.com/carpvm/carpvm/internal/table"
@@ -40,7 +41,7 @@ func Plan(env Env, t Trigger, nets []Network, opts Options) []Step {
 		add(PhaseBaseline, "witness vhid %d and probe VIP %s every %s (ARP + ICMP); identify the master (expected %s), check the VIP's MAC", n.VHID, n.VIP, ProbeInterval, master)
 		add(PhaseTrigger, "%s", trig)
 		add(PhaseMeasure, "wait at most %s for a new master and the VIP's replies; takeover objective %s, blackout objective %s (master-down %s)",
-			d.deadline(), d.maxTakeover(), d.maxBlackout(), n.MasterDown())
+			rounded(d.deadline()), rounded(d.maxTakeover()), rounded(d.maxBlackout()), rounded(n.MasterDown()))
 		if t == TriggerStun {
 			add(PhaseMeasure, "after %s: %s (the thaw); wait for one master and the VIP's replies; measure the split brain and the clients' blackout after the return", opts.Stun, undo)
 			undo = "nothing more to undo"
@@ -66,6 +67,10 @@ func Plan(env Env, t Trigger, nets []Network, opts Options) []Step {
 	}
 	return steps
 }
+
+// rounded is d as the plan prints it: to 10 ms (4.39s), not the exact
+// fraction of an advskew/256 timer (4.390625s).
+func rounded(d time.Duration) time.Duration { return d.Round(10 * time.Millisecond) }
 
 // planMap lists the map's groups and their preferred routers.
 func planMap(nets []Network) string {
