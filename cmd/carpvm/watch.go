@@ -77,7 +77,8 @@ other router (peer), someone else (unknown), nobody (none) or two at once
 
 --transitions FILE appends one carpvm.transition/v1 line per state change
 the witness observes (the file carpvm explain reads): a master replaced by
-another, bowing out or silent for longer than its master-down interval, and
+another, bowing out or silent for longer than its master-down interval (at
+least a second), and
 an advertiser starting (again). The router is the one whose address sent
 the adverts (carpvm.yaml's addresses, else the address itself), the network
 --network's (else the interface, or the capture file's name). The first
