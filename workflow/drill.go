@@ -55,6 +55,16 @@ func wireDrill(be Backend, cfg *config.Config, simulated bool, env *vsphereenv.E
 	}
 }
 
+// Witnessed is the ownership map a vSphere drill's witness can check of
+// nets: it listens on one segment (--interface), so that network's groups
+// when one network is drilled, none otherwise.
+func Witnessed(nets []failover.Network) []failover.Network {
+	if len(nets) == 1 {
+		return nets
+	}
+	return nil
+}
+
 // PairDrill is one pair's drill in a fleet: its reports, and the error
 // that stopped it (the vCenter refused, the pair's lock was held, the run
 // was interrupted before the pair's turn) or ended it (the drill's own).

@@ -118,3 +118,15 @@ func TestDrillPairRefusedWhileLocked(t *testing.T) {
 	}
 	again.Unlock()
 }
+
+// TestWitnessed: one witness listens on one segment, so it checks the
+// ownership of a drill of one network only.
+func TestWitnessed(t *testing.T) {
+	one := []failover.Network{{Name: "intranought"}}
+	if got := Witnessed(one); len(got) != 1 || got[0].Name != "intranought" {
+		t.Errorf("one network: %v, want it", got)
+	}
+	if got := Witnessed(append(one, failover.Network{Name: "ovh"})); got != nil {
+		t.Errorf("two networks: %v, want none", got)
+	}
+}

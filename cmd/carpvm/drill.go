@@ -354,16 +354,6 @@ func (o *drillOptions) drillEnv(cfg *config.Config, iface string) *vsphereenv.En
 	return &vsphereenv.Env{Config: cfg, URL: workflow.PrintableTarget("", cfg, o.Sim), Interface: iface, Command: o.Command, RestoreCommand: o.RestoreCommand, NoWitness: o.Sim || o.NoWitness}
 }
 
-// witnessed is the ownership map a vSphere witness can check: it listens
-// on one segment (--interface), so that network's groups when one network
-// is drilled, none otherwise.
-func witnessed(nets []failover.Network) []failover.Network {
-	if len(nets) == 1 {
-		return nets
-	}
-	return nil
-}
-
 // vsphereTarget is cfg's pair to drill on vSphere (on simTopology's
 // simulator when set), opened.
 func vsphereTarget(ctx context.Context, app *App, o *drillOptions, simTopology string, cfg *config.Config) (*drillTarget, error) {
@@ -378,7 +368,7 @@ func vsphereTarget(ctx context.Context, app *App, o *drillOptions, simTopology s
 		return nil, err
 	}
 	if o.DryRun {
-		return &drillTarget{env: env, nets: nets, owned: witnessed(nets), close: func() {}}, nil
+		return &drillTarget{env: env, nets: nets, owned: workflow.Witnessed(nets), close: func() {}}, nil
 	}
 	if iface == "" && !o.Sim && !o.NoWitness {
 		return nil, usageError("drill: on vSphere the witness needs --interface IF, an interface of this machine on the CARP segment")
@@ -387,7 +377,7 @@ func vsphereTarget(ctx context.Context, app *App, o *drillOptions, simTopology s
 	if err != nil {
 		return nil, fmt.Errorf("drill: %w", err)
 	}
-	return &drillTarget{env: env, nets: nets, owned: witnessed(nets), close: closeEnv}, nil
+	return &drillTarget{env: env, nets: nets, owned: workflow.Witnessed(nets), close: closeEnv}, nil
 }
 
 func newDrillHistoryCmd(app *App) *cobra.Command {

@@ -40,7 +40,7 @@ func drillFleetRun(ctx context.Context, app *App, o *drillOptions, trigger failo
 			return usageError("drill: pair %s: %v", cfg.Pair.Name, err)
 		}
 		netsOf[cfg.Pair.Name] = nets
-		fopts := o.failoverOptions(app.Logger(), env, nets, witnessed(nets), trigger)
+		fopts := o.failoverOptions(app.Logger(), env, nets, workflow.Witnessed(nets), trigger)
 		plans = append(plans, failover.PairPlan{Pair: cfg.Pair.Name, Steps: failover.Plan(env, trigger, nets, fopts)})
 		if env.Interface == "" {
 			unwitnessed = append(unwitnessed, cfg.Pair.Name)
@@ -62,7 +62,7 @@ func drillFleetRun(ctx context.Context, app *App, o *drillOptions, trigger failo
 		Env:          func(cfg *config.Config) *vsphereenv.Env { return o.drillEnv(cfg, ifaces[cfg.Pair.Name]) },
 		Drill: func(ctx context.Context, cfg *config.Config, env *vsphereenv.Env, progress workflow.Progress) ([]failover.Report, error) {
 			nets := netsOf[cfg.Pair.Name]
-			fopts := o.failoverOptions(app.Logger().With("pair", cfg.Pair.Name), env, nets, witnessed(nets), trigger)
+			fopts := o.failoverOptions(app.Logger().With("pair", cfg.Pair.Name), env, nets, workflow.Witnessed(nets), trigger)
 			return drillPair(ctx, app, o, fopts, histDir, progress)
 		},
 	})
