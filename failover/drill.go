@@ -309,7 +309,7 @@ func (d *drill) baseline(ctx context.Context) (netip.Addr, bool) {
 	}
 	name := d.name(master)
 	d.rep.OldMaster = name
-	if want := d.opts.Env.VIPMAC(d.n, name); want != nil && arpMAC.String() != want.String() {
+	if want := d.opts.Env.VIPMAC(ctx, d.n, name); want != nil && arpMAC.String() != want.String() {
 		d.rep.addPhase(PhaseBaseline, false, "master %s, but VIP %s answers from %s, want %s; nothing was touched", name, d.n.VIP, arpMAC, want)
 		return master, false
 	}
@@ -381,8 +381,8 @@ func (d *drill) measure(ctx context.Context, oldSrc netip.Addr, old string) (m M
 	w.End = d.now()
 	m = Analyze(d.obs.Events(), w)
 	d.fill(m)
-	detail := fmt.Sprintf("new master %s after %.3f s (trigger to master %.3f s); blackout %.3f s; %d gratuitous ARP(s)",
-		d.rep.NewMaster, d.rep.TakeoverS, d.rep.TriggerToMasterS, d.rep.BlackoutS, d.rep.GARPs)
+	detail := fmt.Sprintf("new master %s after %.3f s (trigger to master %.3f s); blackout %.3f s%s; %d gratuitous ARP(s)",
+		d.rep.NewMaster, d.rep.TakeoverS, d.rep.TriggerToMasterS, d.rep.BlackoutS, d.rep.unsentNote(), d.rep.GARPs)
 	if m.SplitBrain > 0 || healed {
 		detail += fmt.Sprintf("; split brain %.3f s", seconds(m.SplitBrain))
 	}
@@ -405,6 +405,7 @@ func (d *drill) fill(m Measurement) {
 	}
 	d.rep.TriggerToMasterS = seconds(m.TriggerToNewMaster)
 	d.rep.BlackoutS = seconds(m.Blackout)
+	d.rep.ProbesUnsent = m.ProbesUnsent
 	if m.VIPMAC != nil {
 		d.rep.VIPMACAfter = m.VIPMAC.String()
 	}

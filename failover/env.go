@@ -153,7 +153,7 @@ type Env interface {
 	RouterName(n Network, src netip.Addr) string
 	// VIPMAC is the MAC that should answer n's VIP when router is master
 	// (nil when it cannot be known).
-	VIPMAC(n Network, router string) net.HardwareAddr
+	VIPMAC(ctx context.Context, n Network, router string) net.HardwareAddr
 	// Trigger makes router, the master, fail on n; Undo reverses it
 	// (reconnect, power on, un-demote, heal) and must be safe to call
 	// after a Trigger that failed half-way.

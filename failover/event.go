@@ -22,6 +22,9 @@ const (
 	KindEchoReply
 	// KindMark is a drill's own mark (trigger, heal, restore), not a packet.
 	KindMark
+	// KindProbeUnsent is a probe round the witness could not send (a
+	// WriteTo failed: no route while its link is down, say).
+	KindProbeUnsent
 )
 
 func (k Kind) String() string {
@@ -36,6 +39,8 @@ func (k Kind) String() string {
 		return "echo-reply"
 	case KindMark:
 		return "mark"
+	case KindProbeUnsent:
+		return "probe-unsent"
 	}
 	return "unknown"
 }

@@ -21,7 +21,7 @@ func WriteTable(w io.Writer, tty bool, reps []Report) error {
 	for _, r := range reps {
 		rows = append(rows, []string{
 			r.Network, strconv.Itoa(r.VHID), r.Trigger, table.Dash(r.OldMaster) + " -> " + r.orNA("new_master", table.Dash(r.NewMaster)),
-			r.orNA("takeover_s", table.Seconds(r.TakeoverS, r.MaxTakeoverS)), r.orNA("blackout_s", table.Seconds(r.BlackoutS, r.MaxBlackoutS)), r.orNA("vip_mac_after", table.Dash(r.VIPMACAfter)),
+			r.orNA("takeover_s", table.Seconds(r.TakeoverS, r.MaxTakeoverS)), r.orNA("blackout_s", r.blackoutCell()), r.orNA("vip_mac_after", table.Dash(r.VIPMACAfter)),
 			r.orNA("mac_relearned", yesNo(r.MACRelearned)), yesNo(r.Restored), table.PassFail(r.Pass),
 		})
 	}
@@ -68,6 +68,16 @@ func writeNotices(w io.Writer, reps []Report) error {
 	return nil
 }
 
+// blackoutCell is the blackout's table cell, with the probe rounds the
+// witness could not send during it.
+func (r *Report) blackoutCell() string {
+	s := table.Seconds(r.BlackoutS, r.MaxBlackoutS)
+	if r.ProbesUnsent > 0 {
+		s += fmt.Sprintf(" (%d probes unsent)", r.ProbesUnsent)
+	}
+	return s
+}
+
 // orNA is s, or "n/a" when the field of JSON name field was not measured.
 func (r *Report) orNA(field, s string) string {
 	if !r.Measured(field) {
@@ -110,7 +120,7 @@ func writePairMarkdown(b *strings.Builder, reps []Report, h string) {
 	b.WriteString("|---|---|---|---|---|---|---|---|---|---|\n")
 	for _, r := range reps {
 		fmt.Fprintf(b, "| %s | %d | %s | %s | %s | %s | %s | %s | %s | %s |\n", r.Network, r.VHID, table.Dash(r.OldMaster), r.orNA("new_master", table.Dash(r.NewMaster)),
-			r.orNA("takeover_s", table.Seconds(r.TakeoverS, r.MaxTakeoverS)), r.orNA("blackout_s", table.Seconds(r.BlackoutS, r.MaxBlackoutS)), r.orNA("vip_mac_after", table.Dash(r.VIPMACAfter)),
+			r.orNA("takeover_s", table.Seconds(r.TakeoverS, r.MaxTakeoverS)), r.orNA("blackout_s", r.blackoutCell()), r.orNA("vip_mac_after", table.Dash(r.VIPMACAfter)),
 			r.orNA("mac_relearned", yesNo(r.MACRelearned)), yesNo(r.Restored), table.PassFail(r.Pass))
 	}
 	_ = writeNotices(b, reps) // a strings.Builder does not fail
@@ -127,7 +137,7 @@ func writePairMarkdown(b *strings.Builder, reps []Report, h string) {
 		}
 		fmt.Fprintf(b, "- takeover (%s): %.3f s (objective %.3f s; theoretical master-down %.3f s)\n", what, r.TakeoverS, r.MaxTakeoverS, r.MasterDownS)
 		fmt.Fprintf(b, "- trigger to new master: %.3f s\n", r.TriggerToMasterS)
-		fmt.Fprintf(b, "- client blackout (last good reply to first good reply): %.3f s (objective %.3f s)\n", r.BlackoutS, r.MaxBlackoutS)
+		fmt.Fprintf(b, "- client blackout (last good reply to first good reply): %.3f s%s (objective %.3f s)\n", r.BlackoutS, r.unsentNote(), r.MaxBlackoutS)
 		if r.StunS > 0 {
 			fmt.Fprintf(b, "- stun: %.3f s\n", r.StunS)
 		}

@@ -62,6 +62,10 @@ type Measurement struct {
 	RepliesResumed             bool
 	// EchoReplies counts the echo replies of the window after the trigger.
 	EchoReplies int
+	// ProbesUnsent counts the probe rounds the witness could not send
+	// during the blackout: so much of it is the witness's own silence,
+	// not only what a client lived through.
+	ProbesUnsent int
 
 	// VIPMAC is the MAC the VIP resolves to after the trigger: the last
 	// ARP reply's sender, else (no ARP reply) the last echo reply's
@@ -176,7 +180,22 @@ func Analyze(events []Event, w Window) Measurement {
 		m.Blackout, m.BlackoutStart, m.BlackoutEnd = open, prev, time.Time{}
 		m.RepliesResumed = false
 	}
+	if m.Blackout > 0 {
+		m.ProbesUnsent = unsentWithin(events, m.BlackoutStart, m.BlackoutEnd)
+	}
 	return m
+}
+
+// unsentWithin counts the unsent probe rounds after from and up to to (to
+// zero: to the end of events).
+func unsentWithin(events []Event, from, to time.Time) int {
+	n := 0
+	for _, e := range events {
+		if e.Kind == KindProbeUnsent && e.At.After(from) && (to.IsZero() || !e.At.After(to)) {
+			n++
+		}
+	}
+	return n
 }
 
 // lastOldAfter says whether the old master advertised after t.

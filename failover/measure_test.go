@@ -132,3 +132,24 @@ func TestMaster(t *testing.T) {
 		t.Error("a master for a vhid nobody advertises")
 	}
 }
+
+// A probe round the witness could not send (its WriteTo failed) inside the
+// blackout is counted: that blackout is partly the witness's own. Rounds
+// unsent before the trigger or after the replies resumed are not.
+func TestAnalyzeCountsUnsentProbesInTheBlackout(t *testing.T) {
+	s := stream{}.adverts(r2, 0, 10000, 1000).adverts(r3, 13390, 20000, 1390).
+		echoes(vmac, 0, 10500).echoes(vmac, 13450, 20000)
+	for _, ms := range []int{9000, 11000, 11010, 11020, 20000} {
+		s = append(s, Event{At: at(ms), Kind: KindProbeUnsent})
+	}
+	m := Analyze(s.sorted(), Window{VHID: 1, Trigger: at(10500), OldMaster: r2, End: at(20000)})
+	if m.ProbesUnsent != 3 {
+		t.Errorf("ProbesUnsent = %d, want the 3 rounds inside the 10.5-13.45 s blackout", m.ProbesUnsent)
+	}
+	// An open blackout (replies never came back) counts to the window's end.
+	open := stream{}.adverts(r2, 0, 5000, 1000).echoes(vmac, 0, 5000)
+	open = append(open, Event{At: at(6000), Kind: KindProbeUnsent}, Event{At: at(8000), Kind: KindProbeUnsent})
+	if m := Analyze(open.sorted(), Window{VHID: 1, Trigger: at(5200), OldMaster: r2, End: at(9000)}); m.ProbesUnsent != 2 {
+		t.Errorf("open blackout: ProbesUnsent = %d, want 2", m.ProbesUnsent)
+	}
+}

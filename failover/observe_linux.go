@@ -183,12 +183,17 @@ func (o *PacketObserver) probe(ctx context.Context) {
 	t := time.NewTicker(o.cfg.Interval)
 	defer t.Stop()
 	for seq := 1; ; seq++ {
-		// Send errors (no route while the link is down, say) are what a
-		// client lives through: the missing replies measure them.
-		_, _ = o.conn.WriteTo(arp, bcast)
+		// A round not sent (no route while the witness's link is down, say)
+		// leaves replies missing that no client missed: it is recorded, and
+		// the report counts it against the blackout.
+		_, arpErr := o.conn.WriteTo(arp, bcast)
 		msg := icmp.Message{Type: ipv4.ICMPTypeEcho, Body: &icmp.Echo{ID: o.dec.EchoID, Seq: seq & 0xffff, Data: []byte("carpvm drill")}}
-		if b, err := msg.Marshal(nil); err == nil {
-			_, _ = o.icmp.WriteTo(b, dst)
+		b, echoErr := msg.Marshal(nil)
+		if echoErr == nil {
+			_, echoErr = o.icmp.WriteTo(b, dst)
+		}
+		if arpErr != nil || echoErr != nil {
+			o.Add(Event{At: time.Now(), Kind: KindProbeUnsent})
 		}
 		o.Sent.Add(1)
 		select {

@@ -94,6 +94,10 @@ type Report struct {
 	// HistoryError is why the platform's history could not be read to
 	// explain them.
 	HistoryError string `json:"history_error,omitempty"`
+	// ProbesUnsent counts the probe rounds the witness could not send
+	// during the blackout (its own link down, say): BlackoutS then
+	// includes the witness's own silence.
+	ProbesUnsent int `json:"probes_unsent,omitempty"`
 }
 
 // Unplanned are the transitions of the drill that were not its own.
@@ -105,6 +109,15 @@ func (r *Report) Unplanned() []explain.Explained {
 		}
 	}
 	return out
+}
+
+// unsentNote says, after a blackout figure, how many probe rounds could
+// not be sent during it ("" when all were).
+func (r *Report) unsentNote() string {
+	if r.ProbesUnsent == 0 {
+		return ""
+	}
+	return fmt.Sprintf(" (%d probe rounds unsent: the witness could not send, so part of it is its own)", r.ProbesUnsent)
 }
 
 // explain adds env's causes to a failed report.

@@ -6,6 +6,7 @@ import (
 	"flag"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -105,5 +106,35 @@ func TestReportTableAndMarkdown(t *testing.T) {
 	var tty bytes.Buffer
 	if err := WriteTable(&tty, true, sampleReports()); err != nil || !bytes.Contains(tty.Bytes(), []byte("router-002 -> router-003")) {
 		t.Errorf("terminal table: %v\n%s", err, tty.String())
+	}
+}
+
+// A blackout during which the witness could not send some probe rounds
+// says so in every form of the report.
+func TestReportSaysProbesUnsent(t *testing.T) {
+	reps := sampleReports()[:1]
+	reps[0].ProbesUnsent = 12
+	var tbl, md, js bytes.Buffer
+	if err := WriteTable(&tbl, false, reps); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteMarkdown(&md, reps); err != nil {
+		t.Fatal(err)
+	}
+	if err := WriteJSON(&js, reps, false); err != nil {
+		t.Fatal(err)
+	}
+	for name, out := range map[string]string{"table": tbl.String(), "markdown": md.String()} {
+		if !strings.Contains(out, "3.400s (12 probes unsent)") && !strings.Contains(out, "3.400 s (12 probe rounds unsent") {
+			t.Errorf("%s does not say the blackout had unsent probes:\n%s", name, out)
+		}
+	}
+	if !strings.Contains(js.String(), `"probes_unsent": 12`) {
+		t.Errorf("JSON lacks probes_unsent:\n%s", js.String())
+	}
+	// None unsent: nothing added.
+	tbl.Reset()
+	if err := WriteTable(&tbl, false, sampleReports()); err != nil || strings.Contains(tbl.String(), "unsent") {
+		t.Errorf("a report with every probe sent mentions unsent probes: %v\n%s", err, tbl.String())
 	}
 }

@@ -153,7 +153,7 @@ func (e *fakeEnv) RouterName(_ Network, src netip.Addr) string {
 	}
 	return ""
 }
-func (e *fakeEnv) VIPMAC(Network, string) net.HardwareAddr { return vmac }
+func (e *fakeEnv) VIPMAC(context.Context, Network, string) net.HardwareAddr { return vmac }
 func (e *fakeEnv) Trigger(_ context.Context, t Trigger, _ Network, router string) error {
 	e.calls = append(e.calls, "trigger "+router)
 	e.w.set(router, false)

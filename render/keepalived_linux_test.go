@@ -29,7 +29,7 @@ func TestKeepalivedAcceptsOurConfig(t *testing.T) {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { w.Close() })
-	ns, err := w.Namespace("ka")
+	ns, err := w.Namespace(t.Context(), "ka")
 	if err != nil {
 		t.Fatal(err)
 	}

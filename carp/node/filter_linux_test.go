@@ -20,7 +20,7 @@ func TestWireFilterAdmits(t *testing.T) {
 	t.Parallel()
 	lb := newLab(t)
 	for _, k := range []string{"net.bridge.bridge-nf-call-iptables", "net.bridge.bridge-nf-call-ip6tables", "net.bridge.bridge-nf-call-arptables"} {
-		_ = lb.br.NS.Sysctl(k, "0")
+		_ = lb.br.NS.Sysctl(t.Context(), k, "0")
 	}
 	a := lb.host(t, "a", "10.78.0.1/24")
 	b := lb.host(t, "b", "10.78.0.2/24")

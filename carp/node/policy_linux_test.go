@@ -104,7 +104,7 @@ func TestNetlinkVIPsSourceRouting(t *testing.T) {
 	t.Parallel()
 	lb := newLab(t)
 	r := lb.host(t, "r", "10.81.0.1/24")
-	if _, err := lb.w.Attach(lb.br, r.NS, "eth1", netip.MustParsePrefix("10.82.0.1/24")); err != nil {
+	if _, err := lb.w.Attach(t.Context(), lb.br, r.NS, "eth1", netip.MustParsePrefix("10.82.0.1/24")); err != nil {
 		t.Fatal(err)
 	}
 	ctx := context.Background()

@@ -168,7 +168,7 @@ func TestWireOtherVLANAdvertIgnored(t *testing.T) {
 	t.Parallel()
 	p := newPairLab(t)
 	for _, k := range []string{"net.bridge.bridge-nf-call-iptables", "net.bridge.bridge-nf-call-ip6tables", "net.bridge.bridge-nf-call-arptables"} {
-		_ = p.br.NS.Sysctl(k, "0")
+		_ = p.br.NS.Sysctl(t.Context(), k, "0")
 	}
 	s1 := filepath.Join(p.dir, "r1.sock")
 	p.nodeOn(t, p.r1, 100, s1)

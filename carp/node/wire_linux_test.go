@@ -34,11 +34,11 @@ func newLab(t testing.TB) *lab {
 			t.Errorf("tear down: %v", err)
 		}
 	})
-	sw, err := w.Namespace("sw")
+	sw, err := w.Namespace(t.Context(), "sw")
 	if err != nil {
 		t.Fatal(err)
 	}
-	br, err := w.Bridge(sw, "br0")
+	br, err := w.Bridge(t.Context(), sw, "br0")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -47,11 +47,11 @@ func newLab(t testing.TB) *lab {
 
 func (l *lab) host(t testing.TB, name, cidr string) *netns.Port {
 	t.Helper()
-	ns, err := l.w.Namespace(name)
+	ns, err := l.w.Namespace(t.Context(), name)
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := l.w.Attach(l.br, ns, "eth0", netip.MustParsePrefix(cidr))
+	p, err := l.w.Attach(t.Context(), l.br, ns, "eth0", netip.MustParsePrefix(cidr))
 	if err != nil {
 		t.Fatal(err)
 	}

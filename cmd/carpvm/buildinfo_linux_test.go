@@ -47,15 +47,15 @@ func TestNodeMetricsBuildInfo(t *testing.T) {
 			t.Errorf("tear down: %v", err)
 		}
 	})
-	router, err := w.Namespace("bi-router")
+	router, err := w.Namespace(t.Context(), "bi-router")
 	if err != nil {
 		t.Fatal(err)
 	}
-	peer, err := w.Namespace("bi-peer")
+	peer, err := w.Namespace(t.Context(), "bi-peer")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := w.Veth(router, "bi0", peer, "bi1"); err != nil {
+	if err := w.Veth(t.Context(), router, "bi0", peer, "bi1"); err != nil {
 		t.Fatal(err)
 	}
 	ctx := context.Background()

@@ -213,9 +213,9 @@ func runLabDrillsWith(t *testing.T, opts Options, drills []labDrill) *Lab {
 			if r.OldMaster != Router1 || r.NewMaster != Router2 || !r.Restored || !r.MACRelearned {
 				t.Errorf("report %+v", r)
 			}
-			wantMAC := env.VIPMAC(nets[0], Router2).String()
+			wantMAC := env.VIPMAC(t.Context(), nets[0], Router2).String()
 			if tc.trigger == failover.TriggerPartition {
-				wantMAC = env.VIPMAC(nets[0], Router1).String() // the router that kept the VIP
+				wantMAC = env.VIPMAC(t.Context(), nets[0], Router1).String() // the router that kept the VIP
 			}
 			if r.VIPMACAfter != wantMAC {
 				t.Errorf("VIP MAC after = %s, want %s", r.VIPMACAfter, wantMAC)

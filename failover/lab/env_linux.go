@@ -153,7 +153,7 @@ func (e *Env) RouterName(n failover.Network, src netip.Addr) string {
 // leg's own MAC for ucarp and keepalived (which put the VIP on their
 // interface) and for a
 // carpvm node with no_vmac.
-func (e *Env) VIPMAC(n failover.Network, router string) net.HardwareAddr {
+func (e *Env) VIPMAC(ctx context.Context, n failover.Network, router string) net.HardwareAddr {
 	ln, err := labNet(n)
 	if err != nil {
 		return nil
@@ -161,7 +161,7 @@ func (e *Env) VIPMAC(n failover.Network, router string) net.HardwareAddr {
 	if !e.Lab.vipOnLeg(router) && !e.Lab.State.Node.NoVMAC {
 		return e.Lab.vipMAC(ln, n.VHID)
 	}
-	mac, err := e.Lab.LegMAC(router, ln)
+	mac, err := e.Lab.LegMAC(ctx, router, ln)
 	if err != nil {
 		return nil
 	}
@@ -169,8 +169,8 @@ func (e *Env) VIPMAC(n failover.Network, router string) net.HardwareAddr {
 }
 
 // LegMAC is the MAC of member's leg on n.
-func (l *Lab) LegMAC(member string, n Net) (net.HardwareAddr, error) {
-	out, err := nsRun(context.Background(), l.ns(member), "cat", "/sys/class/net/"+n.Leg+"/address")
+func (l *Lab) LegMAC(ctx context.Context, member string, n Net) (net.HardwareAddr, error) {
+	out, err := nsRun(ctx, l.ns(member), "cat", "/sys/class/net/"+n.Leg+"/address")
 	if err != nil {
 		return nil, err
 	}

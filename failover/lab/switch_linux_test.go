@@ -53,18 +53,18 @@ func newSwitchWorld(t *testing.T) *switchWorld {
 		}
 	})
 	sw := &switchWorld{w: w, ports: map[string]*netns.Port{}}
-	if sw.sw, err = w.Namespace("sw"); err != nil {
+	if sw.sw, err = w.Namespace(t.Context(), "sw"); err != nil {
 		t.Fatal(err)
 	}
-	if sw.br, err = w.Bridge(sw.sw, "br0"); err != nil {
+	if sw.br, err = w.Bridge(t.Context(), sw.sw, "br0"); err != nil {
 		t.Fatal(err)
 	}
 	for _, name := range []string{"a", "b", "c"} {
-		ns, err := w.Namespace(name)
+		ns, err := w.Namespace(t.Context(), name)
 		if err != nil {
 			t.Fatal(err)
 		}
-		if sw.ports[name], err = w.Attach(sw.br, ns, "l0", swAddrs[name]); err != nil {
+		if sw.ports[name], err = w.Attach(t.Context(), sw.br, ns, "l0", swAddrs[name]); err != nil {
 			t.Fatal(err)
 		}
 		switch name {
@@ -86,7 +86,7 @@ func newSwitchWorld(t *testing.T) *switchWorld {
 func (s *switchWorld) port(t *testing.T, short string) Port {
 	t.Helper()
 	p := s.ports[short]
-	mac, err := p.NS.MAC(p.IfName)
+	mac, err := p.NS.MAC(t.Context(), p.IfName)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -305,7 +305,7 @@ func TestSwitchModelSharedMAC(t *testing.T) {
 	for _, ns := range []*netns.Namespace{s.a, s.b} {
 		// No IPv6: its solicitations after the MAC change would move the
 		// MAC between the ports on their own (as they do on ESXi).
-		if err := ns.Sysctl("net.ipv6.conf.l0.disable_ipv6", "1"); err != nil {
+		if err := ns.Sysctl(ctx, "net.ipv6.conf.l0.disable_ipv6", "1"); err != nil {
 			t.Fatal(err)
 		}
 		if _, err := ns.Run(ctx, "ip", "link", "set", "l0", "address", shared); err != nil {

@@ -58,7 +58,7 @@ func (e *Env) Observe(context.Context, failover.Network) (failover.Observer, err
 func (e *Env) RouterName(failover.Network, netip.Addr) string { return "" }
 
 // VIPMAC implements failover.Env.
-func (e *Env) VIPMAC(failover.Network, string) net.HardwareAddr { return nil }
+func (e *Env) VIPMAC(context.Context, failover.Network, string) net.HardwareAddr { return nil }
 
 // Trigger implements failover.Env.
 func (e *Env) Trigger(context.Context, failover.Trigger, failover.Network, string) error {

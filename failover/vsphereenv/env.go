@@ -203,7 +203,7 @@ func (e *Env) RouterName(n failover.Network, src netip.Addr) string {
 
 // VIPMAC implements failover.Env: the network's vmac (OVH IPFO) if set, else the
 // CARP virtual MAC.
-func (e *Env) VIPMAC(n failover.Network, _ string) net.HardwareAddr {
+func (e *Env) VIPMAC(_ context.Context, n failover.Network, _ string) net.HardwareAddr {
 	cn, err := e.network(n)
 	if err != nil {
 		return nil
@@ -300,8 +300,8 @@ func (e *Env) run(ctx context.Context, command string, cn config.Network, router
 // Relearned implements failover.Env: on vSphere the switch's table cannot be read;
 // the client's unicast probes to the VIP's MAC being answered again after
 // the old master went away shows that frames to that MAC reach the new one.
-func (e *Env) Relearned(_ context.Context, n failover.Network, mac net.HardwareAddr, router string, m failover.Measurement) (bool, string, error) {
-	want := e.VIPMAC(n, router)
+func (e *Env) Relearned(ctx context.Context, n failover.Network, mac net.HardwareAddr, router string, m failover.Measurement) (bool, string, error) {
+	want := e.VIPMAC(ctx, n, router)
 	if !m.RepliesResumed || m.EchoReplies == 0 {
 		return false, fmt.Sprintf("no echo reply from VIP %s after the failover", n.VIP), nil
 	}

@@ -36,11 +36,10 @@ type Port struct {
 // Bridge creates a bridge named name inside ns, up, with STP off (ports
 // forward at once) and multicast snooping off (every multicast is flooded,
 // as a vSwitch does).
-func (w *World) Bridge(ns *Namespace, name string) (*Bridge, error) {
+func (w *World) Bridge(ctx context.Context, ns *Namespace, name string) (*Bridge, error) {
 	if err := checkIfName(name); err != nil {
 		return nil, err
 	}
-	ctx := context.Background()
 	if _, err := ns.Run(ctx, "ip", "link", "add", name, "type", "bridge",
 		"stp_state", "0", "mcast_snooping", "0", "forward_delay", "0"); err != nil {
 		return nil, err
@@ -54,7 +53,7 @@ func (w *World) Bridge(ns *Namespace, name string) (*Bridge, error) {
 // Attach connects ns to br with a veth pair: ifname inside ns (up, with the
 // given addresses), its peer a bridge port named "p<n>-<ns>" (at most 15
 // bytes) inside the bridge's namespace.
-func (w *World) Attach(br *Bridge, ns *Namespace, ifname string, addrs ...netip.Prefix) (*Port, error) {
+func (w *World) Attach(ctx context.Context, br *Bridge, ns *Namespace, ifname string, addrs ...netip.Prefix) (*Port, error) {
 	if err := checkIfName(ifname); err != nil {
 		return nil, err
 	}
@@ -62,10 +61,9 @@ func (w *World) Attach(br *Bridge, ns *Namespace, ifname string, addrs ...netip.
 	if len(peer) > maxIfName {
 		peer = peer[:maxIfName]
 	}
-	if err := w.Veth(ns, ifname, br.NS, peer); err != nil {
+	if err := w.Veth(ctx, ns, ifname, br.NS, peer); err != nil {
 		return nil, err
 	}
-	ctx := context.Background()
 	if _, err := br.NS.Run(ctx, "ip", "link", "set", peer, "master", br.Name, "up"); err != nil {
 		return nil, err
 	}
@@ -77,7 +75,7 @@ func (w *World) Attach(br *Bridge, ns *Namespace, ifname string, addrs ...netip.
 	if _, err := ns.Run(ctx, "ip", "link", "set", ifname, "up"); err != nil {
 		return nil, err
 	}
-	mac, err := ns.MAC(ifname)
+	mac, err := ns.MAC(ctx, ifname)
 	if err != nil {
 		return nil, err
 	}
@@ -86,21 +84,21 @@ func (w *World) Attach(br *Bridge, ns *Namespace, ifname string, addrs ...netip.
 
 // Veth creates a veth pair with end aName in a and end bName in b, both
 // down and without addresses.
-func (w *World) Veth(a *Namespace, aName string, b *Namespace, bName string) error {
+func (w *World) Veth(ctx context.Context, a *Namespace, aName string, b *Namespace, bName string) error {
 	if err := checkIfName(aName); err != nil {
 		return err
 	}
 	if err := checkIfName(bName); err != nil {
 		return err
 	}
-	_, err := Run(context.Background(), "ip", "link", "add", aName, "netns", a.Name,
+	_, err := Run(ctx, "ip", "link", "add", aName, "netns", a.Name,
 		"type", "veth", "peer", "name", bName, "netns", b.Name)
 	return err
 }
 
 // MAC returns the hardware address of ifname inside n.
-func (n *Namespace) MAC(ifname string) (net.HardwareAddr, error) {
-	out, err := n.Run(context.Background(), "cat", "/sys/class/net/"+ifname+"/address")
+func (n *Namespace) MAC(ctx context.Context, ifname string) (net.HardwareAddr, error) {
+	out, err := n.Run(ctx, "cat", "/sys/class/net/"+ifname+"/address")
 	if err != nil {
 		return nil, err
 	}

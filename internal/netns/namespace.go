@@ -85,11 +85,11 @@ func Enter(name string, fn func() error) error {
 
 // Sysctl writes a sysctl inside the namespace (key in dotted form, e.g.
 // "net.ipv4.conf.all.arp_ignore").
-func (n *Namespace) Sysctl(key, value string) error {
+func (n *Namespace) Sysctl(ctx context.Context, key, value string) error {
 	if strings.ContainsAny(key, "/ '") || strings.ContainsAny(value, "'\n") {
 		return fmt.Errorf("netns: sysctl %q=%q: want a dotted key and a plain value", key, value)
 	}
 	path := "/proc/sys/" + strings.ReplaceAll(key, ".", "/")
-	_, err := n.Run(context.Background(), "sh", "-c", "echo '"+value+"' > "+path)
+	_, err := n.Run(ctx, "sh", "-c", "echo '"+value+"' > "+path)
 	return err
 }

@@ -34,27 +34,27 @@ func newWorld(t *testing.T) *World {
 
 func TestWorldBridgeAndTeardown(t *testing.T) {
 	w := newWorld(t)
-	sw, err := w.Namespace("sw")
+	sw, err := w.Namespace(t.Context(), "sw")
 	if err != nil {
 		t.Fatal(err)
 	}
-	br, err := w.Bridge(sw, "br0")
+	br, err := w.Bridge(t.Context(), sw, "br0")
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, err := w.Namespace("a")
+	a, err := w.Namespace(t.Context(), "a")
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := w.Namespace("b")
+	b, err := w.Namespace(t.Context(), "b")
 	if err != nil {
 		t.Fatal(err)
 	}
-	pa, err := w.Attach(br, a, "eth0", netip.MustParsePrefix("10.9.0.1/24"))
+	pa, err := w.Attach(t.Context(), br, a, "eth0", netip.MustParsePrefix("10.9.0.1/24"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	pb, err := w.Attach(br, b, "eth0", netip.MustParsePrefix("10.9.0.2/24"))
+	pb, err := w.Attach(t.Context(), br, b, "eth0", netip.MustParsePrefix("10.9.0.2/24"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -70,7 +70,7 @@ func TestWorldBridgeAndTeardown(t *testing.T) {
 	if err := pinger.Ping(netip.MustParseAddr("10.9.0.3"), 300*time.Millisecond); err == nil {
 		t.Fatal("ping of an absent address succeeded")
 	}
-	if err := a.Sysctl("net.ipv4.conf.eth0.arp_ignore", "1"); err != nil {
+	if err := a.Sysctl(ctx, "net.ipv4.conf.eth0.arp_ignore", "1"); err != nil {
 		t.Fatal(err)
 	}
 	if out, err := a.Run(ctx, "cat", "/proc/sys/net/ipv4/conf/eth0/arp_ignore"); err != nil || strings.TrimSpace(out) != "1" {
@@ -103,22 +103,22 @@ func TestWorldBridgeAndTeardown(t *testing.T) {
 			t.Errorf("namespace %s still exists after Close (stat: %v)", ns.Name, err)
 		}
 	}
-	if _, err := w.Namespace("late"); err == nil {
+	if _, err := w.Namespace(ctx, "late"); err == nil {
 		t.Error("Namespace on a closed world succeeded")
 	}
 }
 
 func TestDoEntersNamespace(t *testing.T) {
 	w := newWorld(t)
-	ns, err := w.Namespace("do")
+	ns, err := w.Namespace(t.Context(), "do")
 	if err != nil {
 		t.Fatal(err)
 	}
-	other, err := w.Namespace("peer")
+	other, err := w.Namespace(t.Context(), "peer")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if err := w.Veth(ns, "inside0", other, "inside1"); err != nil {
+	if err := w.Veth(t.Context(), ns, "inside0", other, "inside1"); err != nil {
 		t.Fatal(err)
 	}
 	var names []string
@@ -142,7 +142,7 @@ func TestDoEntersNamespace(t *testing.T) {
 
 func TestProcessOutputAndWait(t *testing.T) {
 	w := newWorld(t)
-	ns, err := w.Namespace("proc")
+	ns, err := w.Namespace(t.Context(), "proc")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -160,11 +160,11 @@ func TestProcessOutputAndWait(t *testing.T) {
 
 func TestSweepKeepsLiveWorlds(t *testing.T) {
 	w := newWorld(t)
-	ns, err := w.Namespace("live")
+	ns, err := w.Namespace(t.Context(), "live")
 	if err != nil {
 		t.Fatal(err)
 	}
-	removed, err := Sweep()
+	removed, err := Sweep(t.Context())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -221,7 +221,7 @@ func TestNameChecks(t *testing.T) {
 		t.Errorf("checkIfName(15 bytes) = %v", err)
 	}
 	w := &World{tag: "1-000000"}
-	if _, err := w.Namespace("bad name"); err == nil {
+	if _, err := w.Namespace(t.Context(), "bad name"); err == nil {
 		t.Error("Namespace accepted a name with a space")
 	}
 }

@@ -68,7 +68,7 @@ func (w *World) Tag() string { return w.tag }
 
 // Namespace creates a named network namespace "cv-<tag>-<name>" with its
 // loopback up.
-func (w *World) Namespace(name string) (*Namespace, error) {
+func (w *World) Namespace(ctx context.Context, name string) (*Namespace, error) {
 	if !validName.MatchString(name) {
 		return nil, fmt.Errorf("netns: namespace name %q: want letters, digits, '-' or '_' (at most 32)", name)
 	}
@@ -79,13 +79,13 @@ func (w *World) Namespace(name string) (*Namespace, error) {
 	}
 	w.mu.Unlock()
 	ns := &Namespace{Name: prefix + w.tag + "-" + name, Short: name, w: w}
-	if _, err := Run(context.Background(), "ip", "netns", "add", ns.Name); err != nil {
+	if _, err := Run(ctx, "ip", "netns", "add", ns.Name); err != nil {
 		return nil, err
 	}
 	w.mu.Lock()
 	w.namespaces = append(w.namespaces, ns)
 	w.mu.Unlock()
-	if _, err := ns.Run(context.Background(), "ip", "link", "set", "lo", "up"); err != nil {
+	if _, err := ns.Run(ctx, "ip", "link", "set", "lo", "up"); err != nil {
 		return nil, err
 	}
 	return ns, nil
@@ -110,8 +110,11 @@ func (w *World) Close() error {
 	for _, p := range procs {
 		p.kill()
 	}
+	// Not the caller's context: a teardown cut short by Ctrl-C would leave
+	// the namespaces behind. Each command is bounded by Run.
+	ctx := context.Background()
 	for i := len(namespaces) - 1; i >= 0; i-- {
-		if _, err := Run(context.Background(), "ip", "netns", "del", namespaces[i].Name); err != nil {
+		if _, err := Run(ctx, "ip", "netns", "del", namespaces[i].Name); err != nil {
 			errs = append(errs, err)
 		}
 	}
@@ -138,7 +141,7 @@ func (w *World) nextPort() int {
 // Sweep deletes the namespaces left behind by worlds whose process no
 // longer exists (a test binary killed by a timeout, say) and returns their
 // names. Namespaces of live processes are left alone.
-func Sweep() ([]string, error) {
+func Sweep(ctx context.Context) ([]string, error) {
 	entries, err := os.ReadDir(runDir)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, nil
@@ -153,7 +156,7 @@ func Sweep() ([]string, error) {
 		if !ok || alive(pid) {
 			continue
 		}
-		if _, err := Run(context.Background(), "ip", "netns", "del", e.Name()); err != nil {
+		if _, err := Run(ctx, "ip", "netns", "del", e.Name()); err != nil {
 			errs = append(errs, err)
 			continue
 		}
