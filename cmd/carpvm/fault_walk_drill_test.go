@@ -62,7 +62,7 @@ func startWalkSegment(t *testing.T, srv *sim.Server, env *vsphereenv.Env, n fail
 	t.Helper()
 	cn, _ := env.Config.Network(n.Name)
 	seg := &walkSegment{srv: srv, n: n, rec: failover.NewRecorder(nil), src: map[string]netip.Addr{},
-		mac: env.VIPMAC(n, ""), stop: make(chan struct{}), done: make(chan struct{})}
+		mac: env.VIPMAC(t.Context(), n, ""), stop: make(chan struct{}), done: make(chan struct{})}
 	for name, p := range cn.Addresses {
 		seg.src[name] = p.Addr()
 	}
