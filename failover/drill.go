@@ -28,6 +28,10 @@ type Options struct {
 	MaxTakeover, MaxBlackout time.Duration
 	// Force runs the drill although the gate failed.
 	Force bool
+	// Unwitnessed says the drill runs without a witness (RunUnwitnessed:
+	// the simulator, --no-witness), for its plan: nothing measured, nothing
+	// appended to the history.
+	Unwitnessed bool
 	// Deadline bounds the wait for a new master (and for the replies to
 	// resume); 0 means 2 * max(objective, master-down) + 2 s. Past it the
 	// drill restores at once and fails.

@@ -38,6 +38,14 @@ func Plan(env Env, t Trigger, nets []Network, opts Options) []Step {
 			gate += "; stop here if it fails"
 		}
 		add(PhaseGate, "%s", gate)
+		if opts.Unwitnessed {
+			add(PhaseBaseline, "no witness on vhid %d: take %s, the preferred master, as the master; read back what the trigger changes", n.VHID, master)
+			add(PhaseTrigger, "%s; read it back", trig)
+			add(PhaseMeasure, "not measured (no witness): takeover, blackout, the new master and the VIP's MAC")
+			add(PhaseRestore, "%s; read it back", undo)
+			add(PhaseReport, "report; not appended to the history (nothing was measured)")
+			continue
+		}
 		add(PhaseBaseline, "witness vhid %d and probe VIP %s every %s (ARP + ICMP); identify the master (expected %s), check the VIP's MAC", n.VHID, n.VIP, ProbeInterval, master)
 		add(PhaseTrigger, "%s", trig)
 		add(PhaseMeasure, "wait at most %s for a new master and the VIP's replies; takeover objective %s, blackout objective %s (master-down %s)",

@@ -29,3 +29,27 @@ func TestPlanRoundsDurations(t *testing.T) {
 		t.Errorf("measure step %q, want master-down 3.39s", measure)
 	}
 }
+
+// TestPlanUnwitnessed: the plan of a drill with no witness (--sim,
+// --no-witness) says what that run does: no witness, nothing measured,
+// nothing appended to the history; it promised both before.
+func TestPlanUnwitnessed(t *testing.T) {
+	w := newWorld()
+	defer w.close()
+	steps := Plan(&fakeEnv{w: w}, TriggerNICDisconnect, []Network{fastNet()}, Options{Unwitnessed: true})
+	var all []string
+	for _, s := range steps {
+		all = append(all, s.Phase+": "+s.Action)
+	}
+	text := strings.Join(all, "\n")
+	for _, bad := range []string{"witness vhid", "append to the history", "wait at most"} {
+		if strings.Contains(text, bad) {
+			t.Errorf("unwitnessed plan promises %q:\n%s", bad, text)
+		}
+	}
+	for _, want := range []string{"no witness", "not measured", "not appended to the history"} {
+		if !strings.Contains(text, want) {
+			t.Errorf("unwitnessed plan lacks %q:\n%s", want, text)
+		}
+	}
+}

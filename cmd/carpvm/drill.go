@@ -233,7 +233,7 @@ func drillRun(ctx context.Context, app *App, o *drillOptions) error {
 func (o *drillOptions) failoverOptions(log *slog.Logger, env failover.Env, nets, owned []failover.Network, trigger failover.Trigger) failover.Options {
 	return failover.Options{
 		Env: env, Trigger: trigger, Networks: nets, Map: owned, MaxTakeover: o.MaxTakeover, MaxBlackout: o.MaxBlackout,
-		Deadline: o.Deadline, Force: o.Force, Log: log, Stun: o.Stun,
+		Deadline: o.Deadline, Force: o.Force, Log: log, Stun: o.Stun, Unwitnessed: o.Sim || o.NoWitness,
 	}
 }
 

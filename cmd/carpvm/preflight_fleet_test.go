@@ -170,7 +170,7 @@ func TestConfigCheckFleet(t *testing.T) {
 // (one pair at a time), and --pair means nothing to the lab.
 func TestDrillFleetPair(t *testing.T) {
 	got := runCLI(t, nil, "drill", "--sim", "--config", fleetExample, "--pair", "roubaix", "--dry-run", "--trigger", "power-off", "-o", "json")
-	if got.code != exitOK || !strings.Contains(got.stdout, "witness vhid 5") || strings.Contains(got.stdout, "public") {
+	if got.code != exitOK || !strings.Contains(got.stdout, "no witness on vhid 5") || strings.Contains(got.stdout, "public") {
 		t.Errorf("--pair roubaix --dry-run: exit %d, want roubaix's one network (vhid 5):\n%s%s", got.code, got.stdout, got.stderr)
 	}
 	got = runCLI(t, nil, "drill", "--lab", "--pair", "paris", "--dry-run")
