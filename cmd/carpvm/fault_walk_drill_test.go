@@ -10,7 +10,6 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -328,42 +327,11 @@ func walkDrill(t *testing.T, wf drillWalk) walkStats {
 	}
 	t.Logf("%s: clean run: exit %d, %d calls, writes %v", wf.name, r.code, len(calls), writeCalls(calls))
 	start := time.Now()
-	var mu sync.Mutex
-	cases := make(chan walkCaseSpec)
-	var wg sync.WaitGroup
-	for range drillWalkWorkers {
-		wg.Add(1)
-		go func() {
-			defer wg.Done()
-			for c := range cases {
-				name := fmt.Sprintf("call%02d-%s/%s", c.call, calls[c.call-1], c.fault)
-				// Subtests run from several goroutines: a case's Fatal ends
-				// its own.
-				t.Run(name, func(t *testing.T) {
-					outcome := walkDrillCase(t, wf, wf.name+"/"+name, c, calls[c.call-1], original, writeCalls(calls))
-					mu.Lock()
-					defer mu.Unlock()
-					st.cases++
-					switch outcome {
-					case "unchanged":
-						st.unchanged++
-					case "done":
-						st.done++
-					case "recorded":
-						st.recorded++
-					}
-				})
-			}
-		}()
-	}
-	for _, c := range walkCases(calls) {
-		if t.Failed() {
-			break // one broken case is enough to read
-		}
-		cases <- c
-	}
-	close(cases)
-	wg.Wait()
+	st = runWalkCases(t, walkCases(calls), drillWalkWorkers, func(c walkCaseSpec) string {
+		return fmt.Sprintf("call%02d-%s/%s", c.call, calls[c.call-1], c.fault)
+	}, func(t *testing.T, c walkCaseSpec, name string) string {
+		return walkDrillCase(t, wf, wf.name+"/"+name, c, calls[c.call-1], original, writeCalls(calls))
+	})
 	t.Logf("%s: %d cases (%d unchanged, %d done, %d recorded) in %s", wf.name, st.cases, st.unchanged, st.done, st.recorded, time.Since(start).Round(time.Millisecond))
 	return st
 }

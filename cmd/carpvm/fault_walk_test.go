@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -227,23 +228,62 @@ func walk(t *testing.T, wf walkWorkflow) walkStats {
 	cleanCode := r.code
 	t.Logf("%s: clean run: exit %d, %d calls", wf.name, cleanCode, len(calls))
 	start := time.Now()
-	for _, c := range walkCases(calls) {
-		st.cases++
+	st = runWalkCases(t, walkCases(calls), fixWalkWorkers, func(c walkCaseSpec) string {
+		return fmt.Sprintf("call%02d-%s/%s", c.call, calls[c.call-1], c.fault)
+	}, func(t *testing.T, c walkCaseSpec, name string) string {
 		method := calls[c.call-1]
-		name := fmt.Sprintf("%s/call%02d-%s/%s", wf.name, c.call, method, c.fault)
-		switch walkCase(t, wf, name, c.call, method, c.fault, original, final, cleanCode) {
-		case "unchanged":
-			st.unchanged++
-		case "done":
-			st.done++
-		case "recorded":
-			st.recorded++
-		}
-		if t.Failed() {
-			t.FailNow() // one broken case is enough to read
-		}
-	}
+		return walkCase(t, wf, wf.name+"/"+name, c.call, method, c.fault, original, final, cleanCode)
+	})
 	t.Logf("%s: %d cases (%d unchanged, %d done, %d recorded) in %s", wf.name, st.cases, st.unchanged, st.done, st.recorded, time.Since(start).Round(time.Millisecond))
+	return st
+}
+
+// fixWalkWorkers is how many cases of a --fix or rollback walk run at
+// once: each has its own simulator and state directory.
+const fixWalkWorkers = 2
+
+// runWalkCases runs each case as a subtest, workers at once (subtests run
+// from several goroutines: a case's Fatal ends its own), and counts the
+// outcomes. Once a case failed no new one starts: one broken case is
+// enough to read.
+func runWalkCases(t *testing.T, cases []walkCaseSpec, workers int, name func(walkCaseSpec) string, run func(t *testing.T, c walkCaseSpec, name string) string) walkStats {
+	t.Helper()
+	var st walkStats
+	var mu sync.Mutex
+	todo := make(chan walkCaseSpec)
+	var wg sync.WaitGroup
+	for range workers {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for c := range todo {
+				t.Run(name(c), func(t *testing.T) {
+					outcome := run(t, c, name(c))
+					mu.Lock()
+					defer mu.Unlock()
+					switch outcome {
+					case "unchanged":
+						st.unchanged++
+					case "done":
+						st.done++
+					case "recorded":
+						st.recorded++
+					default:
+						return // skipped: nothing injected
+					}
+					st.cases++
+				})
+			}
+		}()
+	}
+	for _, c := range cases {
+		if t.Failed() {
+			break
+		}
+		todo <- c
+	}
+	close(todo)
+	wg.Wait()
 	return st
 }
 
