@@ -9,9 +9,9 @@ import (
 	"github.com/carpvm/carpvm/carp/witness"
 )
 
-// Return is what a stun drill measures once the stunned master is let go
+// StunReturn is what a stun drill measures once the stunned master is let go
 // (the thaw): it comes back believing it is still master.
-type Return struct {
+type StunReturn struct {
 	// Back says the old master advertised after the thaw, first at
 	// FirstBack.
 	Back      bool
@@ -37,8 +37,8 @@ type Return struct {
 
 // AnalyzeReturn measures the return of a stunned master old from events
 // (in time order) between the thaw and end.
-func AnalyzeReturn(events []Event, vhid uint8, old netip.Addr, thaw, end time.Time) Return {
-	var r Return
+func AnalyzeReturn(events []Event, vhid uint8, old netip.Addr, thaw, end time.Time) StunReturn {
+	var r StunReturn
 	last := map[netip.Addr]time.Time{}
 	var slowest time.Duration
 	prev := thaw
@@ -109,7 +109,7 @@ func (d *drill) measureStun(ctx context.Context, w Window, oldSrc netip.Addr, ol
 	}
 	thaw := markTime(d.obs.Events(), MarkThaw)
 	deadline := d.deadline()
-	var r Return
+	var r StunReturn
 	err := d.poll(ctx, deadline, func(events []Event) bool {
 		r = AnalyzeReturn(events, d.n.VHID, oldSrc, thaw, d.now())
 		return r.Settled && r.Resumed
@@ -152,7 +152,7 @@ func (d *drill) measureStun(ctx context.Context, w Window, oldSrc netip.Addr, ol
 }
 
 // fillReturn copies a stun's return figures into the report.
-func (d *drill) fillReturn(r Return) {
+func (d *drill) fillReturn(r StunReturn) {
 	s, b := seconds(r.SplitBrain), seconds(r.Blackout)
 	d.rep.SplitBrainS, d.rep.ReturnBlackoutS = &s, &b
 	d.rep.StunS = seconds(d.opts.Stun)

@@ -27,7 +27,7 @@ func stunStream() stream {
 func TestAnalyzeReturnReannounced(t *testing.T) {
 	ev := stunStream().echoes(vmac, 10020, 14000).sorted()
 	r := AnalyzeReturn(ev, 1, r2, at(10000), at(14000))
-	want := Return{Back: true, FirstBack: at(10010), Survivor: r2, Settled: true, Quiet: 2*time.Second + ProbeInterval,
+	want := StunReturn{Back: true, FirstBack: at(10010), Survivor: r2, Settled: true, Quiet: 2*time.Second + ProbeInterval,
 		SplitBrain: 0, Blackout: 20 * time.Millisecond, Resumed: true}
 	if diff := cmp.Diff(want, r, cmp.Comparer(func(a, b netip.Addr) bool { return a == b })); diff != "" {
 		t.Errorf("return (-want +got):\n%s", diff)

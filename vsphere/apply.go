@@ -380,43 +380,38 @@ func setDVSetting(ps *types.VMwareDVSPortSetting, setting change.Setting, v bool
 	return nil
 }
 
-func (s *Session) reconfigureRules(ctx context.Context, t change.Target, spec types.ClusterRuleSpec) error {
+// runTask starts a task on t's object and waits for it to end.
+func (s *Session) runTask(ctx context.Context, t change.Target, start func(types.ManagedObjectReference) (*object.Task, error)) error {
 	ref, err := targetRef(t)
 	if err != nil {
 		return err
 	}
-	task, err := object.NewClusterComputeResource(s.client, ref).Reconfigure(ctx,
-		&types.ClusterConfigSpecEx{RulesSpec: []types.ClusterRuleSpec{spec}}, true)
+	task, err := start(ref)
 	if err != nil {
 		return err
 	}
 	return s.waitTask(ctx, task)
+}
+
+func (s *Session) reconfigureRules(ctx context.Context, t change.Target, spec types.ClusterRuleSpec) error {
+	return s.runTask(ctx, t, func(ref types.ManagedObjectReference) (*object.Task, error) {
+		return object.NewClusterComputeResource(s.client, ref).Reconfigure(ctx,
+			&types.ClusterConfigSpecEx{RulesSpec: []types.ClusterRuleSpec{spec}}, true)
+	})
 }
 
 func (s *Session) relocateVM(ctx context.Context, t change.Target, spec types.VirtualMachineRelocateSpec) error {
-	ref, err := targetRef(t)
-	if err != nil {
-		return err
-	}
-	task, err := object.NewVirtualMachine(s.client, ref).Relocate(ctx, spec, types.VirtualMachineMovePriorityDefaultPriority)
-	if err != nil {
-		return err
-	}
-	return s.waitTask(ctx, task)
+	return s.runTask(ctx, t, func(ref types.ManagedObjectReference) (*object.Task, error) {
+		return object.NewVirtualMachine(s.client, ref).Relocate(ctx, spec, types.VirtualMachineMovePriorityDefaultPriority)
+	})
 }
 
 func (s *Session) editDevice(ctx context.Context, t change.Target, dev types.BaseVirtualDevice) error {
-	ref, err := targetRef(t)
-	if err != nil {
-		return err
-	}
-	task, err := object.NewVirtualMachine(s.client, ref).Reconfigure(ctx, types.VirtualMachineConfigSpec{
-		DeviceChange: []types.BaseVirtualDeviceConfigSpec{&types.VirtualDeviceConfigSpec{
-			Operation: types.VirtualDeviceConfigSpecOperationEdit, Device: dev,
-		}},
+	return s.runTask(ctx, t, func(ref types.ManagedObjectReference) (*object.Task, error) {
+		return object.NewVirtualMachine(s.client, ref).Reconfigure(ctx, types.VirtualMachineConfigSpec{
+			DeviceChange: []types.BaseVirtualDeviceConfigSpec{&types.VirtualDeviceConfigSpec{
+				Operation: types.VirtualDeviceConfigSpecOperationEdit, Device: dev,
+			}},
+		})
 	})
-	if err != nil {
-		return err
-	}
-	return s.waitTask(ctx, task)
 }

@@ -41,11 +41,7 @@ func (s *Session) Rollback(ctx context.Context, b change.Backup, opts RollbackOp
 	if err != nil {
 		return err
 	}
-	var targets []change.Target
-	for _, o := range b.Objects {
-		targets = append(targets, o.Target)
-	}
-	snap, err := s.fixSnapshot(ctx, targets)
+	snap, err := s.fixSnapshot(ctx, backupTargets(b))
 	if err != nil {
 		return err
 	}
@@ -170,11 +166,7 @@ func (s *Session) restoreObject(ctx context.Context, mgr *fixManagers, it restor
 // verify reads every object of the backup again and checks that each field
 // the fix set holds its saved value (a rule the fix added is gone).
 func (s *Session) verify(ctx context.Context, b change.Backup) error {
-	var targets []change.Target
-	for _, o := range b.Objects {
-		targets = append(targets, o.Target)
-	}
-	snap, err := s.fixSnapshot(ctx, targets)
+	snap, err := s.fixSnapshot(ctx, backupTargets(b))
 	if err != nil {
 		return err
 	}
@@ -206,4 +198,13 @@ func (s *Session) verify(ctx context.Context, b change.Backup) error {
 		return &Error{Op: "verify the rollback", Err: err}
 	}
 	return nil
+}
+
+// backupTargets are the objects of b, in its order.
+func backupTargets(b change.Backup) []change.Target {
+	targets := make([]change.Target, len(b.Objects))
+	for i, o := range b.Objects {
+		targets[i] = o.Target
+	}
+	return targets
 }

@@ -117,7 +117,7 @@ func (s Status) Remedy() string {
 		cmd += fmt.Sprintf(" --advbase %d", s.AdvBase)
 	}
 	if s.Switch != nil {
-		cmd += " " + s.Switch.Flag()
+		cmd += " " + s.Switch.UpFlag()
 	}
 	return "rebuild it with `" + cmd + "`"
 }

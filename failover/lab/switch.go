@@ -64,9 +64,9 @@ const topologySource = "topology "
 // name.
 func TopologySource(name string) string { return topologySource + name }
 
-// Flag is the lab up flag that builds m again: --topology NAME or --facts
+// UpFlag is the `lab up` flag that builds m again: --topology NAME or --facts
 // FILE.
-func (m *SwitchModel) Flag() string {
+func (m *SwitchModel) UpFlag() string {
 	if name, ok := strings.CutPrefix(m.Source, topologySource); ok {
 		return "--topology " + name
 	}
