@@ -150,7 +150,8 @@ func preflightRun(ctx context.Context, opts *preflightOptions) error {
 	rep := preflight.Run(cfg, f).Only(checks...)
 	switch opts.Output {
 	case "json":
-		if err := writeDocument(opts.IO.Out, "preflight", rep); err != nil {
+		// The pair, as each object of a fleet's list names it.
+		if err := writeDocument(opts.IO.Out, "preflight", preflightPairDocument{Pair: cfg.Pair.Name, Report: rep}); err != nil {
 			return fmt.Errorf("preflight: write json: %w", err)
 		}
 	default:
