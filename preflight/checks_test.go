@@ -249,9 +249,9 @@ func TestVLANMatch(t *testing.T) {
 
 func TestSecurityStandard(t *testing.T) {
 	runCases(t, CheckPromiscuous, []checkCase{
-		{name: "ESXi default: inherited Reject", want: []view{
+		{name: "ESXi default: inherited Reject (Public's vmac needs none)", want: []view{
 			{Fail, "intranought", "portgroup IntraNought on esx-01", "Reject, inherited from vSwitch1"},
-			{Fail, "public", "portgroup Public on esx-01", "Reject, inherited from vSwitch0"},
+			{Pass, "public", "portgroup Public on esx-01", "Reject, inherited from vSwitch0; " + vmacReason},
 		}},
 		{name: "portgroup override Accept", mutate: func(c *config.Config, f *facts.Facts) {
 			p := pg(host(f, "esx-01"), "Public")
@@ -303,6 +303,7 @@ func TestSecurityStandard(t *testing.T) {
 			p := pg(host(f, "esx-02"), "Public")
 			p.Override.Promiscuous, p.Computed.Promiscuous = bptr(true), bptr(true)
 			c.Networks = c.Networks[1:]
+			c.Networks[0].VMAC = nil // a network that needs promiscuous mode
 		}, want: []view{
 			{Fail, "public", "portgroup Public on esx-01", "Reject, inherited from vSwitch0"},
 			{Pass, "public", "portgroup Public on esx-02", "Accept, set on portgroup Public"},
@@ -340,7 +341,12 @@ func TestSecurityStandard(t *testing.T) {
 }
 
 func TestSecurityDistributed(t *testing.T) {
-	only := func(c *config.Config) { c.Networks = c.Networks[1:] }
+	// only keeps Public, without its vmac: a network that needs
+	// promiscuous mode (or MAC learning).
+	only := func(c *config.Config) {
+		c.Networks = c.Networks[1:]
+		c.Networks[0].VMAC = nil
+	}
 	obj := "dvportgroup Public on DSwitch"
 	runCases(t, CheckPromiscuous, []checkCase{
 		{name: "security policy Reject", mutate: func(c *config.Config, f *facts.Facts) {
@@ -454,6 +460,7 @@ func TestReversePathPromisc(t *testing.T) {
 		{name: "team, promiscuous still off: warn before turning it on", mutate: func(c *config.Config, f *facts.Facts) {
 			team(f)
 			c.Networks = c.Networks[1:]
+			c.Networks[0].VMAC = nil // promiscuous mode needed, so asked for
 		}, want: []view{{Warn, "public", "host esx-01", teamOff + "; turning promiscuous mode on (security.promiscuous) will reflect the routers' own adverts back to them"}}},
 		{name: "portgroup teaming overrides the vSwitch: one active, one standby", mutate: func(c *config.Config, f *facts.Facts) {
 			team(f)
@@ -485,7 +492,8 @@ func TestReversePathPromisc(t *testing.T) {
 		{name: "distributed, MAC learning instead of promiscuous", mutate: func(c *config.Config, f *facts.Facts) {
 			distributedPublic(f).MACManagement = &facts.DVMACManagement{MACLearning: true, MacChanges: true, ForgedTransmits: true}
 			c.Networks = c.Networks[1:]
-		}, want: []view{{Pass, "public", "host esx-01", "not applicable: MAC learning is on, promiscuous mode is not needed; promiscuous Reject on dvportgroup Public, 2 active uplinks (uplink1, uplink2), Net.ReversePathFwdCheckPromisc=0"}}},
+			c.Networks[0].VMAC = nil
+		}, want: []view{{Pass, "public", "host esx-01", "not applicable: MAC learning is on, so promiscuous mode is not needed; promiscuous Reject on dvportgroup Public, 2 active uplinks (uplink1, uplink2), Net.ReversePathFwdCheckPromisc=0"}}},
 		{name: "opaque", mutate: func(c *config.Config, f *facts.Facts) {
 			f.Networks[1].Kind = facts.KindOpaque
 			f.Hosts = append(f.Hosts, typicalHost("esx-02"))

@@ -40,8 +40,8 @@ func typicalHost(name string) facts.Host {
 
 // typicalFacts are the facts of the typical user's topology, with the public
 // network's vmac already set on both routers: every check passes except
-// promiscuous mode (both networks), spof.same_host, spof.standalone_host and
-// spof.same_datastore (warn).
+// promiscuous mode on IntraNought (Public's vmac needs none),
+// spof.same_host, spof.standalone_host and spof.same_datastore (warn).
 func typicalFacts() *facts.Facts {
 	router := func(name string, n byte) facts.VM {
 		return facts.VM{

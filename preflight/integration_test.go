@@ -53,7 +53,7 @@ func base() map[preflight.Check]string {
 		preflight.CheckVMFound:            "pass pass",
 		preflight.CheckNICAttached:        "pass pass pass pass",
 		preflight.CheckVLANMatch:          "pass pass",
-		preflight.CheckPromiscuous:        "fail fail",
+		preflight.CheckPromiscuous:        "fail pass", // Public's vmac needs none
 		preflight.CheckMACChanges:         "pass pass",
 		preflight.CheckForgedTransmits:    "pass pass",
 		preflight.CheckReversePathPromisc: "pass pass",
@@ -86,7 +86,7 @@ func TestSimulatedTopologies(t *testing.T) {
 	}{
 		{sim.Default(), base()},
 		{sim.Cluster(3, false), with(map[preflight.Check]string{
-			preflight.CheckPromiscuous:        "fail fail fail fail fail fail", // per host and network
+			preflight.CheckPromiscuous:        "fail fail fail pass pass pass", // per network and host
 			preflight.CheckMACChanges:         x3 + " " + x3,
 			preflight.CheckForgedTransmits:    x3 + " " + x3,
 			preflight.CheckReversePathPromisc: x3 + " " + x3,
@@ -96,7 +96,7 @@ func TestSimulatedTopologies(t *testing.T) {
 			preflight.CheckSameDatastore:      "pass",
 		})},
 		{sim.Cluster(3, true), with(map[preflight.Check]string{
-			preflight.CheckPromiscuous:        "fail fail fail fail fail fail",
+			preflight.CheckPromiscuous:        "fail fail fail pass pass pass",
 			preflight.CheckMACChanges:         x3 + " " + x3,
 			preflight.CheckForgedTransmits:    x3 + " " + x3,
 			preflight.CheckReversePathPromisc: x3 + " " + x3,
@@ -106,7 +106,7 @@ func TestSimulatedTopologies(t *testing.T) {
 			preflight.CheckSameDatastore:      "pass",
 		})},
 		{sim.SeparateStandaloneHosts(), with(map[preflight.Check]string{
-			preflight.CheckPromiscuous:        "fail fail fail fail",
+			preflight.CheckPromiscuous:        "fail fail pass pass",
 			preflight.CheckMACChanges:         "pass pass pass pass",
 			preflight.CheckForgedTransmits:    "pass pass pass pass",
 			preflight.CheckReversePathPromisc: "pass pass pass pass",
@@ -173,10 +173,11 @@ func TestSimulatedDetails(t *testing.T) {
 		network string
 		want    []string
 	}{
-		{sim.Default(), preflight.CheckPromiscuous, "public", []string{"Reject, inherited from vSwitch0"}},
+		{sim.Default(), preflight.CheckPromiscuous, "intranought", []string{"Reject, inherited from vSwitch1"}},
+		{sim.Default(), preflight.CheckPromiscuous, "public", []string{"Reject, inherited from vSwitch0; the VIPs' traffic is addressed to vmac 02:00:00:aa:bb:cc, the routers' NICs' own MAC (vmac.shared), which the vSwitch delivers without promiscuous mode"}},
 		{sim.PortgroupOverrides(), preflight.CheckPromiscuous, "intranought", []string{"Accept, set on portgroup IntraNought"}},
 		{sim.PortgroupOverrides(), preflight.CheckMACChanges, "intranought", []string{"Accept, inherited from vSwitch1"}},
-		{sim.Distributed(true), preflight.CheckPromiscuous, "public", []string{"Reject, MAC management policy set on dvportgroup Public; MAC learning is on, so promiscuous mode is not needed"}},
+		{sim.Distributed(true), preflight.CheckPromiscuous, "intranought", []string{"Reject, MAC management policy set on dvportgroup IntraNought; MAC learning is on, so promiscuous mode is not needed"}},
 		{sim.Teamed(), preflight.CheckReversePathPromisc, "public", []string{"promiscuous Accept on portgroup Public, 2 active uplinks (vmnic0, vmnic1), Net.ReversePathFwdCheckPromisc=0"}},
 	}
 	for _, tt := range tests {

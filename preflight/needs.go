@@ -21,7 +21,8 @@ type SecurityNeed struct {
 
 // SecurityNeeds returns the rule for each security setting of network n,
 // in report order. macLearning says the network's distributed portgroup
-// learns MACs, which makes promiscuous mode unnecessary. It is the one
+// learns MACs, which makes promiscuous mode unnecessary; so does a vmac
+// (the VIPs' traffic then comes to the NICs' own MAC). It is the one
 // statement of what CARP needs from a portgroup: the security checks pass
 // on it, and carpvm audit justifies exceptions by it.
 func SecurityNeeds(n config.Network, macLearning bool) []SecurityNeed {
@@ -38,6 +39,11 @@ func (s setting) need(n config.Network, macLearning bool) (bool, string) {
 	groups := groupWords(n)
 	switch s {
 	case promiscuous:
+		if n.VMAC != nil {
+			// vmac.shared makes it both routers' NICs' own MAC, the MAC
+			// upstream sends the VIPs' traffic to (an OVH IPFO).
+			return false, fmt.Sprintf("the VIPs' traffic is addressed to vmac %s, the routers' NICs' own MAC (vmac.shared), which the vSwitch delivers without promiscuous mode", n.VMAC)
+		}
 		if macLearning {
 			return false, "MAC learning is on, so promiscuous mode is not needed"
 		}

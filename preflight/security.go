@@ -45,6 +45,9 @@ func (r *runner) security(n netView) {
 			// answers from the virtual MAC.
 			base.Expected = "Accept (for the VIP's virtual MAC; unicast adverts leave from the NIC's MAC)"
 		}
+		if s == promiscuous && n.cfg.VMAC != nil {
+			base.Expected = "Reject or Accept: not needed with vmac " + n.cfg.VMAC.String()
+		}
 		switch {
 		case !n.found:
 			base.Status, base.Actual, base.Fix = Fail, n.missing(), n.missingFix()
@@ -57,7 +60,7 @@ func (r *runner) security(n netView) {
 				r.add(n.dvPortgroupMissing(base))
 				continue
 			}
-			if s == promiscuous {
+			if s == promiscuous && n.cfg.VMAC == nil {
 				base.Expected = "Accept, or MAC learning on"
 			}
 			r.add(securityVerdict(base, n.cfg, s, distributedEffective(pg, s), distributedFix(pg, s)))
@@ -149,13 +152,13 @@ func (r *runner) reversePath(n netView) {
 			if len(pg.Hosts) > 0 && !slices.Contains(pg.Hosts, h.Name) {
 				continue
 			}
-			r.add(reversePathVerdict(base, h, e, pg.ActiveUplinks, where, n.cfg.Mode))
+			r.add(reversePathVerdict(base, h, e, pg.ActiveUplinks, where, n.cfg))
 		}
 	default:
 		for _, hp := range r.hostsWith(n.cfg.Portgroup) {
 			e := standardEffective(hp.host, hp.pg, promiscuous)
 			where := fmt.Sprintf("portgroup %s", hp.pg.Name)
-			r.add(reversePathVerdict(base, hp.host, e, activeUplinks(hp), where, n.cfg.Mode))
+			r.add(reversePathVerdict(base, hp.host, e, activeUplinks(hp), where, n.cfg))
 		}
 	}
 }
@@ -173,25 +176,28 @@ func activeUplinks(hp hostPortgroup) []string {
 	return vs.Uplinks
 }
 
-func reversePathVerdict(fd Finding, h facts.Host, e effective, uplinks []string, where string, mode config.Mode) Finding {
+func reversePathVerdict(fd Finding, h facts.Host, e effective, uplinks []string, where string, n config.Network) Finding {
 	fd.Object = hostObject(h.Name)
 	state := fmt.Sprintf("promiscuous %s on %s, %s, %s", e.verdict(), where, uplinkWords(uplinks), optionWords(h))
 	fix := fmt.Sprintf("On host %s set %s to 1 (esxcli system settings advanced set -o /Net/ReversePathFwdCheckPromisc -i 1, or govc host.option.set -host %s %s 1), then turn promiscuous mode off and on again on %s so the host applies it",
 		h.Name, reversePathOption, h.Name, reversePathOption, where)
 	promiscOn := !e.known || e.accept
+	needed, why := promiscuous.need(n, e.macLearning)
 	switch {
 	case optionIs1(h):
 		fd.Status, fd.Actual = Pass, state
 	case len(uplinks) <= 1:
 		fd.Status, fd.Actual = Pass, notApplicablePrefix+"reflection needs two active uplinks; "+state
-	case mode == config.ModeUnicast:
+	case n.Mode == config.ModeUnicast:
 		// Unicast adverts go to the peer's port only; the team floods,
 		// and so reflects, only broadcast and multicast.
 		fd.Status, fd.Actual = Pass, notApplicablePrefix+"mode unicast: adverts go to the peer's address and are not flooded back; "+state
 	case promiscOn:
 		fd.Status, fd.Actual, fd.Fix = Fail, state, fix
-	case e.macLearning:
-		fd.Status, fd.Actual = Pass, notApplicablePrefix+"MAC learning is on, promiscuous mode is not needed; "+state
+	case !needed:
+		// Nothing turns promiscuous mode on here (security.promiscuous
+		// does not ask for it), so nothing will reflect.
+		fd.Status, fd.Actual = Pass, notApplicablePrefix+why+"; "+state
 	default:
 		fd.Status = Warn
 		fd.Actual = state + "; turning promiscuous mode on (security.promiscuous) will reflect the routers' own adverts back to them"

@@ -8,7 +8,9 @@ import (
 // Segment is how one configured network's switch treats the routers, as
 // the checks resolve it: what a lab that behaves like this vSwitch needs
 // (failover/lab's switch model). Each setting is true for Accept, and a
-// setting any of the checks fails on any host counts as Reject.
+// setting Reject or unknown on any host counts as Reject, whether or not
+// the network needs it (a vmac network passes security.promiscuous with
+// it Reject, and its lab then rejects it too).
 type Segment struct {
 	Network     string
 	Portgroup   string
@@ -52,15 +54,11 @@ func Segments(cfg *config.Config, f *facts.Facts) []Segment {
 		}
 		s := Segment{
 			Network: n.Name, Portgroup: n.Portgroup, Distributed: nw.kind() == facts.KindDistributed,
-			Promiscuous: !failed[CheckPromiscuous], MACChanges: !failed[CheckMACChanges], ForgedTransmits: !failed[CheckForgedTransmits],
+			Promiscuous: r.accepted(nw, promiscuous), MACChanges: r.accepted(nw, macChanges), ForgedTransmits: r.accepted(nw, forgedTransmits),
 			Reflect: failed[CheckReversePathPromisc],
 		}
 		if s.Distributed && nw.fact.DVPortgroup != nil {
-			e := distributedEffective(nw.fact.DVPortgroup, promiscuous)
-			s.MACLearning = e.macLearning
-			// Promiscuous passes on MAC learning alone: the port still
-			// rejects promiscuous mode.
-			s.Promiscuous = e.known && e.accept
+			s.MACLearning = distributedEffective(nw.fact.DVPortgroup, promiscuous).macLearning
 		}
 		if n.VMAC != nil && !failed[CheckVMACShared] {
 			s.SharedMAC = n.VMAC.String()
@@ -68,4 +66,30 @@ func Segments(cfg *config.Config, f *facts.Facts) []Segment {
 		out = append(out, s)
 	}
 	return out
+}
+
+// accepted says whether setting s is Accept wherever network n's
+// portgroup is: on every router host holding a standard one, on a
+// distributed one itself. An opaque network, whose policy carpvm cannot
+// read yet, counts as Accept, as its checks only warn.
+func (r *runner) accepted(n netView, s setting) bool {
+	switch {
+	case !n.found:
+		return false
+	case n.kind() == facts.KindOpaque:
+		return true
+	case n.kind() == facts.KindDistributed:
+		if n.fact.DVPortgroup == nil {
+			return false
+		}
+		e := distributedEffective(n.fact.DVPortgroup, s)
+		return e.known && e.accept
+	}
+	hosts := r.hostsWith(n.cfg.Portgroup)
+	for _, hp := range hosts {
+		if e := standardEffective(hp.host, hp.pg, s); !e.known || !e.accept {
+			return false
+		}
+	}
+	return len(hosts) > 0
 }

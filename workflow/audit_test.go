@@ -22,8 +22,9 @@ func reject() *bool { b := false; return &b }
 var allAccept = facts.Security{Promiscuous: accept(), MacChanges: accept(), ForgedTransmits: accept()}
 
 // hardened is the default topology under the baseline: every vSwitch
-// rejects all three settings, and the two router portgroups override all
-// three to Accept, as CARP needs.
+// rejects all three settings, and the two router portgroups override to
+// Accept what CARP needs: all three on IntraNought, MAC changes and forged
+// transmits on Public (its vmac needs no promiscuous mode).
 func hardened() sim.Topology {
 	t := sim.Default()
 	h := &t.Hosts[0]
@@ -31,8 +32,11 @@ func hardened() sim.Topology {
 		h.VSwitches[i].Security = facts.Security{Promiscuous: reject(), MacChanges: reject(), ForgedTransmits: reject()}
 	}
 	for i, pg := range h.Portgroups {
-		if pg.Name == sim.PortgroupInternal || pg.Name == sim.PortgroupPublic {
+		switch pg.Name {
+		case sim.PortgroupInternal:
 			h.Portgroups[i].Security = allAccept
+		case sim.PortgroupPublic:
+			h.Portgroups[i].Security = facts.Security{MacChanges: accept(), ForgedTransmits: accept()}
 		}
 	}
 	return t
@@ -93,8 +97,8 @@ func one(t *testing.T, rep audit.Report, object, setting string) audit.Exception
 
 func TestAuditHardenedIsAllJustified(t *testing.T) {
 	rep := auditTopology(t, hardened())
-	if rep.Failed() || rep.Summary != (audit.Summary{Justified: 6}) {
-		t.Fatalf("summary %+v, failed %v; want 6 justified (3 settings on 2 router portgroups): %+v", rep.Summary, rep.Failed(), rep.Exceptions)
+	if rep.Failed() || rep.Summary != (audit.Summary{Justified: 5}) {
+		t.Fatalf("summary %+v, failed %v; want 5 justified (3 settings on IntraNought, 2 on Public): %+v", rep.Summary, rep.Failed(), rep.Exceptions)
 	}
 	e := one(t, rep, "portgroup IntraNought on esxi-01", "promiscuous")
 	if e.Pair != "routers" || e.Network != "intranought" || e.Source != "set here" ||
@@ -106,18 +110,18 @@ func TestAuditHardenedIsAllJustified(t *testing.T) {
 
 func TestAuditVSwitchAcceptIsBroader(t *testing.T) {
 	topo := hardened()
-	topo.Hosts[0].VSwitches[0].Security.Promiscuous = accept() // vSwitch0: VM Network, Management Network, Public
-	portgroup(&topo, sim.PortgroupPublic).Security.Promiscuous = nil
+	topo.Hosts[0].VSwitches[0].Security.MacChanges = accept() // vSwitch0: VM Network, Management Network, Public
+	portgroup(&topo, sim.PortgroupPublic).Security.MacChanges = nil
 	rep := auditTopology(t, topo)
-	e := one(t, rep, "vswitch vSwitch0 on esxi-01", "promiscuous")
+	e := one(t, rep, "vswitch vSwitch0 on esxi-01", "mac_changes")
 	if e.Class != audit.Broader || !slices.Contains(e.Reaches, "portgroup VM Network") || e.Network != "public" ||
-		!strings.Contains(e.Fix, "overrides Promiscuous mode to Accept on portgroup Public, then sets it to Reject on vSwitch0") {
-		t.Errorf("vSwitch0 promiscuous: %+v", e)
+		!strings.Contains(e.Fix, "overrides MAC address changes to Accept on portgroup Public, then sets it to Reject on vSwitch0") {
+		t.Errorf("vSwitch0 MAC changes: %+v", e)
 	}
-	if pub := one(t, rep, "portgroup Public on esxi-01", "promiscuous"); pub.Class != audit.Justified || pub.Source != "inherited from vSwitch0" {
-		t.Errorf("Public promiscuous: %+v", pub)
+	if pub := one(t, rep, "portgroup Public on esxi-01", "mac_changes"); pub.Class != audit.Justified || pub.Source != "inherited from vSwitch0" {
+		t.Errorf("Public MAC changes: %+v", pub)
 	}
-	if got := exceptionsOn(rep, "portgroup VM Network on esxi-01", "promiscuous"); len(got) != 0 {
+	if got := exceptionsOn(rep, "portgroup VM Network on esxi-01", "mac_changes"); len(got) != 0 {
 		t.Errorf("VM Network has rows of its own, want it reached by vSwitch0's: %+v", got)
 	}
 	if !rep.Failed() {
@@ -137,8 +141,30 @@ func TestAuditNonRouterOnRouterPortgroupIsBroader(t *testing.T) {
 			t.Errorf("IntraNought %s: %+v", s, e)
 		}
 	}
-	if e := one(t, rep, "portgroup Public on esxi-01", "promiscuous"); e.Class != audit.Justified {
+	if e := one(t, rep, "portgroup Public on esxi-01", "forged_transmits"); e.Class != audit.Justified {
+		t.Errorf("Public forged transmits: %+v", e)
+	}
+}
+
+// Public's vmac needs no promiscuous mode (preflight's rule): an Accept
+// there is the one its network does not need, set on the portgroup or
+// inherited from the vSwitch.
+func TestAuditPromiscuousOnAVMACNetworkIsUnjustified(t *testing.T) {
+	topo := hardened()
+	portgroup(&topo, sim.PortgroupPublic).Security.Promiscuous = accept()
+	rep := auditTopology(t, topo)
+	e := one(t, rep, "portgroup Public on esxi-01", "promiscuous")
+	if e.Class != audit.Unjustified || !strings.Contains(e.Reason, "vmac 02:00:00:aa:bb:cc") || !strings.Contains(e.Fix, "set Promiscuous mode to Reject") {
 		t.Errorf("Public promiscuous: %+v", e)
+	}
+	if rep.Summary != (audit.Summary{Justified: 5, Unjustified: 1}) {
+		t.Errorf("summary %+v, want 5 justified, 1 unjustified", rep.Summary)
+	}
+	topo = hardened()
+	topo.Hosts[0].VSwitches[0].Security.Promiscuous = accept()
+	rep = auditTopology(t, topo)
+	if sw := one(t, rep, "vswitch vSwitch0 on esxi-01", "promiscuous"); sw.Class != audit.Unjustified || !slices.Contains(sw.Reaches, "portgroup Public") {
+		t.Errorf("vSwitch0 promiscuous, which Public inherits and does not need: %+v", sw)
 	}
 }
 
@@ -150,8 +176,8 @@ func TestAuditAcceptWithNoPairIsUnjustified(t *testing.T) {
 	if e.Class != audit.Unjustified || e.Pair != "" || e.Source != "set here" || !strings.Contains(e.Fix, "set Forged transmits to Reject") {
 		t.Errorf("VM Network forged transmits: %+v", e)
 	}
-	if rep.Summary != (audit.Summary{Justified: 6, Unjustified: 1}) {
-		t.Errorf("summary %+v, want 6 justified, 1 unjustified", rep.Summary)
+	if rep.Summary != (audit.Summary{Justified: 5, Unjustified: 1}) {
+		t.Errorf("summary %+v, want 5 justified, 1 unjustified", rep.Summary)
 	}
 }
 
@@ -168,8 +194,11 @@ func TestAuditDistributedSwitch(t *testing.T) {
 	if sw.Class != audit.Unjustified || slices.Contains(sw.Reaches, "dvportgroup IntraNought") {
 		t.Errorf("DSwitch forged transmits (the router portgroups set their own): %+v", sw)
 	}
-	if rep.Summary.Justified != 6 {
-		t.Errorf("summary %+v, want 6 justified", rep.Summary)
+	if e := one(t, rep, "dvportgroup Public on DSwitch", "promiscuous"); e.Class != audit.Unjustified {
+		t.Errorf("dvportgroup Public promiscuous (its vmac needs none): %+v", e)
+	}
+	if rep.Summary != (audit.Summary{Justified: 5, Unjustified: 2}) {
+		t.Errorf("summary %+v, want 5 justified, 2 unjustified", rep.Summary)
 	}
 }
 
@@ -195,13 +224,13 @@ func TestAuditMACLearningMakesPromiscuousUnjustified(t *testing.T) {
 }
 
 // routersPromiscuous is the default topology (a fresh ESXi: MAC changes
-// and forged transmits Accept on both vSwitches) where the two router
-// portgroups override promiscuous mode to Accept, as preflight --fix
-// leaves them: preflight passes, and the audit finds the vSwitches broader.
+// and forged transmits Accept on both vSwitches) where IntraNought
+// overrides promiscuous mode to Accept, as preflight --fix leaves it
+// (Public's vmac needs none): preflight passes, and the audit finds the
+// vSwitches broader.
 func routersPromiscuous() sim.Topology {
 	t := sim.Default()
 	portgroup(&t, sim.PortgroupInternal).Security.Promiscuous = accept()
-	portgroup(&t, sim.PortgroupPublic).Security.Promiscuous = accept()
 	return t
 }
 
@@ -255,8 +284,8 @@ func TestAuditFixNarrowsThenRollbackRestores(t *testing.T) {
 	if !slices.Equal(order, wantOrder) || !res.Applied {
 		t.Fatalf("applied %v, plan:\n%s\nwant overrides first:\n%s", res.Applied, strings.Join(order, "\n"), strings.Join(wantOrder, "\n"))
 	}
-	if res.Report.Failed() || res.Report.Summary != (audit.Summary{Justified: 6}) {
-		t.Errorf("audited again: %+v, want 6 justified and nothing else: %+v", res.Report.Summary, res.Report.Exceptions)
+	if res.Report.Failed() || res.Report.Summary != (audit.Summary{Justified: 5}) {
+		t.Errorf("audited again: %+v, want 5 justified and nothing else: %+v", res.Report.Summary, res.Report.Exceptions)
 	}
 	for _, e := range res.Report.Exceptions {
 		if e.Source != "set here" {
@@ -276,8 +305,8 @@ func TestAuditFixNarrowsThenRollbackRestores(t *testing.T) {
 	}
 	inv.Target = "simulator"
 	restored := audit.Run(pairs, inv)
-	if restored.Summary != (audit.Summary{Justified: 6, Broader: 4}) || len(exceptionsOn(restored, "vswitch vSwitch0 on esxi-01", "forged_transmits")) != 1 {
-		t.Errorf("after rollback: %+v, want the original 6 justified and 4 broader: %+v", restored.Summary, restored.Exceptions)
+	if restored.Summary != (audit.Summary{Justified: 5, Broader: 4}) || len(exceptionsOn(restored, "vswitch vSwitch0 on esxi-01", "forged_transmits")) != 1 {
+		t.Errorf("after rollback: %+v, want the original 5 justified and 4 broader: %+v", restored.Summary, restored.Exceptions)
 	}
 }
 
@@ -288,8 +317,8 @@ func TestAuditFleetJustifiedByAnyPair(t *testing.T) {
 	inner.Pair.Name, outer.Pair.Name = "inner", "outer"
 	inner.Networks, outer.Networks = inner.Networks[:1], outer.Networks[1:]
 	rep := auditTopology(t, hardened(), inner, outer)
-	if rep.Failed() || rep.Summary.Justified != 6 || !slices.Equal(rep.Pairs, []string{"inner", "outer"}) || len(rep.Targets) != 1 {
-		t.Fatalf("report %+v, want 6 justified by the two pairs on one target", rep)
+	if rep.Failed() || rep.Summary.Justified != 5 || !slices.Equal(rep.Pairs, []string{"inner", "outer"}) || len(rep.Targets) != 1 {
+		t.Fatalf("report %+v, want 5 justified by the two pairs on one target", rep)
 	}
 	if e := one(t, rep, "portgroup IntraNought on esxi-01", "forged_transmits"); e.Pair != "inner" {
 		t.Errorf("IntraNought justified by %q, want inner", e.Pair)
@@ -386,11 +415,15 @@ func TestAuditFixNarrowsDistributedSwitch(t *testing.T) {
 	for _, c := range res.Plan {
 		order = append(order, c.Object+" "+string(c.Setting)+" "+c.Desired)
 	}
-	var wantOrder []string
-	for _, pg := range []string{"IntraNought", "Public"} {
-		for _, s := range []string{"security.allowPromiscuous", "security.macChanges", "security.forgedTransmits"} {
-			wantOrder = append(wantOrder, "dvportgroup "+pg+" on DSwitch "+s+" Accept, set on the dvportgroup")
-		}
+	// Public's vmac needs no promiscuous mode: its MAC management policy,
+	// set on it from now on, rejects it, as the switch will.
+	wantOrder := []string{
+		"dvportgroup IntraNought on DSwitch security.allowPromiscuous Accept, set on the dvportgroup",
+		"dvportgroup IntraNought on DSwitch security.macChanges Accept, set on the dvportgroup",
+		"dvportgroup IntraNought on DSwitch security.forgedTransmits Accept, set on the dvportgroup",
+		"dvportgroup Public on DSwitch security.macChanges Accept, set on the dvportgroup",
+		"dvportgroup Public on DSwitch security.forgedTransmits Accept, set on the dvportgroup",
+		"dvportgroup Public on DSwitch security.allowPromiscuous Reject, set on the dvportgroup",
 	}
 	for _, s := range []string{"security.allowPromiscuous", "security.macChanges", "security.forgedTransmits"} {
 		wantOrder = append(wantOrder, "dvswitch DSwitch "+s+" Reject")
@@ -398,8 +431,8 @@ func TestAuditFixNarrowsDistributedSwitch(t *testing.T) {
 	if !slices.Equal(order, wantOrder) || !res.Applied {
 		t.Fatalf("applied %v, plan:\n%s\nwant the overrides first:\n%s", res.Applied, strings.Join(order, "\n"), strings.Join(wantOrder, "\n"))
 	}
-	if res.Report.Failed() || res.Report.Summary != (audit.Summary{Justified: 6}) {
-		t.Errorf("audited again: %+v, want 6 justified and nothing else: %+v", res.Report.Summary, res.Report.Exceptions)
+	if res.Report.Failed() || res.Report.Summary != (audit.Summary{Justified: 5}) {
+		t.Errorf("audited again: %+v, want 5 justified and nothing else: %+v", res.Report.Summary, res.Report.Exceptions)
 	}
 	if _, post, err := Check(ctx, be, cfg, true, func(string, ...any) {}); err != nil || securityFailures(post) != 0 {
 		t.Errorf("preflight after the fix: %v, %d security failure(s), want none", err, securityFailures(post))

@@ -93,8 +93,8 @@ func TestFixLockHeld(t *testing.T) {
 			t.Errorf("stderr does not say %q:\n%s", want, r.stderr)
 		}
 	}
-	if again := runFix(t, s, fixOptions{}); len(again.doc.Plan) != 2 {
-		t.Errorf("a refused fix changed vSphere: the plan has %d changes, want 2", len(again.doc.Plan))
+	if again := runFix(t, s, fixOptions{}); len(again.doc.Plan) != 1 {
+		t.Errorf("a refused fix changed vSphere: the plan has %d changes, want 1", len(again.doc.Plan))
 	}
 }
 
@@ -142,14 +142,15 @@ func TestFixInterruptedLogsOut(t *testing.T) {
 	if be.closeCtx != nil || be.closeErr != nil {
 		t.Errorf("log out on a context with error %v: %v; want a fresh context and a clean log-out", be.closeCtx, be.closeErr)
 	}
-	if again := runFix(t, s, fixOptions{}); len(again.doc.Plan) != 2 {
-		t.Errorf("after the interrupted fix the plan has %d changes, want the 2 of before", len(again.doc.Plan))
+	if again := runFix(t, s, fixOptions{}); len(again.doc.Plan) != 1 {
+		t.Errorf("after the interrupted fix the plan has %d changes, want the 1 of before", len(again.doc.Plan))
 	}
 }
 
-// setPublicPromiscuous sets the Public portgroup's promiscuous mode on
-// esxi-01 behind carpvm's back, keeping the rest of its spec.
-func setPublicPromiscuous(t *testing.T, s *fixSim, v bool) {
+// setIntraNoughtPromiscuous sets the IntraNought portgroup's promiscuous
+// mode on esxi-01 (the default plan's one change) behind carpvm's back,
+// keeping the rest of its spec.
+func setIntraNoughtPromiscuous(t *testing.T, s *fixSim, v bool) {
 	t.Helper()
 	ctx := context.Background()
 	vs, err := vsphere.Open(ctx, s.srv.VSphereConfig())
@@ -166,7 +167,7 @@ func setPublicPromiscuous(t *testing.T, s *fixSim, v bool) {
 		t.Fatal(err)
 	}
 	for _, pg := range hs.Config.Network.Portgroup {
-		if pg.Spec.Name != sim.PortgroupPublic {
+		if pg.Spec.Name != sim.PortgroupInternal {
 			continue
 		}
 		spec := pg.Spec
@@ -176,7 +177,7 @@ func setPublicPromiscuous(t *testing.T, s *fixSim, v bool) {
 		}
 		return
 	}
-	t.Fatal("no Public portgroup on esxi-01")
+	t.Fatal("no IntraNought portgroup on esxi-01")
 }
 
 // TestRollbackConflictExit: a field changed since the fix makes rollback
@@ -184,12 +185,12 @@ func setPublicPromiscuous(t *testing.T, s *fixSim, v bool) {
 // write; --force writes it.
 func TestRollbackConflictExit(t *testing.T) {
 	s, backup, env := fixedWithBackup(t)
-	setPublicPromiscuous(t, s, false)
+	setIntraNoughtPromiscuous(t, s, false)
 	r := runCarpvm(env, "preflight", "rollback", backup)
 	if r.code != exitNotApplied {
 		t.Fatalf("rollback over a changed field: exit %d, want 4\n%s", r.code, r.stderr)
 	}
-	if want := "portgroup Public on esxi-01: field policy.security.allowPromiscuous is now false, would write unset"; !strings.Contains(r.stderr, want) || !strings.Contains(r.stderr, "--force") {
+	if want := "portgroup IntraNought on esxi-01: field policy.security.allowPromiscuous is now false, would write unset"; !strings.Contains(r.stderr, want) || !strings.Contains(r.stderr, "--force") {
 		t.Errorf("stderr does not say %q and --force:\n%s", want, r.stderr)
 	}
 	if r = runCarpvm(env, "preflight", "rollback", "--force", backup); r.code != exitOK {
@@ -214,7 +215,7 @@ func TestRollbackJSON(t *testing.T) {
 	if err := json.Unmarshal([]byte(r.stdout), &doc); err != nil {
 		t.Fatalf("%v\n%s", err, r.stdout)
 	}
-	if doc.Format != "carpvm.rollback/v1" || doc.File != backup || doc.Target != s.srv.URL || doc.Objects != 2 || doc.Saved.IsZero() {
+	if doc.Format != "carpvm.rollback/v1" || doc.File != backup || doc.Target != s.srv.URL || doc.Objects != 1 || doc.Saved.IsZero() {
 		t.Errorf("document %+v", doc)
 	}
 	if strings.Contains(r.stdout+r.stderr, s.srv.Password.Reveal()) {
@@ -377,13 +378,13 @@ func TestRollbackSinglePairConfig(t *testing.T) {
 // no password printed, and the plan of a new fix back to its 2 changes.
 func assertRolledBack(t *testing.T, s *fixSim, r runResult) {
 	t.Helper()
-	if !strings.Contains(r.stdout, "restored and verified 2 object(s)") {
+	if !strings.Contains(r.stdout, "restored and verified 1 object(s)") {
 		t.Errorf("stdout = %q", r.stdout)
 	}
 	if strings.Contains(r.stdout+r.stderr, s.srv.Password.Reveal()) {
 		t.Error("the output holds the password")
 	}
-	if again := runFix(t, s, fixOptions{}); len(again.doc.Plan) != 2 {
-		t.Errorf("after rollback the plan has %d changes, want 2 again", len(again.doc.Plan))
+	if again := runFix(t, s, fixOptions{}); len(again.doc.Plan) != 1 {
+		t.Errorf("after rollback the plan has %d changes, want 1 again", len(again.doc.Plan))
 	}
 }
