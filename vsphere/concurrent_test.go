@@ -82,15 +82,19 @@ func findingList(fs []preflight.Finding) string {
 // the inventory is exactly as before.
 func TestApplyInterrupted(t *testing.T) {
 	for _, tc := range []struct {
-		top  sim.Topology
-		opts fix.Options
+		top       sim.Topology
+		opts      fix.Options
+		twoWrites bool
 	}{
-		{sim.Default(), fix.Options{}},
-		{everyStepTopology(), fix.Options{Relocate: true, SetVMAC: true}},
-		{rejectingDVS(), fix.Options{}},
+		{sim.Default(), fix.Options{}, true},
+		{everyStepTopology(), fix.Options{Relocate: true, SetVMAC: true}, false},
+		{rejectingDVS(), fix.Options{}, false},
 	} {
 		t.Run(tc.top.Name, func(t *testing.T) {
 			w := newFixWorld(t, tc.top)
+			if tc.twoWrites {
+				w.twoWrites()
+			}
 			before := fixInventoryState(t, w.ctx, w.s.Client())
 			b := w.backup(w.plan(tc.opts))
 			ctx, cancel := context.WithCancel(context.Background())

@@ -94,7 +94,7 @@ func TestApplyFaultAtEachStep(t *testing.T) {
 // first write (as a vCenter going away mid-apply), the in-process rollback
 // fails too and says so; the backup, applied later, restores the inventory.
 func TestApplyServerGoneThenRollback(t *testing.T) {
-	w := newFixWorld(t, sim.Default())
+	w := newFixWorld(t, sim.Default()).twoWrites()
 	before := fixInventoryState(t, w.ctx, w.s.Client())
 	b := w.backup(w.plan(fix.Options{}))
 	w.srv.AddFaultRule(&simulator.FaultInjectionRule{

@@ -29,7 +29,7 @@ func fixJSON(t *testing.T, v any) string {
 func TestFixKeepsOtherFields(t *testing.T) {
 	top := sim.Default()
 	top.Hosts[0].VSwitches[0].Uplinks = []string{"vmnic0", "vmnic1"}
-	w := newFixWorld(t, top)
+	w := newFixWorld(t, top).twoWrites() // Public, without its vmac, needs promiscuous mode
 	c := w.s.Client()
 	host, err := find.NewFinder(c).HostSystem(w.ctx, "esxi-01")
 	if err != nil {
@@ -79,7 +79,7 @@ func TestFixKeepsOtherFields(t *testing.T) {
 // and the settings it did not need changed; the ones set are explicit
 // (inherited: false).
 func TestFixKeepsDVSFields(t *testing.T) {
-	w := newFixWorld(t, rejectingDVS())
+	w := newFixWorld(t, rejectingDVS()).twoWrites()
 	read := func() map[string]*types.VMwareDVSPortSetting {
 		var pgs []mo.DistributedVirtualPortgroup
 		v, err := fixView(w, "DistributedVirtualPortgroup")

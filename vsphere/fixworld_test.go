@@ -59,6 +59,14 @@ func (w *fixWorld) check() preflight.Report {
 }
 
 // plan gathers, checks and plans.
+// twoWrites makes Public a network without a vmac, which needs
+// promiscuous mode: the default topology's plan then writes both router
+// portgroups, as a test of a second write wants.
+func (w *fixWorld) twoWrites() *fixWorld {
+	w.cfg.Networks[1].VMAC = nil
+	return w
+}
+
 func (w *fixWorld) plan(opts fix.Options) fix.Plan {
 	w.t.Helper()
 	f, err := w.s.Gather(w.ctx, w.cfg)

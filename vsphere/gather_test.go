@@ -2,6 +2,7 @@ package vsphere_test
 
 import (
 	"context"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -234,7 +235,10 @@ func TestGatherDistributed(t *testing.T) {
 			if pg.Key == "" || pg.Key != f.VMs[0].NICsOn(n.Name)[0].PortgroupKey || pg.SwitchUUID != f.VMs[0].NICs[0].SwitchUUID {
 				t.Errorf("%s: key %q switch %q do not match the router NIC's backing", n.Name, pg.Key, pg.SwitchUUID)
 			}
-			pg.Key, pg.SwitchUUID = "", ""
+			if typ, id, _ := strings.Cut(pg.SwitchRef, ":"); !strings.HasSuffix(typ, "DistributedVirtualSwitch") || !strings.HasPrefix(id, "dvs-") || pg.Uplink {
+				t.Errorf("%s: switch ref %q, uplink %v; want the switch's Type:id, not an uplink portgroup", n.Name, pg.SwitchRef, pg.Uplink)
+			}
+			pg.Key, pg.SwitchUUID, pg.SwitchRef = "", "", ""
 			set := func(v bool) facts.Setting { return facts.Setting{Value: v, Set: true} }
 			want := &facts.DVPortgroup{
 				Name: n.Name, Switch: "DSwitch", ConfigVersion: "1",

@@ -31,8 +31,8 @@ func govc(t *testing.T, path string, srv *sim.Server, args ...string) {
 	}
 }
 
-// publicSpec reads the Public portgroup's spec on esxi-01 through govmomi.
-func publicSpec(t *testing.T, w *fixWorld) types.HostPortGroupSpec {
+// intraNoughtSpec reads the IntraNought portgroup's spec on esxi-01 through govmomi.
+func intraNoughtSpec(t *testing.T, w *fixWorld) types.HostPortGroupSpec {
 	t.Helper()
 	c := w.s.Client()
 	host, err := find.NewFinder(c).HostSystem(w.ctx, "esxi-01")
@@ -44,11 +44,11 @@ func publicSpec(t *testing.T, w *fixWorld) types.HostPortGroupSpec {
 		t.Fatal(err)
 	}
 	for _, pg := range hs.Config.Network.Portgroup {
-		if pg.Spec.Name == sim.PortgroupPublic {
+		if pg.Spec.Name == sim.PortgroupInternal {
 			return pg.Spec
 		}
 	}
-	t.Fatal("no Public portgroup on esxi-01")
+	t.Fatal("no IntraNought portgroup on esxi-01")
 	return types.HostPortGroupSpec{}
 }
 
@@ -62,27 +62,27 @@ func boolText(b *bool) string {
 	return "false"
 }
 
-// TestRollbackKeepsLaterChanges: after --fix, an operator sets the Public
+// TestRollbackKeepsLaterChanges: after --fix, an operator sets the IntraNought
 // portgroup's VLAN (and forged transmits, which the fix did not touch) with
 // a real govc; the rollback keeps both and restores only what the fix set
 // (promiscuous mode, unset again).
 func TestRollbackKeepsLaterChanges(t *testing.T) {
 	w := newFixWorld(t, sim.Default())
-	before := publicSpec(t, w)
+	before := intraNoughtSpec(t, w)
 	b := w.backup(w.plan(fix.Options{}))
 	if err := w.s.Apply(w.ctx, b); err != nil {
 		t.Fatalf("Apply: %v", err)
 	}
-	if got := publicSpec(t, w).Policy.Security; got == nil || boolText(got.AllowPromiscuous) != "true" {
-		t.Fatalf("the fix did not accept promiscuous mode on Public: %+v", got)
+	if got := intraNoughtSpec(t, w).Policy.Security; got == nil || boolText(got.AllowPromiscuous) != "true" {
+		t.Fatalf("the fix did not accept promiscuous mode on IntraNought: %+v", got)
 	}
 	// govc host.portgroup.change writes the whole security policy from its
 	// flags: the operator keeps the fix's promiscuous mode.
-	govc(t, testbin.Govc(t), w.srv, "host.portgroup.change", "-host", "esxi-01", "-vlan-id", "42", "-allow-promiscuous=true", "-forged-transmits=false", sim.PortgroupPublic)
+	govc(t, testbin.Govc(t), w.srv, "host.portgroup.change", "-host", "esxi-01", "-vlan-id", "42", "-allow-promiscuous=true", "-forged-transmits=false", sim.PortgroupInternal)
 	if err := w.s.Rollback(w.ctx, b, vsphere.RollbackOptions{}); err != nil {
 		t.Fatalf("Rollback: %v", err)
 	}
-	got := publicSpec(t, w)
+	got := intraNoughtSpec(t, w)
 	if got.VlanId != 42 {
 		t.Errorf("VLAN after rollback = %d, want 42 (set with govc after the fix); before the fix it was %d", got.VlanId, before.VlanId)
 	}
@@ -107,7 +107,7 @@ func TestRollbackRefusesChangedField(t *testing.T) {
 	if err := w.s.Apply(w.ctx, b); err != nil {
 		t.Fatalf("Apply: %v", err)
 	}
-	govc(t, testbin.Govc(t), w.srv, "host.portgroup.change", "-host", "esxi-01", "-vlan-id", "42", "-allow-promiscuous=false", sim.PortgroupPublic)
+	govc(t, testbin.Govc(t), w.srv, "host.portgroup.change", "-host", "esxi-01", "-vlan-id", "42", "-allow-promiscuous=false", sim.PortgroupInternal)
 	state := fixInventoryState(t, w.ctx, w.s.Client())
 	err := w.s.Rollback(w.ctx, b, vsphere.RollbackOptions{})
 	var ce *vsphere.ConflictError
@@ -115,7 +115,7 @@ func TestRollbackRefusesChangedField(t *testing.T) {
 		t.Fatalf("Rollback: err = %v, want a ConflictError", err)
 	}
 	t.Logf("refused: %v", err)
-	for _, want := range []string{"portgroup Public on esxi-01", "policy.security.allowPromiscuous", "is now false", "would write unset", "--force"} {
+	for _, want := range []string{"portgroup IntraNought on esxi-01", "policy.security.allowPromiscuous", "is now false", "would write unset", "--force"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error %q does not say %q", err, want)
 		}
@@ -126,7 +126,7 @@ func TestRollbackRefusesChangedField(t *testing.T) {
 	if err := w.s.Rollback(w.ctx, b, vsphere.RollbackOptions{Force: true}); err != nil {
 		t.Fatalf("Rollback --force: %v", err)
 	}
-	got := publicSpec(t, w)
+	got := intraNoughtSpec(t, w)
 	if got.VlanId != 42 || got.Policy.Security == nil || got.Policy.Security.AllowPromiscuous != nil {
 		t.Errorf("after a forced rollback: VLAN %d, security %+v; want VLAN 42 kept and promiscuous unset as before the fix", got.VlanId, got.Policy.Security)
 	}
