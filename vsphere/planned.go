@@ -96,17 +96,9 @@ func plannedSpec(saved change.Saved, changes []change.Change) (json.RawMessage, 
 		if err := savedSpec(b, t, &cfg); err != nil {
 			return nil, err
 		}
-		port, err := dvPortSetting(cfg.DefaultPortConfig)
+		port, err := plannedPort(cfg.DefaultPortConfig, changes)
 		if err != nil {
 			return nil, err
-		}
-		for _, c := range changes {
-			if c.Value.Bool == nil {
-				return nil, fmt.Errorf("%s: no value to set", c)
-			}
-			if err := setDVSetting(port, c.Setting, *c.Value.Bool); err != nil {
-				return nil, err
-			}
 		}
 		cfg.DefaultPortConfig = port
 		return encodeVim(&cfg)
@@ -115,17 +107,9 @@ func plannedSpec(saved change.Saved, changes []change.Change) (json.RawMessage, 
 		if err := savedSpec(b, t, &cfg); err != nil {
 			return nil, err
 		}
-		port, err := dvPortSetting(cfg.DefaultPortConfig)
+		port, err := plannedPort(cfg.DefaultPortConfig, changes)
 		if err != nil {
 			return nil, err
-		}
-		for _, c := range changes {
-			if c.Value.Bool == nil {
-				return nil, fmt.Errorf("%s: no value to set", c)
-			}
-			if err := setDVSetting(port, c.Setting, *c.Value.Bool); err != nil {
-				return nil, err
-			}
 		}
 		cfg.DefaultPortConfig = port
 		return encodeVim(&cfg)
@@ -159,6 +143,24 @@ func plannedSpec(saved change.Saved, changes []change.Change) (json.RawMessage, 
 		return encodeVim(dev)
 	}
 	return nil, fmt.Errorf("unknown object kind %q", t.Kind)
+}
+
+// plannedPort is a copy of a distributed portgroup's or switch's default
+// port setting with the changes' settings set.
+func plannedPort(p types.BaseDVPortSetting, changes []change.Change) (*types.VMwareDVSPortSetting, error) {
+	port, err := dvPortSetting(p)
+	if err != nil {
+		return nil, err
+	}
+	for _, c := range changes {
+		if c.Value.Bool == nil {
+			return nil, fmt.Errorf("%s: no value to set", c)
+		}
+		if err := setDVSetting(port, c.Setting, *c.Value.Bool); err != nil {
+			return nil, err
+		}
+	}
+	return port, nil
 }
 
 // plannedRule is the rule the change adds, or the saved rule enabled.
