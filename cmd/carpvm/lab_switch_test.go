@@ -47,7 +47,7 @@ func TestLabUpSwitchFlagErrors(t *testing.T) {
 		args []string
 		want []string
 	}{
-		{[]string{"--facts", bad}, []string{"bad.json", "format 7: want 1"}},
+		{[]string{"--facts", bad}, []string{"bad.json", `format 7: want "carpvm.facts/v1"`}},
 		{[]string{"--topology", "nope"}, []string{`--topology "nope"`, "teamed"}},
 		{[]string{"--facts", bad, "--topology", "default"}, []string{"facts", "topology"}},
 	} {
