@@ -51,16 +51,7 @@ func FixPlan(pairs []*config.Config, inv *facts.Inventory) []change.Change {
 						Value:  change.Value{Bool: change.Bool(true)},
 					})
 				}
-				var others []string
-				for _, pg := range pgs {
-					if !slices.Contains(vd.needing, pg) {
-						others = append(others, pg)
-					}
-				}
-				note := "no other portgroup inherits it"
-				if len(others) > 0 {
-					note = "then Reject on " + strings.Join(others, ", ") + " too (they inherit it)"
-				}
+				note := inheritNote("portgroup", pgs, vd.needing)
 				rejects = append(rejects, change.Change{
 					Object: fmt.Sprintf("vswitch %s on %s", vs.Name, h.Name), Setting: setting,
 					Current: "Accept", Desired: "Reject", Check: string(c), Note: note,
@@ -108,16 +99,7 @@ func (a *auditor) distributedFixes() (overrides, rejects []change.Change) {
 				}
 				needs[pg] = append(needs[pg], c)
 			}
-			var others []string
-			for _, pg := range names {
-				if !slices.Contains(vd.needing, pg) {
-					others = append(others, pg)
-				}
-			}
-			note := "no other dvportgroup inherits it"
-			if len(others) > 0 {
-				note = "then Reject on " + strings.Join(others, ", ") + " too (they inherit it)"
-			}
+			note := inheritNote("dvportgroup", names, vd.needing)
 			rejects = append(rejects, change.Change{
 				Object: "dvswitch " + sw.Switch, Setting: changeSetting(c),
 				Current: "Accept", Desired: "Reject", Check: string(c), Note: note,
@@ -177,4 +159,19 @@ func changeSetting(c preflight.Check) change.Setting {
 	default:
 		return change.SettingForgedTransmits
 	}
+}
+
+// inheritNote says which of the inheriting portgroups (of kind) go back
+// to Reject with their switch: those that do not need the setting.
+func inheritNote(kind string, inheriting, needing []string) string {
+	var others []string
+	for _, pg := range inheriting {
+		if !slices.Contains(needing, pg) {
+			others = append(others, pg)
+		}
+	}
+	if len(others) == 0 {
+		return "no other " + kind + " inherits it"
+	}
+	return "then Reject on " + strings.Join(others, ", ") + " too (they inherit it)"
 }

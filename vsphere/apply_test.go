@@ -18,7 +18,7 @@ import (
 func fixCycle(t *testing.T, top sim.Topology, opts fix.Options, also ...preflight.Check) fix.Plan {
 	t.Helper()
 	w := newFixWorld(t, top)
-	before := fixInventoryState(t, w.ctx, w.s.Client())
+	before := w.state(t)
 	p := w.plan(opts)
 	for _, c := range p.Changes {
 		t.Logf("plan: %s [%s]", c, c.Check)
@@ -37,7 +37,7 @@ func fixCycle(t *testing.T, top sim.Topology, opts fix.Options, also ...prefligh
 	if err := w.s.Rollback(w.ctx, b, vsphere.RollbackOptions{}); err != nil {
 		t.Fatalf("Rollback: %v", err)
 	}
-	if d := fixDiffState(before, fixInventoryState(t, w.ctx, w.s.Client())); len(d) > 0 {
+	if d := sim.DiffState(before, w.state(t)); len(d) > 0 {
 		t.Errorf("after rollback the inventory differs:\n%s", strings.Join(d, "\n"))
 	}
 	return p

@@ -95,7 +95,7 @@ func TestApplyInterrupted(t *testing.T) {
 			if tc.twoWrites {
 				w.twoWrites()
 			}
-			before := fixInventoryState(t, w.ctx, w.s.Client())
+			before := w.state(t)
 			b := w.backup(w.plan(tc.opts))
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
@@ -114,7 +114,7 @@ func TestApplyInterrupted(t *testing.T) {
 				t.Errorf("undo: restored %d object(s), err %v; want the 1 written restored", ae.RolledBack, ae.RollbackErr)
 			}
 			t.Logf("%d write(s) before the interrupt; %v", writes, err)
-			if d := fixDiffState(before, fixInventoryState(t, w.ctx, w.s.Client())); len(d) > 0 {
+			if d := sim.DiffState(before, w.state(t)); len(d) > 0 {
 				t.Errorf("after the interrupted apply the inventory differs:\n%s", strings.Join(d, "\n"))
 			}
 		})

@@ -47,7 +47,7 @@ func TestApplyFaultAtEachStep(t *testing.T) {
 		for _, method := range tc.methods {
 			t.Run(tc.top.Name+"/"+method, func(t *testing.T) {
 				w := newFixWorld(t, tc.top)
-				before := fixInventoryState(t, w.ctx, w.s.Client())
+				before := w.state(t)
 				p := w.plan(tc.opts)
 				b := w.backup(p)
 				for n := 0; ; n++ {
@@ -75,14 +75,14 @@ func TestApplyFaultAtEachStep(t *testing.T) {
 					if !strings.Contains(err.Error(), "apply step") || !strings.Contains(err.Error(), "InvalidState") && !strings.Contains(err.Error(), "injected") {
 						t.Errorf("fault %d: error %q names no step or fault", n, err)
 					}
-					if d := fixDiffState(before, fixInventoryState(t, w.ctx, w.s.Client())); len(d) > 0 {
+					if d := sim.DiffState(before, w.state(t)); len(d) > 0 {
 						t.Fatalf("fault %d (%v): inventory changed:\n%s", n, err, strings.Join(d, "\n"))
 					}
 				}
 				if err := w.s.Rollback(w.ctx, b, vsphere.RollbackOptions{}); err != nil {
 					t.Fatalf("Rollback: %v", err)
 				}
-				if d := fixDiffState(before, fixInventoryState(t, w.ctx, w.s.Client())); len(d) > 0 {
+				if d := sim.DiffState(before, w.state(t)); len(d) > 0 {
 					t.Fatalf("after rollback:\n%s", strings.Join(d, "\n"))
 				}
 			})
@@ -95,7 +95,7 @@ func TestApplyFaultAtEachStep(t *testing.T) {
 // fails too and says so; the backup, applied later, restores the inventory.
 func TestApplyServerGoneThenRollback(t *testing.T) {
 	w := newFixWorld(t, sim.Default()).twoWrites()
-	before := fixInventoryState(t, w.ctx, w.s.Client())
+	before := w.state(t)
 	b := w.backup(w.plan(fix.Options{}))
 	w.srv.AddFaultRule(&simulator.FaultInjectionRule{
 		MethodName: "UpdatePortGroup", ObjectType: "*", ObjectName: "*", Probability: 1,
@@ -112,13 +112,13 @@ func TestApplyServerGoneThenRollback(t *testing.T) {
 		t.Errorf("error %q does not say how to roll back later", err)
 	}
 	w.srv.ClearFaultRules()
-	if d := fixDiffState(before, fixInventoryState(t, w.ctx, w.s.Client())); len(d) == 0 {
+	if d := sim.DiffState(before, w.state(t)); len(d) == 0 {
 		t.Fatal("the first step was not applied: the test proves nothing")
 	}
 	if err := w.s.Rollback(w.ctx, b, vsphere.RollbackOptions{}); err != nil {
 		t.Fatalf("Rollback: %v", err)
 	}
-	if d := fixDiffState(before, fixInventoryState(t, w.ctx, w.s.Client())); len(d) > 0 {
+	if d := sim.DiffState(before, w.state(t)); len(d) > 0 {
 		t.Errorf("after rollback:\n%s", strings.Join(d, "\n"))
 	}
 }

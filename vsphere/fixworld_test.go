@@ -3,16 +3,9 @@ package vsphere_test
 import (
 	"bytes"
 	"context"
-	"encoding/json"
-	"fmt"
-	"sort"
 	"testing"
 
-	"github.com/vmware/govmomi/object"
 	"github.com/vmware/govmomi/view"
-	"github.com/vmware/govmomi/vim25"
-	"github.com/vmware/govmomi/vim25/mo"
-	"github.com/vmware/govmomi/vim25/types"
 
 	"github.com/carpvm/carpvm/config"
 	"github.com/carpvm/carpvm/preflight"
@@ -116,101 +109,15 @@ var fixedChecks = []preflight.Check{
 	preflight.CheckReversePathPromisc,
 }
 
-// fixInventoryState reads, through plain govmomi (not carpvm's gathering),
-// every host's vSwitch and portgroup specs and Net.* option value, every
-// distributed portgroup's configuration (configVersion aside), every
-// cluster's rules and every VM's host and network adapters, each
-// marshalled to JSON, by object.
-func fixInventoryState(t testing.TB, ctx context.Context, c *vim25.Client) map[string]string {
+// state reads every setting a carpvm write can change (sim.ReadState,
+// past the fault seam), so that a test re-reads whatever fault is armed.
+func (w *fixWorld) state(t testing.TB) map[string]string {
 	t.Helper()
-	out := map[string]string{}
-	put := func(key string, v any) {
-		b, err := json.Marshal(v)
-		if err != nil {
-			t.Fatalf("marshal %s: %v", key, err)
-		}
-		out[key] = string(b)
-	}
-	m := view.NewManager(c)
-	v, err := m.CreateContainerView(ctx, c.ServiceContent.RootFolder, nil, true)
+	st, err := w.srv.ReadState(w.ctx)
 	if err != nil {
 		t.Fatal(err)
 	}
-	defer func() { _ = v.Destroy(ctx) }()
-
-	var hosts []mo.HostSystem
-	if err := v.Retrieve(ctx, []string{"HostSystem"}, []string{"name", "config.network", "configManager.advancedOption"}, &hosts); err != nil {
-		t.Fatal(err)
-	}
-	for _, h := range hosts {
-		for _, vs := range h.Config.Network.Vswitch {
-			put(fmt.Sprintf("host %s vswitch %s", h.Name, vs.Name), vs.Spec)
-		}
-		for _, pg := range h.Config.Network.Portgroup {
-			put(fmt.Sprintf("host %s portgroup %s", h.Name, pg.Spec.Name), pg.Spec)
-			put(fmt.Sprintf("host %s portgroup %s computed", h.Name, pg.Spec.Name), pg.ComputedPolicy)
-		}
-		opts, err := object.NewOptionManager(c, *h.ConfigManager.AdvancedOption).Query(ctx, "Net.ReversePathFwdCheckPromisc")
-		if err != nil {
-			t.Fatal(err)
-		}
-		for _, o := range opts {
-			ov := o.GetOptionValue()
-			put(fmt.Sprintf("host %s option %s", h.Name, ov.Key), map[string]any{"type": fmt.Sprintf("%T", ov.Value), "value": ov.Value})
-		}
-	}
-	var pgs []mo.DistributedVirtualPortgroup
-	if err := v.Retrieve(ctx, []string{"DistributedVirtualPortgroup"}, []string{"config"}, &pgs); err != nil {
-		t.Fatal(err)
-	}
-	for _, pg := range pgs {
-		cfg := pg.Config
-		cfg.ConfigVersion = ""
-		put("dvportgroup "+cfg.Name, cfg)
-	}
-	var clusters []mo.ClusterComputeResource
-	if err := v.Retrieve(ctx, []string{"ClusterComputeResource"}, []string{"name", "configurationEx"}, &clusters); err != nil {
-		t.Fatal(err)
-	}
-	for _, cl := range clusters {
-		var rules []string
-		for _, r := range cl.ConfigurationEx.(*types.ClusterConfigInfoEx).Rule {
-			b, _ := json.Marshal(r)
-			rules = append(rules, string(b))
-		}
-		sort.Strings(rules)
-		put("cluster "+cl.Name+" rules", rules)
-	}
-	var vms []mo.VirtualMachine
-	if err := v.Retrieve(ctx, []string{"VirtualMachine"}, []string{"name", "runtime.host", "config.hardware.device"}, &vms); err != nil {
-		t.Fatal(err)
-	}
-	for _, vm := range vms {
-		put("vm "+vm.Name+" host", vm.Runtime.Host)
-		for _, d := range vm.Config.Hardware.Device {
-			if _, ok := d.(types.BaseVirtualEthernetCard); ok {
-				put(fmt.Sprintf("vm %s nic %d", vm.Name, d.GetVirtualDevice().Key), d)
-			}
-		}
-	}
-	return out
-}
-
-// fixDiffState lists the keys whose values differ between two states.
-func fixDiffState(before, after map[string]string) []string {
-	var out []string
-	for k, v := range before {
-		if after[k] != v {
-			out = append(out, fmt.Sprintf("%s:\n  before %s\n  after  %s", k, v, after[k]))
-		}
-	}
-	for k, v := range after {
-		if _, ok := before[k]; !ok {
-			out = append(out, fmt.Sprintf("%s: new %s", k, v))
-		}
-	}
-	sort.Strings(out)
-	return out
+	return st
 }
 
 // fixView is a container view of kind over the whole inventory.

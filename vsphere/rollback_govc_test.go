@@ -108,7 +108,7 @@ func TestRollbackRefusesChangedField(t *testing.T) {
 		t.Fatalf("Apply: %v", err)
 	}
 	govc(t, testbin.Govc(t), w.srv, "host.portgroup.change", "-host", "esxi-01", "-vlan-id", "42", "-allow-promiscuous=false", sim.PortgroupInternal)
-	state := fixInventoryState(t, w.ctx, w.s.Client())
+	state := w.state(t)
 	err := w.s.Rollback(w.ctx, b, vsphere.RollbackOptions{})
 	var ce *vsphere.ConflictError
 	if !errors.As(err, &ce) {
@@ -120,7 +120,7 @@ func TestRollbackRefusesChangedField(t *testing.T) {
 			t.Errorf("error %q does not say %q", err, want)
 		}
 	}
-	if d := fixDiffState(state, fixInventoryState(t, w.ctx, w.s.Client())); len(d) > 0 {
+	if d := sim.DiffState(state, w.state(t)); len(d) > 0 {
 		t.Errorf("a refused rollback changed the inventory:\n%s", strings.Join(d, "\n"))
 	}
 	if err := w.s.Rollback(w.ctx, b, vsphere.RollbackOptions{Force: true}); err != nil {

@@ -199,7 +199,7 @@ func TestRollbackConflictEachKind(t *testing.T) {
 // the inventory untouched.
 func wantRefused(t *testing.T, w *fixWorld, b change.Backup, want []string) {
 	t.Helper()
-	state := fixInventoryState(t, w.ctx, w.s.Client())
+	state := w.state(t)
 	err := w.s.Rollback(w.ctx, b, vsphere.RollbackOptions{})
 	var ce *vsphere.ConflictError
 	if !errors.As(err, &ce) {
@@ -211,7 +211,7 @@ func wantRefused(t *testing.T, w *fixWorld, b change.Backup, want []string) {
 			t.Errorf("the refusal does not say %q", s)
 		}
 	}
-	if d := fixDiffState(state, fixInventoryState(t, w.ctx, w.s.Client())); len(d) > 0 {
+	if d := sim.DiffState(state, w.state(t)); len(d) > 0 {
 		t.Errorf("a refused rollback changed the inventory:\n%s", strings.Join(d, "\n"))
 	}
 }

@@ -126,15 +126,7 @@ func TestFaultWalkFleetFix(t *testing.T) {
 			fs.close()
 			continue
 		}
-		st.cases++
-		switch fixPromise(t, name, fs[broken], dir, r, original[broken], final[broken], cleanCode, c.fault.kind == sim.FaultSessionExpired, false) {
-		case "unchanged":
-			st.unchanged++
-		case "done":
-			st.done++
-		case "recorded":
-			st.recorded++
-		}
+		st.count(fixPromise(t, name, fs[broken], dir, r, original[broken], final[broken], cleanCode, c.fault.kind == sim.FaultSessionExpired, false))
 		for _, p := range fleetPairs {
 			if p == broken {
 				continue

@@ -124,15 +124,7 @@ func TestFaultWalkProxy(t *testing.T) {
 				t.Logf("%s: the run made fewer than %d exchanges; nothing injected", name, x)
 				continue
 			}
-			st.cases++
-			switch fixPromise(t, name, pf.s, pf.dir, r, original, final, cleanCode, false, false) {
-			case "unchanged":
-				st.unchanged++
-			case "done":
-				st.done++
-			case "recorded":
-				st.recorded++
-			}
+			st.count(fixPromise(t, name, pf.s, pf.dir, r, original, final, cleanCode, false, false))
 			pf.s.srv.Close()
 			if t.Failed() {
 				t.FailNow()

@@ -207,6 +207,22 @@ type walkStats struct {
 	unchanged, done, recorded int
 }
 
+// count adds one case of outcome ("unchanged", "done" or "recorded"); any
+// other outcome is a case that injected nothing, and is not counted.
+func (st *walkStats) count(outcome string) {
+	switch outcome {
+	case "unchanged":
+		st.unchanged++
+	case "done":
+		st.done++
+	case "recorded":
+		st.recorded++
+	default:
+		return
+	}
+	st.cases++
+}
+
 // walk runs wf clean, then once per (call, fault), asserting the promise.
 func walk(t *testing.T, wf walkWorkflow) walkStats {
 	t.Helper()
@@ -261,17 +277,7 @@ func runWalkCases(t *testing.T, cases []walkCaseSpec, workers int, name func(wal
 					outcome := run(t, c, name(c))
 					mu.Lock()
 					defer mu.Unlock()
-					switch outcome {
-					case "unchanged":
-						st.unchanged++
-					case "done":
-						st.done++
-					case "recorded":
-						st.recorded++
-					default:
-						return // skipped: nothing injected
-					}
-					st.cases++
+					st.count(outcome)
 				})
 			}
 		}()
