@@ -4,11 +4,12 @@ import (
 	"bufio"
 	"encoding/json"
 	"io"
+	"maps"
 	"net/url"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 	"syscall"
 	"testing"
@@ -40,12 +41,7 @@ func TestAnsibleCommunityVMware(t *testing.T) {
 	}
 	carpvm := testbin.Carpvm(t)
 	topologies := sim.Topologies()
-	names := make([]string, 0, len(topologies))
-	for name := range topologies {
-		names = append(names, name)
-	}
-	sort.Strings(names)
-	for _, name := range names {
+	for _, name := range slices.Sorted(maps.Keys(topologies)) {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			topo := topologies[name]()

@@ -2,10 +2,11 @@ package sim_test
 
 import (
 	"context"
+	"maps"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"sort"
+	"slices"
 	"strings"
 	"testing"
 
@@ -22,12 +23,7 @@ import (
 func TestPyvmomiReadsEveryProperty(t *testing.T) {
 	py := pythonWithPyvmomi(t)
 	topologies := sim.Topologies()
-	names := make([]string, 0, len(topologies))
-	for name := range topologies {
-		names = append(names, name)
-	}
-	sort.Strings(names)
-	for _, name := range names {
+	for _, name := range slices.Sorted(maps.Keys(topologies)) {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			srv, err := sim.Start(context.Background(), topologies[name](), "")
