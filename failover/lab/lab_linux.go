@@ -390,10 +390,22 @@ func procAlive(p Proc) bool {
 	return filepath.Base(argv0) == filepath.Base(p.Args[0])
 }
 
+// exited says whether pid has gone or is a zombie: only then are its files
+// (and so its sockets) closed. Its memory goes first, so an empty cmdline
+// does not mean it has exited.
+func exited(pid int) bool {
+	stat, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+	if err != nil {
+		return true
+	}
+	f := strings.Fields(string(stat[strings.LastIndexByte(string(stat), ')')+1:]))
+	return len(f) == 0 || f[0] == "Z" || f[0] == "X"
+}
+
 func waitExit(pid int, d time.Duration) {
 	deadline := time.Now().Add(d)
 	for time.Now().Before(deadline) {
-		if !procAlive(Proc{Pid: pid, Args: []string{procName(pid)}}) {
+		if exited(pid) {
 			return
 		}
 		time.Sleep(20 * time.Millisecond)
