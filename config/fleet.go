@@ -63,7 +63,7 @@ func loadPath(path string, getenv Getenv, load loadPair) ([]*Config, error) {
 		return nil, &Error{Key: "--config", Msg: fmt.Sprintf("read %s: %v", path, err)}
 	}
 	if !st.IsDir() {
-		v, err := NewViper(path)
+		v, err := NewViper(path, getenv)
 		if err != nil {
 			return nil, err
 		}

@@ -26,6 +26,9 @@ var (
 func checkFileKeys(v *viper.Viper, top []string) []error {
 	var errs []error
 	for _, key := range v.AllKeys() {
+		if !v.InConfig(key) {
+			continue // a CARPVM_* variable's: Variables knows it
+		}
 		section, rest, nested := strings.Cut(key, ".")
 		switch {
 		case !slices.Contains(top, section):
@@ -64,9 +67,19 @@ func unknownKey(key, word string, known []string) error {
 // closest returns the known word within an edit distance of a third of
 // word's length (at least 1, at most 3) of word, or "".
 func closest(word string, known []string) string {
-	best, bestD := "", min(max(len(word)/3, 1), 3)+1
+	near := nearest(word, known)
+	if near == "" || editDistance(word, near) > min(max(len(word)/3, 1), 3) {
+		return ""
+	}
+	return near
+}
+
+// nearest returns the known word at the least edit distance of word, the
+// first of those on a tie; "" when known is empty.
+func nearest(word string, known []string) string {
+	best, bestD := "", -1
 	for _, k := range known {
-		if d := editDistance(word, k); d < bestD {
+		if d := editDistance(word, k); bestD < 0 || d < bestD {
 			best, bestD = k, d
 		}
 	}

@@ -29,14 +29,16 @@ func errorf(key, format string, args ...any) error {
 // Getenv looks up an environment variable; os.Getenv in production, a map in tests.
 type Getenv func(string) string
 
-// NewViper returns a viper instance that reads the CARPVM_* environment
-// (vsphere.url <- CARPVM_VSPHERE_URL) on top of an optional config file.
-// file may be empty.
-func NewViper(file string) (*viper.Viper, error) {
+// NewViper returns a viper instance that reads the CARPVM_* variables of
+// getenv that override keys (vsphere.url <- CARPVM_VSPHERE_URL; see
+// Variables) on top of an optional config file. file may be empty.
+func NewViper(file string, getenv Getenv) (*viper.Viper, error) {
 	v := viper.New()
-	v.SetEnvPrefix("CARPVM")
-	v.SetEnvKeyReplacer(strings.NewReplacer(".", "_"))
-	v.AutomaticEnv()
+	for _, ev := range keyVariables() {
+		if s := getenv(ev.Name); s != "" {
+			v.Set(ev.Key, s)
+		}
+	}
 	if file != "" {
 		v.SetConfigFile(file)
 		if err := v.ReadInConfig(); err != nil {

@@ -105,26 +105,6 @@ func TestBadInputNamesKeyAndValue(t *testing.T) {
 	}
 }
 
-// A list key can come from the environment, comma-separated.
-func TestRoutersFromEnvironment(t *testing.T) {
-	v := viper.New()
-	v.SetEnvPrefix("CARPVM")
-	v.SetEnvKeyReplacer(strings.NewReplacer(".", "_"))
-	v.AutomaticEnv()
-	t.Setenv("CARPVM_PAIR_ROUTERS", "router-002, router-003")
-	v.SetConfigType("yaml")
-	if err := v.ReadConfig(bytes.NewBufferString("networks:\n  - {name: n, portgroup: P, vhid: 1, vips: [10.0.0.1/24]}\n")); err != nil {
-		t.Fatal(err)
-	}
-	c, err := Load(v, func(string) string { return "" })
-	if err != nil {
-		t.Fatal(err)
-	}
-	if got := c.RouterVMs(); len(got) != 2 || got[0] != "router-002" || got[1] != "router-003" {
-		t.Errorf("routers from CARPVM_PAIR_ROUTERS = %v, want [router-002 router-003]", got)
-	}
-}
-
 func TestGOVCEnvironmentAndPassword(t *testing.T) {
 	c, err := loadYAML(t, "pair:\n  routers: [a, b]\nnetworks:\n  - {name: n, portgroup: P, vhid: 1, vips: [10.0.0.1/24]}", map[string]string{
 		"GOVC_URL": "https://vc.example/sdk", "GOVC_USERNAME": "admin", "GOVC_PASSWORD": "s3cret!", "GOVC_INSECURE": "1",

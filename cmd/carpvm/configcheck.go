@@ -160,7 +160,7 @@ func loadToCheck(app *App, path string, kind *config.FileKind) ([]*config.Config
 			return nil, nil, err
 		}
 	} else {
-		v, err := config.NewViper(path)
+		v, err := config.NewViper(path, app.Getenv)
 		if err != nil {
 			return nil, nil, err
 		}

@@ -11,7 +11,8 @@ import (
 
 func main() {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
-	code := run(ctx, os.Args[1:], SystemIO(os.Getenv), os.Getenv)
+	app := &App{IO: SystemIO(os.Getenv), Getenv: os.Getenv, Environ: os.Environ}
+	code := runApp(ctx, app, os.Args[1:])
 	stop()
 	os.Exit(code)
 }

@@ -89,7 +89,7 @@ func (a *App) loadVSphere(target string) (config.VSphere, error) {
 		if a.pair != "" {
 			return config.VSphere{}, &config.Error{Key: "--pair", Msg: fmt.Sprintf("%q names a pair of a fleet, but no --config (or CARPVM_CONFIG) gives one", a.pair)}
 		}
-		v, err := config.NewViper("")
+		v, err := config.NewViper("", a.Getenv)
 		if err != nil {
 			return config.VSphere{}, err
 		}

@@ -17,6 +17,9 @@ import (
 type App struct {
 	IO     IOStreams
 	Getenv config.Getenv
+	// Environ lists the whole environment, for the warnings about
+	// CARPVM_* variables carpvm does not know; nil checks nothing.
+	Environ config.Environ
 
 	configFile string
 	// pair is --pair of the commands that take it: the pair LoadConfig
@@ -136,7 +139,17 @@ with FreeBSD/OpenBSD CARP and ucarp.`,
 
 // run executes carpvm with args and returns the process exit code.
 func run(ctx context.Context, args []string, streams IOStreams, getenv config.Getenv) int {
-	app := &App{IO: streams, Getenv: getenv}
+	return runApp(ctx, &App{IO: streams, Getenv: getenv}, args)
+}
+
+// runApp executes carpvm with args in app and returns the process exit
+// code. It first warns of the CARPVM_* variables carpvm does not know.
+func runApp(ctx context.Context, app *App, args []string) int {
+	if app.Environ != nil {
+		for _, w := range config.CheckEnviron(app.Environ()) {
+			fmt.Fprintln(app.IO.ErrOut, "carpvm: warning: "+w)
+		}
+	}
 	root := newRootCmd(app)
 	root.SetArgs(args)
 	err := root.ExecuteContext(ctx)
