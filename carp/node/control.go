@@ -242,15 +242,21 @@ type ControlOptions struct {
 // (mode 0600: demote is privileged) until ctx ends, then removes it. A
 // stale socket file is replaced; one a live node answers on is refused.
 func ServeControl(ctx context.Context, path string, n *Node, opts ControlOptions) error {
+	ln, err := listenControl(path)
+	if err != nil {
+		return err
+	}
+	return serveControl(ctx, ln, path, n, opts)
+}
+
+// serveControl serves the control protocol on ln, a listener on path
+// that it closes and removes when ctx ends.
+func serveControl(ctx context.Context, ln net.Listener, path string, n *Node, opts ControlOptions) error {
 	if opts.IdleTimeout <= 0 {
 		opts.IdleTimeout = DefaultControlIdleTimeout
 	}
 	if opts.Log == nil {
 		opts.Log = slog.New(slog.DiscardHandler)
-	}
-	ln, err := listenControl(path)
-	if err != nil {
-		return err
 	}
 	go func() {
 		<-ctx.Done()
@@ -400,16 +406,22 @@ func Call(ctx context.Context, path string, req Request) (Response, error) {
 	if dl, ok := ctx.Deadline(); ok {
 		_ = c.SetDeadline(dl)
 	}
+	return exchange(c, path, req)
+}
+
+// exchange writes req on c and reads the node's one-line response.
+func exchange(c net.Conn, path string, req Request) (Response, error) {
 	b, err := json.Marshal(req)
 	if err != nil {
 		return Response{}, err
 	}
-	if _, err := c.Write(append(b, '\n')); err != nil {
-		return Response{}, fmt.Errorf("node: control socket %s: %w", path, err)
-	}
+	// A node that serves no more connections writes its refusal and
+	// closes without reading, so the write may fail (broken pipe) with
+	// the refusal waiting to be read: read it before giving up.
+	_, werr := c.Write(append(b, '\n'))
 	line, err := bufio.NewReader(c).ReadBytes('\n')
 	if err != nil && len(line) == 0 {
-		return Response{}, fmt.Errorf("node: control socket %s: %w", path, err)
+		return Response{}, fmt.Errorf("node: control socket %s: %w", path, cmp.Or(werr, err))
 	}
 	var resp Response
 	if err := json.Unmarshal(line, &resp); err != nil {

@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net"
 	"path/filepath"
 	"runtime"
@@ -17,33 +18,29 @@ import (
 )
 
 // controlServer serves a simulated node's control socket with idle as
-// the idle timeout and returns the socket's path.
+// the idle timeout and returns the socket's path. The socket listens
+// before it returns, so no test needs to probe it: a probe's connection
+// would hold one of the node's MaxControlConns until the server saw it
+// close.
 func controlServer(t *testing.T, idle time.Duration) string {
 	t.Helper()
 	s := startSim(t, &hub{}, simOpts{self: "172.27.27.11"})
 	t.Cleanup(func() { s.stop(t) })
 	sock := filepath.Join(t.TempDir(), "node.sock")
+	ln, err := listenControl(sock)
+	if err != nil {
+		t.Fatal(err)
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)
-	go func() { done <- ServeControl(ctx, sock, s.n, ControlOptions{IdleTimeout: idle}) }()
+	go func() { done <- serveControl(ctx, ln, sock, s.n, ControlOptions{IdleTimeout: idle}) }()
 	t.Cleanup(func() {
 		cancel()
 		if err := <-done; err != nil {
 			t.Errorf("ServeControl: %v", err)
 		}
 	})
-	deadline := time.Now().Add(5 * time.Second)
-	for {
-		c, err := net.Dial("unix", sock)
-		if err == nil {
-			c.Close()
-			return sock
-		}
-		if time.Now().After(deadline) {
-			t.Fatalf("control socket never answered: %v", err)
-		}
-		time.Sleep(10 * time.Millisecond)
-	}
+	return sock
 }
 
 // A client sending megabytes without a newline gets an error and a closed
@@ -134,9 +131,10 @@ func TestControlCapsConnections(t *testing.T) {
 			c.Close()
 		}
 	}()
-	// The server takes them in order: once a call is refused, all
-	// MaxControlConns are held.
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	// The server accepts in the order of connection and nothing else
+	// connects (controlServer does not probe): the call is number
+	// MaxControlConns+1 and every slot is held by an idle connection.
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	_, err := Call(ctx, sock, Request{Command: "status"})
 	if err == nil || !strings.Contains(err.Error(), "busy") || !strings.Contains(err.Error(), fmt.Sprint(MaxControlConns)) {
@@ -144,15 +142,51 @@ func TestControlCapsConnections(t *testing.T) {
 	}
 	idle[0].Close()
 	idle = idle[1:]
-	deadline := time.Now().Add(10 * time.Second)
+	// The server frees the slot once it has read the close: until then
+	// a call is refused as busy, and nothing else may go wrong.
 	for {
 		_, err := Call(ctx, sock, Request{Command: "status"})
 		if err == nil {
 			break
 		}
-		if time.Now().After(deadline) {
-			t.Fatalf("after one connection closed, calls are still refused: %v", err)
+		if !strings.Contains(err.Error(), "busy") || ctx.Err() != nil {
+			t.Fatalf("after one connection closed, a call: %v; want it served", err)
 		}
-		time.Sleep(20 * time.Millisecond)
+		time.Sleep(10 * time.Millisecond)
+	}
+}
+
+// A node that refuses a connection writes its refusal and closes without
+// reading: a caller whose request then meets a closed socket (broken pipe)
+// still reads the refusal and returns it.
+func TestCallReadsTheRefusalOfANodeThatClosedFirst(t *testing.T) {
+	ln, err := net.Listen("unix", filepath.Join(t.TempDir(), "node.sock"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer ln.Close()
+	refused := make(chan error, 1)
+	go func() {
+		c, err := ln.Accept()
+		if err != nil {
+			refused <- err
+			return
+		}
+		refuseConn(c, ControlOptions{Log: slog.New(slog.DiscardHandler)})
+		refused <- nil
+	}()
+	c, err := net.Dial("unix", ln.Addr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer c.Close()
+	if err := <-refused; err != nil {
+		t.Fatal(err)
+	}
+	_ = c.SetDeadline(time.Now().Add(10 * time.Second))
+	// The node has written and closed: the write fails, the refusal waits.
+	_, err = exchange(c, ln.Addr().String(), Request{Command: CmdStatus})
+	if err == nil || err.Error() != "node: "+errControlBusy.Error() {
+		t.Errorf("call to a node that refused and closed: %v; want its refusal %q", err, errControlBusy)
 	}
 }
