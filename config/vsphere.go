@@ -65,8 +65,9 @@ func NormalizeThumbprint(s string) (string, error) {
 func isHex(c byte) bool { return c >= '0' && c <= '9' || c >= 'A' && c <= 'F' }
 
 // check refuses the settings vsphere.Open would refuse, every one of them:
-// a URL or a thumbprint it cannot use. What only a login can tell (no
-// username, a CA file it cannot read) is left to it.
+// a URL or a thumbprint it cannot use (LoadVSphere checks the CA files,
+// whose key depends on where they came from). What only a login can tell
+// (no username) is left to it.
 func (vs VSphere) check() []error {
 	var errs []error
 	if strings.TrimSpace(vs.URL) != "" {

@@ -27,6 +27,13 @@ func LoadVSphere(v *viper.Viper, getenv Getenv) (VSphere, error) {
 		KnownHosts:   getenv("GOVC_TLS_KNOWN_HOSTS"),
 	}
 	errs := vs.check()
+	if vs.CACerts != "" {
+		key := "vsphere.ca_certs"
+		if v.GetString(key) == "" {
+			key = "GOVC_TLS_CA_CERTS"
+		}
+		errs = append(errs, CheckCACerts(key, vs.CACerts))
+	}
 	insecure, err := boolSetting(v, "vsphere.insecure", getenv("GOVC_INSECURE"))
 	errs = append(errs, err)
 	vs.Insecure = insecure

@@ -15,6 +15,11 @@ func trustCACerts(sc *soap.Client, files string) error {
 	if files == "" {
 		return nil
 	}
+	// The configuration's own check first, for the same words at login as
+	// at load (a configuration built in code is not loaded).
+	if err := config.CheckCACerts("vsphere.ca_certs", files); err != nil {
+		return err
+	}
 	if err := sc.SetRootCAs(files); err != nil {
 		return &config.Error{Key: "vsphere.ca_certs", Msg: fmt.Sprintf("%v; want a file of PEM CA certificates (several separated by the path list separator, as GOVC_TLS_CA_CERTS)", err)}
 	}

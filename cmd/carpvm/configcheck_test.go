@@ -31,12 +31,16 @@ networks:
       - {vhid: 2, vips: [203.0.113.10/32]}
       - {vhid: 4, vips: [203.0.113.11/32], master: router-003}
 `)
+	notCA := write("not-a-ca.pem", "the CA is on the wiki\n")
+	badCA := write("bad-ca.yaml", "vsphere: {url: https://vc.example/sdk, ca_certs: "+notCA+"}\n"+
+		"pair: {routers: [router-002, router-003]}\nnetworks:\n  - {name: n, portgroup: P, vhid: 1, vips: [10.0.0.1/24]}\n")
 	for _, tc := range []struct {
 		name string
 		file string
 		code int
 		want []string // in stdout when 0, in stderr otherwise
 	}{
+		{"a ca_certs file with no certificate", badCA, exitUsage, []string{"vsphere.ca_certs", notCA, "holds no PEM certificate", "want a file of PEM CA certificates"}},
 		{"active/active carpvm.yaml", "docs/examples/active-active.yaml", exitOK,
 			[]string{"a valid carpvm.yaml", "vhid 3 172.27.27.10/28: master router-003", "vhid 1 172.27.27.14/28: master router-002"}},
 		{"node.yaml", nodeYAML, exitOK, []string{"a valid node.yaml", "control socket off", "vhid 3 on eth0 172.27.27.10/28: advbase 1, advskew 0, preempt true"}},
