@@ -13,6 +13,7 @@ import (
 
 	"github.com/carpvm/carpvm/config"
 	"github.com/carpvm/carpvm/failover/history"
+	"github.com/carpvm/carpvm/workflow"
 )
 
 // dockerInstruction is one instruction of a Dockerfile, continuation lines
@@ -387,7 +388,7 @@ func TestFleetCronJobDrillsEveryPair(t *testing.T) {
 	for i, p := range pairs {
 		names[i] = p.Pair.Name
 	}
-	byPair, err := witnessInterfaces(ifaces, names)
+	byPair, err := workflow.WitnessInterfaces(ifaces, names)
 	if err != nil {
 		t.Fatal(err)
 	}

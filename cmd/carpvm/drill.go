@@ -11,11 +11,9 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/carpvm/carpvm/config"
 	"github.com/carpvm/carpvm/failover"
 	"github.com/carpvm/carpvm/failover/history"
 	"github.com/carpvm/carpvm/failover/lab"
-	"github.com/carpvm/carpvm/failover/vsphereenv"
 	"github.com/carpvm/carpvm/workflow"
 )
 
@@ -145,15 +143,6 @@ Exit codes: 0 the drill passed, 1 it failed, 2 usage or configuration error,
 	return cmd
 }
 
-// drillTarget is what drillRun drills: an Env, its networks, and the
-// pair's ownership map (every network and group the witness can see).
-type drillTarget struct {
-	env   failover.Env
-	nets  []failover.Network
-	owned []failover.Network
-	close func()
-}
-
 func drillRun(ctx context.Context, app *App, o *drillOptions) error {
 	if err := checkOutput("drill", o.Output); err != nil {
 		return err
@@ -161,18 +150,6 @@ func drillRun(ctx context.Context, app *App, o *drillOptions) error {
 	trigger, err := failover.ParseTrigger(o.Trigger)
 	if err != nil {
 		return usageError("drill: --%v", err)
-	}
-	if !o.Lab && !o.Sim && app.configFile == "" && app.Getenv("CARPVM_CONFIG") == "" {
-		return usageError("drill: want --lab, or --config carpvm.yaml for the pair on vSphere, or --sim for the simulator")
-	}
-	if o.Lab && app.configFile != "" {
-		return usageError("drill: --lab and --config are exclusive")
-	}
-	if o.Lab && o.Sim {
-		return usageError("drill: --lab and --sim are exclusive")
-	}
-	if o.Lab && app.pair != "" {
-		return usageError("drill: --pair selects a pair of --config; the lab is one pair (--lab-prefix)")
 	}
 	for name, d := range map[string]time.Duration{"--max-takeover": o.MaxTakeover, "--max-blackout": o.MaxBlackout, "--deadline": o.Deadline} {
 		if d < 0 {
@@ -186,32 +163,18 @@ func drillRun(ctx context.Context, app *App, o *drillOptions) error {
 	} else if o.StunSet {
 		return usageError("drill: --duration is for --trigger stun, not %s", trigger)
 	}
-	var t *drillTarget
-	if o.Lab {
-		if t, err = labTarget(o); err != nil {
-			return err
-		}
-	} else {
-		simTopology, err := o.vsphereTopology(trigger)
-		if err != nil {
-			return err
-		}
-		cfg, fleet, err := pairOrFleet(app.LoadConfig, app.LoadPairs, o.Sim, app.pair)
-		if err != nil {
-			return err
-		}
-		if fleet != nil {
-			return drillFleetRun(ctx, app, o, trigger, simTopology, fleet)
-		}
-		if t, err = vsphereTarget(ctx, app, o, simTopology, cfg); err != nil {
-			return err
-		}
+	t, fleet, err := workflow.ChooseDrill(ctx, o.targetOptions(app, trigger))
+	if err != nil {
+		return err
 	}
-	defer t.close()
+	if fleet != nil {
+		return drillFleetRun(ctx, app, o, trigger, fleet)
+	}
+	defer t.Close()
 
-	fopts := o.failoverOptions(app.Logger(), t.env, t.nets, t.owned, trigger)
+	fopts := o.failoverOptions(app.Logger(), t.Env, t.Networks, t.Owned, trigger)
 	if o.DryRun {
-		return failover.WritePlan(app.IO.Out, app.IO.OutTTY, o.Output == "json", failover.Plan(t.env, trigger, t.nets, fopts))
+		return failover.WritePlan(app.IO.Out, app.IO.OutTTY, o.Output == "json", failover.Plan(t.Env, trigger, t.Networks, fopts))
 	}
 	histDir, err := o.prepareOutputs(app)
 	if err != nil {
@@ -227,6 +190,16 @@ func drillRun(ctx context.Context, app *App, o *drillOptions) error {
 		}
 	}
 	return drillVerdict(runErr, reps)
+}
+
+// targetOptions are the flags that choose the drill's target.
+func (o *drillOptions) targetOptions(app *App, trigger failover.Trigger) workflow.DrillTargetOptions {
+	return workflow.DrillTargetOptions{
+		Lab: o.Lab, LabPrefix: o.LabPrefix, LabStateDir: o.LabStateDir, Sim: o.Sim, Topology: o.Topology, NoWitness: o.NoWitness,
+		ConfigFlag: app.configFile != "", ConfigEnv: app.Getenv("CARPVM_CONFIG") != "", LoadPairs: app.LoadPairs, Pair: app.pair,
+		Network: o.Network, Trigger: trigger, Command: o.Command, RestoreCommand: o.RestoreCommand, Interfaces: o.Interfaces,
+		MetricsFile: o.MetricsFile, History: o.History, DryRun: o.DryRun, Progress: app.IO.progress,
+	}
 }
 
 // failoverOptions are the drill's options for one pair.
@@ -311,73 +284,6 @@ func printDrill(app *App, o *drillOptions, reps []failover.Report) error {
 func (o *drillOptions) record(app *App, histDir string) workflow.DrillRecord {
 	// --no-witness measured nothing: it is not recorded.
 	return workflow.DrillRecord{Report: o.Report, History: histDir, NoHistory: o.NoHistory || o.NoWitness, MetricsFile: o.MetricsFile, Notice: app.IO.notice}
-}
-
-func labTarget(o *drillOptions) (*drillTarget, error) {
-	if len(o.Interfaces) > 0 || o.Command != "" || o.NoWitness {
-		return nil, usageError("drill: --interface, --command and --no-witness are for vSphere; the lab's witness runs in its client namespace")
-	}
-	l, err := lab.Open(lab.Options{Prefix: o.LabPrefix, StateDir: o.LabStateDir}, nil)
-	if err != nil {
-		return nil, withExit(exitUsage, err)
-	}
-	nets, err := l.Networks(o.Network)
-	if err != nil {
-		return nil, withExit(exitUsage, err)
-	}
-	all, err := l.Networks("")
-	if err != nil {
-		return nil, withExit(exitUsage, err)
-	}
-	return &drillTarget{env: &lab.Env{Lab: l}, nets: nets, owned: all, close: func() {}}, nil
-}
-
-// vsphereTopology checks the flags of a drill on vSphere (or --sim) and
-// returns the simulator's topology, "" for a real vCenter.
-func (o *drillOptions) vsphereTopology(trigger failover.Trigger) (string, error) {
-	simTopology, err := o.simTopology(trigger)
-	if err != nil {
-		return "", err
-	}
-	if trigger == failover.TriggerPartition {
-		return "", usageError("drill: --trigger partition is a lab trigger (it cuts the routers from each other); on vSphere use nic-disconnect, power-off or demote")
-	}
-	if trigger == failover.TriggerDemote && o.Command == "" {
-		return "", usageError("drill: --trigger demote on vSphere needs --command (e.g. an ssh running `ifconfig vmx0 vhid 1 state backup`)")
-	}
-	return simTopology, nil
-}
-
-// drillEnv is cfg's drill environment before it is wired to a session,
-// its witness on iface.
-func (o *drillOptions) drillEnv(cfg *config.Config, iface string) *vsphereenv.Env {
-	return &vsphereenv.Env{Config: cfg, URL: workflow.PrintableTarget("", cfg, o.Sim), Interface: iface, Command: o.Command, RestoreCommand: o.RestoreCommand, NoWitness: o.Sim || o.NoWitness}
-}
-
-// vsphereTarget is cfg's pair to drill on vSphere (on simTopology's
-// simulator when set), opened.
-func vsphereTarget(ctx context.Context, app *App, o *drillOptions, simTopology string, cfg *config.Config) (*drillTarget, error) {
-	ifaces, err := witnessInterfaces(o.Interfaces, []string{cfg.Pair.Name})
-	if err != nil {
-		return nil, err
-	}
-	iface := ifaces[cfg.Pair.Name]
-	env := o.drillEnv(cfg, iface)
-	nets, err := env.Networks(o.Network)
-	if err != nil {
-		return nil, err
-	}
-	if o.DryRun {
-		return &drillTarget{env: env, nets: nets, owned: workflow.Witnessed(nets), close: func() {}}, nil
-	}
-	if iface == "" && !o.Sim && !o.NoWitness {
-		return nil, usageError("drill: on vSphere the witness needs --interface IF, an interface of this machine on the CARP segment")
-	}
-	closeEnv, err := workflow.OpenDrill(ctx, cfg, simTopology, env, app.IO.progress)
-	if err != nil {
-		return nil, fmt.Errorf("drill: %w", err)
-	}
-	return &drillTarget{env: env, nets: nets, owned: workflow.Witnessed(nets), close: closeEnv}, nil
 }
 
 func newDrillHistoryCmd(app *App) *cobra.Command {

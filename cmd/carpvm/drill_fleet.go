@@ -2,8 +2,6 @@ package main
 
 import (
 	"context"
-	"slices"
-	"strings"
 
 	"github.com/carpvm/carpvm/config"
 	"github.com/carpvm/carpvm/failover"
@@ -25,43 +23,26 @@ type drillPairDocument struct {
 // prints one report, a section per pair; the exit code is the worst
 // pair's. Everything a pair needs (its networks, its witness interface) is
 // checked for every pair before the first is drilled.
-func drillFleetRun(ctx context.Context, app *App, o *drillOptions, trigger failover.Trigger, simTopology string, pairs []*config.Config) error {
-	ifaces, err := witnessInterfaces(o.Interfaces, config.Names(pairs))
-	if err != nil {
-		return err
-	}
-	var plans []failover.PairPlan
-	var unwitnessed []string
-	netsOf := map[string][]failover.Network{}
-	for _, cfg := range pairs {
-		env := o.drillEnv(cfg, ifaces[cfg.Pair.Name])
-		nets, err := env.Networks(o.Network)
-		if err != nil {
-			return usageError("drill: pair %s: %v", cfg.Pair.Name, err)
-		}
-		netsOf[cfg.Pair.Name] = nets
-		fopts := o.failoverOptions(app.Logger(), env, nets, workflow.Witnessed(nets), trigger)
-		plans = append(plans, failover.PairPlan{Pair: cfg.Pair.Name, Steps: failover.Plan(env, trigger, nets, fopts)})
-		if env.Interface == "" {
-			unwitnessed = append(unwitnessed, cfg.Pair.Name)
-		}
-	}
+func drillFleetRun(ctx context.Context, app *App, o *drillOptions, trigger failover.Trigger, fleet *workflow.DrillFleetTarget) error {
 	if o.DryRun {
+		var plans []failover.PairPlan
+		for _, cfg := range fleet.Pairs {
+			env, nets := fleet.Env(cfg), fleet.Networks[cfg.Pair.Name]
+			fopts := o.failoverOptions(app.Logger(), env, nets, workflow.Witnessed(nets), trigger)
+			plans = append(plans, failover.PairPlan{Pair: cfg.Pair.Name, Steps: failover.Plan(env, trigger, nets, fopts)})
+		}
 		return failover.WriteFleetPlan(app.IO.Out, app.IO.OutTTY, o.Output == "json", plans)
-	}
-	if len(unwitnessed) > 0 && !o.Sim && !o.NoWitness {
-		return usageError("drill: on vSphere each pair's witness needs an interface of this machine on its CARP segment: --interface PAIR=IF for %s", strings.Join(unwitnessed, ", "))
 	}
 	histDir, err := o.prepareOutputs(app)
 	if err != nil {
 		return err
 	}
 
-	results := workflow.DrillFleet(ctx, pairs, workflow.DrillFleetOptions{
-		FleetOptions: workflow.FleetOptions{Topology: simTopology, Progress: app.IO.progress},
-		Env:          func(cfg *config.Config) *vsphereenv.Env { return o.drillEnv(cfg, ifaces[cfg.Pair.Name]) },
+	results := workflow.DrillFleet(ctx, fleet.Pairs, workflow.DrillFleetOptions{
+		FleetOptions: workflow.FleetOptions{Topology: fleet.Topology, Progress: app.IO.progress},
+		Env:          fleet.Env,
 		Drill: func(ctx context.Context, cfg *config.Config, env *vsphereenv.Env, progress workflow.Progress) ([]failover.Report, error) {
-			nets := netsOf[cfg.Pair.Name]
+			nets := fleet.Networks[cfg.Pair.Name]
 			fopts := o.failoverOptions(app.Logger().With("pair", cfg.Pair.Name), env, nets, workflow.Witnessed(nets), trigger)
 			return drillPair(ctx, app, o, fopts, histDir, progress)
 		},
@@ -102,38 +83,4 @@ func drillFleetRun(ctx context.Context, app *App, o *drillOptions, trigger failo
 // else the drill's own verdict.
 func pairDrillError(r workflow.PairDrill) error {
 	return drillVerdict(r.Err, r.Reports)
-}
-
-// witnessInterfaces maps each pair to its witness interface from the
-// --interface values: IF alone is every pair's (one pair, or a machine on
-// every pair's segment), PAIR=IF one pair's and wins over IF alone.
-func witnessInterfaces(values []string, pairs []string) (map[string]string, error) {
-	out := map[string]string{}
-	var every string
-	for _, v := range values {
-		pair, iface, named := strings.Cut(v, "=")
-		if !named {
-			pair, iface = "", v
-		}
-		switch {
-		case iface == "":
-			return nil, usageError("drill: --interface %q: want IF or PAIR=IF", v)
-		case !named && every != "":
-			return nil, usageError("drill: --interface %s and %s: one interface for every pair at most; name the pairs (PAIR=IF)", every, iface)
-		case !named:
-			every = iface
-		case !slices.Contains(pairs, pair):
-			return nil, usageError("drill: --interface %s: %q is not a pair of the configuration (pairs: %s)", v, pair, strings.Join(pairs, ", "))
-		case out[pair] != "":
-			return nil, usageError("drill: --interface: pair %s given twice (%s and %s)", pair, out[pair], iface)
-		default:
-			out[pair] = iface
-		}
-	}
-	for _, p := range pairs {
-		if out[p] == "" {
-			out[p] = every
-		}
-	}
-	return out, nil
 }

@@ -173,22 +173,6 @@ func TestDrillFleetDryRun(t *testing.T) {
 	}
 }
 
-// TestWitnessInterfaces: IF alone is every pair's, PAIR=IF one pair's and
-// wins over it.
-func TestWitnessInterfaces(t *testing.T) {
-	got, err := witnessInterfaces([]string{"ens224", "roubaix=vlan28"}, []string{"paris", "roubaix"})
-	if err != nil || got["paris"] != "ens224" || got["roubaix"] != "vlan28" {
-		t.Errorf("got %v, %v; want paris on ens224, roubaix on vlan28", got, err)
-	}
-	got, err = witnessInterfaces(nil, []string{"paris"})
-	if err != nil || got["paris"] != "" {
-		t.Errorf("no --interface: got %v, %v; want none", got, err)
-	}
-	if _, err := witnessInterfaces([]string{"paris="}, []string{"paris"}); err == nil {
-		t.Error("paris= (no interface) was accepted")
-	}
-}
-
 // pairDrillError ranks as the single-pair drill exits: a session that
 // could not be opened is vSphere's (3), a failed drill 1, an interrupted
 // pair 1, a passed one 0.

@@ -113,6 +113,10 @@ func exitCodeOf(err error) (code int, print bool) {
 	if errors.As(err, &listen) {
 		return exitOther, true
 	}
+	var option *workflow.OptionError
+	if errors.As(err, &option) {
+		return exitUsage, true
+	}
 	var addr *workflow.AddressError
 	if errors.As(err, &addr) {
 		return exitUsage, true
