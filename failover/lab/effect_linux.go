@@ -4,10 +4,8 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"os"
 	"path/filepath"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/carpvm/carpvm/carp/node"
@@ -159,18 +157,6 @@ func (l *Lab) routerProcs(router string) (running, dead, stopped int) {
 		}
 	}
 	return running, dead, stopped
-}
-
-// procState is pid's state letter in /proc (R, S, T, Z...), "" when gone.
-func procState(pid int) string {
-	stat, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	if err != nil {
-		return ""
-	}
-	if f := strings.Fields(string(stat[strings.LastIndexByte(string(stat), ')')+1:])); len(f) > 0 {
-		return f[0]
-	}
-	return ""
 }
 
 // demoted reads a carpvm node's demotion of n's group; ucarp's demote

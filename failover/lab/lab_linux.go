@@ -343,26 +343,38 @@ func (l *Lab) start(p Proc) error {
 // and its parent would respawn a killed child.
 func (l *Lab) stopRouter(router string, sig syscall.Signal) {
 	keep := l.State.Procs[:0]
-	var mine []Proc
+	var mine, dying []Proc
 	for _, p := range l.State.Procs {
 		if p.Router != router {
 			keep = append(keep, p)
 			continue
 		}
-		if procAlive(p) {
+		switch {
+		case procAlive(p):
 			mine = append(mine, p)
 			_ = syscall.Kill(p.Pid, syscall.SIGSTOP)
+		case procState(p.Pid) == "Z":
+			dying = append(dying, p) // killed before: its threads may still hold its sockets
 		}
 	}
 	for _, p := range mine {
 		_ = syscall.Kill(p.Pid, sig)
 		_ = syscall.Kill(p.Pid, syscall.SIGCONT) // a stopped process acts on sig only once continued
 	}
-	for _, p := range mine {
-		waitExit(p.Pid, 3*time.Second)
+	// Only once every thread has gone are its sockets closed, the node's
+	// group lock among them: a node started before is refused. Closing a
+	// packet socket waits for the network's RCU grace period, which takes
+	// a while on a busy host.
+	for _, p := range append(mine, dying...) {
+		if !waitExit(p.Pid, stopWait) {
+			l.log.Warn("a stopped process has not exited yet: a restart may be refused its locks", "router", router, "pid", p.Pid, "waited", stopWait)
+		}
 	}
 	l.State.Procs = keep
 }
+
+// stopWait bounds how long stopRouter waits for each process to exit.
+const stopWait = 10 * time.Second
 
 // otherRouter is the pair's other router.
 func otherRouter(router string) string {
@@ -370,55 +382,6 @@ func otherRouter(router string) string {
 		return Router2
 	}
 	return Router1
-}
-
-// procAlive says whether p still runs (and is still ours: its command line
-// names the program we started, so that a recycled pid is left alone).
-func procAlive(p Proc) bool {
-	b, err := os.ReadFile("/proc/" + strconv.Itoa(p.Pid) + "/cmdline")
-	if err != nil || len(b) == 0 {
-		return false
-	}
-	stat, err := os.ReadFile("/proc/" + strconv.Itoa(p.Pid) + "/stat")
-	if err == nil {
-		// A zombie waits to be reaped: it is not running.
-		if f := strings.Fields(string(stat[strings.LastIndexByte(string(stat), ')')+1:])); len(f) > 0 && f[0] == "Z" {
-			return false
-		}
-	}
-	argv0, _, _ := strings.Cut(string(b), "\x00")
-	return filepath.Base(argv0) == filepath.Base(p.Args[0])
-}
-
-// exited says whether pid has gone or is a zombie: only then are its files
-// (and so its sockets) closed. Its memory goes first, so an empty cmdline
-// does not mean it has exited.
-func exited(pid int) bool {
-	stat, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-	if err != nil {
-		return true
-	}
-	f := strings.Fields(string(stat[strings.LastIndexByte(string(stat), ')')+1:]))
-	return len(f) == 0 || f[0] == "Z" || f[0] == "X"
-}
-
-func waitExit(pid int, d time.Duration) {
-	deadline := time.Now().Add(d)
-	for time.Now().Before(deadline) {
-		if exited(pid) {
-			return
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
-}
-
-func procName(pid int) string {
-	b, _ := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/cmdline")
-	argv0, _, _ := strings.Cut(string(b), "\x00")
-	if argv0 == "" {
-		return "\x00none"
-	}
-	return argv0
 }
 
 // waitPreferred waits until every group's preferred router is its master.
