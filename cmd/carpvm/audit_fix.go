@@ -116,7 +116,7 @@ func writeAuditPlan(w io.Writer, tty bool, plan []change.Change) error {
 	}
 	rows := make([][]string, len(plan))
 	for i, c := range plan {
-		rows[i] = []string{c.Object, string(c.Setting), c.Current, c.Desired, dash(c.Network), dash(c.Note)}
+		rows[i] = []string{c.Object, string(c.Setting), c.Current, c.Desired, table.Dash(c.Network), table.Dash(c.Note)}
 	}
 	if err := table.Write(w, tty, []string{"OBJECT", "SETTING", "CURRENT", "DESIRED", "NETWORK", "NOTE"}, rows); err != nil {
 		return err

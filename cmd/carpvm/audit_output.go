@@ -22,7 +22,7 @@ func writeAuditTable(w io.Writer, tty bool, width int, rep audit.Report) error {
 		if e.Fix != "" {
 			why += "; fix: " + e.Fix
 		}
-		rows[i] = []string{string(e.Class), e.Object, e.Setting, e.Source, dash(networkOf(e)), dash(strings.Join(e.Reaches, ", ")), why}
+		rows[i] = []string{string(e.Class), e.Object, e.Setting, e.Source, table.Dash(networkOf(e)), table.Dash(strings.Join(e.Reaches, ", ")), why}
 	}
 	if err := table.WriteFitted(w, tty, table.Layout{Width: width, Drop: auditDrop}, []string{"CLASS", "OBJECT", "SETTING", "SOURCE", "NETWORK", "REACHES", "REASON / FIX"}, rows); err != nil {
 		return err
@@ -51,7 +51,7 @@ func writeAuditMarkdown(w io.Writer, rep audit.Report, date string) error {
 	fmt.Fprintf(&b, "# vSphere hardening exceptions for CARP\n\n")
 	fmt.Fprintf(&b, "- Date: %s\n", date)
 	fmt.Fprintf(&b, "- vCenter: %s\n", strings.Join(rep.Targets, ", "))
-	fmt.Fprintf(&b, "- Pairs: %s\n", dash(strings.Join(rep.Pairs, ", ")))
+	fmt.Fprintf(&b, "- Pairs: %s\n", table.Dash(strings.Join(rep.Pairs, ", ")))
 	b.WriteString("- Scope: the security policy (promiscuous mode, MAC address changes, forged transmits) of every standard vSwitch, portgroup, distributed switch and distributed portgroup of the vCenter; the baseline wants each Reject (vSphere Security Configuration Guide vNetwork.reject-*, DISA STIG ESXI-80-000216/217/218 and VCSA-80-000268/269/270)\n")
 	fmt.Fprintf(&b, "- Result: %s\n", summaryWords(rep.Summary))
 	var justified, remediate []audit.Exception
@@ -68,7 +68,7 @@ func writeAuditMarkdown(w io.Writer, rep audit.Report, date string) error {
 	}
 	for _, e := range justified {
 		fmt.Fprintf(&b, "- **%s**: %s %s (%s), departs from %s. Reaches %s. Reason: %s.\n",
-			e.Object, e.Setting, e.Value, e.Source, strings.Join(e.Rules, ", "), dash(strings.Join(e.Reaches, ", ")), e.Reason)
+			e.Object, e.Setting, e.Value, e.Source, strings.Join(e.Rules, ", "), table.Dash(strings.Join(e.Reaches, ", ")), e.Reason)
 	}
 	b.WriteString("\n## Findings to remediate\n\n")
 	if len(remediate) == 0 {
@@ -76,7 +76,7 @@ func writeAuditMarkdown(w io.Writer, rep audit.Report, date string) error {
 	}
 	for _, e := range remediate {
 		fmt.Fprintf(&b, "- **%s** (%s): %s %s (%s), departs from %s. Reaches %s. %s. Fix: %s.\n",
-			e.Object, e.Class, e.Setting, e.Value, e.Source, strings.Join(e.Rules, ", "), dash(strings.Join(e.Reaches, ", ")), upperFirst(e.Reason), e.Fix)
+			e.Object, e.Class, e.Setting, e.Value, e.Source, strings.Join(e.Rules, ", "), table.Dash(strings.Join(e.Reaches, ", ")), upperFirst(e.Reason), e.Fix)
 	}
 	_, err := io.WriteString(w, b.String())
 	return err

@@ -474,7 +474,7 @@ func printNodeStatus(w io.Writer, tty bool, format string, st *node.Status) erro
 	var rows [][]string
 	for _, g := range st.Groups {
 		rows = append(rows, []string{
-			strconv.Itoa(int(g.VHID)), g.Interface, g.State.String(), addrOrDash(g.MasterSeen), dash(prefixes(g.VIPs)),
+			strconv.Itoa(int(g.VHID)), g.Interface, g.State.String(), addrOrDash(g.MasterSeen), table.Dash(prefixes(g.VIPs)),
 			strconv.Itoa(int(g.AdvBase)), strconv.Itoa(int(g.AdvSkew)), strconv.Itoa(int(g.Demotion)),
 			strconv.FormatUint(g.Sent, 10), strconv.FormatUint(g.Received, 10), rejectSummary(g.Rejected),
 			transitionSummary(g.LastTransition),
@@ -483,13 +483,13 @@ func printNodeStatus(w io.Writer, tty bool, format string, st *node.Status) erro
 	if slices.ContainsFunc(st.Groups, func(g node.GroupStatus) bool { return g.Protocol != "" && g.Protocol != "CARP multicast" }) {
 		header = append(header, "PROTOCOL")
 		for i, g := range st.Groups {
-			rows[i] = append(rows[i], dash(g.Protocol))
+			rows[i] = append(rows[i], table.Dash(g.Protocol))
 		}
 	}
 	if slices.ContainsFunc(st.Groups, func(g node.GroupStatus) bool { return g.Preferred != "" }) {
 		header = append(header, "PREFERRED")
 		for i, g := range st.Groups {
-			rows[i] = append(rows[i], dash(g.Preferred))
+			rows[i] = append(rows[i], table.Dash(g.Preferred))
 		}
 	}
 	if err := table.Write(w, tty, header, rows); err != nil {

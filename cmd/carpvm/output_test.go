@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"regexp"
 	"strings"
 	"testing"
 	"unicode/utf8"
@@ -57,9 +58,13 @@ func TestPreflightTableFitsTheTerminal(t *testing.T) {
 			t.Errorf("width %d: the FIX column was dropped although wrapping fits it", width)
 		}
 	}
-	narrow := runIO(t, IOStreams{OutTTY: true, Width: 50}, nil, "preflight", "--sim")
+	narrow := runIO(t, IOStreams{OutTTY: true, Width: 80}, nil, "preflight", "--sim")
 	if !strings.Contains(narrow.stdout, "not shown: FIX, NETWORK") {
-		t.Errorf("at 50 columns FIX and NETWORK should be dropped, and said so:\n%s", narrow.stdout)
+		t.Errorf("at 80 columns FIX and NETWORK should be dropped, and said so:\n%s", narrow.stdout)
+	}
+	blocks := runIO(t, IOStreams{OutTTY: true, Width: 50}, nil, "preflight", "--sim")
+	if strings.Contains(blocks.stdout, "│") || !strings.Contains(blocks.stdout, "\ncheck:   vm.found\nstatus:  pass\n") {
+		t.Errorf("at 50 columns each finding should be a block of key: value lines:\n%s", blocks.stdout)
 	}
 	piped := runIO(t, IOStreams{Width: 50}, nil, "preflight", "--sim")
 	golden(t, "preflight-sim.golden", piped.stdout)
@@ -111,6 +116,32 @@ func TestOutputFlagValues(t *testing.T) {
 	} {
 		if got := runIO(t, IOStreams{}, nil, args...); got.code != exitUsage || !strings.Contains(got.stderr, `-o "yaml": want table or json`) {
 			t.Errorf("%v: exit %d, want 2 naming the value:\n%s", args, got.code, got.stderr)
+		}
+	}
+}
+
+// At any terminal width, every check ID of the findings is whole on a
+// line of the table (or of its key: value blocks), so that it can be
+// copied back into --check.
+func TestPreflightTableNeverSplitsCheckIDs(t *testing.T) {
+	js := runIO(t, IOStreams{}, nil, "preflight", "--sim", "-o", "json")
+	var doc struct {
+		Findings []struct{ Check string } `json:"findings"`
+	}
+	if err := json.Unmarshal([]byte(js.stdout), &doc); err != nil || len(doc.Findings) == 0 {
+		t.Fatalf("preflight -o json: %v, %d findings", err, len(doc.Findings))
+	}
+	word := regexp.MustCompile(`[a-z_]+\.[a-z_.]+`)
+	for width := 30; width <= 160; width += 5 {
+		got := runIO(t, IOStreams{OutTTY: true, Width: width}, nil, "preflight", "--sim")
+		ids := map[string]bool{}
+		for _, id := range word.FindAllString(got.stdout, -1) {
+			ids[id] = true
+		}
+		for _, f := range doc.Findings {
+			if !ids[f.Check] {
+				t.Errorf("width %d: check ID %s is not whole in the table:\n%s", width, f.Check, got.stdout)
+			}
 		}
 	}
 }

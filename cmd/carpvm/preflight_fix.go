@@ -173,7 +173,7 @@ func fixPair(ctx context.Context, o *fixOptions, opts fix.Options, cfg *config.C
 			if o.Output != "table" {
 				return nil
 			}
-			if err := writePlanTable(o.IO.Out, o.IO.OutTTY, plan); err != nil {
+			if err := writePlanTable(o.IO.Out, o.IO.OutTTY, o.IO.Width, plan); err != nil {
 				return fmt.Errorf("preflight --fix: write table: %w", err)
 			}
 			return nil
@@ -250,8 +250,9 @@ func (o *fixOptions) confirm(n int) (bool, error) {
 
 // writePlanTable prints the plan (OBJECT, SETTING, CURRENT, DESIRED, CHECK,
 // NOTE), then what it leaves to the operator, in the style of the findings
-// table: bordered and wrapped on a terminal, plain and stable otherwise.
-func writePlanTable(w io.Writer, tty bool, p fix.Plan) error {
+// table: bordered and fitted to a terminal of width columns (0: unknown),
+// plain and stable otherwise.
+func writePlanTable(w io.Writer, tty bool, width int, p fix.Plan) error {
 	if p.Empty() {
 		if _, err := io.WriteString(w, "Plan: nothing to change.\n"); err != nil {
 			return err
@@ -262,9 +263,9 @@ func writePlanTable(w io.Writer, tty bool, p fix.Plan) error {
 		}
 		rows := make([][]string, len(p.Changes))
 		for i, c := range p.Changes {
-			rows[i] = []string{c.Object, string(c.Setting), c.Current, c.Desired, c.Check, dash(c.Note)}
+			rows[i] = []string{c.Object, string(c.Setting), c.Current, c.Desired, c.Check, table.Dash(c.Note)}
 		}
-		if err := table.Write(w, tty, []string{"OBJECT", "SETTING", "CURRENT", "DESIRED", "CHECK", "NOTE"}, rows); err != nil {
+		if err := table.WriteFitted(w, tty, table.Layout{Width: width, Whole: checkColumn}, []string{"OBJECT", "SETTING", "CURRENT", "DESIRED", "CHECK", "NOTE"}, rows); err != nil {
 			return err
 		}
 	}
@@ -274,9 +275,9 @@ func writePlanTable(w io.Writer, tty bool, p fix.Plan) error {
 		}
 		rows := make([][]string, len(p.Manual))
 		for i, m := range p.Manual {
-			rows[i] = []string{string(m.Check), string(m.Status), dash(m.Network), m.Object, dash(m.Note)}
+			rows[i] = []string{string(m.Check), string(m.Status), table.Dash(m.Network), m.Object, table.Dash(m.Note)}
 		}
-		if err := table.Write(w, tty, []string{"CHECK", "STATUS", "NETWORK", "OBJECT", "WHAT TO DO"}, rows); err != nil {
+		if err := table.WriteFitted(w, tty, table.Layout{Width: width, Whole: checkColumn}, []string{"CHECK", "STATUS", "NETWORK", "OBJECT", "WHAT TO DO"}, rows); err != nil {
 			return err
 		}
 	}

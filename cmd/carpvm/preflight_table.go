@@ -5,7 +5,6 @@ import (
 	"io"
 
 	"github.com/carpvm/carpvm/internal/table"
-
 	"github.com/carpvm/carpvm/preflight"
 )
 
@@ -13,6 +12,10 @@ import (
 // out on a terminal too narrow for them even wrapped: FIX first (the
 // longest, and in -o json), then NETWORK (the object names it mostly).
 var preflightDrop = []string{"FIX", "NETWORK"}
+
+// checkColumn is the column of check IDs, never split inside an ID on a
+// terminal, so that one copied from the table works in --check.
+var checkColumn = []string{"CHECK"}
 
 // writePreflightTable prints the findings as a table, then a summary line;
 // on a terminal of width columns (0: unknown) the table fits it.
@@ -23,19 +26,11 @@ func writePreflightTable(w io.Writer, tty bool, width int, rep preflight.Report)
 		if f.Status != preflight.Pass && f.Expected != "" {
 			actual += " (want " + f.Expected + ")"
 		}
-		rows[i] = []string{string(f.Check), string(f.Status), dash(f.Network), f.Object, actual, dash(f.Fix)}
+		rows[i] = []string{string(f.Check), string(f.Status), table.Dash(f.Network), f.Object, actual, table.Dash(f.Fix)}
 	}
-	if err := table.WriteFitted(w, tty, table.Layout{Width: width, Drop: preflightDrop}, []string{"CHECK", "STATUS", "NETWORK", "OBJECT", "ACTUAL", "FIX"}, rows); err != nil {
+	if err := table.WriteFitted(w, tty, table.Layout{Width: width, Drop: preflightDrop, Whole: checkColumn}, []string{"CHECK", "STATUS", "NETWORK", "OBJECT", "ACTUAL", "FIX"}, rows); err != nil {
 		return err
 	}
 	_, err := fmt.Fprintf(w, "\n%s: %d pass, %d warn, %d fail\n", rep.Target, rep.Summary.Pass, rep.Summary.Warn, rep.Summary.Fail)
 	return err
-}
-
-// dash fills an empty cell so that plain output keeps its columns.
-func dash(s string) string {
-	if s == "" {
-		return "-"
-	}
-	return s
 }

@@ -15,6 +15,10 @@ type Layout struct {
 	// the table does not fit Width even with every cell wrapped at
 	// minColumn. Columns not named are never dropped.
 	Drop []string
+	// Whole names the columns whose cells are never split inside a word
+	// (check IDs, which people copy back into --check): such a column is
+	// at least as wide as its longest word.
+	Whole []string
 }
 
 // minColumn is the narrowest a wrapped column gets (or its header's
@@ -26,18 +30,20 @@ const minColumn = 12
 // and once more for the last "│".
 const border = 3
 
-// fit lays header and rows out for width: columns named in drop are left
-// out in order while even the narrowest wrapping does not fit, then every
-// column gets at least its minimum and the rest of the width goes to the
-// columns whose cells are longest; cells are wrapped to their column.
-// It returns the columns left out.
-func fit(width int, drop []string, header []string, rows [][]string) ([]string, [][]string, []string) {
-	var dropped []string
+// fit lays header and rows out for l.Width: columns named in l.Drop are
+// left out in order while even the narrowest wrapping does not fit, then
+// every column gets at least its minimum and the rest of the width goes
+// to the columns whose cells are longest; cells are wrapped to their
+// column. It returns the columns left out; ok is false when even the
+// narrowest layout, every droppable column left out, is wider than
+// l.Width (narrowest), and the rows are to be printed as blocks.
+func fit(l Layout, header []string, rows [][]string) (_ []string, _ [][]string, dropped []string, ok bool) {
+	drop := l.Drop
 	for {
-		natural, least := columnWidths(header, rows)
-		if sum(least)+border*len(header)+1 <= width {
-			widths := share(width-border*len(header)-1, natural, least)
-			return header, wrapRows(rows, widths), dropped
+		natural, least := columnWidths(header, rows, l.Whole)
+		if sum(least)+border*len(header)+1 <= l.Width {
+			widths := share(l.Width-border*len(header)-1, natural, least)
+			return header, wrapRows(rows, widths), dropped, true
 		}
 		i := -1
 		for len(drop) > 0 && i < 0 {
@@ -48,21 +54,41 @@ func fit(width int, drop []string, header []string, rows [][]string) ([]string, 
 			drop = drop[1:]
 		}
 		if i < 0 {
-			// Nothing left to drop: the narrowest layout, wider than width.
-			return header, wrapRows(rows, least), dropped
+			return nil, nil, nil, false
 		}
-		header = slices.Delete(slices.Clone(header), i, i+1)
-		out := make([][]string, len(rows))
-		for r, row := range rows {
-			out[r] = slices.Delete(slices.Clone(row), i, i+1)
-		}
-		rows = out
+		header, rows = without(header, rows, i)
 	}
 }
 
+// narrowest is the least terminal width at which fit lays the table out
+// as a table: every column of l.Drop left out, every other one at its
+// least width, and the borders.
+func narrowest(l Layout, header []string, rows [][]string) int {
+	for _, d := range l.Drop {
+		if i := slices.Index(header, d); i >= 0 {
+			header, rows = without(header, rows, i)
+		}
+	}
+	_, least := columnWidths(header, rows, l.Whole)
+	return sum(least) + border*len(header) + 1
+}
+
+// without is header and rows without column i.
+func without(header []string, rows [][]string, i int) ([]string, [][]string) {
+	out := make([][]string, len(rows))
+	for r, row := range rows {
+		out[r] = row
+		if i < len(row) {
+			out[r] = slices.Delete(slices.Clone(row), i, i+1)
+		}
+	}
+	return slices.Delete(slices.Clone(header), i, i+1), out
+}
+
 // columnWidths returns each column's natural width (its longest line) and
-// its least (its header, or minColumn when its cells are wider).
-func columnWidths(header []string, rows [][]string) (natural, least []int) {
+// its least (its header, or minColumn when its cells are wider; for a
+// column of whole, its longest word when wider still).
+func columnWidths(header []string, rows [][]string, whole []string) (natural, least []int) {
 	natural, least = make([]int, len(header)), make([]int, len(header))
 	for i, h := range header {
 		natural[i] = utf8.RuneCountInString(h)
@@ -74,6 +100,15 @@ func columnWidths(header []string, rows [][]string) (natural, least []int) {
 			}
 		}
 		least[i] = max(utf8.RuneCountInString(h), min(natural[i], minColumn))
+		if slices.Contains(whole, h) {
+			for _, r := range rows {
+				if i < len(r) {
+					for _, word := range strings.Fields(r[i]) {
+						least[i] = max(least[i], utf8.RuneCountInString(word))
+					}
+				}
+			}
+		}
 	}
 	return natural, least
 }
@@ -119,7 +154,7 @@ func wrapRows(rows [][]string, widths []int) [][]string {
 		out[r] = make([]string, len(row))
 		for i, c := range row {
 			if i < len(widths) {
-				c = wrap(c, widths[i])
+				c = wrap(c, widths[i], true)
 			}
 			out[r][i] = c
 		}
@@ -128,13 +163,14 @@ func wrapRows(rows [][]string, widths []int) [][]string {
 }
 
 // wrap breaks s into lines of at most width runes, at blanks where it
-// can, inside a word longer than width where it must.
-func wrap(s string, width int) string {
+// can; a word longer than width is split when split is set, else it
+// stands alone on a longer line.
+func wrap(s string, width int, split bool) string {
 	var lines []string
 	for _, para := range strings.Split(s, "\n") {
 		line := ""
 		for _, word := range strings.Fields(para) {
-			for utf8.RuneCountInString(word) > width {
+			for split && utf8.RuneCountInString(word) > width {
 				if line != "" {
 					lines, line = append(lines, line), ""
 				}
@@ -153,4 +189,34 @@ func wrap(s string, width int) string {
 		lines = append(lines, line)
 	}
 	return strings.Join(lines, "\n")
+}
+
+// writeBlocks prints each row as a block of "key: value" lines, the keys
+// the headers in lower case, values aligned after the longest key and
+// wrapped at blanks to width (a word never split), blocks apart by a
+// blank line: the layout of a terminal too narrow for the table.
+func writeBlocks(b *strings.Builder, width int, header []string, rows [][]string) {
+	keys := make([]string, len(header))
+	keyWidth := 0
+	for i, h := range header {
+		keys[i] = strings.ToLower(h) + ":"
+		keyWidth = max(keyWidth, utf8.RuneCountInString(keys[i]))
+	}
+	for r, row := range rows {
+		if r > 0 {
+			b.WriteString("\n")
+		}
+		for i, key := range keys {
+			value := ""
+			if i < len(row) {
+				value = row[i]
+			}
+			for j, line := range strings.Split(wrap(value, max(width-keyWidth-1, 1), false), "\n") {
+				if j > 0 {
+					key = ""
+				}
+				b.WriteString(strings.TrimRight(key+strings.Repeat(" ", keyWidth-utf8.RuneCountInString(key)+1)+line, " ") + "\n")
+			}
+		}
+	}
 }

@@ -57,11 +57,11 @@ func TestFitDropsInTheStatedOrder(t *testing.T) {
 		t.Errorf("a line of %d columns at width 60:\n%s", got, out)
 	}
 	b.Reset()
-	if err := WriteFitted(&b, true, Layout{Width: 48, Drop: []string{"FIX", "NETWORK"}}, fitHeader, fitRows); err != nil {
+	if err := WriteFitted(&b, true, Layout{Width: 56, Drop: []string{"FIX", "NETWORK"}}, fitHeader, fitRows); err != nil {
 		t.Fatal(err)
 	}
 	if out := b.String(); strings.Contains(out, "NETWORK │") || !strings.Contains(out, "not shown: FIX, NETWORK") {
-		t.Errorf("at 48 columns FIX then NETWORK should be dropped:\n%s", out)
+		t.Errorf("at 56 columns FIX then NETWORK should be dropped:\n%s", out)
 	}
 }
 
@@ -76,5 +76,80 @@ func TestFitIgnoredWhenPlain(t *testing.T) {
 	}
 	if fitted.String() != plain.String() || strings.Count(plain.String(), "\n") != 3 {
 		t.Errorf("plain output changed by the width:\n%s\nwant:\n%s", fitted.String(), plain.String())
+	}
+}
+
+// wholeRows hold the longest check ID, wider than minColumn.
+var wholeRows = append([][]string{
+	{"host.reverse_path_promisc", "warn", "-", "host esxi-01", "promiscuous frames looped back", "set Net.ReversePathFwdCheckPromisc to 1"},
+}, fitRows...)
+
+// A column of Whole is never split inside a word, at any width the table
+// fits: a check ID copied from it works in --check.
+func TestFitKeepsWholeColumnsWhole(t *testing.T) {
+	l := Layout{Drop: []string{"FIX", "NETWORK"}, Whole: []string{"CHECK"}}
+	least := narrowest(l, fitHeader, wholeRows)
+	for width := least; width <= 200; width++ {
+		l.Width = width
+		var b bytes.Buffer
+		if err := WriteFitted(&b, true, l, fitHeader, wholeRows); err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(b.String(), "│") {
+			t.Fatalf("width %d (the narrowest is %d): no table:\n%s", width, least, b.String())
+		}
+		for _, r := range wholeRows {
+			if !strings.Contains(b.String(), "│ "+r[0]+" ") {
+				t.Errorf("width %d: check ID %s split:\n%s", width, r[0], b.String())
+			}
+		}
+		if got := widest(b.String()); got > width {
+			t.Errorf("width %d: a line of %d columns:\n%s", width, got, b.String())
+		}
+	}
+}
+
+// Narrower than the narrowest table (droppable columns left out, Whole
+// columns whole), each row is a block of "key: value" lines, every column
+// in it, values wrapped at blanks, blocks apart by a blank line.
+func TestFitFallsBackToKeyValueBlocks(t *testing.T) {
+	l := Layout{Drop: []string{"FIX", "NETWORK"}, Whole: []string{"CHECK"}}
+	least := narrowest(l, fitHeader, wholeRows)
+	// CHECK whole (25) + STATUS (6) + OBJECT, ACTUAL at minColumn, and the
+	// borders: 3 a column and 1.
+	if want := 25 + 6 + 12 + 12 + 3*4 + 1; least != want {
+		t.Fatalf("narrowest = %d, want %d", least, want)
+	}
+	for _, width := range []int{least - 1, 40, 30} {
+		l.Width = width
+		var b bytes.Buffer
+		if err := WriteFitted(&b, true, l, fitHeader, wholeRows); err != nil {
+			t.Fatal(err)
+		}
+		out := b.String()
+		if strings.ContainsAny(out, "│┌") || strings.Contains(out, "not shown") {
+			t.Errorf("width %d: a table, want key: value blocks:\n%s", width, out)
+		}
+		blocks := strings.Split(strings.TrimSuffix(out, "\n"), "\n\n")
+		if len(blocks) != len(wholeRows) {
+			t.Fatalf("width %d: %d blocks, want %d:\n%s", width, len(blocks), len(wholeRows), out)
+		}
+		for i, block := range blocks {
+			lines := strings.Split(block, "\n")
+			if want := "check:   " + wholeRows[i][0]; lines[0] != want {
+				t.Errorf("width %d: block %d starts %q, want %q", width, i, lines[0], want)
+			}
+			words := strings.Join(strings.Fields(block), " ")
+			for c, h := range fitHeader {
+				if kv := strings.ToLower(h) + ": " + wholeRows[i][c]; !strings.Contains(words, kv) {
+					t.Errorf("width %d: block %d lacks %q:\n%s", width, i, kv, block)
+				}
+			}
+			for _, line := range lines {
+				if n := utf8.RuneCountInString(line); n > width && len(strings.Fields(line)) > 2 {
+					t.Errorf("width %d: line of %d columns not wrapped: %q", width, n, line)
+				}
+			}
+		}
 	}
 }

@@ -22,12 +22,23 @@ func Write(w io.Writer, tty bool, header []string, rows [][]string) error {
 // WriteFitted is Write fitted to a terminal's width (Layout): on a
 // terminal of known width, cells are wrapped so that the table fits, and
 // when even that cannot fit, the columns of l.Drop are left out in order
-// and a last line names them. Off a terminal l is ignored: plain columns
-// stay stable for scripts whatever the width.
+// and a last line names them. Narrower than the narrowest table (every
+// column of l.Drop out, the others at their least: a header, 12 columns
+// of a long cell, a Whole column's longest word; 3 columns a column for
+// the borders, and 1), each row is printed as a block of "key: value"
+// lines instead. Off a terminal l is ignored: plain columns stay stable
+// for scripts whatever the width.
 func WriteFitted(w io.Writer, tty bool, l Layout, header []string, rows [][]string) error {
 	var dropped []string
 	if tty && l.Width > 0 {
-		header, rows, dropped = fit(l.Width, l.Drop, header, rows)
+		fitHeader, fitRows, left, ok := fit(l, header, rows)
+		if !ok {
+			var b strings.Builder
+			writeBlocks(&b, l.Width, header, rows)
+			_, err := io.WriteString(w, b.String())
+			return err
+		}
+		header, rows, dropped = fitHeader, fitRows, left
 	}
 	opts := []tablewriter.Option{
 		tablewriter.WithHeaderAutoFormat(tw.Off),
