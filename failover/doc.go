@@ -12,6 +12,6 @@
 // prints as a table, JSON (docs/architecture.md, "Drill report") or
 // Markdown; a journal written before the trigger lets a drill cut short be
 // restored (Restore); a lock file per pair, in one place whatever the
-// history directory (DefaultLockDir), keeps two drills off one pair. The
+// history directory (internal/statepaths), keeps two drills off one pair. The
 // record of past drills, its trends and metrics are failover/history's.
 package failover

@@ -5,12 +5,12 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"path/filepath"
 	"strings"
 	"time"
 
 	"github.com/carpvm/carpvm/internal/atomicfile"
 	"github.com/carpvm/carpvm/internal/jsondoc"
+	"github.com/carpvm/carpvm/internal/statepaths"
 )
 
 // A drill's journal says, while a trigger may be in effect, what the drill
@@ -77,16 +77,11 @@ type JournalObject struct {
 	Undo     string `json:"undo"`
 }
 
-// JournalPath is pair's journal in dir: drill-PAIR.journal.json.
-func JournalPath(dir, pair string) string {
-	return filepath.Join(dir, "drill-"+unsafeName.ReplaceAllString(pair, "_")+".journal.json")
-}
-
 // ReadJournal reads pair's journal in dir; nil, nil when there is none. A
 // journal that cannot be read or is not a journal is an error naming the
 // file: it is never taken for "nothing to restore".
 func ReadJournal(dir, pair string) (*Journal, error) {
-	path := JournalPath(dir, pair)
+	path := statepaths.DrillJournal(dir, pair)
 	b, err := os.ReadFile(path)
 	if errors.Is(err, os.ErrNotExist) {
 		return nil, nil
@@ -120,7 +115,7 @@ func (j *Journal) write(dir string, now time.Time) error {
 	if err := os.MkdirAll(dir, 0o700); err != nil {
 		return fmt.Errorf("failover: drill journal: %w", err)
 	}
-	if err := atomicfile.WriteFile(JournalPath(dir, j.Pair), b, 0o600); err != nil {
+	if err := atomicfile.WriteFile(statepaths.DrillJournal(dir, j.Pair), b, 0o600); err != nil {
 		return fmt.Errorf("failover: drill journal: %w", err)
 	}
 	return nil
@@ -128,7 +123,7 @@ func (j *Journal) write(dir string, now time.Time) error {
 
 // removeJournal removes pair's journal in dir; none is no error.
 func removeJournal(dir, pair string) error {
-	if err := os.Remove(JournalPath(dir, pair)); err != nil && !errors.Is(err, os.ErrNotExist) {
+	if err := os.Remove(statepaths.DrillJournal(dir, pair)); err != nil && !errors.Is(err, os.ErrNotExist) {
 		return fmt.Errorf("failover: drill journal: %w", err)
 	}
 	return nil

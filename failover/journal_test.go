@@ -9,16 +9,18 @@ import (
 	"testing"
 	"testing/synctest"
 	"time"
+
+	"github.com/carpvm/carpvm/internal/statepaths"
 )
 
 // A damaged journal is an error naming the file, never "nothing to
 // restore".
 func TestDamagedJournalIsAnError(t *testing.T) {
 	dir := t.TempDir()
-	if err := os.WriteFile(JournalPath(dir, "p"), []byte(`{"format":"carpvm.drill-journal/v1","pair":`), 0o600); err != nil {
+	if err := os.WriteFile(statepaths.DrillJournal(dir, "p"), []byte(`{"format":"carpvm.drill-journal/v1","pair":`), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	if j, err := ReadJournal(dir, "p"); err == nil || !strings.Contains(err.Error(), JournalPath(dir, "p")) {
+	if j, err := ReadJournal(dir, "p"); err == nil || !strings.Contains(err.Error(), statepaths.DrillJournal(dir, "p")) {
 		t.Errorf("damaged journal: %+v, %v", j, err)
 	}
 }

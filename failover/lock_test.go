@@ -2,9 +2,11 @@ package failover
 
 import (
 	"errors"
-	"path/filepath"
+	"os"
 	"strings"
 	"testing"
+
+	"github.com/carpvm/carpvm/internal/statepaths"
 )
 
 func TestLock(t *testing.T) {
@@ -21,8 +23,8 @@ func TestLock(t *testing.T) {
 	if err != nil {
 		t.Fatalf("another pair: %v", err)
 	}
-	if filepath.Base(LockPath(dir, "other pair/2")) != "drill-other_pair_2.lock" {
-		t.Errorf("lock path %s", LockPath(dir, "other pair/2"))
+	if _, err := os.Stat(statepaths.DrillLock(dir, "other pair/2")); err != nil {
+		t.Errorf("another pair's lock file: %v", err)
 	}
 	other.Unlock()
 	if err := l.Unlock(); err != nil {
@@ -33,30 +35,4 @@ func TestLock(t *testing.T) {
 		t.Fatalf("lock after unlock: %v", err)
 	}
 	again.Unlock()
-}
-
-func TestDefaultLockDir(t *testing.T) {
-	env := func(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
-	all := map[string]string{"XDG_RUNTIME_DIR": "/run/user/1000", "XDG_STATE_HOME": "/s", "HOME": "/h"}
-	for _, tc := range []struct {
-		env  map[string]string
-		root bool
-		want string
-	}{
-		// Root's sessions differ in their environment (a timer has no
-		// XDG_RUNTIME_DIR, a login shell may): root locks in one place.
-		{all, true, "/run/lock/carpvm"},
-		{nil, true, "/run/lock/carpvm"},
-		{all, false, "/run/user/1000/carpvm/locks"},
-		{map[string]string{"XDG_STATE_HOME": "/s", "HOME": "/h"}, false, "/s/carpvm/locks"},
-		{map[string]string{"HOME": "/h"}, false, "/h/.local/state/carpvm/locks"},
-		{map[string]string{LockDirEnv: "/l", "HOME": "/h"}, true, "/l"},
-	} {
-		if got, err := DefaultLockDir(env(tc.env), tc.root); err != nil || got != tc.want {
-			t.Errorf("DefaultLockDir(%v, root %t) = %q, %v; want %q", tc.env, tc.root, got, err, tc.want)
-		}
-	}
-	if _, err := DefaultLockDir(env(nil), false); err == nil || !strings.Contains(err.Error(), LockDirEnv) {
-		t.Errorf("no environment: %v, want an error naming %s", err, LockDirEnv)
-	}
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"fmt"
 	"time"
+
+	"github.com/carpvm/carpvm/internal/statepaths"
 )
 
 // PendingError is a restore that could not finish: the target did not
@@ -88,7 +90,7 @@ func Restore(ctx context.Context, env EffectReader, dir string) (Restored, error
 		return Restored{}, err
 	}
 	r := Restored{Journal: j}
-	path := JournalPath(dir, j.Pair)
+	path := statepaths.DrillJournal(dir, j.Pair)
 	if j.Target != env.Target() {
 		return r, &OtherTargetError{Journal: j, Path: path, Target: env.Target()}
 	}
@@ -114,7 +116,7 @@ func Restore(ctx context.Context, env EffectReader, dir string) (Restored, error
 // once the effect is gone, calling hook (when set) after each phase. It
 // returns what was read back.
 func undoJournaled(ctx context.Context, env EffectReader, j *Journal, dir string, n Network, hook func(string)) (string, error) {
-	path := JournalPath(dir, j.Pair)
+	path := statepaths.DrillJournal(dir, j.Pair)
 	j.Phase = JournalRestoring
 	// Not recorded, the journal still says "triggered", which a restore
 	// finishes the same way: undo anyway.

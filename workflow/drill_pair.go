@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	"github.com/carpvm/carpvm/failover"
+	"github.com/carpvm/carpvm/internal/statepaths"
 )
 
 // LockError is a drill refused because its pair's lock could not be
@@ -24,7 +25,7 @@ type DrillPairOptions struct {
 	// Unwitnessed drills without a witness (--no-witness): the trigger
 	// and its undo are read back from the target, nothing is measured.
 	Unwitnessed bool
-	// LockDir is where the pair's lock is taken (failover.DefaultLockDir),
+	// LockDir is where the pair's lock is taken (statepaths.DrillLocks),
 	// one place whatever the history directory, so that two drills of one
 	// pair meet on one lock.
 	LockDir  string
@@ -112,7 +113,7 @@ func RestoreDrill(ctx context.Context, env failover.EffectReader, opts DrillRest
 	if opts.Connect != nil {
 		closeTarget, err := opts.Connect(ctx)
 		if err != nil {
-			return failover.Restored{Journal: j}, &failover.PendingError{Journal: j, Path: failover.JournalPath(opts.JournalDir, j.Pair), Err: err}
+			return failover.Restored{Journal: j}, &failover.PendingError{Journal: j, Path: statepaths.DrillJournal(opts.JournalDir, j.Pair), Err: err}
 		}
 		defer closeTarget()
 	}

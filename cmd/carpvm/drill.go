@@ -14,6 +14,7 @@ import (
 	"github.com/carpvm/carpvm/failover"
 	"github.com/carpvm/carpvm/failover/history"
 	"github.com/carpvm/carpvm/failover/lab"
+	"github.com/carpvm/carpvm/internal/statepaths"
 	"github.com/carpvm/carpvm/workflow"
 )
 
@@ -217,7 +218,7 @@ func (o *drillOptions) failoverOptions(log *slog.Logger, env failover.Env, nets,
 func (o *drillOptions) prepareOutputs(app *App) (histDir string, err error) {
 	if !o.Sim { // the history directory holds the journal too
 		if histDir = o.History; histDir == "" {
-			if histDir, err = history.DefaultDir(app.Getenv); err != nil {
+			if histDir, err = statepaths.DrillHistory(app.Getenv); err != nil {
 				return "", withExit(exitUsage, err)
 			}
 		}
@@ -236,7 +237,7 @@ func (o *drillOptions) prepareOutputs(app *App) (histDir string, err error) {
 func drillPair(ctx context.Context, app *App, o *drillOptions, fopts failover.Options, histDir string, progress func(string, ...any)) ([]failover.Report, error) {
 	opts := workflow.DrillPairOptions{Simulated: o.Sim, Unwitnessed: o.NoWitness, Progress: progress}
 	if !o.Sim {
-		dir, err := failover.DefaultLockDir(app.Getenv, os.Geteuid() == 0)
+		dir, err := statepaths.DrillLocks(app.Getenv, os.Geteuid() == 0)
 		if err != nil {
 			return nil, withExit(exitUsage, err)
 		}
@@ -301,7 +302,7 @@ func newDrillHistoryCmd(app *App) *cobra.Command {
 			}
 			if dir == "" {
 				var err error
-				if dir, err = history.DefaultDir(app.Getenv); err != nil {
+				if dir, err = statepaths.DrillHistory(app.Getenv); err != nil {
 					return withExit(exitUsage, err)
 				}
 			}

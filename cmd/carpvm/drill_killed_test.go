@@ -16,6 +16,7 @@ import (
 
 	"github.com/carpvm/carpvm/config"
 	"github.com/carpvm/carpvm/failover"
+	"github.com/carpvm/carpvm/internal/statepaths"
 	"github.com/carpvm/carpvm/internal/testbin"
 	"github.com/carpvm/carpvm/vsphere"
 	"github.com/carpvm/carpvm/vsphere/sim"
@@ -41,7 +42,7 @@ func newKilledDrill(t *testing.T, bin string) *killedDrill {
 	t.Cleanup(srv.Close)
 	proxy := startTCPProxy(t, strings.TrimSuffix(strings.TrimPrefix(srv.URL, "https://"), "/sdk"))
 	k := &killedDrill{bin: bin, cfg: filepath.Join(tmp, "carpvm.yaml"), history: filepath.Join(tmp, "history"), srv: srv, proxy: proxy,
-		env: map[string]string{failover.LockDirEnv: filepath.Join(tmp, "locks"), "XDG_STATE_HOME": filepath.Join(tmp, "state"), "CARPVM_VSPHERE_PASSWORD": srv.Password.Reveal()}}
+		env: map[string]string{statepaths.LockDirEnv: filepath.Join(tmp, "locks"), "XDG_STATE_HOME": filepath.Join(tmp, "state"), "CARPVM_VSPHERE_PASSWORD": srv.Password.Reveal()}}
 	body := fmt.Sprintf("vsphere:\n  url: https://%s/sdk\n  username: %s\n  thumbprint: %q\n%s", proxy.addr, srv.Username, srv.Thumbprint, config.SimulatorYAML)
 	if err := os.WriteFile(k.cfg, []byte(body), 0o600); err != nil {
 		t.Fatal(err)

@@ -10,9 +10,9 @@ import (
 
 	"github.com/carpvm/carpvm/config"
 	"github.com/carpvm/carpvm/failover"
-	"github.com/carpvm/carpvm/failover/history"
 	"github.com/carpvm/carpvm/failover/lab"
 	"github.com/carpvm/carpvm/failover/vsphereenv"
+	"github.com/carpvm/carpvm/internal/statepaths"
 	"github.com/carpvm/carpvm/workflow"
 )
 
@@ -76,11 +76,11 @@ func drillRestoreRun(ctx context.Context, app *App, o *drillRestoreOptions) erro
 	histDir := o.History
 	if histDir == "" {
 		var err error
-		if histDir, err = history.DefaultDir(app.Getenv); err != nil {
+		if histDir, err = statepaths.DrillHistory(app.Getenv); err != nil {
 			return withExit(exitUsage, err)
 		}
 	}
-	lockDir, err := failover.DefaultLockDir(app.Getenv, os.Geteuid() == 0)
+	lockDir, err := statepaths.DrillLocks(app.Getenv, os.Geteuid() == 0)
 	if err != nil {
 		return withExit(exitUsage, err)
 	}

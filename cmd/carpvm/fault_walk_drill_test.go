@@ -17,6 +17,7 @@ import (
 	"github.com/carpvm/carpvm/config"
 	"github.com/carpvm/carpvm/failover"
 	"github.com/carpvm/carpvm/failover/vsphereenv"
+	"github.com/carpvm/carpvm/internal/statepaths"
 	"github.com/carpvm/carpvm/vsphere"
 	"github.com/carpvm/carpvm/vsphere/sim"
 	"github.com/carpvm/carpvm/workflow"
@@ -138,7 +139,7 @@ func newDrillDir(t *testing.T, s *fixSim) drillDir {
 	t.Helper()
 	dir := t.TempDir()
 	d := drillDir{cfg: filepath.Join(dir, "carpvm.yaml"), history: filepath.Join(dir, "history"), locks: filepath.Join(dir, "locks")}
-	d.env = map[string]string{failover.LockDirEnv: d.locks, "XDG_STATE_HOME": filepath.Join(dir, "state"), "CARPVM_VSPHERE_PASSWORD": s.srv.Password.Reveal()}
+	d.env = map[string]string{statepaths.LockDirEnv: d.locks, "XDG_STATE_HOME": filepath.Join(dir, "state"), "CARPVM_VSPHERE_PASSWORD": s.srv.Password.Reveal()}
 	body := fmt.Sprintf("vsphere:\n  url: %s\n  username: %s\n  thumbprint: %q\n%s", s.srv.URL, s.srv.Username, s.srv.Thumbprint, config.SimulatorYAML)
 	if err := os.WriteFile(d.cfg, []byte(body), 0o600); err != nil {
 		t.Fatal(err)

@@ -10,8 +10,8 @@ import (
 	"github.com/spf13/cobra"
 	"github.com/spf13/cobra/doc"
 
-	"github.com/carpvm/carpvm/failover"
 	"github.com/carpvm/carpvm/internal/atomicfile"
+	"github.com/carpvm/carpvm/internal/statepaths"
 )
 
 // manEnvironment is what the ENVIRONMENT section of every page lists.
@@ -25,8 +25,8 @@ func manEnvironment() []struct{ Name, Meaning string } {
 		// carp/node.PassEnv; named here so that the vSphere commands build
 		// without the Linux node.
 		{"CARPVM_NODE_PASS", "node run: the CARP passphrase when no pass file is given"},
-		{failover.LockDirEnv, "directory of the drill and lab locks (default /run/lock/carpvm as root, else $XDG_RUNTIME_DIR/carpvm/locks)"},
-		{"XDG_STATE_HOME", "where preflight --fix backups, writers' locks and the drill history live (default ~/.local/state)"},
+		{statepaths.LockDirEnv, "directory of the drill and lab locks (default /run/lock/carpvm as root, else $XDG_RUNTIME_DIR/carpvm/locks)"},
+		{"XDG_STATE_HOME", "where preflight --fix backups, writers' locks and the drill history live (default ~/.local/state; a relative path is ignored)"},
 	}
 }
 

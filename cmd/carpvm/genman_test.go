@@ -7,7 +7,7 @@ import (
 	"testing"
 
 	"github.com/carpvm/carpvm/carp/node"
-	"github.com/carpvm/carpvm/failover"
+	"github.com/carpvm/carpvm/internal/statepaths"
 )
 
 // TestGenManPages: gen-man writes section 1 pages under DIR/man1 (where
@@ -30,7 +30,7 @@ func TestGenManPages(t *testing.T) {
 		for _, want := range []string{
 			".SH EXIT STATUS", ".SH ENVIRONMENT",
 			"a check failed", "usage or configuration error", "vSphere unreachable or refused", "any other error",
-			"CARPVM_CONFIG", "CARPVM_VSPHERE_PASSWORD", "GOVC_URL", "XDG_STATE_HOME", failover.LockDirEnv, node.PassEnv,
+			"CARPVM_CONFIG", "CARPVM_VSPHERE_PASSWORD", "GOVC_URL", "XDG_STATE_HOME", statepaths.LockDirEnv, node.PassEnv,
 		} {
 			if !strings.Contains(text, want) {
 				t.Errorf("%s lacks %q", page, want)

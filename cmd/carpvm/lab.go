@@ -12,8 +12,8 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/carpvm/carpvm/failover"
-	"github.com/carpvm/carpvm/failover/history"
 	"github.com/carpvm/carpvm/failover/lab"
+	"github.com/carpvm/carpvm/internal/statepaths"
 )
 
 // labOptions are the flags every lab subcommand shares.
@@ -195,7 +195,7 @@ func newLabStatusCmd(app *App, lo *labOptions) *cobra.Command {
 			}
 			st := l.Status(cmd.Context())
 			if historyDir == "" {
-				if historyDir, err = history.DefaultDir(app.Getenv); err != nil {
+				if historyDir, err = statepaths.DrillHistory(app.Getenv); err != nil {
 					return withExit(exitUsage, err)
 				}
 			}
@@ -217,7 +217,7 @@ func newLabStatusCmd(app *App, lo *labOptions) *cobra.Command {
 // lockLab takes the lock a drill of the lab holds (drill --lab), so that
 // lab up and lab down never rebuild or remove a lab under a running drill.
 func lockLab(app *App, prefix string) (*failover.Lock, error) {
-	dir, err := failover.DefaultLockDir(app.Getenv, os.Geteuid() == 0)
+	dir, err := statepaths.DrillLocks(app.Getenv, os.Geteuid() == 0)
 	if err != nil {
 		return nil, withExit(exitUsage, err)
 	}

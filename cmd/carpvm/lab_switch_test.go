@@ -6,7 +6,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/carpvm/carpvm/failover"
+	"github.com/carpvm/carpvm/internal/statepaths"
 	"github.com/carpvm/carpvm/workflow"
 )
 
@@ -15,7 +15,7 @@ import (
 func TestPreflightSaveFacts(t *testing.T) {
 	dir := t.TempDir()
 	before, after := filepath.Join(dir, "before.json"), filepath.Join(dir, "after.json")
-	env := map[string]string{"XDG_STATE_HOME": filepath.Join(dir, "state"), failover.LockDirEnv: filepath.Join(dir, "locks")}
+	env := map[string]string{"XDG_STATE_HOME": filepath.Join(dir, "state"), statepaths.LockDirEnv: filepath.Join(dir, "locks")}
 	if code, _, errOut := runDrillCLI(t, env, "preflight", "--sim", "--save-facts", before); code != exitCheckFailed || !strings.Contains(errOut, "facts saved to "+before) {
 		t.Fatalf("preflight --sim --save-facts: exit %d, want 1 (checks fail):\n%s", code, errOut)
 	}

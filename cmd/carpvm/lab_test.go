@@ -13,6 +13,7 @@ import (
 
 	"github.com/carpvm/carpvm/failover"
 	"github.com/carpvm/carpvm/failover/lab"
+	"github.com/carpvm/carpvm/internal/statepaths"
 	"github.com/carpvm/carpvm/internal/syncbuf"
 	"github.com/carpvm/carpvm/internal/testbin"
 )
@@ -103,7 +104,7 @@ func TestLabDrillSafety(t *testing.T) {
 		code, _, errOut := runDrillCLI(t, env, append(drillFlags, "--network", "public", "--trigger", "power-off", "--history", filepath.Join(tmp, "h2"))...)
 		t.Logf("second drill: %s", errOut)
 		wantPID := fmt.Sprintf("held by pid %d", first.Process.Pid)
-		if code != exitCheckFailed || !strings.Contains(errOut, wantPID) || !strings.Contains(errOut, env[failover.LockDirEnv]) {
+		if code != exitCheckFailed || !strings.Contains(errOut, wantPID) || !strings.Contains(errOut, env[statepaths.LockDirEnv]) {
 			t.Errorf("second drill with another --history: exit %d, stderr %q; want exit 1 saying %q and the lock's path", code, errOut, wantPID)
 		}
 		if err := first.Wait(); err != nil {
@@ -165,7 +166,7 @@ func TestLabUpDownWaitForTheDrill(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer held.Unlock()
-	env := map[string]string{failover.LockDirEnv: locks}
+	env := map[string]string{statepaths.LockDirEnv: locks}
 	stateDir := filepath.Join(tmp, "lab")
 	for _, sub := range []string{"up", "down"} {
 		code, _, errOut := runDrillCLI(t, env, "lab", sub, "--prefix", prefix, "--state-dir", stateDir)
@@ -199,7 +200,7 @@ func newLabCLI(t *testing.T, tag string) *labCLI {
 	}
 	tmp := t.TempDir()
 	lc := &labCLI{tmp: tmp, bin: testbin.Carpvm(t), prefix: fmt.Sprintf("%s%d-", tag, os.Getpid()%100000), stateDir: filepath.Join(tmp, "lab"),
-		env: map[string]string{failover.LockDirEnv: filepath.Join(tmp, "locks"), "XDG_STATE_HOME": filepath.Join(tmp, "state")}}
+		env: map[string]string{statepaths.LockDirEnv: filepath.Join(tmp, "locks"), "XDG_STATE_HOME": filepath.Join(tmp, "state")}}
 	t.Cleanup(func() {
 		if err := lab.Down(context.Background(), lab.Options{Prefix: lc.prefix, StateDir: lc.stateDir}, nil); err != nil {
 			t.Errorf("lab down: %v", err)
@@ -211,7 +212,7 @@ func newLabCLI(t *testing.T, tag string) *labCLI {
 // command is the binary with args, in the lab's environment.
 func (lc *labCLI) command(args ...string) *exec.Cmd {
 	cmd := exec.Command(lc.bin, args...)
-	cmd.Env = append(os.Environ(), failover.LockDirEnv+"="+lc.env[failover.LockDirEnv], "XDG_STATE_HOME="+lc.env["XDG_STATE_HOME"])
+	cmd.Env = append(os.Environ(), statepaths.LockDirEnv+"="+lc.env[statepaths.LockDirEnv], "XDG_STATE_HOME="+lc.env["XDG_STATE_HOME"])
 	return cmd
 }
 

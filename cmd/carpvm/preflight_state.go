@@ -4,65 +4,37 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
-	"github.com/carpvm/carpvm/workflow"
 	"io/fs"
 	"os"
 	"path/filepath"
-	"strings"
 
 	"github.com/carpvm/carpvm/config"
 	"github.com/carpvm/carpvm/internal/atomicfile"
 	"github.com/carpvm/carpvm/internal/flock"
+	"github.com/carpvm/carpvm/internal/statepaths"
 	"github.com/carpvm/carpvm/vsphere/change"
+	"github.com/carpvm/carpvm/workflow"
 )
 
-// stateDir is $XDG_STATE_HOME/carpvm, else ~/.local/state/carpvm: where
-// backups and the writers' locks live.
-func stateDir(getenv config.Getenv) (string, error) {
-	if d := getenv("XDG_STATE_HOME"); d != "" && filepath.IsAbs(d) {
-		return filepath.Join(d, "carpvm"), nil
-	}
-	home := getenv("HOME")
-	if home == "" {
-		return "", errors.New("no $XDG_STATE_HOME or $HOME for carpvm's state directory")
-	}
-	return filepath.Join(home, ".local", "state", "carpvm"), nil
-}
-
-// defaultBackupDir is the backups directory of the state directory.
+// defaultBackupDir is where preflight --fix's backups go by default
+// (internal/statepaths).
 func defaultBackupDir(getenv config.Getenv) (string, error) {
-	d, err := stateDir(getenv)
+	d, err := statepaths.Backups(getenv)
 	if err != nil {
 		return "", usageError("preflight --fix: %v; pass --backup FILE", err)
 	}
-	return filepath.Join(d, "backups"), nil
-}
-
-// lockPath is the writers' lock of a vSphere target:
-// STATE/locks/vsphere-HOST_PORT.lock.
-func lockPath(getenv config.Getenv, target string) (string, error) {
-	id := workflow.TargetID(target)
-	if id == "" {
-		return "", fmt.Errorf("vSphere URL %s has no host", workflow.RedactURL(target))
-	}
-	d, err := stateDir(getenv)
-	if err != nil {
-		return "", err
-	}
-	name := strings.Map(func(r rune) rune {
-		if r >= 'a' && r <= 'z' || r >= '0' && r <= '9' || r == '.' || r == '-' {
-			return r
-		}
-		return '_'
-	}, id)
-	return filepath.Join(d, "locks", "vsphere-"+name+".lock"), nil
+	return d, nil
 }
 
 // lockTarget takes the writers' lock of target, so that two fixes or
 // rollbacks on one machine never write to one vCenter at once; a held lock
 // is refused (exit 4) naming the holder.
 func lockTarget(getenv config.Getenv, target, what string) (*flock.Lock, error) {
-	path, err := lockPath(getenv, target)
+	id := workflow.TargetID(target)
+	if id == "" {
+		return nil, withExit(exitUsage, fmt.Errorf("%s: writers' lock: vSphere URL %s has no host", what, workflow.RedactURL(target)))
+	}
+	path, err := statepaths.WriterLock(getenv, id)
 	if err != nil {
 		return nil, withExit(exitUsage, fmt.Errorf("%s: writers' lock: %w", what, err))
 	}

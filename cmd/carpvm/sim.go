@@ -5,12 +5,12 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/carpvm/carpvm/config"
+	"github.com/carpvm/carpvm/internal/statepaths"
 	"github.com/carpvm/carpvm/workflow"
 )
 
@@ -141,11 +141,11 @@ func (o *simOptions) credentialsPath(url string) (string, error) {
 	if o.CredentialsFile != "" || o.Output != "json" {
 		return o.CredentialsFile, nil
 	}
-	dir, err := stateDir(o.Getenv)
+	path, err := statepaths.SimCredentials(o.Getenv, workflow.TargetID(url))
 	if err != nil {
 		return "", usageError("sim: %v; pass --credentials-file FILE", err)
 	}
-	return filepath.Join(dir, "sim", strings.ReplaceAll(workflow.TargetID(url), ":", "_")+".env"), nil
+	return path, nil
 }
 
 // printSimInfo prints how to reach the simulator. The password is a

@@ -19,18 +19,6 @@ import (
 // failover.Report per line, oldest first.
 const File = "history.jsonl"
 
-// DefaultDir is $XDG_STATE_HOME/carpvm/drills, else
-// ~/.local/state/carpvm/drills (home from $HOME).
-func DefaultDir(getenv func(string) string) (string, error) {
-	if d := getenv("XDG_STATE_HOME"); d != "" {
-		return filepath.Join(d, "carpvm", "drills"), nil
-	}
-	if h := getenv("HOME"); h != "" {
-		return filepath.Join(h, ".local", "state", "carpvm", "drills"), nil
-	}
-	return "", errors.New("history: no history directory: neither $XDG_STATE_HOME nor $HOME is set; pass --history DIR")
-}
-
 // MaxLine is the longest history line read as a report: a report
 // is a few KiB, so a longer line is damage, skipped without being held in
 // memory.

@@ -110,19 +110,6 @@ func TestHistoryAppendAfterTornLine(t *testing.T) {
 	}
 }
 
-func TestDefaultHistoryDir(t *testing.T) {
-	env := func(m map[string]string) func(string) string { return func(k string) string { return m[k] } }
-	if d, _ := DefaultDir(env(map[string]string{"XDG_STATE_HOME": "/s", "HOME": "/h"})); d != "/s/carpvm/drills" {
-		t.Errorf("with XDG_STATE_HOME: %s", d)
-	}
-	if d, _ := DefaultDir(env(map[string]string{"HOME": "/h"})); d != "/h/.local/state/carpvm/drills" {
-		t.Errorf("with HOME: %s", d)
-	}
-	if _, err := DefaultDir(env(nil)); err == nil {
-		t.Error("no error without HOME")
-	}
-}
-
 func TestMedianDirection(t *testing.T) {
 	if m := Median([]float64{3, 1, 2}); m != 2 {
 		t.Errorf("Median odd = %v", m)

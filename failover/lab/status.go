@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/carpvm/carpvm/failover"
+	"github.com/carpvm/carpvm/internal/statepaths"
 )
 
 // Lab is a lab that is up.
@@ -65,7 +66,7 @@ func (s *Status) NoteJournal(histDir string) {
 	case err != nil:
 		s.Problems = append(s.Problems, err.Error())
 	case j != nil:
-		s.Problems = append(s.Problems, "a drill was cut short and left its journal "+failover.JournalPath(histDir, j.Pair)+": "+j.Describe())
+		s.Problems = append(s.Problems, "a drill was cut short and left its journal "+statepaths.DrillJournal(histDir, j.Pair)+": "+j.Describe())
 		s.RestoreCommand = j.RestoreCommand
 	}
 }
