@@ -2,12 +2,10 @@ package node
 
 import (
 	"cmp"
-	"errors"
 	"fmt"
 	"net/netip"
 	"os"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
@@ -188,8 +186,9 @@ func LoadConfig(path string, getenv config.Getenv) (*Config, error) {
 	doc, _ := os.ReadFile(path)
 	for i, fg := range fc.Groups {
 		key := fmt.Sprintf("groups[%d]", i)
-		written := func(name string) (string, bool) { return config.Literal(doc, "groups", i, name) }
-		g, err := fg.resolve(key, fc.Interface, getenv, written)
+		gs := fg.settings(fc.Interface)
+		gs.Written = func(name string) (string, bool) { return config.Literal(doc, "groups", i, name) }
+		g, err := gs.Resolve(func(name string) string { return key + "." + name }, getenv)
 		if err != nil {
 			return nil, err
 		}
@@ -201,73 +200,18 @@ func LoadConfig(path string, getenv config.Getenv) (*Config, error) {
 	return cfg, nil
 }
 
-// resolve checks the group; written returns a key's value as the file
-// writes it.
-func (fg fileGroup) resolve(key, defIface string, getenv config.Getenv, written func(name string) (string, bool)) (Group, error) {
-	g := Group{
-		Interface: fg.Interface, AdvBase: DefaultAdvBase, Preempt: fg.Preempt,
-		VMAC: !fg.NoVMAC, ManageVIPs: true,
-		UpScript: fg.UpScript, DownScript: fg.DownScript, XParam: fg.XParam, Preferred: fg.Preferred,
-		Network: fg.Network,
+// settings are the group as node.yaml writes it, defIface its interface
+// when the group names none.
+func (fg fileGroup) settings(defIface string) GroupSettings {
+	gs := GroupSettings{
+		Interface: cmp.Or(fg.Interface, defIface), Network: fg.Network, VHID: fg.VHID, VIPs: fg.VIPs,
+		AdvBase: fg.AdvBase, AdvSkew: fg.AdvSkew, Preempt: fg.Preempt, PassFile: fg.PassFile,
+		NoVMAC: fg.NoVMAC, ManageVIPs: fg.ManageVIPs, UpScript: fg.UpScript, DownScript: fg.DownScript,
+		XParam: fg.XParam, Preferred: fg.Preferred,
+		Protocol: ProtocolSettings{CarpVer: fg.CarpVer, VRRPPrio: fg.VRRPPrio, VRRPInterval: fg.VRRPInterval,
+			Peer: fg.Peer, Peer6: fg.Peer6, ChecksumAsV2: fg.ChecksumAsV2},
 	}
-	if g.Interface == "" {
-		g.Interface = defIface
-	}
-	if fg.VHID == nil {
-		return g, &config.Error{Key: key + ".vhid", Msg: "missing; want an integer in 1..255"}
-	}
-	if lit, ok := written("vhid"); ok {
-		// An integer past int64 is loaded by YAML as a float, which the
-		// decoder converts to nonsense; 1.5 would become 1.
-		n, err := strconv.ParseInt(lit, 0, 64)
-		switch {
-		case errors.Is(err, strconv.ErrRange):
-			return g, &config.Error{Key: key + ".vhid", Msg: fmt.Sprintf("%s is out of range; want an integer in 1..255", lit)}
-		case err != nil || n != int64(*fg.VHID):
-			return g, &config.Error{Key: key + ".vhid", Msg: fmt.Sprintf("%s is not an integer; want an integer in 1..255", lit)}
-		}
-	}
-	if *fg.VHID < 1 || *fg.VHID > 255 {
-		return g, &config.Error{Key: key + ".vhid", Msg: fmt.Sprintf("%d is out of range; want an integer in 1..255", *fg.VHID)}
-	}
-	g.VHID = uint8(*fg.VHID)
-	if fg.AdvBase != nil {
-		if *fg.AdvBase < 0 || *fg.AdvBase > 255 {
-			return g, &config.Error{Key: key + ".advbase", Msg: fmt.Sprintf("%d is out of range; want seconds in 0..255 (0 = sub-second, labs only)", *fg.AdvBase)}
-		}
-		g.AdvBase = uint8(*fg.AdvBase)
-	}
-	if fg.AdvSkew < 0 || fg.AdvSkew > carp.MaxAdvSkew {
-		return g, &config.Error{Key: key + ".advskew", Msg: fmt.Sprintf("%d is out of range; want 0..%d", fg.AdvSkew, carp.MaxAdvSkew)}
-	}
-	g.AdvSkew = uint8(fg.AdvSkew)
-	if fg.ManageVIPs != nil {
-		g.ManageVIPs = *fg.ManageVIPs
-	}
-	for j, s := range fg.VIPs {
-		p, err := config.ParseVIP(s)
-		if err != nil {
-			return g, &config.Error{Key: fmt.Sprintf("%s.vips[%d]", key, j), Msg: err.Error()}
-		}
-		g.VIPs = append(g.VIPs, p)
-	}
-	ps := ProtocolSettings{CarpVer: fg.CarpVer, VRRPPrio: fg.VRRPPrio, VRRPInterval: fg.VRRPInterval,
-		Peer: fg.Peer, Peer6: fg.Peer6, ChecksumAsV2: fg.ChecksumAsV2}
-	if err := ps.Apply(func(name string) string { return key + "." + name }, &g); err != nil {
-		return g, err
-	}
-	if g.VRRP() {
-		if fg.PassFile != "" {
-			return g, &config.Error{Key: key + ".pass_file", Msg: "VRRPv3 has no authentication (RFC 9568 removed it), so a passphrase would protect nothing: remove it, or use carpver 2"}
-		}
-		return g, nil
-	}
-	k, err := ReadKey(fg.PassFile, getenv)
-	if err != nil {
-		return g, &config.Error{Key: key + ".pass_file", Msg: err.Error()}
-	}
-	g.Key = k
-	return g, nil
+	return gs
 }
 
 func (ft fileTrack) resolve(key string) (Track, error) {

@@ -98,45 +98,11 @@
 //
 // # node.yaml
 //
-// carpvm node run --config node.yaml runs several groups in one process:
-//
-//	interface: ens192                 # default for every group
-//	name: router-002                  # this router, for status (optional)
-//	control_socket: /run/carpvm/node.sock   # the default; "" disables it
-//	metrics_listen: 127.0.0.1:9380    # Prometheus /metrics; empty disables it
-//	link_tracking: true               # the default: fail over as a whole router
-//	preempt_delay: 30s                # no preemption this long after start (default 0)
-//	freeze_reannounce: true           # the default: a master found frozen (VM stun) re-announces at once
-//	transition_log: /var/log/carpvm/transitions.jsonl  # a carpvm.transition/v1 line per state change, for carpvm explain
-//	track:                            # demote the whole router while failing
-//	  - {name: gw, command: "ping -c1 -W1 203.0.113.1", interval: 5s, timeout: 2s, weight: 240, fall: 2, rise: 2}
-//	  - {name: uplink, interface: ens256, weight: 240}
-//	groups:
-//	  - vhid: 1                       # 1..255, once per interface
-//	    vips: [172.27.27.14/28, 2001:db8:27::14/64]  # IPv4 and/or IPv6, CIDR or bare (/32, /128)
-//	    advbase: 1                    # seconds, default 1 (0: sub-second, labs)
-//	    advskew: 0                    # 0..254, the lowest is preferred
-//	    preempt: true
-//	    pass_file: /etc/carpvm/intranought.pass   # first line; else $CARPVM_NODE_PASS
-//	    no_vmac: false                # true: VIPs on the interface itself
-//	    manage_vips: true             # false: leave the VIPs to the scripts
-//	    up_script: /etc/carpvm/up.sh  # run as: up.sh IFACE VIP [XPARAM]
-//	    down_script: /etc/carpvm/down.sh
-//	    xparam: ""
-//	    preferred: router-002         # the router that should hold it, for status
-//	    network: intranought          # its carpvm.yaml network, for the transition log (default: the interface)
-//	  - interface: ens224             # per-group interface
-//	    vhid: 2
-//	    vips: [203.0.113.10/32]
-//	    pass_file: /etc/carpvm/public.pass
-//	    peer: 203.0.113.12            # unicast (FreeBSD 14 peer; peer6 for IPv6 VIPs)
-//	  - vhid: 5                       # a VRRPv3 group (FreeBSD 15 carpver 3, keepalived)
-//	    vips: [172.27.27.15/28]       # one family per VRRPv3 group
-//	    carpver: 3                    # 2 CARP (default), 3 VRRPv3: no pass_file, no authentication
-//	    vrrpprio: 200                 # 1..255, the highest is master (default 100)
-//	    vrrpinterval: 100             # centiseconds (default advbase*100)
-//	    vrrp_checksum_as_v2: false    # true: IPv4 checksum without the pseudo-header
-//	    preempt: true
+// LoadConfig reads node.yaml, the configuration of `carpvm node run
+// --config` (several groups in one process); its format is described in
+// the repository's docs/commands.md, section "node.yaml". Flags and
+// node.yaml groups become a Group through one resolver,
+// GroupSettings.Resolve, and Serve runs the node as the command does.
 //
 // # VRRPv3 and unicast
 //

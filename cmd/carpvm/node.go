@@ -19,7 +19,6 @@ import (
 	"github.com/carpvm/carpvm/carp"
 	"github.com/carpvm/carpvm/carp/node"
 	"github.com/carpvm/carpvm/config"
-	"github.com/carpvm/carpvm/internal/transition"
 )
 
 func newNodeCmd(app *App) *cobra.Command {
@@ -69,8 +68,9 @@ func newNodeRunCmd(app *App) *cobra.Command {
 		Use:   "run (--config node.yaml | --interface IF --vhid N --vip CIDR... --pass-file F)",
 		Short: "Run CARP groups until SIGTERM or SIGINT (then bow out and release the VIPs)",
 		Long: `node run runs one CARP group from flags, or several from --config node.yaml
-(format: go doc github.com/carpvm/carpvm/carp/node). The passphrase comes from
---pass-file (first line) or $CARPVM_NODE_PASS, never from the command line.
+(format: docs/commands.md, section "node.yaml", in carpvm's repository). The
+passphrase comes from --pass-file (first line) or $CARPVM_NODE_PASS, never
+from the command line.
 
 While MASTER, the VIPs live on a macvlan interface carp<vhid>-<parent> whose MAC
 is the virtual MAC 00:00:5e:00:01:<vhid> (--no-vmac: on the interface itself).
@@ -96,7 +96,10 @@ so that a restarted node still rejects a dead master's replayed adverts.`,
 			if err != nil {
 				return err
 			}
-			return nodeRun(cmd.Context(), app, cfg, nodePaths(opts.RunDir, opts.StateDir))
+			return node.Serve(cmd.Context(), cfg, node.ServeOptions{
+				Paths: nodePaths(opts.RunDir, opts.StateDir), Log: app.Logger(), Build: node.BuildInfo(currentBuild()),
+				Node: node.Options{DropImagePages: true},
+			})
 		},
 	}
 	// The flags that describe a group are node.yaml's to give with
@@ -180,39 +183,14 @@ func (o *nodeRunOptions) config(app *App, cmd *cobra.Command) (*node.Config, err
 	if o.Interface == "" || o.VHID == 0 || len(o.VIPs) == 0 {
 		return nil, usageError("node run: want --config node.yaml, or --interface, --vhid and at least one --vip")
 	}
-	if o.VHID < 1 || o.VHID > 255 {
-		return nil, &config.Error{Key: "--vhid", Msg: fmt.Sprintf("%d is out of range; want 1..255", o.VHID)}
-	}
-	if o.AdvBase < 0 || o.AdvBase > 255 {
-		return nil, &config.Error{Key: "--advbase", Msg: fmt.Sprintf("%d is out of range; want seconds in 1..255 (0: sub-second, labs only)", o.AdvBase)}
-	}
-	if o.AdvSkew < 0 || o.AdvSkew > carp.MaxAdvSkew {
-		return nil, &config.Error{Key: "--advskew", Msg: fmt.Sprintf("%d is out of range; want 0..%d", o.AdvSkew, carp.MaxAdvSkew)}
-	}
-	g := node.Group{
-		Interface: o.Interface, VHID: uint8(o.VHID), AdvBase: uint8(o.AdvBase), AdvSkew: uint8(o.AdvSkew),
-		Preempt: o.Preempt, VMAC: !o.NoVMAC, ManageVIPs: !o.NoVIPs,
-		UpScript: o.UpScript, DownScript: o.DownScript, XParam: o.XParam,
-	}
-	for i, s := range o.VIPs {
-		p, err := config.ParseVIP(s)
-		if err != nil {
-			return nil, &config.Error{Key: fmt.Sprintf("--vip[%d]", i), Msg: err.Error()}
-		}
-		g.VIPs = append(g.VIPs, p)
-	}
-	if err := o.Protocol.Apply(func(name string) string { return "--" + strings.ReplaceAll(name, "_", "-") }, &g); err != nil {
+	manageVIPs := !o.NoVIPs
+	g, err := node.GroupSettings{
+		Interface: o.Interface, VHID: &o.VHID, VIPs: o.VIPs, AdvBase: &o.AdvBase, AdvSkew: o.AdvSkew,
+		Preempt: o.Preempt, PassFile: o.PassFile, NoVMAC: o.NoVMAC, ManageVIPs: &manageVIPs,
+		UpScript: o.UpScript, DownScript: o.DownScript, XParam: o.XParam, Protocol: o.Protocol,
+	}.Resolve(nodeRunFlag, app.Getenv)
+	if err != nil {
 		return nil, err
-	}
-	switch {
-	case g.VRRP() && o.PassFile != "":
-		return nil, &config.Error{Key: "--pass-file", Msg: "VRRPv3 has no authentication (RFC 9568 removed it), so a passphrase would protect nothing: drop it, or use --carpver 2"}
-	case !g.VRRP():
-		key, err := node.ReadKey(o.PassFile, app.Getenv)
-		if err != nil {
-			return nil, &config.Error{Key: "--pass-file", Msg: err.Error()}
-		}
-		g.Key = key
 	}
 	if o.PreemptDelay < 0 {
 		return nil, &config.Error{Key: "--preempt-delay", Msg: fmt.Sprintf("%s: want a positive duration", o.PreemptDelay)}
@@ -222,76 +200,13 @@ func (o *nodeRunOptions) config(app *App, cmd *cobra.Command) (*node.Config, err
 	return cfg, cfg.Validate()
 }
 
-// nodeRun takes the node's locks, then runs the node, its control socket
-// and its metrics until ctx ends or one of them fails.
-func nodeRun(ctx context.Context, app *App, cfg *node.Config, paths node.Paths) error {
-	log := app.Logger()
-	cfg.ControlSocket = paths.ResolveControlSocket(cfg.ControlSocket)
-	opts := node.Options{Groups: cfg.Groups, Log: log, Name: cfg.Name,
-		LinkTracking: cfg.LinkTracking, PreemptDelay: cfg.PreemptDelay, Tracks: cfg.Tracks, DropImagePages: true,
-		NoFreezeReannounce: cfg.NoFreezeReannounce}
-	if paths.StateDir != "" {
-		opts.ReplayState = func(g node.Group) string { return paths.ReplayState(g.Interface, g.VHID) }
+// nodeRunFlag names node run's flag for a node.yaml group setting:
+// vips[0] is --vip[0], pass_file --pass-file.
+func nodeRunFlag(name string) string {
+	if rest, ok := strings.CutPrefix(name, "vips"); ok {
+		return "--vip" + rest
 	}
-	if cfg.TransitionLog != "" {
-		f, err := transition.OpenFile(cfg.TransitionLog)
-		if err != nil {
-			return err
-		}
-		defer f.Close()
-		opts.Transitions = transition.NewWriter(f)
-	}
-	n, err := node.New(opts)
-	if err != nil {
-		return err
-	}
-	inst, err := node.LockInstance(cfg.Groups, cfg.ControlSocket)
-	if err != nil {
-		return err
-	}
-	defer inst.Unlock()
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	errs := make(chan error, 2)
-	services := 0
-	if cfg.ControlSocket != "" {
-		services++
-		go func() { errs <- node.ServeControl(ctx, cfg.ControlSocket, n, node.ControlOptions{Log: log}) }()
-	}
-	if cfg.MetricsListen != "" {
-		services++
-		go func() { errs <- node.ServeMetrics(ctx, cfg.MetricsListen, n, node.BuildInfo(currentBuild()), log, nil) }()
-	}
-	runErr := make(chan error, 1)
-	go func() { runErr <- n.Run(ctx) }()
-	for _, g := range cfg.Groups {
-		log.Info("node started", "vhid", g.VHID, "iface", g.Interface, "vips", fmt.Sprint(g.VIPs),
-			"advbase", g.AdvBase, "advskew", g.AdvSkew, "preempt", g.Preempt, "vmac", g.VMAC && g.ManageVIPs, "protocol", g.ProtocolWords())
-	}
-	var first error
-	select {
-	case err := <-runErr:
-		cancel()
-		for range services {
-			<-errs
-		}
-		return err
-	case first = <-errs:
-		services--
-	}
-	// A service failed (e.g. the control socket is taken): stop the node
-	// cleanly (bow-out, VIPs released) and report the failure.
-	cancel()
-	if err := <-runErr; err != nil {
-		first = errors.Join(first, err)
-	}
-	for range services {
-		<-errs
-	}
-	if first == nil {
-		return nil
-	}
-	return first
+	return "--" + strings.ReplaceAll(name, "_", "-")
 }
 
 // carpverFlag is --carpver, the protocol of node run's and node cleanup's
