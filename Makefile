@@ -106,9 +106,9 @@ fuzz:
 # The fault walks in full (docs/architecture.md, "Safety promises"): every
 # fault kind at every call of each writing workflow's clean run (--fix,
 # rollback, a fleet's --fix, each drill trigger and drill restore, and the
-# walk through a carpvm process behind a dropping proxy). make test runs a
-# deterministic sample of them that still breaks every call and meets every
-# kind.
+# walks of --fix and a drill through a carpvm process behind a dropping
+# proxy). make test runs a deterministic sample of them that still breaks
+# every call and meets every kind.
 FAULTWALK_LOG := $(TESTBIN_DIR)/faultwalk.log
 faultwalk: test-bins
 	@CARPVM_FAULT_WALK=full CARPVM_TEST_BIN=$(TESTBIN_DIR)/carpvm GOVC_TEST_BIN=$(TESTBIN_DIR)/govc \

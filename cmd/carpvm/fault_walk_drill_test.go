@@ -137,10 +137,17 @@ type drillDir struct {
 
 func newDrillDir(t *testing.T, s *fixSim) drillDir {
 	t.Helper()
+	return newDrillDirAt(t, s, s.srv.URL)
+}
+
+// newDrillDirAt is newDrillDir with url, the simulator's or a proxy's in
+// front of it, in carpvm.yaml.
+func newDrillDirAt(t *testing.T, s *fixSim, url string) drillDir {
+	t.Helper()
 	dir := t.TempDir()
 	d := drillDir{cfg: filepath.Join(dir, "carpvm.yaml"), history: filepath.Join(dir, "history"), locks: filepath.Join(dir, "locks")}
 	d.env = map[string]string{statepaths.LockDirEnv: d.locks, "XDG_STATE_HOME": filepath.Join(dir, "state"), "CARPVM_VSPHERE_PASSWORD": s.srv.Password.Reveal()}
-	body := fmt.Sprintf("vsphere:\n  url: %s\n  username: %s\n  thumbprint: %q\n%s", s.srv.URL, s.srv.Username, s.srv.Thumbprint, config.SimulatorYAML)
+	body := fmt.Sprintf("vsphere:\n  url: %s\n  username: %s\n  thumbprint: %q\n%s", url, s.srv.Username, s.srv.Thumbprint, config.SimulatorYAML)
 	if err := os.WriteFile(d.cfg, []byte(body), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -362,26 +369,46 @@ func walkDrillCase(t *testing.T, wf drillWalk, name string, c walkCaseSpec, meth
 		t.Logf("%s: the run made fewer than %d calls; nothing injected", name, c.call)
 		return "skipped"
 	}
-	report := func(format string, args ...any) {
+	outcome := drillPromise(t, name, s, d, r, calls, original)
+	// The verdict hangs on the segment's timing too: a session that
+	// expired must not stop the drill, which triggers and restores as the
+	// clean run did.
+	if c.fault.kind == sim.FaultSessionExpired && (outcome == "done" || outcome == "unchanged") &&
+		(r.code != exitOK && r.code != exitCheckFailed || !equalWrites(writeCalls(calls), cleanWrites)) {
+		walkReport(t, name, r)("the session expired at call %d (%s): want the run to log in again and write as the clean run did (%v), got %v", c.call, method, cleanWrites, writeCalls(calls))
+	}
+	return outcome
+}
+
+// walkReport reports a broken promise of case name, with run r's exit and
+// output.
+func walkReport(t *testing.T, name string, r runResult) func(format string, args ...any) {
+	return func(format string, args ...any) {
+		t.Helper()
 		t.Errorf("%s: "+format+"\nexit %d\nstdout:\n%s\nstderr:\n%s", append(append([]any{name}, args...), r.code, r.stdout, r.stderr)...)
 	}
+}
+
+// drillPromise checks the promise of a drill (or drill restore) run r on
+// s that made calls, vCenter back, against the inventory before the drill,
+// and returns the outcome: unchanged (nothing written), done (triggered,
+// or tried to, and restored), recorded (the journal kept, exit 3 naming
+// each object's state and the restore command, which then restores
+// exactly and removes the journal); "" when the promise broke.
+func drillPromise(t *testing.T, name string, s *fixSim, d drillDir, r runResult, calls []string, original map[string]string) string {
+	t.Helper()
+	report := walkReport(t, name, r)
 	now := inventory(t, s)
 	j := d.journal(t)
 	if len(sim.DiffState(original, now)) == 0 && j == nil {
-		// The verdict hangs on the segment's timing too: a session that
-		// expired must not stop the drill, which triggers and restores as
-		// the clean run did.
-		if c.fault.kind == sim.FaultSessionExpired && (r.code != exitOK && r.code != exitCheckFailed || !equalWrites(writeCalls(calls), cleanWrites)) {
-			report("the session expired at call %d (%s): want the run to log in again and write as the clean run did (%v), got %v", c.call, method, cleanWrites, writeCalls(calls))
-		}
 		if len(writeCalls(calls)) > 0 {
 			return "done" // triggered (or tried to), and restored
 		}
 		return "unchanged"
 	}
 	// Neither restored nor untouched, or a journal left: recorded.
-	if r.code == exitOK || r.code == exitCheckFailed {
-		report("left %s, yet exit %d; against the inventory before:\n%s", journalWords(j), r.code, strings.Join(sim.DiffState(original, now), "\n"))
+	if r.code != exitVSphere {
+		report("left %s, yet exit %d: want %d (vCenter unreachable); against the inventory before:\n%s", journalWords(j), r.code, exitVSphere, strings.Join(sim.DiffState(original, now), "\n"))
 		return ""
 	}
 	if j == nil {

@@ -68,30 +68,8 @@ func (pf *proxyFix) fix(t *testing.T, bin string) walkRun {
 	return walkRun{runResult: runResult{code: code, stdout: out.String(), stderr: errOut.String()}, backup: backup}
 }
 
-// proxyExchanges are the exchanges (1-based) a walk of a clean run of n
-// exchanges breaks: all of them under CARPVM_FAULT_WALK=full, else a
-// spread of them, the first and the last included.
-func proxyExchanges(n int) []int {
-	const spread = 4
-	if fullWalk || n <= spread {
-		out := make([]int, n)
-		for i := range out {
-			out[i] = i + 1
-		}
-		return out
-	}
-	var out []int
-	for i := range spread {
-		x := 1 + i*(n-1)/(spread-1)
-		if len(out) == 0 || out[len(out)-1] != x {
-			out = append(out, x)
-		}
-	}
-	return out
-}
-
 // TestFaultWalkProxy walks preflight --fix, run by a carpvm process,
-// through a proxy that fails each sampled exchange with each kind.
+// through a proxy that fails each exchange of the clean run (proxyPlans).
 func TestFaultWalkProxy(t *testing.T) {
 	bin := testbin.Carpvm(t)
 	t.Parallel() // its own simulators, proxies and processes
@@ -108,27 +86,25 @@ func TestFaultWalkProxy(t *testing.T) {
 	t.Logf("proxy-fix: clean run: exit %d, %d exchanges", cleanCode, n)
 	var st walkStats
 	start := time.Now()
-	for _, x := range proxyExchanges(n) {
-		for _, kind := range faultproxy.Kinds() {
-			name := fmt.Sprintf("proxy-fix/exchange%02d/%s", x, kind)
-			pf := startProxyFix(t)
-			if err := pf.proxy.Arm(faultproxy.Plan{Exchange: x, Kind: kind}); err != nil {
-				t.Fatal(err)
-			}
-			r := pf.fix(t, bin)
-			fired := pf.proxy.Exchanges() >= x
-			if err := pf.proxy.Up(); err != nil { // vCenter is back
-				t.Fatal(err)
-			}
-			if !fired {
-				t.Logf("%s: the run made fewer than %d exchanges; nothing injected", name, x)
-				continue
-			}
-			st.count(fixPromise(t, name, pf.s, pf.dir, r, original, final, cleanCode, false, false))
-			pf.s.srv.Close()
-			if t.Failed() {
-				t.FailNow()
-			}
+	for _, p := range proxyPlans(n, 0) {
+		name := fmt.Sprintf("proxy-fix/exchange%02d/%s", p.Exchange, p.Kind)
+		pf := startProxyFix(t)
+		if err := pf.proxy.Arm(p); err != nil {
+			t.Fatal(err)
+		}
+		r := pf.fix(t, bin)
+		fired := pf.proxy.Exchanges() >= p.Exchange
+		if err := pf.proxy.Up(); err != nil { // vCenter is back
+			t.Fatal(err)
+		}
+		if !fired {
+			t.Logf("%s: the run made fewer than %d exchanges; nothing injected", name, p.Exchange)
+			continue
+		}
+		st.count(fixPromise(t, name, pf.s, pf.dir, r, original, final, cleanCode, false, false))
+		pf.s.srv.Close()
+		if t.Failed() {
+			t.FailNow()
 		}
 	}
 	t.Logf("proxy-fix: %d cases (%d unchanged, %d done, %d recorded) in %s", st.cases, st.unchanged, st.done, st.recorded, time.Since(start).Round(time.Millisecond))

@@ -262,11 +262,11 @@ const fixWalkWorkers = 2
 // from several goroutines: a case's Fatal ends its own), and counts the
 // outcomes. Once a case failed no new one starts: one broken case is
 // enough to read.
-func runWalkCases(t *testing.T, cases []walkCaseSpec, workers int, name func(walkCaseSpec) string, run func(t *testing.T, c walkCaseSpec, name string) string) walkStats {
+func runWalkCases[C any](t *testing.T, cases []C, workers int, name func(C) string, run func(t *testing.T, c C, name string) string) walkStats {
 	t.Helper()
 	var st walkStats
 	var mu sync.Mutex
-	todo := make(chan walkCaseSpec)
+	todo := make(chan C)
 	var wg sync.WaitGroup
 	for range workers {
 		wg.Add(1)
