@@ -122,14 +122,15 @@ type PairPlan struct {
 }
 
 // WriteFleetPlan prints the plans of a fleet's pairs: one table with the
-// pair in its first column, or a JSON list of plans, each naming its pair.
+// pair in its first column, or a fleet's JSON document (carpvm.fleet/v1)
+// of plans, each naming its pair.
 func WriteFleetPlan(w io.Writer, tty, asJSON bool, plans []PairPlan) error {
 	if asJSON {
 		docs := make([]planDocument, len(plans))
 		for i, p := range plans {
 			docs[i] = planDocument{Pair: p.Pair, DryRun: true, Plan: p.Steps}
 		}
-		return jsondoc.Write(w, "drill-plan", docs)
+		return jsondoc.WriteFleet(w, "drill-plan", docs)
 	}
 	var rows [][]string
 	for _, p := range plans {

@@ -422,8 +422,8 @@ func TestFleetCronJobDrillsEveryPair(t *testing.T) {
 	if got.code != exitOK {
 		t.Fatalf("carpvm %q: exit %d\n%s%s", args, got.code, got.stdout, got.stderr)
 	}
-	var plans []struct{ Pair string }
-	if err := json.Unmarshal([]byte(got.stdout), &plans); err != nil || len(plans) != len(pairs) {
+	var fleet struct{ Pairs []struct{ Pair string } }
+	if err := json.Unmarshal([]byte(got.stdout), &fleet); err != nil || len(fleet.Pairs) != len(pairs) {
 		t.Errorf("carpvm %q: want a plan per pair, got %v:\n%s", args, err, got.stdout)
 	}
 }

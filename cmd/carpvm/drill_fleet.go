@@ -9,7 +9,7 @@ import (
 	"github.com/carpvm/carpvm/workflow"
 )
 
-// drillPairDocument is one entry of a fleet drill's -o json list: the
+// drillPairDocument is one entry of the pairs of a fleet drill's -o json document: the
 // pair's reports, or the error that stopped it.
 type drillPairDocument struct {
 	Pair    string            `json:"pair"`
@@ -64,7 +64,7 @@ func drillFleetRun(ctx context.Context, app *App, o *drillOptions, trigger failo
 		docs[i] = drillPairDocument{Pair: r.Pair, Pass: code == exitOK, Exit: code, Reports: r.Reports, Error: message}
 	}
 	if json {
-		if err := writeDocument(app.IO.Out, "drill", docs); err != nil {
+		if err := writeFleetDocument(app.IO.Out, "drill", docs); err != nil {
 			return err
 		}
 	}

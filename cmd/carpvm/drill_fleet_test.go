@@ -57,16 +57,20 @@ func TestDrillFleetEveryPair(t *testing.T) {
 	if got.code != exitOK {
 		t.Fatalf("-o json: exit %d\n%s%s", got.code, got.stdout, got.stderr)
 	}
-	var docs []struct {
-		Format  string            `json:"format"`
-		Pair    string            `json:"pair"`
-		Pass    bool              `json:"pass"`
-		Exit    int               `json:"exit"`
-		Reports []failover.Report `json:"reports"`
+	var fleet struct {
+		Format string `json:"format"`
+		Pairs  []struct {
+			Format  string            `json:"format"`
+			Pair    string            `json:"pair"`
+			Pass    bool              `json:"pass"`
+			Exit    int               `json:"exit"`
+			Reports []failover.Report `json:"reports"`
+		} `json:"pairs"`
 	}
-	if err := json.Unmarshal([]byte(got.stdout), &docs); err != nil {
-		t.Fatalf("not a JSON list: %v\n%s", err, got.stdout)
+	if err := json.Unmarshal([]byte(got.stdout), &fleet); err != nil || fleet.Format != "carpvm.fleet/v1" {
+		t.Fatalf("not a carpvm.fleet/v1 document (format %q): %v\n%s", fleet.Format, err, got.stdout)
 	}
+	docs := fleet.Pairs
 	if len(docs) != 2 || docs[0].Pair != "paris" || docs[1].Pair != "roubaix" {
 		t.Fatalf("entries %+v, want paris then roubaix", docs)
 	}
@@ -160,14 +164,18 @@ func TestDrillFleetDryRun(t *testing.T) {
 		t.Errorf("want one table with both pairs' plans:\n%s", got.stdout)
 	}
 	got = runCLI(t, nil, "drill", "--config", fleetExample, "--trigger", "power-off", "--dry-run", "-o", "json")
-	var plans []struct {
-		Format string            `json:"format"`
-		Pair   string            `json:"pair"`
-		Plan   []json.RawMessage `json:"plan"`
+	var fleet struct {
+		Format string `json:"format"`
+		Pairs  []struct {
+			Format string            `json:"format"`
+			Pair   string            `json:"pair"`
+			Plan   []json.RawMessage `json:"plan"`
+		} `json:"pairs"`
 	}
-	if err := json.Unmarshal([]byte(got.stdout), &plans); err != nil || got.code != exitOK {
-		t.Fatalf("exit %d, %v:\n%s%s", got.code, err, got.stdout, got.stderr)
+	if err := json.Unmarshal([]byte(got.stdout), &fleet); err != nil || got.code != exitOK || fleet.Format != "carpvm.fleet/v1" {
+		t.Fatalf("exit %d, format %q, %v:\n%s%s", got.code, fleet.Format, err, got.stdout, got.stderr)
 	}
+	plans := fleet.Pairs
 	if len(plans) != 2 || plans[0].Pair != "paris" || plans[1].Pair != "roubaix" || plans[0].Format != "carpvm.drill-plan/v1" || len(plans[1].Plan) == 0 {
 		t.Errorf("plans %+v, want paris's and roubaix's", plans)
 	}

@@ -29,3 +29,10 @@ func checkOutput(what, output string) error {
 func writeDocument(w io.Writer, kind string, v any) error {
 	return jsondoc.Write(w, kind, v)
 }
+
+// writeFleetDocument prints pairs, one document of kind per pair, as a
+// fleet's -o json document: {"format": "carpvm.fleet/v1", "pairs": [...]},
+// each pair's document as the command prints it for one pair.
+func writeFleetDocument(w io.Writer, kind string, pairs any) error {
+	return jsondoc.WriteFleet(w, kind, pairs)
+}

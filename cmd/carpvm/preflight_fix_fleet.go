@@ -10,7 +10,7 @@ import (
 	"github.com/carpvm/carpvm/workflow"
 )
 
-// fixPairDocument is one entry of a fleet fix's -o json list: the pair's
+// fixPairDocument is one entry of the pairs of a fleet fix's -o json document: the pair's
 // fix (as preflight --fix --pair NAME prints it), or what stopped it.
 type fixPairDocument struct {
 	Pair string `json:"pair"`
@@ -58,7 +58,7 @@ func fixFleetRun(ctx context.Context, o *fixOptions, opts fix.Options, pairs []*
 		return err
 	}
 	if json {
-		if err := writeDocument(o.IO.Out, "preflight-fix", docs); err != nil {
+		if err := writeFleetDocument(o.IO.Out, "preflight-fix", docs); err != nil {
 			return err
 		}
 	}

@@ -34,11 +34,14 @@ type fleetFixEntry struct {
 
 func decodeFleetFix(t *testing.T, r runResult) []fleetFixEntry {
 	t.Helper()
-	var docs []fleetFixEntry
-	if err := json.Unmarshal([]byte(r.stdout), &docs); err != nil {
-		t.Fatalf("not a JSON list: %v\n%s%s", err, r.stdout, r.stderr)
+	var fleet struct {
+		Format string          `json:"format"`
+		Pairs  []fleetFixEntry `json:"pairs"`
 	}
-	return docs
+	if err := json.Unmarshal([]byte(r.stdout), &fleet); err != nil || fleet.Format != "carpvm.fleet/v1" {
+		t.Fatalf("not a carpvm.fleet/v1 document (format %q): %v\n%s%s", fleet.Format, err, r.stdout, r.stderr)
+	}
+	return fleet.Pairs
 }
 
 // Without --pair, --fix --yes fixes each pair in turn, each with its own

@@ -9,7 +9,7 @@ import (
 	"github.com/carpvm/carpvm/workflow"
 )
 
-// preflightPairDocument is one entry of a fleet's -o json list: the pair's
+// preflightPairDocument is one entry of the pairs of a fleet's -o json document: the pair's
 // report, or the error that stopped it.
 type preflightPairDocument struct {
 	Pair string `json:"pair"`
@@ -41,7 +41,7 @@ func preflightFleetRun(ctx context.Context, opts *preflightOptions, pairs []*con
 		docs[i] = preflightPairDocument{Pair: r.Pair, Report: r.Report, Error: message}
 	}
 	if json {
-		if err := writeDocument(opts.IO.Out, "preflight", docs); err != nil {
+		if err := writeFleetDocument(opts.IO.Out, "preflight", docs); err != nil {
 			return fmt.Errorf("preflight: write json: %w", err)
 		}
 	}

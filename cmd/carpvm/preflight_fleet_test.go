@@ -39,10 +39,17 @@ func TestPreflightFleetJSON(t *testing.T) {
 	if got.code != exitCheckFailed {
 		t.Fatalf("exit %d, want 1\n%s%s", got.code, got.stdout, got.stderr)
 	}
-	var doc []map[string]json.RawMessage
-	if err := json.Unmarshal([]byte(got.stdout), &doc); err != nil {
-		t.Fatalf("not a JSON list: %v\n%s", err, got.stdout)
+	var fleet struct {
+		Format string                       `json:"format"`
+		Pairs  []map[string]json.RawMessage `json:"pairs"`
 	}
+	if err := json.Unmarshal([]byte(got.stdout), &fleet); err != nil || fleet.Format != "carpvm.fleet/v1" {
+		t.Fatalf("not a carpvm.fleet/v1 document (format %q): %v\n%s", fleet.Format, err, got.stdout)
+	}
+	if !strings.HasPrefix(got.stdout, "{\n  \"format\": \"carpvm.fleet/v1\",\n  \"pairs\": [\n    {\n      \"format\"") {
+		t.Errorf("the fleet's format, then each pair's, is not first:\n%.200s", got.stdout)
+	}
+	doc := fleet.Pairs
 	if len(doc) != 2 {
 		t.Fatalf("%d entries, want 2", len(doc))
 	}
@@ -50,9 +57,6 @@ func TestPreflightFleetJSON(t *testing.T) {
 		if string(doc[i]["pair"]) != `"`+want+`"` || string(doc[i]["format"]) != `"carpvm.preflight/v1"` || doc[i]["findings"] == nil {
 			t.Errorf("entry %d: pair %s, format %s; want %s, carpvm.preflight/v1 and findings", i, doc[i]["pair"], doc[i]["format"], want)
 		}
-	}
-	if !strings.HasPrefix(strings.TrimSpace(got.stdout[1:]), `{`+"\n"+`    "format"`) {
-		t.Errorf("format is not first in each entry:\n%.200s", got.stdout)
 	}
 }
 

@@ -192,3 +192,20 @@ func emptySlices(v reflect.Value) reflect.Value {
 	}
 	return v
 }
+
+// FleetKind is the kind of a fleet's document, which holds one document
+// per pair: {"format": "carpvm.fleet/v1", "pairs": [...]}.
+const FleetKind = "fleet"
+
+// WriteFleet writes pairs, a slice of one document per pair, as a fleet's
+// document, each pair's with "format" the single-pair document's of kind
+// (carpvm.preflight/v1), so that one reader serves a pair and a fleet.
+func WriteFleet(w io.Writer, kind string, pairs any) error {
+	list, err := Marshal(kind, pairs)
+	if err != nil {
+		return err
+	}
+	return Write(w, FleetKind, struct {
+		Pairs json.RawMessage `json:"pairs"`
+	}{list})
+}

@@ -71,3 +71,46 @@ func TestListsAndNil(t *testing.T) {
 		t.Errorf("nil list encodes as %q, want []", got)
 	}
 }
+
+type pairDoc struct {
+	Pair    string    `json:"pair"`
+	Names   []string  `json:"names"`
+	Started time.Time `json:"started"`
+}
+
+// A fleet's document wraps its pairs' documents, each with the format of
+// the command's single-pair document first.
+func TestFleetDocument(t *testing.T) {
+	var b strings.Builder
+	if err := WriteFleet(&b, "test", []pairDoc{{Pair: "paris"}, {Pair: "roubaix", Names: []string{"n"}}}); err != nil {
+		t.Fatal(err)
+	}
+	want := `{
+  "format": "carpvm.fleet/v1",
+  "pairs": [
+    {
+      "format": "carpvm.test/v1",
+      "pair": "paris",
+      "names": []
+    },
+    {
+      "format": "carpvm.test/v1",
+      "pair": "roubaix",
+      "names": [
+        "n"
+      ]
+    }
+  ]
+}
+`
+	if diff := cmp.Diff(want, b.String()); diff != "" {
+		t.Errorf("(-want +got):\n%s", diff)
+	}
+	b.Reset()
+	if err := WriteFleet(&b, "test", []pairDoc(nil)); err != nil {
+		t.Fatal(err)
+	}
+	if want := "{\n  \"format\": \"carpvm.fleet/v1\",\n  \"pairs\": []\n}\n"; b.String() != want {
+		t.Errorf("no pairs: %q, want %q", b.String(), want)
+	}
+}
