@@ -9,7 +9,6 @@ import (
 	"time"
 
 	"github.com/vmware/govmomi/object"
-	"github.com/vmware/govmomi/vim25/methods"
 	"github.com/vmware/govmomi/vim25/mo"
 	"github.com/vmware/govmomi/vim25/types"
 
@@ -215,27 +214,23 @@ func (s *Session) fixManagers(ctx context.Context, b change.Backup) (*fixManager
 	if len(objs) == 0 {
 		return m, nil
 	}
-	req := types.RetrieveProperties{
-		This: s.client.ServiceContent.PropertyCollector,
-		SpecSet: []types.PropertyFilterSpec{{ObjectSet: objs, PropSet: []types.PropertySpec{
-			{Type: "HostSystem", PathSet: []string{"configManager.networkSystem", "configManager.advancedOption"}},
-		}}},
-	}
-	res, err := methods.RetrieveProperties(ctx, s.client, &req)
-	if err != nil {
-		return nil, &Error{Op: "read the hosts' configuration managers", Err: err}
-	}
-	for _, oc := range res.Returnval {
-		var h mo.HostSystem
-		if err := mo.LoadObjectContent([]types.ObjectContent{oc}, &h); err != nil {
-			return nil, &Error{Op: "decode " + oc.Obj.String(), Err: err}
+	spec := types.PropertyFilterSpec{ObjectSet: objs, PropSet: []types.PropertySpec{
+		{Type: "HostSystem", PathSet: []string{"configManager.networkSystem", "configManager.advancedOption"}},
+	}}
+	err := s.retrieve(ctx, "read the hosts' configuration managers", spec, func(o retrieved) {
+		h, ok := o.obj.(*mo.HostSystem)
+		if !ok {
+			return
 		}
 		if r := h.ConfigManager.NetworkSystem; r != nil {
-			m.network[oc.Obj.Value] = *r
+			m.network[o.ref.Value] = *r
 		}
 		if r := h.ConfigManager.AdvancedOption; r != nil {
-			m.option[oc.Obj.Value] = *r
+			m.option[o.ref.Value] = *r
 		}
+	})
+	if err != nil {
+		return nil, err
 	}
 	return m, nil
 }

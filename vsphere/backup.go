@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"time"
 
-	"github.com/vmware/govmomi/vim25/methods"
 	"github.com/vmware/govmomi/vim25/mo"
 	"github.com/vmware/govmomi/vim25/types"
 
@@ -141,69 +140,57 @@ func (s *Session) fixSnapshot(ctx context.Context, targets []change.Target) (*fi
 			objs = append(objs, types.ObjectSpec{Obj: ref, Skip: types.NewBool(false)})
 		}
 	}
-	req := types.RetrieveProperties{
-		This: s.client.ServiceContent.PropertyCollector,
-		SpecSet: []types.PropertyFilterSpec{{
-			ObjectSet: objs,
-			PropSet: []types.PropertySpec{
-				{Type: "HostSystem", PathSet: hostPaths},
-				{Type: "ClusterComputeResource", PathSet: []string{"name", "configurationEx"}},
-				{Type: "VirtualMachine", PathSet: []string{"name", "config.hardware.device", "runtime.host", "resourcePool"}},
-				{Type: "DistributedVirtualPortgroup", PathSet: []string{"config"}},
-				{Type: "VmwareDistributedVirtualSwitch", PathSet: dvSwitchPaths},
-				{Type: "DistributedVirtualSwitch", PathSet: dvSwitchPaths},
-			},
-		}},
+	spec := types.PropertyFilterSpec{
+		ObjectSet: objs,
+		PropSet: []types.PropertySpec{
+			{Type: "HostSystem", PathSet: hostPaths},
+			{Type: "ClusterComputeResource", PathSet: []string{"name", "configurationEx"}},
+			{Type: "VirtualMachine", PathSet: []string{"name", "config.hardware.device", "runtime.host", "resourcePool"}},
+			{Type: "DistributedVirtualPortgroup", PathSet: []string{"config"}},
+			{Type: "VmwareDistributedVirtualSwitch", PathSet: dvSwitchPaths},
+			{Type: "DistributedVirtualSwitch", PathSet: dvSwitchPaths},
+		},
 	}
-	res, err := methods.RetrieveProperties(ctx, s.client, &req)
-	if err != nil {
-		return nil, &Error{Op: "read the objects to change", Err: err}
-	}
-	for _, oc := range res.Returnval {
-		if err := checkMissing(oc); err != nil {
-			return nil, err
-		}
-		props := oc.PropSet[:0:0]
-		for _, p := range oc.PropSet {
-			if key, ok := optionKeys[p.Name]; ok {
-				var v types.BaseOptionValue
-				switch o := p.Val.(type) {
-				case types.BaseOptionValue:
-					v = o
-				case types.OptionValue:
-					v = &o
+	err := s.retrieve(ctx, "read the objects to change", spec, func(o retrieved) {
+		for path, val := range o.keyed {
+			if key, v := optionKeys[path], optionValue(val); key != "" && v != nil {
+				if st.options[o.ref.Value] == nil {
+					st.options[o.ref.Value] = map[string]types.BaseOptionValue{}
 				}
-				if v != nil {
-					if st.options[oc.Obj.Value] == nil {
-						st.options[oc.Obj.Value] = map[string]types.BaseOptionValue{}
-					}
-					st.options[oc.Obj.Value][key] = v
-				}
-				continue
+				st.options[o.ref.Value][key] = v
 			}
-			props = append(props, p)
 		}
-		oc.PropSet, oc.MissingSet = props, nil
-		obj, err := mo.ObjectContentToType(oc, true)
-		if err != nil {
-			return nil, &Error{Op: "decode " + oc.Obj.String(), Err: err}
-		}
-		switch o := obj.(type) {
+		switch obj := o.obj.(type) {
 		case *mo.HostSystem:
-			st.hosts[oc.Obj.Value] = o
+			st.hosts[o.ref.Value] = obj
 		case *mo.ClusterComputeResource:
-			st.clusters[oc.Obj.Value] = o
+			st.clusters[o.ref.Value] = obj
 		case *mo.VirtualMachine:
-			st.vms[oc.Obj.Value] = o
+			st.vms[o.ref.Value] = obj
 		case *mo.DistributedVirtualPortgroup:
-			st.dvpgs[oc.Obj.Value] = o
+			st.dvpgs[o.ref.Value] = obj
 		case *mo.VmwareDistributedVirtualSwitch:
-			st.dvswitches[oc.Obj.String()] = &o.DistributedVirtualSwitch
+			st.dvswitches[o.ref.String()] = &obj.DistributedVirtualSwitch
 		case *mo.DistributedVirtualSwitch:
-			st.dvswitches[oc.Obj.String()] = o
+			st.dvswitches[o.ref.String()] = obj
 		}
+	})
+	if err != nil {
+		return nil, err
 	}
 	return st, nil
+}
+
+// optionValue is a host option as the server sent it, nil when it is not
+// one.
+func optionValue(v types.AnyType) types.BaseOptionValue {
+	switch o := v.(type) {
+	case types.BaseOptionValue:
+		return o
+	case types.OptionValue:
+		return &o
+	}
+	return nil
 }
 
 func (st *fixState) host(t change.Target) (*mo.HostSystem, error) {

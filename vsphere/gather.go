@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strings"
 
 	"github.com/vmware/govmomi/view"
 	"github.com/vmware/govmomi/vim25/methods"
@@ -182,8 +183,8 @@ func (s *Session) details(ctx context.Context, g *gathering, refs []types.Manage
 	}
 	spec := types.PropertyFilterSpec{ObjectSet: objs, PropSet: detailProps}
 	return s.retrieve(ctx, "read router, host and network details", spec, func(o retrieved) {
-		if o.option != nil {
-			g.option[o.ref] = o.option
+		if v := optionInt(o.keyed[hostOptionPath]); v != nil {
+			g.option[o.ref] = v
 		}
 		switch obj := o.obj.(type) {
 		case *mo.VirtualMachine:
@@ -206,9 +207,10 @@ func (s *Session) details(ctx context.Context, g *gathering, refs []types.Manage
 type retrieved struct {
 	ref types.ManagedObjectReference
 	obj mo.Reference
-	// option is the host's Net.ReversePathFwdCheckPromisc when asked and
-	// set, read from its keyed path (the mo decoder knows only plain paths).
-	option *int64
+	// keyed are the values of the keyed paths asked (a host's
+	// config.option["KEY"]), by path: the mo decoder knows only plain
+	// paths.
+	keyed map[string]types.AnyType
 }
 
 // retrieve reads spec's properties page by page and hands take each
@@ -278,8 +280,11 @@ func decode(oc types.ObjectContent) (retrieved, error) {
 	}
 	props := oc.PropSet[:0:0]
 	for _, p := range oc.PropSet {
-		if p.Name == hostOptionPath {
-			o.option = optionInt(p.Val)
+		if strings.Contains(p.Name, "[") {
+			if o.keyed == nil {
+				o.keyed = map[string]types.AnyType{}
+			}
+			o.keyed[p.Name] = p.Val
 			continue
 		}
 		props = append(props, p)
