@@ -43,8 +43,12 @@ type auditOptions struct {
 // auditFormats are audit's -o values.
 func auditFormats() []string { return []string{"table", "json", "markdown"} }
 
-func newAuditCmd(app *App) *cobra.Command {
+// newAuditCmd is carpvm audit; runF (nil: auditRun) gets its options.
+func newAuditCmd(app *App, runF func(context.Context, *auditOptions) error) *cobra.Command {
 	opts := &auditOptions{Audit: workflow.Audit, Now: time.Now, Connect: connectVSphere}
+	if runF == nil {
+		runF = auditRun
+	}
 	cmd := &cobra.Command{
 		Use:   "audit [--sim [--topology NAME]] [--pair NAME] [-o table|json|markdown] [--date YYYY-MM-DD] [--fix [--yes] [--backup FILE]]",
 		Short: "List CARP's exceptions to the vSphere hardening baseline, scoped and justified",
@@ -98,7 +102,7 @@ but did not apply them.`,
 			if cmd.Flags().Changed("topology") && !opts.Sim {
 				return usageError("audit --topology needs --sim")
 			}
-			return auditRun(cmd.Context(), opts)
+			return runF(cmd.Context(), opts)
 		},
 	}
 	cmd.Flags().BoolVar(&opts.Sim, "sim", false, "audit the embedded vSphere simulator (the typical user's topology) instead of a real vCenter")

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -19,7 +20,7 @@ func newConfigCmd(app *App) *cobra.Command {
 		Use:   "config",
 		Short: "Work with carpvm's configuration files",
 	}
-	cmd.AddCommand(newConfigCheckCmd(app))
+	cmd.AddCommand(newConfigCheckCmd(app, nil))
 	return cmd
 }
 
@@ -28,8 +29,13 @@ type configCheckOptions struct {
 	Output string
 }
 
-func newConfigCheckCmd(app *App) *cobra.Command {
+// newConfigCheckCmd is carpvm config check; runF (nil: configCheckRun)
+// gets its options.
+func newConfigCheckCmd(app *App, runF func(context.Context, *configCheckOptions) error) *cobra.Command {
 	opts := &configCheckOptions{}
+	if runF == nil {
+		runF = func(_ context.Context, o *configCheckOptions) error { return configCheckRun(app, o) }
+	}
 	cmd := &cobra.Command{
 		Use:   "check [--config carpvm.yaml|node.yaml] [-o json]",
 		Short: "Validate carpvm.yaml or node.yaml and summarise it (like keepalived -t)",
@@ -53,7 +59,7 @@ node.yaml's).`,
   carpvm config check --config docs/examples/fleet.yaml`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return configCheckRun(app, opts)
+			return runF(cmd.Context(), opts)
 		},
 	}
 	addPairFlag(cmd, app, "summarise only this pair of a fleet (without it, every pair)")

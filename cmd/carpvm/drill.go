@@ -46,8 +46,12 @@ type drillOptions struct {
 	Output      string
 }
 
-func newDrillCmd(app *App) *cobra.Command {
+// newDrillCmd is carpvm drill; runF (nil: drillRun) gets its options.
+func newDrillCmd(app *App, runF func(context.Context, *drillOptions) error) *cobra.Command {
 	o := &drillOptions{}
+	if runF == nil {
+		runF = func(ctx context.Context, o *drillOptions) error { return drillRun(ctx, app, o) }
+	}
 	cmd := &cobra.Command{
 		Use:   "drill (--lab | --config carpvm.yaml | --sim [--topology NAME]) [--network NAME] [--trigger KIND] [-o table|json] [--dry-run]",
 		Short: "Run a live failover drill: trigger, measure takeover and blackout, restore, report",
@@ -110,7 +114,7 @@ Exit codes: 0 the drill passed, 1 it failed, 2 usage or configuration error,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.StunSet = cmd.Flags().Changed("duration")
-			return drillRun(cmd.Context(), app, o)
+			return runF(cmd.Context(), o)
 		},
 	}
 	f := cmd.Flags()

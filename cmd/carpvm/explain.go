@@ -30,8 +30,12 @@ type explainOptions struct {
 	Topology    string
 }
 
-func newExplainCmd(app *App) *cobra.Command {
+// newExplainCmd is carpvm explain; runF (nil: explainRun) gets its options.
+func newExplainCmd(app *App, runF func(context.Context, *explainOptions) error) *cobra.Command {
 	opts := &explainOptions{Explain: workflow.Explain}
+	if runF == nil {
+		runF = explainRun
+	}
 	cmd := &cobra.Command{
 		Use:   "explain --transitions FILE [--transitions FILE...] [--pair NAME] [--window 2m] [-o table|json|markdown] [--sim [--topology NAME]]",
 		Short: "Explain each CARP failover by what vSphere did at that moment",
@@ -59,7 +63,7 @@ rest is still read and explained), 3 vSphere unreachable or refused.`,
 			if cmd.Flags().Changed("topology") && !opts.Sim {
 				return usageError("explain --topology needs --sim")
 			}
-			return explainRun(cmd.Context(), opts)
+			return runF(cmd.Context(), opts)
 		},
 	}
 	cmd.Flags().StringArrayVar(&opts.Transitions, "transitions", nil, "a file of transition lines (repeat for several; - for stdin)")

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"os"
@@ -26,7 +27,10 @@ func (o labOptions) opts() lab.Options {
 	return lab.Options{Prefix: o.Prefix, StateDir: o.StateDir}
 }
 
-func newLabCmd(app *App) *cobra.Command {
+func newLabCmd(app *App) *cobra.Command { return newLabCmdWith(app, nil) }
+
+// newLabCmdWith is carpvm lab, lab up's runF handed to newLabUpCmd.
+func newLabCmdWith(app *App, upRunF func(context.Context, *labUpOptions) error) *cobra.Command {
 	lo := &labOptions{}
 	cmd := &cobra.Command{
 		Use: "lab",
@@ -53,15 +57,27 @@ on the lab (they take its lock). Needs root.`,
 	}
 	cmd.PersistentFlags().StringVar(&lo.Prefix, "prefix", lab.DefaultPrefix, "prefix of the lab's namespace names")
 	cmd.PersistentFlags().StringVar(&lo.StateDir, "state-dir", lab.DefaultStateDir, "directory for the lab's state, pass files, logs and control sockets")
-	cmd.AddCommand(newLabUpCmd(app, lo), newLabDownCmd(app, lo), newLabStatusCmd(app, lo))
+	cmd.AddCommand(newLabUpCmd(app, lo, upRunF), newLabDownCmd(app, lo), newLabStatusCmd(app, lo))
 	return cmd
 }
 
-func newLabUpCmd(app *App, lo *labOptions) *cobra.Command {
-	var peer, mode, output string
-	var advbase int
-	var activeActive bool
-	var sw labSwitchFlags
+// labUpOptions are the flags of carpvm lab up (with lab's own, Lab).
+type labUpOptions struct {
+	Lab          *labOptions
+	Peer         string
+	Mode         string
+	AdvBase      int
+	ActiveActive bool
+	Output       string
+	Switch       labSwitchFlags
+}
+
+// newLabUpCmd is carpvm lab up; runF (nil: labUpRun) gets its options.
+func newLabUpCmd(app *App, lo *labOptions, runF func(context.Context, *labUpOptions) error) *cobra.Command {
+	uo := &labUpOptions{Lab: lo}
+	if runF == nil {
+		runF = func(ctx context.Context, o *labUpOptions) error { return labUpRun(ctx, app, o) }
+	}
 	cmd := &cobra.Command{
 		Use: "up [--facts FILE | --topology NAME] [--peer carpvm|ucarp|keepalived] [--mode multicast|unicast] [--advbase N] [--active-active]",
 		Example: `  carpvm lab up
@@ -113,48 +129,53 @@ and names the preflight check that predicted it. Without either, every
 setting is Accept and the bridges learn, as before. Needs tc.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := checkOutput("lab up", output); err != nil {
-				return err
-			}
-			if !slices.Contains(lab.Peers(), peer) {
-				return usageError("lab up: --peer %q: want one of %s", peer, strings.Join(lab.Peers(), ", "))
-			}
-			if err := lab.CheckMode(peer, mode); err != nil {
-				return usageError("lab up: --mode %q: %v", mode, err)
-			}
-			if err := lab.CheckAdvBase(peer, advbase); err != nil {
-				return usageError("lab up: --advbase %d: %v", advbase, err)
-			}
-			o := lo.opts()
-			o.Peer, o.Mode, o.AdvBase, o.ActiveActive = peer, mode, lab.AdvBase(advbase), activeActive
-			var err error
-			if o.Switch, err = sw.model(cmd.Context(), app); err != nil {
-				return err
-			}
-			lock, err := lockLab(app, o.Prefix)
-			if err != nil {
-				return err
-			}
-			defer lock.Unlock()
-			l, already, err := lab.Up(cmd.Context(), o, app.Logger())
-			if err != nil {
-				return err
-			}
-			if already {
-				fmt.Fprintf(app.IO.ErrOut, "lab %s is already up\n", o.Prefix)
-			}
-			return printLabStatus(app.IO.Out, output, l.Status(cmd.Context()))
+			return runF(cmd.Context(), uo)
 		},
 	}
-	cmd.Flags().StringVar(&peer, "peer", lab.PeerCarpvm, "what runs on router-003: "+strings.Join(lab.Peers(), ", ")+" (keepalived: both routers speak VRRPv3)")
+	cmd.Flags().StringVar(&uo.Peer, "peer", lab.PeerCarpvm, "what runs on router-003: "+strings.Join(lab.Peers(), ", ")+" (keepalived: both routers speak VRRPv3)")
 	completeFlag(cmd, "peer", completeValues(lab.Peers))
-	cmd.Flags().StringVar(&mode, "mode", lab.ModeMulticast, "how the routers advertise: multicast, or unicast to each other on a switch that drops multicast")
+	cmd.Flags().StringVar(&uo.Mode, "mode", lab.ModeMulticast, "how the routers advertise: multicast, or unicast to each other on a switch that drops multicast")
 	completeFlag(cmd, "mode", completeValues(lab.Modes))
-	cmd.Flags().IntVar(&advbase, "advbase", lab.DefaultAdvBase, "CARP advbase of both routers, seconds, 0..255 (0: sub-second, carpvm peer only; keepalived 1..40)")
-	cmd.Flags().BoolVar(&activeActive, "active-active", false, "a second group per network, preferred by router-003: both routers carry traffic")
-	outputFlag(cmd, &output)
-	sw.register(cmd)
+	cmd.Flags().IntVar(&uo.AdvBase, "advbase", lab.DefaultAdvBase, "CARP advbase of both routers, seconds, 0..255 (0: sub-second, carpvm peer only; keepalived 1..40)")
+	cmd.Flags().BoolVar(&uo.ActiveActive, "active-active", false, "a second group per network, preferred by router-003: both routers carry traffic")
+	outputFlag(cmd, &uo.Output)
+	uo.Switch.register(cmd)
 	return cmd
+}
+
+// labUpRun builds the lab (lab.Up) under its lock and prints its status.
+func labUpRun(ctx context.Context, app *App, o *labUpOptions) error {
+	if err := checkOutput("lab up", o.Output); err != nil {
+		return err
+	}
+	if !slices.Contains(lab.Peers(), o.Peer) {
+		return usageError("lab up: --peer %q: want one of %s", o.Peer, strings.Join(lab.Peers(), ", "))
+	}
+	if err := lab.CheckMode(o.Peer, o.Mode); err != nil {
+		return usageError("lab up: --mode %q: %v", o.Mode, err)
+	}
+	if err := lab.CheckAdvBase(o.Peer, o.AdvBase); err != nil {
+		return usageError("lab up: --advbase %d: %v", o.AdvBase, err)
+	}
+	lo := o.Lab.opts()
+	lo.Peer, lo.Mode, lo.AdvBase, lo.ActiveActive = o.Peer, o.Mode, lab.AdvBase(o.AdvBase), o.ActiveActive
+	var err error
+	if lo.Switch, err = o.Switch.model(ctx, app); err != nil {
+		return err
+	}
+	lock, err := lockLab(app, lo.Prefix)
+	if err != nil {
+		return err
+	}
+	defer lock.Unlock()
+	l, already, err := lab.Up(ctx, lo, app.Logger())
+	if err != nil {
+		return err
+	}
+	if already {
+		fmt.Fprintf(app.IO.ErrOut, "lab %s is already up\n", lo.Prefix)
+	}
+	return printLabStatus(app.IO.Out, o.Output, l.Status(ctx))
 }
 
 func newLabDownCmd(app *App, lo *labOptions) *cobra.Command {

@@ -30,7 +30,7 @@ ucarp (node run), and talks to a running node over its control socket
 (node status, node demote, node promote), and removes what a dead node left
 (node cleanup).`,
 	}
-	cmd.AddCommand(newNodeRunCmd(app), newNodeCleanupCmd(app), newNodeStatusCmd(app),
+	cmd.AddCommand(newNodeRunCmd(app, nil), newNodeCleanupCmd(app), newNodeStatusCmd(app),
 		newNodeDemoteCmd(app, node.CmdDemote), newNodeDemoteCmd(app, node.CmdPromote))
 	return cmd
 }
@@ -60,10 +60,26 @@ type nodeRunOptions struct {
 	StateDir      string
 	// TransitionLog is --transition-log (node.yaml transition_log).
 	TransitionLog string
+	// ConfigFile is --config (node.yaml); GroupFlagsGiven the group flags
+	// given beside it (refused), Overrides the top-level flags given
+	// beside it (they win over the file's settings).
+	ConfigFile      string
+	GroupFlagsGiven []string
+	Overrides       nodeRunOverrides
 }
 
-func newNodeRunCmd(app *App) *cobra.Command {
+// nodeRunOverrides say which of node.yaml's top-level settings a flag
+// overrides.
+type nodeRunOverrides struct {
+	ControlSocket, MetricsListen, TransitionLog bool
+}
+
+// newNodeRunCmd is carpvm node run; runF (nil: nodeRun) gets its options.
+func newNodeRunCmd(app *App, runF func(context.Context, *nodeRunOptions) error) *cobra.Command {
 	opts := &nodeRunOptions{}
+	if runF == nil {
+		runF = func(ctx context.Context, o *nodeRunOptions) error { return nodeRun(ctx, app, o) }
+	}
 	cmd := &cobra.Command{
 		Use:   "run (--config node.yaml | --interface IF --vhid N --vip CIDR... --pass-file F)",
 		Short: "Run CARP groups until SIGTERM or SIGINT (then bow out and release the VIPs)",
@@ -92,14 +108,16 @@ so that a restarted node still rejects a dead master's replayed adverts.`,
   carpvm node run --interface ens192 --vhid 1 --vip 172.27.27.14/28 --pass-file /etc/carpvm/intranought.pass --peer 172.27.27.12 --preempt`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			cfg, err := opts.config(app, cmd)
-			if err != nil {
-				return err
-			}
-			return node.Serve(cmd.Context(), cfg, node.ServeOptions{
-				Paths: nodePaths(opts.RunDir, opts.StateDir), Log: app.Logger(), Build: node.BuildInfo(currentBuild()),
-				Node: node.Options{DropImagePages: true},
+			opts.ConfigFile = app.configFile
+			opts.GroupFlagsGiven = nil
+			opts.groupFlags.VisitAll(func(fl *pflag.Flag) {
+				if cmd.Flags().Changed(fl.Name) {
+					opts.GroupFlagsGiven = append(opts.GroupFlagsGiven, "--"+fl.Name)
+				}
 			})
+			opts.Overrides = nodeRunOverrides{ControlSocket: cmd.Flags().Changed("control-socket"),
+				MetricsListen: cmd.Flags().Changed("metrics-listen"), TransitionLog: cmd.Flags().Changed("transition-log")}
+			return runF(cmd.Context(), opts)
 		},
 	}
 	// The flags that describe a group are node.yaml's to give with
@@ -152,30 +170,36 @@ func nodePaths(runDir, stateDir string) node.Paths {
 	return node.Paths{RunDir: runDir, StateDir: stateDir, Netns: node.NetnsTag()}
 }
 
+// nodeRun runs the node of o's configuration (node.Serve).
+func nodeRun(ctx context.Context, app *App, o *nodeRunOptions) error {
+	cfg, err := o.config(app.Getenv)
+	if err != nil {
+		return err
+	}
+	return node.Serve(ctx, cfg, node.ServeOptions{
+		Paths: nodePaths(o.RunDir, o.StateDir), Log: app.Logger(), Build: node.BuildInfo(currentBuild()),
+		Node: node.Options{DropImagePages: true},
+	})
+}
+
 // config builds the node configuration from --config node.yaml or from
 // the flags; flags given next to --config override its top-level settings.
-func (o *nodeRunOptions) config(app *App, cmd *cobra.Command) (*node.Config, error) {
-	if app.configFile != "" {
-		var given []string
-		o.groupFlags.VisitAll(func(fl *pflag.Flag) {
-			if cmd.Flags().Changed(fl.Name) {
-				given = append(given, "--"+fl.Name)
-			}
-		})
-		if len(given) > 0 {
-			return nil, usageError("node run: %s and --config node.yaml are exclusive; put it in the file", strings.Join(given, ", "))
+func (o *nodeRunOptions) config(getenv config.Getenv) (*node.Config, error) {
+	if o.ConfigFile != "" {
+		if len(o.GroupFlagsGiven) > 0 {
+			return nil, usageError("node run: %s and --config node.yaml are exclusive; put it in the file", strings.Join(o.GroupFlagsGiven, ", "))
 		}
-		cfg, err := node.LoadConfig(app.configFile, app.Getenv)
+		cfg, err := node.LoadConfig(o.ConfigFile, getenv)
 		if err != nil {
 			return nil, err
 		}
-		if cmd.Flags().Changed("control-socket") {
+		if o.Overrides.ControlSocket {
 			cfg.ControlSocket = o.ControlSocket
 		}
-		if cmd.Flags().Changed("metrics-listen") {
+		if o.Overrides.MetricsListen {
 			cfg.MetricsListen = o.MetricsListen
 		}
-		if cmd.Flags().Changed("transition-log") {
+		if o.Overrides.TransitionLog {
 			cfg.TransitionLog = o.TransitionLog
 		}
 		return cfg, nil
@@ -188,7 +212,7 @@ func (o *nodeRunOptions) config(app *App, cmd *cobra.Command) (*node.Config, err
 		Interface: o.Interface, VHID: &o.VHID, VIPs: o.VIPs, AdvBase: &o.AdvBase, AdvSkew: o.AdvSkew,
 		Preempt: o.Preempt, PassFile: o.PassFile, NoVMAC: o.NoVMAC, ManageVIPs: &manageVIPs,
 		UpScript: o.UpScript, DownScript: o.DownScript, XParam: o.XParam, Protocol: o.Protocol,
-	}.Resolve(nodeRunFlag, app.Getenv)
+	}.Resolve(nodeRunFlag, getenv)
 	if err != nil {
 		return nil, err
 	}

@@ -46,14 +46,19 @@ type preflightOptions struct {
 	// SaveFacts, when set, is where the gathered facts are written
 	// (preflight_facts.go).
 	SaveFacts string
-	// Fix is read by runPreflightFix (preflight_fix.go), which takes over
-	// the command when it is set.
-	Fix bool
+	// Fix makes preflightOrFix run --fix (preflight_fix.go) with
+	// FixFlags instead of the checks alone.
+	Fix      bool
+	FixFlags fixFlags
 }
 
-func newPreflightCmd(app *App) *cobra.Command {
+// newPreflightCmd is carpvm preflight; runF (nil: preflightOrFix) gets
+// its options.
+func newPreflightCmd(app *App, runF func(context.Context, *preflightOptions) error) *cobra.Command {
 	opts := &preflightOptions{Gather: workflow.Gather}
-	fixOpts := &fixFlags{}
+	if runF == nil {
+		runF = func(ctx context.Context, o *preflightOptions) error { return preflightOrFix(ctx, app, o) }
+	}
 	cmd := &cobra.Command{
 		Use:   "preflight [--sim [--topology NAME]] [--check ID,...] [-o table|json] [--strict] [--fix [--yes] [--backup FILE]]",
 		Short: "Check that the vSphere network under the CARP pair lets CARP work",
@@ -96,10 +101,10 @@ worst pair's. Exit status: 0 nothing failed, 1 a check failed (or warned, with
 			if inventoryChanged(cmd) && !opts.Sim {
 				return usageError("preflight --inventory-hosts and --inventory-vms need --sim")
 			}
-			if handled, err := runPreflightFix(cmd, app, opts, fixOpts); handled {
+			if err := checkFixFlags(cmd, opts); err != nil {
 				return err
 			}
-			return preflightRun(cmd.Context(), opts)
+			return runF(cmd.Context(), opts)
 		},
 	}
 	cmd.Flags().BoolVar(&opts.Sim, "sim", false, "check the embedded vSphere simulator (the typical user's topology) instead of a real vCenter")
@@ -111,7 +116,7 @@ worst pair's. Exit status: 0 nothing failed, 1 a check failed (or warned, with
 	outputFlag(cmd, &opts.Output)
 	cmd.Flags().BoolVar(&opts.Strict, "strict", false, "exit 1 on warnings too")
 	cmd.Flags().BoolVar(&opts.Fix, "fix", false, "plan the changes the failed checks need; apply them with --yes or on confirmation")
-	addFixFlags(cmd, fixOpts)
+	addFixFlags(cmd, &opts.FixFlags)
 	addSaveFactsFlag(cmd, &opts.SaveFacts)
 	addPairFlag(cmd, app, "check (or fix) only this pair of a fleet (without it, every pair; --save-facts needs it when there are several)")
 	cmd.AddCommand(newPreflightRollbackCmd(app))

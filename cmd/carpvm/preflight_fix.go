@@ -285,33 +285,42 @@ func writePlanTable(w io.Writer, tty bool, width int, p fix.Plan) error {
 	return err
 }
 
-// runPreflightFix is what carpvm preflight runs for --fix: it refuses the
-// --fix flags without --fix, else runs fixRun with the command's values.
-func runPreflightFix(cmd *cobra.Command, app *App, p *preflightOptions, f *fixFlags) (handled bool, err error) {
+// checkFixFlags refuses the --fix flags without --fix, and --check with
+// it.
+func checkFixFlags(cmd *cobra.Command, p *preflightOptions) error {
 	if !p.Fix {
 		var given []string
-		f.set.VisitAll(func(fl *pflag.Flag) {
+		p.FixFlags.set.VisitAll(func(fl *pflag.Flag) {
 			if cmd.Flags().Changed(fl.Name) {
 				given = append(given, "--"+fl.Name)
 			}
 		})
 		if len(given) > 0 {
-			return true, usageError("preflight %s needs --fix", strings.Join(given, ", "))
+			return usageError("preflight %s needs --fix", strings.Join(given, ", "))
 		}
-		return false, nil
+		return nil
 	}
 	// One check's fix can depend on another's (promiscuous mode on a teamed
 	// vSwitch needs Net.ReversePathFwdCheckPromisc): a plan is never split.
 	if cmd.Flags().Changed("check") {
-		return true, usageError("preflight --check does not go with --fix: a plan covers every check, since fixes depend on each other (promiscuous mode needs Net.ReversePathFwdCheckPromisc on a teamed vSwitch)")
+		return usageError("preflight --check does not go with --fix: a plan covers every check, since fixes depend on each other (promiscuous mode needs Net.ReversePathFwdCheckPromisc on a teamed vSwitch)")
+	}
+	return nil
+}
+
+// preflightOrFix is what carpvm preflight runs: the checks (preflightRun),
+// or with --fix fixRun with the command's values.
+func preflightOrFix(ctx context.Context, app *App, p *preflightOptions) error {
+	if !p.Fix {
+		return preflightRun(ctx, p)
 	}
 	simTopology, err := p.simTopology()
 	if err != nil {
-		return true, err
+		return err
 	}
-	return true, fixRun(cmd.Context(), &fixOptions{
+	return fixRun(ctx, &fixOptions{
 		IO: app.IO, Getenv: app.Getenv, LoadConfig: app.LoadConfig, LoadPairs: app.LoadPairs, Pair: app.pair, Connect: connectVSphere,
 		Now: time.Now, Log: app.Logger(),
-		Sim: p.Sim, SimTopology: simTopology, Output: p.Output, Strict: p.Strict, SaveFacts: p.SaveFacts, fixFlags: *f,
+		Sim: p.Sim, SimTopology: simTopology, Output: p.Output, Strict: p.Strict, SaveFacts: p.SaveFacts, fixFlags: p.FixFlags,
 	})
 }

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"strings"
 
@@ -10,16 +11,22 @@ import (
 	"github.com/carpvm/carpvm/render"
 )
 
-// renderOptions are the flags of carpvm render.
+// renderOptions are the argument and flags of carpvm render.
 type renderOptions struct {
+	// Target is the argument: freebsd, keepalived, node or ucarp.
+	Target      string
 	Router      string
 	WithSecrets bool
 	Example     bool
 	Interfaces  []string // network=ifname, for Linux targets
 }
 
-func newRenderCmd(app *App) *cobra.Command {
+// newRenderCmd is carpvm render; runF (nil: renderRun) gets its options.
+func newRenderCmd(app *App, runF func(context.Context, *renderOptions) error) *cobra.Command {
 	opts := &renderOptions{}
+	if runF == nil {
+		runF = func(_ context.Context, o *renderOptions) error { return renderRun(app, o) }
+	}
 	cmd := &cobra.Command{
 		Use:   "render freebsd|keepalived|node|ucarp --router NAME",
 		Short: "Render each router's CARP configuration from carpvm.yaml",
@@ -43,7 +50,8 @@ pass_file); otherwise a placeholder names the file.`,
 		Args:      cobra.ExactArgs(1),
 		ValidArgs: []string{"freebsd", "keepalived", "node", "ucarp"},
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return renderRun(app, args[0], opts)
+			opts.Target = args[0]
+			return runF(cmd.Context(), opts)
 		},
 	}
 	cmd.Flags().StringVar(&opts.Router, "router", "", "the router to render for (name or VM name)")
@@ -54,7 +62,8 @@ pass_file); otherwise a placeholder names the file.`,
 	return cmd
 }
 
-func renderRun(app *App, target string, opts *renderOptions) error {
+func renderRun(app *App, opts *renderOptions) error {
+	target := opts.Target
 	if opts.Router == "" {
 		return usageError("render: --router is required (e.g. --router router-002)")
 	}

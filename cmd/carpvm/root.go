@@ -88,8 +88,31 @@ func addPairFlag(cmd *cobra.Command, app *App, what string) {
 	completeFlag(cmd, "pair", completePair(app))
 }
 
-// newRootCmd builds the whole command tree explicitly.
+// newRootCmd builds the whole command tree explicitly; each command gets
+// a nil runF, so it runs its own work.
 func newRootCmd(app *App) *cobra.Command {
+	root := rootCommand(app)
+	root.AddCommand(
+		newPreflightCmd(app, nil),
+		newAuditCmd(app, nil),
+		newSimCmd(app, nil),
+		newNodeCmd(app),
+		newWatchCmd(app, nil),
+		newLabCmd(app),
+		newDrillCmd(app, nil),
+		newExplainCmd(app, nil),
+		newRenderCmd(app, nil),
+		newConfigCmd(app),
+		newGenManCmd(app),
+		newVersionCmd(app, nil),
+	)
+	fitHelp(root)
+	return root
+}
+
+// rootCommand is carpvm without its commands: the persistent flags
+// (--config, --log-level, --progress) into app, and the streams.
+func rootCommand(app *App) *cobra.Command {
 	root := &cobra.Command{
 		Use:   "carpvm",
 		Short: "Find, fix and drill the vSphere settings a CARP router pair needs",
@@ -118,22 +141,6 @@ with FreeBSD/OpenBSD CARP and ucarp.`,
 	root.PersistentFlags().StringVar(&app.configFile, "config", "", "configuration file (carpvm.yaml); env CARPVM_CONFIG")
 	root.PersistentFlags().StringVar(&app.logLevel, "log-level", "info", "log level: debug, info, warn, error")
 	root.PersistentFlags().BoolVar(&app.progress, "progress", false, "print progress lines on stderr even when it is not a terminal (on a terminal they are always printed)")
-
-	root.AddCommand(
-		newPreflightCmd(app),
-		newAuditCmd(app),
-		newSimCmd(app),
-		newNodeCmd(app),
-		newWatchCmd(app),
-		newLabCmd(app),
-		newDrillCmd(app),
-		newExplainCmd(app),
-		newRenderCmd(app),
-		newConfigCmd(app),
-		newGenManCmd(app),
-		newVersionCmd(app),
-	)
-	fitHelp(root)
 	return root
 }
 

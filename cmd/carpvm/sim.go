@@ -42,8 +42,12 @@ type simDocument struct {
 	CredentialsFile string `json:"credentials_file,omitempty"`
 }
 
-func newSimCmd(app *App) *cobra.Command {
+// newSimCmd is carpvm sim; runF (nil: simRun) gets its options.
+func newSimCmd(app *App, runF func(context.Context, *simOptions) error) *cobra.Command {
 	opts := &simOptions{}
+	if runF == nil {
+		runF = simRun
+	}
 	cmd := &cobra.Command{
 		Use: "sim",
 		Example: `  carpvm sim --listen 127.0.0.1:8989
@@ -74,7 +78,7 @@ Topologies: ` + strings.Join(workflow.Topologies(), ", ") + `.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.IO, opts.Getenv = app.IO, app.Getenv
-			return simRun(cmd.Context(), opts)
+			return runF(cmd.Context(), opts)
 		},
 	}
 	cmd.Flags().StringVar(&opts.Listen, "listen", "127.0.0.1:8989", "address to serve on (HOST:PORT; port 0 picks a free one)")

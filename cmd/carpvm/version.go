@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
 	"runtime"
@@ -80,8 +81,17 @@ type versionDocument struct {
 	Go      string `json:"go"`
 }
 
-func newVersionCmd(app *App) *cobra.Command {
-	var output string
+// versionOptions are the flags of carpvm version.
+type versionOptions struct {
+	Output string
+}
+
+// newVersionCmd is carpvm version; runF (nil: versionRun) gets its options.
+func newVersionCmd(app *App, runF func(context.Context, *versionOptions) error) *cobra.Command {
+	o := &versionOptions{}
+	if runF == nil {
+		runF = func(_ context.Context, o *versionOptions) error { return versionRun(app.IO.Out, o.Output) }
+	}
 	cmd := &cobra.Command{
 		Use: "version [-o json]",
 		Example: `  carpvm version
@@ -91,10 +101,10 @@ func newVersionCmd(app *App) *cobra.Command {
 -o json, one carpvm.version/v1 document: version, commit, go.`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return versionRun(app.IO.Out, output)
+			return runF(cmd.Context(), o)
 		},
 	}
-	outputFlag(cmd, &output)
+	outputFlag(cmd, &o.Output)
 	return cmd
 }
 

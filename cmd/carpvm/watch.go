@@ -43,8 +43,12 @@ type watchOptions struct {
 	Transitions string
 }
 
-func newWatchCmd(app *App) *cobra.Command {
+// newWatchCmd is carpvm watch; runF (nil: watchRun) gets its options.
+func newWatchCmd(app *App, runF func(context.Context, *watchOptions) error) *cobra.Command {
 	opts := &watchOptions{}
+	if runF == nil {
+		runF = func(ctx context.Context, o *watchOptions) error { return watchRun(ctx, app, o) }
+	}
 	cmd := &cobra.Command{
 		Use:   "watch (--interface IF [--duration D] | --read FILE) [--pass-file F --vip [VHID=]ADDR... | --config F [--pair P] --network NAME] [-o table|json]",
 		Short: "Listen to every CARP and VRRP group on a segment (never sends)",
@@ -98,7 +102,7 @@ addresses), with their checksum checked over the pseudo-header.`,
     --transitions /var/log/carpvm/witness.jsonl`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return watchRun(cmd.Context(), app, opts)
+			return runF(cmd.Context(), opts)
 		},
 	}
 	f := cmd.Flags()
