@@ -12,10 +12,10 @@ import (
 	"github.com/vmware/govmomi/vim25/types"
 )
 
-// attachOpaque rebacks the VM's NICs that the topology puts on opaque
-// networks: vcsim attaches a NIC to an opaque network only through an NSX
-// distributed portgroup, so the NIC is created on VM Network first.
-func (b *builder) attachOpaque(ref types.ManagedObjectReference, spec VM) error {
+// eachNIC hands f each network adapter of the simulator's VM ref with the
+// topology's NIC it was created from (adapters and spec.NICs are in one
+// order), under the VM's lock: the one lookup of a created VM's NICs.
+func (b *builder) eachNIC(ref types.ManagedObjectReference, spec VM, f func(types.BaseVirtualEthernetCard, NIC)) error {
 	v, ok := b.sctx.Map.Get(ref).(*simulator.VirtualMachine)
 	if !ok {
 		return fmt.Errorf("VM %s not in the simulator", spec.Name)
@@ -29,16 +29,25 @@ func (b *builder) attachOpaque(ref types.ManagedObjectReference, spec VM) error 
 				continue
 			}
 			if i < len(spec.NICs) {
-				if id, ok := b.opaque[spec.NICs[i].Network]; ok {
-					card.GetVirtualEthernetCard().Backing = &types.VirtualEthernetCardOpaqueNetworkBackingInfo{
-						OpaqueNetworkId: id, OpaqueNetworkType: "nsx.LogicalSwitch",
-					}
-				}
+				f(card, spec.NICs[i])
 			}
 			i++
 		}
 	})
 	return nil
+}
+
+// attachOpaque rebacks the VM's NICs that the topology puts on opaque
+// networks: vcsim attaches a NIC to an opaque network only through an NSX
+// distributed portgroup, so the NIC is created on VM Network first.
+func (b *builder) attachOpaque(ref types.ManagedObjectReference, spec VM) error {
+	return b.eachNIC(ref, spec, func(card types.BaseVirtualEthernetCard, nic NIC) {
+		if id, ok := b.opaque[nic.Network]; ok {
+			card.GetVirtualEthernetCard().Backing = &types.VirtualEthernetCardOpaqueNetworkBackingInfo{
+				OpaqueNetworkId: id, OpaqueNetworkType: "nsx.LogicalSwitch",
+			}
+		}
+	})
 }
 
 func (b *builder) nicBacking(name string) types.BaseVirtualDeviceBackingInfo {
@@ -234,25 +243,10 @@ func (b *builder) createVM(ctx context.Context, vm VM) (types.ManagedObjectRefer
 
 // disconnectNICs marks the VM's NICs that the topology wants disconnected.
 func (b *builder) disconnectNICs(ref types.ManagedObjectReference, spec VM) error {
-	v, ok := b.sctx.Map.Get(ref).(*simulator.VirtualMachine)
-	if !ok {
-		return fmt.Errorf("VM %s not in the simulator", spec.Name)
-	}
-	// A locking identity of its own: VMs are built by concurrent workers.
-	b.sctx.Map.WithLock(&simulator.Context{}, v, func() {
-		i := 0
-		for _, d := range v.Config.Hardware.Device {
-			if _, ok := d.(types.BaseVirtualEthernetCard); !ok {
-				continue
-			}
-			if i < len(spec.NICs) && spec.NICs[i].Disconnected {
-				if c := d.GetVirtualDevice().Connectable; c != nil {
-					c.Connected = false
-					c.StartConnected = false
-				}
-			}
-			i++
+	return b.eachNIC(ref, spec, func(card types.BaseVirtualEthernetCard, nic NIC) {
+		if c := card.GetVirtualEthernetCard().Connectable; nic.Disconnected && c != nil {
+			c.Connected = false
+			c.StartConnected = false
 		}
 	})
-	return nil
 }
