@@ -78,8 +78,9 @@ type Report struct {
 	// Ownership is every group of the pair through the drill (with a map).
 	Ownership []GroupOwnership `json:"ownership,omitempty"`
 	// Unavailable names the fields above (by their JSON names) that were
-	// not measured, which then hold nothing: a drill with no witness
-	// (RunUnwitnessed) sees no CARP traffic. Notice says why.
+	// not measured, which then hold nothing and are null in the JSON: a
+	// drill with no witness (RunUnwitnessed) sees no CARP traffic. Notice
+	// says why.
 	Unavailable []string `json:"unavailable,omitempty"`
 	Notice      string   `json:"notice,omitempty"`
 	// Causes say why a failed drill failed, in the environment's terms
@@ -98,6 +99,14 @@ type Report struct {
 	// during the blackout (its own link down, say): BlackoutS then
 	// includes the witness's own silence.
 	ProbesUnsent int `json:"probes_unsent,omitempty"`
+}
+
+// MarshalJSON writes the report with each field named in Unavailable as
+// null: a figure the drill did not measure is not a 0 (takeover_s: 0
+// would read as an instant takeover), nor false, nor "".
+func (r Report) MarshalJSON() ([]byte, error) {
+	type fields Report // without this method
+	return jsondoc.EncodeNull(fields(r), r.Unavailable)
 }
 
 // Unplanned are the transitions of the drill that were not its own.

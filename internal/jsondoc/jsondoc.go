@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"reflect"
+	"slices"
 )
 
 // Version is the version of every document's format; it changes when a
@@ -208,4 +209,56 @@ func WriteFleet(w io.Writer, kind string, pairs any) error {
 	return Write(w, FleetKind, struct {
 		Pairs json.RawMessage `json:"pairs"`
 	}{list})
+}
+
+// EncodeNull encodes the struct v as Write does ([] for nil slices, no
+// format member, which the document's Write adds), with the members named
+// in null (JSON names) written as null, in their place, or after the
+// others when omitempty left them out: for a type's MarshalJSON whose
+// fields hold nothing measured, where a 0 or false would read as a
+// measurement. v must not itself implement json.Marshaler.
+func EncodeNull(v any, null []string) ([]byte, error) {
+	raw, err := json.Marshal(emptySlices(reflect.ValueOf(v)).Interface())
+	if err != nil || len(null) == 0 {
+		return raw, err
+	}
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		return nil, fmt.Errorf("jsondoc: %T is not encoded as an object", v)
+	}
+	var b bytes.Buffer
+	b.WriteByte('{')
+	seen := map[string]bool{}
+	member := func(key string, val []byte) {
+		if b.Len() > 1 {
+			b.WriteByte(',')
+		}
+		k, _ := json.Marshal(key)
+		b.Write(k)
+		b.WriteByte(':')
+		b.Write(val)
+	}
+	for dec.More() {
+		t, err := dec.Token()
+		if err != nil {
+			return nil, err
+		}
+		key, _ := t.(string)
+		var val json.RawMessage
+		if err := dec.Decode(&val); err != nil {
+			return nil, err
+		}
+		if slices.Contains(null, key) {
+			val, seen[key] = json.RawMessage("null"), true
+		}
+		member(key, val)
+	}
+	for _, key := range null {
+		if !seen[key] {
+			member(key, []byte("null"))
+			seen[key] = true
+		}
+	}
+	b.WriteByte('}')
+	return b.Bytes(), nil
 }
