@@ -16,7 +16,7 @@ import (
 // Trigger is how a drill makes the master fail.
 type Trigger string
 
-// Triggers (issue 5, phase 3).
+// Triggers: what a drill does to the master to make it fail over.
 const (
 	// TriggerNICDisconnect disconnects the master's NIC on the network
 	// (vSphere: the VM's virtual NIC; lab: the master's switch port).

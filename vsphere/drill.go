@@ -12,7 +12,7 @@ import (
 	"github.com/vmware/govmomi/vim25/types"
 )
 
-// The drill operations (issue 5): disconnect and reconnect a router VM's
+// The drill operations: disconnect and reconnect a router VM's
 // NIC on a portgroup, power it off and on. They take the VM's and the
 // portgroup's names, as carpvm.yaml does, and change nothing else. Each
 // re-reads before it writes (a no-op when the VM is already so), and its

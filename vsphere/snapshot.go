@@ -8,7 +8,7 @@ import (
 	"github.com/vmware/govmomi/object"
 )
 
-// The stun drill (issue 11): a memory snapshot makes ESXi stun the VM
+// The stun drill: a memory snapshot makes ESXi stun the VM
 // while it writes the VM's memory, as a vMotion's switch-over does; the
 // drill removes the snapshot after. Only the snapshot the drill named is
 // ever removed.

@@ -1,6 +1,6 @@
 // Package lab builds the typical carpvm user's topology out of Linux
 // network namespaces, so that drills run on one machine (`carpvm lab
-// up|down|status`, issue 5): a switch namespace holding two Linux bridges
+// up|down|status`): a switch namespace holding two Linux bridges
 // (learning switches, like the vSwitch), IntraNought and Public; router-002
 // and router-003 with a leg on each, running carpvm nodes (vhid 1 with VIP
 // 172.27.27.14/28 on IntraNought, vhid 2 with VIP 203.0.113.10/24 on Public,

@@ -74,7 +74,7 @@ func readBench(r io.Reader) ([]benchResult, error) {
 	return out, sc.Err()
 }
 
-// writeBenchTable prints issue 21's figures side by side: preflight at a
+// writeBenchTable prints the scale figures side by side: preflight at a
 // vCenter's scale (5k, 20k, 40k VMs) and the fleet of 100 pairs.
 func writeBenchTable(w io.Writer, results []benchResult) error {
 	var rows [][]string

@@ -142,7 +142,7 @@ type Rule struct {
 	VMs       []string
 }
 
-// Names and addresses of the typical user's inventory (issue 2).
+// Names and addresses of the typical user's inventory.
 const (
 	DefaultDatacenter = "Datacenter"
 	DefaultVMAC       = "02:00:00:aa:bb:cc" // config.Simulator()'s vmac on network public
@@ -192,7 +192,7 @@ func router(name, host, datastore, publicMAC string) VM {
 	}
 }
 
-// Default is the typical user's inventory (issue 2, item 1): one standalone
+// Default is the typical user's inventory: one standalone
 // host esxi-01 with one datastore; vSwitch0 (uplink vmnic0) with portgroup
 // Public, internal vSwitch1 with IntraNought; router-002 and router-003
 // powered on, both on esxi-01 and datastore1, each with a vmxnet3 NIC on
