@@ -32,6 +32,9 @@ type Options struct {
 	// the simulator, --no-witness), for its plan: nothing measured, nothing
 	// appended to the history.
 	Unwitnessed bool
+	// NoHistory says the run is not appended to the history
+	// (--no-history), for its plan; recording is the caller's.
+	NoHistory bool
 	// Deadline bounds the wait for a new master (and for the replies to
 	// resume); 0 means 2 * max(objective, master-down) + 2 s. Past it the
 	// drill restores at once and fails.

@@ -71,7 +71,11 @@ func Plan(env Env, t Trigger, nets []Network, opts Options) []Step {
 		if len(opts.Map) > 0 {
 			add(PhaseReturn, "wait for every group on its preferred router: %s", planMap(opts.Map))
 		}
-		add(PhaseReport, "report; append to the history")
+		if opts.NoHistory {
+			add(PhaseReport, "report; not appended to the history (--no-history)")
+		} else {
+			add(PhaseReport, "report; append to the history")
+		}
 	}
 	return steps
 }

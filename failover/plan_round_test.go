@@ -53,3 +53,24 @@ func TestPlanUnwitnessed(t *testing.T) {
 		}
 	}
 }
+
+// TestPlanNoHistory: with NoHistory (--no-history) the plan's report step
+// says the run is not appended to the history; it promised it was.
+func TestPlanNoHistory(t *testing.T) {
+	w := newWorld()
+	defer w.close()
+	for _, tc := range []struct {
+		opts Options
+		want string
+	}{
+		{Options{}, "report; append to the history"},
+		{Options{NoHistory: true}, "report; not appended to the history (--no-history)"},
+		{Options{NoHistory: true, Unwitnessed: true}, "report; not appended to the history (nothing was measured)"},
+	} {
+		steps := Plan(&fakeEnv{w: w}, TriggerNICDisconnect, []Network{fastNet()}, tc.opts)
+		last := steps[len(steps)-1]
+		if last.Phase != PhaseReport || last.Action != tc.want {
+			t.Errorf("%+v: last step %s %q, want report %q", tc.opts, last.Phase, last.Action, tc.want)
+		}
+	}
+}

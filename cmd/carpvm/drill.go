@@ -211,7 +211,7 @@ func (o *drillOptions) targetOptions(app *App, trigger failover.Trigger) workflo
 func (o *drillOptions) failoverOptions(log *slog.Logger, env failover.Env, nets, owned []failover.Network, trigger failover.Trigger) failover.Options {
 	return failover.Options{
 		Env: env, Trigger: trigger, Networks: nets, Map: owned, MaxTakeover: o.MaxTakeover, MaxBlackout: o.MaxBlackout,
-		Deadline: o.Deadline, Force: o.Force, Log: log, Stun: o.Stun, Unwitnessed: o.Sim || o.NoWitness,
+		Deadline: o.Deadline, Force: o.Force, Log: log, Stun: o.Stun, Unwitnessed: o.Sim || o.NoWitness, NoHistory: o.NoHistory,
 	}
 }
 
