@@ -106,7 +106,8 @@ Exit codes: 0 the drill passed, 1 it failed, 2 usage or configuration error,
 		Example: `  carpvm lab up --advbase 1 && carpvm drill --lab --trigger power-off
   carpvm drill --sim --network intranought --trigger power-off --force
   carpvm drill --lab --trigger stun --duration 10s
-  carpvm drill --config carpvm.yaml --network intranought --trigger nic-disconnect --interface ens224
+  carpvm drill --config carpvm.yaml --network intranought --trigger nic-disconnect \
+      --interface ens224
   carpvm drill --sim --config docs/examples/fleet.yaml --pair roubaix --trigger power-off --dry-run
   carpvm drill --config fleet.yaml --trigger nic-disconnect --interface paris=ens224,roubaix=ens256
   carpvm drill --config carpvm.yaml --trigger demote --interface ens224 \

@@ -53,8 +53,10 @@ Exit status: 0 every transition has a cause or was planned (a drill's own),
 1 some have none, 2 bad input (a malformed line names its file and line; the
 rest is still read and explained), 3 vSphere unreachable or refused.`,
 		Example: `  carpvm explain --config carpvm.yaml --transitions /var/log/carpvm/transitions.jsonl
-  carpvm explain --config carpvm.yaml --transitions router-002.jsonl --transitions router-003.jsonl --window 5m -o json
-  ssh router-002 cat /var/log/carpvm/transitions.jsonl | carpvm explain --config carpvm.yaml --transitions -
+  carpvm explain --config carpvm.yaml --transitions router-002.jsonl \
+      --transitions router-003.jsonl --window 5m -o json
+  ssh router-002 cat /var/log/carpvm/transitions.jsonl | \
+      carpvm explain --config carpvm.yaml --transitions -
   carpvm explain --sim --topology cluster --transitions docs/examples/transitions.jsonl -o markdown`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {

@@ -104,8 +104,10 @@ so that a restarted node still rejects a dead master's replayed adverts.`,
 		Example: `  carpvm node run --interface ens192 --vhid 1 --vip 172.27.27.14/28 \
       --pass-file /etc/carpvm/intranought.pass --advskew 0 --preempt
   carpvm node run --config /etc/carpvm/node.yaml
-  carpvm node run --interface ens192 --vhid 1 --vip 172.27.27.14/28 --carpver 3 --vrrpprio 200 --preempt
-  carpvm node run --interface ens192 --vhid 1 --vip 172.27.27.14/28 --pass-file /etc/carpvm/intranought.pass --peer 172.27.27.12 --preempt`,
+  carpvm node run --interface ens192 --vhid 1 --vip 172.27.27.14/28 --carpver 3 \
+      --vrrpprio 200 --preempt
+  carpvm node run --interface ens192 --vhid 1 --vip 172.27.27.14/28 \
+      --pass-file /etc/carpvm/intranought.pass --peer 172.27.27.12 --preempt`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.ConfigFile = app.configFile

@@ -43,10 +43,12 @@ drill read, so the routers and the docs never disagree:
 Passphrases are printed only with --with-secrets (read from each network's
 pass_file); otherwise a placeholder names the file.`,
 		Example: `  carpvm render freebsd --router router-002 --config carpvm.yaml
-  carpvm render node --router router-003 --interface intranought=ens192 --interface public=ens224 --example
+  carpvm render node --router router-003 --interface intranought=ens192 \
+      --interface public=ens224 --example
   carpvm render ucarp --router router-003 --interface intranought=ens192 --example
   carpvm render freebsd --router router-003 --config docs/examples/fleet.yaml --pair roubaix
-  carpvm render keepalived --router router-003 --config docs/examples/vrrp3-unicast.yaml --interface intranought=ens192 --interface public=ens224`,
+  carpvm render keepalived --router router-003 --config docs/examples/vrrp3-unicast.yaml \
+      --interface intranought=ens192 --interface public=ens224`,
 		Args:      cobra.ExactArgs(1),
 		ValidArgs: []string{"freebsd", "keepalived", "node", "ucarp"},
 		RunE: func(cmd *cobra.Command, args []string) error {

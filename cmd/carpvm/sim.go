@@ -74,7 +74,7 @@ VMs): the hosts in DRS clusters of at most 64 under one distributed switch,
 the VMs spread over them, every 100th with a NIC on one of the routers'
 portgroups. The pair's own objects stay as they are.
 
-Topologies: ` + strings.Join(workflow.Topologies(), ", ") + `.`,
+` + strings.Join(wrapCommandLine("Topologies: "+strings.Join(workflow.Topologies(), ", ")+".", 78, ""), "\n"),
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.IO, opts.Getenv = app.IO, app.Getenv

@@ -94,10 +94,13 @@ with --promiscuous and a portgroup whose promiscuous mode is Accept (or run it
 on a router). VRRPv3 adverts are decoded whole (priority, interval,
 addresses), with their checksum checked over the pseudo-header.`,
 		Example: `  carpvm watch --interface ens192
-  carpvm watch --interface ens192 --pass-file /etc/carpvm/intranought.pass --vip 1=172.27.27.14 --duration 10s -o json
-  carpvm watch --read carp/testdata/ucarp-vhid1-pair.pcap --pass-file docs/examples/ucarp-vector.pass --vip 1=172.27.27.14
+  carpvm watch --interface ens192 --pass-file /etc/carpvm/intranought.pass --vip 1=172.27.27.14 \
+      --duration 10s -o json
+  carpvm watch --read carp/testdata/ucarp-vhid1-pair.pcap \
+      --pass-file docs/examples/ucarp-vector.pass --vip 1=172.27.27.14
   carpvm watch --interface ens192 --config /etc/carpvm/carpvm.yaml --network intranought
-  carpvm watch --interface ens192 --config /etc/carpvm/fleet.yaml --pair roubaix --network intranought
+  carpvm watch --interface ens192 --config /etc/carpvm/fleet.yaml --pair roubaix \
+      --network intranought
   carpvm watch --interface ens192 --config /etc/carpvm/carpvm.yaml --network intranought \
     --transitions /var/log/carpvm/witness.jsonl`,
 		Args: cobra.NoArgs,
