@@ -145,7 +145,7 @@ Exit codes: 0 the drill passed, 1 it failed, 2 usage or configuration error,
 	f.StringVar(&o.MetricsFile, "metrics-file", "", "write Prometheus textfile metrics here, atomically: a .prom file in node_exporter's textfile collector directory, e.g. "+history.MetricsFile)
 	f.StringVar(&o.Report, "report", "", "write a Markdown report to this file")
 	outputFlag(cmd, &o.Output)
-	cmd.AddCommand(newDrillHistoryCmd(app), newDrillRestoreCmd(app))
+	cmd.AddCommand(newDrillHistoryCmd(app, nil), newDrillRestoreCmd(app, nil))
 	return cmd
 }
 
@@ -292,8 +292,21 @@ func (o *drillOptions) record(app *App, histDir string) workflow.DrillRecord {
 	return workflow.DrillRecord{Report: o.Report, History: histDir, NoHistory: o.NoHistory || o.NoWitness, MetricsFile: o.MetricsFile, Notice: app.IO.notice}
 }
 
-func newDrillHistoryCmd(app *App) *cobra.Command {
-	var dir, output, pair, report string
+// drillHistoryOptions are the flags of carpvm drill history.
+type drillHistoryOptions struct {
+	History string
+	Pair    string
+	Report  string
+	Output  string
+}
+
+// newDrillHistoryCmd is carpvm drill history; runF (nil: drillHistoryRun)
+// gets its options.
+func newDrillHistoryCmd(app *App, runF func(context.Context, *drillHistoryOptions) error) *cobra.Command {
+	o := &drillHistoryOptions{}
+	if runF == nil {
+		runF = func(_ context.Context, o *drillHistoryOptions) error { return drillHistoryRun(app, o) }
+	}
 	cmd := &cobra.Command{
 		Use: "history [--pair NAME] [--report FILE] [-o table|json]",
 		Example: `  carpvm drill history
@@ -302,48 +315,55 @@ func newDrillHistoryCmd(app *App) *cobra.Command {
 		Short: "Show the recorded drills and their trend",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := checkOutput("drill history", output); err != nil {
-				return err
-			}
-			if dir == "" {
-				var err error
-				if dir, err = statepaths.DrillHistory(app.Getenv); err != nil {
-					return withExit(exitUsage, err)
-				}
-			}
-			hist, err := history.Read(dir)
-			if err != nil {
-				return err
-			}
-			if note := hist.SkippedNote(dir); note != "" {
-				fmt.Fprintf(app.IO.ErrOut, "drill history: %s\n", note)
-			}
-			reps := hist.Runs
-			if pair != "" {
-				if reps = history.PairRuns(hist.Runs, pair); len(reps) == 0 {
-					return usageError("drill history --pair %q: no drill of that pair in %s (pairs: %s)", pair, dir, strings.Join(history.Pairs(hist.Runs), ", "))
-				}
-			}
-			if report != "" {
-				var b strings.Builder
-				if err := history.WriteMarkdown(&b, reps, pair); err != nil {
-					return err
-				}
-				if err := os.WriteFile(report, []byte(b.String()), 0o644); err != nil {
-					return fmt.Errorf("drill history: write report: %w", err)
-				}
-			}
-			if output == "json" {
-				return writeDocument(app.IO.Out, "drill-history", drillHistoryDocument{Runs: reps, Trends: history.Trends(reps), SkippedLines: hist.Skipped})
-			}
-			return history.WriteTable(app.IO.Out, app.IO.OutTTY, reps)
+			return runF(cmd.Context(), o)
 		},
 	}
-	cmd.Flags().StringVar(&dir, "history", "", "history directory (default $XDG_STATE_HOME/carpvm/drills or ~/.local/state/carpvm/drills)")
-	cmd.Flags().StringVar(&pair, "pair", "", "only the drills of this pair")
-	cmd.Flags().StringVar(&report, "report", "", "also write a Markdown report with a chart of takeover and blackout over time to this file")
-	outputFlag(cmd, &output)
+	cmd.Flags().StringVar(&o.History, "history", "", "history directory (default $XDG_STATE_HOME/carpvm/drills or ~/.local/state/carpvm/drills)")
+	cmd.Flags().StringVar(&o.Pair, "pair", "", "only the drills of this pair")
+	cmd.Flags().StringVar(&o.Report, "report", "", "also write a Markdown report with a chart of takeover and blackout over time to this file")
+	outputFlag(cmd, &o.Output)
 	return cmd
+}
+
+// drillHistoryRun prints the recorded drills (of o.Pair) and their trend,
+// and writes the report.
+func drillHistoryRun(app *App, o *drillHistoryOptions) error {
+	if err := checkOutput("drill history", o.Output); err != nil {
+		return err
+	}
+	dir := o.History
+	if dir == "" {
+		var err error
+		if dir, err = statepaths.DrillHistory(app.Getenv); err != nil {
+			return withExit(exitUsage, err)
+		}
+	}
+	hist, err := history.Read(dir)
+	if err != nil {
+		return err
+	}
+	if note := hist.SkippedNote(dir); note != "" {
+		fmt.Fprintf(app.IO.ErrOut, "drill history: %s\n", note)
+	}
+	reps := hist.Runs
+	if o.Pair != "" {
+		if reps = history.PairRuns(hist.Runs, o.Pair); len(reps) == 0 {
+			return usageError("drill history --pair %q: no drill of that pair in %s (pairs: %s)", o.Pair, dir, strings.Join(history.Pairs(hist.Runs), ", "))
+		}
+	}
+	if o.Report != "" {
+		var b strings.Builder
+		if err := history.WriteMarkdown(&b, reps, o.Pair); err != nil {
+			return err
+		}
+		if err := os.WriteFile(o.Report, []byte(b.String()), 0o644); err != nil {
+			return fmt.Errorf("drill history: write report: %w", err)
+		}
+	}
+	if o.Output == "json" {
+		return writeDocument(app.IO.Out, "drill-history", drillHistoryDocument{Runs: reps, Trends: history.Trends(reps), SkippedLines: hist.Skipped})
+	}
+	return history.WriteTable(app.IO.Out, app.IO.OutTTY, reps)
 }
 
 // drillHistoryDocument is the -o json output of carpvm drill history.

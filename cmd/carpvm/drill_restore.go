@@ -25,8 +25,13 @@ type drillRestoreOptions struct {
 	History     string
 }
 
-func newDrillRestoreCmd(app *App) *cobra.Command {
+// newDrillRestoreCmd is carpvm drill restore; runF (nil:
+// drillRestoreRun) gets its options.
+func newDrillRestoreCmd(app *App, runF func(context.Context, *drillRestoreOptions) error) *cobra.Command {
 	o := &drillRestoreOptions{}
+	if runF == nil {
+		runF = func(ctx context.Context, o *drillRestoreOptions) error { return drillRestoreRun(ctx, app, o) }
+	}
 	cmd := &cobra.Command{
 		Use:   "restore [--pair NAME] [--lab | --sim | --config FILE] [--history DIR]",
 		Short: "Finish the restore of a drill that was killed: read its journal, re-read, undo, verify",
@@ -48,7 +53,7 @@ message names each object's state; run restore again once it is back).`,
   carpvm drill restore --lab`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return drillRestoreRun(cmd.Context(), app, o)
+			return runF(cmd.Context(), o)
 		},
 	}
 	f := cmd.Flags()

@@ -27,10 +27,17 @@ func (o labOptions) opts() lab.Options {
 	return lab.Options{Prefix: o.Prefix, StateDir: o.StateDir}
 }
 
-func newLabCmd(app *App) *cobra.Command { return newLabCmdWith(app, nil) }
+func newLabCmd(app *App) *cobra.Command { return newLabCmdWith(app, labRuns{}) }
 
-// newLabCmdWith is carpvm lab, lab up's runF handed to newLabUpCmd.
-func newLabCmdWith(app *App, upRunF func(context.Context, *labUpOptions) error) *cobra.Command {
+// labRuns are the runF of lab's subcommands (nil: their own work).
+type labRuns struct {
+	up     func(context.Context, *labUpOptions) error
+	down   func(context.Context, *labOptions) error
+	status func(context.Context, *labStatusOptions) error
+}
+
+// newLabCmdWith is carpvm lab, its subcommands built with runs.
+func newLabCmdWith(app *App, runs labRuns) *cobra.Command {
 	lo := &labOptions{}
 	cmd := &cobra.Command{
 		Use: "lab",
@@ -57,7 +64,7 @@ on the lab (they take its lock). Needs root.`,
 	}
 	cmd.PersistentFlags().StringVar(&lo.Prefix, "prefix", lab.DefaultPrefix, "prefix of the lab's namespace names")
 	cmd.PersistentFlags().StringVar(&lo.StateDir, "state-dir", lab.DefaultStateDir, "directory for the lab's state, pass files, logs and control sockets")
-	cmd.AddCommand(newLabUpCmd(app, lo, upRunF), newLabDownCmd(app, lo), newLabStatusCmd(app, lo))
+	cmd.AddCommand(newLabUpCmd(app, lo, runs.up), newLabDownCmd(app, lo, runs.down), newLabStatusCmd(app, lo, runs.status))
 	return cmd
 }
 
@@ -178,61 +185,90 @@ func labUpRun(ctx context.Context, app *App, o *labUpOptions) error {
 	return printLabStatus(app.IO.Out, o.Output, l.Status(ctx))
 }
 
-func newLabDownCmd(app *App, lo *labOptions) *cobra.Command {
+// newLabDownCmd is carpvm lab down; runF (nil: labDownRun) gets the
+// lab's options.
+func newLabDownCmd(app *App, lo *labOptions, runF func(context.Context, *labOptions) error) *cobra.Command {
+	if runF == nil {
+		runF = func(ctx context.Context, lo *labOptions) error { return labDownRun(ctx, app, lo) }
+	}
 	return &cobra.Command{
 		Use:     "down",
 		Example: `  carpvm lab down`,
 		Short:   "Stop the lab's routers and remove its namespaces",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			lock, err := lockLab(app, lo.Prefix)
-			if err != nil {
-				return err
-			}
-			defer lock.Unlock()
-			if err := lab.Down(cmd.Context(), lo.opts(), app.Logger()); err != nil {
-				return err
-			}
-			fmt.Fprintf(app.IO.ErrOut, "lab %s is down\n", lo.Prefix)
-			return nil
+			return runF(cmd.Context(), lo)
 		},
 	}
 }
 
-func newLabStatusCmd(app *App, lo *labOptions) *cobra.Command {
-	var output, historyDir string
+// labDownRun stops the lab (lab.Down) under its lock.
+func labDownRun(ctx context.Context, app *App, lo *labOptions) error {
+	lock, err := lockLab(app, lo.Prefix)
+	if err != nil {
+		return err
+	}
+	defer lock.Unlock()
+	if err := lab.Down(ctx, lo.opts(), app.Logger()); err != nil {
+		return err
+	}
+	fmt.Fprintf(app.IO.ErrOut, "lab %s is down\n", lo.Prefix)
+	return nil
+}
+
+// labStatusOptions are the flags of carpvm lab status (with lab's own,
+// Lab).
+type labStatusOptions struct {
+	Lab     *labOptions
+	Output  string
+	History string
+}
+
+// newLabStatusCmd is carpvm lab status; runF (nil: labStatusRun) gets its
+// options.
+func newLabStatusCmd(app *App, lo *labOptions, runF func(context.Context, *labStatusOptions) error) *cobra.Command {
+	o := &labStatusOptions{Lab: lo}
+	if runF == nil {
+		runF = func(ctx context.Context, o *labStatusOptions) error { return labStatusRun(ctx, app, o) }
+	}
 	cmd := &cobra.Command{
 		Use:     "status [-o table|json] [--history DIR]",
 		Example: `  carpvm lab status`,
 		Short:   "Show the lab's namespaces, processes and masters (exit 1 when unhealthy)",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := checkOutput("lab status", output); err != nil {
-				return err
-			}
-			l, err := lab.Open(lo.opts(), app.Logger())
-			if err != nil {
-				return err
-			}
-			st := l.Status(cmd.Context())
-			if historyDir == "" {
-				if historyDir, err = statepaths.DrillHistory(app.Getenv); err != nil {
-					return withExit(exitUsage, err)
-				}
-			}
-			st.NoteJournal(historyDir)
-			if err := printLabStatus(app.IO.Out, output, st); err != nil {
-				return err
-			}
-			if st.Err() != nil {
-				return silentExit(exitCheckFailed)
-			}
-			return nil
+			return runF(cmd.Context(), o)
 		},
 	}
-	outputFlag(cmd, &output)
-	cmd.Flags().StringVar(&historyDir, "history", "", "the drills' history directory, where a drill cut short leaves its journal (default $XDG_STATE_HOME/carpvm/drills or ~/.local/state/carpvm/drills)")
+	outputFlag(cmd, &o.Output)
+	cmd.Flags().StringVar(&o.History, "history", "", "the drills' history directory, where a drill cut short leaves its journal (default $XDG_STATE_HOME/carpvm/drills or ~/.local/state/carpvm/drills)")
 	return cmd
+}
+
+// labStatusRun prints the lab's status; exit 1 when it is unhealthy.
+func labStatusRun(ctx context.Context, app *App, o *labStatusOptions) error {
+	if err := checkOutput("lab status", o.Output); err != nil {
+		return err
+	}
+	l, err := lab.Open(o.Lab.opts(), app.Logger())
+	if err != nil {
+		return err
+	}
+	st := l.Status(ctx)
+	historyDir := o.History
+	if historyDir == "" {
+		if historyDir, err = statepaths.DrillHistory(app.Getenv); err != nil {
+			return withExit(exitUsage, err)
+		}
+	}
+	st.NoteJournal(historyDir)
+	if err := printLabStatus(app.IO.Out, o.Output, st); err != nil {
+		return err
+	}
+	if st.Err() != nil {
+		return silentExit(exitCheckFailed)
+	}
+	return nil
 }
 
 // lockLab takes the lock a drill of the lab holds (drill --lab), so that

@@ -224,7 +224,10 @@ func TestNewCmdDrill(t *testing.T) {
 }
 
 func TestNewCmdLabUp(t *testing.T) {
-	testFlags(t, newLabCmdWith, []flagCase[labUpOptions]{
+	up := func(app *App, runF func(context.Context, *labUpOptions) error) *cobra.Command {
+		return newLabCmdWith(app, labRuns{up: runF})
+	}
+	testFlags(t, up, []flagCase[labUpOptions]{
 		{name: "defaults", args: []string{"lab", "up"}, check: func(t *testing.T, o *labUpOptions, _ *App) {
 			want(t, "Prefix", o.Lab.Prefix, lab.DefaultPrefix)
 			want(t, "StateDir", o.Lab.StateDir, lab.DefaultStateDir)
@@ -251,12 +254,7 @@ func TestNewCmdLabUp(t *testing.T) {
 }
 
 func TestNewCmdNodeRun(t *testing.T) {
-	run := func(app *App, runF func(context.Context, *nodeRunOptions) error) *cobra.Command {
-		parent := &cobra.Command{Use: "node"}
-		parent.AddCommand(newNodeRunCmd(app, runF))
-		return parent
-	}
-	testFlags(t, run, []flagCase[nodeRunOptions]{
+	testFlags(t, nodeCommand(newNodeRunCmd), []flagCase[nodeRunOptions]{
 		{name: "group flags", args: []string{"node", "run", "--interface", "ens192", "--vhid", "1", "--vip", "172.27.27.14/28", "--vip", "2001:db8::14/64",
 			"--pass-file", "p", "--advbase", "0", "--advskew", "100", "--preempt", "--no-vmac", "--up-script", "up", "--down-script", "down", "--xparam", "x",
 			"--preempt-delay", "30s", "--no-link-tracking", "--carpver", "3", "--vrrpprio", "200", "--vrrpinterval", "50", "--peer", "172.27.27.12"},
@@ -343,5 +341,132 @@ func TestNewCmdAudit(t *testing.T) {
 			}},
 		{name: "yes without fix", args: []string{"audit", "--sim", "--yes"}, err: "need --fix"},
 		{name: "topology without sim", args: []string{"audit", "--topology", "dvs"}, err: "--topology needs --sim"},
+	})
+}
+
+// under puts the command newCmd builds under a parent command named use,
+// as the tree has it.
+func under[O any](use string, newCmd func(*App, func(context.Context, *O) error) *cobra.Command) func(*App, func(context.Context, *O) error) *cobra.Command {
+	return func(app *App, runF func(context.Context, *O) error) *cobra.Command {
+		parent := &cobra.Command{Use: use}
+		parent.AddCommand(newCmd(app, runF))
+		return parent
+	}
+}
+
+// nodeCommand is a node subcommand under carpvm node.
+func nodeCommand[O any](newCmd func(*App, func(context.Context, *O) error) *cobra.Command) func(*App, func(context.Context, *O) error) *cobra.Command {
+	return under("node", newCmd)
+}
+
+func TestNewCmdNodeCleanup(t *testing.T) {
+	testFlags(t, nodeCommand(newNodeCleanupCmd), []flagCase[nodeCleanupOptions]{
+		{name: "flags", args: []string{"node", "cleanup", "--interface", "ens192", "--vhid", "1", "--vip", "172.27.27.14/28", "--no-vmac", "--carpver", "3"},
+			check: func(t *testing.T, o *nodeCleanupOptions, _ *App) {
+				want(t, "Interface", o.Interface, "ens192")
+				want(t, "VHID", o.VHID, 1)
+				want(t, "VIPs", strings.Join(o.VIPs, " "), "172.27.27.14/28")
+				want(t, "NoVMAC", o.NoVMAC, true)
+				want(t, "CarpVer", o.CarpVer, 3)
+				want(t, "GroupFlagGiven", o.GroupFlagGiven, "--interface")
+			}},
+		{name: "config", args: []string{"node", "cleanup", "--config", "node.yaml"},
+			check: func(t *testing.T, o *nodeCleanupOptions, _ *App) {
+				want(t, "ConfigFile", o.ConfigFile, "node.yaml")
+				want(t, "GroupFlagGiven", o.GroupFlagGiven, "")
+			}},
+	})
+}
+
+func TestNewCmdNodeStatusAndDemote(t *testing.T) {
+	testFlags(t, nodeCommand(newNodeStatusCmd), []flagCase[nodeStatusOptions]{
+		{name: "status", args: []string{"node", "status", "--control-socket", "/run/x.sock", "--run-dir", "/run/y", "-o", "json"},
+			check: func(t *testing.T, o *nodeStatusOptions, _ *App) {
+				want(t, "ControlSocket", o.ControlSocket, "/run/x.sock")
+				want(t, "RunDir", o.RunDir, "/run/y")
+				want(t, "Output", o.Output, "json")
+			}},
+	})
+	demote := func(app *App, runF func(context.Context, *nodeDemoteOptions) error) *cobra.Command {
+		parent := &cobra.Command{Use: "node"}
+		parent.AddCommand(newNodeDemoteCmd(app, "demote", runF), newNodeDemoteCmd(app, "promote", runF))
+		return parent
+	}
+	testFlags(t, demote, []flagCase[nodeDemoteOptions]{
+		{name: "demote", args: []string{"node", "demote", "--vhid", "7", "--demotion", "20"},
+			check: func(t *testing.T, o *nodeDemoteOptions, _ *App) {
+				want(t, "Command", o.Command, "demote")
+				want(t, "VHID", o.VHID, 7)
+				want(t, "Demotion", o.Demotion, 20)
+			}},
+		{name: "promote", args: []string{"node", "promote"}, check: func(t *testing.T, o *nodeDemoteOptions, _ *App) {
+			want(t, "Command", o.Command, "promote")
+			want(t, "VHID", o.VHID, 0)
+		}},
+		{name: "promote has no demotion", args: []string{"node", "promote", "--demotion", "3"}, err: "unknown flag"},
+		{name: "vhid out of range", args: []string{"node", "demote", "--vhid", "256"}, err: "--vhid 256: want 1..255"},
+		{name: "demotion out of range", args: []string{"node", "demote", "--demotion", "-1"}, err: "--demotion -1"},
+		{name: "bad output", args: []string{"node", "demote", "-o", "yaml"}, err: "yaml"},
+	})
+}
+
+func TestNewCmdLabDownAndStatus(t *testing.T) {
+	down := func(app *App, runF func(context.Context, *labOptions) error) *cobra.Command {
+		return newLabCmdWith(app, labRuns{down: runF})
+	}
+	testFlags(t, down, []flagCase[labOptions]{
+		{name: "prefix", args: []string{"lab", "--prefix", "seams", "--state-dir", "/tmp/s", "down"},
+			check: func(t *testing.T, o *labOptions, _ *App) {
+				want(t, "Prefix", o.Prefix, "seams")
+				want(t, "StateDir", o.StateDir, "/tmp/s")
+			}},
+	})
+	status := func(app *App, runF func(context.Context, *labStatusOptions) error) *cobra.Command {
+		return newLabCmdWith(app, labRuns{status: runF})
+	}
+	testFlags(t, status, []flagCase[labStatusOptions]{
+		{name: "json", args: []string{"lab", "status", "--prefix", "seams", "-o", "json", "--history", "h"},
+			check: func(t *testing.T, o *labStatusOptions, _ *App) {
+				want(t, "Prefix", o.Lab.Prefix, "seams")
+				want(t, "Output", o.Output, "json")
+				want(t, "History", o.History, "h")
+			}},
+	})
+}
+
+func TestNewCmdDrillHistoryAndRestore(t *testing.T) {
+	testFlags(t, under("drill", newDrillHistoryCmd), []flagCase[drillHistoryOptions]{
+		{name: "report", args: []string{"drill", "history", "--history", "h", "--pair", "routers", "--report", "d.md", "-o", "json"},
+			check: func(t *testing.T, o *drillHistoryOptions, _ *App) {
+				want(t, "options", *o, drillHistoryOptions{History: "h", Pair: "routers", Report: "d.md", Output: "json"})
+			}},
+	})
+	testFlags(t, under("drill", newDrillRestoreCmd), []flagCase[drillRestoreOptions]{
+		{name: "fleet pair", args: []string{"drill", "restore", "--config", "fleet.yaml", "--pair", "roubaix", "--history", "h"},
+			check: func(t *testing.T, o *drillRestoreOptions, app *App) {
+				want(t, "History", o.History, "h")
+				want(t, "--pair", app.pair, "roubaix")
+				want(t, "Lab", o.Lab, false)
+			}},
+		{name: "lab", args: []string{"drill", "restore", "--lab", "--lab-prefix", "seams", "--lab-state-dir", "/tmp/s"},
+			check: func(t *testing.T, o *drillRestoreOptions, _ *App) {
+				want(t, "options", *o, drillRestoreOptions{Lab: true, LabPrefix: "seams", LabStateDir: "/tmp/s"})
+			}},
+	})
+}
+
+func TestNewCmdPreflightRollback(t *testing.T) {
+	testFlags(t, under("preflight", newPreflightRollbackCmd), []flagCase[rollbackOptions]{
+		{name: "force json", args: []string{"preflight", "rollback", "backup.json", "--force", "-o", "json", "--config", "fleet.yaml", "--pair", "paris"},
+			check: func(t *testing.T, o *rollbackOptions, app *App) {
+				want(t, "File", o.File, "backup.json")
+				want(t, "Force", o.Force, true)
+				want(t, "Output", o.Output, "json")
+				want(t, "--pair", app.pair, "paris")
+				if o.Connect == nil || o.LoadVSphere == nil || o.Getenv == nil {
+					t.Error("the dependencies are not wired")
+				}
+			}},
+		{name: "no file", args: []string{"preflight", "rollback"}, err: "accepts 1 arg"},
 	})
 }

@@ -30,8 +30,8 @@ ucarp (node run), and talks to a running node over its control socket
 (node status, node demote, node promote), and removes what a dead node left
 (node cleanup).`,
 	}
-	cmd.AddCommand(newNodeRunCmd(app, nil), newNodeCleanupCmd(app), newNodeStatusCmd(app),
-		newNodeDemoteCmd(app, node.CmdDemote), newNodeDemoteCmd(app, node.CmdPromote))
+	cmd.AddCommand(newNodeRunCmd(app, nil), newNodeCleanupCmd(app, nil), newNodeStatusCmd(app, nil),
+		newNodeDemoteCmd(app, node.CmdDemote, nil), newNodeDemoteCmd(app, node.CmdPromote, nil))
 	return cmd
 }
 
@@ -251,13 +251,25 @@ type nodeCleanupOptions struct {
 	// IPv6 groups use 00:00:5e:00:02:<vrid>.
 	CarpVer int
 	RunDir  string
+	// ConfigFile is --config (node.yaml); GroupFlagGiven the first group
+	// flag given beside it (refused), "" for none.
+	ConfigFile     string
+	GroupFlagGiven string
 }
 
-func newNodeCleanupCmd(app *App) *cobra.Command {
-	return newNodeCleanupCmdWith(app, &nodeCleanupOptions{})
-}
-
-func newNodeCleanupCmdWith(app *App, opts *nodeCleanupOptions) *cobra.Command {
+// newNodeCleanupCmd is carpvm node cleanup; runF (nil: nodeCleanupRun)
+// gets its options.
+func newNodeCleanupCmd(app *App, runF func(context.Context, *nodeCleanupOptions) error) *cobra.Command {
+	opts := &nodeCleanupOptions{}
+	if runF == nil {
+		runF = func(_ context.Context, o *nodeCleanupOptions) error {
+			groups, err := o.groups(app.Getenv)
+			if err != nil {
+				return err
+			}
+			return node.Cleanup(groups, app.Logger())
+		}
+	}
 	cmd := &cobra.Command{
 		Use:   "cleanup (--config node.yaml | --interface IF --vhid N [--vip CIDR...] [--no-vmac] [--carpver 3])",
 		Short: "Remove what a dead node left: its macvlan, source rules and VIPs",
@@ -273,11 +285,13 @@ systemd unit runs it as ExecStopPost=.`,
   carpvm node cleanup --interface ens192 --vhid 1 --vip 2001:db8:27::14/64 --carpver 3`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			groups, err := opts.groups(app, cmd)
-			if err != nil {
-				return err
+			opts.ConfigFile, opts.GroupFlagGiven = app.configFile, ""
+			for _, name := range []string{"interface", "vhid", "vip", "no-vmac", "carpver"} {
+				if cmd.Flags().Changed(name) && opts.GroupFlagGiven == "" {
+					opts.GroupFlagGiven = "--" + name
+				}
 			}
-			return node.Cleanup(groups, app.Logger())
+			return runF(cmd.Context(), opts)
 		},
 	}
 	f := cmd.Flags()
@@ -294,14 +308,12 @@ systemd unit runs it as ExecStopPost=.`,
 }
 
 // groups are the groups to clean: node.yaml's, or one from the flags.
-func (o *nodeCleanupOptions) groups(app *App, cmd *cobra.Command) ([]node.Group, error) {
-	if app.configFile != "" {
-		for _, name := range []string{"interface", "vhid", "vip", "no-vmac", "carpver"} {
-			if cmd.Flags().Changed(name) {
-				return nil, usageError("node cleanup: --%s and --config node.yaml are exclusive", name)
-			}
+func (o *nodeCleanupOptions) groups(getenv config.Getenv) ([]node.Group, error) {
+	if o.ConfigFile != "" {
+		if o.GroupFlagGiven != "" {
+			return nil, usageError("node cleanup: %s and --config node.yaml are exclusive", o.GroupFlagGiven)
 		}
-		cfg, err := node.LoadConfig(app.configFile, app.Getenv)
+		cfg, err := node.LoadConfig(o.ConfigFile, getenv)
 		if err != nil {
 			return nil, err
 		}
@@ -334,8 +346,13 @@ type nodeStatusOptions struct {
 	Output        string
 }
 
-func newNodeStatusCmd(app *App) *cobra.Command {
+// newNodeStatusCmd is carpvm node status; runF (nil: nodeStatusRun)
+// gets its options.
+func newNodeStatusCmd(app *App, runF func(context.Context, *nodeStatusOptions) error) *cobra.Command {
 	opts := &nodeStatusOptions{}
+	if runF == nil {
+		runF = func(ctx context.Context, o *nodeStatusOptions) error { return nodeStatusRun(ctx, app, o) }
+	}
 	cmd := &cobra.Command{
 		Use: "status [--control-socket P] [-o table|json]",
 		Example: `  carpvm node status
@@ -343,17 +360,7 @@ func newNodeStatusCmd(app *App) *cobra.Command {
 		Short: "Show a running node's groups: state, master seen, counters, last transition",
 		Args:  cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if err := checkOutput("node status", opts.Output); err != nil {
-				return err
-			}
-			ctx, cancel := context.WithTimeout(cmd.Context(), 5*time.Second)
-			defer cancel()
-			sock := nodePaths(opts.RunDir, "").ResolveControlSocket(opts.ControlSocket)
-			resp, err := node.Call(ctx, sock, node.Request{Command: node.CmdStatus})
-			if err != nil {
-				return err
-			}
-			return printNodeStatus(app.IO.Out, app.IO.OutTTY, opts.Output, resp.Status)
+			return runF(cmd.Context(), opts)
 		},
 	}
 	controlSocketFlag(cmd, &opts.ControlSocket, "the node's control socket")
@@ -362,9 +369,39 @@ func newNodeStatusCmd(app *App) *cobra.Command {
 	return cmd
 }
 
-func newNodeDemoteCmd(app *App, command string) *cobra.Command {
-	var sock, runDir, output string
-	var vhid, demotion int
+// nodeStatusRun asks the node on the control socket for its status.
+func nodeStatusRun(ctx context.Context, app *App, opts *nodeStatusOptions) error {
+	if err := checkOutput("node status", opts.Output); err != nil {
+		return err
+	}
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	sock := nodePaths(opts.RunDir, "").ResolveControlSocket(opts.ControlSocket)
+	resp, err := node.Call(ctx, sock, node.Request{Command: node.CmdStatus})
+	if err != nil {
+		return err
+	}
+	return printNodeStatus(app.IO.Out, app.IO.OutTTY, opts.Output, resp.Status)
+}
+
+// nodeDemoteOptions are the flags of carpvm node demote and node promote.
+type nodeDemoteOptions struct {
+	// Command is node.CmdDemote or node.CmdPromote.
+	Command       string
+	ControlSocket string
+	RunDir        string
+	Output        string
+	VHID          int
+	Demotion      int
+}
+
+// newNodeDemoteCmd is carpvm node demote (or promote, as command says);
+// runF (nil: nodeDemoteRun) gets its options.
+func newNodeDemoteCmd(app *App, command string, runF func(context.Context, *nodeDemoteOptions) error) *cobra.Command {
+	o := &nodeDemoteOptions{Command: command}
+	if runF == nil {
+		runF = func(ctx context.Context, o *nodeDemoteOptions) error { return nodeDemoteRun(ctx, app, o) }
+	}
 	short := "Demote a group: a MASTER bows out and a backup takes over at once"
 	if command == node.CmdPromote {
 		short = "Clear a group's demotion (a preempting node then takes the master role back)"
@@ -375,33 +412,39 @@ func newNodeDemoteCmd(app *App, command string) *cobra.Command {
 		Example: "  carpvm node " + command + " --vhid 1",
 		Args:    cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if vhid < 0 || vhid > 255 {
-				return usageError("node %s: --vhid %d: want 1..255 (0: every group)", command, vhid)
+			if o.VHID < 0 || o.VHID > 255 {
+				return usageError("node %s: --vhid %d: want 1..255 (0: every group)", command, o.VHID)
 			}
-			if demotion < 0 || demotion > carp.MaxDemotedSkew {
-				return usageError("node %s: --demotion %d: want 0..%d", command, demotion, carp.MaxDemotedSkew)
+			if o.Demotion < 0 || o.Demotion > carp.MaxDemotedSkew {
+				return usageError("node %s: --demotion %d: want 0..%d", command, o.Demotion, carp.MaxDemotedSkew)
 			}
-			if err := checkOutput("node "+command, output); err != nil {
+			if err := checkOutput("node "+command, o.Output); err != nil {
 				return err
 			}
-			ctx, cancel := context.WithTimeout(cmd.Context(), 5*time.Second)
-			defer cancel()
-			sock := nodePaths(runDir, "").ResolveControlSocket(sock)
-			resp, err := node.Call(ctx, sock, node.Request{Command: command, VHID: uint8(vhid), Demotion: uint8(demotion)})
-			if err != nil {
-				return err
-			}
-			return printNodeStatus(app.IO.Out, app.IO.OutTTY, output, resp.Status)
+			return runF(cmd.Context(), o)
 		},
 	}
-	controlSocketFlag(cmd, &sock, "the node's control socket")
-	runDirFlag(cmd, &runDir)
-	cmd.Flags().IntVar(&vhid, "vhid", 0, "the group (0: every group on the node)")
+	controlSocketFlag(cmd, &o.ControlSocket, "the node's control socket")
+	runDirFlag(cmd, &o.RunDir)
+	cmd.Flags().IntVar(&o.VHID, "vhid", 0, "the group (0: every group on the node)")
 	if command == node.CmdDemote {
-		cmd.Flags().IntVar(&demotion, "demotion", 0, fmt.Sprintf("demotion added to advskew (default %d: bow out)", carp.MaxDemotedSkew))
+		cmd.Flags().IntVar(&o.Demotion, "demotion", 0, fmt.Sprintf("demotion added to advskew (default %d: bow out)", carp.MaxDemotedSkew))
 	}
-	outputFlag(cmd, &output)
+	outputFlag(cmd, &o.Output)
 	return cmd
+}
+
+// nodeDemoteRun sends the demote or promote to the node on the control
+// socket and prints the status it answers.
+func nodeDemoteRun(ctx context.Context, app *App, o *nodeDemoteOptions) error {
+	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	defer cancel()
+	sock := nodePaths(o.RunDir, "").ResolveControlSocket(o.ControlSocket)
+	resp, err := node.Call(ctx, sock, node.Request{Command: o.Command, VHID: uint8(o.VHID), Demotion: uint8(o.Demotion)})
+	if err != nil {
+		return err
+	}
+	return printNodeStatus(app.IO.Out, app.IO.OutTTY, o.Output, resp.Status)
 }
 
 func printNodeStatus(w io.Writer, tty bool, format string, st *node.Status) error {

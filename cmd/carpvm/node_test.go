@@ -197,13 +197,11 @@ func TestNodeCleanupBadInput(t *testing.T) {
 // left (a macvlan with VRRP's IPv6 MAC 00:00:5e:00:02:<vrid>) is the
 // group's own, and cleaned up rather than refused as someone else's.
 func TestNodeCleanupFlagsVRRP6(t *testing.T) {
-	app := &App{Getenv: func(string) string { return "" }}
-	o := &nodeCleanupOptions{}
-	cmd := newNodeCleanupCmdWith(app, o)
-	if err := cmd.ParseFlags([]string{"--interface", "eth0", "--vhid", "9", "--vip", "2001:db8:77::14/64", "--carpver", "3"}); err != nil {
+	o, app, err := parseFlags(nodeCommand(newNodeCleanupCmd), []string{"node", "cleanup", "--interface", "eth0", "--vhid", "9", "--vip", "2001:db8:77::14/64", "--carpver", "3"})
+	if err != nil {
 		t.Fatal(err)
 	}
-	groups, err := o.groups(app, cmd)
+	groups, err := o.groups(app.Getenv)
 	if err != nil {
 		t.Fatal(err)
 	}

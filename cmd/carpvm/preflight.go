@@ -119,7 +119,7 @@ worst pair's. Exit status: 0 nothing failed, 1 a check failed (or warned, with
 	addFixFlags(cmd, &opts.FixFlags)
 	addSaveFactsFlag(cmd, &opts.SaveFacts)
 	addPairFlag(cmd, app, "check (or fix) only this pair of a fleet (without it, every pair; --save-facts needs it when there are several)")
-	cmd.AddCommand(newPreflightRollbackCmd(app))
+	cmd.AddCommand(newPreflightRollbackCmd(app, nil))
 	return cmd
 }
 

@@ -27,13 +27,13 @@ type rollbackOptions struct {
 	Output      string
 }
 
-// newPreflightRollbackCmd builds carpvm preflight rollback FILE.
-func newPreflightRollbackCmd(app *App) *cobra.Command {
-	return newPreflightRollbackCmdWith(app, connectVSphere)
-}
-
-func newPreflightRollbackCmdWith(app *App, connect connectFunc) *cobra.Command {
+// newPreflightRollbackCmd builds carpvm preflight rollback FILE; runF
+// (nil: rollbackRun) gets its options.
+func newPreflightRollbackCmd(app *App, runF func(context.Context, *rollbackOptions) error) *cobra.Command {
 	o := &rollbackOptions{}
+	if runF == nil {
+		runF = rollbackRun
+	}
 	cmd := &cobra.Command{
 		Use:   "rollback FILE",
 		Short: "Restore exactly the fields preflight --fix changed, from its backup file",
@@ -65,9 +65,9 @@ networks need not validate.`,
   carpvm preflight rollback backup.json -o json`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			o.IO, o.Getenv, o.Connect, o.File = app.IO, app.Getenv, connect, args[0]
+			o.IO, o.Getenv, o.Connect, o.File = app.IO, app.Getenv, connectVSphere, args[0]
 			o.LoadVSphere = app.loadVSphere
-			return rollbackRun(cmd.Context(), o)
+			return runF(cmd.Context(), o)
 		},
 	}
 	cmd.Flags().BoolVar(&o.Force, "force", false, "write the backup's values even over fields changed since the fix")

@@ -254,7 +254,10 @@ func runRollbackWith(t *testing.T, env map[string]string, connect connectFunc, a
 			preflight.RemoveCommand(c)
 		}
 	}
-	preflight.AddCommand(newPreflightRollbackCmdWith(app, connect))
+	preflight.AddCommand(newPreflightRollbackCmd(app, func(ctx context.Context, o *rollbackOptions) error {
+		o.Connect = connect
+		return rollbackRun(ctx, o)
+	}))
 	root.SetArgs(args)
 	err = root.ExecuteContext(context.Background())
 	code, print := exitCodeOf(err)
