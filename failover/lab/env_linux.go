@@ -8,13 +8,11 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
-	"syscall"
 	"time"
 
 	"github.com/carpvm/carpvm/internal/netns"
 
 	"github.com/carpvm/carpvm/carp"
-	"github.com/carpvm/carpvm/carp/node"
 	"github.com/carpvm/carpvm/failover"
 )
 
@@ -175,164 +173,6 @@ func (l *Lab) LegMAC(ctx context.Context, member string, n Net) (net.HardwareAdd
 		return nil, err
 	}
 	return net.ParseMAC(strings.TrimSpace(out))
-}
-
-// Describe implements failover.Env.
-func (e *Env) Describe(t failover.Trigger, n failover.Network, router string) (string, string) {
-	ln, _ := labNet(n)
-	sw := e.Lab.ns(Switch)
-	switch t {
-	case failover.TriggerNICDisconnect:
-		return fmt.Sprintf("set %s's switch port %s down in %s (link lost on %s)", router, BridgePort(router, ln), sw, ln.Leg),
-			fmt.Sprintf("set %s up again", BridgePort(router, ln))
-	case failover.TriggerPowerOff:
-		return fmt.Sprintf("power %s off: SIGKILL its %s process(es), drop its switch ports", router, e.Lab.kind(router)),
-			fmt.Sprintf("power %s on: clear left-over VIPs, ports up, restart its %s process(es)", router, e.Lab.kind(router))
-	case failover.TriggerDemote:
-		if e.Lab.kind(router) == PeerUcarp {
-			return fmt.Sprintf("demote %s: SIGUSR2 to its ucarp for vhid %d (ucarp steps down, pauses 3 s)", router, n.VHID),
-				"nothing to undo: ucarp listens again after its pause"
-		}
-		if e.Lab.kind(router) == PeerKeepalived {
-			return fmt.Sprintf("demote %s vhid %d: not supported, keepalived has no run-time demotion", router, n.VHID), ""
-		}
-		return fmt.Sprintf("demote %s vhid %d over its control socket", router, n.VHID),
-			fmt.Sprintf("promote %s vhid %d over its control socket", router, n.VHID)
-	case failover.TriggerStun:
-		return fmt.Sprintf("stun %s: SIGSTOP its %s process(es), its switch ports silent (state disabled)", router, e.Lab.kind(router)),
-			fmt.Sprintf("thaw %s: its ports forward again, SIGCONT", router)
-	case failover.TriggerPartition:
-		return fmt.Sprintf("isolate %s and %s from each other on bridge %s (the client still reaches both)", BridgePort(Router1, ln), BridgePort(Router2, ln), ln.Bridge),
-			"heal: ports no longer isolated"
-	}
-	return string(t), ""
-}
-
-// Trigger implements failover.Env.
-func (e *Env) Trigger(ctx context.Context, t failover.Trigger, n failover.Network, router string) error {
-	ln, err := labNet(n)
-	if err != nil {
-		return err
-	}
-	sw := e.Lab.ns(Switch)
-	switch t {
-	case failover.TriggerNICDisconnect:
-		_, err := nsRun(ctx, sw, "ip", "link", "set", BridgePort(router, ln), "down")
-		return err
-	case failover.TriggerPowerOff:
-		e.Lab.stopRouter(router, syscall.SIGKILL)
-		if err := e.Lab.State.save(e.Lab.Opts.StateDir); err != nil {
-			return err
-		}
-		for _, x := range Nets {
-			if _, err := nsRun(ctx, sw, "ip", "link", "set", BridgePort(router, x), "down"); err != nil {
-				return err
-			}
-		}
-		return nil
-	case failover.TriggerDemote:
-		if e.Lab.kind(router) == PeerUcarp {
-			return e.Lab.signalUcarp(router, ln.Name, n.VHID, syscall.SIGUSR2)
-		}
-		if e.Lab.kind(router) == PeerKeepalived {
-			return fmt.Errorf("lab: demote %s: keepalived has no run-time demotion (its priority changes with a track script or file, which the lab does not configure); demote router-002, the carpvm node, instead", router)
-		}
-		_, err := node.Call(ctx, e.Lab.ControlSocket(router), node.Request{Command: node.CmdDemote, VHID: n.VHID})
-		return err
-	case failover.TriggerStun:
-		return e.Lab.stun(ctx, router)
-	case failover.TriggerPartition:
-		for _, r := range []string{Router1, Router2} {
-			if _, err := nsRun(ctx, sw, "bridge", "link", "set", "dev", BridgePort(r, ln), "isolated", "on"); err != nil {
-				return err
-			}
-		}
-		return nil
-	}
-	return fmt.Errorf("lab: trigger %q is not supported", t)
-}
-
-// Undo implements failover.Env.
-func (e *Env) Undo(ctx context.Context, t failover.Trigger, n failover.Network, router string) error {
-	ln, err := labNet(n)
-	if err != nil {
-		return err
-	}
-	sw := e.Lab.ns(Switch)
-	switch t {
-	case failover.TriggerNICDisconnect:
-		_, err := nsRun(ctx, sw, "ip", "link", "set", BridgePort(router, ln), "up")
-		return err
-	case failover.TriggerPowerOff:
-		return e.Lab.powerOn(ctx, router)
-	case failover.TriggerDemote:
-		if e.Lab.kind(router) != PeerCarpvm {
-			return nil
-		}
-		_, err := node.Call(ctx, e.Lab.ControlSocket(router), node.Request{Command: node.CmdPromote, VHID: n.VHID})
-		return err
-	case failover.TriggerStun:
-		return e.Lab.thaw(ctx, router)
-	case failover.TriggerPartition:
-		var errs []error
-		for _, r := range []string{Router1, Router2} {
-			if _, err := nsRun(ctx, sw, "bridge", "link", "set", "dev", BridgePort(r, ln), "isolated", "off"); err != nil {
-				errs = append(errs, err)
-			}
-		}
-		if len(errs) > 0 {
-			return errs[0]
-		}
-		return nil
-	}
-	return fmt.Errorf("lab: trigger %q is not supported", t)
-}
-
-// powerOn brings a "powered off" router back as a booting VM would: no
-// left-over VIP holders, links up, its CARP process(es) started afresh.
-func (l *Lab) powerOn(ctx context.Context, router string) error {
-	l.stopRouter(router, syscall.SIGKILL) // idempotent: nothing left normally
-	ns := l.ns(router)
-	out, err := nsRun(ctx, ns, "ip", "-o", "link", "show")
-	if err != nil {
-		return err
-	}
-	for _, line := range strings.Split(out, "\n") {
-		f := strings.Fields(line)
-		if len(f) < 2 {
-			continue
-		}
-		name, _, _ := strings.Cut(strings.TrimSuffix(f[1], ":"), "@")
-		if strings.HasPrefix(name, "carp") {
-			if _, err := nsRun(ctx, ns, "ip", "link", "del", name); err != nil {
-				return err
-			}
-		}
-	}
-	for _, n := range Nets {
-		// ucarp's and keepalived's VIP sits on the leg itself; a fresh
-		// boot has none.
-		_, _ = nsRun(ctx, ns, "ip", "addr", "del", n.VIP.String(), "dev", n.Leg)
-		if _, err := nsRun(ctx, l.ns(Switch), "ip", "link", "set", BridgePort(router, n), "up"); err != nil {
-			return err
-		}
-	}
-	if l.kind(router) == PeerCarpvm {
-		_ = os.Remove(l.ControlSocket(router))
-	}
-	if err := l.startRouter(router); err != nil {
-		return err
-	}
-	return l.State.save(l.Opts.StateDir)
-}
-
-func (l *Lab) signalUcarp(router, net string, vhid uint8, sig syscall.Signal) error {
-	for _, p := range l.State.Procs {
-		if p.Router == router && p.Net == net && (p.VHID == vhid || p.VHID == 0) && p.Kind == PeerUcarp && procAlive(p) {
-			return syscall.Kill(p.Pid, sig)
-		}
-	}
-	return fmt.Errorf("lab: no running ucarp for %s vhid %d on %s", router, vhid, net)
 }
 
 // Relearned implements failover.Env: the switch's forwarding table has
