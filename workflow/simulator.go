@@ -59,6 +59,7 @@ func StartSimulator(ctx context.Context, name string, g Inventory, addr, role st
 	if err != nil {
 		return nil, err
 	}
+	sim.TuneServingProcess() // serving is this process's work
 	srv, err := sim.Start(ctx, t.WithInventory(g), addr)
 	if err != nil {
 		return nil, err
