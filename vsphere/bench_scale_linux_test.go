@@ -7,6 +7,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"runtime/debug"
 	"strconv"
 	"strings"
 	"testing"
@@ -25,8 +26,15 @@ import (
 // `carpvm preflight` run as its own process against the served simulator:
 // its wall time and peak resident set (preflight-s, preflight-peak-rss-MB),
 // the figures issue 21 sets at 10 s and 500 MB.
+//
+// The simulator collects garbage as `carpvm sim`'s does
+// (sim.TuneServingProcess), which is what a preflight meets when served.
 func BenchmarkGatherAtScale(b *testing.B) {
 	carpvm := testbin.Carpvm(b)
+	gc, limit := debug.SetGCPercent(-1), debug.SetMemoryLimit(-1)
+	debug.SetGCPercent(gc)
+	b.Cleanup(func() { debug.SetGCPercent(gc); debug.SetMemoryLimit(limit) })
+	sim.TuneServingProcess()
 	for _, vms := range []int{5000, 20000, 40000} {
 		b.Run(fmt.Sprintf("vms=%d", vms), func(b *testing.B) {
 			g := sim.Inventory{Hosts: vms / 16, VMs: vms}
