@@ -26,3 +26,12 @@ func checkAdvertisedAPI(ctx *simulator.Context, schema *vimapi.Schema) error {
 	}
 	return nil
 }
+
+// advertiseAPI makes the server advertise api (Topology.API) instead of
+// vcsim's own version; checkAdvertisedAPI then refuses one the schema
+// does not know.
+func advertiseAPI(ctx *simulator.Context, api string) {
+	if si, ok := ctx.Map.Get(vim25.ServiceInstance).(*simulator.ServiceInstance); ok && api != "" {
+		si.Content.About.ApiVersion = api
+	}
+}

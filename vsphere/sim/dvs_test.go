@@ -115,3 +115,64 @@ func TestDVPortgroupDestroyed(t *testing.T) {
 		t.Errorf("reconfigure a destroyed portgroup: %v, want ManagedObjectNotFound", err)
 	}
 }
+
+// TestDVPortgroupReconfigureKeepsUnsetPolicies: a ReconfigureDVPortgroup
+// spec's defaultPortConfig changes the policies it sets and keeps those
+// it leaves unset, as vCenter merges them (Ansible's vmware_dvs_portgroup
+// sends a MAC management policy and an uplink teaming policy without its
+// reversePolicy or failureCriteria, and reads them back).
+func TestDVPortgroupReconfigureKeepsUnsetPolicies(t *testing.T) {
+	_, c := start(t, sim.Distributed(false))
+	ctx := context.Background()
+	n, err := find.NewFinder(c, false).Network(ctx, "/"+sim.DefaultDatacenter+"/network/"+sim.PortgroupInternal)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pg := n.(*object.DistributedVirtualPortgroup)
+	read := func() (*types.VMwareDVSPortSetting, string) {
+		t.Helper()
+		var m mo.DistributedVirtualPortgroup
+		if err := pg.Properties(ctx, pg.Reference(), []string{"config"}, &m); err != nil {
+			t.Fatal(err)
+		}
+		return m.Config.DefaultPortConfig.(*types.VMwareDVSPortSetting), m.Config.ConfigVersion
+	}
+	before, version := read()
+	if before.UplinkTeamingPolicy == nil || before.UplinkTeamingPolicy.ReversePolicy == nil || before.SecurityPolicy == nil || before.MacManagementPolicy == nil {
+		t.Fatalf("the topology's portgroup lacks the policies this test needs: %+v", before)
+	}
+	spec := types.DVPortgroupConfigSpec{ConfigVersion: version, DefaultPortConfig: &types.VMwareDVSPortSetting{
+		Vlan: &types.VmwareDistributedVirtualSwitchVlanIdSpec{VlanId: 0},
+		MacManagementPolicy: &types.DVSMacManagementPolicy{
+			AllowPromiscuous: types.NewBool(false), MacChanges: types.NewBool(true), ForgedTransmits: types.NewBool(true),
+		},
+		UplinkTeamingPolicy: &types.VmwareUplinkPortTeamingPolicy{
+			Policy: &types.StringPolicy{Value: "loadbalance_srcid"}, NotifySwitches: &types.BoolPolicy{Value: types.NewBool(true)},
+		},
+	}}
+	task, err := pg.Reconfigure(ctx, spec)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := task.Wait(ctx); err != nil {
+		t.Fatal(err)
+	}
+	after, _ := read()
+	if mm := after.MacManagementPolicy; mm == nil || mm.AllowPromiscuous == nil || *mm.AllowPromiscuous {
+		t.Errorf("macManagementPolicy %+v, want the spec's (promiscuous Reject)", mm)
+	}
+	if mm := after.MacManagementPolicy; mm != nil && mm.MacLearningPolicy == nil && before.MacManagementPolicy.MacLearningPolicy != nil {
+		t.Errorf("the MAC learning policy the spec left unset was dropped")
+	}
+	tp := after.UplinkTeamingPolicy
+	if tp == nil || tp.Policy == nil || tp.Policy.Value != "loadbalance_srcid" {
+		t.Fatalf("uplinkTeamingPolicy %+v, want the spec's policy", tp)
+	}
+	if tp.ReversePolicy == nil || tp.FailureCriteria == nil || tp.RollingOrder == nil {
+		t.Errorf("the teaming fields the spec left unset were dropped: reversePolicy %v, failureCriteria %v, rollingOrder %v",
+			tp.ReversePolicy, tp.FailureCriteria, tp.RollingOrder)
+	}
+	if after.SecurityPolicy == nil {
+		t.Errorf("the security policy the spec left unset was dropped")
+	}
+}

@@ -1,6 +1,7 @@
 package sim
 
 import (
+	"reflect"
 	"strconv"
 
 	"github.com/vmware/govmomi/simulator"
@@ -13,9 +14,10 @@ import (
 // configVersion as vCenter does: ReconfigureDVPortgroup_Task with a
 // configVersion other than the portgroup's current one fails with
 // ConcurrentAccess, and a successful reconfiguration bumps it. Fields a
-// spec leaves unset keep their values (vcsim would blank them); a
-// DefaultPortConfig sent is stored whole. It is not in vcsim's registry
-// (see dispatchStrictDVPortgroups): it only answers clients' calls.
+// spec leaves unset keep their values (vcsim would blank them), the
+// policies of a DefaultPortConfig sent too (mergePortSetting). It is not
+// in vcsim's registry (see dispatchStrictDVPortgroups): it only answers
+// clients' calls.
 type StrictDVPortgroup struct {
 	*simulator.DistributedVirtualPortgroup
 }
@@ -52,7 +54,7 @@ func (p *StrictDVPortgroup) ReconfigureDVPortgroupTask(ctx *simulator.Context, r
 			cfg.PortNameFormat = s.PortNameFormat
 		}
 		if s.DefaultPortConfig != nil {
-			cfg.DefaultPortConfig = s.DefaultPortConfig
+			cfg.DefaultPortConfig = mergePortSetting(cfg.DefaultPortConfig, s.DefaultPortConfig)
 		}
 		n, err := strconv.Atoi(cfg.ConfigVersion)
 		if err != nil {
@@ -78,6 +80,48 @@ func seedConfigVersions(ctx *simulator.Context) {
 					pg.Config.ConfigVersion = "1"
 				}
 			})
+		}
+	}
+}
+
+// mergePortSetting is the port setting old with the policies set sets
+// applied, as vCenter merges a reconfiguration's defaultPortConfig: a
+// policy the spec leaves unset keeps its value, and so do the unset parts
+// of its uplink teaming policy (Ansible's vmware_dvs_portgroup sends one
+// without reversePolicy or failureCriteria) and of its MAC management
+// policy (its MAC learning policy). Settings of other types are taken as
+// sent.
+func mergePortSetting(old, set types.BaseDVPortSetting) types.BaseDVPortSetting {
+	o, ok1 := old.(*types.VMwareDVSPortSetting)
+	n, ok2 := set.(*types.VMwareDVSPortSetting)
+	if !ok1 || !ok2 {
+		return set
+	}
+	merged := *n
+	keepUnset(reflect.ValueOf(&merged).Elem(), reflect.ValueOf(o).Elem())
+	if n.UplinkTeamingPolicy != nil && o.UplinkTeamingPolicy != nil {
+		tp := *n.UplinkTeamingPolicy
+		keepUnset(reflect.ValueOf(&tp).Elem(), reflect.ValueOf(o.UplinkTeamingPolicy).Elem())
+		merged.UplinkTeamingPolicy = &tp
+	}
+	if n.MacManagementPolicy != nil && o.MacManagementPolicy != nil {
+		mm := *n.MacManagementPolicy
+		keepUnset(reflect.ValueOf(&mm).Elem(), reflect.ValueOf(o.MacManagementPolicy).Elem())
+		merged.MacManagementPolicy = &mm
+	}
+	return &merged
+}
+
+// keepUnset sets each nil pointer or interface field of the struct dst
+// (and of the structs it embeds) to old's.
+func keepUnset(dst, old reflect.Value) {
+	for i := range dst.NumField() {
+		f := dst.Field(i)
+		switch {
+		case dst.Type().Field(i).Anonymous && f.Kind() == reflect.Struct:
+			keepUnset(f, old.Field(i))
+		case (f.Kind() == reflect.Pointer || f.Kind() == reflect.Interface) && f.IsNil() && f.CanSet():
+			f.Set(old.Field(i))
 		}
 	}
 }

@@ -83,6 +83,7 @@ func Start(ctx context.Context, t Topology, addr string) (*Server, error) {
 		s.Close()
 		return nil, fmt.Errorf("sim: create model: %w", err)
 	}
+	advertiseAPI(model.Service.Context, t.API)
 	installCollector(model.Service.Context.Map)
 	nameTasks(model.Service.Context.Map)
 	if err := dispatchStrictDVPortgroups(model.Service.Context.Map); err != nil {

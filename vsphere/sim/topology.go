@@ -26,6 +26,13 @@ type Topology struct {
 	VMs            []VM
 	// Rules are DRS VM-VM rules, added to their cluster after the VMs exist.
 	Rules []Rule
+	// API is the vim25 version the server advertises (about.apiVersion,
+	// vimServiceVersions.xml), so the one clients such as pyvmomi speak
+	// and are answered in: "" for vcsim's 6.5, a vCenter 6.5; "6.7" for a
+	// vCenter 6.7, whose answers carry what 6.7 added (a distributed
+	// port's macManagementPolicy, which Ansible's vmware_dvs_portgroup
+	// reads and writes).
+	API string
 }
 
 // ClusterSpec is a ClusterComputeResource.
