@@ -55,13 +55,9 @@ func (e *Env) Reads(failover.Trigger) bool { return true }
 // Object implements failover.EffectReader.
 func (e *Env) Object(t failover.Trigger, n failover.Network, router string) string {
 	ln, _ := labNet(n)
-	switch t {
-	case failover.TriggerNICDisconnect:
-		return fmt.Sprintf("%s's switch port %s", router, BridgePort(router, ln))
-	case failover.TriggerPartition:
-		return fmt.Sprintf("bridge %s's router ports", ln.Bridge)
-	case failover.TriggerDemote:
-		return fmt.Sprintf("%s's vhid %d", router, n.VHID)
+	c := triggerCall{n: n, net: ln, router: router}
+	if lt, ok := labTriggers[t]; ok && lt.object != nil {
+		return lt.object(e, c)
 	}
 	return fmt.Sprintf("%s (its %s process(es) and switch ports)", router, e.Lab.kind(router))
 }
@@ -71,7 +67,7 @@ func (e *Env) Object(t failover.Trigger, n failover.Network, router string) stri
 // it (power-off forgets the processes it killed, power-on records the new
 // ones).
 func (e *Env) Effect(ctx context.Context, t failover.Trigger, n failover.Network, router string) (bool, string, error) {
-	ln, err := labNet(n)
+	lt, c, err := e.lookup(t, n, router)
 	if err != nil {
 		return false, "", err
 	}
@@ -80,62 +76,95 @@ func (e *Env) Effect(ctx context.Context, t failover.Trigger, n failover.Network
 	} else if st != nil {
 		e.Lab.State = st
 	}
-	if t == failover.TriggerDemote {
-		return e.demoted(ctx, n, router)
+	return lt.effect(ctx, e, c)
+}
+
+// switchPort is member's port on x's bridge among ports.
+func switchPort(ports map[string]bridgePort, member string, x Net) (bridgePort, error) {
+	p, ok := ports[BridgePort(member, x)]
+	if !ok {
+		return p, fmt.Errorf("lab: switch port %s is missing", BridgePort(member, x))
 	}
+	return p, nil
+}
+
+// portDown reads nic-disconnect back: the router's port is down.
+func portDown(ctx context.Context, e *Env, c triggerCall) (bool, string, error) {
 	ports, err := e.Lab.ports(ctx)
 	if err != nil {
 		return false, "", err
 	}
-	port := func(member string, x Net) (bridgePort, error) {
-		p, ok := ports[BridgePort(member, x)]
-		if !ok {
-			return p, fmt.Errorf("lab: switch port %s is missing", BridgePort(member, x))
-		}
-		return p, nil
+	p, err := switchPort(ports, c.router, c.net)
+	if err != nil {
+		return false, "", err
 	}
-	switch t {
-	case failover.TriggerNICDisconnect:
-		p, err := port(router, ln)
+	return !p.up(), fmt.Sprintf("port %s up=%t", p.Name, p.up()), nil
+}
+
+// portsIsolated reads partition back: a router port of the bridge is
+// isolated.
+func portsIsolated(ctx context.Context, e *Env, c triggerCall) (bool, string, error) {
+	ports, err := e.Lab.ports(ctx)
+	if err != nil {
+		return false, "", err
+	}
+	var iso []string
+	for _, r := range []string{Router1, Router2} {
+		p, err := switchPort(ports, r, c.net)
 		if err != nil {
 			return false, "", err
 		}
-		return !p.up(), fmt.Sprintf("port %s up=%t", p.Name, p.up()), nil
-	case failover.TriggerPartition:
-		var iso []string
-		for _, r := range []string{Router1, Router2} {
-			p, err := port(r, ln)
-			if err != nil {
-				return false, "", err
-			}
-			if p.Isolated {
-				iso = append(iso, p.Name)
-			}
+		if p.Isolated {
+			iso = append(iso, p.Name)
 		}
-		if len(iso) > 0 {
-			return true, fmt.Sprintf("bridge %s: %s isolated", ln.Bridge, strings.Join(iso, ", ")), nil
-		}
-		return false, fmt.Sprintf("bridge %s: no port isolated", ln.Bridge), nil
-	case failover.TriggerPowerOff, failover.TriggerStun:
-		var off []string
-		for _, x := range Nets {
-			p, err := port(router, x)
-			if err != nil {
-				return false, "", err
-			}
-			if !p.up() || p.State != "forwarding" {
-				off = append(off, fmt.Sprintf("%s %s", p.Name, p.State))
-			}
-		}
-		running, dead, stopped := e.Lab.routerProcs(router)
-		if t == failover.TriggerPowerOff {
-			on := len(off) > 0 || running == 0 || dead > 0
-			return on, fmt.Sprintf("%s: %d process(es) running, %d dead; ports not forwarding: %s", router, running, dead, dashed(strings.Join(off, ", "))), nil
-		}
-		on := len(off) > 0 || stopped > 0
-		return on, fmt.Sprintf("%s: %d of %d process(es) stopped (SIGSTOP); ports not forwarding: %s", router, stopped, running, dashed(strings.Join(off, ", "))), nil
 	}
-	return false, "", fmt.Errorf("lab: trigger %q is not supported", t)
+	if len(iso) > 0 {
+		return true, fmt.Sprintf("bridge %s: %s isolated", c.net.Bridge, strings.Join(iso, ", ")), nil
+	}
+	return false, fmt.Sprintf("bridge %s: no port isolated", c.net.Bridge), nil
+}
+
+// poweredOff reads power-off back: a port not forwarding, or the router's
+// processes not all running.
+func poweredOff(ctx context.Context, e *Env, c triggerCall) (bool, string, error) {
+	off, err := e.Lab.silentPorts(ctx, c.router)
+	if err != nil {
+		return false, "", err
+	}
+	running, dead, _ := e.Lab.routerProcs(c.router)
+	on := len(off) > 0 || running == 0 || dead > 0
+	return on, fmt.Sprintf("%s: %d process(es) running, %d dead; ports not forwarding: %s", c.router, running, dead, dashed(strings.Join(off, ", "))), nil
+}
+
+// stunned reads stun back: a port not forwarding, or a process stopped.
+func stunned(ctx context.Context, e *Env, c triggerCall) (bool, string, error) {
+	off, err := e.Lab.silentPorts(ctx, c.router)
+	if err != nil {
+		return false, "", err
+	}
+	running, _, stopped := e.Lab.routerProcs(c.router)
+	on := len(off) > 0 || stopped > 0
+	return on, fmt.Sprintf("%s: %d of %d process(es) stopped (SIGSTOP); ports not forwarding: %s", c.router, stopped, running, dashed(strings.Join(off, ", "))), nil
+}
+
+// silentPorts are router's switch ports that are down or not forwarding,
+// each as "PORT STATE".
+func (l *Lab) silentPorts(ctx context.Context, router string) ([]string, error) {
+	ports, err := l.ports(ctx)
+	if err != nil {
+		return nil, err
+	}
+	var off []string
+	for _, x := range Nets {
+		p, err := switchPort(ports, router, x)
+		if err != nil {
+			return nil, err
+		}
+		if !p.up() || p.State != "forwarding" {
+			off = append(off, fmt.Sprintf("%s %s", p.Name, p.State))
+		}
+	}
+	return off, nil
 }
 
 // routerProcs counts router's recorded processes: running (a process just
@@ -162,7 +191,8 @@ func (l *Lab) routerProcs(router string) (running, dead, stopped int) {
 // demoted reads a carpvm node's demotion of n's group; ucarp's demote
 // passes by itself (it listens again after its pause) and keepalived has
 // none, so neither leaves anything to undo.
-func (e *Env) demoted(ctx context.Context, n failover.Network, router string) (bool, string, error) {
+func demoted(ctx context.Context, e *Env, c triggerCall) (bool, string, error) {
+	n, router := c.n, c.router
 	if e.Lab.kind(router) != PeerCarpvm {
 		return false, fmt.Sprintf("%s runs %s: a demote leaves nothing to undo", router, e.Lab.kind(router)), nil
 	}

@@ -12,10 +12,14 @@ import (
 )
 
 // labTrigger is one trigger as the lab carries it out: what it does and
-// undoes, in words for the plan (describe), and in deeds.
+// undoes, in words for the plan (describe), and in deeds; the object it
+// acts on (nil: the router's processes and switch ports) and how its
+// effect is read back (effect_linux.go).
 type labTrigger struct {
 	describe func(e *Env, c triggerCall) (do, undo string)
 	do, undo func(ctx context.Context, e *Env, c triggerCall) error
+	object   func(e *Env, c triggerCall) string
+	effect   func(ctx context.Context, e *Env, c triggerCall) (bool, string, error)
 }
 
 // triggerCall is what a trigger acts on: the drilled group's network (n),
@@ -30,6 +34,10 @@ type triggerCall struct {
 // acts as nic-disconnect (failover.Trigger.Action).
 var labTriggers = map[failover.Trigger]labTrigger{
 	failover.TriggerNICDisconnect: {
+		object: func(e *Env, c triggerCall) string {
+			return fmt.Sprintf("%s's switch port %s", c.router, BridgePort(c.router, c.net))
+		},
+		effect: portDown,
 		describe: func(e *Env, c triggerCall) (string, string) {
 			return fmt.Sprintf("set %s's switch port %s down in %s (link lost on %s)", c.router, BridgePort(c.router, c.net), e.Lab.ns(Switch), c.net.Leg),
 				fmt.Sprintf("set %s up again", BridgePort(c.router, c.net))
@@ -44,6 +52,7 @@ var labTriggers = map[failover.Trigger]labTrigger{
 		},
 	},
 	failover.TriggerPowerOff: {
+		effect: poweredOff,
 		describe: func(e *Env, c triggerCall) (string, string) {
 			return fmt.Sprintf("power %s off: SIGKILL its %s process(es), drop its switch ports", c.router, e.Lab.kind(c.router)),
 				fmt.Sprintf("power %s on: clear left-over VIPs, ports up, restart its %s process(es)", c.router, e.Lab.kind(c.router))
@@ -52,6 +61,8 @@ var labTriggers = map[failover.Trigger]labTrigger{
 		undo: func(ctx context.Context, e *Env, c triggerCall) error { return e.Lab.powerOn(ctx, c.router) },
 	},
 	failover.TriggerDemote: {
+		object: func(e *Env, c triggerCall) string { return fmt.Sprintf("%s's vhid %d", c.router, c.n.VHID) },
+		effect: demoted,
 		describe: func(e *Env, c triggerCall) (string, string) {
 			switch e.Lab.kind(c.router) {
 			case PeerUcarp:
@@ -82,6 +93,7 @@ var labTriggers = map[failover.Trigger]labTrigger{
 		},
 	},
 	failover.TriggerStun: {
+		effect: stunned,
 		describe: func(e *Env, c triggerCall) (string, string) {
 			return fmt.Sprintf("stun %s: SIGSTOP its %s process(es), its switch ports silent (state disabled)", c.router, e.Lab.kind(c.router)),
 				fmt.Sprintf("thaw %s: its ports forward again, SIGCONT", c.router)
@@ -90,6 +102,8 @@ var labTriggers = map[failover.Trigger]labTrigger{
 		undo: func(ctx context.Context, e *Env, c triggerCall) error { return e.Lab.thaw(ctx, c.router) },
 	},
 	failover.TriggerPartition: {
+		object: func(e *Env, c triggerCall) string { return fmt.Sprintf("bridge %s's router ports", c.net.Bridge) },
+		effect: portsIsolated,
 		describe: func(e *Env, c triggerCall) (string, string) {
 			return fmt.Sprintf("isolate %s and %s from each other on bridge %s (the client still reaches both)", BridgePort(Router1, c.net), BridgePort(Router2, c.net), c.net.Bridge),
 				"heal: ports no longer isolated"

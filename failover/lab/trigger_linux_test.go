@@ -7,8 +7,9 @@ import (
 )
 
 // Every trigger a drill can ask for is carried out by the lab: its action
-// (link-down acts as nic-disconnect) has a description, a do and an undo
-// in labTriggers, and an unknown trigger is refused, never a no-op.
+// (link-down acts as nic-disconnect) has a description, a do, an undo and
+// a read-back in labTriggers, and an unknown trigger is refused, never a
+// no-op.
 func TestLabTriggersCoverEveryAction(t *testing.T) {
 	e := &Env{Lab: &Lab{Opts: Options{Prefix: "x-", Peer: PeerCarpvm}, State: &State{}}}
 	n, err := e.Lab.Networks("intranought")
@@ -17,8 +18,8 @@ func TestLabTriggersCoverEveryAction(t *testing.T) {
 	}
 	for _, tr := range failover.Triggers() {
 		lt, ok := labTriggers[tr.Action()]
-		if !ok || lt.describe == nil || lt.do == nil || lt.undo == nil {
-			t.Errorf("trigger %s (action %s): %+v, want a describe, a do and an undo", tr, tr.Action(), ok)
+		if !ok || lt.describe == nil || lt.do == nil || lt.undo == nil || lt.effect == nil {
+			t.Errorf("trigger %s (action %s): %+v, want a describe, a do, an undo and an effect read back", tr, tr.Action(), ok)
 			continue
 		}
 		if do, _ := e.Describe(tr.Action(), n[0], Router1); do == "" || do == string(tr.Action()) {
