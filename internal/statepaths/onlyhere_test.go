@@ -9,9 +9,9 @@ import (
 	"testing"
 )
 
-// stateLookup is code finding a user's directory for itself: reading the
-// variables Dir reads, or the library's own guesses at them.
-var stateLookup = regexp.MustCompile(`etenv\("(XDG_STATE_HOME|XDG_RUNTIME_DIR|HOME)"\)|"\.local",\s*"state"|os\.User(Home|Config|Cache)Dir\(`)
+// stateLookup is code finding the state directory for itself: reading the
+// XDG variables Dir and DrillLocks read, or joining ~/.local/state.
+var stateLookup = regexp.MustCompile(`etenv\("(XDG_STATE_HOME|XDG_RUNTIME_DIR)"\)|"\.local",\s*"state"`)
 
 // The state paths are computed here and nowhere else (one place for each
 // formula): no other file of the repository looks the state directory up.
