@@ -141,8 +141,9 @@ type fileGroup struct {
 	ChecksumAsV2 bool   `mapstructure:"vrrp_checksum_as_v2"`
 }
 
-// LoadConfig reads and validates node.yaml (format in the package
-// documentation). Errors are *config.Error naming the key.
+// LoadConfig reads and validates node.yaml (format: the repository's
+// docs/commands.md, section "node.yaml"). Errors are *config.Error
+// naming the key.
 func LoadConfig(path string, getenv config.Getenv) (*Config, error) {
 	v := viper.New()
 	v.SetConfigFile(path)
