@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"unicode/utf8"
+
+	"github.com/carpvm/carpvm/preflight"
 )
 
 // runIO runs carpvm with streams shaped by io (terminal flags, width).
@@ -179,4 +181,47 @@ func nullsMeasured(t *testing.T, doc string) string {
 	strip(v)
 	b, _ := json.Marshal(v)
 	return string(b)
+}
+
+// A check ID named inside a cell's text (a fix saying "see
+// host.reverse_path_promisc first") is never split either: at every
+// terminal width, for the findings of several topologies, no cell line
+// ends in part of a check ID.
+func TestPreflightTableNeverSplitsCheckIDsInText(t *testing.T) {
+	for _, topo := range []string{"default", "teamed", "distributed-mac-learning", "every-step"} {
+		js := runIO(t, IOStreams{}, nil, "preflight", "--sim", "--topology", topo, "-o", "json")
+		var rep preflight.Report
+		if err := json.Unmarshal([]byte(js.stdout), &rep); err != nil || len(rep.Findings) == 0 {
+			t.Fatalf("%s: preflight -o json: %v, %d findings", topo, err, len(rep.Findings))
+		}
+		for width := 20; width <= 200; width++ {
+			var b bytes.Buffer
+			if err := writePreflightTable(&b, true, width, rep); err != nil {
+				t.Fatal(err)
+			}
+			if part := splitCheckID(b.String()); part != "" {
+				t.Fatalf("%s at width %d: a cell line ends in %q, part of a check ID:\n%s", topo, width, part, b.String())
+			}
+		}
+	}
+}
+
+// splitCheckID is the first part of a check ID (past its dot) that ends a
+// cell's line of table, "" when there is none.
+func splitCheckID(table string) string {
+	idRune := func(b byte) bool { return b == '.' || b == '_' || b >= 'a' && b <= 'z' }
+	for _, line := range strings.Split(table, "\n") {
+		for _, cell := range strings.Split(line, "│") {
+			cell = strings.TrimSpace(cell)
+			for _, c := range preflight.Checks() {
+				id := string(c)
+				for k := strings.Index(id, ".") + 1; k < len(id); k++ {
+					if strings.HasSuffix(cell, id[:k]) && (len(cell) == k || !idRune(cell[len(cell)-k-1])) {
+						return id[:k]
+					}
+				}
+			}
+		}
+	}
+	return ""
 }

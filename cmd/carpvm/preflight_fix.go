@@ -265,7 +265,7 @@ func writePlanTable(w io.Writer, tty bool, width int, p fix.Plan) error {
 		for i, c := range p.Changes {
 			rows[i] = []string{c.Object, string(c.Setting), c.Current, c.Desired, c.Check, table.Dash(c.Note)}
 		}
-		if err := table.WriteFitted(w, tty, table.Layout{Width: width, Whole: checkColumn}, []string{"OBJECT", "SETTING", "CURRENT", "DESIRED", "CHECK", "NOTE"}, rows); err != nil {
+		if err := table.WriteFitted(w, tty, table.Layout{Width: width, Whole: checkColumn, Keep: mentionsCheck}, []string{"OBJECT", "SETTING", "CURRENT", "DESIRED", "CHECK", "NOTE"}, rows); err != nil {
 			return err
 		}
 	}
@@ -277,7 +277,7 @@ func writePlanTable(w io.Writer, tty bool, width int, p fix.Plan) error {
 		for i, m := range p.Manual {
 			rows[i] = []string{string(m.Check), string(m.Status), table.Dash(m.Network), m.Object, table.Dash(m.Note)}
 		}
-		if err := table.WriteFitted(w, tty, table.Layout{Width: width, Whole: checkColumn}, []string{"CHECK", "STATUS", "NETWORK", "OBJECT", "WHAT TO DO"}, rows); err != nil {
+		if err := table.WriteFitted(w, tty, table.Layout{Width: width, Whole: checkColumn, Keep: mentionsCheck}, []string{"CHECK", "STATUS", "NETWORK", "OBJECT", "WHAT TO DO"}, rows); err != nil {
 			return err
 		}
 	}

@@ -3,6 +3,8 @@ package main
 import (
 	"fmt"
 	"io"
+	"slices"
+	"strings"
 
 	"github.com/carpvm/carpvm/internal/table"
 	"github.com/carpvm/carpvm/preflight"
@@ -17,6 +19,12 @@ var preflightDrop = []string{"FIX", "NETWORK"}
 // terminal, so that one copied from the table works in --check.
 var checkColumn = []string{"CHECK"}
 
+// mentionsCheck says whether word holds a check ID ("(vmac.shared),"), a
+// word no table splits, so that an ID a fix names can be copied too.
+func mentionsCheck(word string) bool {
+	return slices.ContainsFunc(preflight.Checks(), func(c preflight.Check) bool { return strings.Contains(word, string(c)) })
+}
+
 // writePreflightTable prints the findings as a table, then a summary line;
 // on a terminal of width columns (0: unknown) the table fits it.
 func writePreflightTable(w io.Writer, tty bool, width int, rep preflight.Report) error {
@@ -28,7 +36,7 @@ func writePreflightTable(w io.Writer, tty bool, width int, rep preflight.Report)
 		}
 		rows[i] = []string{string(f.Check), string(f.Status), table.Dash(f.Network), f.Object, actual, table.Dash(f.Fix)}
 	}
-	if err := table.WriteFitted(w, tty, table.Layout{Width: width, Drop: preflightDrop, Whole: checkColumn}, []string{"CHECK", "STATUS", "NETWORK", "OBJECT", "ACTUAL", "FIX"}, rows); err != nil {
+	if err := table.WriteFitted(w, tty, table.Layout{Width: width, Drop: preflightDrop, Whole: checkColumn, Keep: mentionsCheck}, []string{"CHECK", "STATUS", "NETWORK", "OBJECT", "ACTUAL", "FIX"}, rows); err != nil {
 		return err
 	}
 	_, err := fmt.Fprintf(w, "\n%s: %d pass, %d warn, %d fail\n", rep.Target, rep.Summary.Pass, rep.Summary.Warn, rep.Summary.Fail)

@@ -19,6 +19,10 @@ type Layout struct {
 	// (check IDs, which people copy back into --check): such a column is
 	// at least as wide as its longest word.
 	Whole []string
+	// Keep, when set, names the words never split in any column (a check
+	// ID in a fix's text): a column is at least as wide as its longest
+	// such word.
+	Keep func(word string) bool
 }
 
 // minColumn is the narrowest a wrapped column gets (or its header's
@@ -40,7 +44,7 @@ const border = 3
 func fit(l Layout, header []string, rows [][]string) (_ []string, _ [][]string, dropped []string, ok bool) {
 	drop := l.Drop
 	for {
-		natural, least := columnWidths(header, rows, l.Whole)
+		natural, least := columnWidths(header, rows, l)
 		if sum(least)+border*len(header)+1 <= l.Width {
 			widths := share(l.Width-border*len(header)-1, natural, least)
 			return header, wrapRows(rows, widths), dropped, true
@@ -69,7 +73,7 @@ func narrowest(l Layout, header []string, rows [][]string) int {
 			header, rows = without(header, rows, i)
 		}
 	}
-	_, least := columnWidths(header, rows, l.Whole)
+	_, least := columnWidths(header, rows, l)
 	return sum(least) + border*len(header) + 1
 }
 
@@ -86,9 +90,10 @@ func without(header []string, rows [][]string, i int) ([]string, [][]string) {
 }
 
 // columnWidths returns each column's natural width (its longest line) and
-// its least (its header, or minColumn when its cells are wider; for a
-// column of whole, its longest word when wider still).
-func columnWidths(header []string, rows [][]string, whole []string) (natural, least []int) {
+// its least (its header, or minColumn when its cells are wider; its
+// longest word when wider still, in a column of l.Whole, or of the words
+// l.Keep keeps).
+func columnWidths(header []string, rows [][]string, l Layout) (natural, least []int) {
 	natural, least = make([]int, len(header)), make([]int, len(header))
 	for i, h := range header {
 		natural[i] = utf8.RuneCountInString(h)
@@ -100,12 +105,14 @@ func columnWidths(header []string, rows [][]string, whole []string) (natural, le
 			}
 		}
 		least[i] = max(utf8.RuneCountInString(h), min(natural[i], minColumn))
-		if slices.Contains(whole, h) {
-			for _, r := range rows {
-				if i < len(r) {
-					for _, word := range strings.Fields(r[i]) {
-						least[i] = max(least[i], utf8.RuneCountInString(word))
-					}
+		whole := slices.Contains(l.Whole, h)
+		for _, r := range rows {
+			if i >= len(r) || !whole && l.Keep == nil {
+				continue
+			}
+			for _, word := range strings.Fields(r[i]) {
+				if whole || l.Keep(word) {
+					least[i] = max(least[i], utf8.RuneCountInString(word))
 				}
 			}
 		}

@@ -153,3 +153,22 @@ func TestFitFallsBackToKeyValueBlocks(t *testing.T) {
 		}
 	}
 }
+
+// Words Keep keeps are never split in any column, which is then at least
+// as wide as the longest of them.
+func TestFitKeepsTheWordsKeepNames(t *testing.T) {
+	rows := [][]string{{"spof.same_host", "fail", "see host.reverse_path_promisc first, then run the routers on two hosts"}}
+	header := []string{"CHECK", "STATUS", "FIX"}
+	keep := func(w string) bool { return strings.Contains(w, ".") }
+	for width := 40; width <= 120; width++ {
+		var b bytes.Buffer
+		if err := WriteFitted(&b, true, Layout{Width: width, Keep: keep}, header, rows); err != nil {
+			t.Fatal(err)
+		}
+		for _, id := range []string{"spof.same_host", "host.reverse_path_promisc"} {
+			if !strings.Contains(b.String(), id) {
+				t.Errorf("width %d: %s split:\n%s", width, id, b.String())
+			}
+		}
+	}
+}
