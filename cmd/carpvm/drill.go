@@ -115,6 +115,9 @@ Exit codes: 0 the drill passed, 1 it failed, 2 usage or configuration error,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o.StunSet = cmd.Flags().Changed("duration")
+			if err := o.check(); err != nil {
+				return err
+			}
 			return runF(cmd.Context(), o)
 		},
 	}
@@ -149,7 +152,9 @@ Exit codes: 0 the drill passed, 1 it failed, 2 usage or configuration error,
 	return cmd
 }
 
-func drillRun(ctx context.Context, app *App, o *drillOptions) error {
+// check refuses flag values no drill takes (the target's are
+// workflow.ChooseDrill's to check).
+func (o *drillOptions) check() error {
 	if err := checkOutput("drill", o.Output); err != nil {
 		return err
 	}
@@ -157,9 +162,12 @@ func drillRun(ctx context.Context, app *App, o *drillOptions) error {
 	if err != nil {
 		return usageError("drill: --%v", err)
 	}
-	for name, d := range map[string]time.Duration{"--max-takeover": o.MaxTakeover, "--max-blackout": o.MaxBlackout, "--deadline": o.Deadline} {
-		if d < 0 {
-			return usageError("drill: %s %s: want a positive duration", name, d)
+	for _, d := range []struct {
+		flag string
+		d    time.Duration
+	}{{"--max-takeover", o.MaxTakeover}, {"--max-blackout", o.MaxBlackout}, {"--deadline", o.Deadline}} {
+		if d.d < 0 {
+			return usageError("drill: %s %s: want a positive duration", d.flag, d.d)
 		}
 	}
 	if trigger == failover.TriggerStun {
@@ -169,6 +177,13 @@ func drillRun(ctx context.Context, app *App, o *drillOptions) error {
 	} else if o.StunSet {
 		return usageError("drill: --duration is for --trigger stun, not %s", trigger)
 	}
+	return nil
+}
+
+// drillRun drills what the options choose (workflow.ChooseDrill): one
+// pair, or each pair of a fleet.
+func drillRun(ctx context.Context, app *App, o *drillOptions) error {
+	trigger := failover.Trigger(o.Trigger) // checked by check
 	t, fleet, err := workflow.ChooseDrill(ctx, o.targetOptions(app, trigger))
 	if err != nil {
 		return err

@@ -215,6 +215,10 @@ func TestNewCmdDrill(t *testing.T) {
 				want(t, "DryRun", o.DryRun, true)
 				want(t, "--pair", app.pair, "roubaix")
 			}},
+		{name: "unknown trigger", args: []string{"drill", "--lab", "--trigger", "unplug"}, err: `trigger "unplug": want one of`},
+		{name: "negative objective", args: []string{"drill", "--lab", "--max-blackout", "-1s"}, err: "--max-blackout -1s: want a positive duration"},
+		{name: "duration without stun", args: []string{"drill", "--lab", "--duration", "5s"}, err: "--duration is for --trigger stun"},
+		{name: "bad output", args: []string{"drill", "--lab", "-o", "yaml"}, err: "yaml"},
 		{name: "no witness", args: []string{"drill", "--config", "c.yaml", "--no-witness"},
 			check: func(t *testing.T, o *drillOptions, _ *App) {
 				want(t, "NoWitness", o.NoWitness, true)
