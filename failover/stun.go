@@ -19,9 +19,11 @@ type StunReturn struct {
 	// Survivor is the one master left: the only source advertising in the
 	// last Quiet before the end; invalid while two (or none) do.
 	Survivor netip.Addr
-	// Settled says there was one master for Quiet before the end.
-	Settled bool
-	Quiet   time.Duration
+	// Settled says there was one master for Quiet before the end;
+	// Advertising is how many sources advertised in that last Quiet.
+	Settled     bool
+	Quiet       time.Duration
+	Advertising int
 	// SplitBrain is how long two masters coexisted after the return: the
 	// old master's first advert after the thaw to the last advert of the
 	// one that stepped down (0 when it stepped down at once).
@@ -72,6 +74,7 @@ func AnalyzeReturn(events []Event, vhid uint8, old netip.Addr, thaw, end time.Ti
 			active = append(active, src)
 		}
 	}
+	r.Advertising = len(active)
 	if len(active) == 1 {
 		r.Survivor = active[0]
 		r.Settled = end.Sub(thaw) > r.Quiet
@@ -84,6 +87,16 @@ func AnalyzeReturn(events []Event, vhid uint8, old netip.Addr, thaw, end time.Ti
 		}
 	}
 	return r
+}
+
+// Unsettled says why a return that came back has not settled: two
+// masters, or none (both silent: a router starved or gone again). The
+// drill adds how long after the thaw.
+func (r StunReturn) Unsettled() string {
+	if r.Advertising == 0 {
+		return "no master advertises"
+	}
+	return fmt.Sprintf("%d masters still advertise (split brain)", r.Advertising)
 }
 
 // measureStun lets the backup take over while the master is stunned, lets
@@ -139,7 +152,7 @@ func (d *drill) measureStun(ctx context.Context, w Window, oldSrc netip.Addr, ol
 		d.rep.addPhase(PhaseMeasure, false, "%s; %s did not advertise again within %s of the thaw", during, old, deadline.Round(time.Millisecond))
 		return m, true, false
 	case !r.Settled:
-		d.rep.addPhase(PhaseMeasure, false, "%s; %s back, but two masters still advertise %s after the thaw (split brain)", during, old, deadline.Round(time.Millisecond))
+		d.rep.addPhase(PhaseMeasure, false, "%s; %s back, but %s %s after the thaw", during, old, r.Unsettled(), deadline.Round(time.Millisecond))
 		return m, true, false
 	case !r.Resumed:
 		d.rep.addPhase(PhaseMeasure, false, "%s; one master (%s) after a split brain of %.3f s, but VIP %s did not answer again within %s of the thaw: black-holed until the clients' ARP caches expire",

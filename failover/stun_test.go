@@ -27,7 +27,7 @@ func stunStream() stream {
 func TestAnalyzeReturnReannounced(t *testing.T) {
 	ev := stunStream().echoes(vmac, 10020, 14000).sorted()
 	r := AnalyzeReturn(ev, 1, r2, at(10000), at(14000))
-	want := StunReturn{Back: true, FirstBack: at(10010), Survivor: r2, Settled: true, Quiet: 2*time.Second + ProbeInterval,
+	want := StunReturn{Back: true, FirstBack: at(10010), Survivor: r2, Settled: true, Quiet: 2*time.Second + ProbeInterval, Advertising: 1,
 		SplitBrain: 0, Blackout: 20 * time.Millisecond, Resumed: true}
 	if diff := cmp.Diff(want, r, cmp.Comparer(func(a, b netip.Addr) bool { return a == b })); diff != "" {
 		t.Errorf("return (-want +got):\n%s", diff)
@@ -178,5 +178,22 @@ func TestStunPlan(t *testing.T) {
 	}
 	if len(measure) != 2 || !strings.Contains(measure[1], "after 5s: revive router-002 (the thaw)") {
 		t.Errorf("measure steps %q", measure)
+	}
+}
+
+// The old master advertises once after the thaw, then neither router
+// does: that is no master, not a split brain, and the drill says so.
+func TestAnalyzeReturnNoMasterIsNotASplitBrain(t *testing.T) {
+	ev := stream{}.adverts(r2, 0, 1000, 1000).adverts(r3, 4400, 9960, 1390).adverts(r2, 10010, 10010, 1).sorted()
+	r := AnalyzeReturn(ev, 1, r2, at(10000), at(14000))
+	if r.Settled || r.Advertising != 0 {
+		t.Fatalf("return = %+v; want not settled, nobody advertising", r)
+	}
+	if got := r.Unsettled(); !strings.Contains(got, "no master advertises") {
+		t.Errorf("Unsettled() = %q; want it to say no master advertises", got)
+	}
+	both := stunStream().adverts(r3, 11350, 11350, 1).sorted()
+	if got := AnalyzeReturn(both, 1, r2, at(10000), at(11400)).Unsettled(); !strings.Contains(got, "2 masters still advertise (split brain)") {
+		t.Errorf("Unsettled() with both advertising = %q; want a split brain", got)
 	}
 }
