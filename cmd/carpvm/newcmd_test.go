@@ -153,6 +153,9 @@ func TestNewCmdSim(t *testing.T) {
 				want(t, "CredentialsFile", o.CredentialsFile, "sim.env")
 			}},
 		{name: "bad number", args: []string{"sim", "--inventory-hosts", "many"}, err: "invalid argument"},
+		{name: "unknown topology", args: []string{"sim", "--topology", "moon"}, err: `--topology "moon": want one of`},
+		{name: "unknown role", args: []string{"sim", "--role", "root"}, err: `--role "root": want one of`},
+		{name: "too many hosts", args: []string{"sim", "--inventory-hosts", "2501"}, err: "2501"},
 	})
 }
 
@@ -167,6 +170,10 @@ func TestNewCmdWatch(t *testing.T) {
 				want(t, "Output", o.Output, "json")
 				want(t, "Promiscuous", o.Promiscuous, true)
 			}},
+		{name: "neither interface nor capture", args: []string{"watch", "--duration", "1s"}, err: "--interface (listen) or --read"},
+		{name: "interface and capture", args: []string{"watch", "--interface", "eth0", "--read", "c.pcap"}, err: "exclude each other"},
+		{name: "capture with a duration", args: []string{"watch", "--read", "c.pcap", "--duration", "1s"}, err: "--duration is for --interface"},
+		{name: "negative duration", args: []string{"watch", "--interface", "eth0", "--duration", "-1s"}, err: "want a positive duration"},
 		{name: "replay with a fleet", args: []string{"watch", "--read", "c.pcap", "--config", "fleet.yaml", "--pair", "roubaix", "--network", "intranought", "--transitions", "w.jsonl"},
 			check: func(t *testing.T, o *watchOptions, app *App) {
 				want(t, "Read", o.Read, "c.pcap")

@@ -78,6 +78,9 @@ portgroups. The pair's own objects stay as they are.
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.IO, opts.Getenv = app.IO, app.Getenv
+			if err := opts.check(); err != nil {
+				return err
+			}
 			return runF(cmd.Context(), opts)
 		},
 	}
@@ -92,8 +95,8 @@ portgroups. The pair's own objects stay as they are.
 	return cmd
 }
 
-// simRun serves the topology until ctx is done.
-func simRun(ctx context.Context, opts *simOptions) error {
+// check refuses flag values the simulator does not serve.
+func (opts *simOptions) check() error {
 	if err := checkOutput("sim", opts.Output); err != nil {
 		return err
 	}
@@ -103,9 +106,11 @@ func simRun(ctx context.Context, opts *simOptions) error {
 	if !workflow.IsSimulatorRole(opts.Role) {
 		return usageError("--role %q: want one of %s", opts.Role, strings.Join(workflow.SimulatorRoles(), ", "))
 	}
-	if err := checkInventory(opts.Inventory); err != nil {
-		return err
-	}
+	return checkInventory(opts.Inventory)
+}
+
+// simRun serves the topology until ctx is done.
+func simRun(ctx context.Context, opts *simOptions) error {
 	if opts.Inventory.Hosts > 0 {
 		opts.IO.progress("carpvm sim: building %d more hosts and %d more VMs", opts.Inventory.Hosts, opts.Inventory.VMs)
 	}

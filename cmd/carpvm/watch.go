@@ -105,6 +105,9 @@ addresses), with their checksum checked over the pseudo-header.`,
     --transitions /var/log/carpvm/witness.jsonl`,
 		Args: cobra.NoArgs,
 		RunE: func(cmd *cobra.Command, args []string) error {
+			if err := opts.check(); err != nil {
+				return err
+			}
 			return runF(cmd.Context(), opts)
 		},
 	}
@@ -165,7 +168,8 @@ func (o *watchOptions) witnessOptions(getenv config.Getenv) (witness.Options, er
 	return wo, nil
 }
 
-func watchRun(ctx context.Context, app *App, opts *watchOptions) error {
+// check refuses contradictory or malformed flags.
+func (opts *watchOptions) check() error {
 	switch {
 	case opts.Interface == "" && opts.Read == "":
 		return usageError("watch: --interface (listen) or --read (a capture file) is required")
@@ -180,6 +184,11 @@ func watchRun(ctx context.Context, app *App, opts *watchOptions) error {
 	if opts.Duration < 0 {
 		return usageError("watch: --duration %s: want a positive duration", opts.Duration)
 	}
+	return nil
+}
+
+// watchRun listens (or replays the capture) and reports the segment.
+func watchRun(ctx context.Context, app *App, opts *watchOptions) error {
 	wo, err := opts.witnessOptions(app.Getenv)
 	if err != nil {
 		return err
