@@ -52,6 +52,7 @@ func Variables() []Variable {
 		{Name: "CARPVM_TEST_BIN", Meaning: "tests: a prebuilt carpvm binary"},
 		{Name: "CARPVM_TEST_DRILL_STOP_AT", Meaning: "tests: the journal phase at which a drill kills itself"},
 		{Name: "CARPVM_TESTBIN_SELFTEST", Meaning: "tests: internal/testbin's own test"},
+		{Name: "CARPVM_LAB_TEST_LEADER_EXIT", Meaning: "tests: failover/lab's test process whose leader thread exits alone"},
 		{Name: "CARPVM_FAULT_WALK", Meaning: "tests: full walks every fault at every call (make faultwalk)"},
 		{Name: "CARPVM_BENCH_DRILLS", Meaning: "benchmarks: drills per trigger"},
 	}...)
