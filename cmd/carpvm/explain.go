@@ -62,8 +62,15 @@ rest is still read and explained), 3 vSphere unreachable or refused.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.IO = app.IO
 			opts.LoadConfig = app.LoadConfig
-			if cmd.Flags().Changed("topology") && !opts.Sim {
+			switch {
+			case cmd.Flags().Changed("topology") && !opts.Sim:
 				return usageError("explain --topology needs --sim")
+			case opts.Output != "table" && opts.Output != "json" && opts.Output != "markdown":
+				return usageError("explain: -o %q: want table, json or markdown", opts.Output)
+			case len(opts.Transitions) == 0:
+				return usageError("explain: no --transitions FILE given (- reads stdin)")
+			case opts.Window <= 0:
+				return usageError("explain --window %s: want a positive duration, e.g. 2m", opts.Window)
 			}
 			return runF(cmd.Context(), opts)
 		},
@@ -83,14 +90,6 @@ var explainFormats = []string{"table", "json", "markdown"}
 
 // explainRun does the work of carpvm explain; cobra only fills opts.
 func explainRun(ctx context.Context, opts *explainOptions) error {
-	switch {
-	case opts.Output != "table" && opts.Output != "json" && opts.Output != "markdown":
-		return usageError("explain: -o %q: want table, json or markdown", opts.Output)
-	case len(opts.Transitions) == 0:
-		return usageError("explain: no --transitions FILE given (- reads stdin)")
-	case opts.Window <= 0:
-		return usageError("explain --window %s: want a positive duration, e.g. 2m", opts.Window)
-	}
 	topology := ""
 	if opts.Sim {
 		topology = opts.Topology

@@ -91,6 +91,7 @@ func TestNewCmdRender(t *testing.T) {
 				want(t, "--pair", app.pair, "roubaix")
 			}},
 		{name: "no target", args: []string{"render", "--router", "router-002"}, err: "accepts 1 arg"},
+		{name: "no router", args: []string{"render", "ucarp", "--example"}, err: "--router is required"},
 	})
 }
 
@@ -112,6 +113,9 @@ func TestNewCmdExplain(t *testing.T) {
 				want(t, "Topology", o.Topology, "cluster")
 			}},
 		{name: "topology without sim", args: []string{"explain", "--topology", "cluster", "--transitions", "t.jsonl"}, err: "--topology needs --sim"},
+		{name: "no transitions", args: []string{"explain", "--sim"}, err: "no --transitions FILE given"},
+		{name: "bad output", args: []string{"explain", "--transitions", "t.jsonl", "-o", "yaml"}, err: `-o "yaml": want table, json or markdown`},
+		{name: "zero window", args: []string{"explain", "--transitions", "t.jsonl", "--window", "0s"}, err: "want a positive duration"},
 	})
 }
 

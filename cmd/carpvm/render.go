@@ -53,6 +53,9 @@ pass_file); otherwise a placeholder names the file.`,
 		ValidArgs: []string{"freebsd", "keepalived", "node", "ucarp"},
 		RunE: func(cmd *cobra.Command, args []string) error {
 			opts.Target = args[0]
+			if opts.Router == "" {
+				return usageError("render: --router is required (e.g. --router router-002)")
+			}
 			return runF(cmd.Context(), opts)
 		},
 	}
@@ -66,9 +69,6 @@ pass_file); otherwise a placeholder names the file.`,
 
 func renderRun(app *App, opts *renderOptions) error {
 	target := opts.Target
-	if opts.Router == "" {
-		return usageError("render: --router is required (e.g. --router router-002)")
-	}
 	cfg, err := app.LoadConfig(opts.Example)
 	if err != nil {
 		return err
