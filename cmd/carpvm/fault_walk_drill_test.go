@@ -147,11 +147,19 @@ func newDrillDirAt(t *testing.T, s *fixSim, url string) drillDir {
 	dir := t.TempDir()
 	d := drillDir{cfg: filepath.Join(dir, "carpvm.yaml"), history: filepath.Join(dir, "history"), locks: filepath.Join(dir, "locks")}
 	d.env = map[string]string{statepaths.LockDirEnv: d.locks, "XDG_STATE_HOME": filepath.Join(dir, "state"), "CARPVM_VSPHERE_PASSWORD": s.srv.Password.Reveal()}
+	writeSimConfig(t, d.cfg, s, url)
+	return d
+}
+
+// writeSimConfig writes a carpvm.yaml at path for s's simulated pair, its
+// vCenter at url (the simulator's, or a proxy's in front of it); the
+// password is left to CARPVM_VSPHERE_PASSWORD.
+func writeSimConfig(t *testing.T, path string, s *fixSim, url string) {
+	t.Helper()
 	body := fmt.Sprintf("vsphere:\n  url: %s\n  username: %s\n  thumbprint: %q\n%s", url, s.srv.Username, s.srv.Thumbprint, config.SimulatorYAML)
-	if err := os.WriteFile(d.cfg, []byte(body), 0o600); err != nil {
+	if err := os.WriteFile(path, []byte(body), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	return d
 }
 
 // config loads the drill's carpvm.yaml as the command does.

@@ -34,13 +34,8 @@ type proxyDrill struct {
 
 func startProxyDrill(t *testing.T) *proxyDrill {
 	t.Helper()
-	s := startFixSim(t, sim.Default())
-	p, err := faultproxy.Start(strings.TrimSuffix(strings.TrimPrefix(s.srv.URL, "https://"), "/sdk"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(p.Close)
-	return &proxyDrill{s: s, proxy: p, d: newDrillDirAt(t, s, "https://"+p.Addr+"/sdk")}
+	s, p := startProxiedSim(t)
+	return &proxyDrill{s: s, proxy: p, d: newDrillDirAt(t, s, sdkURL(p.Addr))}
 }
 
 // drill runs the binary's drill --no-witness of router-002 on intranought

@@ -9,7 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"github.com/carpvm/carpvm/config"
 	"github.com/carpvm/carpvm/internal/faultproxy"
 	"github.com/carpvm/carpvm/internal/testbin"
 	"github.com/carpvm/carpvm/vsphere/sim"
@@ -34,19 +33,23 @@ type proxyFix struct {
 
 func startProxyFix(t *testing.T) *proxyFix {
 	t.Helper()
+	s, p := startProxiedSim(t)
+	dir := t.TempDir()
+	pf := &proxyFix{s: s, proxy: p, cfg: filepath.Join(dir, "carpvm.yaml"), dir: dir}
+	writeSimConfig(t, pf.cfg, s, sdkURL(p.Addr))
+	return pf
+}
+
+// startProxiedSim serves the default topology behind a faultproxy.
+func startProxiedSim(t *testing.T) (*fixSim, *faultproxy.Proxy) {
+	t.Helper()
 	s := startFixSim(t, sim.Default())
 	p, err := faultproxy.Start(strings.TrimSuffix(strings.TrimPrefix(s.srv.URL, "https://"), "/sdk"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	t.Cleanup(p.Close)
-	dir := t.TempDir()
-	pf := &proxyFix{s: s, proxy: p, cfg: filepath.Join(dir, "carpvm.yaml"), dir: dir}
-	body := fmt.Sprintf("vsphere:\n  url: https://%s/sdk\n  username: %s\n  thumbprint: %q\n%s", p.Addr, s.srv.Username, s.srv.Thumbprint, config.SimulatorYAML)
-	if err := os.WriteFile(pf.cfg, []byte(body), 0o600); err != nil {
-		t.Fatal(err)
-	}
-	return pf
+	return s, p
 }
 
 // fix runs the binary's preflight --fix --yes through the proxy.
@@ -109,3 +112,6 @@ func TestFaultWalkProxy(t *testing.T) {
 	}
 	t.Logf("proxy-fix: %d cases (%d unchanged, %d done, %d recorded) in %s", st.cases, st.unchanged, st.done, st.recorded, time.Since(start).Round(time.Millisecond))
 }
+
+// sdkURL is the vSphere API's URL at addr (host:port).
+func sdkURL(addr string) string { return "https://" + addr + "/sdk" }
