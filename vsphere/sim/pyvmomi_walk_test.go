@@ -1,6 +1,7 @@
 package sim_test
 
 import (
+	"cmp"
 	"context"
 	"maps"
 	"os"
@@ -14,7 +15,8 @@ import (
 )
 
 // TestPyvmomiReadsEveryProperty: pyvmomi (Debian's python3-pyvmomi 6.7,
-// speaking the API 6.5 the simulator advertises) reads every property of
+// speaking the API the simulator advertises: 6.5, 6.7 where a topology has
+// a distributed switch) reads every property of
 // every VM, host, network, distributed portgroup, datastore and cluster of
 // each topology `carpvm sim` serves, and parses all of them: vcsim's
 // newer properties (HostCapability.maxSupportedVmMemory) and its empty
@@ -26,7 +28,9 @@ func TestPyvmomiReadsEveryProperty(t *testing.T) {
 	for _, name := range slices.Sorted(maps.Keys(topologies)) {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			srv, err := sim.Start(context.Background(), topologies[name](), "")
+			topo := topologies[name]()
+			api := cmp.Or(topo.API, "6.5") // vcsim's own
+			srv, err := sim.Start(context.Background(), topo, "")
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -37,9 +41,9 @@ func TestPyvmomiReadsEveryProperty(t *testing.T) {
 			if err != nil {
 				t.Fatalf("pyvmomi_walk.py: %v\n%s", err, out)
 			}
-			if !strings.Contains(string(out), "API 6.5\n") || !strings.Contains(string(out), "VirtualMachine ") ||
+			if !strings.Contains(string(out), "API "+api+"\n") || !strings.Contains(string(out), "VirtualMachine ") ||
 				!strings.Contains(string(out), "HostSystem ") {
-				t.Errorf("walk read no VMs or hosts, or not at API 6.5:\n%s", out)
+				t.Errorf("walk read no VMs or hosts, or not at API %s:\n%s", api, out)
 			}
 			t.Logf("%s", out)
 		})

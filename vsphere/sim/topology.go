@@ -314,6 +314,8 @@ func Teamed() Topology {
 func Distributed(macLearning bool) Topology {
 	t := Default()
 	t.Name = "distributed"
+	// A MAC management policy is vSphere 6.7's: so is the vCenter.
+	t.API = "6.7"
 	h := &t.Hosts[0]
 	h.VSwitches = h.VSwitches[:1]
 	h.Portgroups = h.Portgroups[:2] // VM Network, Management Network
