@@ -4,9 +4,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
+	"time"
 
 	"github.com/carpvm/carpvm/carp/node"
 	"github.com/carpvm/carpvm/failover"
@@ -132,8 +134,32 @@ func poweredOff(ctx context.Context, e *Env, c triggerCall) (bool, string, error
 		return false, "", err
 	}
 	running, dead, _ := e.Lab.routerProcs(c.router)
-	on := len(off) > 0 || running == 0 || dead > 0
-	return on, fmt.Sprintf("%s: %d process(es) running, %d dead; ports not forwarding: %s", c.router, running, dead, dashed(strings.Join(off, ", "))), nil
+	on := len(off) > 0 || running == 0 || len(dead) > 0
+	return on, fmt.Sprintf("%s: %d process(es) running, %d dead%s; ports not forwarding: %s", c.router, running, len(dead), deadNote(dead), dashed(strings.Join(off, ", "))), nil
+}
+
+// deadNote names each dead process and the last line of its log: why a
+// node restarted by power-on is gone (refused its locks, a bad config).
+func deadNote(dead []Proc) string {
+	var b strings.Builder
+	for _, p := range dead {
+		line := lastLine(p.Log)
+		if line == "" {
+			line = "its log is empty or missing"
+		}
+		fmt.Fprintf(&b, " (pid %d, %s: %s)", p.Pid, p.Log, line)
+	}
+	return b.String()
+}
+
+// lastLine is the last non-empty line of the file at path ("" when none).
+func lastLine(path string) string {
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return ""
+	}
+	lines := strings.Split(strings.TrimRight(string(b), "\n"), "\n")
+	return strings.TrimSpace(lines[len(lines)-1])
 }
 
 // stunned reads stun back: a port not forwarding, or a process stopped.
@@ -146,6 +172,32 @@ func stunned(ctx context.Context, e *Env, c triggerCall) (bool, string, error) {
 	on := len(off) > 0 || stopped > 0
 	return on, fmt.Sprintf("%s: %d of %d process(es) stopped (SIGSTOP); ports not forwarding: %s", c.router, stopped, running, dashed(strings.Join(off, ", "))), nil
 }
+
+// waitForwarding waits until every switch port of router forwards, up to
+// portWait: a port set up gets its carrier back through the kernel's link
+// watch, which on a busy host (its work waits for the RTNL lock) comes
+// late, and a drill's restore reads the power-on back at once.
+func (l *Lab) waitForwarding(ctx context.Context, router string) error {
+	ctx, cancel := context.WithTimeout(ctx, portWait)
+	defer cancel()
+	for {
+		off, err := l.silentPorts(ctx, router)
+		if err == nil && len(off) == 0 {
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			if err == nil {
+				err = fmt.Errorf("not forwarding: %s", strings.Join(off, ", "))
+			}
+			return fmt.Errorf("lab: %s's switch ports, %s after they were set up: %w", router, portWait, err)
+		case <-time.After(20 * time.Millisecond):
+		}
+	}
+}
+
+// portWait bounds waitForwarding.
+const portWait = 10 * time.Second
 
 // silentPorts are router's switch ports that are down or not forwarding,
 // each as "PORT STATE".
@@ -169,15 +221,15 @@ func (l *Lab) silentPorts(ctx context.Context, router string) ([]string, error) 
 
 // routerProcs counts router's recorded processes: running (a process just
 // started still runs as its `ip netns exec` wrapper until it execs, which
-// counts), dead, and stopped among the running (SIGSTOP: a stun).
-func (l *Lab) routerProcs(router string) (running, dead, stopped int) {
+// counts) and stopped among them (SIGSTOP: a stun); and lists the dead.
+func (l *Lab) routerProcs(router string) (running int, dead []Proc, stopped int) {
 	for _, p := range l.State.Procs {
 		if p.Router != router {
 			continue
 		}
 		state := procState(p.Pid)
 		if !procAlive(p) && (state == "" || state == "Z" || filepath.Base(procName(p.Pid)) != "ip") {
-			dead++
+			dead = append(dead, p)
 			continue
 		}
 		running++

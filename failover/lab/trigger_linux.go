@@ -47,8 +47,10 @@ var labTriggers = map[failover.Trigger]labTrigger{
 			return err
 		},
 		undo: func(ctx context.Context, e *Env, c triggerCall) error {
-			_, err := nsRun(ctx, e.Lab.ns(Switch), "ip", "link", "set", BridgePort(c.router, c.net), "up")
-			return err
+			if _, err := nsRun(ctx, e.Lab.ns(Switch), "ip", "link", "set", BridgePort(c.router, c.net), "up"); err != nil {
+				return err
+			}
+			return e.Lab.waitForwarding(ctx, c.router)
 		},
 	},
 	failover.TriggerPowerOff: {
@@ -215,6 +217,9 @@ func (l *Lab) powerOn(ctx context.Context, router string) error {
 		if _, err := nsRun(ctx, l.ns(Switch), "ip", "link", "set", BridgePort(router, n), "up"); err != nil {
 			return err
 		}
+	}
+	if err := l.waitForwarding(ctx, router); err != nil {
+		return err
 	}
 	if l.kind(router) == PeerCarpvm {
 		_ = os.Remove(l.ControlSocket(router))
