@@ -81,7 +81,12 @@ func (l *Lock) Unlock() error {
 		return nil
 	}
 	_ = l.f.Truncate(0)
-	err := l.f.Close() // closing the last descriptor releases the flock
+	// Released here, not by the close: a child forked meanwhile shares the
+	// open file until it execs, and would hold the lock that long.
+	err := unlockFile(l.f)
+	if cerr := l.f.Close(); err == nil {
+		err = cerr
+	}
 	l.f = nil
 	return err
 }
