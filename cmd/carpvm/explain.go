@@ -112,7 +112,7 @@ func explainRun(ctx context.Context, opts *explainOptions) error {
 	if err != nil {
 		return fmt.Errorf("explain: %w", err)
 	}
-	if err := writeExplain(opts.IO, opts.Output, rep); err != nil {
+	if err := printExplain(opts.IO, opts.Output, rep); err != nil {
 		return fmt.Errorf("explain: write %s: %w", opts.Output, err)
 	}
 	switch {
@@ -147,7 +147,7 @@ func readTransitions(in io.Reader, files []string) (ts []transition.Transition, 
 	return ts, bad, nil
 }
 
-func writeExplain(s IOStreams, output string, rep explain.Report) error {
+func printExplain(s IOStreams, output string, rep explain.Report) error {
 	switch output {
 	case "json":
 		return writeDocument(s.Out, "explain", rep)

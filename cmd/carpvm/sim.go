@@ -133,7 +133,7 @@ func simRun(ctx context.Context, opts *simOptions) error {
 	if opts.Output == "json" {
 		err = writeDocument(opts.IO.Out, "sim", doc)
 	} else {
-		printSimInfo(opts.IO.Out, opts.Topology, srv)
+		writeSimInfo(opts.IO.Out, opts.Topology, srv)
 	}
 	if err != nil {
 		return err
@@ -157,10 +157,10 @@ func (o *simOptions) credentialsPath(url string) (string, error) {
 	return path, nil
 }
 
-// printSimInfo prints how to reach the simulator. The password is a
+// writeSimInfo prints how to reach the simulator. The password is a
 // throwaway credential of this run of the simulator, not a secret: printing
 // it is what makes the simulator usable by other clients.
-func printSimInfo(w io.Writer, topology string, srv *workflow.Simulator) {
+func writeSimInfo(w io.Writer, topology string, srv *workflow.Simulator) {
 	pw := srv.Password.Reveal()
 	fmt.Fprintf(w, "carpvm simulator: topology %s\n", topology)
 	fmt.Fprintf(w, "URL:        %s\n", srv.URL)

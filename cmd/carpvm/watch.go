@@ -226,7 +226,7 @@ func watchRun(ctx context.Context, app *App, opts *watchOptions) error {
 		if err := record.failed(); err != nil {
 			return err
 		}
-		return writeWatch(app.IO.Out, app.IO.OutTTY, opts.Output, snap)
+		return printWatch(app.IO.Out, app.IO.OutTTY, opts.Output, snap)
 	}
 	link, err := node.OpenPacketLink(opts.Interface, node.LinkOptions{Promiscuous: opts.Promiscuous})
 	if err != nil {
@@ -241,7 +241,7 @@ func watchRun(ctx context.Context, app *App, opts *watchOptions) error {
 	if app.IO.OutTTY && opts.Duration == 0 && opts.Output == "table" {
 		show = func(s witness.Snapshot) {
 			fmt.Fprint(app.IO.Out, "\033[H\033[2J") // home, clear screen
-			_ = printWatch(app.IO.Out, true, s)
+			_ = writeWatchTable(app.IO.Out, true, s)
 		}
 	}
 	wopts := node.WatchOptions{Show: show}
@@ -252,7 +252,7 @@ func watchRun(ctx context.Context, app *App, opts *watchOptions) error {
 	if err := record.failed(); err != nil {
 		return err
 	}
-	return writeWatch(app.IO.Out, app.IO.OutTTY, opts.Output, snap)
+	return printWatch(app.IO.Out, app.IO.OutTTY, opts.Output, snap)
 }
 
 // transitionRecorder appends the witness's transition lines to
@@ -335,12 +335,12 @@ func addPlan(wo *witness.Options, cfg *config.Config, name string, havePass bool
 	return n.Name, nil
 }
 
-// writeWatch prints a snapshot as a table or JSON.
-func writeWatch(w io.Writer, tty bool, output string, snap witness.Snapshot) error {
+// printWatch prints a snapshot as a table or JSON.
+func printWatch(w io.Writer, tty bool, output string, snap witness.Snapshot) error {
 	if output == "json" {
 		return writeDocument(w, "watch", snap)
 	}
-	return printWatch(w, tty, snap)
+	return writeWatchTable(w, tty, snap)
 }
 
 // replayCapture reads the capture at path and replays it into w
@@ -368,7 +368,7 @@ func replayCapture(io IOStreams, path string, w *witness.Witness) (witness.Snaps
 	return snap, r.Last, nil
 }
 
-func printWatch(w io.Writer, tty bool, s witness.Snapshot) error {
+func writeWatchTable(w io.Writer, tty bool, s witness.Snapshot) error {
 	header := []string{"PROTO", "ID", "SOURCE", "MAC", "ROLE", "ADVBASE", "ADVSKEW", "DEMOTE", "PRIO", "INTERVAL", "OBSERVED", "AUTH", "ADVERTS"}
 	var rows [][]string
 	for _, g := range s.Groups {
@@ -386,7 +386,7 @@ func printWatch(w io.Writer, tty bool, s witness.Snapshot) error {
 	fmt.Fprintf(w, "%d frames, %d malformed, %d neither CARP nor VRRP\n", s.Frames, s.Malformed, s.Unknown)
 	if len(s.Ownership) > 0 {
 		fmt.Fprintln(w)
-		if err := printOwnership(w, tty, s.Ownership); err != nil {
+		if err := writeOwnership(w, tty, s.Ownership); err != nil {
 			return err
 		}
 	}
@@ -396,9 +396,9 @@ func printWatch(w io.Writer, tty bool, s witness.Snapshot) error {
 	return nil
 }
 
-// printOwnership prints the planned groups' masters: the ownership map of
+// writeOwnership prints the planned groups' masters: the ownership map of
 // an active/active pair.
-func printOwnership(w io.Writer, tty bool, owners []witness.Owner) error {
+func writeOwnership(w io.Writer, tty bool, owners []witness.Owner) error {
 	header := []string{"NETWORK", "VHID", "VIPS", "PREFERRED", "MASTER", "OWNERSHIP"}
 	var rows [][]string
 	for _, o := range owners {
