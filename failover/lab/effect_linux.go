@@ -174,29 +174,31 @@ func stunned(ctx context.Context, e *Env, c triggerCall) (bool, string, error) {
 }
 
 // waitForwarding waits until every switch port of router forwards, up to
-// portWait: a port set up gets its carrier back through the kernel's link
+// within: a port set up gets its carrier back through the kernel's link
 // watch, which on a busy host (its work waits for the RTNL lock) comes
-// late, and a drill's restore reads the power-on back at once.
-func (l *Lab) waitForwarding(ctx context.Context, router string) error {
-	ctx, cancel := context.WithTimeout(ctx, portWait)
-	defer cancel()
+// late, and a drill's restore reads the power-on back at once. Each read
+// runs to its end, so that a timeout names the ports last read silent.
+func (l *Lab) waitForwarding(ctx context.Context, router string, within time.Duration) error {
+	deadline := time.Now().Add(within)
 	for {
 		off, err := l.silentPorts(ctx, router)
 		if err == nil && len(off) == 0 {
 			return nil
 		}
+		if err == nil {
+			err = fmt.Errorf("not forwarding: %s", strings.Join(off, ", "))
+		}
+		if ctx.Err() != nil || time.Now().After(deadline) {
+			return fmt.Errorf("lab: %s's switch ports, %s after they were set up: %w", router, within, err)
+		}
 		select {
 		case <-ctx.Done():
-			if err == nil {
-				err = fmt.Errorf("not forwarding: %s", strings.Join(off, ", "))
-			}
-			return fmt.Errorf("lab: %s's switch ports, %s after they were set up: %w", router, portWait, err)
 		case <-time.After(20 * time.Millisecond):
 		}
 	}
 }
 
-// portWait bounds waitForwarding.
+// portWait bounds waitForwarding after a power-on or a port set up.
 const portWait = 10 * time.Second
 
 // silentPorts are router's switch ports that are down or not forwarding,

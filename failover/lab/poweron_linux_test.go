@@ -46,15 +46,13 @@ func TestWaitForwardingNamesThePortThatDoesNot(t *testing.T) {
 	if _, err := nsRun(ctx, l.ns(Switch), "bridge", "link", "set", "dev", port, "state", portDisabled); err != nil {
 		t.Fatal(err)
 	}
-	short, cancel := context.WithTimeout(ctx, 200*time.Millisecond)
-	defer cancel()
-	if err := l.waitForwarding(short, Router2); err == nil || !strings.Contains(err.Error(), port+" disabled") {
+	if err := l.waitForwarding(ctx, Router2, 200*time.Millisecond); err == nil || !strings.Contains(err.Error(), "not forwarding: "+port+" disabled") {
 		t.Fatalf("waitForwarding with %s disabled = %v; want an error naming it", port, err)
 	}
 	if _, err := nsRun(ctx, l.ns(Switch), "bridge", "link", "set", "dev", port, "state", portForwarding); err != nil {
 		t.Fatal(err)
 	}
-	if err := l.waitForwarding(ctx, Router2); err != nil {
+	if err := l.waitForwarding(ctx, Router2, portWait); err != nil {
 		t.Fatalf("waitForwarding once %s forwards: %v", port, err)
 	}
 }

@@ -50,7 +50,7 @@ var labTriggers = map[failover.Trigger]labTrigger{
 			if _, err := nsRun(ctx, e.Lab.ns(Switch), "ip", "link", "set", BridgePort(c.router, c.net), "up"); err != nil {
 				return err
 			}
-			return e.Lab.waitForwarding(ctx, c.router)
+			return e.Lab.waitForwarding(ctx, c.router, portWait)
 		},
 	},
 	failover.TriggerPowerOff: {
@@ -218,7 +218,7 @@ func (l *Lab) powerOn(ctx context.Context, router string) error {
 			return err
 		}
 	}
-	if err := l.waitForwarding(ctx, router); err != nil {
+	if err := l.waitForwarding(ctx, router, portWait); err != nil {
 		return err
 	}
 	if l.kind(router) == PeerCarpvm {
