@@ -14,9 +14,9 @@ import (
 )
 
 // WriteTable prints the reports as two tables, the figures then the
-// phases, and a result line. tty draws borders for people; otherwise the
-// output is plain aligned columns, stable for scripts and golden files.
-func WriteTable(w io.Writer, tty bool, reps []Report) error {
+// phases, and a result line. On a terminal (t) they have borders and fit
+// its width; otherwise the output is plain aligned columns, stable for scripts and golden files.
+func WriteTable(w io.Writer, t table.Terminal, reps []Report) error {
 	var rows [][]string
 	for _, r := range reps {
 		rows = append(rows, []string{
@@ -25,7 +25,7 @@ func WriteTable(w io.Writer, tty bool, reps []Report) error {
 			r.orNA("mac_relearned", yesNo(r.MACRelearned)), yesNo(r.Restored), table.PassFail(r.Pass),
 		})
 	}
-	if err := table.Write(w, tty, []string{"NETWORK", "VHID", "TRIGGER", "MASTER", "TAKEOVER", "BLACKOUT", "VIP MAC", "RELEARNED", "RESTORED", "RESULT"}, rows); err != nil {
+	if err := table.Write(w, t, table.Layout{Whole: []string{"NETWORK", "TRIGGER"}}, []string{"NETWORK", "VHID", "TRIGGER", "MASTER", "TAKEOVER", "BLACKOUT", "VIP MAC", "RELEARNED", "RESTORED", "RESULT"}, rows); err != nil {
 		return err
 	}
 	rows = rows[:0]
@@ -35,7 +35,7 @@ func WriteTable(w io.Writer, tty bool, reps []Report) error {
 		}
 	}
 	fmt.Fprintln(w)
-	if err := table.Write(w, tty, []string{"NETWORK", "PHASE", "OK", "DETAIL"}, rows); err != nil {
+	if err := table.Write(w, t, table.Layout{Whole: []string{"NETWORK", "PHASE"}}, []string{"NETWORK", "PHASE", "OK", "DETAIL"}, rows); err != nil {
 		return err
 	}
 	for _, r := range reps {

@@ -96,7 +96,7 @@ func planMap(nets []Network) string {
 }
 
 // WritePlan prints a plan as a table, or JSON.
-func WritePlan(w io.Writer, tty, asJSON bool, steps []Step) error {
+func WritePlan(w io.Writer, t table.Terminal, asJSON bool, steps []Step) error {
 	if asJSON {
 		return jsondoc.Write(w, "drill-plan", planDocument{DryRun: true, Plan: steps})
 	}
@@ -104,7 +104,7 @@ func WritePlan(w io.Writer, tty, asJSON bool, steps []Step) error {
 	for i, s := range steps {
 		rows[i] = []string{s.Network, s.Phase, s.Action}
 	}
-	if err := table.Write(w, tty, []string{"NETWORK", "PHASE", "ACTION"}, rows); err != nil {
+	if err := table.Write(w, t, table.Layout{Whole: []string{"NETWORK", "PHASE"}}, []string{"NETWORK", "PHASE", "ACTION"}, rows); err != nil {
 		return err
 	}
 	_, err := io.WriteString(w, "\ndry run: "+strings.TrimSpace("nothing was touched")+"\n")
@@ -128,7 +128,7 @@ type PairPlan struct {
 // WriteFleetPlan prints the plans of a fleet's pairs: one table with the
 // pair in its first column, or a fleet's JSON document (carpvm.fleet/v1)
 // of plans, each naming its pair.
-func WriteFleetPlan(w io.Writer, tty, asJSON bool, plans []PairPlan) error {
+func WriteFleetPlan(w io.Writer, t table.Terminal, asJSON bool, plans []PairPlan) error {
 	if asJSON {
 		docs := make([]planDocument, len(plans))
 		for i, p := range plans {
@@ -142,7 +142,7 @@ func WriteFleetPlan(w io.Writer, tty, asJSON bool, plans []PairPlan) error {
 			rows = append(rows, []string{p.Pair, s.Network, s.Phase, s.Action})
 		}
 	}
-	if err := table.Write(w, tty, []string{"PAIR", "NETWORK", "PHASE", "ACTION"}, rows); err != nil {
+	if err := table.Write(w, t, table.Layout{Whole: []string{"PAIR", "NETWORK", "PHASE"}}, []string{"PAIR", "NETWORK", "PHASE", "ACTION"}, rows); err != nil {
 		return err
 	}
 	_, err := io.WriteString(w, "\ndry run: nothing was touched\n")

@@ -10,6 +10,8 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/carpvm/carpvm/internal/table"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files")
@@ -95,7 +97,7 @@ func TestReportJSON(t *testing.T) {
 
 func TestReportTableAndMarkdown(t *testing.T) {
 	var tbl, md bytes.Buffer
-	if err := WriteTable(&tbl, false, sampleReports()); err != nil {
+	if err := WriteTable(&tbl, table.Terminal{}, sampleReports()); err != nil {
 		t.Fatal(err)
 	}
 	golden(t, "report.table", tbl.Bytes())
@@ -104,7 +106,7 @@ func TestReportTableAndMarkdown(t *testing.T) {
 	}
 	golden(t, "report.md", md.Bytes())
 	var tty bytes.Buffer
-	if err := WriteTable(&tty, true, sampleReports()); err != nil || !bytes.Contains(tty.Bytes(), []byte("router-002 -> router-003")) {
+	if err := WriteTable(&tty, table.Terminal{TTY: true}, sampleReports()); err != nil || !bytes.Contains(tty.Bytes(), []byte("router-002 -> router-003")) {
 		t.Errorf("terminal table: %v\n%s", err, tty.String())
 	}
 }
@@ -115,7 +117,7 @@ func TestReportSaysProbesUnsent(t *testing.T) {
 	reps := sampleReports()[:1]
 	reps[0].ProbesUnsent = 12
 	var tbl, md, js bytes.Buffer
-	if err := WriteTable(&tbl, false, reps); err != nil {
+	if err := WriteTable(&tbl, table.Terminal{}, reps); err != nil {
 		t.Fatal(err)
 	}
 	if err := WriteMarkdown(&md, reps); err != nil {
@@ -134,7 +136,7 @@ func TestReportSaysProbesUnsent(t *testing.T) {
 	}
 	// None unsent: nothing added.
 	tbl.Reset()
-	if err := WriteTable(&tbl, false, sampleReports()); err != nil || strings.Contains(tbl.String(), "unsent") {
+	if err := WriteTable(&tbl, table.Terminal{}, sampleReports()); err != nil || strings.Contains(tbl.String(), "unsent") {
 		t.Errorf("a report with every probe sent mentions unsent probes: %v\n%s", err, tbl.String())
 	}
 }

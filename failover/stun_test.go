@@ -11,6 +11,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/carpvm/carpvm/carp/witness"
+	"github.com/carpvm/carpvm/internal/table"
 )
 
 // router-002 (advskew 0) is stunned at 1.0 s for 9 s: router-003 takes over
@@ -147,7 +148,7 @@ func TestStunDrillSplitBrainFlaps(t *testing.T) {
 					t.Errorf("survivor %q, want router-002", r.Survivor)
 				}
 				var b strings.Builder
-				if err := WriteTable(&b, false, reps); err != nil {
+				if err := WriteTable(&b, table.Terminal{}, reps); err != nil {
 					t.Fatal(err)
 				}
 				warned := strings.Contains(b.String(), "WARNING intranought mac_flap: MAC 00:00:5e:00:01:01 moved between 172.27.27.11 and 172.27.27.12")

@@ -15,6 +15,7 @@ import (
 	"github.com/carpvm/carpvm/failover"
 	"github.com/carpvm/carpvm/failover/history"
 	"github.com/carpvm/carpvm/failover/vsphereenv"
+	"github.com/carpvm/carpvm/internal/table"
 	"github.com/carpvm/carpvm/vsphere"
 	"github.com/carpvm/carpvm/vsphere/sim"
 )
@@ -288,14 +289,14 @@ func TestUnwitnessedDrillReadsTheTriggerBack(t *testing.T) {
 			if !strings.Contains(r.Notice, "no CARP traffic") {
 				t.Errorf("notice %q", r.Notice)
 			}
-			var table, md bytes.Buffer
-			if err := failover.WriteTable(&table, false, reps); err != nil {
+			var tbl, md bytes.Buffer
+			if err := failover.WriteTable(&tbl, table.Terminal{}, reps); err != nil {
 				t.Fatal(err)
 			}
 			if err := failover.WriteMarkdown(&md, reps); err != nil {
 				t.Fatal(err)
 			}
-			for name, out := range map[string]string{"table": table.String(), "markdown": md.String()} {
+			for name, out := range map[string]string{"table": tbl.String(), "markdown": md.String()} {
 				if strings.Contains(out, "0.000s") || !strings.Contains(out, "n/a") || !strings.Contains(out, "no CARP traffic") {
 					t.Errorf("%s shows a figure it did not measure, or no notice:\n%s", name, out)
 				}

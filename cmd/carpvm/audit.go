@@ -160,7 +160,7 @@ func auditRun(ctx context.Context, opts *auditOptions) error {
 	case "markdown":
 		err = writeAuditMarkdown(opts.IO.Out, rep, date)
 	default:
-		err = writeAuditTable(opts.IO.Out, opts.IO.OutTTY, opts.IO.Width, rep)
+		err = writeAuditTable(opts.IO.Out, opts.IO.Terminal(), rep)
 	}
 	if err != nil {
 		return fmt.Errorf("audit: write %s: %w", opts.Output, err)

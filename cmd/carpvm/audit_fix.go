@@ -67,7 +67,7 @@ func auditFixRun(ctx context.Context, o *auditOptions, pairs []*config.Config, t
 		if o.Output != "table" {
 			return nil
 		}
-		return writeAuditPlan(o.IO.Out, o.IO.OutTTY, plan)
+		return writeAuditPlan(o.IO.Out, o.IO.Terminal(), plan)
 	}
 	res, err := workflow.AuditFix(ctx, be, pairs, topology != "", wo, show)
 	doc := auditFixDocument{Plan: res.Plan, Applied: res.Applied, Backup: res.Backup, Result: res.Report}
@@ -94,7 +94,7 @@ func auditFixRun(ctx context.Context, o *auditOptions, pairs []*config.Config, t
 		if res.Applied {
 			fmt.Fprintf(o.IO.Out, "Applied %d change(s); backup: %s (carpvm preflight rollback %s restores it)\n\n", len(res.Plan), res.Backup, res.Backup)
 		}
-		if err := writeAuditTable(o.IO.Out, o.IO.OutTTY, o.IO.Width, res.Report); err != nil {
+		if err := writeAuditTable(o.IO.Out, o.IO.Terminal(), res.Report); err != nil {
 			return fmt.Errorf("audit --fix: write table: %w", err)
 		}
 	}
@@ -106,7 +106,7 @@ func auditFixRun(ctx context.Context, o *auditOptions, pairs []*config.Config, t
 
 // writeAuditPlan prints the narrowing plan in the style of preflight
 // --fix's.
-func writeAuditPlan(w io.Writer, tty bool, plan []change.Change) error {
+func writeAuditPlan(w io.Writer, t table.Terminal, plan []change.Change) error {
 	if len(plan) == 0 {
 		_, err := io.WriteString(w, "Plan: nothing to narrow.\n\n")
 		return err
@@ -118,7 +118,7 @@ func writeAuditPlan(w io.Writer, tty bool, plan []change.Change) error {
 	for i, c := range plan {
 		rows[i] = []string{c.Object, string(c.Setting), c.Current, c.Desired, table.Dash(c.Network), table.Dash(c.Note)}
 	}
-	if err := table.Write(w, tty, []string{"OBJECT", "SETTING", "CURRENT", "DESIRED", "NETWORK", "NOTE"}, rows); err != nil {
+	if err := table.Write(w, t, table.Layout{Whole: []string{"NETWORK"}}, []string{"OBJECT", "SETTING", "CURRENT", "DESIRED", "NETWORK", "NOTE"}, rows); err != nil {
 		return err
 	}
 	_, err := io.WriteString(w, "\n")

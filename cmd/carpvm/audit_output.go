@@ -15,7 +15,7 @@ import (
 var auditDrop = []string{"REASON / FIX", "REACHES"}
 
 // writeAuditTable prints the exceptions, then a summary line.
-func writeAuditTable(w io.Writer, tty bool, width int, rep audit.Report) error {
+func writeAuditTable(w io.Writer, t table.Terminal, rep audit.Report) error {
 	rows := make([][]string, len(rep.Exceptions))
 	for i, e := range rep.Exceptions {
 		why := e.Reason
@@ -24,7 +24,7 @@ func writeAuditTable(w io.Writer, tty bool, width int, rep audit.Report) error {
 		}
 		rows[i] = []string{string(e.Class), e.Object, e.Setting, e.Source, table.Dash(networkOf(e)), table.Dash(strings.Join(e.Reaches, ", ")), why}
 	}
-	if err := table.WriteFitted(w, tty, table.Layout{Width: width, Drop: auditDrop}, []string{"CLASS", "OBJECT", "SETTING", "SOURCE", "NETWORK", "REACHES", "REASON / FIX"}, rows); err != nil {
+	if err := table.Write(w, t, table.Layout{Drop: auditDrop}, []string{"CLASS", "OBJECT", "SETTING", "SOURCE", "NETWORK", "REACHES", "REASON / FIX"}, rows); err != nil {
 		return err
 	}
 	_, err := fmt.Fprintf(w, "\n%s: %s\n", strings.Join(rep.Targets, ", "), summaryWords(rep.Summary))

@@ -195,7 +195,7 @@ func drillRun(ctx context.Context, app *App, o *drillOptions) error {
 
 	fopts := o.failoverOptions(app.Logger(), t.Env, t.Networks, t.Owned, trigger)
 	if o.DryRun {
-		return failover.WritePlan(app.IO.Out, app.IO.OutTTY, o.Output == "json", failover.Plan(t.Env, trigger, t.Networks, fopts))
+		return failover.WritePlan(app.IO.Out, app.IO.Terminal(), o.Output == "json", failover.Plan(t.Env, trigger, t.Networks, fopts))
 	}
 	histDir, err := o.prepareOutputs(app)
 	if err != nil {
@@ -297,7 +297,7 @@ func printDrill(app *App, o *drillOptions, reps []failover.Report) error {
 	if o.Output == "json" {
 		return failover.WriteJSON(app.IO.Out, reps, o.Network == "")
 	}
-	return failover.WriteTable(app.IO.Out, app.IO.OutTTY, reps)
+	return failover.WriteTable(app.IO.Out, app.IO.Terminal(), reps)
 }
 
 // record is where the drill's results go: --report, the history (none
@@ -378,7 +378,7 @@ func drillHistoryRun(app *App, o *drillHistoryOptions) error {
 	if o.Output == "json" {
 		return writeDocument(app.IO.Out, "drill-history", drillHistoryDocument{Runs: reps, Trends: history.Trends(reps), SkippedLines: hist.Skipped})
 	}
-	return history.WriteTable(app.IO.Out, app.IO.OutTTY, reps)
+	return history.WriteTable(app.IO.Out, app.IO.Terminal(), reps)
 }
 
 // drillHistoryDocument is the -o json output of carpvm drill history.

@@ -31,7 +31,7 @@ func drillFleetRun(ctx context.Context, app *App, o *drillOptions, trigger failo
 			fopts := o.failoverOptions(app.Logger(), env, nets, workflow.Witnessed(nets), trigger)
 			plans = append(plans, failover.PairPlan{Pair: cfg.Pair.Name, Steps: failover.Plan(env, trigger, nets, fopts)})
 		}
-		return failover.WriteFleetPlan(app.IO.Out, app.IO.OutTTY, o.Output == "json", plans)
+		return failover.WriteFleetPlan(app.IO.Out, app.IO.Terminal(), o.Output == "json", plans)
 	}
 	histDir, err := o.prepareOutputs(app)
 	if err != nil {
@@ -55,7 +55,7 @@ func drillFleetRun(ctx context.Context, app *App, o *drillOptions, trigger failo
 	for i, r := range results {
 		out.section(r.Pair)
 		if len(r.Reports) > 0 && !json {
-			if err := failover.WriteTable(app.IO.Out, app.IO.OutTTY, r.Reports); err != nil {
+			if err := failover.WriteTable(app.IO.Out, app.IO.Terminal(), r.Reports); err != nil {
 				return err
 			}
 		}

@@ -154,7 +154,7 @@ func printExplain(s IOStreams, output string, rep explain.Report) error {
 	case "markdown":
 		return writeExplainMarkdown(s.Out, rep)
 	}
-	return table.Write(s.Out, s.OutTTY, []string{"TIME", "ROUTER", "NETWORK", "VHID", "CHANGE", "VERDICT", "CAUSES"}, explainRows(rep))
+	return table.Write(s.Out, s.Terminal(), table.Layout{Whole: []string{"TIME", "ROUTER", "NETWORK"}}, []string{"TIME", "ROUTER", "NETWORK", "VHID", "CHANGE", "VERDICT", "CAUSES"}, explainRows(rep))
 }
 
 // explainRows is one row per transition, then one per advice under it.

@@ -18,6 +18,7 @@ import (
 	"github.com/carpvm/carpvm/failover"
 	"github.com/carpvm/carpvm/failover/vsphereenv"
 	"github.com/carpvm/carpvm/internal/statepaths"
+	"github.com/carpvm/carpvm/internal/table"
 	"github.com/carpvm/carpvm/vsphere"
 	"github.com/carpvm/carpvm/vsphere/sim"
 	"github.com/carpvm/carpvm/workflow"
@@ -255,7 +256,7 @@ func drillOnce(t *testing.T, s *fixSim, d drillDir, trigger failover.Trigger, ti
 	progress := func(format string, args ...any) { fmt.Fprintf(&errOut, format+"\n", args...) }
 	reps, runErr := workflow.DrillPair(ctx, fopts, workflow.DrillPairOptions{LockDir: d.locks, Progress: progress})
 	if len(reps) > 0 {
-		if err := failover.WriteTable(&out, false, reps); err != nil {
+		if err := failover.WriteTable(&out, table.Terminal{}, reps); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -6,6 +6,8 @@ import (
 	"os"
 	"strconv"
 
+	"github.com/carpvm/carpvm/internal/table"
+
 	"golang.org/x/term"
 )
 
@@ -26,6 +28,12 @@ type IOStreams struct {
 	// Width is the terminal's width in columns when Out is a terminal
 	// (COLUMNS overrides it), 0 otherwise: tables are fitted to it.
 	Width int
+}
+
+// Terminal is where tables written to Out go: a terminal or not, and its
+// width. Every table is written for it, so that all fit the same way.
+func (s IOStreams) Terminal() table.Terminal {
+	return table.Terminal{TTY: s.OutTTY, Width: s.Width}
 }
 
 // SystemIO returns the process's own streams; getenv reads COLUMNS.

@@ -381,7 +381,7 @@ func nodeStatusRun(ctx context.Context, app *App, opts *nodeStatusOptions) error
 	if err != nil {
 		return err
 	}
-	return printNodeStatus(app.IO.Out, app.IO.OutTTY, opts.Output, resp.Status)
+	return printNodeStatus(app.IO.Out, app.IO.Terminal(), opts.Output, resp.Status)
 }
 
 // nodeDemoteOptions are the flags of carpvm node demote and node promote.
@@ -444,10 +444,10 @@ func nodeDemoteRun(ctx context.Context, app *App, o *nodeDemoteOptions) error {
 	if err != nil {
 		return err
 	}
-	return printNodeStatus(app.IO.Out, app.IO.OutTTY, o.Output, resp.Status)
+	return printNodeStatus(app.IO.Out, app.IO.Terminal(), o.Output, resp.Status)
 }
 
-func printNodeStatus(w io.Writer, tty bool, format string, st *node.Status) error {
+func printNodeStatus(w io.Writer, t table.Terminal, format string, st *node.Status) error {
 	if st == nil {
 		return errors.New("node: empty status from the control socket")
 	}
@@ -476,7 +476,7 @@ func printNodeStatus(w io.Writer, tty bool, format string, st *node.Status) erro
 			rows[i] = append(rows[i], table.Dash(g.Preferred))
 		}
 	}
-	if err := table.Write(w, tty, header, rows); err != nil {
+	if err := table.Write(w, t, table.Layout{Whole: []string{"IFACE", "PREFERRED"}}, header, rows); err != nil {
 		return err
 	}
 	if len(st.DemotionCauses) > 0 {

@@ -14,6 +14,7 @@ import (
 
 	"github.com/carpvm/carpvm/carp"
 	"github.com/carpvm/carpvm/carp/node"
+	"github.com/carpvm/carpvm/internal/table"
 )
 
 func runNodeCLI(t *testing.T, env map[string]string, args ...string) (int, string, string) {
@@ -105,7 +106,7 @@ func TestPrintNodeStatusTable(t *testing.T) {
 	st.Groups[0].State = carp.Backup
 	st.Groups[0].LastTransition = carp.TransitionRecord{At: time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC), From: carp.Init, To: carp.Backup, Reason: "started"}
 	var b bytes.Buffer
-	if err := printNodeStatus(&b, false, "table", st); err != nil {
+	if err := printNodeStatus(&b, table.Terminal{}, "table", st); err != nil {
 		t.Fatal(err)
 	}
 	want := "VHID  IFACE  STATE   MASTER  VIPS  ADVBASE  ADVSKEW  DEMOTION  SENT  RECEIVED  REJECTED  LAST TRANSITION\n" +
@@ -116,7 +117,7 @@ func TestPrintNodeStatusTable(t *testing.T) {
 	// A node that was frozen says so under the table.
 	st.ClockJumps, st.LastClockJump = 2, &node.ClockJump{At: time.Date(2026, 1, 2, 3, 5, 0, 0, time.UTC), LateS: 9.0451}
 	b.Reset()
-	if err := printNodeStatus(&b, false, "table", st); err != nil {
+	if err := printNodeStatus(&b, table.Terminal{}, "table", st); err != nil {
 		t.Fatal(err)
 	}
 	if line := "frozen 2 time(s); last at 2026-01-02T03:05:00Z, timers 9.045 s late\n"; !strings.HasSuffix(b.String(), line) {

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"unicode/utf8"
 
+	"github.com/carpvm/carpvm/internal/table"
 	"github.com/carpvm/carpvm/preflight"
 )
 
@@ -196,7 +197,7 @@ func TestPreflightTableNeverSplitsCheckIDsInText(t *testing.T) {
 		}
 		for width := 20; width <= 200; width++ {
 			var b bytes.Buffer
-			if err := writePreflightTable(&b, true, width, rep); err != nil {
+			if err := writePreflightTable(&b, table.Terminal{TTY: true, Width: width}, rep); err != nil {
 				t.Fatal(err)
 			}
 			if part := splitCheckID(b.String()); part != "" {

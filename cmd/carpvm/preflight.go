@@ -160,7 +160,7 @@ func preflightRun(ctx context.Context, opts *preflightOptions) error {
 			return fmt.Errorf("preflight: write json: %w", err)
 		}
 	default:
-		if err := writePreflightTable(opts.IO.Out, opts.IO.OutTTY, opts.IO.Width, rep); err != nil {
+		if err := writePreflightTable(opts.IO.Out, opts.IO.Terminal(), rep); err != nil {
 			return fmt.Errorf("preflight: write table: %w", err)
 		}
 	}

@@ -135,7 +135,7 @@ func fixRun(ctx context.Context, o *fixOptions) error {
 		return err
 	}
 	if o.Output != "json" {
-		if err := writePreflightTable(o.IO.Out, o.IO.OutTTY, o.IO.Width, doc.Result); err != nil {
+		if err := writePreflightTable(o.IO.Out, o.IO.Terminal(), doc.Result); err != nil {
 			return fmt.Errorf("preflight --fix: write table: %w", err)
 		}
 	}
@@ -173,7 +173,7 @@ func fixPair(ctx context.Context, o *fixOptions, opts fix.Options, cfg *config.C
 			if o.Output != "table" {
 				return nil
 			}
-			if err := writePlanTable(o.IO.Out, o.IO.OutTTY, o.IO.Width, plan); err != nil {
+			if err := writePlanTable(o.IO.Out, o.IO.Terminal(), plan); err != nil {
 				return fmt.Errorf("preflight --fix: write table: %w", err)
 			}
 			return nil
@@ -250,9 +250,9 @@ func (o *fixOptions) confirm(n int) (bool, error) {
 
 // writePlanTable prints the plan (OBJECT, SETTING, CURRENT, DESIRED, CHECK,
 // NOTE), then what it leaves to the operator, in the style of the findings
-// table: bordered and fitted to a terminal of width columns (0: unknown),
+// table: bordered and fitted to a terminal's width (t),
 // plain and stable otherwise.
-func writePlanTable(w io.Writer, tty bool, width int, p fix.Plan) error {
+func writePlanTable(w io.Writer, t table.Terminal, p fix.Plan) error {
 	if p.Empty() {
 		if _, err := io.WriteString(w, "Plan: nothing to change.\n"); err != nil {
 			return err
@@ -265,7 +265,7 @@ func writePlanTable(w io.Writer, tty bool, width int, p fix.Plan) error {
 		for i, c := range p.Changes {
 			rows[i] = []string{c.Object, string(c.Setting), c.Current, c.Desired, c.Check, table.Dash(c.Note)}
 		}
-		if err := table.WriteFitted(w, tty, table.Layout{Width: width, Whole: checkColumn, Keep: mentionsCheck}, []string{"OBJECT", "SETTING", "CURRENT", "DESIRED", "CHECK", "NOTE"}, rows); err != nil {
+		if err := table.Write(w, t, table.Layout{Whole: checkColumn, Keep: mentionsCheck}, []string{"OBJECT", "SETTING", "CURRENT", "DESIRED", "CHECK", "NOTE"}, rows); err != nil {
 			return err
 		}
 	}
@@ -277,7 +277,7 @@ func writePlanTable(w io.Writer, tty bool, width int, p fix.Plan) error {
 		for i, m := range p.Manual {
 			rows[i] = []string{string(m.Check), string(m.Status), table.Dash(m.Network), m.Object, table.Dash(m.Note)}
 		}
-		if err := table.WriteFitted(w, tty, table.Layout{Width: width, Whole: checkColumn, Keep: mentionsCheck}, []string{"CHECK", "STATUS", "NETWORK", "OBJECT", "WHAT TO DO"}, rows); err != nil {
+		if err := table.Write(w, t, table.Layout{Whole: checkColumn, Keep: mentionsCheck}, []string{"CHECK", "STATUS", "NETWORK", "OBJECT", "WHAT TO DO"}, rows); err != nil {
 			return err
 		}
 	}

@@ -44,7 +44,7 @@ func fixFleetRun(ctx context.Context, o *fixOptions, opts fix.Options, pairs []*
 			if err == nil {
 				err = o.verdict(pf.Result)
 				if !json {
-					if werr := writePreflightTable(o.IO.Out, o.IO.OutTTY, o.IO.Width, pf.Result.Result); werr != nil {
+					if werr := writePreflightTable(o.IO.Out, o.IO.Terminal(), pf.Result.Result); werr != nil {
 						return fmt.Errorf("preflight --fix: write table: %w", werr)
 					}
 				}

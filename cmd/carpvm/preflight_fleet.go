@@ -33,7 +33,7 @@ func preflightFleetRun(ctx context.Context, opts *preflightOptions, pairs []*con
 		r.Report = r.Report.Only(checks...)
 		out.section(r.Pair)
 		if r.Err == nil && !json {
-			if err := writePreflightTable(opts.IO.Out, opts.IO.OutTTY, opts.IO.Width, r.Report); err != nil {
+			if err := writePreflightTable(opts.IO.Out, opts.IO.Terminal(), r.Report); err != nil {
 				return fmt.Errorf("preflight: write table: %w", err)
 			}
 		}

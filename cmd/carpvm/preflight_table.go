@@ -26,8 +26,8 @@ func mentionsCheck(word string) bool {
 }
 
 // writePreflightTable prints the findings as a table, then a summary line;
-// on a terminal of width columns (0: unknown) the table fits it.
-func writePreflightTable(w io.Writer, tty bool, width int, rep preflight.Report) error {
+// on a terminal (t) the table fits its width.
+func writePreflightTable(w io.Writer, t table.Terminal, rep preflight.Report) error {
 	rows := make([][]string, len(rep.Findings))
 	for i, f := range rep.Findings {
 		actual := f.Actual
@@ -36,7 +36,7 @@ func writePreflightTable(w io.Writer, tty bool, width int, rep preflight.Report)
 		}
 		rows[i] = []string{string(f.Check), string(f.Status), table.Dash(f.Network), f.Object, actual, table.Dash(f.Fix)}
 	}
-	if err := table.WriteFitted(w, tty, table.Layout{Width: width, Drop: preflightDrop, Whole: checkColumn, Keep: mentionsCheck}, []string{"CHECK", "STATUS", "NETWORK", "OBJECT", "ACTUAL", "FIX"}, rows); err != nil {
+	if err := table.Write(w, t, table.Layout{Drop: preflightDrop, Whole: checkColumn, Keep: mentionsCheck}, []string{"CHECK", "STATUS", "NETWORK", "OBJECT", "ACTUAL", "FIX"}, rows); err != nil {
 		return err
 	}
 	_, err := fmt.Fprintf(w, "\n%s: %d pass, %d warn, %d fail\n", rep.Target, rep.Summary.Pass, rep.Summary.Warn, rep.Summary.Fail)

@@ -226,7 +226,7 @@ func watchRun(ctx context.Context, app *App, opts *watchOptions) error {
 		if err := record.failed(); err != nil {
 			return err
 		}
-		return printWatch(app.IO.Out, app.IO.OutTTY, opts.Output, snap)
+		return printWatch(app.IO.Out, app.IO.Terminal(), opts.Output, snap)
 	}
 	link, err := node.OpenPacketLink(opts.Interface, node.LinkOptions{Promiscuous: opts.Promiscuous})
 	if err != nil {
@@ -241,7 +241,7 @@ func watchRun(ctx context.Context, app *App, opts *watchOptions) error {
 	if app.IO.OutTTY && opts.Duration == 0 && opts.Output == "table" {
 		show = func(s witness.Snapshot) {
 			fmt.Fprint(app.IO.Out, "\033[H\033[2J") // home, clear screen
-			_ = writeWatchTable(app.IO.Out, true, s)
+			_ = writeWatchTable(app.IO.Out, app.IO.Terminal(), s)
 		}
 	}
 	wopts := node.WatchOptions{Show: show}
@@ -252,7 +252,7 @@ func watchRun(ctx context.Context, app *App, opts *watchOptions) error {
 	if err := record.failed(); err != nil {
 		return err
 	}
-	return printWatch(app.IO.Out, app.IO.OutTTY, opts.Output, snap)
+	return printWatch(app.IO.Out, app.IO.Terminal(), opts.Output, snap)
 }
 
 // transitionRecorder appends the witness's transition lines to
@@ -336,11 +336,11 @@ func addPlan(wo *witness.Options, cfg *config.Config, name string, havePass bool
 }
 
 // printWatch prints a snapshot as a table or JSON.
-func printWatch(w io.Writer, tty bool, output string, snap witness.Snapshot) error {
+func printWatch(w io.Writer, t table.Terminal, output string, snap witness.Snapshot) error {
 	if output == "json" {
 		return writeDocument(w, "watch", snap)
 	}
-	return writeWatchTable(w, tty, snap)
+	return writeWatchTable(w, t, snap)
 }
 
 // replayCapture reads the capture at path and replays it into w
@@ -368,7 +368,7 @@ func replayCapture(io IOStreams, path string, w *witness.Witness) (witness.Snaps
 	return snap, r.Last, nil
 }
 
-func writeWatchTable(w io.Writer, tty bool, s witness.Snapshot) error {
+func writeWatchTable(w io.Writer, t table.Terminal, s witness.Snapshot) error {
 	header := []string{"PROTO", "ID", "SOURCE", "MAC", "ROLE", "ADVBASE", "ADVSKEW", "DEMOTE", "PRIO", "INTERVAL", "OBSERVED", "AUTH", "ADVERTS"}
 	var rows [][]string
 	for _, g := range s.Groups {
@@ -380,13 +380,13 @@ func writeWatchTable(w io.Writer, tty bool, s witness.Snapshot) error {
 			})
 		}
 	}
-	if err := table.Write(w, tty, header, rows); err != nil {
+	if err := table.Write(w, t, table.Layout{Whole: []string{"SOURCE", "MAC"}}, header, rows); err != nil {
 		return err
 	}
 	fmt.Fprintf(w, "%d frames, %d malformed, %d neither CARP nor VRRP\n", s.Frames, s.Malformed, s.Unknown)
 	if len(s.Ownership) > 0 {
 		fmt.Fprintln(w)
-		if err := writeOwnership(w, tty, s.Ownership); err != nil {
+		if err := writeOwnership(w, t, s.Ownership); err != nil {
 			return err
 		}
 	}
@@ -398,7 +398,7 @@ func writeWatchTable(w io.Writer, tty bool, s witness.Snapshot) error {
 
 // writeOwnership prints the planned groups' masters: the ownership map of
 // an active/active pair.
-func writeOwnership(w io.Writer, tty bool, owners []witness.Owner) error {
+func writeOwnership(w io.Writer, t table.Terminal, owners []witness.Owner) error {
 	header := []string{"NETWORK", "VHID", "VIPS", "PREFERRED", "MASTER", "OWNERSHIP"}
 	var rows [][]string
 	for _, o := range owners {
@@ -412,7 +412,7 @@ func writeOwnership(w io.Writer, tty bool, owners []witness.Owner) error {
 		}
 		rows = append(rows, []string{o.Network, strconv.Itoa(int(o.VHID)), strings.Join(vips, " "), o.Preferred, master, o.State})
 	}
-	return table.Write(w, tty, header, rows)
+	return table.Write(w, t, table.Layout{Whole: []string{"NETWORK", "PREFERRED", "MASTER"}}, header, rows)
 }
 
 func authCell(a witness.Advertiser) string {

@@ -11,7 +11,7 @@ import (
 )
 
 // WriteTable prints the runs, then the trends.
-func WriteTable(w io.Writer, tty bool, reps []failover.Report) error {
+func WriteTable(w io.Writer, t table.Terminal, reps []failover.Report) error {
 	var rows [][]string
 	for _, r := range reps {
 		rows = append(rows, []string{
@@ -19,7 +19,7 @@ func WriteTable(w io.Writer, tty bool, reps []failover.Report) error {
 			table.Seconds(r.TakeoverS, 0), table.Seconds(r.BlackoutS, 0), table.PassFail(r.Pass),
 		})
 	}
-	if err := table.Write(w, tty, []string{"STARTED", "PAIR", "NETWORK", "TRIGGER", "NEW MASTER", "TAKEOVER", "BLACKOUT", "RESULT"}, rows); err != nil {
+	if err := table.Write(w, t, table.Layout{Whole: []string{"PAIR", "NETWORK", "TRIGGER"}}, []string{"STARTED", "PAIR", "NETWORK", "TRIGGER", "NEW MASTER", "TAKEOVER", "BLACKOUT", "RESULT"}, rows); err != nil {
 		return err
 	}
 	rows = rows[:0]
@@ -30,7 +30,7 @@ func WriteTable(w io.Writer, tty bool, reps []failover.Report) error {
 		})
 	}
 	fmt.Fprintln(w)
-	if err := table.Write(w, tty, []string{"PAIR", "NETWORK", "TRIGGER", "PASSED", "TAKEOVER MEDIAN", "TAKEOVER WORST", "BLACKOUT MEDIAN", "BLACKOUT WORST", "TREND"}, rows); err != nil {
+	if err := table.Write(w, t, table.Layout{Whole: []string{"PAIR", "NETWORK", "TRIGGER"}}, []string{"PAIR", "NETWORK", "TRIGGER", "PASSED", "TAKEOVER MEDIAN", "TAKEOVER WORST", "BLACKOUT MEDIAN", "BLACKOUT WORST", "TREND"}, rows); err != nil {
 		return err
 	}
 	return writeUnplanned(w, reps, "\nWARNING %s %s %s %s: %s\n")

@@ -8,6 +8,7 @@ import (
 
 	"github.com/carpvm/carpvm/explain"
 	"github.com/carpvm/carpvm/failover"
+	"github.com/carpvm/carpvm/internal/table"
 	"github.com/carpvm/carpvm/internal/transition"
 	"github.com/carpvm/carpvm/vsphere/facts"
 )
@@ -37,14 +38,14 @@ func TestHistoryShowsUnplannedCauses(t *testing.T) {
 	if err != nil || len(h.Runs) != 1 || len(h.Runs[0].Transitions) != 2 {
 		t.Fatalf("read back %+v, %v; want one run with its two transitions", h.Runs, err)
 	}
-	var table, md strings.Builder
-	if err := WriteTable(&table, false, h.Runs); err != nil {
+	var tbl, md strings.Builder
+	if err := WriteTable(&tbl, table.Terminal{}, h.Runs); err != nil {
 		t.Fatal(err)
 	}
 	if err := WriteMarkdown(&md, h.Runs, ""); err != nil {
 		t.Fatal(err)
 	}
-	for name, out := range map[string]string{"table": table.String(), "markdown": md.String()} {
+	for name, out := range map[string]string{"table": tbl.String(), "markdown": md.String()} {
 		if n := strings.Count(out, failover.WarnUnplanned); n != 1 {
 			t.Errorf("%s: %d unplanned warnings, want 1:\n%s", name, n, out)
 		}

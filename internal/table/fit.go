@@ -6,13 +6,10 @@ import (
 	"unicode/utf8"
 )
 
-// Layout is how a table meets a terminal of a given width.
+// Layout is how a table meets a terminal of a given width (Terminal).
 type Layout struct {
-	// Width is the terminal's width in columns; 0 means unknown, and
-	// long cells wrap at ColumnMax as before.
-	Width int
 	// Drop names the columns that may be left out, the first first, when
-	// the table does not fit Width even with every cell wrapped at
+	// the table does not fit the width even with every cell wrapped at
 	// minColumn. Columns not named are never dropped.
 	Drop []string
 	// Whole names the columns whose cells are never split inside a word
@@ -34,19 +31,19 @@ const minColumn = 12
 // and once more for the last "│".
 const border = 3
 
-// fit lays header and rows out for l.Width: columns named in l.Drop are
+// fit lays header and rows out for width: columns named in l.Drop are
 // left out in order while even the narrowest wrapping does not fit, then
 // every column gets at least its minimum and the rest of the width goes
 // to the columns whose cells are longest; cells are wrapped to their
 // column. It returns the columns left out; ok is false when even the
 // narrowest layout, every droppable column left out, is wider than
-// l.Width (narrowest), and the rows are to be printed as blocks.
-func fit(l Layout, header []string, rows [][]string) (_ []string, _ [][]string, dropped []string, ok bool) {
+// width (narrowest), and the rows are to be printed as blocks.
+func fit(l Layout, width int, header []string, rows [][]string) (_ []string, _ [][]string, dropped []string, ok bool) {
 	drop := l.Drop
 	for {
 		natural, least := columnWidths(header, rows, l)
-		if sum(least)+border*len(header)+1 <= l.Width {
-			widths := share(l.Width-border*len(header)-1, natural, least)
+		if sum(least)+border*len(header)+1 <= width {
+			widths := share(width-border*len(header)-1, natural, least)
 			return header, wrapRows(rows, widths), dropped, true
 		}
 		i := -1

@@ -28,7 +28,7 @@ func widest(s string) int {
 func TestFitWrapsToTheWidth(t *testing.T) {
 	for _, width := range []int{200, 120, 100} {
 		var b bytes.Buffer
-		if err := WriteFitted(&b, true, Layout{Width: width, Drop: []string{"FIX", "NETWORK"}}, fitHeader, fitRows); err != nil {
+		if err := Write(&b, Terminal{TTY: true, Width: width}, Layout{Drop: []string{"FIX", "NETWORK"}}, fitHeader, fitRows); err != nil {
 			t.Fatal(err)
 		}
 		if got := widest(b.String()); got > width {
@@ -46,7 +46,7 @@ func TestFitWrapsToTheWidth(t *testing.T) {
 // order, and a line says which were left out.
 func TestFitDropsInTheStatedOrder(t *testing.T) {
 	var b bytes.Buffer
-	if err := WriteFitted(&b, true, Layout{Width: 60, Drop: []string{"FIX", "NETWORK"}}, fitHeader, fitRows); err != nil {
+	if err := Write(&b, Terminal{TTY: true, Width: 60}, Layout{Drop: []string{"FIX", "NETWORK"}}, fitHeader, fitRows); err != nil {
 		t.Fatal(err)
 	}
 	out := b.String()
@@ -57,7 +57,7 @@ func TestFitDropsInTheStatedOrder(t *testing.T) {
 		t.Errorf("a line of %d columns at width 60:\n%s", got, out)
 	}
 	b.Reset()
-	if err := WriteFitted(&b, true, Layout{Width: 56, Drop: []string{"FIX", "NETWORK"}}, fitHeader, fitRows); err != nil {
+	if err := Write(&b, Terminal{TTY: true, Width: 56}, Layout{Drop: []string{"FIX", "NETWORK"}}, fitHeader, fitRows); err != nil {
 		t.Fatal(err)
 	}
 	if out := b.String(); strings.Contains(out, "NETWORK │") || !strings.Contains(out, "not shown: FIX, NETWORK") {
@@ -68,10 +68,10 @@ func TestFitDropsInTheStatedOrder(t *testing.T) {
 // Piped, the width is ignored: plain columns, one row per line.
 func TestFitIgnoredWhenPlain(t *testing.T) {
 	var fitted, plain bytes.Buffer
-	if err := WriteFitted(&fitted, false, Layout{Width: 40, Drop: []string{"FIX"}}, fitHeader, fitRows); err != nil {
+	if err := Write(&fitted, Terminal{TTY: false, Width: 40}, Layout{Drop: []string{"FIX"}}, fitHeader, fitRows); err != nil {
 		t.Fatal(err)
 	}
-	if err := Write(&plain, false, fitHeader, fitRows); err != nil {
+	if err := Write(&plain, Terminal{}, Layout{}, fitHeader, fitRows); err != nil {
 		t.Fatal(err)
 	}
 	if fitted.String() != plain.String() || strings.Count(plain.String(), "\n") != 3 {
@@ -90,9 +90,8 @@ func TestFitKeepsWholeColumnsWhole(t *testing.T) {
 	l := Layout{Drop: []string{"FIX", "NETWORK"}, Whole: []string{"CHECK"}}
 	least := narrowest(l, fitHeader, wholeRows)
 	for width := least; width <= 200; width++ {
-		l.Width = width
 		var b bytes.Buffer
-		if err := WriteFitted(&b, true, l, fitHeader, wholeRows); err != nil {
+		if err := Write(&b, Terminal{TTY: true, Width: width}, l, fitHeader, wholeRows); err != nil {
 			t.Fatal(err)
 		}
 		if !strings.Contains(b.String(), "│") {
@@ -121,9 +120,8 @@ func TestFitFallsBackToKeyValueBlocks(t *testing.T) {
 		t.Fatalf("narrowest = %d, want %d", least, want)
 	}
 	for _, width := range []int{least - 1, 40, 30} {
-		l.Width = width
 		var b bytes.Buffer
-		if err := WriteFitted(&b, true, l, fitHeader, wholeRows); err != nil {
+		if err := Write(&b, Terminal{TTY: true, Width: width}, l, fitHeader, wholeRows); err != nil {
 			t.Fatal(err)
 		}
 		out := b.String()
@@ -162,7 +160,7 @@ func TestFitKeepsTheWordsKeepNames(t *testing.T) {
 	keep := func(w string) bool { return strings.Contains(w, ".") }
 	for width := 40; width <= 120; width++ {
 		var b bytes.Buffer
-		if err := WriteFitted(&b, true, Layout{Width: width, Keep: keep}, header, rows); err != nil {
+		if err := Write(&b, Terminal{TTY: true, Width: width}, Layout{Keep: keep}, header, rows); err != nil {
 			t.Fatal(err)
 		}
 		for _, id := range []string{"spof.same_host", "host.reverse_path_promisc"} {

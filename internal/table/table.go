@@ -14,27 +14,31 @@ import (
 // ColumnMax bounds a column's width on a terminal; longer cells wrap.
 const ColumnMax = 48
 
-// Write renders header and rows to w; tty says whether w is a terminal.
-func Write(w io.Writer, tty bool, header []string, rows [][]string) error {
-	return WriteFitted(w, tty, Layout{}, header, rows)
+// Terminal is where a table goes: TTY says whether to a terminal, Width
+// is the terminal's width in columns (0 when unknown: long cells wrap at
+// ColumnMax).
+type Terminal struct {
+	TTY   bool
+	Width int
 }
 
-// WriteFitted is Write fitted to a terminal's width (Layout): on a
-// terminal of known width, cells are wrapped so that the table fits, and
-// when even that cannot fit, the columns of l.Drop are left out in order
-// and a last line names them. Narrower than the narrowest table (every
-// column of l.Drop out, the others at their least: a header, 12 columns
-// of a long cell, a Whole column's longest word; 3 columns a column for
-// the borders, and 1), each row is printed as a block of "key: value"
-// lines instead. Off a terminal l is ignored: plain columns stay stable
-// for scripts whatever the width.
-func WriteFitted(w io.Writer, tty bool, l Layout, header []string, rows [][]string) error {
+// Write renders header and rows to w for t, laid out by l. On a terminal
+// of known width, cells are wrapped so that the table fits, and when even
+// that cannot fit, the columns of l.Drop are left out in order and a last
+// line names them. Narrower than the narrowest table (every column of
+// l.Drop out, the others at their least: a header, 12 columns of a long
+// cell, a Whole column's longest word; 3 columns a column for the
+// borders, and 1), each row is printed as a block of "key: value" lines
+// instead. Off a terminal l and the width are ignored: plain columns stay
+// stable for scripts whatever the width.
+func Write(w io.Writer, t Terminal, l Layout, header []string, rows [][]string) error {
 	var dropped []string
-	if tty && l.Width > 0 {
-		fitHeader, fitRows, left, ok := fit(l, header, rows)
+	fitted := t.TTY && t.Width > 0
+	if fitted {
+		fitHeader, fitRows, left, ok := fit(l, t.Width, header, rows)
 		if !ok {
 			var b strings.Builder
-			writeBlocks(&b, l.Width, header, rows)
+			writeBlocks(&b, t.Width, header, rows)
 			_, err := io.WriteString(w, b.String())
 			return err
 		}
@@ -46,10 +50,10 @@ func WriteFitted(w io.Writer, tty bool, l Layout, header []string, rows [][]stri
 		tablewriter.WithRowAlignment(tw.AlignLeft),
 	}
 	switch {
-	case tty && l.Width > 0:
+	case fitted:
 		// fit wrapped the cells to their columns already.
 		opts = append(opts, tablewriter.WithRowAutoWrap(tw.WrapNone), tablewriter.WithHeaderAutoWrap(tw.WrapNone))
-	case tty:
+	case t.TTY:
 		opts = append(opts, tablewriter.WithRowAutoWrap(tw.WrapNormal), tablewriter.WithRowMaxWidth(ColumnMax))
 	default:
 		opts = append(opts,
@@ -63,14 +67,14 @@ func WriteFitted(w io.Writer, tty bool, l Layout, header []string, rows [][]stri
 			tablewriter.WithPadding(tw.Padding{Left: "", Right: "  ", Overwrite: true}))
 	}
 	var buf bytes.Buffer
-	t := tablewriter.NewTable(&buf, opts...)
-	t.Header(cells(header)...)
+	tbl := tablewriter.NewTable(&buf, opts...)
+	tbl.Header(cells(header)...)
 	for _, r := range rows {
-		if err := t.Append(cells(r)...); err != nil {
+		if err := tbl.Append(cells(r)...); err != nil {
 			return err
 		}
 	}
-	if err := t.Render(); err != nil {
+	if err := tbl.Render(); err != nil {
 		return err
 	}
 	// Plain padding leaves trailing blanks on every line: drop them.

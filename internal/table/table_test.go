@@ -10,7 +10,7 @@ import (
 
 func TestPlainIsAlignedWithoutTrailingBlanks(t *testing.T) {
 	var b bytes.Buffer
-	if err := Write(&b, false, []string{"NAME", "STATE"}, [][]string{{"router-002", "MASTER"}, {"r3", "BACKUP"}}); err != nil {
+	if err := Write(&b, Terminal{}, Layout{}, []string{"NAME", "STATE"}, [][]string{{"router-002", "MASTER"}, {"r3", "BACKUP"}}); err != nil {
 		t.Fatal(err)
 	}
 	want := "NAME        STATE\nrouter-002  MASTER\nr3          BACKUP\n"
@@ -22,7 +22,7 @@ func TestPlainIsAlignedWithoutTrailingBlanks(t *testing.T) {
 func TestTerminalHasBordersAndWraps(t *testing.T) {
 	var b bytes.Buffer
 	long := strings.Repeat("word ", 20)
-	if err := Write(&b, true, []string{"A", "B"}, [][]string{{"x", long}}); err != nil {
+	if err := Write(&b, Terminal{TTY: true}, Layout{}, []string{"A", "B"}, [][]string{{"x", long}}); err != nil {
 		t.Fatal(err)
 	}
 	lines := strings.Split(strings.TrimSpace(b.String()), "\n")
