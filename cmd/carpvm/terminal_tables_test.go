@@ -13,11 +13,13 @@ import (
 	"github.com/carpvm/carpvm/internal/table"
 	"github.com/carpvm/carpvm/internal/table/tabletest"
 	"github.com/carpvm/carpvm/internal/transition"
+	"github.com/carpvm/carpvm/vsphere/change"
 )
 
 // Every terminal table fits the terminal's width, names never split, and
 // turns into key: value blocks when too narrow: watch's tables, node
-// status and explain (preflight's and audit's have their own tests).
+// status, explain and audit --fix's plan (preflight's and audit's have
+// their own tests).
 func TestTerminalTablesFitTheWidth(t *testing.T) {
 	at := time.Date(2026, 1, 2, 3, 4, 5, 0, time.UTC)
 	snap := witness.Snapshot{
@@ -69,5 +71,17 @@ func TestTerminalTablesFitTheWidth(t *testing.T) {
 			}
 			return b.String()
 		}, "time:", "router-003", "intranought")
+	})
+
+	plan := []change.Change{{Object: "portgroup IntraNought on vswitch0 of esxi-01", Setting: change.SettingPromiscuous,
+		Current: "true", Desired: "inherit (false)", Network: "intranought", Note: "the routers' ports keep promiscuous mode through their own override"}}
+	t.Run("audit --fix plan", func(t *testing.T) {
+		tabletest.Fits(t, "audit --fix plan", func(term table.Terminal) string {
+			var b bytes.Buffer
+			if err := writeAuditPlan(&b, term, plan); err != nil {
+				t.Fatal(err)
+			}
+			return b.String()
+		}, "object:", "intranought")
 	})
 }
