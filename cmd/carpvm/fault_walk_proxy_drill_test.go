@@ -50,16 +50,7 @@ func (pd *proxyDrill) drill(t *testing.T, bin string, trigger failover.Trigger) 
 	for k, v := range pd.d.env {
 		cmd.Env = append(cmd.Env, k+"="+v)
 	}
-	var out, errOut strings.Builder
-	cmd.Stdout, cmd.Stderr = &out, &errOut
-	err := cmd.Run()
-	code := 0
-	if ee, ok := err.(*exec.ExitError); ok {
-		code = ee.ExitCode()
-	} else if err != nil {
-		t.Fatal(err)
-	}
-	return runResult{code: code, stdout: out.String(), stderr: errOut.String()}, pd.s.srv.Calls()
+	return runCommand(t, cmd), pd.s.srv.Calls()
 }
 
 // proxyDrillTriggers are the triggers a drill without a witness acts with

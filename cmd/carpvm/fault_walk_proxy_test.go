@@ -59,6 +59,13 @@ func (pf *proxyFix) fix(t *testing.T, bin string) walkRun {
 	_ = os.Remove(backup)
 	cmd := exec.Command(bin, "preflight", "--config", pf.cfg, "--fix", "--yes", "--backup", backup)
 	cmd.Env = append(os.Environ(), "XDG_STATE_HOME="+pf.dir, "CARPVM_VSPHERE_PASSWORD="+pf.s.srv.Password.Reveal())
+	return walkRun{runResult: runCommand(t, cmd), backup: backup}
+}
+
+// runCommand runs cmd and returns its exit code and output; a command
+// that could not run at all fails the test.
+func runCommand(t *testing.T, cmd *exec.Cmd) runResult {
+	t.Helper()
 	var out, errOut strings.Builder
 	cmd.Stdout, cmd.Stderr = &out, &errOut
 	err := cmd.Run()
@@ -68,7 +75,7 @@ func (pf *proxyFix) fix(t *testing.T, bin string) walkRun {
 	} else if err != nil {
 		t.Fatal(err)
 	}
-	return walkRun{runResult: runResult{code: code, stdout: out.String(), stderr: errOut.String()}, backup: backup}
+	return runResult{code: code, stdout: out.String(), stderr: errOut.String()}
 }
 
 // TestFaultWalkProxy walks preflight --fix, run by a carpvm process,

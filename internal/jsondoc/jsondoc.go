@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"reflect"
@@ -86,47 +87,78 @@ func clean(raw json.RawMessage, format string, top bool) (json.RawMessage, error
 }
 
 func cleanObject(raw json.RawMessage, format string, top bool) (json.RawMessage, error) {
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	if _, err := dec.Token(); err != nil { // {
-		return nil, err
-	}
-	var b bytes.Buffer
-	b.WriteByte('{')
-	n := 0
-	member := func(key string, val []byte) {
-		if n > 0 {
-			b.WriteByte(',')
-		}
-		k, _ := json.Marshal(key)
-		b.Write(k)
-		b.WriteByte(':')
-		b.Write(val)
-		n++
-	}
+	var o object
 	if top {
 		f, _ := json.Marshal(format)
-		member("format", f)
+		o.member("format", f)
+	}
+	err := eachMember(raw, func(key string, val json.RawMessage) error {
+		if string(val) == zeroTime || top && key == "format" {
+			return nil
+		}
+		val, err := clean(val, format, false)
+		if err == nil {
+			o.member(key, val)
+		}
+		return err
+	})
+	if err != nil {
+		return nil, err
+	}
+	return o.close(), nil
+}
+
+// object builds a JSON object member by member.
+type object struct {
+	b bytes.Buffer
+	n int
+}
+
+func (o *object) member(key string, val []byte) {
+	if o.n == 0 {
+		o.b.WriteByte('{')
+	} else {
+		o.b.WriteByte(',')
+	}
+	k, _ := json.Marshal(key)
+	o.b.Write(k)
+	o.b.WriteByte(':')
+	o.b.Write(val)
+	o.n++
+}
+
+func (o *object) close() []byte {
+	if o.n == 0 {
+		o.b.WriteByte('{')
+	}
+	o.b.WriteByte('}')
+	return o.b.Bytes()
+}
+
+// errNotObject is eachMember's error for a value that is no JSON object.
+var errNotObject = errors.New("not a JSON object")
+
+// eachMember calls fn with each member of the JSON object raw, in order.
+func eachMember(raw json.RawMessage, fn func(key string, val json.RawMessage) error) error {
+	dec := json.NewDecoder(bytes.NewReader(raw))
+	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
+		return errNotObject
 	}
 	for dec.More() {
 		t, err := dec.Token()
 		if err != nil {
-			return nil, err
+			return err
 		}
 		key, _ := t.(string)
 		var val json.RawMessage
 		if err := dec.Decode(&val); err != nil {
-			return nil, err
+			return err
 		}
-		if string(val) == zeroTime || top && key == "format" {
-			continue
+		if err := fn(key, val); err != nil {
+			return err
 		}
-		if val, err = clean(val, format, false); err != nil {
-			return nil, err
-		}
-		member(key, val)
 	}
-	b.WriteByte('}')
-	return b.Bytes(), nil
+	return nil
 }
 
 var (
@@ -222,43 +254,26 @@ func EncodeNull(v any, null []string) ([]byte, error) {
 	if err != nil || len(null) == 0 {
 		return raw, err
 	}
-	dec := json.NewDecoder(bytes.NewReader(raw))
-	if t, err := dec.Token(); err != nil || t != json.Delim('{') {
-		return nil, fmt.Errorf("jsondoc: %T is not encoded as an object", v)
-	}
-	var b bytes.Buffer
-	b.WriteByte('{')
+	var o object
 	seen := map[string]bool{}
-	member := func(key string, val []byte) {
-		if b.Len() > 1 {
-			b.WriteByte(',')
-		}
-		k, _ := json.Marshal(key)
-		b.Write(k)
-		b.WriteByte(':')
-		b.Write(val)
-	}
-	for dec.More() {
-		t, err := dec.Token()
-		if err != nil {
-			return nil, err
-		}
-		key, _ := t.(string)
-		var val json.RawMessage
-		if err := dec.Decode(&val); err != nil {
-			return nil, err
-		}
+	err = eachMember(raw, func(key string, val json.RawMessage) error {
 		if slices.Contains(null, key) {
 			val, seen[key] = json.RawMessage("null"), true
 		}
-		member(key, val)
+		o.member(key, val)
+		return nil
+	})
+	if errors.Is(err, errNotObject) {
+		return nil, fmt.Errorf("jsondoc: %T is not encoded as an object", v)
+	}
+	if err != nil {
+		return nil, err
 	}
 	for _, key := range null {
 		if !seen[key] {
-			member(key, []byte("null"))
+			o.member(key, []byte("null"))
 			seen[key] = true
 		}
 	}
-	b.WriteByte('}')
-	return b.Bytes(), nil
+	return o.close(), nil
 }

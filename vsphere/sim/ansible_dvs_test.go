@@ -3,12 +3,9 @@ package sim_test
 import (
 	"context"
 	"crypto/tls"
-	"encoding/json"
 	"io"
 	"net/http"
 	"net/url"
-	"os"
-	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -128,24 +125,8 @@ func TestAnsibleDVSPortgroupAPI67(t *testing.T) {
 	}
 
 	sw := top.Switches[0]
-	vars, err := json.Marshal(map[string]any{"datacenter": top.Datacenter, "dvswitch": sw.Name,
-		"portgroup": sw.Portgroups[0].Name, "vlan": sw.Portgroups[0].VLAN})
-	if err != nil {
-		t.Fatal(err)
-	}
-	varsFile := filepath.Join(t.TempDir(), "vars.json")
-	if err := os.WriteFile(varsFile, vars, 0o600); err != nil {
-		t.Fatal(err)
-	}
-	cmd := exec.Command(playbook, "-i", "localhost,", "-e", "@"+varsFile, filepath.Join("testdata", "ansible", "dvs.yml"))
-	cmd.Env = ansibleEnv(t, creds, py)
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("ansible-playbook: %v\n%s", err, out)
-	}
-	if strings.Contains(string(out), creds["GOVC_PASSWORD"]) {
-		t.Error("ansible-playbook printed the password")
-	}
+	out := runPlaybook(t, playbook, "dvs.yml", map[string]any{"datacenter": top.Datacenter, "dvswitch": sw.Name,
+		"portgroup": sw.Portgroups[0].Name, "vlan": sw.Portgroups[0].VLAN}, creds, py)
 	if !strings.Contains(string(out), "changed=1") || !strings.Contains(string(out), "failed=0") {
 		t.Errorf("want one change and no failure in the recap:\n%s", out)
 	}

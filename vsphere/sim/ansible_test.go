@@ -50,23 +50,7 @@ func TestAnsibleCommunityVMware(t *testing.T) {
 			vars["pyvmomi_json"] = jsonEncoder
 			before := preflightFromCredentials(t, carpvm, creds)
 
-			varsFile := filepath.Join(t.TempDir(), "vars.json")
-			b, err := json.Marshal(vars)
-			if err != nil {
-				t.Fatal(err)
-			}
-			if err := os.WriteFile(varsFile, b, 0o600); err != nil {
-				t.Fatal(err)
-			}
-			cmd := exec.Command(playbook, "-i", "localhost,", "-e", "@"+varsFile, filepath.Join("testdata", "ansible", "site.yml"))
-			cmd.Env = ansibleEnv(t, creds, py)
-			out, err := cmd.CombinedOutput()
-			if err != nil {
-				t.Fatalf("ansible-playbook: %v\n%s", err, out)
-			}
-			if strings.Contains(string(out), creds["GOVC_PASSWORD"]) {
-				t.Error("ansible-playbook printed the password")
-			}
+			out := runPlaybook(t, playbook, "site.yml", vars, creds, py)
 			if !strings.Contains(string(out), "failed=0") {
 				t.Errorf("playbook recap has failures:\n%s", out)
 			}
@@ -188,6 +172,31 @@ func readCredentials(path string) (map[string]string, error) {
 // ansibleEnv is the module's connection as community.vmware takes it, in
 // the environment only, verifying the certificate the credentials file
 // names (SSL_CERT_FILE, which pyvmomi's default TLS context reads).
+// runPlaybook runs testdata/ansible/book with vars against the simulator of
+// creds and returns its output; a failed run, or one that printed the
+// password, fails the test.
+func runPlaybook(t *testing.T, playbook, book string, vars map[string]any, creds map[string]string, py string) []byte {
+	t.Helper()
+	varsFile := filepath.Join(t.TempDir(), "vars.json")
+	b, err := json.Marshal(vars)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(varsFile, b, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cmd := exec.Command(playbook, "-i", "localhost,", "-e", "@"+varsFile, filepath.Join("testdata", "ansible", book))
+	cmd.Env = ansibleEnv(t, creds, py)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		t.Fatalf("ansible-playbook %s: %v\n%s", book, err, out)
+	}
+	if strings.Contains(string(out), creds["GOVC_PASSWORD"]) {
+		t.Errorf("ansible-playbook %s printed the password", book)
+	}
+	return out
+}
+
 func ansibleEnv(t *testing.T, creds map[string]string, py string) []string {
 	t.Helper()
 	u, err := url.Parse(creds["GOVC_URL"])
