@@ -2,9 +2,6 @@ package sim_test
 
 import (
 	"context"
-	"crypto/tls"
-	"io"
-	"net/http"
 	"net/url"
 	"path/filepath"
 	"strings"
@@ -82,15 +79,8 @@ func TestAPI67Views(t *testing.T) {
 			t.Errorf("API %s client: no securityPolicy", api)
 		}
 	}
-	hc := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: certPool(srv)}}}
-	res, err := hc.Get(strings.TrimSuffix(srv.URL, "/sdk") + "/sdk/vimServiceVersions.xml")
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer res.Body.Close()
-	body, err := io.ReadAll(res.Body)
-	if err != nil || !strings.Contains(string(body), "<version>6.7</version>") {
-		t.Errorf("vimServiceVersions.xml does not advertise 6.7 (%v):\n%s", err, body)
+	if body := serviceVersions(t, srv); !strings.Contains(body, "<version>6.7</version>") {
+		t.Errorf("vimServiceVersions.xml does not advertise 6.7:\n%s", body)
 	}
 }
 

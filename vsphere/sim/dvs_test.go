@@ -7,6 +7,7 @@ import (
 	"github.com/vmware/govmomi/fault"
 	"github.com/vmware/govmomi/find"
 	"github.com/vmware/govmomi/object"
+	"github.com/vmware/govmomi/vim25"
 	"github.com/vmware/govmomi/vim25/methods"
 	"github.com/vmware/govmomi/vim25/mo"
 	"github.com/vmware/govmomi/vim25/types"
@@ -21,13 +22,8 @@ import (
 // still lists the switch's ports (FetchDVPorts) and finds the portgroup by
 // key (DVSManagerLookupDvPortGroup), which type-assert its own portgroups.
 func TestDVPortgroupConfigVersion(t *testing.T) {
-	_, c := start(t, sim.Distributed(false))
+	c, pg := internalDVPortgroup(t)
 	ctx := context.Background()
-	n, err := find.NewFinder(c, false).Network(ctx, "/"+sim.DefaultDatacenter+"/network/"+sim.PortgroupInternal)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pg := n.(*object.DistributedVirtualPortgroup)
 	read := func() mo.DistributedVirtualPortgroup {
 		t.Helper()
 		var m mo.DistributedVirtualPortgroup
@@ -49,7 +45,7 @@ func TestDVPortgroupConfigVersion(t *testing.T) {
 	if before.Config.ConfigVersion != "1" {
 		t.Fatalf("configVersion %q, want 1", before.Config.ConfigVersion)
 	}
-	err = reconfigure(types.DVPortgroupConfigSpec{ConfigVersion: "0", Description: "stale"})
+	err := reconfigure(types.DVPortgroupConfigSpec{ConfigVersion: "0", Description: "stale"})
 	if !fault.Is(err, &types.ConcurrentAccess{}) {
 		t.Fatalf("reconfigure with a stale configVersion: %v, want ConcurrentAccess", err)
 	}
@@ -122,13 +118,8 @@ func TestDVPortgroupDestroyed(t *testing.T) {
 // sends a MAC management policy and an uplink teaming policy without its
 // reversePolicy or failureCriteria, and reads them back).
 func TestDVPortgroupReconfigureKeepsUnsetPolicies(t *testing.T) {
-	_, c := start(t, sim.Distributed(false))
+	_, pg := internalDVPortgroup(t)
 	ctx := context.Background()
-	n, err := find.NewFinder(c, false).Network(ctx, "/"+sim.DefaultDatacenter+"/network/"+sim.PortgroupInternal)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pg := n.(*object.DistributedVirtualPortgroup)
 	read := func() (*types.VMwareDVSPortSetting, string) {
 		t.Helper()
 		var m mo.DistributedVirtualPortgroup
@@ -175,4 +166,16 @@ func TestDVPortgroupReconfigureKeepsUnsetPolicies(t *testing.T) {
 	if after.SecurityPolicy == nil {
 		t.Errorf("the security policy the spec left unset was dropped")
 	}
+}
+
+// internalDVPortgroup serves the distributed topology and finds its
+// IntraNought portgroup.
+func internalDVPortgroup(t *testing.T) (*vim25.Client, *object.DistributedVirtualPortgroup) {
+	t.Helper()
+	_, c := start(t, sim.Distributed(false))
+	n, err := find.NewFinder(c, false).Network(context.Background(), "/"+sim.DefaultDatacenter+"/network/"+sim.PortgroupInternal)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return c, n.(*object.DistributedVirtualPortgroup)
 }

@@ -148,6 +148,15 @@ func TestServiceContentMatchesAdvertisedAPI(t *testing.T) {
 	}
 
 	// vimServiceVersions.xml, where pyvmomi picks its version, says the same.
+	if body := serviceVersions(t, srv); !strings.Contains(body, "<version>"+sc.About.ApiVersion+"</version>") {
+		t.Errorf("vimServiceVersions.xml does not advertise %s:\n%s", sc.About.ApiVersion, body)
+	}
+}
+
+// serviceVersions is srv's vimServiceVersions.xml, where pyvmomi picks
+// its API version.
+func serviceVersions(t *testing.T, srv *sim.Server) string {
+	t.Helper()
 	hc := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: certPool(srv)}}}
 	res, err := hc.Get(strings.TrimSuffix(srv.URL, "/sdk") + "/sdk/vimServiceVersions.xml")
 	if err != nil {
@@ -158,9 +167,7 @@ func TestServiceContentMatchesAdvertisedAPI(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(string(body), "<version>"+sc.About.ApiVersion+"</version>") {
-		t.Errorf("vimServiceVersions.xml does not advertise %s:\n%s", sc.About.ApiVersion, body)
-	}
+	return string(body)
 }
 
 func certPool(srv *sim.Server) *x509.CertPool {
