@@ -20,13 +20,7 @@ import (
 // it), and triggers read back through the same session.
 func TestOpenDrillOnTheSimulator(t *testing.T) {
 	ctx := context.Background()
-	cfg := config.Simulator()
-	env := &vsphereenv.Env{Config: cfg}
-	closeEnv, err := OpenDrill(ctx, cfg, "default", env, func(string, ...any) {})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer closeEnv()
+	env := openSimDrill(t)
 	if !env.NoWitness || env.Target() != "simulator" {
 		t.Errorf("no witness %v, target %q", env.NoWitness, env.Target())
 	}
@@ -53,13 +47,7 @@ func TestOpenDrillOnTheSimulator(t *testing.T) {
 // master's VM.
 func TestOpenDrillExplainsTransitions(t *testing.T) {
 	ctx := context.Background()
-	cfg := config.Simulator()
-	env := &vsphereenv.Env{Config: cfg}
-	closeEnv, err := OpenDrill(ctx, cfg, "default", env, func(string, ...any) {})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer closeEnv()
+	env := openSimDrill(t)
 	nets, err := env.Networks("intranought")
 	if err != nil {
 		t.Fatal(err)
@@ -129,4 +117,18 @@ func TestWitnessed(t *testing.T) {
 	if got := Witnessed(append(one, failover.Network{Name: "ovh"})); got != nil {
 		t.Errorf("two networks: %v, want none", got)
 	}
+}
+
+// openSimDrill opens a drill of the default simulated topology, closed
+// when the test ends.
+func openSimDrill(t *testing.T) *vsphereenv.Env {
+	t.Helper()
+	cfg := config.Simulator()
+	env := &vsphereenv.Env{Config: cfg}
+	closeEnv, err := OpenDrill(context.Background(), cfg, "default", env, func(string, ...any) {})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(closeEnv)
+	return env
 }

@@ -6,13 +6,13 @@ import (
 	"fmt"
 	"io"
 	"net/netip"
-	"os"
 	"strings"
 
 	"github.com/spf13/cobra"
 
 	"github.com/carpvm/carpvm/carp/node"
 	"github.com/carpvm/carpvm/config"
+	"github.com/carpvm/carpvm/workflow"
 )
 
 func newConfigCmd(app *App) *cobra.Command {
@@ -121,11 +121,9 @@ func configCheckRun(app *App, opts *configCheckOptions) error {
 	if path == "" {
 		return usageError("config check: --config FILE is required (carpvm.yaml or node.yaml; or set CARPVM_CONFIG)")
 	}
-	doc := configCheckDocument{Path: path, Kind: config.KindCarpvm}
-	pairs, nodeConfig, err := loadToCheck(app, path, &doc.Kind)
-	if err == nil {
-		err = config.CheckVMACs(pairs)
-	}
+	checked, err := workflow.CheckConfig(path, app.Getenv, app.pair)
+	doc := configCheckDocument{Path: path, Kind: checked.Kind}
+	pairs, nodeConfig := checked.Pairs, checked.Node
 	if opts.Output != "json" {
 		if err != nil {
 			return err
@@ -154,38 +152,6 @@ func configCheckRun(app *App, opts *configCheckOptions) error {
 		return silentExit(exitUsage) // the errors are in the document
 	}
 	return nil
-}
-
-// loadToCheck loads path as the commands that read it do: a node.yaml as
-// node run, a carpvm.yaml (a file, a fleet, a directory) as preflight;
-// only the pair --pair names, if given. It sets *kind.
-func loadToCheck(app *App, path string, kind *config.FileKind) ([]*config.Config, *node.Config, error) {
-	var pairs []*config.Config
-	if st, err := os.Stat(path); err == nil && st.IsDir() {
-		if pairs, err = config.LoadPath(path, app.Getenv); err != nil {
-			return nil, nil, err
-		}
-	} else {
-		v, err := config.NewViper(path, app.Getenv)
-		if err != nil {
-			return nil, nil, err
-		}
-		if *kind = config.KindOf(v); *kind == config.KindNode {
-			nc, err := node.LoadConfig(path, app.Getenv)
-			return nil, nc, err
-		}
-		if pairs, err = config.LoadFleet(v, app.Getenv); err != nil {
-			return nil, nil, err
-		}
-	}
-	if app.pair == "" {
-		return pairs, nil, nil
-	}
-	c, err := config.SelectPair(pairs, app.pair)
-	if err != nil {
-		return nil, nil, err
-	}
-	return []*config.Config{c}, nil, nil
 }
 
 // summarisePairs prints what a valid carpvm.yaml configures.
@@ -272,6 +238,7 @@ func nodeGroupDocuments(c *node.Config) []configCheckGroup {
 	return out
 }
 
+// prefixList is ps as strings, for JSON; prefixes joins them for a table.
 func prefixList(ps []netip.Prefix) []string {
 	out := make([]string, len(ps))
 	for i, p := range ps {

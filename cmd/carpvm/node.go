@@ -507,13 +507,7 @@ func addrOrDash(a netip.Addr) string {
 	return a.String()
 }
 
-func prefixes(ps []netip.Prefix) string {
-	s := make([]string, len(ps))
-	for i, p := range ps {
-		s[i] = p.String()
-	}
-	return strings.Join(s, ",")
-}
+func prefixes(ps []netip.Prefix) string { return strings.Join(prefixList(ps), ",") }
 
 func rejectSummary(c carp.RejectCounts) string {
 	if c.Total() == 0 {
